@@ -1,0 +1,3 @@
+from calmcue.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Offline analysis of recordings: the same engine as live, run as fast as the CPU allows."""

@@ -1,0 +1,122 @@
+"""`calmcue analyze`: a recording through the same pipeline as live audio, block by block."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from calmcue.audio.files import AudioFileInfo, probe, read_blocks
+from calmcue.audio.resample import StreamResampler
+from calmcue.audio.signal import ANALYSIS_RATE_HZ
+from calmcue.analysis.result import AnalysisResult, FrameStore
+from calmcue.config.schema import Settings
+from calmcue.detector.baseline import BaselineValues
+from calmcue.detector.events import AGENT, CUSTOMER, Cue, Episode, Event
+from calmcue.engine.pipeline import Pipeline, StageTimes, StepResult
+from calmcue.errors import BadInputError
+
+Progress = Callable[[float], None]  # called with seconds of audio done
+
+
+def analyze_samples(samples: np.ndarray, *, rate_hz: int, settings: Settings | None = None,
+                    keep_frames: bool = True, agent_baseline: BaselineValues | None = None,
+                    block_samples: int = 16000, times: StageTimes | None = None) -> AnalysisResult:
+    """Analyses samples in memory: (n,) mono agent, or (n, 2) agent and customer."""
+    data = np.asarray(samples, np.float32)
+    data = data[:, None] if data.ndim == 1 else data
+    blocks = (data[i : i + block_samples] for i in range(0, data.shape[0], block_samples))
+    return run_blocks(blocks, channels=data.shape[1], rate_hz=rate_hz, settings=settings or Settings(),
+                      keep_frames=keep_frames, agent_baseline=agent_baseline, times=times)
+
+
+def analyze_file(path: Path, *, far_end: Path | None = None, settings: Settings | None = None,
+                 keep_frames: bool = True, agent_baseline: BaselineValues | None = None,
+                 progress: Progress | None = None) -> AnalysisResult:
+    """Analyses a WAV/FLAC file (mono agent, or stereo agent + customer), or a mono file plus a far-end file."""
+    info = probe(path)
+    if far_end is None:
+        blocks: Iterable[np.ndarray] = read_blocks(info)
+        return run_blocks(blocks, channels=info.channels, rate_hz=info.rate_hz, settings=settings or Settings(),
+                          keep_frames=keep_frames, agent_baseline=agent_baseline, progress=progress)
+    if info.channels != 1:
+        raise BadInputError(f"{path}: is stereo, so it already holds the customer on channel 1; "
+                            f"leave out --far-end, or give a mono agent recording")
+    far_info = probe(far_end, max_channels=1)
+    return run_blocks(_paired_blocks(info, far_info), channels=2, rate_hz=ANALYSIS_RATE_HZ,
+                      settings=settings or Settings(), keep_frames=keep_frames, agent_baseline=agent_baseline,
+                      progress=progress)
+
+
+def run_blocks(blocks: Iterable[np.ndarray], *, channels: int, rate_hz: int, settings: Settings,
+               keep_frames: bool, agent_baseline: BaselineValues | None = None,
+               progress: Progress | None = None, times: StageTimes | None = None) -> AnalysisResult:
+    pipeline = Pipeline(settings, channels=channels, in_rate_hz=rate_hz, agent_baseline=agent_baseline,
+                        times=times)
+    result = AnalysisResult(channels=channels, duration_s=0.0,
+                            store=FrameStore(channels=channels) if keep_frames else None)
+    samples_in = 0
+    for block in blocks:
+        samples_in += block.shape[0]
+        _collect(result, pipeline.push(block))
+        if progress is not None:
+            progress(samples_in / rate_hz)
+    _collect(result, pipeline.finish())
+    result.duration_s = samples_in / rate_hz
+    result.episodes.sort(key=lambda e: (e.start_s, e.kind, e.speaker))
+    result.baselines = {AGENT: pipeline.detector.agent_baseline, CUSTOMER: pipeline.detector.customer_baseline}
+    return result
+
+
+def _collect(result: AnalysisResult, step: StepResult) -> None:
+    if step.batch is not None:
+        if result.store is not None:
+            result.store.add(step.batch)
+        speech = (step.batch.speech_prob >= 0.5).sum(axis=0)
+        for channel in range(result.channels):
+            result.speech_frames[channel] += int(speech[channel])
+    for event in step.events:
+        _append_event(result, event)
+
+
+def _append_event(result: AnalysisResult, event: Event) -> None:
+    if isinstance(event, Episode):
+        result.episodes.append(event)
+    elif isinstance(event, Cue):
+        result.cues.append(event)
+
+
+def _paired_blocks(agent: AudioFileInfo, far: AudioFileInfo) -> Iterator[np.ndarray]:
+    """Both files resampled to the analysis rate and zipped into (n, 2) blocks; the shorter is padded."""
+    sides = [_Resampled(agent), _Resampled(far)]
+    while not all(side.done for side in sides):
+        for side in sides:
+            side.fill()
+        n = max(len(side.buffer) for side in sides) if all(side.done for side in sides) else \
+            min(len(side.buffer) for side in sides)
+        if n:
+            yield np.stack([side.take(n) for side in sides], axis=1)
+
+
+class _Resampled:
+    def __init__(self, info: AudioFileInfo) -> None:
+        self.blocks = read_blocks(info)
+        self.resampler = StreamResampler(in_rate_hz=info.rate_hz, channels=1)
+        self.buffer = np.zeros(0, np.float32)
+        self.done = False
+
+    def fill(self) -> None:
+        if self.done or len(self.buffer) >= ANALYSIS_RATE_HZ:
+            return
+        block = next(self.blocks, None)
+        out = self.resampler.flush() if block is None else self.resampler.process(block)
+        self.done = block is None
+        self.buffer = np.concatenate([self.buffer, out[:, 0]])
+
+    def take(self, n: int) -> np.ndarray:
+        out = np.zeros(n, np.float32)
+        part = self.buffer[:n]
+        out[: len(part)] = part
+        self.buffer = self.buffer[n:]
+        return out

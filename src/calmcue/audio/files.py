@@ -1,0 +1,70 @@
+"""Reading recordings (WAV, FLAC, ...) in blocks with soundfile: decoding only, never resampling."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from calmcue.errors import BadInputError
+
+BLOCK_S = 1.0
+
+
+@dataclass(frozen=True)
+class AudioFileInfo:
+    path: Path
+    rate_hz: int
+    channels: int
+    frames: int
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames / self.rate_hz if self.rate_hz else 0.0
+
+
+def probe(path: Path, *, max_channels: int = 2) -> AudioFileInfo:
+    """Checks that `path` is a readable audio file with 1..max_channels channels."""
+    path = Path(path)
+    if not path.exists():
+        raise BadInputError(f"{path}: no such file; check the path")
+    if path.is_dir():
+        raise BadInputError(f"{path}: is a folder, not an audio file")
+    try:
+        info = sf.info(str(path))
+    except (sf.LibsndfileError, RuntimeError, OSError) as err:
+        size = path.stat().st_size
+        why = "the file is empty" if size == 0 else f"not a readable audio file ({_short(err)})"
+        raise BadInputError(f"{path}: {why}; give a WAV or FLAC recording") from None
+    if info.channels > max_channels:
+        raise BadInputError(f"{path}: has {info.channels} channels; CalmCue reads mono, or stereo with the agent "
+                            f"on channel 0 and the customer on channel 1")
+    if info.samplerate < 8000:
+        raise BadInputError(f"{path}: sample rate {info.samplerate} Hz is below 8000 Hz; speech needs at least 8 kHz")
+    return AudioFileInfo(path, int(info.samplerate), int(info.channels), int(info.frames))
+
+
+def read_blocks(info: AudioFileInfo, *, block_s: float = BLOCK_S) -> Iterator[np.ndarray]:
+    """Yields float32 blocks of shape (n, channels); raises BadInputError on damaged or non-finite data."""
+    block_frames = max(1, int(info.rate_hz * block_s))
+    try:
+        with sf.SoundFile(str(info.path)) as f:
+            while True:
+                block = f.read(block_frames, dtype="float32", always_2d=True)
+                if block.shape[0] == 0:
+                    return
+                if not np.isfinite(block).all():
+                    at_s = f.tell() / info.rate_hz
+                    raise BadInputError(f"{info.path}: holds NaN or infinite samples near {at_s:.1f} s; "
+                                        f"the recording is damaged - export it again")
+                yield block
+    except (sf.LibsndfileError, RuntimeError) as err:
+        raise BadInputError(f"{info.path}: cannot be decoded ({_short(err)}); the file may be truncated") from None
+
+
+def _short(err: Exception) -> str:
+    text = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
+    return text[:160]

@@ -1,0 +1,1 @@
+"""One module per `calmcue` subcommand, imported only when that command runs."""

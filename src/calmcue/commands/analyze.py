@@ -1,0 +1,90 @@
+"""`calmcue analyze FILE ...`"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+from calmcue.analysis.offline import analyze_file
+from calmcue.audio.files import probe
+from calmcue.config.loader import load_settings_file
+from calmcue.config.schema import Settings
+from calmcue.detector.baseline import load_baseline
+from calmcue.errors import BadInputError
+
+PROGRESS_MIN_S = 60.0  # a bar only for files long enough to wait for
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings_file(args.config) if args.config else Settings()
+    baseline = load_baseline(args.baseline) if args.baseline else None
+    info = probe(args.file)
+    if args.far_end is not None and info.channels != 1:
+        raise BadInputError(f"{args.file}: is stereo, so it already holds the customer on channel 1; "
+                            f"leave out --far-end, or give a mono agent recording")
+    if args.json and args.json != "-":
+        _check_writable(Path(args.json))
+    if args.plot:
+        _check_writable(args.plot)
+    keep_frames = bool(args.plot) or (bool(args.json) and not args.no_frames)
+    with _progress_bar(info.duration_s, enabled=not args.no_progress) as bar:
+        result = analyze_file(args.file, far_end=args.far_end, settings=settings, keep_frames=keep_frames,
+                              agent_baseline=baseline, progress=bar)
+    if args.json:
+        _write_json(result, args.json, with_frames=not args.no_frames)
+    if args.plot:
+        from calmcue.analysis.plot import plot_timeline
+
+        plot_timeline(result, audio=args.file, far_end=args.far_end, out=args.plot)
+    if not args.json or args.json != "-":
+        _print_summary(result, plot=args.plot)
+    return 0
+
+
+def _check_writable(path: Path) -> None:
+    if not path.parent.exists() and str(path.parent) not in ("", "."):
+        raise BadInputError(f"{path}: its folder {path.parent} does not exist; create it or choose another path")
+
+
+def _write_json(result: Any, target: str, *, with_frames: bool) -> None:
+    if target == "-":
+        result.write_json(sys.stdout, with_frames=with_frames)
+        return
+    path = Path(target)
+    tmp = path.with_name(path.name + ".part")
+    with open(tmp, "w", encoding="utf-8") as out:
+        result.write_json(out, with_frames=with_frames)
+    tmp.replace(path)
+
+
+def _print_summary(result: Any, *, plot: Path | None) -> None:
+    print(f"{result.duration_s:.1f} s analysed: {len(result.cues)} cue(s), {len(result.episodes)} episode(s)")
+    for cue in result.cues:
+        print(f"  {cue.t_s:8.2f} s  {cue.speaker:8s} {cue.message}  ({cue.reason})")
+    if plot:
+        print(f"timeline plot: {plot}")
+
+
+class _Bar:
+    def __init__(self, total_s: float) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=round(total_s), unit="s", desc="analysing", file=sys.stderr, leave=False)
+
+    def __call__(self, done_s: float) -> None:
+        self._bar.update(round(done_s) - self._bar.n)
+
+    def __enter__(self) -> _Bar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.close()
+
+
+def _progress_bar(total_s: float, *, enabled: bool) -> Any:
+    if enabled and total_s >= PROGRESS_MIN_S and sys.stderr.isatty():
+        return _Bar(total_s)
+    return nullcontext(None)

@@ -1,0 +1,1 @@
+"""Settings: a typed schema (frozen dataclasses) and the layered TOML loader."""

@@ -1,0 +1,43 @@
+"""Where CalmCue keeps its files (platformdirs): user settings, machine policy, calibration, logs."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import platformdirs
+
+APP = "calmcue"
+
+
+def user_config_dir() -> Path:
+    return Path(os.environ.get("CALMCUE_CONFIG_DIR") or platformdirs.user_config_dir(APP, appauthor=False))
+
+
+def user_settings_file() -> Path:
+    return user_config_dir() / "settings.toml"
+
+
+def user_data_dir() -> Path:
+    return Path(os.environ.get("CALMCUE_DATA_DIR") or platformdirs.user_data_dir(APP, appauthor=False))
+
+
+def baseline_file() -> Path:
+    return user_data_dir() / "baseline.json"
+
+
+def log_dir() -> Path:
+    return Path(platformdirs.user_log_dir(APP, appauthor=False))
+
+
+def policy_file() -> Path:
+    """Machine policy managed by IT: /etc/xdg/calmcue, %PROGRAMDATA%\\CalmCue, /Library/Application Support."""
+    override = os.environ.get("CALMCUE_POLICY_FILE")
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        return Path(os.environ.get("PROGRAMDATA", r"C:\ProgramData")) / "CalmCue" / "policy.toml"
+    if sys.platform == "darwin":
+        return Path("/Library/Application Support/CalmCue/policy.toml")
+    return Path(platformdirs.site_config_dir(APP, appauthor=False)) / "policy.toml"

@@ -1,0 +1,138 @@
+"""The settings schema: every key has a type, a default, bounds, a unit and a description.
+
+Frozen dataclasses, so a `Settings` object can be handed to the worker thread as it is.
+Field metadata (`unit`, `min`, `max`, `doc`) drives validation, the settings dialog and `--help` texts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Sensitivity = Literal["gentle", "normal", "strict"]
+SENSITIVITY_SCALE: dict[str, float] = {"gentle": 1.25, "normal": 1.0, "strict": 0.8}
+
+
+def setting(default: Any, *, doc: str, unit: str = "", lo: float | None = None, hi: float | None = None,
+            choices: tuple[str, ...] | None = None) -> Any:
+    """A dataclass field carrying its documentation, unit and allowed range."""
+    meta = {"doc": doc, "unit": unit, "min": lo, "max": hi, "choices": choices}
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class BaselineSettings:
+    calibration_speech_s: float = setting(15.0, unit="s", lo=5.0, hi=120.0,
+                                          doc="Active speech needed before a speaker's baseline is trusted.")
+    adapt_speech_s: float = setting(300.0, unit="s", lo=30.0, hi=7200.0,
+                                    doc="Time constant (in voiced speech) of the slow baseline adaptation.")
+    customer_prior_level_dbfs: float = setting(-28.0, unit="dBFS", lo=-60.0, hi=-6.0,
+                                               doc="Starting active-speech level assumed for a caller.")
+    customer_prior_tilt_db: float = setting(-8.0, unit="dB", lo=-40.0, hi=20.0,
+                                            doc="Starting spectral tilt assumed for a caller's calm speech.")
+
+
+@dataclass(frozen=True)
+class RaisedVoiceSettings:
+    enabled_agent: bool = setting(True, doc="Cue the agent when their own voice rises.")
+    enabled_customer: bool = setting(True, doc="Cue the agent when the caller's voice rises.")
+    level_enter_db: float = setting(8.0, unit="dB", lo=2.0, hi=30.0,
+                                    doc="Voiced level above the speaker's baseline that starts a raised voice.")
+    level_exit_db: float = setting(4.0, unit="dB", lo=0.0, hi=30.0,
+                                   doc="Level above baseline below which a raised voice starts to end.")
+    effort_enter_db: float = setting(4.0, unit="dB", lo=0.5, hi=30.0,
+                                     doc="Flatter spectral tilt than baseline that counts as raised effort.")
+    pitch_enter_st: float = setting(3.0, unit="semitones", lo=0.5, hi=24.0,
+                                    doc="Pitch above baseline that, with raised effort, counts as raised.")
+    agent_min_s: float = setting(1.0, unit="s", lo=0.2, hi=10.0, doc="Agent: how long it must last.")
+    agent_exit_s: float = setting(1.5, unit="s", lo=0.2, hi=10.0, doc="Agent: calm time that ends it.")
+    agent_cooldown_s: float = setting(30.0, unit="s", lo=0.0, hi=3600.0, doc="Agent: quiet time between cues.")
+    agent_max_per_hour: int = setting(20, lo=0, hi=200, doc="Agent: most cues in any hour.")
+    customer_min_s: float = setting(1.5, unit="s", lo=0.2, hi=10.0, doc="Caller: how long it must last.")
+    customer_exit_s: float = setting(2.0, unit="s", lo=0.2, hi=10.0, doc="Caller: calm time that ends it.")
+    customer_cooldown_s: float = setting(60.0, unit="s", lo=0.0, hi=3600.0, doc="Caller: quiet time between cues.")
+    customer_max_per_hour: int = setting(60, lo=0, hi=200, doc="Caller: most cues in any hour.")
+
+
+@dataclass(frozen=True)
+class TalkOverSettings:
+    enabled: bool = setting(True, doc="Cue when the agent starts talking while the caller is still talking.")
+    customer_turn_min_s: float = setting(1.0, unit="s", lo=0.2, hi=10.0,
+                                         doc="How long the caller must already have spoken.")
+    agent_min_s: float = setting(0.6, unit="s", lo=0.2, hi=5.0,
+                                 doc="Agent speech shorter than this is a backchannel ('mm-hm').")
+    cooldown_s: float = setting(20.0, unit="s", lo=0.0, hi=3600.0, doc="Quiet time between cues.")
+    max_per_hour: int = setting(20, lo=0, hi=200, doc="Most cues in any hour.")
+
+
+@dataclass(frozen=True)
+class FastSpeechSettings:
+    enabled: bool = setting(True, doc="Cue when the agent speaks much faster than their own normal pace.")
+    rate_ratio_enter: float = setting(1.3, lo=1.05, hi=3.0, doc="Speaking rate over baseline that counts as fast.")
+    window_speech_s: float = setting(5.0, unit="s", lo=2.0, hi=30.0, doc="Speech over which the rate is measured.")
+    min_s: float = setting(2.0, unit="s", lo=0.5, hi=30.0, doc="How long the fast rate must last.")
+    cooldown_s: float = setting(60.0, unit="s", lo=0.0, hi=3600.0, doc="Quiet time between cues.")
+    max_per_hour: int = setting(6, lo=0, hi=200, doc="Most cues in any hour.")
+
+
+@dataclass(frozen=True)
+class NoPauseSettings:
+    enabled: bool = setting(True, doc="Cue when the agent has talked for long with no turn from the caller.")
+    talk_s: float = setting(45.0, unit="s", lo=10.0, hi=600.0, doc="Talking time without a caller turn.")
+    customer_turn_s: float = setting(0.5, unit="s", lo=0.1, hi=5.0, doc="Caller speech that counts as a turn.")
+    mono_pause_s: float = setting(2.0, unit="s", lo=0.5, hi=10.0,
+                                  doc="Without call audio: a silence this long counts as the caller's turn.")
+    cooldown_s: float = setting(120.0, unit="s", lo=0.0, hi=3600.0, doc="Quiet time between cues.")
+    max_per_hour: int = setting(6, lo=0, hi=200, doc="Most cues in any hour.")
+
+
+@dataclass(frozen=True)
+class DetectorSettings:
+    sensitivity: str = setting("normal", choices=("gentle", "normal", "strict"),
+                               doc="Scales every enter threshold: gentle x1.25, normal x1, strict x0.8.")
+    baseline: BaselineSettings = field(default_factory=BaselineSettings)
+    raised_voice: RaisedVoiceSettings = field(default_factory=RaisedVoiceSettings)
+    talk_over: TalkOverSettings = field(default_factory=TalkOverSettings)
+    fast_speech: FastSpeechSettings = field(default_factory=FastSpeechSettings)
+    no_pause: NoPauseSettings = field(default_factory=NoPauseSettings)
+
+    @property
+    def threshold_scale(self) -> float:
+        return SENSITIVITY_SCALE[self.sensitivity]
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    mic: str = setting("", doc="Microphone by name (empty: the system default input).")
+    call: str = setting("", doc="Call-audio source by name (empty: find the playback monitor, or none).")
+    latency: str = setting("low", choices=("low", "high"), doc="PortAudio latency class for capture.")
+
+
+@dataclass(frozen=True)
+class OverlaySettings:
+    corner: str = setting("top-right", choices=("top-left", "top-right", "bottom-left", "bottom-right"),
+                          doc="Screen corner for the cue overlay.")
+    screen: int = setting(0, lo=0, hi=16, doc="Screen index for the overlay (0 = primary).")
+    show_s: float = setting(6.0, unit="s", lo=1.0, hi=60.0, doc="How long a cue stays on screen.")
+
+
+@dataclass(frozen=True)
+class Settings:
+    detector: DetectorSettings = field(default_factory=DetectorSettings)
+    audio: AudioSettings = field(default_factory=AudioSettings)
+    overlay: OverlaySettings = field(default_factory=OverlaySettings)
+
+
+def iter_keys(cls: type = Settings, prefix: str = "") -> list[tuple[str, dataclasses.Field[Any]]]:
+    """All leaf keys of the schema as ("section.key", field) pairs, in declaration order."""
+    keys: list[tuple[str, dataclasses.Field[Any]]] = []
+    for f in dataclasses.fields(cls):
+        name = f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(f.type if isinstance(f.type, type) else None):
+            keys.extend(iter_keys(f.type, f"{name}."))  # type: ignore[arg-type]
+        elif f.default_factory is not dataclasses.MISSING:  # a nested section declared by string annotation
+            keys.extend(iter_keys(type(f.default_factory()), f"{name}."))
+        else:
+            keys.append((name, f))
+    return keys

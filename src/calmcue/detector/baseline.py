@@ -1,0 +1,128 @@
+"""A speaker's own usual voice: level, pitch, spectral tilt and speaking rate.
+
+Learned from the first `calibration_speech_s` of that speaker's voiced speech (medians), then following slowly
+with a sign-step median tracker that never learns from speech that is itself raised. A caller starts from a
+telephone-speech prior instead, because a caller may be upset from the first word.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from calmcue.audio.signal import HOP_S
+from calmcue.errors import BadInputError
+
+ADAPT_STEP_PER_FRAME = 0.0005  # dB (or semitones) per voiced frame: at most 3 dB per minute of voiced speech
+MIN_VOICED_FRAMES = 300  # 3 s of voicing at least, however long the speech took
+PRIOR_STEP_PER_FRAME = 0.01  # a prior is only a guess: it follows the caller's calm speech 20x faster
+
+
+@dataclass(frozen=True)
+class BaselineValues:
+    level_dbfs: float
+    pitch_st: float  # semitones re 100 Hz
+    tilt_db: float
+    rate_syl_s: float
+
+    @property
+    def f0_hz(self) -> float:
+        return 100.0 * 2.0 ** (self.pitch_st / 12.0)
+
+    def to_json(self) -> dict[str, float | None]:
+        values = {"level_dbfs": self.level_dbfs, "f0_hz": self.f0_hz, "tilt_db": self.tilt_db,
+                  "rate_syl_s": self.rate_syl_s}
+        return {k: None if math.isnan(v) else round(v, 2) for k, v in values.items()}
+
+
+def semitones(f0_hz: float) -> float:
+    return 12.0 * math.log2(f0_hz / 100.0)
+
+
+class SpeakerBaseline:
+    def __init__(self, *, calibration_speech_s: float, prior: BaselineValues | None = None) -> None:
+        self.calibration_frames = round(calibration_speech_s / HOP_S)
+        self.values = prior
+        self.from_prior = prior is not None
+        self._speech_frames = 0
+        self._samples: list[tuple[float, float, float]] = []
+        self._rates: list[float] = []
+
+    @property
+    def ready(self) -> bool:
+        return self.values is not None
+
+    @property
+    def calibration_progress(self) -> float:
+        if self.values is not None and not self.from_prior:
+            return 1.0
+        return min(1.0, self._speech_frames / self.calibration_frames)
+
+    def observe(self, *, level_dbfs: float, pitch_st: float, tilt_db: float, rate_syl_s: float,
+                voiced: bool, raised: bool) -> None:
+        """One speech frame of this speaker; only voiced frames carry level, pitch and tilt values."""
+        calibrating = self.values is None or self.from_prior
+        if calibrating:
+            self._speech_frames += 1
+        if not voiced:
+            return
+        if calibrating:
+            self._calibrate(level_dbfs, pitch_st, tilt_db, rate_syl_s, raised)
+        elif not raised:
+            self._follow(level_dbfs, pitch_st, tilt_db, rate_syl_s, ADAPT_STEP_PER_FRAME)
+
+    def _calibrate(self, level: float, pitch: float, tilt: float, rate: float, raised: bool) -> None:
+        if self.from_prior and not raised:
+            self._follow(level, pitch, tilt, rate, PRIOR_STEP_PER_FRAME)
+        if self.from_prior and raised:
+            return
+        self._samples.append((level, pitch, tilt))
+        if not math.isnan(rate):
+            self._rates.append(rate)
+        if self._speech_frames >= self.calibration_frames and len(self._samples) >= MIN_VOICED_FRAMES:
+            level_m, pitch_m, tilt_m = np.nanmedian(np.array(self._samples), axis=0).tolist()
+            rate_m = float(np.median(self._rates)) if self._rates else math.nan
+            self.values = BaselineValues(level_m, pitch_m, tilt_m, rate_m)
+            self.from_prior = False
+            self._samples, self._rates = [], []
+
+    def _follow(self, level: float, pitch: float, tilt: float, rate: float, step: float) -> None:
+        assert self.values is not None
+        v = self.values
+        self.values = BaselineValues(_toward(v.level_dbfs, level, step), _toward(v.pitch_st, pitch, step),
+                                     _toward(v.tilt_db, tilt, step), _toward(v.rate_syl_s, rate, step * 0.1))
+
+
+def _toward(current: float, observed: float, step: float) -> float:
+    if math.isnan(observed):
+        return current
+    if math.isnan(current):
+        return observed
+    return current + step if observed > current else current - step
+
+
+def save_baseline(path: Path, values: BaselineValues) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps({"schema": 1, "agent": asdict(values)}, indent=2))
+    tmp.replace(path)
+
+
+def load_baseline(path: Path) -> BaselineValues:
+    """A calibration saved by `save_baseline` (or the 'stats.baseline.agent' of analyze --json)."""
+    try:
+        data = json.loads(Path(path).read_text())
+        agent = data["agent"] if "agent" in data else data["stats"]["baseline"]["agent"]
+        if "pitch_st" not in agent:
+            agent = {"level_dbfs": agent["level_dbfs"], "pitch_st": semitones(agent["f0_hz"]),
+                     "tilt_db": agent["tilt_db"], "rate_syl_s": agent.get("rate_syl_s") or math.nan}
+        return BaselineValues(**{k: float(agent[k]) for k in ("level_dbfs", "pitch_st", "tilt_db", "rate_syl_s")})
+    except FileNotFoundError:
+        raise BadInputError(f"{path}: baseline file not found; run a calibration or leave out --baseline") from None
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise BadInputError(f"{path}: not a CalmCue baseline file ({err}); recalibrate, or leave out --baseline") \
+            from None

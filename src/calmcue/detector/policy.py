@@ -1,0 +1,37 @@
+"""Never nag: a cooldown and a cap per hour for each cue kind and speaker, on the frame clock."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from calmcue.audio.signal import HOP_S
+
+HOUR_FRAMES = round(3600 / HOP_S)
+
+
+@dataclass(frozen=True)
+class Limits:
+    enabled: bool
+    cooldown_s: float
+    max_per_hour: int
+
+
+class CueLimiter:
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self._cooldown_frames = round(limits.cooldown_s / HOP_S)
+        self._recent: deque[int] = deque()
+
+    def allow(self, frame: int) -> bool:
+        """True (and counted) when a cue may be shown at this frame."""
+        if not self.limits.enabled:
+            return False
+        while self._recent and self._recent[0] <= frame - HOUR_FRAMES:
+            self._recent.popleft()
+        if self._recent and frame - self._recent[-1] < self._cooldown_frames:
+            return False
+        if len(self._recent) >= self.limits.max_per_hour:
+            return False
+        self._recent.append(frame)
+        return True

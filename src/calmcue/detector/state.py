@@ -1,0 +1,74 @@
+"""The small state machine behind every cue kind: hysteresis, a minimum duration and an exit delay.
+
+idle --enter--> pending --held for min_frames--> active --below exit for exit_frames--> idle
+A pending condition that lapses before the minimum leaves no episode. Times are frame indices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Phase(Enum):
+    IDLE = "idle"
+    PENDING = "pending"
+    ACTIVE = "active"
+    EXITING = "exiting"
+
+
+@dataclass(frozen=True)
+class Transition:
+    started: bool  # True: the episode became active now; False: it ended
+    start_frame: int
+    end_frame: int  # the current frame for a start; the first calm frame for an end
+
+
+class EpisodeMachine:
+    def __init__(self, *, min_frames: int, exit_frames: int, enter_share: float = 0.5) -> None:
+        self.min_frames = min_frames
+        self.exit_frames = exit_frames
+        self.enter_share = enter_share
+        self.phase = Phase.IDLE
+        self.start_frame = 0
+        self._calm_since = 0
+        self._entering_frames = 0
+
+    def step(self, frame: int, *, entering: bool, staying: bool) -> Transition | None:
+        """`entering`: above the enter thresholds; `staying`: still above the exit thresholds."""
+        if self.phase is Phase.IDLE:
+            if entering:
+                self.phase, self.start_frame, self._entering_frames = Phase.PENDING, frame, 1
+            return None
+        if self.phase is Phase.PENDING:
+            if not (staying or entering):
+                self.phase = Phase.IDLE
+                return None
+            self._entering_frames += entering
+            held = frame - self.start_frame + 1
+            if held >= self.min_frames and self._entering_frames >= self.enter_share * held:
+                self.phase = Phase.ACTIVE
+                return Transition(True, self.start_frame, frame)
+            return None
+        if staying or entering:
+            self.phase = Phase.ACTIVE
+            return None
+        if self.phase is Phase.ACTIVE:
+            self.phase, self._calm_since = Phase.EXITING, frame
+        if frame - self._calm_since + 1 >= self.exit_frames:
+            self.phase = Phase.IDLE
+            return Transition(False, self.start_frame, self._calm_since)
+        return None
+
+    def close(self, frame: int) -> Transition | None:
+        """End of stream: an active episode ends here."""
+        if self.phase in (Phase.ACTIVE, Phase.EXITING):
+            end = self._calm_since if self.phase is Phase.EXITING else frame
+            self.phase = Phase.IDLE
+            return Transition(False, self.start_frame, end)
+        self.phase = Phase.IDLE
+        return None
+
+    @property
+    def active(self) -> bool:
+        return self.phase in (Phase.ACTIVE, Phase.EXITING)

@@ -1,0 +1,78 @@
+"""One pipeline for every use: blocks of samples in, feature frames and events out.
+
+It knows nothing of threads, devices or Qt; the live worker, `calmcue analyze` and `calmcue bench` all drive it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from calmcue.audio.reframer import Reframer
+from calmcue.audio.resample import StreamResampler
+from calmcue.config.schema import Settings
+from calmcue.detector.baseline import BaselineValues
+from calmcue.detector.detector import Detector
+from calmcue.detector.events import Event
+from calmcue.features.extractor import FeatureExtractor, FrameBatch
+
+STAGES = ("resample", "reframe", "features", "detector")
+
+
+class StageTimes:
+    """Nanoseconds spent per stage, with the number of frames they covered."""
+
+    def __init__(self) -> None:
+        self.samples: dict[str, list[tuple[int, int]]] = defaultdict(list)
+
+    def add(self, stage: str, ns: int, frames: int) -> None:
+        self.samples[stage].append((ns, frames))
+
+
+@dataclass(frozen=True)
+class StepResult:
+    batch: FrameBatch | None
+    events: list[Event]
+
+
+class Pipeline:
+    def __init__(self, settings: Settings, *, channels: int, in_rate_hz: int,
+                 agent_baseline: BaselineValues | None = None, times: StageTimes | None = None) -> None:
+        self.channels = channels
+        self.resampler = StreamResampler(in_rate_hz=in_rate_hz, channels=channels)
+        self.reframer = Reframer(channels=channels)
+        self.extractor = FeatureExtractor(channels=channels,
+                                          rate_window_s=settings.detector.fast_speech.window_speech_s)
+        self.detector = Detector(settings.detector, channels=channels, agent_baseline=agent_baseline)
+        self.times = times
+
+    def push(self, block: np.ndarray, *, last: bool = False) -> StepResult:
+        """Feeds (n, channels) float32 samples at the input rate."""
+        t0 = time.perf_counter_ns()
+        resampled = self.resampler.process(block, last=last)
+        t1 = time.perf_counter_ns()
+        windows = self.reframer.push(resampled)
+        t2 = time.perf_counter_ns()
+        if windows.shape[0] == 0:
+            self._time(("resample", t1 - t0), ("reframe", t2 - t1), frames=0)
+            return StepResult(None, [])
+        batch = self.extractor.process(windows)
+        t3 = time.perf_counter_ns()
+        events = self.detector.process(batch)
+        t4 = time.perf_counter_ns()
+        self._time(("resample", t1 - t0), ("reframe", t2 - t1), ("features", t3 - t2), ("detector", t4 - t3),
+                   frames=batch.count)
+        return StepResult(batch, events)
+
+    def finish(self) -> StepResult:
+        """End of stream: flushes the resampler and closes open episodes."""
+        tail = self.push(np.zeros((0, self.channels), np.float32), last=True)
+        return StepResult(tail.batch, tail.events + self.detector.finish())
+
+    def _time(self, *stages: tuple[str, int], frames: int) -> None:
+        if self.times is not None:
+            for stage, ns in stages:
+                self.times.add(stage, ns, frames)

@@ -1,0 +1,1 @@
+"""Per-frame voice features in numpy, vectorised over frames and channels (librosa-style functions)."""

@@ -1,0 +1,58 @@
+"""Voice activity from energy over a tracked noise floor and from periodicity.
+
+This is the interface a learned model will later sit behind: `VoiceActivity.step` takes one frame's numbers
+and returns a speech probability in 0..1.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+from calmcue.audio.signal import LEVEL_FLOOR_DBFS
+
+NOISE_WINDOW_FRAMES = 300  # 3 s: the floor is the quietest level seen in this span
+ABSOLUTE_FLOOR_DBFS = -75.0  # nothing quieter than this is speech, whatever the noise floor
+VOICED_MAX_APERIODICITY = 0.35
+
+
+class NoiseFloor:
+    """Sliding minimum of the level over the last 3 s (a monotonic deque: O(1) per frame), smoothed."""
+
+    def __init__(self) -> None:
+        self._window: deque[tuple[int, float]] = deque()
+        self._frame = 0
+        self.floor_dbfs = LEVEL_FLOOR_DBFS
+
+    def step(self, level_dbfs: float) -> float:
+        while self._window and self._window[-1][1] >= level_dbfs:
+            self._window.pop()
+        self._window.append((self._frame, level_dbfs))
+        if self._window[0][0] <= self._frame - NOISE_WINDOW_FRAMES:
+            self._window.popleft()
+        self._frame += 1
+        minimum = self._window[0][1]
+        rate = 0.5 if minimum < self.floor_dbfs else 0.05
+        self.floor_dbfs += rate * (minimum - self.floor_dbfs)
+        return self.floor_dbfs
+
+
+class VoiceActivity:
+    """Energy above the noise floor, raised by recent periodicity (vowels), with a short decay."""
+
+    def __init__(self) -> None:
+        self.noise = NoiseFloor()
+        self._recent_periodicity = 0.0
+
+    def step(self, level_dbfs: float, aperiodicity: float) -> tuple[float, bool]:
+        """Returns (speech probability, voiced) for one frame."""
+        floor = self.noise.step(level_dbfs)
+        snr_db = level_dbfs - floor
+        audible = level_dbfs > ABSOLUTE_FLOOR_DBFS
+        voiced = audible and snr_db > 8.0 and aperiodicity < VOICED_MAX_APERIODICITY
+        periodicity = 1.0 - aperiodicity if voiced else 0.0
+        self._recent_periodicity = max(periodicity, 0.9 * self._recent_periodicity)
+        if not audible:
+            return 0.0, False
+        score = (snr_db - 12.0) / 3.0 + 6.0 * (self._recent_periodicity - 0.5)
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score)))), voiced
