@@ -1,0 +1,98 @@
+# CalmCue - developer tasks. `make run` and `make test` are all a new checkout needs (see README.md).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+DEMO := build/demo/demo_call.wav
+
+# Real speech for the accuracy tests; it is read in place, never copied into the repo.
+export CALMCUE_DATA ?= $(abspath ../shared/data)
+
+# Debian 12 packages: PortAudio + the ALSA pulse plugin, a user-mode PulseAudio, speech synthesis for the demo,
+# Xvfb with a window manager, compositor and tray for the UI tests, and the libraries the Qt 6 wheels load.
+SYS_PACKAGES := libportaudio2 libasound2-plugins libsndfile1 pulseaudio pulseaudio-utils espeak-ng sox \
+	xvfb xauth xdotool imagemagick openbox xcompmgr trayer \
+	libegl1 libgl1 libfontconfig1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 \
+	libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libdbus-1-3 fonts-dejavu-core
+
+.PHONY: help venv sysdeps demo test run bench lint typecheck clean distclean
+
+help:
+	@echo "make run        analyse the demo call (builds everything it needs)"
+	@echo "make test       tests with a private PulseAudio and Xvfb, then lint, type check, quick bench"
+	@echo "make bench      full benchmark -> benchmarks/results/latest.json"
+	@echo "make lint | typecheck | demo | venv | sysdeps | clean | distclean"
+
+# --- set-up ---------------------------------------------------------------------------------------------------
+
+venv: $(VENV)/.stamp
+
+$(VENV)/.stamp: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "CalmCue needs Python >= 3.11 (try PYTHON=...)")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || \
+		{ echo "venv: '$(PYTHON) -m venv' failed (on Debian: apt-get install python3-venv)" >&2; exit 1; }
+	$(BIN)/python -m pip install -e '.[dev]'
+	@touch $@
+
+# As root, install what is missing; otherwise only say what is missing (the tests that need it will skip).
+sysdeps:
+	@if ! command -v dpkg-query >/dev/null 2>&1; then \
+		echo "sysdeps: no dpkg here; install the equivalents of: $(SYS_PACKAGES)"; exit 0; \
+	fi; \
+	installed=" $$( { dpkg-query -W -f='$${Package} $${db:Status-Abbrev}\n' $(SYS_PACKAGES) 2>/dev/null || true; } \
+		| awk '$$2 == "ii" { printf "%s ", $$1 }') "; \
+	missing=""; \
+	for p in $(SYS_PACKAGES); do \
+		case "$$installed" in *" $$p "*) ;; *) missing="$$missing $$p" ;; esac; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" -eq 0 ]; then \
+		echo "sysdeps: installing$$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -q; \
+		apt-get install -y --no-install-recommends $$missing; \
+	else \
+		echo "sysdeps: missing system packages (run 'sudo make sysdeps' to install them):$$missing"; \
+	fi
+
+demo: $(DEMO)
+
+$(DEMO): scripts/make_demo.py | sysdeps $(VENV)/.stamp
+	$(BIN)/python scripts/make_demo.py --out $@
+
+# --- everyday targets -------------------------------------------------------------------------------------------
+
+test: sysdeps venv demo
+	bash scripts/with_services.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/mypy
+	$(BIN)/calmcue bench --quick --json build/bench-quick.json
+
+# For now `make run` analyses the demo call offline (JSON + timeline plot). Once the tray app exists, this
+# target will start it instead (with the demo call as its audio source when there is no headset).
+run: sysdeps venv demo
+	$(BIN)/calmcue analyze $(DEMO) --plot build/demo/demo_call.png --json build/demo/demo_call.json
+	@echo "Timeline plot: $(abspath build/demo/demo_call.png)"
+	@echo "Analysis JSON: $(abspath build/demo/demo_call.json); scripted events: $(abspath $(DEMO:.wav=.events.json))"
+
+bench: venv
+	@mkdir -p benchmarks/results
+	$(BIN)/calmcue bench --json benchmarks/results/latest.json
+
+lint: venv
+	$(BIN)/ruff check src tests benchmarks scripts
+
+typecheck: venv
+	$(BIN)/mypy
+
+clean:
+	rm -rf build test-artifacts .pytest_cache .mypy_cache .ruff_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) src/*.egg-info
