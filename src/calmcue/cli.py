@@ -28,7 +28,7 @@ WAV or FLAC at any sample rate. The agent's baseline is learned from the first 2
 """
 
 
-def _add_analyze(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_analyze(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("analyze", help="analyse a recording: cues, episodes, per-frame features",
                        description=ANALYZE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("file", type=Path, help="WAV/FLAC recording: mono agent, or stereo agent + customer")
@@ -51,7 +51,7 @@ def _lazy(module: str) -> Callable[[argparse.Namespace], int]:
     return run
 
 
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_analyze]  # type: ignore[type-arg]
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_analyze]
 
 
 def build_parser() -> argparse.ArgumentParser:

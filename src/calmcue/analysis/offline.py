@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
+from calmcue.analysis.result import AnalysisResult, FrameStore
 from calmcue.audio.files import AudioFileInfo, probe, read_blocks
 from calmcue.audio.resample import StreamResampler
 from calmcue.audio.signal import ANALYSIS_RATE_HZ
-from calmcue.analysis.result import AnalysisResult, FrameStore
 from calmcue.config.schema import Settings
 from calmcue.detector.baseline import BaselineValues
 from calmcue.detector.events import AGENT, CUSTOMER, Cue, Episode, Event

@@ -64,7 +64,7 @@ def plot_timeline(result: AnalysisResult, *, audio: Path, far_end: Path | None, 
     plt.close(fig)
 
 
-def _spectrogram_panel(ax, path: Path, channel: int, duration_s: float, speaker: str) -> None:  # type: ignore[no-untyped-def]
+def _spectrogram_panel(ax, path: Path, channel: int, duration_s: float, speaker: str) -> None:
     spec, column_s = spectrogram_db(path, channel=channel, duration_s=duration_s)
     extent = (0.0, spec.shape[1] * column_s, 0.0, ANALYSIS_RATE_HZ / 2000)
     ax.imshow(spec, origin="lower", aspect="auto", extent=extent, cmap="magma", vmin=spec.max() - 80)
@@ -72,7 +72,7 @@ def _spectrogram_panel(ax, path: Path, channel: int, duration_s: float, speaker:
     ax.set_ylim(0, 5)
 
 
-def _feature_panel(ax, t: np.ndarray, feats: dict[str, np.ndarray], result: AnalysisResult,  # type: ignore[no-untyped-def]
+def _feature_panel(ax, t: np.ndarray, feats: dict[str, np.ndarray], result: AnalysisResult,
                    speaker: str) -> None:
     colour = COLOURS[speaker]
     level = np.where(feats["speech_prob"] >= 0.5, feats["level_dbfs"], np.nan)
@@ -91,7 +91,7 @@ def _feature_panel(ax, t: np.ndarray, feats: dict[str, np.ndarray], result: Anal
     ax.legend(loc="upper left", fontsize=7, ncol=3)
 
 
-def _mark_events(ax, result: AnalysisResult) -> None:  # type: ignore[no-untyped-def]
+def _mark_events(ax, result: AnalysisResult) -> None:
     for episode in result.episodes:
         ax.axvspan(episode.start_s, episode.end_s, color=COLOURS.get(episode.speaker, "#888888"), alpha=0.12)
     for cue in result.cues:

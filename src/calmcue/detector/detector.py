@@ -130,7 +130,7 @@ class Detector:
         return self.customer.baseline.values if self.two_channel else None
 
     # -- per frame ----------------------------------------------------------------------------------------
-    def _step(self, frame: int, agent: tuple, customer: tuple | None) -> None:  # type: ignore[type-arg]
+    def _step(self, frame: int, agent: tuple, customer: tuple | None) -> None:
         self.frame = frame
         level, f0, tilt, rate, prob, voiced = agent
         self._zero_run = self._zero_run + 1 if level <= SILENT_LEVEL_DBFS else 0

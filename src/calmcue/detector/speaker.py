@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import math
+from collections import deque
 from dataclasses import dataclass
 
 from calmcue.audio.signal import HOP_S
@@ -10,7 +12,7 @@ from calmcue.config.schema import RaisedVoiceSettings
 from calmcue.detector.baseline import SpeakerBaseline, semitones
 from calmcue.detector.state import EpisodeMachine, Transition
 
-SHORT_TERM_WEIGHT = 0.06  # EMA weight per voiced frame: about 0.2 s of voicing
+SHORT_TERM_FRAMES = 40  # the short-term voice is the median of the last 40 voiced frames (0.4 s of voicing)
 RECENT_SPEECH_FRAMES = 30  # voiced speech within 0.3 s keeps a condition alive across short gaps
 RESET_GAP_FRAMES = 50  # after 0.5 s without voicing the short-term values start afresh
 
@@ -34,6 +36,8 @@ class SpeakerTrack:
         self.baseline = baseline
         self.thresholds = thresholds
         self.machine = EpisodeMachine(min_frames=round(min_s / HOP_S), exit_frames=round(exit_s / HOP_S))
+        self._short_term = (RunningMedian(SHORT_TERM_FRAMES), RunningMedian(SHORT_TERM_FRAMES),
+                            RunningMedian(SHORT_TERM_FRAMES))
         self.level = self.pitch = self.tilt = math.nan
         self.last_voiced = -10**9
         self.over = (0.0, 0.0, 0.0)  # level dB, pitch st, tilt dB above baseline
@@ -55,13 +59,12 @@ class SpeakerTrack:
         return self.machine.step(frame, entering=entering, staying=staying)
 
     def _update_short_term(self, frame: int, level: float, pitch: float, tilt: float) -> None:
-        if frame - self.last_voiced > RESET_GAP_FRAMES or math.isnan(self.level):
-            self.level, self.pitch, self.tilt = level, pitch, tilt
-        else:
-            w = SHORT_TERM_WEIGHT
-            self.level += w * (level - self.level)
-            self.pitch += w * (pitch - self.pitch)
-            self.tilt = tilt if math.isnan(self.tilt) else self.tilt + w * (tilt - self.tilt)
+        if frame - self.last_voiced > RESET_GAP_FRAMES:
+            for median in self._short_term:
+                median.clear()
+        self.level, self.pitch, self.tilt = (median.push(value)
+                                             for median, value in zip(self._short_term, (level, pitch, tilt),
+                                                                      strict=True))
         self.last_voiced = frame
 
     def _raised_for_learning(self) -> bool:
@@ -94,6 +97,30 @@ class SpeakerTrack:
         level, pitch, tilt = self.peak
         return {"level_over_baseline_db": level, "pitch_over_baseline_st": pitch,
                 "tilt_over_baseline_db": tilt, "duration_s": duration_s}
+
+
+class RunningMedian:
+    """Median of the last `size` finite values (a sorted list beside a FIFO: O(size) per value, size is small)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._fifo: deque[float] = deque()
+        self._sorted: list[float] = []
+
+    def push(self, value: float) -> float:
+        if not math.isnan(value):
+            self._fifo.append(value)
+            bisect.insort(self._sorted, value)
+            if len(self._fifo) > self.size:
+                self._sorted.pop(bisect.bisect_left(self._sorted, self._fifo.popleft()))
+        n = len(self._sorted)
+        if n == 0:
+            return math.nan
+        return self._sorted[n // 2] if n % 2 else 0.5 * (self._sorted[n // 2 - 1] + self._sorted[n // 2])
+
+    def clear(self) -> None:
+        self._fifo.clear()
+        self._sorted.clear()
 
 
 def _or_zero(value: float) -> float:

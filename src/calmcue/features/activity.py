@@ -9,9 +9,8 @@ from __future__ import annotations
 import math
 from collections import deque
 
-from calmcue.audio.signal import LEVEL_FLOOR_DBFS
-
 NOISE_WINDOW_FRAMES = 300  # 3 s: the floor is the quietest level seen in this span
+INITIAL_FLOOR_DBFS = -50.0
 ABSOLUTE_FLOOR_DBFS = -75.0  # nothing quieter than this is speech, whatever the noise floor
 VOICED_MAX_APERIODICITY = 0.35
 
@@ -22,7 +21,7 @@ class NoiseFloor:
     def __init__(self) -> None:
         self._window: deque[tuple[int, float]] = deque()
         self._frame = 0
-        self.floor_dbfs = LEVEL_FLOOR_DBFS
+        self.floor_dbfs = math.nan  # set by the first frame
 
     def step(self, level_dbfs: float) -> float:
         while self._window and self._window[-1][1] >= level_dbfs:
@@ -32,6 +31,8 @@ class NoiseFloor:
             self._window.popleft()
         self._frame += 1
         minimum = self._window[0][1]
+        if math.isnan(self.floor_dbfs):  # start low: a stream may begin mid-word
+            self.floor_dbfs = min(minimum, INITIAL_FLOOR_DBFS)
         rate = 0.5 if minimum < self.floor_dbfs else 0.05
         self.floor_dbfs += rate * (minimum - self.floor_dbfs)
         return self.floor_dbfs

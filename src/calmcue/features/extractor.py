@@ -14,7 +14,7 @@ import numpy as np
 
 from calmcue.features.activity import VoiceActivity
 from calmcue.features.loudness import level_dbfs
-from calmcue.features.pitch import OctaveGuard, yin
+from calmcue.features.pitch import OctaveGuard, PitchTrack, yin
 from calmcue.features.rate import SyllableRate
 from calmcue.features.spectral import power_spectrum, spectral_shape
 
@@ -47,15 +47,16 @@ class _ChannelTrackers:
         self.octave = OctaveGuard()
         self.rate = SyllableRate(window_speech_s=rate_window_s)
 
-    def run(self, level: list[float], aperiodicity: list[float], band_db: list[float],
-            candidates: tuple[list[float], ...]) -> tuple[list[float], list[bool], list[float], list[float],
-                                                          list[float]]:
-        f0s, voiced_flags, probs, rates, floors = [], [], [], [], []
-        f0, f0_up, aper_up, f0_down, aper_down = candidates
+    def run(self, level: list[float], aperiodicity: list[float], band_db: list[float], f0: list[float],
+            dprime: np.ndarray) -> tuple[list[float], list[bool], list[float], list[float], list[float]]:
+        f0s: list[float] = []
+        voiced_flags: list[bool] = []
+        probs: list[float] = []
+        rates: list[float] = []
+        floors: list[float] = []
         for i, frame_level in enumerate(level):
             prob, voiced = self.activity.step(frame_level, aperiodicity[i])
-            f0s.append(self.octave.step(f0[i], aperiodicity[i], f0_up[i], aper_up[i], f0_down[i], aper_down[i],
-                                        voiced))
+            f0s.append(self.octave.step(f0[i], aperiodicity[i], dprime[i], voiced=voiced))
             voiced_flags.append(voiced)
             probs.append(prob)
             rates.append(self.rate.step(band_db[i], voiced, prob >= 0.5))
@@ -88,11 +89,11 @@ class FeatureExtractor:
         self.frames_done += hops
         return batch
 
-    def _run_channel(self, channel: int, level: np.ndarray, band_db: np.ndarray, pitch) -> tuple:  # type: ignore[no-untyped-def]
-        pick = (lambda a: a[:, channel].tolist())
-        candidates = (pick(pitch.f0_hz), pick(pitch.f0_up_hz), pick(pitch.aperiodicity_up),
-                      pick(pitch.f0_down_hz), pick(pitch.aperiodicity_down))
-        return self._trackers[channel].run(pick(level), pick(pitch.aperiodicity), pick(band_db), candidates)
+    def _run_channel(self, channel: int, level: np.ndarray, band_db: np.ndarray,
+                     pitch: PitchTrack) -> tuple[list[float], list[bool], list[float], list[float], list[float]]:
+        return self._trackers[channel].run(level[:, channel].tolist(), pitch.aperiodicity[:, channel].tolist(),
+                                           band_db[:, channel].tolist(), pitch.f0_hz[:, channel].tolist(),
+                                           pitch.dprime[:, channel])
 
 
 def nan_to_none(values: np.ndarray) -> list[float | None]:

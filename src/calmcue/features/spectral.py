@@ -43,11 +43,10 @@ def power_spectrum(windows: np.ndarray) -> np.ndarray:
 def spectral_shape(power: np.ndarray) -> SpectralShape:
     low = power[..., _LOW].sum(axis=-1)
     high = power[..., _HIGH].sum(axis=-1)
-    band_db = 10.0 * np.log10(low + high + _TINY)
-    power_db = 10.0 * np.log10(power + _TINY)
+    peak_ratio = (power[..., _HAM_LOW].max(axis=-1) + _TINY) / (power[..., _HAM_HIGH].max(axis=-1) + _TINY)
     return SpectralShape(
         tilt_db=10.0 * np.log10((high + _TINY) / (low + _TINY)),
-        hammarberg_db=power_db[..., _HAM_LOW].max(axis=-1) - power_db[..., _HAM_HIGH].max(axis=-1),
-        slope_db_per_khz=(power_db[..., _SLOPE] * _SLOPE_WEIGHTS).sum(axis=-1),
-        band_db=band_db,
+        hammarberg_db=10.0 * np.log10(peak_ratio),
+        slope_db_per_khz=10.0 * np.log10(power[..., _SLOPE] + _TINY) @ _SLOPE_WEIGHTS,
+        band_db=10.0 * np.log10(low + high + _TINY),
     )

@@ -1,0 +1,70 @@
+"""Shared fixtures: known-answer signals and the development data location."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+RATE = 16_000
+REPO = Path(__file__).resolve().parents[1]
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("CALMCUE_DATA") or REPO.parent / "shared" / "data")
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """../shared/data; skips with a reason when absent, fails under CI (which must never skip these)."""
+    path = data_dir()
+    if not (path / "README.md").exists():
+        message = f"development speech data not found at {path}; set CALMCUE_DATA to ../shared/data"
+        if os.environ.get("CI"):
+            pytest.fail(message + " (CI must run the data tests)")
+        pytest.skip(message)
+    return path
+
+
+def harmonic(f0_hz: float | np.ndarray, *, seconds: float, level_dbfs: float = -20.0, harmonics: int = 10,
+             tilt_db_per_octave: float = -6.0, rate_hz: int = RATE) -> np.ndarray:
+    """A harmonic complex (a steady vowel-like tone) with a given F0 and RMS level; F0 may vary per sample."""
+    n = int(seconds * rate_hz)
+    f0 = np.broadcast_to(np.asarray(f0_hz, np.float64), (n,))
+    phase = 2 * np.pi * np.cumsum(f0) / rate_hz
+    x = np.zeros(n)
+    for h in range(1, harmonics + 1):
+        amplitude = 10 ** (tilt_db_per_octave * np.log2(h) / 20)
+        x += amplitude * np.sin(h * phase + h) * (h * f0 < 0.45 * rate_hz)
+    x *= 10 ** (level_dbfs / 20) / np.sqrt(np.mean(x**2))
+    return x.astype(np.float32)
+
+
+def syllables(*, seconds: float, rate_syl_s: float = 4.0, f0_hz: float = 120.0, level_dbfs: float = -26.0,
+              tilt_db_per_octave: float = -6.0, seed: int = 0) -> np.ndarray:
+    """Speech-like: a voiced harmonic complex gated into syllables at a given rate, with gliding pitch."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * RATE)
+    t = np.arange(n) / RATE
+    f0 = f0_hz * (1 + 0.06 * np.sin(2 * np.pi * 0.7 * t + rng.uniform(0, 6)))
+    voice = harmonic(f0, seconds=seconds, level_dbfs=0.0, tilt_db_per_octave=tilt_db_per_octave)
+    envelope = np.clip(np.sin(np.pi * rate_syl_s * t) ** 2 * 1.4, 0, 1) ** 1.5
+    x = voice * envelope + rng.standard_normal(n).astype(np.float32) * 1e-4
+    active = envelope > 0.1
+    x *= 10 ** (level_dbfs / 20) / np.sqrt(np.mean(x[active] ** 2))
+    return x.astype(np.float32)
+
+
+def silence(seconds: float, *, noise_dbfs: float = -70.0, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal(int(seconds * RATE)) * 10 ** (noise_dbfs / 20)).astype(np.float32)
+
+
+def speech_with_pauses(*, turns: int, turn_s: float = 3.0, pause_s: float = 0.8, seed: int = 0,
+                       **voice: float) -> np.ndarray:
+    parts = []
+    for i in range(turns):
+        parts += [syllables(seconds=turn_s, seed=seed + i, **voice), silence(pause_s, seed=seed + 100 + i)]
+    return np.concatenate(parts)

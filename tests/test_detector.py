@@ -1,0 +1,211 @@
+"""The detector on synthetic sessions whose answers are known."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from calmcue.analysis.offline import analyze_samples
+from calmcue.config.schema import Settings
+from calmcue.detector.baseline import BaselineValues, load_baseline, save_baseline
+from conftest import RATE, silence, speech_with_pauses, syllables
+
+CALM = {"level_dbfs": -30.0, "f0_hz": 120.0, "tilt_db_per_octave": -9.0}
+RAISED = {"level_dbfs": -18.0, "f0_hz": 170.0, "tilt_db_per_octave": -5.0}
+
+
+def kinds(result, kind: str, speaker: str = "agent"):
+    return [e for e in result.episodes if e.kind == kind and e.speaker == speaker]
+
+
+def calm_then_raised(*, gain_db: float = 0.0) -> tuple[np.ndarray, float]:
+    calm = speech_with_pauses(turns=10, **CALM)
+    raised = speech_with_pauses(turns=2, seed=40, **RAISED)
+    after = speech_with_pauses(turns=4, seed=60, **CALM)
+    session = np.concatenate([calm, raised, after]) * np.float32(10 ** (gain_db / 20))
+    return session, len(calm) / RATE
+
+
+def test_calm_speech_alone_gives_no_raised_voice_or_fast_speech() -> None:
+    result = analyze_samples(speech_with_pauses(turns=16, **CALM), rate_hz=RATE)
+    assert [e for e in result.episodes if e.kind != "no_pause"] == []
+    assert [c for c in result.cues if c.kind != "no_pause"] == []
+    assert result.baselines["agent"] is not None
+
+
+def test_without_call_audio_a_long_silence_counts_as_the_customer_s_turn() -> None:
+    short_pauses = analyze_samples(speech_with_pauses(turns=16, pause_s=0.8, **CALM), rate_hz=RATE)
+    long_pauses = analyze_samples(speech_with_pauses(turns=16, pause_s=2.5, **CALM), rate_hz=RATE)
+    assert [e.kind for e in short_pauses.episodes] == ["no_pause"]
+    assert long_pauses.episodes == []
+
+
+def test_a_raised_voice_after_calibration_is_caught_with_its_evidence() -> None:
+    session, raised_at_s = calm_then_raised()
+    result = analyze_samples(session, rate_hz=RATE)
+    episodes = kinds(result, "raised_voice")
+    assert len(episodes) == 1
+    episode = episodes[0]
+    assert raised_at_s - 0.1 <= episode.start_s <= raised_at_s + 1.0
+    assert episode.evidence["level_over_baseline_db"] > 8.0
+    assert episode.evidence["pitch_over_baseline_st"] > 3.0
+    cue = result.cues[0]
+    assert cue.message == "Lower your voice - stay calm" and cue.speaker == "agent"
+    assert cue.t_s >= episode.start_s + 1.0  # after the minimum duration
+    assert "dB above your usual level" in cue.reason
+
+
+def test_a_gain_change_of_the_whole_session_changes_nothing() -> None:
+    base = analyze_samples(calm_then_raised()[0], rate_hz=RATE)
+    quiet = analyze_samples(calm_then_raised(gain_db=-18.0)[0], rate_hz=RATE)
+    assert [e.start_s for e in kinds(quiet, "raised_voice")] == [e.start_s for e in kinds(base, "raised_voice")]
+    assert len(kinds(base, "raised_voice")) == 1
+
+
+def test_no_cue_fires_while_the_baseline_is_still_learned() -> None:
+    loud_start = np.concatenate([speech_with_pauses(turns=3, seed=40, **RAISED), speech_with_pauses(turns=10, **CALM)])
+    result = analyze_samples(loud_start, rate_hz=RATE)
+    assert all(c.t_s > 12.0 for c in result.cues)
+
+
+def test_a_saved_baseline_makes_the_detector_ready_at_once() -> None:
+    session, _ = calm_then_raised()
+    learned = analyze_samples(session, rate_hz=RATE).baselines["agent"]
+    raised_only = speech_with_pauses(turns=2, seed=40, **RAISED)
+    result = analyze_samples(np.concatenate([silence(1.0), raised_only]), rate_hz=RATE, agent_baseline=learned)
+    assert len(kinds(result, "raised_voice")) == 1
+
+
+def test_baseline_file_round_trip(tmp_path) -> None:
+    values = BaselineValues(level_dbfs=-31.5, pitch_st=3.2, tilt_db=-9.0, rate_syl_s=4.1)
+    save_baseline(tmp_path / "b.json", values)
+    assert load_baseline(tmp_path / "b.json") == values
+
+
+def test_sensitivity_scales_the_thresholds() -> None:
+    mild = {"level_dbfs": -22.0, "f0_hz": 135.0, "tilt_db_per_octave": -8.0}  # +8 dB, +2 st
+    session = np.concatenate([speech_with_pauses(turns=10, **CALM), speech_with_pauses(turns=2, seed=40, **mild)])
+    found = {}
+    for sensitivity in ("gentle", "strict"):
+        settings = Settings()
+        settings = dataclasses.replace(settings, detector=dataclasses.replace(settings.detector,
+                                                                              sensitivity=sensitivity))
+        found[sensitivity] = len(kinds(analyze_samples(session, rate_hz=RATE, settings=settings), "raised_voice"))
+    assert found["strict"] >= 1 and found["gentle"] == 0
+
+
+def _conversation(*, cut_in: bool, backchannel: bool = False) -> tuple[np.ndarray, float]:
+    """Calm alternating turns, then a 3 s customer turn and the agent's reply: returns (samples, reply start)."""
+    agent_parts, customer_parts = [], []
+    for i in range(6):
+        a = syllables(seconds=2.5, seed=i, **CALM)
+        c = syllables(seconds=2.5, seed=20 + i, f0_hz=220.0, level_dbfs=-28.0)
+        gap = np.zeros(int(0.7 * RATE), np.float32)
+        agent_parts += [a, gap, np.zeros_like(c), gap]
+        customer_parts += [np.zeros_like(a), gap, c, gap]
+    agent, customer = np.concatenate(agent_parts), np.concatenate(customer_parts)
+    turn = syllables(seconds=3.0, seed=77, f0_hz=220.0, level_dbfs=-28.0)
+    reply = syllables(seconds=0.3 if backchannel else 2.5, seed=78, **CALM)
+    start = len(agent) + (int(1.8 * RATE) if cut_in or backchannel else len(turn) + int(0.6 * RATE))
+    total = start + len(reply) + RATE
+    a = np.zeros(total, np.float32)
+    c = np.zeros(total, np.float32)
+    a[: len(agent)], c[: len(customer)] = agent, customer
+    a += silence(total / RATE, noise_dbfs=-65.0, seed=5)  # a live mic is never exact zeros unless muted
+    c[len(customer) : len(customer) + len(turn)] = turn
+    a[start : start + len(reply)] = reply
+    return np.stack([a, c], axis=1), start / RATE
+
+
+def test_cutting_in_while_the_customer_talks_is_talk_over() -> None:
+    samples, start_s = _conversation(cut_in=True)
+    result = analyze_samples(samples, rate_hz=RATE)
+    episodes = kinds(result, "talk_over")
+    assert len(episodes) == 1
+    assert abs(episodes[0].start_s - start_s) < 0.15
+    assert episodes[0].evidence["customer_talk_s"] >= 1.0
+    assert [c.message for c in result.cues if c.kind == "talk_over"] == ["Let them finish - listen"]
+
+
+def test_answering_after_a_pause_is_not_talk_over() -> None:
+    samples, _ = _conversation(cut_in=False)
+    assert kinds(analyze_samples(samples, rate_hz=RATE), "talk_over") == []
+
+
+def test_a_short_backchannel_is_not_talk_over() -> None:
+    samples, _ = _conversation(cut_in=False, backchannel=True)
+    assert kinds(analyze_samples(samples, rate_hz=RATE), "talk_over") == []
+
+
+def test_customer_audio_leaking_into_the_mic_is_not_the_agent() -> None:
+    samples, _ = _conversation(cut_in=False)
+    leaky = samples.copy()
+    leaky[:, 0] += 10 ** (-18 / 20) * np.roll(samples[:, 1], 40)  # sidetone 18 dB down, 2.5 ms late
+    result = analyze_samples(leaky, rate_hz=RATE)
+    assert kinds(result, "talk_over") == []
+    assert kinds(result, "raised_voice") == []
+
+
+def test_a_loud_customer_is_a_customer_cue() -> None:
+    samples, _ = _conversation(cut_in=False)
+    n = 4 * RATE
+    loud = np.zeros((n + RATE, 2), np.float32)
+    loud[:, 0] = silence((n + RATE) / RATE, noise_dbfs=-65.0)
+    loud[:n, 1] = syllables(seconds=4.0, seed=99, f0_hz=300.0, level_dbfs=-14.0, tilt_db_per_octave=-4.0)
+    result = analyze_samples(np.concatenate([samples, loud]), rate_hz=RATE)
+    episodes = kinds(result, "raised_voice", "customer")
+    assert len(episodes) == 1
+    assert [c.message for c in result.cues if c.speaker == "customer"] == ["Let them vent - listen, don't interrupt"]
+    assert kinds(result, "raised_voice", "agent") == []
+
+
+def test_talking_45_s_without_a_pause_is_no_pause() -> None:
+    monologue = syllables(seconds=60.0, **CALM)
+    samples = np.stack([monologue, np.zeros_like(monologue)], axis=1)
+    result = analyze_samples(samples, rate_hz=RATE)
+    episodes = kinds(result, "no_pause")
+    assert len(episodes) == 1 and episodes[0].evidence["talk_s"] >= 45.0
+    assert [c.t_s for c in result.cues if c.kind == "no_pause"] == [] or \
+        all(c.t_s >= 45.0 for c in result.cues if c.kind == "no_pause")
+
+
+def test_no_pause_resets_when_the_customer_takes_a_turn() -> None:
+    parts_a, parts_c = [], []
+    for i in range(3):
+        a = syllables(seconds=30.0, seed=i, **CALM)
+        c = syllables(seconds=2.0, seed=10 + i, f0_hz=220.0)
+        parts_a += [a, np.zeros_like(c)]
+        parts_c += [np.zeros_like(a), c]
+    samples = np.stack([np.concatenate(parts_a), np.concatenate(parts_c)], axis=1)
+    assert kinds(analyze_samples(samples, rate_hz=RATE), "no_pause") == []
+
+
+def test_speaking_much_faster_than_usual_is_fast_speech() -> None:
+    usual = speech_with_pauses(turns=10, turn_s=4.0, rate_syl_s=3.0, **CALM)
+    fast = speech_with_pauses(turns=3, turn_s=6.0, seed=30, rate_syl_s=6.0, **CALM)
+    result = analyze_samples(np.concatenate([usual, fast]), rate_hz=RATE)
+    episodes = kinds(result, "fast_speech")
+    assert episodes and episodes[0].start_s >= len(usual) / RATE - 1.0
+    assert episodes[0].evidence["rate_ratio"] >= 1.3
+    assert kinds(analyze_samples(np.concatenate([usual, usual]), rate_hz=RATE), "fast_speech") == []
+
+
+def test_no_cues_while_the_mic_is_muted() -> None:
+    samples, _ = _conversation(cut_in=True)
+    muted = samples.copy()
+    start = int(len(samples) - 6 * RATE)
+    muted[start:, 0] = 0.0  # the agent presses mute just as the customer's last turn begins
+    loud = syllables(seconds=4.0, seed=99, f0_hz=300.0, level_dbfs=-14.0, tilt_db_per_octave=-4.0)
+    muted[start : start + len(loud), 1] = loud
+    result = analyze_samples(muted, rate_hz=RATE)
+    assert kinds(result, "raised_voice", "customer")  # the caller is still judged...
+    assert [c for c in result.cues if c.t_s * RATE > start] == []  # ...but a muted agent sees no cue
+
+
+def test_no_cues_outside_a_call() -> None:
+    session, _ = calm_then_raised()
+    customer = np.zeros_like(session)  # digital silence on the call audio: no call
+    result = analyze_samples(np.stack([session, customer], axis=1), rate_hz=RATE)
+    assert kinds(result, "raised_voice")  # the episode is still judged...
+    assert result.cues == []  # ...but nobody is on a call, so nothing is shown

@@ -1,0 +1,121 @@
+"""Known-answer tests for every per-frame feature."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from calmcue.audio.reframer import Reframer
+from calmcue.features.extractor import FeatureExtractor
+from calmcue.features.loudness import level_dbfs
+from calmcue.features.pitch import yin
+from calmcue.features.spectral import power_spectrum, spectral_shape
+from conftest import RATE, harmonic, silence, syllables
+
+
+def frames(signal: np.ndarray):
+    windows = Reframer(channels=1).push(signal[:, None])
+    return FeatureExtractor(channels=1).process(windows)
+
+
+def test_full_scale_sine_is_minus_3_dbfs() -> None:
+    t = np.arange(RATE) / RATE
+    sine = np.sin(2 * np.pi * 1000 * t).astype(np.float32)
+    assert level_dbfs(sine[None, -800:])[0] == pytest.approx(-3.01, abs=0.02)
+
+
+def test_level_follows_gain_and_floors_at_minus_100() -> None:
+    tone = harmonic(200.0, seconds=0.1, level_dbfs=-20.0)
+    assert level_dbfs(tone[None, -800:])[0] == pytest.approx(-20.0, abs=0.5)
+    assert level_dbfs((tone * 10 ** (-18 / 20))[None, -800:])[0] == pytest.approx(-38.0, abs=0.5)
+    assert level_dbfs(np.zeros((1, 800), np.float32))[0] == -100.0
+
+
+@pytest.mark.parametrize("f0_hz", [62.0, 85.0, 110.0, 147.0, 220.0, 310.0, 440.0, 495.0])
+def test_yin_finds_the_f0_of_a_harmonic_complex(f0_hz: float) -> None:
+    tone = harmonic(f0_hz, seconds=0.06)
+    track = yin(tone[None, -800:])
+    assert track.f0_hz[0] == pytest.approx(f0_hz, rel=0.005)
+    assert track.aperiodicity[0] < 0.05
+
+
+def test_yin_with_a_missing_fundamental_keeps_the_period() -> None:
+    t = np.arange(800) / RATE
+    tone = sum(np.sin(2 * np.pi * 150 * h * t) for h in (2, 3, 4, 5)).astype(np.float32)
+    assert yin(tone[None]).f0_hz[0] == pytest.approx(150.0, rel=0.01)
+
+
+def test_noise_is_aperiodic_and_unvoiced() -> None:
+    noise = np.random.default_rng(3).standard_normal(RATE).astype(np.float32) * 0.05
+    batch = frames(noise)
+    assert np.nanmedian(1 - batch.periodicity[10:, 0]) > 0.5
+    assert batch.voiced[10:, 0].mean() < 0.05
+
+
+def test_pitch_track_on_a_glide_has_no_octave_jumps() -> None:
+    f0 = np.linspace(90, 260, 2 * RATE)
+    gate = np.clip(np.sin(np.pi * 3.0 * np.arange(2 * RATE) / RATE) ** 2 * 2, 0, 1)
+    batch = frames(harmonic(f0, seconds=2.0, harmonics=12) * gate.astype(np.float32))
+    track = batch.f0_hz[10:, 0]
+    expected = f0[(np.arange(10, batch.count) + 1) * 160 - 400]
+    voiced = np.isfinite(track)
+    assert voiced.mean() > 0.5
+    assert np.max(np.abs(np.log2(track[voiced] / expected[voiced]))) < 0.05  # within 3.5 %: no octave error
+
+
+def test_tilt_is_flatter_for_more_effort_and_independent_of_gain() -> None:
+    calm = harmonic(150.0, seconds=0.1, tilt_db_per_octave=-12.0, harmonics=22)
+    effort = harmonic(150.0, seconds=0.1, tilt_db_per_octave=-6.0, harmonics=22)
+    shape = spectral_shape(power_spectrum(np.stack([calm, effort, calm * 0.1])[:, -800:]))
+    assert shape.tilt_db[1] > shape.tilt_db[0] + 6.0
+    assert shape.tilt_db[2] == pytest.approx(shape.tilt_db[0], abs=0.01)
+    assert shape.slope_db_per_khz[1] > shape.slope_db_per_khz[0]
+    assert shape.hammarberg_db[1] < shape.hammarberg_db[0]
+    assert shape.hammarberg_db[2] == pytest.approx(shape.hammarberg_db[0], abs=0.01)
+
+
+def test_white_noise_is_flatter_than_pink_noise() -> None:
+    rng = np.random.default_rng(0)
+    white = rng.standard_normal((200, 800))
+    spectrum = np.fft.rfft(white, axis=-1)
+    spectrum[:, 1:] /= np.sqrt(np.arange(1, spectrum.shape[-1]))
+    pink = np.fft.irfft(spectrum, axis=-1)
+    tilt_white = spectral_shape(power_spectrum(white.astype(np.float32))).tilt_db
+    tilt_pink = spectral_shape(power_spectrum(pink.astype(np.float32))).tilt_db
+    assert np.mean(tilt_white) == pytest.approx(10 * np.log10(2400 / 700), abs=0.5)  # the bandwidth ratio
+    assert np.mean(tilt_pink) == pytest.approx(10 * np.log10(np.log(3400 / 1000) / np.log(1000 / 300)), abs=0.5)
+
+
+def test_voice_activity_separates_speech_from_silence() -> None:
+    signal = np.concatenate([silence(2.0), syllables(seconds=3.0), silence(2.0)])
+    prob = frames(signal).speech_prob[:, 0]
+    speech, before, after = prob[220:480], prob[50:190], prob[560:690]
+    assert speech.mean() > 0.6
+    assert before.max() < 0.5 and after.max() < 0.5
+
+
+def test_voice_activity_ignores_steady_noise_at_speech_level() -> None:
+    noise = np.random.default_rng(5).standard_normal(6 * RATE).astype(np.float32) * 10 ** (-30 / 20)
+    prob = frames(noise).speech_prob[:, 0]
+    assert prob[300:].mean() < 0.2
+
+
+def test_tilt_is_null_in_silence() -> None:
+    batch = frames(np.concatenate([syllables(seconds=2.0), np.zeros(RATE, np.float32)]))
+    assert np.isnan(batch.tilt_db[-50:, 0]).all()
+    assert np.isfinite(batch.tilt_db[50:150, 0]).any()
+
+
+@pytest.mark.parametrize("rate_syl_s", [3.0, 5.0, 6.5])
+def test_speaking_rate_counts_syllable_nuclei(rate_syl_s: float) -> None:
+    batch = frames(syllables(seconds=8.0, rate_syl_s=rate_syl_s))
+    rate = batch.rate_syl_s[-1, 0]
+    speech_share = batch.speech_prob[-500:, 0].mean()
+    assert rate * max(speech_share, 0.1) == pytest.approx(rate_syl_s, rel=0.25) or \
+        rate == pytest.approx(rate_syl_s, rel=0.25)
+
+
+def test_speaking_rate_orders_slow_and_fast_speech() -> None:
+    slow = frames(syllables(seconds=8.0, rate_syl_s=3.0)).rate_syl_s[-1, 0]
+    fast = frames(syllables(seconds=8.0, rate_syl_s=5.5)).rate_syl_s[-1, 0]
+    assert fast > 1.4 * slow

@@ -1,0 +1,68 @@
+"""The cue state machines and limits, driven by frame index (no sleeps, no wall clock)."""
+
+from __future__ import annotations
+
+from calmcue.detector.policy import HOUR_FRAMES, CueLimiter, Limits
+from calmcue.detector.state import EpisodeMachine, Phase
+
+
+def drive(machine: EpisodeMachine, pattern: list[tuple[int, bool, bool]]):
+    """pattern: (frames, entering, staying) runs; returns the transitions with their frame."""
+    out, frame = [], 0
+    for count, entering, staying in pattern:
+        for _ in range(count):
+            t = machine.step(frame, entering=entering, staying=staying)
+            if t is not None:
+                out.append((frame, t))
+            frame += 1
+    return out
+
+
+def test_a_condition_shorter_than_the_minimum_leaves_no_episode() -> None:
+    machine = EpisodeMachine(min_frames=100, exit_frames=150)
+    assert drive(machine, [(10, False, False), (99, True, True), (300, False, False)]) == []
+    assert machine.phase is Phase.IDLE
+
+
+def test_episode_starts_after_the_minimum_and_ends_after_the_exit_delay() -> None:
+    machine = EpisodeMachine(min_frames=100, exit_frames=150)
+    transitions = drive(machine, [(10, False, False), (200, True, True), (400, False, False)])
+    (start_at, start), (end_at, end) = transitions
+    assert start.started and start.start_frame == 10 and start_at == 109
+    assert not end.started and end.end_frame == 210 and end_at == 210 + 149
+
+
+def test_hysteresis_keeps_an_episode_alive_between_exit_and_enter_thresholds() -> None:
+    machine = EpisodeMachine(min_frames=50, exit_frames=100)
+    transitions = drive(machine, [(60, True, True), (500, False, True), (99, False, False), (10, False, True),
+                                  (100, False, False)])
+    assert [t.started for _, t in transitions] == [True, False]
+    assert transitions[1][1].end_frame == 60 + 500 + 99 + 10
+
+
+def test_pending_needs_the_enter_condition_for_half_the_minimum() -> None:
+    machine = EpisodeMachine(min_frames=100, exit_frames=10)
+    assert drive(machine, [(1, True, True), (200, False, True)]) == []
+    machine = EpisodeMachine(min_frames=100, exit_frames=10)
+    assert len(drive(machine, [(60, True, True), (40, False, True)])) == 1
+
+
+def test_close_ends_an_open_episode_at_the_end_of_the_stream() -> None:
+    machine = EpisodeMachine(min_frames=10, exit_frames=100)
+    drive(machine, [(50, True, True)])
+    end = machine.close(50)
+    assert end is not None and end.end_frame == 50 and end.start_frame == 0
+
+
+def test_cooldown_and_hourly_cap() -> None:
+    limiter = CueLimiter(Limits(enabled=True, cooldown_s=30.0, max_per_hour=3))
+    assert limiter.allow(0)
+    assert not limiter.allow(2999)  # 29.99 s later: cooling down
+    assert limiter.allow(3000)
+    assert limiter.allow(6000)
+    assert not limiter.allow(9000)  # the fourth within the hour
+    assert limiter.allow(HOUR_FRAMES + 1)  # the first one has left the hour
+
+
+def test_disabled_cues_never_fire() -> None:
+    assert not CueLimiter(Limits(enabled=False, cooldown_s=0.0, max_per_hour=100)).allow(0)
