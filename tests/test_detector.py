@@ -84,7 +84,7 @@ def test_baseline_file_round_trip(tmp_path) -> None:
 
 
 def test_sensitivity_scales_the_thresholds() -> None:
-    mild = {"level_dbfs": -22.0, "f0_hz": 135.0, "tilt_db_per_octave": -8.0}  # +8 dB, +2 st
+    mild = {"level_dbfs": -20.0, "f0_hz": 150.0, "tilt_db_per_octave": -7.5}  # +10 dB, +4 st, a little flatter
     session = np.concatenate([speech_with_pauses(turns=10, **CALM), speech_with_pauses(turns=2, seed=40, **mild)])
     found = {}
     for sensitivity in ("gentle", "strict"):

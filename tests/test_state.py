@@ -34,10 +34,18 @@ def test_episode_starts_after_the_minimum_and_ends_after_the_exit_delay() -> Non
 
 def test_hysteresis_keeps_an_episode_alive_between_exit_and_enter_thresholds() -> None:
     machine = EpisodeMachine(min_frames=50, exit_frames=100)
-    transitions = drive(machine, [(60, True, True), (500, False, True), (99, False, False), (10, False, True),
-                                  (100, False, False)])
+    transitions = drive(machine, [(60, True, True), (500, False, True), (100, False, False)])
     assert [t.started for _, t in transitions] == [True, False]
-    assert transitions[1][1].end_frame == 60 + 500 + 99 + 10
+    assert transitions[1][1].end_frame == 60 + 500
+
+
+def test_after_dropping_below_exit_only_the_enter_threshold_brings_it_back() -> None:
+    machine = EpisodeMachine(min_frames=50, exit_frames=100)
+    transitions = drive(machine, [(60, True, True), (50, False, False), (20, False, True), (100, False, False)])
+    assert [t.end_frame for _, t in transitions if not t.started] == [60]  # 'staying' alone did not resume it
+    machine = EpisodeMachine(min_frames=50, exit_frames=100)
+    transitions = drive(machine, [(60, True, True), (50, False, False), (20, True, True), (100, False, False)])
+    assert [t.end_frame for _, t in transitions if not t.started] == [130]  # 'entering' did
 
 
 def test_pending_needs_the_enter_condition_for_half_the_minimum() -> None:

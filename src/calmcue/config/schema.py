@@ -37,14 +37,22 @@ class BaselineSettings:
 class RaisedVoiceSettings:
     enabled_agent: bool = setting(True, doc="Cue the agent when their own voice rises.")
     enabled_customer: bool = setting(True, doc="Cue the agent when the caller's voice rises.")
-    level_enter_db: float = setting(8.0, unit="dB", lo=2.0, hi=30.0,
-                                    doc="Voiced level above the speaker's baseline that starts a raised voice.")
+    raise_index_enter_db: float = setting(16.0, unit="dB", lo=4.0, hi=60.0,
+                                          doc="Raised-voice index (level rise + tilt flattening + half the pitch "
+                                              "rise in semitones, over the speaker's baseline) that starts a "
+                                              "raised voice.")
+    raise_index_exit_db: float = setting(10.0, unit="dB", lo=0.0, hi=60.0,
+                                         doc="Raised-voice index below which a raised voice starts to end.")
+    level_enter_db: float = setting(6.0, unit="dB", lo=0.0, hi=30.0,
+                                    doc="Level rise over baseline a raised voice needs at least.")
     level_exit_db: float = setting(4.0, unit="dB", lo=0.0, hi=30.0,
-                                   doc="Level above baseline below which a raised voice starts to end.")
+                                   doc="Level rise over baseline below which a raised voice starts to end.")
     effort_enter_db: float = setting(4.0, unit="dB", lo=0.5, hi=30.0,
-                                     doc="Flatter spectral tilt than baseline that counts as raised effort.")
+                                     doc="Tilt flattening that, with the pitch rise, a caller's guessed baseline "
+                                         "needs too (the line gain is unknown until their own baseline is learned).")
     pitch_enter_st: float = setting(3.0, unit="semitones", lo=0.5, hi=24.0,
-                                    doc="Pitch above baseline that, with raised effort, counts as raised.")
+                                    doc="Pitch rise that, with the tilt flattening, a caller's guessed baseline "
+                                        "needs too.")
     agent_min_s: float = setting(1.0, unit="s", lo=0.2, hi=10.0, doc="Agent: how long it must last.")
     agent_exit_s: float = setting(1.5, unit="s", lo=0.2, hi=10.0, doc="Agent: calm time that ends it.")
     agent_cooldown_s: float = setting(30.0, unit="s", lo=0.0, hi=3600.0, doc="Agent: quiet time between cues.")
@@ -58,8 +66,9 @@ class RaisedVoiceSettings:
 @dataclass(frozen=True)
 class TalkOverSettings:
     enabled: bool = setting(True, doc="Cue when the agent starts talking while the caller is still talking.")
-    customer_turn_min_s: float = setting(1.0, unit="s", lo=0.2, hi=10.0,
-                                         doc="How long the caller must already have spoken.")
+    customer_turn_min_s: float = setting(0.8, unit="s", lo=0.2, hi=10.0,
+                                         doc="How long the caller must already have spoken, from the detected "
+                                             "onset (which lags the first syllable by up to 0.2 s in noise).")
     agent_min_s: float = setting(0.6, unit="s", lo=0.2, hi=5.0,
                                  doc="Agent speech shorter than this is a backchannel ('mm-hm').")
     cooldown_s: float = setting(20.0, unit="s", lo=0.0, hi=3600.0, doc="Quiet time between cues.")

@@ -27,7 +27,7 @@ from calmcue.detector.events import (
 from calmcue.detector.policy import CueLimiter, Limits
 from calmcue.detector.speaker import RECENT_SPEECH_FRAMES, SpeakerTrack, Thresholds
 from calmcue.detector.state import EpisodeMachine, Transition
-from calmcue.detector.turns import LeakGate, SpeechRun
+from calmcue.detector.turns import TURN_BRIDGE_FRAMES, LeakGate, SpeechRun
 from calmcue.features.extractor import FrameBatch
 
 SPEECH_PROB = 0.5
@@ -81,7 +81,7 @@ class Detector:
             (FAST_SPEECH, AGENT): CueLimiter(Limits(fs.enabled, fs.cooldown_s, fs.max_per_hour)),
             (NO_PAUSE, AGENT): CueLimiter(Limits(npause.enabled, npause.cooldown_s, npause.max_per_hour)),
         }
-        self._agent_run, self._customer_run = SpeechRun(), SpeechRun()
+        self._agent_run, self._customer_run = SpeechRun(), SpeechRun(bridge_frames=TURN_BRIDGE_FRAMES)
         self._leak = LeakGate()
         self._talk_over = _TalkOverTracker(turn_min_frames=round(to.customer_turn_min_s / HOP_S),
                                            agent_min_frames=round(to.agent_min_s / HOP_S))

@@ -1,7 +1,10 @@
 """The small state machine behind every cue kind: hysteresis, a minimum duration and an exit delay.
 
-idle --enter--> pending --held for min_frames--> active --below exit for exit_frames--> idle
-A pending condition that lapses before the minimum leaves no episode. Times are frame indices.
+idle --enter--> pending --held for min_frames--> active --below exit--> exiting --exit_frames--> idle
+While active, staying above the exit thresholds keeps it so (hysteresis); once it has dropped below them, only
+the enter thresholds bring it back within the exit delay, so a calm sentence after a pause never inherits an
+earlier raised one. A pending condition that lapses before the minimum leaves no episode. Times are frame
+indices.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ class EpisodeMachine:
                 self.phase = Phase.ACTIVE
                 return Transition(True, self.start_frame, frame)
             return None
-        if staying or entering:
+        if entering or (staying and self.phase is Phase.ACTIVE):
             self.phase = Phase.ACTIVE
             return None
         if self.phase is Phase.ACTIVE:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 BRIDGE_FRAMES = 20  # gaps up to 200 ms belong to the same run of speech
+TURN_BRIDGE_FRAMES = 50  # a caller's turn goes on through pauses up to 500 ms (a breath, a missed syllable)
 STILL_TALKING_FRAMES = 15  # a speaker whose last speech is at most 150 ms old is still talking
 LEAK_MARGIN_DB = 10.0  # the mic must be this much above the learned leak of the far end to count as the agent
 LEAK_RISE_DB_PER_FRAME = 0.01  # the leak estimate forgets a low reading at 1 dB/s
@@ -11,7 +12,8 @@ LEAK_RISE_DB_PER_FRAME = 0.01  # the leak estimate forgets a low reading at 1 dB
 class SpeechRun:
     """The current run of one speaker's speech, in frames."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, bridge_frames: int = BRIDGE_FRAMES) -> None:
+        self.bridge_frames = bridge_frames
         self.start: int | None = None
         self.last = -10**9
 
@@ -19,7 +21,7 @@ class SpeechRun:
         """Feeds one frame; True when a new run starts here."""
         if not speaking:
             return False
-        onset = self.start is None or frame - self.last > BRIDGE_FRAMES
+        onset = self.start is None or frame - self.last > self.bridge_frames
         if onset:
             self.start = frame
         self.last = frame
@@ -29,7 +31,7 @@ class SpeechRun:
         return self.start is not None and frame - self.last <= STILL_TALKING_FRAMES
 
     def ongoing(self, frame: int) -> bool:
-        return self.start is not None and frame - self.last <= BRIDGE_FRAMES
+        return self.start is not None and frame - self.last <= self.bridge_frames
 
     def length(self, frame: int) -> int:
         return frame - self.start + 1 if self.start is not None else 0

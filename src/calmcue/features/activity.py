@@ -11,8 +11,10 @@ from collections import deque
 
 NOISE_WINDOW_FRAMES = 300  # 3 s: the floor is the quietest level seen in this span
 INITIAL_FLOOR_DBFS = -50.0
-ABSOLUTE_FLOOR_DBFS = -75.0  # nothing quieter than this is speech, whatever the noise floor
+ABSOLUTE_FLOOR_DBFS = -90.0  # nothing quieter is speech, whatever the noise floor (16-bit silence is -101)
 VOICED_MAX_APERIODICITY = 0.35
+VOICED_MIN_SNR_DB = 5.0
+PERIODICITY_DECAY = 0.93  # per frame: the memory of a vowel halves in about 100 ms
 
 
 class NoiseFloor:
@@ -50,10 +52,12 @@ class VoiceActivity:
         floor = self.noise.step(level_dbfs)
         snr_db = level_dbfs - floor
         audible = level_dbfs > ABSOLUTE_FLOOR_DBFS
-        voiced = audible and snr_db > 8.0 and aperiodicity < VOICED_MAX_APERIODICITY
+        voiced = audible and snr_db > VOICED_MIN_SNR_DB and aperiodicity < VOICED_MAX_APERIODICITY
         periodicity = 1.0 - aperiodicity if voiced else 0.0
-        self._recent_periodicity = max(periodicity, 0.9 * self._recent_periodicity)
+        self._recent_periodicity = max(periodicity, PERIODICITY_DECAY * self._recent_periodicity)
         if not audible:
             return 0.0, False
-        score = (snr_db - 12.0) / 3.0 + 6.0 * (self._recent_periodicity - 0.5)
+        # vowels carry the decision (periodicity survives noise that buries the energy cue); consonants and
+        # short gaps ride on the decaying memory of the last vowel
+        score = (snr_db - 6.0) / 3.0 + 8.0 * (self._recent_periodicity - 0.45)
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score)))), voiced
