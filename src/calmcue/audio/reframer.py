@@ -21,8 +21,10 @@ class Reframer:
 
     def push(self, block: np.ndarray) -> np.ndarray:
         """Takes (n, channels) float32; returns windows (hops, channels, HISTORY), possibly zero hops."""
-        samples = np.concatenate([self._pending, np.asarray(block, np.float32).reshape(-1, self.channels).T],
-                                 axis=1)
+        block = np.asarray(block, np.float32).reshape(-1, self.channels).T
+        if self._pending.shape[1] == 0 and block.shape[1] == HOP:  # the live case: exactly one hop
+            return self._one_hop(block)
+        samples = np.concatenate([self._pending, block], axis=1)
         hops = samples.shape[1] // HOP
         self._pending = samples[:, hops * HOP:]
         if hops == 0:
@@ -32,3 +34,11 @@ class Reframer:
         self._history = stream[:, -HISTORY:].copy()
         self.frames_out += hops
         return np.ascontiguousarray(windows.transpose(1, 0, 2))
+
+    def _one_hop(self, hop: np.ndarray) -> np.ndarray:
+        window = np.empty((1, self.channels, HISTORY), np.float32)
+        window[0, :, :-HOP] = self._history[:, HOP:]
+        window[0, :, -HOP:] = hop
+        self._history = window[0]
+        self.frames_out += 1
+        return window

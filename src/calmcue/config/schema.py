@@ -23,8 +23,9 @@ def setting(default: Any, *, doc: str, unit: str = "", lo: float | None = None, 
 
 @dataclass(frozen=True)
 class BaselineSettings:
-    calibration_speech_s: float = setting(15.0, unit="s", lo=5.0, hi=120.0,
-                                          doc="Active speech needed before a speaker's baseline is trusted.")
+    calibration_speech_s: float = setting(12.0, unit="s", lo=5.0, hi=120.0,
+                                          doc="Detected speech needed before a speaker's baseline is trusted "
+                                              "(the detector counts conservatively: about 15 s of talking).")
     adapt_speech_s: float = setting(300.0, unit="s", lo=30.0, hi=7200.0,
                                     doc="Time constant (in voiced speech) of the slow baseline adaptation.")
     customer_prior_level_dbfs: float = setting(-28.0, unit="dBFS", lo=-60.0, hi=-6.0,
@@ -37,7 +38,7 @@ class BaselineSettings:
 class RaisedVoiceSettings:
     enabled_agent: bool = setting(True, doc="Cue the agent when their own voice rises.")
     enabled_customer: bool = setting(True, doc="Cue the agent when the caller's voice rises.")
-    raise_index_enter_db: float = setting(16.0, unit="dB", lo=4.0, hi=60.0,
+    raise_index_enter_db: float = setting(15.0, unit="dB", lo=4.0, hi=60.0,
                                           doc="Raised-voice index (level rise + tilt flattening + half the pitch "
                                               "rise in semitones, over the speaker's baseline) that starts a "
                                               "raised voice.")

@@ -18,6 +18,8 @@ from calmcue.audio.signal import HOP_S
 from calmcue.errors import BadInputError
 
 ADAPT_STEP_PER_FRAME = 0.0005  # dB (or semitones) per voiced frame: at most 3 dB per minute of voiced speech
+LEVEL_QUANTILE = 0.8  # levels compare at the 80th percentile of voiced frames: the weak voiced frames that noise
+# hides from the voicing decision barely move it, so noise does not bias the baseline upwards
 MIN_VOICED_FRAMES = 300  # 3 s of voicing at least, however long the speech took
 PRIOR_STEP_PER_FRAME = 0.01  # a prior is only a guess: it follows the caller's calm speech 20x faster
 
@@ -84,7 +86,9 @@ class SpeakerBaseline:
         if not math.isnan(rate):
             self._rates.append(rate)
         if self._speech_frames >= self.calibration_frames and len(self._samples) >= MIN_VOICED_FRAMES:
-            level_m, pitch_m, tilt_m = np.nanmedian(np.array(self._samples), axis=0).tolist()
+            samples = np.array(self._samples)
+            level_m = float(np.nanpercentile(samples[:, 0], LEVEL_QUANTILE * 100))
+            pitch_m, tilt_m = np.nanmedian(samples[:, 1:], axis=0).tolist()
             rate_m = float(np.median(self._rates)) if self._rates else math.nan
             self.values = BaselineValues(level_m, pitch_m, tilt_m, rate_m)
             self.from_prior = False
@@ -93,16 +97,18 @@ class SpeakerBaseline:
     def _follow(self, level: float, pitch: float, tilt: float, rate: float, step: float) -> None:
         assert self.values is not None
         v = self.values
-        self.values = BaselineValues(_toward(v.level_dbfs, level, step), _toward(v.pitch_st, pitch, step),
+        self.values = BaselineValues(_toward(v.level_dbfs, level, step, quantile=LEVEL_QUANTILE),
+                                     _toward(v.pitch_st, pitch, step),
                                      _toward(v.tilt_db, tilt, step), _toward(v.rate_syl_s, rate, step * 0.1))
 
 
-def _toward(current: float, observed: float, step: float) -> float:
+def _toward(current: float, observed: float, step: float, *, quantile: float = 0.5) -> float:
+    """A sign-step quantile tracker: up by 2q steps, down by 2(1-q), so it settles where P(x > value) = 1 - q."""
     if math.isnan(observed):
         return current
     if math.isnan(current):
         return observed
-    return current + step if observed > current else current - step
+    return current + 2 * quantile * step if observed > current else current - 2 * (1 - quantile) * step
 
 
 def save_baseline(path: Path, values: BaselineValues) -> None:

@@ -97,7 +97,8 @@ class Detector:
     def process(self, batch: FrameBatch) -> list[Event]:
         """Feeds a batch of frames; returns the episodes that ended and the cues that fired, in time order."""
         self._events = []
-        columns = [batch.level_dbfs, batch.f0_hz, batch.tilt_db, batch.rate_syl_s, batch.speech_prob, batch.voiced]
+        columns = [batch.level_dbfs, batch.speech_level_dbfs, batch.f0_hz, batch.tilt_db, batch.rate_syl_s,
+                   batch.speech_prob, batch.voiced]
         agent = list(zip(*(c[:, 0].tolist() for c in columns), strict=True))
         customer = list(zip(*(c[:, 1].tolist() for c in columns), strict=True)) if self.two_channel else None
         for i, agent_frame in enumerate(agent):
@@ -132,22 +133,22 @@ class Detector:
     # -- per frame ----------------------------------------------------------------------------------------
     def _step(self, frame: int, agent: tuple, customer: tuple | None) -> None:
         self.frame = frame
-        level, f0, tilt, rate, prob, voiced = agent
+        level, speech_level, f0, tilt, rate, prob, voiced = agent
         self._zero_run = self._zero_run + 1 if level <= SILENT_LEVEL_DBFS else 0
         agent_speech = prob >= SPEECH_PROB
         customer_speech = False
         if customer is not None:
-            c_level, c_f0, c_tilt, c_rate, c_prob, c_voiced = customer
+            c_level, c_speech_level, c_f0, c_tilt, c_rate, c_prob, c_voiced = customer
             customer_speech = c_prob >= SPEECH_PROB
             if c_level > SIGNAL_LEVEL_DBFS:
                 self._last_call_signal = frame
             agent_speech = self._leak.agent_speaking(mic_speech=agent_speech, mic_level_dbfs=level,
                                                      far_speech=customer_speech, far_level_dbfs=c_level)
             self._customer_run.step(frame, customer_speech)
-            self._on(self.customer.step(frame, level_dbfs=c_level, f0_hz=c_f0, tilt_db=c_tilt, rate_syl_s=c_rate,
+            self._on(self.customer.step(frame, level_dbfs=c_speech_level, f0_hz=c_f0, tilt_db=c_tilt, rate_syl_s=c_rate,
                                         voiced=c_voiced, speech=customer_speech), RAISED_VOICE, CUSTOMER)
         agent_onset = self._agent_run.step(frame, agent_speech)
-        self._on(self.agent.step(frame, level_dbfs=level, f0_hz=f0, tilt_db=tilt, rate_syl_s=rate,
+        self._on(self.agent.step(frame, level_dbfs=speech_level, f0_hz=f0, tilt_db=tilt, rate_syl_s=rate,
                                  voiced=voiced and agent_speech, speech=agent_speech), RAISED_VOICE, AGENT)
         self._step_fast(frame, rate)
         self._step_no_pause(frame, agent_speech)

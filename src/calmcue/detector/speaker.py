@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from calmcue.audio.signal import HOP_S
 from calmcue.config.schema import RaisedVoiceSettings
-from calmcue.detector.baseline import SpeakerBaseline, semitones
+from calmcue.detector.baseline import LEVEL_QUANTILE, SpeakerBaseline, semitones
 from calmcue.detector.state import EpisodeMachine, Transition
 
 SHORT_TERM_FRAMES = 40  # the short-term voice is the median of the last 40 voiced frames (0.4 s of voicing)
@@ -40,8 +40,8 @@ class SpeakerTrack:
         self.baseline = baseline
         self.thresholds = thresholds
         self.machine = EpisodeMachine(min_frames=round(min_s / HOP_S), exit_frames=round(exit_s / HOP_S))
-        self._short_term = (RunningMedian(SHORT_TERM_FRAMES), RunningMedian(SHORT_TERM_FRAMES),
-                            RunningMedian(SHORT_TERM_FRAMES))
+        self._short_term = (RunningQuantile(SHORT_TERM_FRAMES, quantile=LEVEL_QUANTILE),
+                            RunningQuantile(SHORT_TERM_FRAMES), RunningQuantile(SHORT_TERM_FRAMES))
         self.level = self.pitch = self.tilt = math.nan
         self.last_voiced = -10**9
         self.over = (0.0, 0.0, 0.0)  # level dB, pitch st, tilt dB above baseline
@@ -94,11 +94,12 @@ class SpeakerTrack:
                 "tilt_over_baseline_db": tilt, "duration_s": duration_s}
 
 
-class RunningMedian:
-    """Median of the last `size` finite values (a sorted list beside a FIFO: O(size) per value, size is small)."""
+class RunningQuantile:
+    """A quantile (default the median) of the last `size` finite values: a sorted list beside a FIFO."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, *, quantile: float = 0.5) -> None:
         self.size = size
+        self.quantile = quantile
         self._fifo: deque[float] = deque()
         self._sorted: list[float] = []
 
@@ -111,7 +112,10 @@ class RunningMedian:
         n = len(self._sorted)
         if n == 0:
             return math.nan
-        return self._sorted[n // 2] if n % 2 else 0.5 * (self._sorted[n // 2 - 1] + self._sorted[n // 2])
+        position = self.quantile * (n - 1)  # linear interpolation, as numpy's default percentile
+        below = int(position)
+        above = min(below + 1, n - 1)
+        return self._sorted[below] + (self._sorted[above] - self._sorted[below]) * (position - below)
 
     def __len__(self) -> int:
         return len(self._fifo)

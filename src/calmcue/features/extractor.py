@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from calmcue.features.activity import VoiceActivity
+from calmcue.features.activity import NoiseFloor, VoiceActivity
 from calmcue.features.loudness import level_dbfs
 from calmcue.features.pitch import OctaveGuard, PitchTrack, yin
 from calmcue.features.rate import SyllableRate
-from calmcue.features.spectral import power_spectrum, spectral_shape
+from calmcue.features.spectral import SpectralShape, power_spectrum, spectral_shape
 
 SILENT_SNR_DB = 6.0  # tilt is reported only this far above the noise floor
 
@@ -31,7 +31,8 @@ class FrameBatch:
     periodicity: np.ndarray  # 1 - YIN aperiodicity, 0..1
     voiced: np.ndarray  # bool
     speech_prob: np.ndarray
-    tilt_db: np.ndarray  # NaN when silent
+    speech_level_dbfs: np.ndarray  # level with the tracked noise power taken out (what the detector compares)
+    tilt_db: np.ndarray  # band ratio of the noise-compensated band energies; NaN when silent
     hammarberg_db: np.ndarray
     slope_db_per_khz: np.ndarray
     rate_syl_s: np.ndarray  # NaN until enough speech
@@ -41,27 +42,36 @@ class FrameBatch:
         return int(self.level_dbfs.shape[0])
 
 
+NOISE_BIAS_DB = 3.0  # a 3-second minimum sits about 2-4.5 dB under the mean power of steady noise (measured)
+
+
+def without_noise_db(total_db: float, floor_db: float) -> float:
+    """Power in dB after taking out the noise (its tracked floor plus the minimum's bias), never below -10 dB."""
+    total, noise = 10.0 ** (total_db / 10.0), 10.0 ** ((floor_db + NOISE_BIAS_DB) / 10.0)
+    return 10.0 * math.log10(max(total - noise, 0.1 * total, 1e-30))
+
+
 class _ChannelTrackers:
     def __init__(self, *, rate_window_s: float) -> None:
+        self.low_noise, self.high_noise = NoiseFloor(), NoiseFloor()
         self.activity = VoiceActivity()
         self.octave = OctaveGuard()
         self.rate = SyllableRate(window_speech_s=rate_window_s)
 
-    def run(self, level: list[float], aperiodicity: list[float], band_db: list[float], f0: list[float],
-            dprime: np.ndarray) -> tuple[list[float], list[bool], list[float], list[float], list[float]]:
-        f0s: list[float] = []
-        voiced_flags: list[bool] = []
-        probs: list[float] = []
-        rates: list[float] = []
-        floors: list[float] = []
+    def run(self, level: list[float], aperiodicity: list[float], bands: tuple[list[float], list[float], list[float]],
+            f0: list[float], dprime: np.ndarray) -> list[tuple[float, ...]]:
+        """Per frame: (guarded F0, voiced, speech probability, syllable rate, noise floor, speech level, tilt)."""
+        band_db, low_db, high_db = bands
+        out: list[tuple[float, ...]] = []
         for i, frame_level in enumerate(level):
             prob, voiced = self.activity.step(frame_level, aperiodicity[i])
-            f0s.append(self.octave.step(f0[i], aperiodicity[i], dprime[i], voiced=voiced))
-            voiced_flags.append(voiced)
-            probs.append(prob)
-            rates.append(self.rate.step(band_db[i], voiced, prob >= 0.5))
-            floors.append(self.activity.noise.floor_dbfs)
-        return f0s, voiced_flags, probs, rates, floors
+            floor = self.activity.noise.floor_dbfs
+            tilt = without_noise_db(high_db[i], self.high_noise.step(high_db[i])) - \
+                without_noise_db(low_db[i], self.low_noise.step(low_db[i]))
+            out.append((self.octave.step(f0[i], aperiodicity[i], dprime[i], voiced=voiced), voiced, prob,
+                        self.rate.step(band_db[i], voiced, prob >= 0.5), floor,
+                        without_noise_db(frame_level, floor), tilt))
+        return out
 
 
 class FeatureExtractor:
@@ -76,24 +86,25 @@ class FeatureExtractor:
         level = level_dbfs(windows)
         shape = spectral_shape(power_spectrum(windows))
         pitch = yin(windows)
-        columns = [self._run_channel(c, level, shape.band_db, pitch) for c in range(self.channels)]
-        f0, voiced, prob, rate, floor = (np.array([col[j] for col in columns]).T.reshape(hops, self.channels)
-                                         for j in range(5))
-        tilt = np.where(level > floor + SILENT_SNR_DB, shape.tilt_db, np.nan)
+        table = np.array([self._run_channel(c, level, shape, pitch) for c in range(self.channels)],
+                         dtype=np.float64).transpose(1, 0, 2)  # (hops, channels, 7)
+        f0, voiced, prob, rate, floor, speech_level, tilt = (table[..., j] for j in range(7))
+        tilt = np.where(level > floor + SILENT_SNR_DB, tilt, np.nan)
         batch = FrameBatch(
             first_frame=self.frames_done, level_dbfs=level, f0_hz=f0,
             periodicity=np.clip(1.0 - pitch.aperiodicity, 0.0, 1.0), voiced=voiced.astype(bool),
-            speech_prob=prob, tilt_db=tilt, hammarberg_db=shape.hammarberg_db,
+            speech_prob=prob, speech_level_dbfs=speech_level, tilt_db=tilt, hammarberg_db=shape.hammarberg_db,
             slope_db_per_khz=shape.slope_db_per_khz, rate_syl_s=rate,
         )
         self.frames_done += hops
         return batch
 
-    def _run_channel(self, channel: int, level: np.ndarray, band_db: np.ndarray,
-                     pitch: PitchTrack) -> tuple[list[float], list[bool], list[float], list[float], list[float]]:
+    def _run_channel(self, channel: int, level: np.ndarray, shape: SpectralShape,
+                     pitch: PitchTrack) -> list[tuple[float, ...]]:
+        bands = (shape.band_db[:, channel].tolist(), shape.low_db[:, channel].tolist(),
+                 shape.high_db[:, channel].tolist())
         return self._trackers[channel].run(level[:, channel].tolist(), pitch.aperiodicity[:, channel].tolist(),
-                                           band_db[:, channel].tolist(), pitch.f0_hz[:, channel].tolist(),
-                                           pitch.dprime[:, channel])
+                                           bands, pitch.f0_hz[:, channel].tolist(), pitch.dprime[:, channel])
 
 
 def nan_to_none(values: np.ndarray) -> list[float | None]:

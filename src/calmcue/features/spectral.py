@@ -9,17 +9,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.fft
 
 from calmcue.audio.signal import ANALYSIS_RATE_HZ, LEVEL_WINDOW
 
-_FREQS_HZ = np.fft.rfftfreq(LEVEL_WINDOW, 1.0 / ANALYSIS_RATE_HZ)
+_BIN_HZ = ANALYSIS_RATE_HZ / LEVEL_WINDOW  # 31.25 Hz
 _WINDOW = np.hanning(LEVEL_WINDOW).astype(np.float32)
-_LOW = (_FREQS_HZ >= 300) & (_FREQS_HZ < 1000)
-_HIGH = (_FREQS_HZ >= 1000) & (_FREQS_HZ < 3400)
-_HAM_LOW = (_FREQS_HZ >= 300) & (_FREQS_HZ < 2000)
-_HAM_HIGH = (_FREQS_HZ >= 2000) & (_FREQS_HZ < 3400)
-_SLOPE = (_FREQS_HZ >= 300) & (_FREQS_HZ < 3400)
-_SLOPE_KHZ = _FREQS_HZ[_SLOPE] / 1000.0
+
+
+def _bins(low_hz: float, high_hz: float) -> slice:
+    """The FFT bins with low_hz <= f < high_hz, as a slice (bands are contiguous: no fancy indexing per hop)."""
+    return slice(int(np.ceil(low_hz / _BIN_HZ)), int(np.ceil(high_hz / _BIN_HZ)))
+
+
+_LOW = _bins(300, 1000)
+_HIGH = _bins(1000, 3400)
+_HAM_LOW = _bins(300, 2000)
+_HAM_HIGH = _bins(2000, 3400)
+_SLOPE = _bins(300, 3400)
+_SLOPE_KHZ = np.arange(_SLOPE.start, _SLOPE.stop) * _BIN_HZ / 1000.0
 _SLOPE_WEIGHTS = (_SLOPE_KHZ - _SLOPE_KHZ.mean()) / np.sum((_SLOPE_KHZ - _SLOPE_KHZ.mean()) ** 2)
 _TINY = 1e-20
 
@@ -32,12 +40,14 @@ class SpectralShape:
     hammarberg_db: np.ndarray  # strongest bin 300-2000 Hz minus strongest 2000-3400 Hz, dB
     slope_db_per_khz: np.ndarray  # least-squares slope of the dB spectrum over 300-3400 Hz
     band_db: np.ndarray  # 300-3400 Hz band energy in dB (the envelope for syllable nuclei)
+    low_db: np.ndarray  # 300-1000 Hz band energy in dB
+    high_db: np.ndarray  # 1000-3400 Hz band energy in dB
 
 
 def power_spectrum(windows: np.ndarray) -> np.ndarray:
     """Hann-windowed power spectrum of each window's last 32 ms; (..., n) -> (..., 257)."""
-    spectrum = np.fft.rfft(windows[..., -LEVEL_WINDOW:] * _WINDOW, axis=-1)
-    return spectrum.real**2 + spectrum.imag**2
+    spectrum = scipy.fft.rfft(windows[..., -LEVEL_WINDOW:] * _WINDOW, axis=-1)
+    return np.square(spectrum.view(np.float32)).reshape(*spectrum.shape, 2).sum(axis=-1)
 
 
 def spectral_shape(power: np.ndarray) -> SpectralShape:
@@ -49,4 +59,6 @@ def spectral_shape(power: np.ndarray) -> SpectralShape:
         hammarberg_db=10.0 * np.log10(peak_ratio),
         slope_db_per_khz=10.0 * np.log10(power[..., _SLOPE] + _TINY) @ _SLOPE_WEIGHTS,
         band_db=10.0 * np.log10(low + high + _TINY),
+        low_db=10.0 * np.log10(low + _TINY),
+        high_db=10.0 * np.log10(high + _TINY),
     )
