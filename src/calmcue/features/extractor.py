@@ -92,7 +92,7 @@ class FeatureExtractor:
         tilt = np.where(level > floor + SILENT_SNR_DB, tilt, np.nan)
         batch = FrameBatch(
             first_frame=self.frames_done, level_dbfs=level, f0_hz=f0,
-            periodicity=np.clip(1.0 - pitch.aperiodicity, 0.0, 1.0), voiced=voiced.astype(bool),
+            periodicity=np.maximum(1.0 - pitch.aperiodicity, 0.0), voiced=voiced.astype(bool),
             speech_prob=prob, speech_level_dbfs=speech_level, tilt_db=tilt, hammarberg_db=shape.hammarberg_db,
             slope_db_per_khz=shape.slope_db_per_khz, rate_syl_s=rate,
         )
