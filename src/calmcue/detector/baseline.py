@@ -2,7 +2,7 @@
 
 Learned from the first `calibration_speech_s` of that speaker's voiced speech (medians), then following slowly
 with a sign-step median tracker that never learns from speech that is itself raised. A caller starts from a
-telephone-speech prior instead, because a caller may be upset from the first word.
+telephone-speech prior instead, because a caller may be loud from their first word.
 """
 
 from __future__ import annotations
