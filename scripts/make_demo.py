@@ -41,7 +41,7 @@ AGENT_CALM = Voice("en-us+m3", 100, 40, 175, -30.0)
 AGENT_RAISED = Voice("en-us+m3", 160, 66, 175, -18.0, effort=0.8)  # +12 dB, higher pitch, same pace
 AGENT_FAST = Voice("en-us+m3", 100, 42, 260, -30.0)  # about 1.5x the calm pace
 CUSTOMER_CALM = Voice("en-gb-x-rp+f3", 100, 50, 180, -32.0)
-CUSTOMER_RAISED = Voice("en-gb-x-rp+f3", 170, 76, 210, -22.0, effort=0.6)  # +10 dB, higher pitch, faster
+CUSTOMER_RAISED = Voice("en-gb-x-rp+f3", 180, 80, 210, -19.0, effort=0.8)  # +13 dB, higher pitch, faster
 
 
 @dataclass(frozen=True)

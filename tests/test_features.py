@@ -119,3 +119,10 @@ def test_speaking_rate_orders_slow_and_fast_speech() -> None:
     slow = frames(syllables(seconds=8.0, rate_syl_s=3.0)).rate_syl_s[-1, 0]
     fast = frames(syllables(seconds=8.0, rate_syl_s=5.5)).rate_syl_s[-1, 0]
     assert fast > 1.4 * slow
+
+
+def test_noise_after_digital_silence_is_not_speech() -> None:
+    """A muted mic or a call stream that has not started (exact zeros) must not make the first noise look loud."""
+    signal = np.concatenate([np.zeros(2 * RATE, np.float32), silence(4.0, noise_dbfs=-60.0)])
+    prob = frames(signal).speech_prob[:, 0]
+    assert prob.max() < 0.5

@@ -42,6 +42,75 @@ def _add_analyze(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=_lazy("calmcue.commands.analyze"))
 
 
+MONITOR_HELP = """\
+Listen live and show meters and cues in the terminal (plain text, works over SSH). Channel 0 is your microphone,
+channel 1 the call audio (the customer): by default the system's default input and the default playback device's
+monitor (Linux) or loopback (Windows); without call audio it runs on the microphone only (no talk-over cue).
+Ctrl-C stops it. See 'calmcue devices' for the ids and names --mic and --call accept.
+"""
+
+
+def _add_devices(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("devices", help="list microphones and call-audio sources with their ids",
+                       description="List microphones and call-audio sources; * marks the defaults.")
+    p.set_defaults(run=_lazy("calmcue.commands.devices"))
+
+
+def _add_monitor(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("monitor", help="live meters and cues in the terminal",
+                       description=MONITOR_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--mic", metavar="ID", help="microphone id or name (default: the system default input)")
+    p.add_argument("--call", metavar="ID", help="call-audio source id or name, or 'none' (default: automatic)")
+    p.add_argument("--baseline", type=Path, metavar="FILE", help="a saved calibration to start from")
+    p.add_argument("--events-jsonl", type=Path, metavar="FILE",
+                   help="write each cue and each finished episode as one JSON line")
+    p.add_argument("--config", type=Path, metavar="TOML", help="settings file (instead of the user settings)")
+    p.add_argument("--seconds", type=float, metavar="S", help="stop after S seconds (default: until Ctrl-C)")
+    p.add_argument("--file", type=Path, metavar="WAV", help="play a recording as if live instead of the devices")
+    p.add_argument("--speed", type=float, metavar="X", help="with --file: X times real time (default 1)")
+    p.add_argument("--stats-json", metavar="OUT", help="write latency/drop/memory figures at exit (benchmarks)")
+    p.set_defaults(run=_lazy("calmcue.commands.monitor"))
+
+
+BENCH_HELP = """\
+Measure what CalmCue costs on this machine: per-stage and whole-pipeline latency per 10 ms hop (p50, p99, p99.9,
+max, % of one core) for one and two channels, the batch real-time factor of 'analyze', the tray app's start-up
+time and idle memory, and the live monitor's CPU use - beside librosa.yin/pyin, webrtcvad and Silero VAD run on
+the same frames in the same run, with pitch accuracy on FDA-UE. Real speech from CALMCUE_DATA when present.
+With --json OUT, a Markdown report and a PNG chart are written next to OUT (same name, .md and .png).
+"""
+
+
+def _add_bench(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench", help="measure CPU cost and latency against reference implementations",
+                       description=BENCH_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="fewer rounds and less audio (well under a minute)")
+    p.add_argument("--json", type=Path, metavar="OUT", help="write the figures as JSON (+ OUT.md, OUT.png)")
+    p.add_argument("--readme", type=Path, metavar="FILE", help="put the latest figures into FILE's Benchmarks section")
+    p.add_argument("--rounds", type=int, metavar="N", help="interleaved rounds (default: 3 quick, 7 full)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
+    p.set_defaults(run=_lazy("calmcue.commands.bench"))
+
+
+def _add_tray(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("tray", help="start the tray app (what 'calmcue' with no command does)",
+                       description="Start the tray app: an icon showing the state, cues in a calm overlay. "
+                                   "Without a display, the terminal monitor runs instead.")
+    p.set_defaults(run=_lazy("calmcue.commands.tray"))
+
+
+def _add_demo(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help="play the demo call through the engine into the overlay",
+                       description="Play the scripted demo call (build/demo/demo_call.wav, 'make demo') in real "
+                                   "time through the real engine, with cues in the overlay, as if it came from a "
+                                   "headset. Quits when the call ends.")
+    p.add_argument("--file", type=Path, metavar="WAV", help="another recording (mono agent, or stereo agent + "
+                                                               "customer)")
+    p.add_argument("--speed", type=float, default=1.0, metavar="X", help="play X times faster (default 1: real "
+                                                                         "time)")
+    p.set_defaults(run=_lazy("calmcue.commands.demo"))
+
+
 def _lazy(module: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         import importlib
@@ -51,7 +120,8 @@ def _lazy(module: str) -> Callable[[argparse.Namespace], int]:
     return run
 
 
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_analyze]
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_analyze, _add_devices, _add_monitor,
+                                                                  _add_bench, _add_tray, _add_demo]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,9 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "run", None) is None:
-        parser.print_help()
-        return 0
+    if getattr(args, "run", None) is None:  # no command: the tray app
+        args = parser.parse_args(["tray"])
     try:
         return int(args.run(args))
     except CalmCueError as err:

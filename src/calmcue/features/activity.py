@@ -11,6 +11,7 @@ from collections import deque
 
 NOISE_WINDOW_FRAMES = 300  # 3 s: the floor is the quietest level seen in this span
 INITIAL_FLOOR_DBFS = -50.0
+DIGITAL_SILENCE_DBFS = -99.0  # exact zeros read as -100 dBFS
 ABSOLUTE_FLOOR_DBFS = -90.0  # nothing quieter is speech, whatever the noise floor (16-bit silence is -101)
 VOICED_MAX_APERIODICITY = 0.35
 VOICED_MIN_SNR_DB = 5.0
@@ -18,20 +19,29 @@ PERIODICITY_DECAY = 0.93  # per frame: the memory of a vowel halves in about 100
 
 
 class NoiseFloor:
-    """Sliding minimum of the level over the last 3 s (a monotonic deque: O(1) per frame), smoothed."""
+    """Sliding minimum of the level over the last 3 s (a monotonic deque: O(1) per frame), smoothed.
 
-    def __init__(self) -> None:
+    Digital silence (a muted mic, a call stream that has not started) says nothing about the room's noise, so
+    those frames are left out: otherwise the floor would sit at -100 dBFS for 3 s after the sound starts, and
+    the first seconds of plain noise would pass for speech.
+    """
+
+    def __init__(self, *, digital_silence_db: float = DIGITAL_SILENCE_DBFS) -> None:
+        self.digital_silence_db = digital_silence_db
         self._window: deque[tuple[int, float]] = deque()
         self._frame = 0
-        self.floor_dbfs = math.nan  # set by the first frame
+        self.floor_dbfs = math.nan  # set by the first frame that is not digital silence
 
     def step(self, level_dbfs: float) -> float:
-        while self._window and self._window[-1][1] >= level_dbfs:
-            self._window.pop()
-        self._window.append((self._frame, level_dbfs))
-        if self._window[0][0] <= self._frame - NOISE_WINDOW_FRAMES:
-            self._window.popleft()
         self._frame += 1
+        if level_dbfs > self.digital_silence_db:
+            while self._window and self._window[-1][1] >= level_dbfs:
+                self._window.pop()
+            self._window.append((self._frame, level_dbfs))
+        while self._window and self._window[0][0] <= self._frame - NOISE_WINDOW_FRAMES:
+            self._window.popleft()
+        if not self._window:
+            return self.floor_dbfs
         minimum = self._window[0][1]
         if math.isnan(self.floor_dbfs):  # start low: a stream may begin mid-word
             self.floor_dbfs = min(minimum, INITIAL_FLOOR_DBFS)
@@ -50,7 +60,7 @@ class VoiceActivity:
     def step(self, level_dbfs: float, aperiodicity: float) -> tuple[float, bool]:
         """Returns (speech probability, voiced) for one frame."""
         floor = self.noise.step(level_dbfs)
-        snr_db = level_dbfs - floor
+        snr_db = level_dbfs - floor if not math.isnan(floor) else 0.0
         audible = level_dbfs > ABSOLUTE_FLOOR_DBFS
         voiced = audible and snr_db > VOICED_MIN_SNR_DB and aperiodicity < VOICED_MAX_APERIODICITY
         periodicity = 1.0 - aperiodicity if voiced else 0.0

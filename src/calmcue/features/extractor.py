@@ -42,18 +42,23 @@ class FrameBatch:
         return int(self.level_dbfs.shape[0])
 
 
+BAND_DIGITAL_SILENCE_DB = -150.0
 NOISE_BIAS_DB = 3.0  # a 3-second minimum sits about 2-4.5 dB under the mean power of steady noise (measured)
 
 
 def without_noise_db(total_db: float, floor_db: float) -> float:
     """Power in dB after taking out the noise (its tracked floor plus the minimum's bias), never below -10 dB."""
+    if math.isnan(floor_db):  # nothing but digital silence so far
+        return total_db
     total, noise = 10.0 ** (total_db / 10.0), 10.0 ** ((floor_db + NOISE_BIAS_DB) / 10.0)
     return 10.0 * math.log10(max(total - noise, 0.1 * total, 1e-30))
 
 
 class _ChannelTrackers:
     def __init__(self, *, rate_window_s: float) -> None:
-        self.low_noise, self.high_noise = NoiseFloor(), NoiseFloor()
+        # the band energies are raw FFT power sums: digital silence reads -200 dB there
+        self.low_noise = NoiseFloor(digital_silence_db=BAND_DIGITAL_SILENCE_DB)
+        self.high_noise = NoiseFloor(digital_silence_db=BAND_DIGITAL_SILENCE_DB)
         self.activity = VoiceActivity()
         self.octave = OctaveGuard()
         self.rate = SyllableRate(window_speech_s=rate_window_s)

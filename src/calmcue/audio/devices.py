@@ -1,0 +1,349 @@
+"""Finding audio devices: microphones (PortAudio) and call-audio sources, and watching the sound server.
+
+- Microphones are PortAudio input devices (sounddevice). An id is the PortAudio index; a device is remembered by
+  its name, since indices change when devices come and go.
+- Call audio (what the customer says) is the playback device's monitor source on Linux (PulseAudio or
+  PipeWire, read by name through `soundcard`, so nothing process-wide such as PULSE_SOURCE is touched) or its
+  WASAPI loopback on Windows (also `soundcard`: the PortAudio inside sounddevice's wheels has no loopback). Any
+  microphone id also works as call audio (e.g. an ALSA PCM that names a PulseAudio source).
+- `PulseWatcher` listens to the sound server's events (pulsectl): PulseAudio silently moves a capture stream to
+  another source when its source vanishes, feeding silence with no status flag, so this is how a loss is seen.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from calmcue.errors import DeviceError
+
+log = logging.getLogger("calmcue.devices")
+
+MIC, CALL = "mic", "call"
+PORTAUDIO, SERVER = "portaudio", "server"  # how a device is opened: sounddevice, or soundcard (server/loopback)
+NONE = "none"  # --call none: no call audio
+SERVER_PLUGINS = ("pulse", "default", "pipewire", "sysdefault")  # ALSA PCMs that are the sound server itself
+
+_open_streams = 0  # PortAudio streams open in this process (PortAudio is re-initialised only when none are)
+# PortAudio must not be re-initialised while another thread lists devices or opens a stream (the tray's settings
+# dialog may list devices while the worker reopens its audio): every PortAudio call here holds this lock.
+portaudio_lock = threading.RLock()
+
+
+@dataclass(frozen=True)
+class AudioDevice:
+    """A device as `calmcue devices` lists it; `id` is what --mic/--call accept (a name works too)."""
+
+    id: str
+    name: str
+    kind: str  # MIC or CALL
+    backend: str  # PORTAUDIO or SERVER
+    rate_hz: int
+    default: bool = False
+    description: str = ""
+    loopback: bool = False  # Windows loopback: no data while nothing plays
+
+
+# --- PortAudio -------------------------------------------------------------------------------------------------
+
+
+def _sd() -> Any:
+    try:
+        import sounddevice
+    except (ImportError, OSError) as err:
+        raise DeviceError(f"no audio library ({err}); install PortAudio (Debian: apt-get install libportaudio2) "
+                          f"and the 'live' extra (pip install 'calmcue[live]')") from None
+    return sounddevice
+
+
+def refresh_portaudio() -> None:
+    """Re-reads PortAudio's device list (it is cached at start); only when no PortAudio stream is open."""
+    sd = _sd()
+    with portaudio_lock:
+        if _open_streams:
+            return
+        try:
+            sd._terminate()
+            sd._initialize()
+        except Exception as err:
+            log.warning("could not refresh the PortAudio device list: %s", err)
+
+
+def stream_opened() -> None:
+    global _open_streams
+    with portaudio_lock:
+        _open_streams += 1
+
+
+def stream_closed() -> None:
+    global _open_streams
+    with portaudio_lock:
+        _open_streams = max(0, _open_streams - 1)
+
+
+def list_microphones() -> list[AudioDevice]:
+    """PortAudio input devices; the system default input is marked."""
+    sd = _sd()
+    try:
+        with portaudio_lock:
+            devices = sd.query_devices()
+            default_in = sd.default.device[0]
+    except sd.PortAudioError as err:
+        raise DeviceError(f"the audio system does not answer ({err}); check the sound server") from None
+    server = _server_source_rates()
+    mics = []
+    for d in devices:
+        if d["max_input_channels"] <= 0:
+            continue
+        rate = _native_rate(d["name"], int(d["default_samplerate"]), server)
+        with portaudio_lock:
+            hostapi = _hostapi(sd, d)
+        mics.append(AudioDevice(id=str(d["index"]), name=d["name"], kind=MIC, backend=PORTAUDIO, rate_hz=rate,
+                                default=d["index"] == default_in, description=hostapi))
+    return mics
+
+
+def _hostapi(sd: Any, d: dict[str, Any]) -> str:
+    try:
+        return str(sd.query_hostapis(d["hostapi"])["name"])
+    except Exception:
+        return ""
+
+
+def _native_rate(name: str, portaudio_rate: int, server: dict[str, int]) -> int:
+    """The device's own rate: a sound-server PCM runs at its server source's rate, not PortAudio's guess."""
+    if name in server:
+        return server[name]
+    if name in SERVER_PLUGINS and "@default" in server:
+        return server["@default"]
+    return portaudio_rate
+
+
+# --- the sound server (PulseAudio / PipeWire) and Windows loopback ----------------------------------------------
+
+
+def _pulse() -> Any:
+    """A pulsectl client, or None where there is no PulseAudio-compatible server (or no pulsectl)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import pulsectl
+
+        return pulsectl.Pulse("calmcue-devices", connect=True)
+    except Exception:
+        return None
+
+
+def _server_source_rates() -> dict[str, int]:
+    pulse = _pulse()
+    if pulse is None:
+        return {}
+    try:
+        rates = {s.name: int(s.sample_spec.rate) for s in pulse.source_list()}
+        default = pulse.server_info().default_source_name
+        if default in rates:
+            rates["@default"] = rates[default]
+        return rates
+    except Exception:
+        return {}
+    finally:
+        pulse.close()
+
+
+def list_call_sources() -> list[AudioDevice]:
+    """Monitor sources of playback devices (Linux) or loopbacks of them (Windows); the default is marked."""
+    if sys.platform.startswith("linux"):
+        return _pulse_monitors()
+    if sys.platform == "win32":
+        return _loopbacks()
+    return []
+
+
+def _pulse_monitors() -> list[AudioDevice]:
+    pulse = _pulse()
+    if pulse is None:
+        return []
+    try:
+        default_sink = pulse.server_info().default_sink_name
+        out = []
+        for s in pulse.source_list():
+            sink = getattr(s, "monitor_of_sink_name", None)
+            if not sink:
+                continue
+            out.append(AudioDevice(id=s.name, name=s.name, kind=CALL, backend=SERVER,
+                                   rate_hz=int(s.sample_spec.rate), default=sink == default_sink,
+                                   description=f"what plays on {sink} ({s.description})"))
+        return out
+    except Exception as err:
+        log.warning("cannot list the sound server's sources: %s", err)
+        return []
+    finally:
+        pulse.close()
+
+
+def _loopbacks() -> list[AudioDevice]:
+    try:
+        import soundcard
+
+        default = soundcard.default_speaker().name
+        return [AudioDevice(id=str(m.id), name=m.name, kind=CALL, backend=SERVER, rate_hz=48000,
+                            default=m.name == default, description="loopback (what plays on it)", loopback=True)
+                for m in soundcard.all_microphones(include_loopback=True) if m.isloopback]
+    except Exception as err:
+        log.warning("cannot list loopback devices: %s", err)
+        return []
+
+
+def server_source_exists(name: str) -> bool:
+    pulse = _pulse()
+    if pulse is None:
+        return False
+    try:
+        return any(s.name == name for s in pulse.source_list())
+    except Exception:
+        return False
+    finally:
+        pulse.close()
+
+
+# --- choosing ---------------------------------------------------------------------------------------------------
+
+
+def _pick(devices: list[AudioDevice], spec: str) -> AudioDevice | None:
+    for d in devices:
+        if spec in (d.id, d.name):
+            return d
+    spec_lower = spec.lower()
+    partial = [d for d in devices if spec_lower in d.name.lower()]
+    return partial[0] if len(partial) == 1 else None
+
+
+def resolve_mic(spec: str) -> AudioDevice:
+    """The microphone for --mic / settings audio.mic: "" = system default, else an id or (part of) a name."""
+    mics = list_microphones()
+    if not mics:
+        raise DeviceError("no microphone found; plug in a headset (or check the sound server), then try again")
+    if not spec:
+        return next((d for d in mics if d.default), mics[0])
+    chosen = _pick(mics, spec)
+    if chosen is None:
+        raise DeviceError(f"no microphone '{spec}'; run 'calmcue devices' to see the ids and names")
+    return chosen
+
+
+def resolve_call(spec: str) -> tuple[AudioDevice | None, str]:
+    """The call audio: (device, "") or (None, why there is none). "" = the default playback device's monitor
+    or loopback where there is one; "none" = none; else an id or name of a call source or of a microphone."""
+    if spec.lower() == NONE:
+        return None, "no call audio (--call none): running on the microphone only; talk-over needs the call audio"
+    if not spec:
+        calls = list_call_sources()
+        chosen = next((d for d in calls if d.default), None)
+        if chosen is None:
+            return None, ("no call audio found (no playback monitor or loopback): running on the microphone only; "
+                          "talk-over needs the call audio (calmcue devices lists what there is)")
+        return chosen, ""
+    chosen = _pick(list_microphones(), spec) or _pick(list_call_sources(), spec)
+    if chosen is None and server_source_exists(spec):
+        chosen = AudioDevice(id=spec, name=spec, kind=CALL, backend=SERVER, rate_hz=48000)
+    if chosen is None:
+        raise DeviceError(f"no call-audio source '{spec}'; run 'calmcue devices' to see the ids and names")
+    return chosen, ""
+
+
+# --- watching the sound server ----------------------------------------------------------------------------------
+
+
+class PulseWatcher:
+    """Notices when this process's capture streams are moved to another source, lose their source, or the
+    server goes away. `problem` turns from "" to one line saying what happened (read it from any thread)."""
+
+    def __init__(self) -> None:
+        self.problem = ""
+        self._running = False
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self.watching = 0  # streams of ours found on the server
+        self._names: dict[int, str] = {}
+
+    def start(self, *, expected_streams: int) -> bool:
+        """Snapshots our streams and starts watching; False where there is no such server (nothing to watch)."""
+        if not sys.platform.startswith("linux"):
+            return False
+        try:
+            import pulsectl  # noqa: F401
+        except ImportError:
+            return False
+        self._running = True
+        self._thread = threading.Thread(target=self._watch, args=(expected_streams,), name="calmcue-pulse-watch",
+                                        daemon=True)
+        self._thread.start()
+        self._ready.wait(3.0)
+        return self.watching > 0
+
+    def stop(self) -> None:
+        self._running = False
+        if self._thread is not None:
+            self._thread.join(1.0)
+        self._thread = None
+
+    def _watch(self, expected: int) -> None:
+        import pulsectl
+
+        try:
+            with pulsectl.Pulse("calmcue-watch") as pulse:
+                snapshot = self._snapshot(pulse, expected)
+                self._names = {s.index: s.name for s in pulse.source_list()}
+                self.watching = len(snapshot)
+                self._ready.set()
+                if not snapshot:
+                    return
+                pulse.event_mask_set("source_output", "source", "server")
+                changed = [False]
+
+                def on_event(_event: Any) -> None:
+                    changed[0] = True
+                    raise pulsectl.PulseLoopStop
+
+                pulse.event_callback_set(on_event)
+                while self._running and not self.problem:
+                    pulse.event_listen(timeout=0.25)
+                    if changed[0]:
+                        changed[0] = False
+                        self.problem = self._compare(pulse, snapshot)
+        except Exception as err:  # the connection dropped: the server went away (or restarted)
+            if self._running:
+                self.problem = f"the sound server went away ({type(err).__name__})"
+        finally:
+            self._ready.set()
+
+    def _ours(self, pulse: Any) -> dict[int, int]:
+        pid = str(os.getpid())
+        return {o.index: o.source for o in pulse.source_output_list()
+                if o.proplist.get("application.process.id") == pid}
+
+    def _snapshot(self, pulse: Any, expected: int) -> dict[int, int]:
+        import time
+
+        deadline = time.monotonic() + 2.0
+        ours = self._ours(pulse)
+        while len(ours) < expected and time.monotonic() < deadline and self._running:
+            time.sleep(0.05)
+            ours = self._ours(pulse)
+        return ours
+
+    def _compare(self, pulse: Any, snapshot: dict[int, int]) -> str:
+        now = self._ours(pulse)
+        names = {s.index: s.name for s in pulse.source_list()}
+        for index, source in snapshot.items():
+            old = self._names.get(source, str(source))
+            if index not in now:
+                return f"the sound server closed the capture from '{old}'"
+            if now[index] != source:
+                gone = "" if source in names else " (it is gone)"
+                return f"the sound server moved the capture from '{old}'{gone} to '{names.get(now[index], now[index])}'"
+        return ""

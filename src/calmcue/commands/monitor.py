@@ -1,0 +1,256 @@
+"""`calmcue monitor`: live meters and cues in a terminal (plain text, so it works over SSH too).
+
+On a terminal one meter line is redrawn in place, with cues and status changes printed above it; otherwise
+(a pipe, a log) only the status changes, cues and episodes are printed, one line each. With --events-jsonl,
+each cue (when it fires) and each episode (when it ends) is written as one JSON object per line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shutil
+import signal
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+from calmcue.audio.devices import resolve_call, resolve_mic
+from calmcue.audio.sources import DeviceSourceFactory, FileSource, Source
+from calmcue.config import paths
+from calmcue.config.schema import Settings
+from calmcue.detector.baseline import BaselineValues, load_baseline
+from calmcue.engine.mailbox import (
+    CueMessage,
+    EpisodeMessage,
+    Mailbox,
+    Message,
+    Meter,
+    Stats,
+    Status,
+)
+from calmcue.engine.metrics import LatencyHistogram
+from calmcue.engine.worker import Worker
+from calmcue.errors import BadInputError
+
+REDRAW_S = 0.1
+BAR = 10  # characters of the level bar, for -80..0 dBFS (* after the level: speech)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    baseline = _baseline(args.baseline)
+    events = _open_events(args.events_jsonl)
+    view = _View(tty=sys.stdout.isatty(), events=events)
+    from_file = bool(getattr(args, "file", None))
+    factory = _file_factory(args, view) if from_file else _device_factory(args, settings, view)
+    # a recording is not the user's own voice: its calibration is never saved as theirs
+    worker = Worker(settings=settings, mailbox=Mailbox(), agent_baseline=baseline, source_factory=factory,
+                    baseline_path=None if from_file else paths.baseline_file())
+    if args.stats_json:
+        worker.metrics.latency_hist = LatencyHistogram()
+    stop = _StopFlag()
+    worker.start()
+    try:
+        _loop(worker, view, stop, seconds=args.seconds)
+    finally:
+        stopped = worker.stop(timeout_s=10.0)
+        view.show(worker.mailbox.drain())
+        view.close()
+        if events is not None:
+            events.close()
+    if args.stats_json:
+        _write_stats(Path(args.stats_json), worker)
+    view.summary(worker)
+    return 0 if stopped else 1
+
+
+def _device_factory(args: argparse.Namespace, settings: Settings, view: _View) -> Callable[[], Source]:
+    mic_spec = args.mic if args.mic is not None else settings.audio.mic
+    call_spec = args.call if args.call is not None else settings.audio.call
+    mic = resolve_mic(mic_spec)  # a device that does not exist: exit 3 now, not retried forever
+    call, note = resolve_call(call_spec)
+    view.line(f"microphone: {mic.name}; call audio: {call.name if call else 'none'}")
+    if note:
+        view.line(note)
+    return DeviceSourceFactory(mic=mic_spec, call=call_spec, latency=settings.audio.latency)
+
+
+def _file_factory(args: argparse.Namespace, view: _View) -> Callable[[], Source]:
+    """A recording played as if live (the demo without a headset): real time, or `--speed` times faster."""
+    path = Path(args.file)
+    speed = float(getattr(args, "speed", None) or 1.0)
+    if not speed > 0:
+        raise BadInputError(f"--speed {speed:g}: must be above 0 (1 = real time)")
+    FileSource(path)  # checks the file now: a bad one exits 2 here, not in the worker
+    view.line(f"playing {path} as if live ({speed:g}x real time)")
+    return lambda: FileSource(path, realtime=True, speed=speed)
+
+
+def _loop(worker: Worker, view: _View, stop: _StopFlag, *, seconds: float | None) -> None:
+    end = time.monotonic() + seconds if seconds else math.inf
+    while not stop.set and time.monotonic() < end and worker.alive:
+        worker.mailbox.wait(REDRAW_S)
+        view.show(worker.mailbox.drain())
+        view.redraw()
+
+
+class _StopFlag:
+    """Ctrl-C and SIGTERM end the monitor cleanly (open episodes are closed and written)."""
+
+    def __init__(self) -> None:
+        self.set = False
+        signal.signal(signal.SIGINT, self._on_signal)
+        if hasattr(signal, "SIGTERM"):
+            signal.signal(signal.SIGTERM, self._on_signal)
+
+    def _on_signal(self, *_: Any) -> None:
+        self.set = True
+
+
+# --- inputs ----------------------------------------------------------------------------------------------------
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    from calmcue.config.loader import load_layers, load_settings_file
+
+    if args.config:
+        return load_settings_file(args.config)
+    loaded = load_layers(policy=paths.policy_file(), user=paths.user_settings_file())
+    for problem in loaded.problems:
+        print(f"calmcue: warning: {problem}", file=sys.stderr)
+    return loaded.settings
+
+
+def _baseline(path: Path | None) -> BaselineValues | None:
+    """--baseline FILE, else the user's saved calibration, else none (the agent's baseline is learned live)."""
+    if path is not None:
+        return load_baseline(path)
+    saved = paths.baseline_file()
+    if not saved.exists():
+        return None
+    try:
+        return load_baseline(saved)
+    except BadInputError as err:
+        print(f"calmcue: warning: {err}; calibrating again", file=sys.stderr)
+        return None
+
+
+def _open_events(target: Path | None) -> IO[str] | None:
+    if target is None:
+        return None
+    if not target.parent.exists() and str(target.parent) not in ("", "."):
+        raise BadInputError(f"{target}: its folder {target.parent} does not exist; create it or choose another path")
+    try:
+        return open(target, "w", encoding="utf-8", buffering=1)
+    except OSError as err:
+        raise BadInputError(f"{target}: cannot be written ({err.strerror}); choose another path") from None
+
+
+# --- output ----------------------------------------------------------------------------------------------------
+
+
+class _View:
+    def __init__(self, *, tty: bool, events: IO[str] | None) -> None:
+        self.tty, self.events = tty, events
+        self.meter: Meter | None = None
+        self.stats: Stats | None = None
+        self.state = ""
+        self.cues = 0
+        self._drawn = False
+
+    def line(self, text: str) -> None:
+        if self._drawn:
+            sys.stdout.write("\r\x1b[K")
+            self._drawn = False
+        print(text, flush=True)
+
+    def show(self, messages: list[Message]) -> None:
+        for m in messages:
+            if isinstance(m, Meter):
+                if self.meter is not None and m.muted != self.meter.muted:
+                    self.line("[muted] the microphone sends digital silence: is it muted? (no cues while muted)"
+                              if m.muted else "[unmuted] the microphone is back")
+                self.meter = m
+            elif isinstance(m, Stats):
+                self.stats = m
+            elif isinstance(m, Status):
+                self.state = m.state
+                self.line(f"[{m.state}] {m.detail}".rstrip())
+            elif isinstance(m, CueMessage):
+                self.cues += 1
+                self.line(f"{m.cue.t_s:9.2f} s  CUE  {m.cue.message}  ({m.cue.reason})")
+                self._write({"type": "cue", **m.cue.to_json()})
+            elif isinstance(m, EpisodeMessage):
+                e = m.episode
+                if not self.tty:
+                    self.line(f"{e.start_s:9.2f} s  episode {e.kind} ({e.speaker}) until {e.end_s:.2f} s")
+                self._write({"type": "episode", **e.to_json()})
+
+    def _write(self, record: dict[str, Any]) -> None:
+        if self.events is not None:
+            self.events.write(json.dumps(_finite(record)) + "\n")
+
+    def redraw(self) -> None:
+        if not self.tty or self.meter is None:
+            return
+        m = self.meter
+        parts = [f"{m.t_s:7.1f} s"]
+        for name, level, speech in zip(("mic", "call"), m.level_dbfs, m.speech, strict=False):
+            filled = max(0, min(BAR, round((level + 80.0) / 80.0 * BAR)))
+            parts.append(f"{name} {'#' * filled}{'.' * (BAR - filled)} {level:4.0f} dB{'*' if speech else ' '}")
+        if m.muted:
+            parts.append("MUTED")
+        parts.append("in call" if m.in_call else "no call")
+        if m.agent_calibration < 1.0:
+            parts.append(f"learning {m.agent_calibration:.0%}")
+        elif math.isfinite(m.agent_level_over_db):
+            parts.append(f"you {m.agent_level_over_db:+.0f} dB")
+        if self.stats is not None and (self.stats.dropped_blocks or self.stats.overflows):
+            parts.append(f"lost {self.stats.dropped_blocks}+{self.stats.overflows}")
+        width = shutil.get_terminal_size((80, 24)).columns - 1
+        sys.stdout.write("\r\x1b[K" + "  ".join(parts)[:width])
+        sys.stdout.flush()
+        self._drawn = True
+
+    def close(self) -> None:
+        if self._drawn:
+            sys.stdout.write("\n")
+            self._drawn = False
+
+    def summary(self, worker: Worker) -> None:
+        m = worker.metrics
+        print(f"{m.frames * 0.01:.1f} s monitored: {self.cues} cue(s); dropped blocks {m.dropped_blocks}, "
+              f"overflows {m.overflows}, restarts {m.restarts}", flush=True)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    return value
+
+
+def _write_stats(path: Path, worker: Worker) -> None:
+    """Figures for benchmarks: latency percentiles over the whole run, counters, peak memory."""
+    m = worker.metrics
+    hist = m.latency_hist or LatencyHistogram()
+    out = {"frames": m.frames, "seconds": m.frames * 0.01, "overflows": m.overflows,
+           "dropped_blocks": m.dropped_blocks, "restarts": m.restarts, "reopens": m.reopens,
+           "latency_ms": {"p50": hist.percentile(50), "p99": hist.percentile(99), "max": hist.max_ms,
+                          "count": hist.count},
+           "loss_detect_s": m.loss_detect_s, "max_rss_mb": _max_rss_mb()}
+    path.write_text(json.dumps(_finite(out), indent=2))
+
+
+def _max_rss_mb() -> float:
+    try:
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    except ImportError:
+        return math.nan

@@ -1,0 +1,478 @@
+"""The worker thread: audio source -> pipeline -> mailbox, with commands from the UI.
+
+    worker = Worker(settings=s, source_factory=DeviceSourceFactory(mic="", call=""), mailbox=Mailbox())
+    worker.start()
+    worker.commands.put(Pause())          # any Command below, from any thread
+    for message in worker.mailbox.drain(): ...   # Meter, CueMessage, EpisodeMessage, Status, Stats
+    worker.stop(timeout_s=5.0)
+
+It owns one `threading.Thread`. It never hangs (every wait has a timeout and checks the command queue) and never
+dies of an exception: the exception is logged, reported as Status("error", ...), and the session restarts after a
+backoff with the agent's baseline kept. A lost or unopenable device is reported (Status "device_lost" /
+"no_microphone") and reopened with backoff (0.5 s, 1 s, 2 s ... 10 s) without restarting the app. The engine's
+clock is the sample count, so meters, cues and episodes carry engine time `t_s`, continuous across reopenings.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from calmcue.audio.signal import HOP_S
+from calmcue.audio.sources import DeviceLost, Source, SourceEnded
+from calmcue.config.schema import Settings
+from calmcue.detector.baseline import BaselineValues, save_baseline
+from calmcue.detector.events import Cue, Episode, Event
+from calmcue.engine.mailbox import (
+    CALIBRATING,
+    DEVICE_LOST,
+    ERROR,
+    FINISHED,
+    LISTENING,
+    NO_CALL_AUDIO,
+    NO_MICROPHONE,
+    PAUSED,
+    STARTING,
+    CueMessage,
+    EpisodeMessage,
+    Mailbox,
+    Meter,
+    Stats,
+    Status,
+)
+from calmcue.engine.metrics import WorkerMetrics
+from calmcue.engine.pipeline import Pipeline
+from calmcue.errors import DeviceError
+
+log = logging.getLogger("calmcue.worker")
+
+READ_TIMEOUT_S = 0.1  # longest wait for audio before the worker looks at its commands again
+METER_EVERY_FRAMES = 5  # a Meter per 50 ms of audio
+STATS_EVERY_FRAMES = 100  # Stats per second of audio
+BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0, 10.0)
+
+
+# --- commands: UI -> worker (put them on `worker.commands`) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Close the microphone and stop measuring until Resume (Status "paused")."""
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Reopen the audio and measure again after Pause."""
+
+
+@dataclass(frozen=True)
+class Snooze:
+    """Keep measuring but show no cues for `seconds` (0 ends a snooze)."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Recalibrate:
+    """Forget the agent's baseline and learn it again from the next speech (Status "calibrating")."""
+
+
+@dataclass(frozen=True)
+class Reload:
+    """Use new settings (keeps the agent's baseline; reopens the audio if the devices changed)."""
+
+    settings: Settings
+
+
+@dataclass(frozen=True)
+class SelectDevices:
+    """Capture from these devices (names or ids as `calmcue devices` lists them; "" = system default)."""
+
+    mic: str
+    call: str
+
+
+@dataclass(frozen=True)
+class Stop:
+    """End the worker thread (the same as `worker.stop()`)."""
+
+
+Command = Pause | Resume | Snooze | Recalibrate | Reload | SelectDevices | Stop
+
+
+class _Backoff:
+    def __init__(self) -> None:
+        self.attempt = 0
+
+    def next_s(self) -> float:
+        delay = BACKOFF_S[min(self.attempt, len(BACKOFF_S) - 1)]
+        self.attempt += 1
+        return delay
+
+    def reset(self) -> None:
+        self.attempt = 0
+
+
+class Worker:
+    """Runs the engine on a thread: reads the source, feeds the pipeline, posts to the mailbox."""
+
+    def __init__(self, *, settings: Settings, source_factory: Callable[[], Source], mailbox: Mailbox,
+                 agent_baseline: BaselineValues | None = None, baseline_path: Path | None = None) -> None:
+        """`source_factory()` makes a new, unopened Source each time the audio is (re)opened. If it has
+        `with_devices(mic=, call=)` (as `DeviceSourceFactory` does), SelectDevices and Reload can change devices.
+        `agent_baseline` seeds the agent's calibration; when calibration finishes (and at stop), the baseline is
+        saved to `baseline_path` if given."""
+        self.settings = settings
+        self.source_factory = source_factory
+        self.mailbox = mailbox
+        self.commands: queue.Queue[Command] = queue.Queue()
+        self.metrics = WorkerMetrics()
+        self.baseline_path = baseline_path
+        self.agent_baseline = agent_baseline
+        self._saved_baseline = agent_baseline
+        self._thread: threading.Thread | None = None
+        self._source: Source | None = None
+        self._pipeline: Pipeline | None = None
+        self._pipe_key: tuple[int, int] | None = None
+        self._t_offset_s = 0.0
+        self._stopping = False
+        self._paused = False
+        self._finished = False
+        self._snooze_until = 0.0
+        self._state = ""
+        self._said_no_call = False
+        self._backoff = _Backoff()
+        self._next_meter = 0
+        self._next_stats = 0
+        self._restart_after_error = True
+
+    # -- thread control -------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Starts the thread (once)."""
+        if self._thread is not None:
+            raise RuntimeError("the worker was already started")
+        self._thread = threading.Thread(target=self._run, name="calmcue-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 5.0) -> bool:
+        """Asks the thread to end and waits up to `timeout_s`; True if it ended."""
+        self.commands.put(Stop())
+        if self._thread is None:
+            return True
+        self._thread.join(timeout_s)
+        return not self._thread.is_alive()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # -- main loop ------------------------------------------------------------------------------------------
+    def _run(self) -> None:
+        self._set_state(STARTING, "opening the audio")
+        while not self._stopping and not self._finished:
+            try:
+                self._session()
+            except Exception as err:  # never die: log, report, restart after a pause
+                self._on_crash(err)
+        self._close_source()
+        self._finish_pipeline()
+        self._save_baseline()
+        self._post_stats()
+        self._set_state(FINISHED, "stopped" if self._stopping else "the audio source ended")
+
+    def _on_crash(self, err: Exception) -> None:
+        from calmcue.logs import log_exception
+
+        where = log_exception(err)
+        self.metrics.restarts += 1
+        delay = self._backoff.next_s()
+        self._set_state(ERROR, f"unexpected {type(err).__name__}: {err}; restarting in {delay:g} s "
+                               f"(details in {where})")
+        self._close_source()
+        self._drop_pipeline()  # a fresh pipeline (it may be what failed); the agent's baseline is kept
+        self._idle(delay)
+
+    def _session(self) -> None:
+        while not self._stopping and not self._finished:
+            if self._paused:
+                self._idle(1.0)
+                continue
+            if self._source is None and not self._open_source():
+                continue
+            self._handle_commands()
+            if self._source is None or self._paused or self._stopping:
+                continue
+            self._step(self._source)
+
+    def _step(self, source: Source) -> None:
+        try:
+            block = source.read(READ_TIMEOUT_S)
+        except SourceEnded:
+            self._finish_pipeline()
+            self._finished = True
+            return
+        except DeviceLost as err:
+            self._lost(err)
+            return
+        self._count(source)
+        if block is not None and block.shape[0]:
+            self._process(block, source)
+
+    # -- the audio source -----------------------------------------------------------------------------------
+    def _open_source(self) -> bool:
+        source = self.source_factory()
+        try:
+            source.start()
+        except DeviceError as err:
+            source.stop()
+            delay = self._backoff.next_s()
+            state = DEVICE_LOST if self.metrics.reopens else NO_MICROPHONE
+            self._set_state(state, f"{err} - retrying in {delay:g} s")
+            self._idle(delay)
+            return False
+        self._source = source
+        self.metrics.reopens += 1
+        log.info("audio open: %s, %d channel(s) at %d Hz", getattr(source, "label", type(source).__name__),
+                 source.channels, source.rate_hz)
+        self._ensure_pipeline(source)
+        note = getattr(source, "note", "")
+        if source.channels == 1 and note and not self._said_no_call:
+            self._said_no_call = True
+            self._set_state(NO_CALL_AUDIO, note)
+        self._state = ""  # the next meter says calibrating or listening again
+        return True
+
+    def _lost(self, err: DeviceLost) -> None:
+        silent_s = getattr(err, "silent_s", None)
+        if silent_s is not None:
+            self.metrics.loss_detect_s.append(float(silent_s))
+        log.warning("audio lost: %s", err)
+        self._close_source()
+        delay = self._backoff.next_s()
+        self._set_state(DEVICE_LOST, f"{err} - reconnecting in {delay:g} s")
+        self._idle(delay)
+
+    def _close_source(self) -> None:
+        if self._source is not None:
+            source, self._source = self._source, None
+            self._count(source)
+            try:
+                source.stop()
+            except Exception as err:  # closing must never take the worker down
+                log.warning("closing the audio failed: %s", err)
+            self.metrics.source_closed()
+
+    def _count(self, source: Source) -> None:
+        overflows, dropped = source.stats
+        self.metrics.source_counts(overflows, dropped)
+
+    # -- the pipeline ---------------------------------------------------------------------------------------
+    def _ensure_pipeline(self, source: Source) -> None:
+        key = (source.channels, source.rate_hz)
+        if self._pipeline is not None and key == self._pipe_key:
+            return
+        self._finish_pipeline()
+        self._pipeline = Pipeline(self.settings, channels=source.channels, in_rate_hz=source.rate_hz,
+                                  agent_baseline=self.agent_baseline)
+        self._pipe_key = key
+        self._next_meter = self._next_stats = 0
+
+    def _finish_pipeline(self) -> None:
+        """Closes the current pipeline's open episodes; the next one continues the engine clock."""
+        if self._pipeline is None:
+            return
+        pipeline, self._pipeline, self._pipe_key = self._pipeline, None, None
+        self._publish(pipeline.finish().events)
+        self._track_baseline(pipeline)
+        self._t_offset_s += (pipeline.detector.frame + 1) * HOP_S
+
+    def _drop_pipeline(self) -> None:
+        """Discards the pipeline without finishing it; the engine clock still runs on."""
+        if self._pipeline is not None:
+            self._t_offset_s += (self._pipeline.detector.frame + 1) * HOP_S
+        self._pipeline, self._pipe_key = None, None
+
+    def _process(self, block: np.ndarray, source: Source) -> None:
+        if self._pipeline is None:
+            self._ensure_pipeline(source)
+        pipeline = self._pipeline
+        assert pipeline is not None
+        self.metrics.blocks += 1
+        result = pipeline.push(block)
+        if result.batch is None:
+            return
+        age_s = getattr(source, "age_s", None)
+        if callable(age_s):
+            age = age_s()
+            if age is not None:
+                self.metrics.add_latency(age * 1000.0)
+        self.metrics.frames += result.batch.count
+        self._publish(result.events)
+        self._track_baseline(pipeline)
+        self._backoff.reset()
+        frame = result.batch.first_frame + result.batch.count - 1
+        if frame >= self._next_meter:
+            self._next_meter = frame + METER_EVERY_FRAMES
+            self._post_meter(pipeline, result.batch)
+        if frame >= self._next_stats:
+            self._next_stats = frame + STATS_EVERY_FRAMES
+            self._post_stats()
+
+    def _publish(self, events: list[Event]) -> None:
+        for event in events:
+            event = self._shifted(event)
+            if isinstance(event, Cue):
+                log.info("cue %s %s at %.2f s", event.kind, event.speaker, event.t_s)
+                if time.monotonic() >= self._snooze_until:
+                    self.mailbox.post(CueMessage(event))
+            else:
+                log.info("episode %s %s %.2f-%.2f s", event.kind, event.speaker, event.start_s, event.end_s)
+                self.mailbox.post(EpisodeMessage(event))
+
+    def _shifted(self, event: Event) -> Event:
+        off = self._t_offset_s
+        if not off:
+            return event
+        if isinstance(event, Cue):
+            return replace(event, t_s=event.t_s + off)
+        assert isinstance(event, Episode)
+        return replace(event, start_s=event.start_s + off, end_s=event.end_s + off)
+
+    def _post_meter(self, pipeline: Pipeline, batch: Any) -> None:
+        status = pipeline.detector.status()
+        last = batch.count - 1
+        levels = tuple(float(v) for v in batch.level_dbfs[last])
+        speech = tuple(bool(v >= 0.5) for v in batch.speech_prob[last])
+        t_s = self._t_offset_s + (batch.first_frame + batch.count) * HOP_S
+        self.mailbox.post(Meter(t_s=t_s, level_dbfs=levels, speech=speech,
+                                agent_calibration=float(status.agent_calibration),
+                                agent_level_over_db=float(status.agent_level_over_db),
+                                in_call=bool(status.in_call), muted=bool(status.muted)))
+        if status.agent_calibration < 1.0:
+            self._set_state(CALIBRATING, f"learning your usual voice: {status.agent_calibration:.0%}",
+                            only_on_change=True)
+        else:
+            self._set_state(LISTENING, "", only_on_change=True)
+
+    def _post_stats(self) -> None:
+        p50, p99 = self.metrics.latency_percentiles(50, 99)
+        m = self.metrics
+        self.mailbox.post(Stats(dropped_blocks=m.dropped_blocks, overflows=m.overflows, frames=m.frames,
+                                restarts=m.restarts, latency_p50_ms=p50, latency_p99_ms=p99))
+
+    # -- the agent's baseline -------------------------------------------------------------------------------
+    def _track_baseline(self, pipeline: Pipeline) -> None:
+        values = pipeline.detector.agent_baseline
+        if values is None:
+            return
+        first = self.agent_baseline is None
+        self.agent_baseline = values
+        if first:
+            log.info("agent calibration finished")
+            self._save_baseline()
+
+    def _save_baseline(self) -> None:
+        values = self.agent_baseline
+        if self.baseline_path is None or values is None or values == self._saved_baseline:
+            return
+        if any(math.isnan(v) for v in (values.level_dbfs, values.tilt_db)):
+            return
+        try:
+            save_baseline(self.baseline_path, values)
+            self._saved_baseline = values
+        except OSError as err:
+            log.warning("cannot save the calibration to %s: %s", self.baseline_path, err)
+
+    # -- commands -------------------------------------------------------------------------------------------
+    def _handle_commands(self) -> None:
+        while True:
+            try:
+                command = self.commands.get_nowait()
+            except queue.Empty:
+                return
+            self._apply(command)
+
+    def _idle(self, seconds: float) -> None:
+        """Waits `seconds` while obeying commands; returns early on Stop or on anything that reopens audio."""
+        deadline = time.monotonic() + seconds
+        while not self._stopping:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            try:
+                command = self.commands.get(timeout=remaining)
+            except queue.Empty:
+                return
+            if self._apply(command):
+                return
+
+    def _apply(self, command: Command) -> bool:
+        """Carries out one command; True if the caller should stop waiting (the audio must be reopened)."""
+        log.info("command %s", type(command).__name__)
+        if isinstance(command, Stop):
+            self._stopping = True
+            return True
+        if isinstance(command, Pause):
+            if not self._paused:
+                self._paused = True
+                self._close_source()
+                self._finish_pipeline()
+                self._set_state(PAUSED, "paused: the microphone is closed and nothing is measured")
+            return False
+        if isinstance(command, Resume):
+            if self._paused:
+                self._paused = False
+                self._backoff.reset()
+                self._set_state(STARTING, "resuming")
+            return True
+        if isinstance(command, Snooze):
+            self._snooze_until = time.monotonic() + max(0.0, command.seconds)
+            return False
+        if isinstance(command, Recalibrate):
+            self._finish_pipeline()
+            self.agent_baseline = None
+            self._set_state(CALIBRATING, "learning your usual voice again")
+            return False
+        if isinstance(command, Reload):
+            return self._reload(command.settings)
+        if isinstance(command, SelectDevices):
+            return self._select(command.mic, command.call)
+        return False
+
+    def _reload(self, settings: Settings) -> bool:
+        devices_changed = settings.audio != self.settings.audio
+        self.settings = settings
+        self._finish_pipeline()  # the next block builds a pipeline with the new settings
+        if devices_changed and hasattr(self.source_factory, "with_devices"):
+            return self._select(settings.audio.mic, settings.audio.call)
+        return False
+
+    def _select(self, mic: str, call: str) -> bool:
+        with_devices = getattr(self.source_factory, "with_devices", None)
+        if with_devices is None:
+            log.warning("this audio source has no devices to select")
+            return False
+        self.source_factory = with_devices(mic=mic, call=call)
+        self.settings = replace(self.settings, audio=replace(self.settings.audio, mic=mic, call=call))
+        self._close_source()
+        self._said_no_call = False
+        self._backoff.reset()
+        self._set_state(STARTING, "switching devices")
+        return True
+
+    # -- status ---------------------------------------------------------------------------------------------
+    def _set_state(self, state: str, detail: str, *, only_on_change: bool = False) -> None:
+        if only_on_change and state == self._state:
+            return
+        self._state = state
+        log.info("status %s: %s", state, detail)
+        self.mailbox.post(Status(state, detail))

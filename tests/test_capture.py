@@ -1,0 +1,423 @@
+"""Capture through PortAudio against a real PulseAudio server: devices, per-stream selection, faults.
+
+The ring buffer tests need nothing; the rest need the server that scripts/with_services.sh starts (sinks
+mic_feed, speaker_sink, call_feed; sources virtual_mic, call_mic, call_far; ALSA PCMs of the same names).
+Every wait is on a condition with a generous bound.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from calmcue.audio import devices
+from calmcue.audio.capture import Ring
+from calmcue.audio.sources import DeviceLost, DeviceSource, DeviceSourceFactory
+from calmcue.config.schema import Settings
+from calmcue.engine.mailbox import Mailbox, Meter, Status
+from calmcue.engine.worker import Worker
+from calmcue.errors import DeviceError
+
+BOUND_S = 30.0
+
+
+# --- the ring (no server needed) ---------------------------------------------------------------------------------
+
+
+def test_ring_keeps_order_across_the_wrap() -> None:
+    ring = Ring(capacity_frames=10, channels=1)
+    data = np.arange(40, dtype=np.float32).reshape(-1, 1)
+    out = []
+    for start in range(0, 40, 4):
+        ring.push(data[start : start + 4], stamp=float(start))
+        out.append(ring.pop(3 if start % 8 else 4))
+    out.append(ring.pop(ring.available()))
+    np.testing.assert_array_equal(np.concatenate(out), data)
+    assert ring.dropped_blocks == 0
+
+
+def test_a_full_ring_drops_and_counts_whole_blocks() -> None:
+    ring = Ring(capacity_frames=8, channels=2)
+    block = np.ones((3, 2), np.float32)
+    for _ in range(3):
+        ring.push(block, stamp=0.0)
+    assert ring.available() == 6
+    assert ring.dropped_blocks == 1
+    ring.pop(6)
+    ring.push(block * 2, stamp=1.0)
+    assert ring.pop(3)[0, 0] == 2.0
+
+
+def test_ring_remembers_when_each_sample_arrived() -> None:
+    ring = Ring(capacity_frames=100, channels=1)
+    for k in range(5):
+        ring.push(np.zeros((10, 1), np.float32), stamp=100.0 + k)
+    assert ring.stamp_of(10) == 100.0
+    assert ring.stamp_of(35) == 103.0
+    assert ring.stamp_of(51) is None
+
+
+# --- through PulseAudio -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pulse() -> None:
+    if os.environ.get("CALMCUE_PULSE") != "1" or shutil.which("paplay") is None:
+        why = "no PulseAudio server with paplay (run under scripts/with_services.sh)"
+        if os.environ.get("CI"):
+            pytest.fail(why + " (CI must run the audio tests)")
+        pytest.skip(why)
+
+
+def tone(freq_hz: float | tuple[float, float], *, seconds: float, rate_hz: int = 48000) -> np.ndarray:
+    t = np.arange(int(seconds * rate_hz)) / rate_hz
+    freqs = freq_hz if isinstance(freq_hz, tuple) else (freq_hz,)
+    return np.stack([0.3 * np.sin(2 * np.pi * f * t) for f in freqs], axis=1).astype(np.float32)
+
+
+class Player:
+    """Plays a signal into a sink with paplay, from a temporary WAV file."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def play(self, sink: str, signal_: np.ndarray, rate_hz: int = 48000) -> None:
+        path = self.tmp / f"play{len(self.procs)}.wav"
+        sf.write(path, signal_, rate_hz, subtype="FLOAT")
+        self.procs.append(subprocess.Popen(["paplay", f"--device={sink}", str(path)]))
+
+    def close(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+            proc.wait(timeout=BOUND_S)
+
+
+@pytest.fixture
+def player(tmp_path: Path) -> Iterator[Player]:
+    p = Player(tmp_path)
+    yield p
+    p.close()
+
+
+def capture_loud(source: DeviceSource, *, seconds: float, channel: int = 0) -> np.ndarray:
+    """Reads until `seconds` of audio louder than -40 dBFS on `channel` came in (bounded)."""
+    got: list[np.ndarray] = []
+    frames = 0
+    deadline = time.monotonic() + BOUND_S
+    while frames < seconds * source.rate_hz:
+        assert time.monotonic() < deadline, "the played signal never arrived"
+        block = source.read(0.2)
+        if block is not None and np.sqrt(np.mean(block[:, channel] ** 2)) > 0.01:
+            got.append(block)
+            frames += block.shape[0]
+    return np.concatenate(got)
+
+
+def dominant_hz(x: np.ndarray, rate_hz: int) -> float:
+    spectrum = np.abs(np.fft.rfft(x * np.hanning(len(x))))
+    return float(np.argmax(spectrum) * rate_hz / len(x))
+
+
+def test_devices_are_listed_with_defaults_marked(pulse: None) -> None:
+    mics = devices.list_microphones()
+    names = {d.name for d in mics}
+    assert {"agent_mic", "call_mic", "call_far"} <= names
+    assert sum(d.default for d in mics) == 1
+    calls = devices.list_call_sources()
+    default_calls = [d.id for d in calls if d.default]
+    assert default_calls == ["speaker_sink.monitor"], "the default playback device's monitor is the call audio"
+    assert devices.resolve_mic("call_mic").name == "call_mic"
+    with pytest.raises(DeviceError, match="calmcue devices"):
+        devices.resolve_mic("no such headset")
+
+
+def test_devices_command_lists_both_kinds(pulse: None) -> None:
+    out = subprocess.run([sys.executable, "-m", "calmcue", "devices"], capture_output=True, text=True,
+                         timeout=BOUND_S)
+    assert out.returncode == 0, out.stderr
+    assert "Microphones" in out.stdout and "call_mic" in out.stdout
+    assert "* speaker_sink.monitor" in out.stdout
+
+
+def test_monitor_with_a_missing_device_exits_3_with_one_line(pulse: None) -> None:
+    out = subprocess.run([sys.executable, "-m", "calmcue", "monitor", "--mic", "no such headset"],
+                         capture_output=True, text=True, timeout=BOUND_S)
+    assert out.returncode == 3
+    assert out.stderr.count("\n") == 1 and "calmcue devices" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_mic_and_call_audio_are_chosen_per_stream(pulse: None, player: Player) -> None:
+    source = DeviceSource(mic="call_mic", call="call_far")
+    source.start()
+    try:
+        assert (source.channels, source.rate_hz) == (2, 48000)
+        player.play("call_feed", tone((300.0, 700.0), seconds=3.0))
+        got = capture_loud(source, seconds=1.0)
+    finally:
+        source.stop()
+    assert dominant_hz(got[:, 0], 48000) == pytest.approx(300.0, abs=5.0)
+    assert dominant_hz(got[:, 1], 48000) == pytest.approx(700.0, abs=5.0)
+    assert source.stats == (0, 0)
+
+
+def lag_of(reference: np.ndarray, captured: np.ndarray) -> int:
+    """Samples by which `captured` is late against `reference` (cross-correlation peak)."""
+    n = 1 << int(np.ceil(np.log2(len(captured) + len(reference))))
+    corr = np.fft.irfft(np.fft.rfft(captured, n) * np.conj(np.fft.rfft(reference, n)), n)
+    return int(np.argmax(corr[: len(captured)]))
+
+
+def test_capture_is_faithful_and_the_two_channels_stay_aligned(pulse: None, player: Player) -> None:
+    rng = np.random.default_rng(7)
+    played = (rng.standard_normal((48000 * 3, 2)) * 0.1).astype(np.float32)  # different noise on each channel
+    played[:4800] = 0.0
+    source = DeviceSource(mic="call_mic", call="call_far")
+    source.start()
+    try:
+        blocks: list[np.ndarray] = []
+        player.play("call_feed", played)
+        deadline = time.monotonic() + BOUND_S
+        while player.procs[0].poll() is None or sum(len(b) for b in blocks) < len(played) + 48000:
+            assert time.monotonic() < deadline, "playback did not finish"
+            block = source.read(0.2)
+            if block is not None:
+                blocks.append(block)
+    finally:
+        source.stop()
+    captured = np.concatenate(blocks)
+    lags = [lag_of(played[:, ch], captured[:, ch]) for ch in (0, 1)]
+    assert lags[0] == lags[1], f"the call audio must line up with the microphone sample for sample: {lags}"
+    for ch in (0, 1):
+        got = captured[lags[ch] : lags[ch] + len(played), ch]
+        assert np.corrcoef(got, played[: len(got), ch])[0, 1] > 0.99
+        assert 20 * np.log10(np.std(got) / np.std(played[: len(got), ch])) == pytest.approx(0.0, abs=0.5)
+
+
+def test_default_call_audio_is_the_playback_monitor(pulse: None, player: Player) -> None:
+    source = DeviceSource()  # the default input (virtual_mic) + speaker_sink.monitor through the sound server
+    source.start()
+    try:
+        assert source.channels == 2
+        assert "speaker_sink.monitor" in source.label
+        player.play("mic_feed", tone(250.0, seconds=3.0))
+        player.play("speaker_sink", tone(900.0, seconds=3.0))
+        got = capture_loud(source, seconds=1.0, channel=1)
+    finally:
+        source.stop()
+    loud = got[np.abs(got[:, 0]) > 0.0]
+    assert dominant_hz(got[:, 1], 48000) == pytest.approx(900.0, abs=5.0)
+    assert len(loud) and dominant_hz(loud[:, 0], 48000) == pytest.approx(250.0, abs=5.0)
+
+
+class TempSource:
+    """A PulseAudio source that a test can remove while it is captured (as a USB headset is unplugged),
+    visible to PortAudio as the ALSA PCM `name` (written to the private ~/.asoundrc)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.module = ""
+        rc = Path(os.environ["HOME"]) / ".asoundrc"
+        if f"pcm.{name} " not in rc.read_text():
+            with open(rc, "a") as f:
+                f.write(f'\npcm.{name} {{ type pulse; device "{name}" }}\n')
+
+    def load(self) -> None:
+        out = subprocess.run(["pactl", "load-module", "module-remap-source", f"source_name={self.name}",
+                              "master=call_feed.monitor", "channels=1", "master_channel_map=front-left",
+                              "channel_map=mono", "remix=no"], capture_output=True, text=True, check=True)
+        self.module = out.stdout.strip()
+
+    def unload(self) -> None:
+        if self.module:
+            subprocess.run(["pactl", "unload-module", self.module], check=True)
+            self.module = ""
+
+
+@pytest.fixture
+def temp_source() -> Iterator[TempSource]:
+    source = TempSource("calmcue_test_mic")
+    source.load()
+    yield source
+    source.unload()
+
+
+@pytest.mark.parametrize("as_call", [False, True], ids=["mic-portaudio", "call-server"])
+def test_a_source_that_vanishes_is_noticed(pulse: None, temp_source: TempSource, as_call: bool) -> None:
+    devices.refresh_portaudio()
+    source = DeviceSource(mic="call_mic", call=temp_source.name) if as_call else \
+        DeviceSource(mic=temp_source.name, call="none")
+    source.start()
+    try:
+        source.read(0.5)
+        temp_source.unload()  # PulseAudio moves the stream to another source and feeds it silence, no flag
+        deadline = time.monotonic() + BOUND_S
+        with pytest.raises(DeviceLost, match=r"moved|closed|stopped|no audio"):
+            while time.monotonic() < deadline:
+                source.read(0.2)
+    finally:
+        source.stop()
+
+
+class WorkerRun:
+    def __init__(self, worker: Worker) -> None:
+        self.worker = worker
+        self.messages: list = []
+
+    def wait_until(self, condition: Callable[[list], bool]) -> bool:
+        deadline = time.monotonic() + BOUND_S
+        while not condition(self.messages):
+            if time.monotonic() > deadline:
+                return False
+            self.worker.mailbox.wait(0.1)
+            self.messages += self.worker.mailbox.drain()
+        return True
+
+    def states(self) -> list[str]:
+        return [m.state for m in self.messages if isinstance(m, Status)]
+
+
+def test_the_worker_reports_a_lost_device_and_resumes_when_it_returns(pulse: None, temp_source: TempSource) -> None:
+    devices.refresh_portaudio()
+    worker = Worker(settings=Settings(), mailbox=Mailbox(),
+                    source_factory=DeviceSourceFactory(mic=temp_source.name, call="none"))
+    run = WorkerRun(worker)
+    worker.start()
+    try:
+        assert run.wait_until(lambda ms: "calibrating" in run.states()), run.states()
+        temp_source.unload()
+        assert run.wait_until(lambda ms: "device_lost" in run.states()), run.states()
+        lost_at = len(run.messages)
+        temp_source.load()
+        assert run.wait_until(lambda ms: any(isinstance(m, Meter) for m in ms[lost_at:])), run.states()
+        assert worker.alive
+    finally:
+        assert worker.stop(timeout_s=BOUND_S)
+    assert worker.metrics.reopens >= 2
+
+
+def test_a_muted_microphone_is_noticed(pulse: None, player: Player) -> None:
+    worker = Worker(settings=Settings(), mailbox=Mailbox(),
+                    source_factory=DeviceSourceFactory(mic="call_mic", call="none"))
+    run = WorkerRun(worker)
+    worker.start()
+    try:  # nothing plays into call_feed: exact digital zeros, as from a muted headset
+        assert run.wait_until(lambda ms: any(isinstance(m, Meter) and m.muted for m in ms)), run.states()
+        count = len(run.messages)
+        player.play("call_feed", tone((300.0, 300.0), seconds=3.0))
+        assert run.wait_until(lambda ms: any(isinstance(m, Meter) and not m.muted and m.level_dbfs[0] > -30
+                                             for m in ms[count:]))
+    finally:
+        assert worker.stop(timeout_s=BOUND_S)
+
+
+# --- the sound server restarting (a private server, so the shared one stays up) --------------------------------
+
+
+class PrivateServer:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.run_dir = root / "run"
+        self.run_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.socket = self.run_dir / "native"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.readers: list[subprocess.Popen[bytes]] = []
+
+    @property
+    def env(self) -> dict[str, str]:
+        return dict(os.environ, PULSE_SERVER=f"unix:{self.socket}")
+
+    def start(self) -> None:
+        env = dict(os.environ, XDG_RUNTIME_DIR=str(self.run_dir), HOME=str(self.root))
+        env.pop("PULSE_SERVER", None)
+        self.proc = subprocess.Popen(
+            ["pulseaudio", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit=yes", "-n",
+             f"--load=module-native-protocol-unix auth-anonymous=1 socket={self.socket}",
+             "--load=module-null-sink sink_name=room rate=48000 channels=1",
+             "--load=module-remap-source source_name=room_mic master=room.monitor channels=1"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + BOUND_S
+        while subprocess.run(["pactl", "set-default-source", "room_mic"], env=self.env,
+                             capture_output=True).returncode != 0:
+            assert time.monotonic() < deadline and self.proc.poll() is None, "private PulseAudio did not start"
+            time.sleep(0.1)  # polling a server's socket: there is no event to wait on
+        self.readers.append(subprocess.Popen(["parec", "--raw", "--latency-msec=5", "-d", "room_mic"],
+                                             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+
+    def stop(self) -> None:
+        for proc in [*self.readers, self.proc]:
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=BOUND_S)
+        self.readers = []
+        self.proc = None
+
+
+def test_monitor_survives_the_sound_server_restarting(pulse: None, tmp_path: Path) -> None:
+    server = PrivateServer(tmp_path / "server")
+    server.start()
+    env = dict(server.env, CALMCUE_DATA_DIR=str(tmp_path / "data"), CALMCUE_CONFIG_DIR=str(tmp_path / "cfg"),
+               PYTHONUNBUFFERED="1")
+    monitor = subprocess.Popen([sys.executable, "-m", "calmcue", "monitor", "--mic", "pulse", "--call", "none"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    lines: list[str] = []
+    cond = threading.Condition()
+
+    def read() -> None:
+        assert monitor.stdout is not None
+        for line in monitor.stdout:
+            with cond:
+                lines.append(line)
+                cond.notify_all()
+
+    threading.Thread(target=read, daemon=True).start()
+
+    def wait_line(text: str, after: int = 0) -> int:
+        with cond:
+            assert cond.wait_for(lambda: any(text in ln for ln in lines[after:]), BOUND_S), "".join(lines)
+            return next(i for i in range(after, len(lines)) if text in lines[i])
+
+    try:
+        first = wait_line("[calibrating]")
+        server.stop()
+        lost = wait_line("[device_lost]", first)
+        server.start()
+        wait_line("[calibrating]", lost)
+    finally:
+        monitor.send_signal(signal.SIGINT)
+        monitor.wait(timeout=BOUND_S)
+        server.stop()
+    assert monitor.returncode == 0, "".join(lines)
+
+
+def test_monitor_says_when_the_microphone_is_muted(pulse: None, player: Player, tmp_path: Path) -> None:
+    env = dict(os.environ, CALMCUE_DATA_DIR=str(tmp_path / "data"), CALMCUE_CONFIG_DIR=str(tmp_path / "cfg"),
+               PYTHONUNBUFFERED="1")
+    monitor = subprocess.Popen([sys.executable, "-m", "calmcue", "monitor", "--mic", "call_mic", "--call", "none",
+                                "--seconds", str(BOUND_S)],  # the bound: its output ends by then at the latest
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    lines: list[str] = []
+    try:
+        assert monitor.stdout is not None
+        player.play("call_feed", tone((300.0, 300.0), seconds=2.0))  # sound, then digital silence when it ends
+        for line in monitor.stdout:
+            lines.append(line)
+            if "[muted]" in line:
+                break
+    finally:
+        monitor.send_signal(signal.SIGINT)
+        monitor.wait(timeout=BOUND_S)
+    assert any("[muted]" in line for line in lines), "".join(lines)
