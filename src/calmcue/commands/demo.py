@@ -1,0 +1,63 @@
+"""`calmcue demo`: the project's scripted demo call played in real time through the real engine into the
+overlay, as if it came from a headset. Without a display, the terminal monitor shows it instead."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from calmcue.errors import BadInputError
+
+DEMO_RELATIVE = Path("build") / "demo" / "demo_call.wav"
+
+
+def demo_file() -> Path | None:
+    """build/demo/demo_call.wav (made by `make demo`) in the current folder or in this checkout."""
+    candidates = [Path.cwd() / DEMO_RELATIVE, Path(__file__).resolve().parents[3] / DEMO_RELATIVE]
+    return next((p for p in candidates if p.exists()), None)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not 0.1 <= args.speed <= 100:
+        raise BadInputError(f"--speed {args.speed:g} is out of range; allowed 0.1..100 (1 = real time)")
+    path = args.file if args.file is not None else demo_file()
+    if path is None:
+        raise BadInputError(f"the demo call {DEMO_RELATIVE} is missing; build it with 'make demo'")
+    from calmcue.audio.files import probe
+
+    probe(path)  # unreadable or not audio: exit 2 with one line, before any window opens
+    from calmcue.commands.tray import has_display, require_qt
+
+    if not has_display():
+        print("calmcue: no display: showing the demo call in the terminal instead", file=sys.stderr)
+        return headless_demo(path, speed=args.speed)
+    require_qt()
+    from calmcue.ui.qt_app import Options
+    from calmcue.ui.qt_app import run as run_app
+
+    return run_app(Options(demo=path, quit_after_demo=True, first_run=False, demo_speed=args.speed))
+
+
+def headless_demo(path: Path, *, speed: float = 1.0) -> int:
+    """The demo through the terminal monitor's view (status lines, meters, cues)."""
+    from calmcue.audio.sources import FileSource
+    from calmcue.commands import monitor
+    from calmcue.config.schema import Settings
+    from calmcue.engine.mailbox import Mailbox
+    from calmcue.engine.worker import Worker
+
+    worker = Worker(settings=Settings(), source_factory=lambda: FileSource(path, realtime=True, speed=speed),
+                    mailbox=Mailbox())
+    view = monitor._View(tty=sys.stdout.isatty(), events=None)
+    view.line(f"demo call: {path}")
+    stop = monitor._StopFlag()
+    worker.start()
+    try:
+        monitor._loop(worker, view, stop, seconds=None)
+    finally:
+        stopped = worker.stop(timeout_s=10.0)
+        view.show(worker.mailbox.drain())
+        view.close()
+    view.summary(worker)
+    return 0 if stopped else 1

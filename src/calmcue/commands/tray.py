@@ -1,0 +1,61 @@
+"""`calmcue` / `calmcue tray`: the tray app. Without a display it falls back to the terminal monitor (on the
+demo call when there is no microphone either). Qt is imported only here, after that check."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from calmcue.errors import CalmCueError
+
+HEADLESS_PLATFORMS = ("offscreen", "minimal", "vnc", "eglfs", "linuxfb")  # an explicit Qt choice needs no display
+
+
+def has_display() -> bool:
+    if not sys.platform.startswith("linux"):
+        return True
+    if os.environ.get("QT_QPA_PLATFORM", "").startswith(HEADLESS_PLATFORMS):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def require_qt() -> None:
+    try:
+        import PyQt6.QtWidgets  # noqa: F401
+    except ImportError as err:
+        raise CalmCueError(f"the tray app needs PyQt6 ({err}); install it with: pip install 'calmcue[ui]'") \
+            from None
+
+
+def run(args: argparse.Namespace) -> int:
+    if not has_display():
+        print("calmcue: no display (DISPLAY and WAYLAND_DISPLAY are unset): showing the terminal monitor instead",
+              file=sys.stderr)
+        return terminal_fallback()
+    require_qt()
+    from calmcue.ui.qt_app import Options
+    from calmcue.ui.qt_app import run as run_app
+
+    return run_app(Options())
+
+
+def terminal_fallback() -> int:
+    """The monitor on the microphone, or on the demo call when there is no microphone."""
+    from calmcue.audio.devices import resolve_mic
+    from calmcue.errors import DeviceError
+
+    try:
+        resolve_mic("")
+    except DeviceError as err:
+        from calmcue.commands.demo import demo_file, headless_demo
+
+        demo = demo_file()
+        if demo is None:
+            raise DeviceError(f"{err}; and the demo call is missing too (build it with 'make demo')") from None
+        print(f"calmcue: {err}; playing the demo call instead", file=sys.stderr)
+        return headless_demo(demo)
+    from calmcue.cli import build_parser
+    from calmcue.commands import monitor
+
+    return int(monitor.run(build_parser().parse_args(["monitor"])))

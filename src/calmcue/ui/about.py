@@ -1,0 +1,33 @@
+"""The About text: version, devices, dropped audio, where the log and settings are, what works here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from calmcue import __version__
+from calmcue.config.schema import Settings
+from calmcue.ui.i18n import translate
+
+
+def about_text(*, settings: Settings, state: str, stats: Any, log_path: Path, user_path: Path,
+               policy_path: Path, platform: str, capabilities: list[str]) -> str:
+    """`stats` is the engine's latest Stats message (or None); `capabilities` the lines platform.describe made."""
+    mic = settings.audio.mic or translate("CalmCue", "system default")
+    call = settings.audio.call or translate("CalmCue", "automatic")
+    lines = [f"CalmCue {__version__}",
+             translate("CalmCue", "Measures how you speak, never what you feel. No audio is stored or sent."), "",
+             translate("CalmCue", "State: %1").replace("%1", state),
+             translate("CalmCue", "Microphone: %1").replace("%1", mic),
+             translate("CalmCue", "Call audio: %1").replace("%1", call)]
+    if stats is not None:
+        lines.append(translate("CalmCue", "Dropped audio blocks: %1, device overflows: %2, frames analysed: %3")
+                     .replace("%1", str(stats.dropped_blocks)).replace("%2", str(stats.overflows))
+                     .replace("%3", str(stats.frames)))
+    else:
+        lines.append(translate("CalmCue", "Dropped audio blocks: none counted yet"))
+    lines += [translate("CalmCue", "Log: %1").replace("%1", str(log_path)),
+              translate("CalmCue", "Settings: %1").replace("%1", str(user_path)),
+              translate("CalmCue", "Machine policy: %1").replace("%1", str(policy_path)), "",
+              translate("CalmCue", "On this desktop (%1):").replace("%1", platform), *capabilities]
+    return "\n".join(lines)

@@ -1,0 +1,57 @@
+"""A live level meter: a bar from -70 to 0 dBFS, brighter while the engine hears speech."""
+
+from __future__ import annotations
+
+import math
+
+from PyQt6.QtCore import QRectF, QSize, Qt
+from PyQt6.QtGui import QColor, QPainter, QPaintEvent, QPalette
+from PyQt6.QtWidgets import QSizePolicy, QWidget
+
+FLOOR_DBFS = -70.0
+
+
+class LevelMeter(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.level_dbfs = -100.0
+        self.speech = False
+        self.available = True
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setAccessibleName("level meter")
+
+    def sizeHint(self) -> QSize:
+        return QSize(160, max(10, self.fontMetrics().height() // 2 + 4))
+
+    def set_level(self, level_dbfs: float, speech: bool) -> None:
+        self.level_dbfs = level_dbfs if not math.isnan(level_dbfs) else -100.0
+        self.speech = speech
+        self.available = True
+        self.setAccessibleDescription(f"{self.level_dbfs:.0f} dBFS")
+        self.update()
+
+    def set_unavailable(self) -> None:
+        self.available = False
+        self.level_dbfs = -100.0
+        self.update()
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, max(0.0, (self.level_dbfs - FLOOR_DBFS) / -FLOOR_DBFS))
+
+    def paintEvent(self, event: QPaintEvent | None) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        p.setPen(self.palette().color(QPalette.ColorRole.Mid))
+        p.setBrush(self.palette().color(QPalette.ColorRole.Base))
+        p.drawRoundedRect(rect, 3, 3)
+        if self.available and self.fraction > 0:
+            colour = QColor("#2e8b57") if self.speech else QColor("#7fa98f")
+            if self.level_dbfs > -6:
+                colour = QColor("#d98b00")
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(colour)
+            p.drawRoundedRect(QRectF(rect.x() + 1, rect.y() + 1, (rect.width() - 2) * self.fraction,
+                                     rect.height() - 2), 2, 2)
+        p.end()

@@ -1,0 +1,330 @@
+"""The tray icon and its menu. A view only: it shows the state it is given and emits what the user chose.
+
+Where the desktop has no system tray (bare X servers, some Wayland desktops) the same menu lives in a small
+window instead, and the window says why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from PyQt6.QtCore import QT_TRANSLATE_NOOP, QObject, QRect, QTimer, pyqtSignal
+from PyQt6.QtGui import QAction, QActionGroup, QGuiApplication, QIcon, QShowEvent
+from PyQt6.QtWidgets import QLabel, QMenu, QPushButton, QSystemTrayIcon, QVBoxLayout, QWidget
+
+from calmcue.ui import trace
+from calmcue.ui.hotkey import KEY_TEXT
+from calmcue.ui.i18n import tr_label, translate
+from calmcue.ui.icons import state_icon
+from calmcue.ui.texts import CUE_LABELS
+
+SENSITIVITIES = (("gentle", QT_TRANSLATE_NOOP("CalmCue", "Gentle")), ("normal", QT_TRANSLATE_NOOP("CalmCue", "Normal")),
+                 ("strict", QT_TRANSLATE_NOOP("CalmCue", "Strict")))
+EMBED_PROBE_MS = 10_000
+AUTO = ""  # the system default device
+NO_CALL = "none"
+
+
+def state_text(state: str) -> str:
+    return tr_label(STATE_TEXT[state]) if state in STATE_TEXT else state
+
+
+STATE_TEXT = {
+    "starting": QT_TRANSLATE_NOOP("CalmCue", "Starting"),
+    "listening": QT_TRANSLATE_NOOP("CalmCue", "Listening"),
+    "cue": QT_TRANSLATE_NOOP("CalmCue", "Showing a cue"),
+    "paused": QT_TRANSLATE_NOOP("CalmCue", "Paused"),
+    "snoozed": QT_TRANSLATE_NOOP("CalmCue", "Snoozed"),
+    "calibrating": QT_TRANSLATE_NOOP("CalmCue", "Learning your usual voice"),
+    "no_microphone": QT_TRANSLATE_NOOP("CalmCue", "No microphone"),
+    "no_call_audio": QT_TRANSLATE_NOOP("CalmCue", "Listening (no call audio)"),
+    "device_lost": QT_TRANSLATE_NOOP("CalmCue", "Microphone lost - reconnecting"),
+    "error": QT_TRANSLATE_NOOP("CalmCue", "Problem - restarting"),
+    "finished": QT_TRANSLATE_NOOP("CalmCue", "Stopped"),
+    "demo": QT_TRANSLATE_NOOP("CalmCue", "Playing the demo call"),
+}
+
+
+class TrayMenu(QMenu):
+    pause_toggled = pyqtSignal(bool)  # True = pause
+    snooze = pyqtSignal(float)  # seconds
+    dismiss = pyqtSignal()
+    recalibrate = pyqtSignal()
+    mic_chosen = pyqtSignal(str)
+    call_chosen = pyqtSignal(str)
+    sensitivity_chosen = pyqtSignal(str)
+    cue_toggled = pyqtSignal(str, bool)  # settings key, on
+    demo = pyqtSignal(bool)  # True = play, False = stop
+    settings = pyqtSignal()
+    about = pyqtSignal()
+    quit = pyqtSignal()
+
+    def __init__(self, *, list_devices: Callable[[], tuple[list[str], list[str]]],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.list_devices = list_devices
+        self.status_action = self._add(translate("CalmCue", "Starting"), enabled=False)
+        self.addSeparator()
+        self.dismiss_action = self._add(translate("CalmCue", "Dismiss the cue") + f"\t{KEY_TEXT}", self.dismiss.emit)
+        self.pause_action = self._add(translate("CalmCue", "Pause"), lambda: self.pause_toggled.emit(not self.paused))
+        self.snooze_menu = self._submenu(translate("CalmCue", "Snooze cues"))
+        self.snooze_menu.addAction(translate("CalmCue", "For 15 minutes"), lambda: self.snooze.emit(15 * 60.0))
+        self.snooze_menu.addAction(translate("CalmCue", "For 1 hour"), lambda: self.snooze.emit(3600.0))
+        self.end_snooze_action = self.snooze_menu.addAction(translate("CalmCue", "End the snooze"),
+                                                            lambda: self.snooze.emit(0.0))
+        self.recalibrate_action = self._add(translate("CalmCue", "Recalibrate…"), self.recalibrate.emit)
+        self.addSeparator()
+        self.mic_menu = self._submenu(translate("CalmCue", "Microphone"))
+        self.call_menu = self._submenu(translate("CalmCue", "Call audio"))
+        self.mic_menu.aboutToShow.connect(self._fill_mics)
+        self.call_menu.aboutToShow.connect(self._fill_calls)
+        self.sensitivity_menu = self._submenu(translate("CalmCue", "Sensitivity"))
+        self._sensitivity = QActionGroup(self)
+        for value, label in SENSITIVITIES:
+            action = self.sensitivity_menu.addAction(tr_label(label))
+            assert action is not None
+            action.setCheckable(True)
+            action.setData(value)
+            self._sensitivity.addAction(action)
+            action.triggered.connect(lambda _=False, v=value: self.sensitivity_chosen.emit(v))
+        self.cues_menu = self._submenu(translate("CalmCue", "Cues"))
+        self.cue_actions: dict[str, QAction] = {}
+        for key, label in CUE_LABELS:
+            action = self.cues_menu.addAction(tr_label(label))
+            assert action is not None
+            action.setCheckable(True)
+            action.toggled.connect(lambda on, k=key: self.cue_toggled.emit(k, on))
+            self.cue_actions[key] = action
+        self.demo_action = self._add(translate("CalmCue", "Play the demo call"),
+                                     lambda: self.demo.emit(not self.demo_playing))
+        self.addSeparator()
+        self.settings_action = self._add(translate("CalmCue", "Settings…"), self.settings.emit)
+        self.about_action = self._add(translate("CalmCue", "About CalmCue"), self.about.emit)
+        self.quit_action = self._add(translate("CalmCue", "Quit"), self.quit.emit)
+        self.paused = False
+        self.demo_playing = False
+        self.mic, self.call = AUTO, AUTO
+        self.set_snoozed(None)
+
+    # --- state shown -------------------------------------------------------------------------------------
+
+    def set_status(self, text: str) -> None:
+        self.status_action.setText(text)
+
+    def set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        self.pause_action.setText(translate("CalmCue", "Resume") if paused else translate("CalmCue", "Pause"))
+
+    def set_snoozed(self, until: dt.datetime | None) -> None:
+        assert self.end_snooze_action is not None
+        self.end_snooze_action.setVisible(until is not None)
+
+    def set_demo_playing(self, playing: bool) -> None:
+        self.demo_playing = playing
+        stop, play = translate("CalmCue", "Stop the demo call"), translate("CalmCue", "Play the demo call")
+        self.demo_action.setText(stop if playing else play)
+
+    def set_settings(self, values: dict[str, object], enforced: frozenset[str]) -> None:
+        """Check marks and locks from the current settings (dotted keys)."""
+        for action in self._sensitivity.actions():
+            action.setChecked(action.data() == values.get("detector.sensitivity"))
+        self.sensitivity_menu.setEnabled("detector.sensitivity" not in enforced)
+        for key, action in self.cue_actions.items():
+            action.blockSignals(True)
+            action.setChecked(bool(values.get(key)))
+            action.blockSignals(False)
+            action.setEnabled(key not in enforced)
+        self.mic, self.call = str(values.get("audio.mic", "")), str(values.get("audio.call", ""))
+        self.mic_menu.setEnabled("audio.mic" not in enforced)
+        self.call_menu.setEnabled("audio.call" not in enforced)
+
+    # --- inside ------------------------------------------------------------------------------------------
+
+    def _add(self, text: str, slot: Callable[[], object] | None = None, *, enabled: bool = True) -> QAction:
+        action = self.addAction(text)
+        assert action is not None
+        action.setEnabled(enabled)
+        if slot is not None:
+            action.triggered.connect(lambda _=False: slot())
+        return action
+
+    def _submenu(self, title: str) -> QMenu:
+        menu = self.addMenu(title)
+        assert menu is not None
+        return menu
+
+    def _fill_mics(self) -> None:
+        mics, _ = self.list_devices()
+        self._fill(self.mic_menu, [(AUTO, translate("CalmCue", "System default"))] + [(m, m) for m in mics], self.mic,
+                   self.mic_chosen.emit)
+
+    def _fill_calls(self) -> None:
+        _, calls = self.list_devices()
+        choices = [(AUTO, translate("CalmCue", "Automatic (what you hear)")),
+                   (NO_CALL, translate("CalmCue", "None (microphone only)"))]
+        self._fill(self.call_menu, choices + [(c, c) for c in calls], self.call, self.call_chosen.emit)
+
+    def _fill(self, menu: QMenu, choices: list[tuple[str, str]], current: str,
+              emit: Callable[[str], None]) -> None:
+        menu.clear()
+        group = QActionGroup(menu)
+        for value, label in choices:
+            action = menu.addAction(label)
+            assert action is not None
+            action.setCheckable(True)
+            action.setChecked(value == current)
+            group.addAction(action)
+            action.triggered.connect(lambda _=False, v=value: emit(v))
+
+    def showEvent(self, event: QShowEvent | None) -> None:
+        super().showEvent(event)
+        if trace.enabled():
+            QTimer.singleShot(0, self._report_geometry)
+
+    def _report_geometry(self) -> None:
+        ratio = self.devicePixelRatioF()
+        actions = {}
+        for action in self.actions():
+            rect = self.actionGeometry(action)
+            if action.isSeparator() or rect.isEmpty():
+                continue
+            top_left = self.mapToGlobal(rect.topLeft())
+            actions[action.text().split("\t")[0]] = _device_rect(QRect(top_left, rect.size()), ratio)
+        trace.event("menu_shown", actions=actions)
+
+
+class Tray(QObject):
+    """The system tray icon, or a small window with the same menu where there is no tray."""
+
+    activated = pyqtSignal()  # left click: show the last cue / status
+    embedded = pyqtSignal()  # the tray host shows the icon (X11 XEmbed; a StatusNotifier host may never say)
+
+    def __init__(self, menu: TrayMenu, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.menu = menu
+        self.state = "starting"
+        self.detail = ""
+        self.cue_showing = False
+        self.cues_today = 0
+        self.available = QSystemTrayIcon.isSystemTrayAvailable()
+        self.icon = QSystemTrayIcon(state_icon("starting"), self)
+        self.icon.setContextMenu(menu)
+        self.icon.activated.connect(self._on_activated)
+        self.window: NoTrayWindow | None = None
+        self._probe = QTimer(self)
+        self._probe.setInterval(25)
+        self._probes = 0
+        self._probe.timeout.connect(self._check_embedded)
+
+    def show(self) -> None:
+        if self.available:
+            self.icon.show()
+            self._probe.start()
+        else:
+            self.window = NoTrayWindow(self.menu)
+            self.window.show()
+            trace.event("no_tray_window")
+        self._refresh()
+
+    def hide(self) -> None:
+        self._probe.stop()
+        self.icon.hide()
+        if self.window is not None:
+            self.window.close()
+
+    def set_state(self, state: str, detail: str = "") -> None:
+        self.state, self.detail = state, detail
+        self._refresh()
+        trace.event("tray_state", state=state, detail=detail)
+
+    def set_cue_showing(self, showing: bool) -> None:
+        self.cue_showing = showing
+        self._refresh()
+
+    def set_cues_today(self, count: int) -> None:
+        self.cues_today = count
+        self._refresh()
+
+    def notify(self, title: str, text: str, *, warning: bool = False) -> None:
+        """A balloon/notification where the tray has them; the fallback window shows it as text."""
+        trace.event("notify", title=title, text=text)
+        if self.available and self.icon.supportsMessages():
+            icon = QSystemTrayIcon.MessageIcon.Warning if warning else QSystemTrayIcon.MessageIcon.Information
+            self.icon.showMessage(title, text, icon, 10_000)
+        elif self.window is not None:
+            self.window.note.setText(f"{title}\n{text}")
+
+    def tooltip(self) -> str:
+        line = state_text("cue" if self.cue_showing else self.state)
+        if self.detail:
+            line += f" - {self.detail}"
+        count = translate("CalmCue", "Cues today: %1").replace("%1", str(self.cues_today))
+        return f"CalmCue\n{line}\n{count}"
+
+    def _icon_state(self) -> str:
+        if self.cue_showing:
+            return "cue"
+        if self.state in ("snoozed", "finished"):
+            return "paused"
+        if self.state == "demo":
+            return "listening"
+        return self.state if self.state in _ICON_STATES else "listening"
+
+    def _refresh(self) -> None:
+        icon = state_icon(self._icon_state())
+        self.icon.setIcon(icon)
+        self.icon.setToolTip(self.tooltip())
+        self.menu.set_status(state_text(self.state))
+        if self.window is not None:
+            self.window.set_state(icon, self.tooltip())
+
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.Trigger:
+            self.activated.emit()
+
+    def _check_embedded(self) -> None:
+        rect = self.icon.geometry()
+        if rect.isEmpty():
+            self._probes += 1
+            if self._probes * self._probe.interval() > EMBED_PROBE_MS:
+                self._probe.stop()  # a StatusNotifier host may never tell the geometry
+            return
+        self._probe.stop()
+        screen = QGuiApplication.screenAt(rect.center()) or QGuiApplication.primaryScreen()
+        ratio = screen.devicePixelRatio() if screen is not None else 1.0
+        trace.event("tray_visible", geometry=_device_rect(rect, ratio))
+        self.embedded.emit()
+
+
+_ICON_STATES = ("starting", "listening", "cue", "paused", "calibrating", "no_microphone", "no_call_audio",
+                "device_lost", "error")
+
+
+def _device_rect(rect: QRect, ratio: float) -> list[int]:
+    return [round(rect.x() * ratio), round(rect.y() * ratio), round(rect.width() * ratio),
+            round(rect.height() * ratio)]
+
+
+class NoTrayWindow(QWidget):
+    """Stands in for the tray icon where the desktop has none; says so."""
+
+    def __init__(self, menu: QMenu) -> None:
+        super().__init__()
+        self.setWindowTitle("CalmCue")
+        layout = QVBoxLayout(self)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.note = QLabel(translate("CalmCue", "Your desktop has no system tray, so CalmCue shows this small "
+                                                "window instead. Closing it does not stop CalmCue; use Menu > Quit."))
+        self.note.setWordWrap(True)
+        button = QPushButton(translate("CalmCue", "Menu"))
+        button.setMenu(menu)
+        layout.addWidget(self.status)
+        layout.addWidget(self.note)
+        layout.addWidget(button)
+        self.resize(340, 160)
+
+    def set_state(self, icon: QIcon, text: str) -> None:
+        self.setWindowIcon(icon)
+        self.status.setText(text)

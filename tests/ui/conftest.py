@@ -1,0 +1,62 @@
+"""UI test fixtures: an offscreen QApplication, private user folders, and Qt warnings that fail the test.
+
+Any Qt message of warning level or worse fails the test during which it came, unless the allow-list in
+ui_support.py explains it (known platform noise, each with its reason). The X server tests check the stderr of
+the app processes they start against the xcb allow-list in the same file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ui.ui_support import QtMessages
+
+
+@pytest.fixture(scope="session")
+def qapp_args() -> list[str]:
+    """pytest-qt's QApplication is offscreen, whatever DISPLAY says: real X windows run in subprocesses."""
+    return ["calmcue-tests", "-platform", "offscreen"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.no_qt_log)  # qt_messages below captures instead, with the allow-list
+
+
+@pytest.fixture(autouse=True)
+def qt_messages() -> Iterator[QtMessages]:
+    """Fails the test on any Qt warning, critical or fatal message that the allow-list does not explain."""
+    from PyQt6.QtCore import qInstallMessageHandler
+
+    record = QtMessages()
+    previous = qInstallMessageHandler(record.handler)
+    try:
+        yield record
+    finally:
+        qInstallMessageHandler(previous)
+    bad = record.unexpected()
+    if bad:
+        pytest.fail("Qt warned during the test (allow-list: tests/ui/ui_support.py):\n"
+                    + "\n".join(f"  {r}" for r in bad), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """Settings, data, policy, autostart, runtime and log folders inside tmp_path: never the real home."""
+    dirs = {name: tmp_path / name for name in ("config", "data", "xdg_config", "runtime", "state")}
+    for path in dirs.values():
+        path.mkdir(mode=0o700)
+    dirs["policy"] = tmp_path / "policy.toml"
+    monkeypatch.setenv("CALMCUE_CONFIG_DIR", str(dirs["config"]))
+    monkeypatch.setenv("CALMCUE_DATA_DIR", str(dirs["data"]))
+    monkeypatch.setenv("CALMCUE_POLICY_FILE", str(dirs["policy"]))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(dirs["xdg_config"]))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(dirs["runtime"]))
+    monkeypatch.setenv("XDG_STATE_HOME", str(dirs["state"]))
+    monkeypatch.delenv("CALMCUE_UI_TRACE", raising=False)
+    return dirs

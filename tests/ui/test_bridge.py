@@ -1,0 +1,65 @@
+"""The bridge: messages a real worker-side Mailbox holds come out as Qt signals, in order; commands go in."""
+
+from __future__ import annotations
+
+import queue
+
+from pytestqt.qtbot import QtBot
+
+from calmcue.detector.events import Cue, Episode
+from calmcue.engine.mailbox import CueMessage, EpisodeMessage, Mailbox, Meter, Stats, Status
+from calmcue.engine.worker import Pause
+from calmcue.ui.bridge import Bridge
+
+
+def _meter(t_s: float, calibration: float = 1.0) -> Meter:
+    return Meter(t_s=t_s, level_dbfs=(-30.0, -40.0), speech=(True, False), agent_calibration=calibration,
+                 agent_level_over_db=0.0, in_call=True, muted=False)
+
+
+def test_messages_become_signals_in_order_with_only_the_newest_meter(qtbot: QtBot) -> None:
+    mailbox = Mailbox()
+    bridge = Bridge(mailbox)
+    seen: list[object] = []
+    bridge.status.connect(lambda state, detail: seen.append(("status", state)))
+    bridge.cue.connect(lambda cue: seen.append(("cue", cue.kind)))
+    bridge.episode.connect(lambda ep: seen.append(("episode", ep.kind)))
+    bridge.meter.connect(lambda m: seen.append(("meter", m.t_s)))
+    bridge.stats.connect(lambda s: seen.append(("stats", s.frames)))
+    mailbox.post(_meter(0.05))
+    mailbox.post(Status("calibrating", "learning"))
+    mailbox.post(_meter(0.10))
+    mailbox.post(CueMessage(Cue("fast_speech", "agent", 0.1, "Slow down")))
+    mailbox.post(EpisodeMessage(Episode("fast_speech", "agent", 0.0, 0.1)))
+    mailbox.post(Stats(dropped_blocks=0, overflows=0, frames=10))
+    bridge.start()
+    with qtbot.waitSignal(bridge.stats, timeout=2000):
+        pass
+    assert seen == [("status", "calibrating"), ("meter", 0.10), ("cue", "fast_speech"),
+                    ("episode", "fast_speech"), ("stats", 10)]
+    assert bridge.state == "calibrating" and bridge.last_meter is not None and bridge.last_meter.t_s == 0.10
+    bridge.stop()
+
+
+def test_a_meter_older_than_a_status_is_emitted_before_it(qtbot: QtBot) -> None:
+    mailbox = Mailbox()
+    bridge = Bridge(mailbox)
+    seen: list[str] = []
+    bridge.meter.connect(lambda m: seen.append(f"meter {m.agent_calibration}"))
+    bridge.status.connect(lambda state, _d: seen.append(state))
+    mailbox.post(_meter(1.0, calibration=1.0))
+    mailbox.post(Status("calibrating"))
+    assert bridge.drain() == 2
+    assert seen == ["meter 1.0", "calibrating"]
+
+
+def test_commands_go_to_the_worker_queue(qtbot: QtBot) -> None:
+    commands: queue.Queue[object] = queue.Queue()
+    bridge = Bridge(Mailbox(), commands)
+    bridge.send(Pause())
+    assert commands.get_nowait() == Pause()
+    other: queue.Queue[object] = queue.Queue()
+    mailbox = Mailbox()
+    bridge.attach(mailbox, other)
+    bridge.send(Pause())
+    assert other.qsize() == 1 and commands.empty()
