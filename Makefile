@@ -20,10 +20,11 @@ SYS_PACKAGES := libportaudio2 libasound2-plugins libsndfile1 pulseaudio pulseaud
 	libegl1 libgl1 libfontconfig1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 \
 	libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libdbus-1-3 fonts-dejavu-core
 
-.PHONY: help venv sysdeps demo test run bench lint typecheck clean distclean
+.PHONY: help venv sysdeps demo test run analyze-demo bench lint typecheck clean distclean
 
 help:
-	@echo "make run        analyse the demo call (builds everything it needs)"
+	@echo "make run        start the tray app (builds everything it needs; demo call without a microphone)"
+	@echo "make analyze-demo   the demo call analysed offline: JSON + timeline plot"
 	@echo "make test       tests with a private PulseAudio and Xvfb, then lint, type check, quick bench"
 	@echo "make bench      full benchmark -> benchmarks/results/latest.json"
 	@echo "make lint | typecheck | demo | venv | sysdeps | clean | distclean"
@@ -73,16 +74,19 @@ test: sysdeps venv demo
 	$(BIN)/mypy
 	$(BIN)/calmcue bench --quick --json build/bench-quick.json
 
-# For now `make run` analyses the demo call offline (JSON + timeline plot). Once the tray app exists, this
-# target will start it instead (with the demo call as its audio source when there is no headset).
+# The tray app; with no microphone it offers the demo call, with no display it runs the terminal monitor.
 run: sysdeps venv demo
+	$(BIN)/calmcue
+
+# The demo call analysed offline: JSON and a timeline plot.
+analyze-demo: venv demo
 	$(BIN)/calmcue analyze $(DEMO) --plot build/demo/demo_call.png --json build/demo/demo_call.json
 	@echo "Timeline plot: $(abspath build/demo/demo_call.png)"
 	@echo "Analysis JSON: $(abspath build/demo/demo_call.json); scripted events: $(abspath $(DEMO:.wav=.events.json))"
 
 bench: venv
 	@mkdir -p benchmarks/results
-	$(BIN)/calmcue bench --json benchmarks/results/latest.json
+	bash scripts/with_services.sh $(BIN)/calmcue bench --json benchmarks/results/latest.json --readme README.md
 
 lint: venv
 	$(BIN)/ruff check src tests benchmarks scripts

@@ -1,0 +1,133 @@
+"""`calmcue bench`: it runs, writes its schema-1 JSON, report and chart, and scores pitch correctly.
+
+Speed is never asserted here: the benchmark reports it, the tests only check that the figures exist and make sense.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from calmcue.bench import pitch_accuracy as pa
+from calmcue.bench.inputs import load_inputs
+from calmcue.bench.report import README_END, README_START, update_readme
+from calmcue.bench.stats import Series, summarise
+
+REQUIRED = ("pipeline_1ch_p50_us", "pipeline_1ch_p99_us", "pipeline_2ch_p50_us", "pipeline_2ch_p99_us",
+            "pitch_p50_us", "librosa_yin_p50_us", "librosa_pyin_p50_us", "webrtcvad_p50_us", "silero_p50_us",
+            "rtf_batch", "startup_s", "idle_rss_mb")
+# May be null on a machine without them (no package mirror for Silero, no tray app yet): then a reason is given.
+OPTIONAL = ("silero_p50_us", "startup_s", "idle_rss_mb")
+
+
+def _calmcue(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "calmcue", *args], capture_output=True, text=True, timeout=600,
+                          check=False)
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    out = tmp_path_factory.mktemp("bench") / "quick.json"
+    return _calmcue("bench", "--quick", "--rounds", "1", "--no-progress", "--json", str(out)), out
+
+
+def test_quick_bench_writes_schema_1_keys(quick_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    done, out = quick_run
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["schema"] == 1
+    assert doc["quick"] is True
+    for key in REQUIRED:
+        assert key in doc, key
+        value = doc[key]
+        if value is None and key in OPTIONAL:
+            assert doc["notes"].get(key), f"{key} is null without a reason"
+            continue
+        assert isinstance(value, float | int) and math.isfinite(value) and value > 0, (key, value)
+    assert doc["pipeline_2ch_p99_us"] >= doc["pipeline_2ch_p50_us"]
+    assert doc["librosa_yin_over_pitch_p50"] == pytest.approx(doc["librosa_yin_p50_us"] / doc["pitch_p50_us"],
+                                                              rel=0.01)
+
+
+def test_quick_bench_writes_report_and_chart(quick_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    done, out = quick_run
+    assert done.returncode == 0, done.stderr
+    report = out.with_suffix(".md").read_text(encoding="utf-8")
+    assert "| whole pipeline, 2 channels |" in report
+    assert "librosa.yin" in report and "webrtcvad" in report
+    assert out.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "two channels, p50 per 10 ms hop" in done.stdout  # the goals table on the terminal
+
+
+@pytest.mark.parametrize("args", [["--rounds", "0"], ["--json", "/no/such/folder/out.json"],
+                                  ["--readme", "/no/such/README.md"]])
+def test_bad_arguments_exit_2_with_one_line(args: list[str]) -> None:
+    done = _calmcue("bench", "--quick", *args)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr
+
+
+def test_gross_pitch_error_and_voicing_error_known_answers() -> None:
+    ref = np.array([100.0, 100.0, 200.0, np.nan, 0.0, 150.0])
+    est = np.array([110.0, 130.0, 100.0, 120.0, np.nan, np.nan])
+    # voiced in both: frames 0-2; 130 is 30 % off and 100 is an octave below 200: 2 gross errors
+    assert pa.gross_error_counts(est, ref) == (2, 3)
+    assert pa.gross_pitch_error(est, ref) == pytest.approx(200 / 3)
+    # voicing differs on frame 3 (est voiced) and frame 5 (est unvoiced)
+    assert pa.voicing_error_counts(est, ref) == (2, 6)
+    assert pa.voicing_decision_error(est, ref) == pytest.approx(100 / 3)
+
+
+def test_track_is_read_at_the_nearest_frame_centre() -> None:
+    times = np.array([0.010, 0.020, 0.030])
+    f0 = np.array([100.0, 200.0, 300.0])
+    got = pa.at_times(times, f0, np.array([0.0, 0.006, 0.014, 0.016, 0.031, 0.05]))
+    np.testing.assert_array_equal(got, [np.nan, 100.0, 100.0, 200.0, 300.0, np.nan])  # outside: NaN
+
+
+def test_pick_files_alternates_speakers(tmp_path: Path) -> None:
+    files = [tmp_path / f"{s}{i:03d}.wav" for s in ("rl", "sb") for i in range(1, 51)]
+    picked = pa.pick_files(files, limit=4)
+    assert [p.name[:2] for p in picked] == ["rl", "sb", "rl", "sb"]
+    assert len({p.name for p in picked}) == 4
+
+
+def test_summary_figures_and_median_over_rounds() -> None:
+    one = summarise(np.arange(1, 1001) * 1000, audio_s=0.01)  # 1..1000 µs
+    assert one.p50_us == pytest.approx(500.5)
+    assert one.max_us == 1000.0
+    assert one.core_pct == pytest.approx(100 * 500.5e-6 / 0.01)
+    series = Series()
+    for scale in (1, 3, 2):
+        series.add(np.full(10, 1000 * scale), audio_s=0.01)
+    summary = series.summary()
+    assert summary is not None and summary.p50_us == pytest.approx(2.0)
+
+
+def test_readme_block_replaced_between_markers_or_in_benchmarks_section(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("# X\n\n## Benchmarks\n\nFigures are filled in by `make bench`.\n\n## Licence\n\nGPL\n")
+    update_readme(readme, f"{README_START}\nfirst\n{README_END}")
+    update_readme(readme, f"{README_START}\nsecond\n{README_END}")
+    text = readme.read_text()
+    assert "second" in text and "first" not in text and "Figures are filled in" not in text
+    assert text.count(README_START) == 1 and text.endswith("## Licence\n\nGPL\n")
+
+
+def test_synthetic_input_without_data_is_speech_like() -> None:
+    inputs = load_inputs(None, seconds=6.0)
+    assert "synthetic" in inputs.source
+    assert inputs.stereo.shape == (96000, 2) and inputs.stereo.dtype == np.float32
+    assert not np.array_equal(inputs.agent, inputs.customer)
+    frames = inputs.agent[: 96000 // 160 * 160].reshape(-1, 160)
+    level_db = 10 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-20)
+    assert np.abs(inputs.agent).max() < 1.0
+    assert (level_db > -40).mean() > 0.2  # speech
+    assert (level_db < -55).mean() > 0.1  # pauses at the noise floor
