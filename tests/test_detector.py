@@ -209,3 +209,27 @@ def test_no_cues_outside_a_call() -> None:
     result = analyze_samples(np.stack([session, customer], axis=1), rate_hz=RATE)
     assert kinds(result, "raised_voice")  # the episode is still judged...
     assert result.cues == []  # ...but nobody is on a call, so nothing is shown
+
+
+def test_each_call_starts_the_caller_s_baseline_afresh() -> None:
+    """Call 1: a quiet line. Call 2, after 15 s of silent call audio: another caller on a line 12 dB hotter,
+    speaking calmly. Judged against the first caller's baseline they would look raised; they must not."""
+    def call(customer_voice: dict, seconds: int) -> np.ndarray:
+        n = seconds * RATE
+        agent = silence(seconds, noise_dbfs=-65.0)
+        customer = np.zeros(n, np.float32)
+        t = 0
+        while t + 3 * RATE < n:
+            agent[t : t + 2 * RATE] += syllables(seconds=2.0, seed=t // RATE, **CALM)
+            customer[t + int(2.5 * RATE) : t + int(4.5 * RATE)] = syllables(seconds=2.0, seed=t // RATE + 50,
+                                                                            **customer_voice)[: 2 * RATE]
+            t += 5 * RATE
+        return np.stack([agent, customer + silence(seconds, noise_dbfs=-75.0, seed=3)], axis=1)
+
+    gap = np.stack([silence(15.0, noise_dbfs=-65.0), np.zeros(15 * RATE, np.float32)], axis=1)
+    first = call({"f0_hz": 200.0, "level_dbfs": -40.0}, 60)
+    second = call({"f0_hz": 260.0, "level_dbfs": -28.0, "tilt_db_per_octave": -6.0}, 40)
+    result = analyze_samples(np.concatenate([first, gap, second]), rate_hz=RATE)
+    assert kinds(result, "raised_voice", "customer") == []
+    without_gap = analyze_samples(np.concatenate([first, second]), rate_hz=RATE)
+    assert kinds(without_gap, "raised_voice", "customer"), "the same caller change within one call does look raised"

@@ -32,6 +32,7 @@ from calmcue.features.extractor import FrameBatch
 
 SPEECH_PROB = 0.5
 CALL_MEMORY_FRAMES = round(60 / HOP_S)  # call audio heard in the last minute: we are in a call
+NEW_CALL_GAP_FRAMES = round(10 / HOP_S)  # call audio back after 10 s of digital silence: the next call
 MUTED_FRAMES = 50  # 0.5 s of exact digital silence on the mic: muted
 SILENT_LEVEL_DBFS = -99.9
 SIGNAL_LEVEL_DBFS = -90.0
@@ -65,10 +66,8 @@ class Detector:
             agent_base.values, agent_base.from_prior = agent_baseline, False
         self.agent = SpeakerTrack(baseline=agent_base, thresholds=thresholds, min_s=rv.agent_min_s,
                                   exit_s=rv.agent_exit_s)
-        prior = BaselineValues(settings.baseline.customer_prior_level_dbfs, math.nan,
-                               settings.baseline.customer_prior_tilt_db, math.nan)
-        self.customer = SpeakerTrack(baseline=SpeakerBaseline(calibration_speech_s=calibration_s, prior=prior),
-                                     thresholds=thresholds, min_s=rv.customer_min_s, exit_s=rv.customer_exit_s)
+        self._thresholds = thresholds
+        self.customer = self._fresh_customer()
         to, fs, npause = settings.talk_over, settings.fast_speech, settings.no_pause
         self._fast = EpisodeMachine(min_frames=round(fs.min_s / HOP_S), exit_frames=round(FAST_EXIT_S / HOP_S))
         self._fast_ratio_enter = 1.0 + (fs.rate_ratio_enter - 1.0) * scale
@@ -141,6 +140,8 @@ class Detector:
             c_level, c_speech_level, c_f0, c_tilt, c_rate, c_prob, c_voiced = customer
             customer_speech = c_prob >= SPEECH_PROB
             if c_level > SIGNAL_LEVEL_DBFS:
+                if self._last_call_signal >= 0 and frame - self._last_call_signal > NEW_CALL_GAP_FRAMES:
+                    self._start_new_call(frame)
                 self._last_call_signal = frame
             agent_speech = self._leak.agent_speaking(mic_speech=agent_speech, mic_level_dbfs=level,
                                                      far_speech=customer_speech, far_level_dbfs=c_level)
@@ -219,6 +220,23 @@ class Detector:
     def _machines(self) -> list[tuple[EpisodeMachine, str, str]]:
         return [(self.agent.machine, RAISED_VOICE, AGENT), (self.customer.machine, RAISED_VOICE, CUSTOMER),
                 (self._fast, FAST_SPEECH, AGENT), (self._no_pause, NO_PAUSE, AGENT)]
+
+    def _fresh_customer(self) -> SpeakerTrack:
+        """The caller's track, starting from the telephone-speech prior (every call has a new caller)."""
+        b, rv = self.settings.baseline, self.settings.raised_voice
+        prior = BaselineValues(b.customer_prior_level_dbfs, math.nan, b.customer_prior_tilt_db, math.nan)
+        return SpeakerTrack(baseline=SpeakerBaseline(calibration_speech_s=b.calibration_speech_s, prior=prior),
+                            thresholds=self._thresholds, min_s=rv.customer_min_s, exit_s=rv.customer_exit_s)
+
+    def _start_new_call(self, frame: int) -> None:
+        """The call audio came back after a long digital silence: a new caller, a new baseline and cooldown."""
+        ended = self.customer.machine.close(self._last_call_signal + 1)
+        if ended is not None:
+            self._episode_ended(RAISED_VOICE, CUSTOMER, ended)
+        self.customer = self._fresh_customer()
+        limiter = self._limiters[(RAISED_VOICE, CUSTOMER)]
+        self._limiters[(RAISED_VOICE, CUSTOMER)] = CueLimiter(limiter.limits)
+        self._customer_run = SpeechRun(bridge_frames=TURN_BRIDGE_FRAMES)
 
     def _in_call(self) -> bool:
         return not self.two_channel or self.frame - self._last_call_signal <= CALL_MEMORY_FRAMES
