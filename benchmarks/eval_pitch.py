@@ -38,11 +38,13 @@ import soundfile as sf
 import soxr
 from tqdm import tqdm
 
+from calmcue.bench import pitch_accuracy
+
 RATE_HZ = 16000
 HOP = 160  # 10 ms at 16 kHz
 REF_HOP_S = 0.015
 REF_OFFSET_S = 0.0075  # time of reference frame 0 (its centre); see the module docstring
-GROSS_ERROR_RATIO = 0.2
+GROSS_ERROR_RATIO = pitch_accuracy.GROSS_ERROR_RATIO
 F0_MIN_HZ = 60.0
 F0_MAX_HZ = 500.0
 LIBROSA_FRAME_LENGTH = 1024
@@ -104,40 +106,12 @@ def reference_times_s(n_frames: int, *, offset_s: float = REF_OFFSET_S) -> np.nd
 # ----------------------------------------------------------------------------------------- metrics
 
 
-def _voiced(f0_hz: np.ndarray) -> np.ndarray:
-    f0 = np.asarray(f0_hz, dtype=np.float64)
-    return np.isfinite(f0) & (f0 > 0)
-
-
-def gross_error_counts(
-    est_f0_hz: np.ndarray, ref_f0_hz: np.ndarray, *, ratio: float = GROSS_ERROR_RATIO
-) -> tuple[int, int]:
-    """(gross errors, frames both call voiced). Unvoiced is 0, negative or NaN in either track."""
-    est = np.asarray(est_f0_hz, dtype=np.float64)
-    ref = np.asarray(ref_f0_hz, dtype=np.float64)
-    both = _voiced(est) & _voiced(ref)
-    errors = np.abs(est[both] - ref[both]) > ratio * ref[both]
-    return int(np.sum(errors)), int(np.sum(both))
-
-
-def voicing_error_counts(est_f0_hz: np.ndarray, ref_f0_hz: np.ndarray) -> tuple[int, int]:
-    """(frames whose voiced/unvoiced decisions differ, all frames)."""
-    differ = _voiced(est_f0_hz) != _voiced(ref_f0_hz)
-    return int(np.sum(differ)), int(differ.size)
-
-
-def gross_pitch_error(
-    est_f0_hz: np.ndarray, ref_f0_hz: np.ndarray, *, ratio: float = GROSS_ERROR_RATIO
-) -> float:
-    """GPE in %: of the frames both call voiced, those where |est - ref| > ratio * ref (NaN if none)."""
-    errors, n = gross_error_counts(est_f0_hz, ref_f0_hz, ratio=ratio)
-    return 100.0 * errors / n if n else math.nan
-
-
-def voicing_decision_error(est_f0_hz: np.ndarray, ref_f0_hz: np.ndarray) -> float:
-    """VDE in %: of all frames, those where the voiced/unvoiced decisions differ (NaN if no frames)."""
-    errors, n = voicing_error_counts(est_f0_hz, ref_f0_hz)
-    return 100.0 * errors / n if n else math.nan
+# The metrics are the package's own (calmcue bench scores the same way): one definition of GPE and VDE.
+_voiced = pitch_accuracy._voiced
+gross_error_counts = pitch_accuracy.gross_error_counts
+voicing_error_counts = pitch_accuracy.voicing_error_counts
+gross_pitch_error = pitch_accuracy.gross_pitch_error
+voicing_decision_error = pitch_accuracy.voicing_decision_error
 
 
 def sample_nearest(track_t_s: np.ndarray, track_f0_hz: np.ndarray, *, at_s: np.ndarray) -> np.ndarray:
