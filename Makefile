@@ -72,7 +72,7 @@ test: sysdeps venv demo
 	bash scripts/with_services.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/mypy
-	$(BIN)/calmcue bench --quick --json build/bench-quick.json
+	bash scripts/with_services.sh $(BIN)/calmcue bench --quick --json build/bench-quick.json
 
 # The tray app; with no microphone it offers the demo call, with no display it runs the terminal monitor.
 run: sysdeps venv demo
