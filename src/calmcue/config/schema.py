@@ -135,14 +135,15 @@ class Settings:
 
 
 def iter_keys(cls: type = Settings, prefix: str = "") -> list[tuple[str, dataclasses.Field[Any]]]:
-    """All leaf keys of the schema as ("section.key", field) pairs, in declaration order."""
+    """All leaf keys of the schema as ("section.key", field) pairs, in declaration order.
+
+    Sections are the fields built by a default_factory (annotations are strings here, so the type is read from
+    an instance).
+    """
     keys: list[tuple[str, dataclasses.Field[Any]]] = []
     for f in dataclasses.fields(cls):
-        name = f"{prefix}{f.name}"
-        if dataclasses.is_dataclass(f.type if isinstance(f.type, type) else None):
-            keys.extend(iter_keys(f.type, f"{name}."))  # type: ignore[arg-type]
-        elif f.default_factory is not dataclasses.MISSING:  # a nested section declared by string annotation
-            keys.extend(iter_keys(type(f.default_factory()), f"{name}."))
+        if f.default_factory is not dataclasses.MISSING:
+            keys.extend(iter_keys(type(f.default_factory()), f"{prefix}{f.name}."))
         else:
-            keys.append((name, f))
+            keys.append((f"{prefix}{f.name}", f))
     return keys

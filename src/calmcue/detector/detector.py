@@ -71,6 +71,7 @@ class Detector:
         to, fs, npause = settings.talk_over, settings.fast_speech, settings.no_pause
         self._fast = EpisodeMachine(min_frames=round(fs.min_s / HOP_S), exit_frames=round(FAST_EXIT_S / HOP_S))
         self._fast_ratio_enter = 1.0 + (fs.rate_ratio_enter - 1.0) * scale
+        self._fast_ratio = math.nan  # the agent's latest speaking rate over their baseline rate
         self._no_pause = EpisodeMachine(min_frames=round(npause.talk_s / HOP_S), exit_frames=0)
         self._limiters = {
             (RAISED_VOICE, AGENT): CueLimiter(Limits(rv.enabled_agent, rv.agent_cooldown_s, rv.agent_max_per_hour)),
@@ -213,7 +214,7 @@ class Detector:
             return (self.agent if speaker == AGENT else self.customer).evidence(duration_s=duration_s)
         if kind == FAST_SPEECH:
             base = self.agent.baseline.values
-            return {"rate_ratio": getattr(self, "_fast_ratio", math.nan),
+            return {"rate_ratio": self._fast_ratio,
                     "baseline_rate_syl_s": base.rate_syl_s if base else math.nan, "duration_s": duration_s}
         return {"talk_s": duration_s}
 
