@@ -94,8 +94,8 @@ def _feature_panel(ax, t: np.ndarray, feats: dict[str, np.ndarray], result: Anal
 def _mark_events(ax, result: AnalysisResult) -> None:
     for episode in result.episodes:
         ax.axvspan(episode.start_s, episode.end_s, color=COLOURS.get(episode.speaker, "#888888"), alpha=0.12)
-    for cue in result.cues:
+    for i, cue in enumerate(result.cues):
         ax.axvline(cue.t_s, color="black", lw=0.8)
-        if ax is ax.figure.axes[0]:
+        if ax is ax.figure.axes[0]:  # labels on three staggered rows, so neighbouring cues stay readable
             ax.annotate(cue.message, (cue.t_s, 1.0), xycoords=("data", "axes fraction"), rotation=0,
-                        fontsize=7, va="bottom", ha="left", xytext=(2, 2), textcoords="offset points")
+                        fontsize=7, va="bottom", ha="left", xytext=(2, 2 + 9 * (i % 3)), textcoords="offset points")
