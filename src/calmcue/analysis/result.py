@@ -79,11 +79,12 @@ class AnalysisResult:
         if with_frames and self.store is not None:
             out.write(', "frames": {"t_s": ')
             _write_array(out, self.store.times_s(), digits=2)
-            for name in self.store.speakers:
+            arrays = {key: self.store.array(key) for key in FRAME_KEYS}  # each key joined once, not per speaker
+            for column, name in enumerate(self.store.speakers):
                 out.write(f', "{name}": {{')
                 for i, key in enumerate(FRAME_KEYS):
                     out.write(f'{", " if i else ""}"{key}": ')
-                    _write_array(out, self.store.array(key)[:, self.store.speakers.index(name)], digits=3)
+                    _write_array(out, arrays[key][:, column], digits=3)
                 out.write("}")
             out.write("}")
         out.write(', "episodes": ' + json.dumps([e.to_json() for e in self.episodes]))

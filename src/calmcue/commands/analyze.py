@@ -21,10 +21,7 @@ PROGRESS_MIN_S = 60.0  # a bar only for files long enough to wait for
 def run(args: argparse.Namespace) -> int:
     settings = load_settings_file(args.config) if args.config else Settings()
     baseline = load_baseline(args.baseline) if args.baseline else None
-    info = probe(args.file)
-    if args.far_end is not None and info.channels != 1:
-        raise BadInputError(f"{args.file}: is stereo, so it already holds the customer on channel 1; "
-                            f"leave out --far-end, or give a mono agent recording")
+    info = probe(args.file)  # for the progress bar's length; analyze_file checks the pairing with --far-end
     if args.json and args.json != "-":
         _check_writable(Path(args.json))
     if args.plot:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from calmcue.audio.signal import HOP_S
 from calmcue.config.schema import RaisedVoiceSettings
 from calmcue.detector.baseline import LEVEL_QUANTILE, SpeakerBaseline, semitones
-from calmcue.detector.state import EpisodeMachine, Transition
+from calmcue.detector.state import EpisodeMachine, Phase, Transition
 
 SHORT_TERM_FRAMES = 40  # the short-term voice is the median of the last 40 voiced frames (0.4 s of voicing)
 RECENT_SPEECH_FRAMES = 30  # voiced speech within 0.3 s keeps a condition alive across short gaps
@@ -56,7 +56,7 @@ class SpeakerTrack:
             self.baseline.observe(level_dbfs=level_dbfs, pitch_st=pitch_st, tilt_db=tilt_db,
                                   rate_syl_s=rate_syl_s, voiced=voiced, raised=self._raised_for_learning())
         entering, staying = self._conditions(frame)
-        if self.machine.phase.value == "idle":
+        if self.machine.phase is Phase.IDLE:
             self.peak = (0.0, 0.0, 0.0)
         if entering or staying:
             self.peak = tuple(max(p, o) for p, o in zip(self.peak, self.over, strict=True))  # type: ignore[assignment]

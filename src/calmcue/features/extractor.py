@@ -111,7 +111,3 @@ class FeatureExtractor:
         return self._trackers[channel].run(level[:, channel].tolist(), pitch.aperiodicity[:, channel].tolist(),
                                            bands, pitch.f0_hz[:, channel].tolist(), pitch.dprime[:, channel])
 
-
-def nan_to_none(values: np.ndarray) -> list[float | None]:
-    """For JSON: NaN becomes null."""
-    return [None if math.isnan(v) else round(v, 3) for v in values.tolist()]
