@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from needs import missing
 
 RATE = 16_000
 REPO = Path(__file__).resolve().parents[1]
@@ -21,10 +22,7 @@ def shared_data() -> Path:
     """../shared/data; skips with a reason when absent, fails under CI (which must never skip these)."""
     path = data_dir()
     if not (path / "README.md").exists():
-        message = f"development speech data not found at {path}; set CALMCUE_DATA to ../shared/data"
-        if os.environ.get("CI"):
-            pytest.fail(message + " (CI must run the data tests)")
-        pytest.skip(message)
+        missing(f"development speech data not found at {path}; set CALMCUE_DATA to ../shared/data", what="data")
     return path
 
 
