@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from calmcue.audio.reframer import Reframer
 from calmcue.features.extractor import FeatureExtractor
 from calmcue.features.loudness import level_dbfs
 from calmcue.features.pitch import yin
+from calmcue.features.reframer import Reframer
 from calmcue.features.spectral import power_spectrum, spectral_shape
 from conftest import RATE, harmonic, silence, syllables
 

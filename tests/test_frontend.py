@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from calmcue.analysis.offline import analyze_samples
-from calmcue.audio.reframer import Reframer
 from calmcue.audio.resample import StreamResampler
-from calmcue.audio.signal import HISTORY, HOP, frame_time_s
+from calmcue.features.reframer import Reframer
+from calmcue.timebase import HISTORY, HOP, frame_time_s
 from conftest import RATE, harmonic, speech_with_pauses
 
 

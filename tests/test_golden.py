@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from conftest import data_dir
 
 REPO = Path(__file__).resolve().parents[1]

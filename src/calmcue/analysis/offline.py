@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 
 from calmcue.analysis.result import AnalysisResult, FrameStore
-from calmcue.audio.files import AudioFileInfo, probe, read_blocks
-from calmcue.audio.resample import StreamResampler
-from calmcue.audio.signal import ANALYSIS_RATE_HZ
+from calmcue.audio.files import paired_blocks, probe, read_blocks
 from calmcue.config.schema import Settings
 from calmcue.detector.baseline import BaselineValues
 from calmcue.detector.events import AGENT, CUSTOMER, Cue, Episode, Event
 from calmcue.engine.pipeline import Pipeline, StageTimes, StepResult
 from calmcue.errors import BadInputError
+from calmcue.timebase import ANALYSIS_RATE_HZ
 
 Progress = Callable[[float], None]  # called with seconds of audio done
 
@@ -44,7 +43,7 @@ def analyze_file(path: Path, *, far_end: Path | None = None, settings: Settings 
         raise BadInputError(f"{path}: is stereo, so it already holds the customer on channel 1; "
                             f"leave out --far-end, or give a mono agent recording")
     far_info = probe(far_end, max_channels=1)
-    return run_blocks(_paired_blocks(info, far_info), channels=2, rate_hz=ANALYSIS_RATE_HZ,
+    return run_blocks(paired_blocks(info, far_info), channels=2, rate_hz=ANALYSIS_RATE_HZ,
                       settings=settings or Settings(), keep_frames=keep_frames, agent_baseline=agent_baseline,
                       progress=progress)
 
@@ -85,38 +84,3 @@ def _append_event(result: AnalysisResult, event: Event) -> None:
         result.episodes.append(event)
     elif isinstance(event, Cue):
         result.cues.append(event)
-
-
-def _paired_blocks(agent: AudioFileInfo, far: AudioFileInfo) -> Iterator[np.ndarray]:
-    """Both files resampled to the analysis rate and zipped into (n, 2) blocks; the shorter is padded."""
-    sides = [_Resampled(agent), _Resampled(far)]
-    while not all(side.done for side in sides):
-        for side in sides:
-            side.fill()
-        n = max(len(side.buffer) for side in sides) if all(side.done for side in sides) else \
-            min(len(side.buffer) for side in sides)
-        if n:
-            yield np.stack([side.take(n) for side in sides], axis=1)
-
-
-class _Resampled:
-    def __init__(self, info: AudioFileInfo) -> None:
-        self.blocks = read_blocks(info)
-        self.resampler = StreamResampler(in_rate_hz=info.rate_hz, channels=1)
-        self.buffer = np.zeros(0, np.float32)
-        self.done = False
-
-    def fill(self) -> None:
-        if self.done or len(self.buffer) >= ANALYSIS_RATE_HZ:
-            return
-        block = next(self.blocks, None)
-        out = self.resampler.flush() if block is None else self.resampler.process(block)
-        self.done = block is None
-        self.buffer = np.concatenate([self.buffer, out[:, 0]])
-
-    def take(self, n: int) -> np.ndarray:
-        out = np.zeros(n, np.float32)
-        part = self.buffer[:n]
-        out[: len(part)] = part
-        self.buffer = self.buffer[n:]
-        return out

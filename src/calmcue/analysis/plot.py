@@ -9,8 +9,8 @@ import numpy as np
 from calmcue.analysis.result import AnalysisResult
 from calmcue.audio.files import probe, read_blocks
 from calmcue.audio.resample import StreamResampler
-from calmcue.audio.signal import ANALYSIS_RATE_HZ
 from calmcue.detector.events import AGENT, CUSTOMER
+from calmcue.timebase import ANALYSIS_RATE_HZ
 
 MAX_COLUMNS = 3000  # spectrogram columns kept, whatever the file's length
 N_FFT = 512

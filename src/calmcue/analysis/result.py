@@ -10,10 +10,10 @@ from typing import IO, Any
 import numpy as np
 
 from calmcue import __version__
-from calmcue.audio.signal import ANALYSIS_RATE_HZ, HOP_S
 from calmcue.detector.baseline import BaselineValues
 from calmcue.detector.events import AGENT, CUSTOMER, Cue, Episode
 from calmcue.features.extractor import FrameBatch
+from calmcue.timebase import ANALYSIS_RATE_HZ, HOP_S
 
 FRAME_KEYS = ("level_dbfs", "f0_hz", "speech_prob", "tilt_db")
 SCHEMA = 1

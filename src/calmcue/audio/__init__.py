@@ -1,4 +1,5 @@
-"""Audio in: the streaming front end (resampler, reframer) and, for live use, capture and devices.
+"""Audio in and out of the machine: devices, capture (the callback), sources, file reading and resampling.
 
-Only this package touches sounddevice or any other audio I/O library.
+Only this package touches sounddevice, soundfile or any other audio I/O library; it knows nothing of features,
+the detector or analysis.
 """

@@ -1,4 +1,4 @@
-"""Reading recordings (WAV, FLAC, ...) in blocks with soundfile: decoding only, never resampling."""
+"""Reading recordings (WAV, FLAC, ...) in blocks with soundfile: decoding here; resampling only to pair two files."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from calmcue.audio.resample import StreamResampler
 from calmcue.errors import BadInputError
+from calmcue.timebase import ANALYSIS_RATE_HZ
 
 BLOCK_S = 1.0
 
@@ -63,6 +65,41 @@ def read_blocks(info: AudioFileInfo, *, block_s: float = BLOCK_S) -> Iterator[np
                 yield block
     except (sf.LibsndfileError, RuntimeError) as err:
         raise BadInputError(f"{info.path}: cannot be decoded ({_short(err)}); the file may be truncated") from None
+
+
+def paired_blocks(agent: AudioFileInfo, far: AudioFileInfo) -> Iterator[np.ndarray]:
+    """Both files resampled to the analysis rate and zipped into (n, 2) blocks; the shorter is padded."""
+    sides = [_Resampled(agent), _Resampled(far)]
+    while not all(side.done for side in sides):
+        for side in sides:
+            side.fill()
+        n = max(len(side.buffer) for side in sides) if all(side.done for side in sides) else \
+            min(len(side.buffer) for side in sides)
+        if n:
+            yield np.stack([side.take(n) for side in sides], axis=1)
+
+
+class _Resampled:
+    def __init__(self, info: AudioFileInfo) -> None:
+        self.blocks = read_blocks(info)
+        self.resampler = StreamResampler(in_rate_hz=info.rate_hz, channels=1)
+        self.buffer = np.zeros(0, np.float32)
+        self.done = False
+
+    def fill(self) -> None:
+        if self.done or len(self.buffer) >= ANALYSIS_RATE_HZ:
+            return
+        block = next(self.blocks, None)
+        out = self.resampler.flush() if block is None else self.resampler.process(block)
+        self.done = block is None
+        self.buffer = np.concatenate([self.buffer, out[:, 0]])
+
+    def take(self, n: int) -> np.ndarray:
+        out = np.zeros(n, np.float32)
+        part = self.buffer[:n]
+        out[: len(part)] = part
+        self.buffer = self.buffer[n:]
+        return out
 
 
 def _short(err: Exception) -> str:

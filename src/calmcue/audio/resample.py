@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import soxr
 
-from calmcue.audio.signal import ANALYSIS_RATE_HZ
+from calmcue.timebase import ANALYSIS_RATE_HZ
 
 
 class StreamResampler:

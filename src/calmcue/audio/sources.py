@@ -361,7 +361,7 @@ class FileSource:
 
                 raise BadInputError(f"{path}: is stereo, so it already holds the customer on channel 1; "
                                     f"leave out the far-end file")
-            from calmcue.audio.signal import ANALYSIS_RATE_HZ
+            from calmcue.timebase import ANALYSIS_RATE_HZ
 
             self._far_info = probe(far_end, max_channels=1)
             self.channels, self.rate_hz = 2, ANALYSIS_RATE_HZ
@@ -378,13 +378,11 @@ class FileSource:
         self._pacer.start()
 
     def _open(self) -> Iterator[np.ndarray]:
-        from calmcue.audio.files import read_blocks
+        from calmcue.audio.files import paired_blocks, read_blocks
 
         if self.far_end is None:
             return read_blocks(self._info)
-        from calmcue.analysis.offline import _paired_blocks
-
-        return _paired_blocks(self._info, self._far_info)
+        return paired_blocks(self._info, self._far_info)
 
     def read(self, timeout_s: float) -> np.ndarray | None:
         if self._blocks is None:

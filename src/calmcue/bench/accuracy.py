@@ -19,12 +19,12 @@ from pathlib import Path
 import numpy as np
 
 from calmcue.analysis.offline import analyze_samples
-from calmcue.audio.reframer import Reframer
-from calmcue.audio.signal import HOP, PITCH_WINDOW
 from calmcue.bench import pitch_accuracy as pa
 from calmcue.bench import references
 from calmcue.bench.silero import Unavailable
 from calmcue.features.pitch import yin
+from calmcue.features.reframer import Reframer
+from calmcue.timebase import HOP, PITCH_WINDOW
 
 TRACKERS = ("calmcue_yin", "calmcue_pipeline", "librosa_yin", "librosa_pyin")
 WITHOUT_VOICING = ("calmcue_yin", "librosa_yin")

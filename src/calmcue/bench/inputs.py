@@ -11,7 +11,7 @@ import numpy as np
 import soundfile as sf
 
 from calmcue.audio.resample import StreamResampler
-from calmcue.audio.signal import ANALYSIS_RATE_HZ
+from calmcue.timebase import ANALYSIS_RATE_HZ
 
 # Real conversation (AMI meeting excerpts, 30 s each): different meetings for the two channels.
 AGENT_FILES = ("ami/trn00.wav", "ami/trn02.wav", "ami/trn04.wav", "ami/trn06.wav", "ami/trn08.wav")

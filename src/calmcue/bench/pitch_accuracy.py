@@ -22,8 +22,8 @@ import numpy as np
 import soundfile as sf
 
 from calmcue.audio.resample import StreamResampler
-from calmcue.audio.signal import ANALYSIS_RATE_HZ, HOP
 from calmcue.errors import BadInputError
+from calmcue.timebase import ANALYSIS_RATE_HZ, HOP
 
 GROSS_ERROR_RATIO = 0.2
 FDA_FRAME_S = 0.015  # one reference value per 15 ms

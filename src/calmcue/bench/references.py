@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from calmcue.audio.signal import ANALYSIS_RATE_HZ, HOP, PITCH_WINDOW
 from calmcue.bench.silero import Unavailable
 from calmcue.features.pitch import F0_MAX_HZ, F0_MIN_HZ
+from calmcue.timebase import ANALYSIS_RATE_HZ, HOP, PITCH_WINDOW
 
 PITCH_ARGS: dict[str, Any] = {"fmin": F0_MIN_HZ, "fmax": F0_MAX_HZ, "sr": ANALYSIS_RATE_HZ,
                               "frame_length": PITCH_WINDOW, "center": False}

@@ -21,8 +21,6 @@ import numpy as np
 import soundfile as sf
 
 from calmcue.analysis.offline import analyze_file
-from calmcue.audio.reframer import Reframer
-from calmcue.audio.signal import ANALYSIS_RATE_HZ, HOP, HOP_S, PITCH_WINDOW
 from calmcue.bench import accuracy, apps, references, silero
 from calmcue.bench.inputs import BenchInput
 from calmcue.bench.pitch_accuracy import Score
@@ -31,6 +29,8 @@ from calmcue.bench.stats import Series
 from calmcue.config.schema import Settings
 from calmcue.engine.pipeline import STAGES, Pipeline, StageTimes
 from calmcue.features.pitch import yin
+from calmcue.features.reframer import Reframer
+from calmcue.timebase import ANALYSIS_RATE_HZ, HOP, HOP_S, PITCH_WINDOW
 
 WARMUP_HOPS = 5  # the first pushes of a fresh pipeline are left out of its figures
 DEVICE_RATE_HZ = 48000

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from calmcue.audio.signal import ANALYSIS_RATE_HZ
+from calmcue.timebase import ANALYSIS_RATE_HZ
 
 SPECS = ("silero-vad==6.2.3", "silero-vad")  # the version measured first; any version if that one is gone
 MEMBER = "silero_vad/data/silero_vad.onnx"  # the model its own loader picks for ONNX (opset 16)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from calmcue.audio.signal import HOP_S
 from calmcue.errors import BadInputError
+from calmcue.timebase import HOP_S
 
 ADAPT_STEP_PER_FRAME = 0.0005  # dB (or semitones) per voiced frame: at most 3 dB per minute of voiced speech
 LEVEL_QUANTILE = 0.8  # levels compare at the 80th percentile of voiced frames: the weak voiced frames that noise

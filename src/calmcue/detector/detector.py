@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from calmcue.audio.signal import HOP_S, frame_time_s
 from calmcue.config.schema import DetectorSettings
 from calmcue.detector.baseline import BaselineValues, SpeakerBaseline
 from calmcue.detector.events import (
@@ -29,6 +28,7 @@ from calmcue.detector.speaker import RECENT_SPEECH_FRAMES, SpeakerTrack, Thresho
 from calmcue.detector.state import EpisodeMachine, Transition
 from calmcue.detector.turns import TURN_BRIDGE_FRAMES, LeakGate, SpeechRun
 from calmcue.features.extractor import FrameBatch
+from calmcue.timebase import HOP_S, frame_time_s
 
 SPEECH_PROB = 0.5
 CALL_MEMORY_FRAMES = round(60 / HOP_S)  # call audio heard in the last minute: we are in a call

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from calmcue.audio.signal import HOP_S
+from calmcue.timebase import HOP_S
 
 HOUR_FRAMES = round(3600 / HOP_S)
 

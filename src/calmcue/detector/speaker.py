@@ -7,10 +7,10 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
-from calmcue.audio.signal import HOP_S
 from calmcue.config.schema import RaisedVoiceSettings
 from calmcue.detector.baseline import LEVEL_QUANTILE, SpeakerBaseline, semitones
 from calmcue.detector.state import EpisodeMachine, Phase, Transition
+from calmcue.timebase import HOP_S
 
 SHORT_TERM_FRAMES = 40  # the short-term voice is the median of the last 40 voiced frames (0.4 s of voicing)
 RECENT_SPEECH_FRAMES = 30  # voiced speech within 0.3 s keeps a condition alive across short gaps

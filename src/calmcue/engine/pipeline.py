@@ -11,13 +11,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from calmcue.audio.reframer import Reframer
 from calmcue.audio.resample import StreamResampler
 from calmcue.config.schema import Settings
 from calmcue.detector.baseline import BaselineValues
 from calmcue.detector.detector import Detector
 from calmcue.detector.events import Event
 from calmcue.features.extractor import FeatureExtractor, FrameBatch
+from calmcue.features.reframer import Reframer
 
 STAGES = ("resample", "reframe", "features", "detector")
 

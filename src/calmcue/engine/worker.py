@@ -27,7 +27,6 @@ from typing import Any
 
 import numpy as np
 
-from calmcue.audio.signal import HOP_S
 from calmcue.audio.sources import DeviceLost, Source, SourceEnded
 from calmcue.config.schema import Settings
 from calmcue.detector.baseline import BaselineValues, save_baseline
@@ -52,6 +51,7 @@ from calmcue.engine.mailbox import (
 from calmcue.engine.metrics import WorkerMetrics
 from calmcue.engine.pipeline import Pipeline
 from calmcue.errors import DeviceError
+from calmcue.timebase import HOP_S
 
 log = logging.getLogger("calmcue.worker")
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from calmcue.audio.signal import LEVEL_FLOOR_DBFS, LEVEL_WINDOW
+from calmcue.timebase import LEVEL_WINDOW
+
+LEVEL_FLOOR_DBFS = -100.0
 
 
 def level_dbfs(windows: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.fft
 
-from calmcue.audio.signal import ANALYSIS_RATE_HZ, PITCH_WINDOW
+from calmcue.timebase import ANALYSIS_RATE_HZ, PITCH_WINDOW
 
 F0_MIN_HZ = 60.0
 F0_MAX_HZ = 500.0

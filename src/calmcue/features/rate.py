@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections import deque
 
-from calmcue.audio.signal import HOP_S
+from calmcue.timebase import HOP_S
 
 MIN_NUCLEUS_GAP_FRAMES = 8
 MIN_RATE_SPEECH_S = 2.0

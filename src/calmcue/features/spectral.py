@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.fft
 
-from calmcue.audio.signal import ANALYSIS_RATE_HZ, LEVEL_WINDOW
+from calmcue.timebase import ANALYSIS_RATE_HZ, LEVEL_WINDOW
 
 _BIN_HZ = ANALYSIS_RATE_HZ / LEVEL_WINDOW  # 31.25 Hz
 _WINDOW = np.hanning(LEVEL_WINDOW).astype(np.float32)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from calmcue.audio.signal import HISTORY, HOP
+from calmcue.timebase import HISTORY, HOP
 
 
 class Reframer:
