@@ -63,15 +63,18 @@ def test_pitch_track_on_a_glide_has_no_octave_jumps() -> None:
     assert np.max(np.abs(np.log2(track[voiced] / expected[voiced]))) < 0.05  # within 3.5 %: no octave error
 
 
+def alpha_ratio_db(windows: np.ndarray) -> np.ndarray:
+    """The tilt before noise compensation: 1000-3400 Hz over 300-1000 Hz band energy, in dB."""
+    shape = spectral_shape(power_spectrum(windows))
+    return np.asarray(shape.high_db - shape.low_db)
+
+
 def test_tilt_is_flatter_for_more_effort_and_independent_of_gain() -> None:
     calm = harmonic(150.0, seconds=0.1, tilt_db_per_octave=-12.0, harmonics=22)
     effort = harmonic(150.0, seconds=0.1, tilt_db_per_octave=-6.0, harmonics=22)
-    shape = spectral_shape(power_spectrum(np.stack([calm, effort, calm * 0.1])[:, -800:]))
-    assert shape.tilt_db[1] > shape.tilt_db[0] + 6.0
-    assert shape.tilt_db[2] == pytest.approx(shape.tilt_db[0], abs=0.01)
-    assert shape.slope_db_per_khz[1] > shape.slope_db_per_khz[0]
-    assert shape.hammarberg_db[1] < shape.hammarberg_db[0]
-    assert shape.hammarberg_db[2] == pytest.approx(shape.hammarberg_db[0], abs=0.01)
+    tilt = alpha_ratio_db(np.stack([calm, effort, calm * 0.1])[:, -800:])
+    assert tilt[1] > tilt[0] + 6.0
+    assert tilt[2] == pytest.approx(tilt[0], abs=0.01)
 
 
 def test_white_noise_is_flatter_than_pink_noise() -> None:
@@ -80,8 +83,8 @@ def test_white_noise_is_flatter_than_pink_noise() -> None:
     spectrum = np.fft.rfft(white, axis=-1)
     spectrum[:, 1:] /= np.sqrt(np.arange(1, spectrum.shape[-1]))
     pink = np.fft.irfft(spectrum, axis=-1)
-    tilt_white = spectral_shape(power_spectrum(white.astype(np.float32))).tilt_db
-    tilt_pink = spectral_shape(power_spectrum(pink.astype(np.float32))).tilt_db
+    tilt_white = alpha_ratio_db(white.astype(np.float32))
+    tilt_pink = alpha_ratio_db(pink.astype(np.float32))
     assert np.mean(tilt_white) == pytest.approx(10 * np.log10(2400 / 700), abs=0.5)  # the bandwidth ratio
     assert np.mean(tilt_pink) == pytest.approx(10 * np.log10(np.log(3400 / 1000) / np.log(1000 / 300)), abs=0.5)
 

@@ -11,7 +11,8 @@ from calmcue.analysis.result import AnalysisResult, FrameStore
 from calmcue.audio.files import paired_blocks, probe, read_blocks
 from calmcue.config.schema import Settings
 from calmcue.detector.baseline import BaselineValues
-from calmcue.detector.events import AGENT, CUSTOMER, Cue, Episode, Event
+from calmcue.detector.events import Cue, Episode, Event
+from calmcue.detector.kinds import Speaker
 from calmcue.engine.pipeline import Pipeline, StageTimes, StepResult
 from calmcue.errors import BadInputError
 from calmcue.timebase import ANALYSIS_RATE_HZ
@@ -64,7 +65,8 @@ def run_blocks(blocks: Iterable[np.ndarray], *, channels: int, rate_hz: int, set
     _collect(result, pipeline.finish())
     result.duration_s = samples_in / rate_hz
     result.episodes.sort(key=lambda e: (e.start_s, e.kind, e.speaker))
-    result.baselines = {AGENT: pipeline.detector.agent_baseline, CUSTOMER: pipeline.detector.customer_baseline}
+    result.baselines = {Speaker.AGENT: pipeline.detector.agent_baseline,
+                        Speaker.CUSTOMER: pipeline.detector.customer_baseline}
     return result
 
 

@@ -9,12 +9,12 @@ import numpy as np
 from calmcue.analysis.result import AnalysisResult
 from calmcue.audio.files import probe, read_blocks
 from calmcue.audio.resample import StreamResampler
-from calmcue.detector.events import AGENT, CUSTOMER
+from calmcue.detector.kinds import SPEAKERS, Speaker
 from calmcue.timebase import ANALYSIS_RATE_HZ
 
 MAX_COLUMNS = 3000  # spectrogram columns kept, whatever the file's length
 N_FFT = 512
-COLOURS = {AGENT: "#1f6fb4", CUSTOMER: "#c0504d"}
+COLOURS = {Speaker.AGENT: "#1f6fb4", Speaker.CUSTOMER: "#c0504d"}
 
 
 def spectrogram_db(path: Path, *, channel: int, duration_s: float) -> tuple[np.ndarray, float]:
@@ -46,12 +46,12 @@ def plot_timeline(result: AnalysisResult, *, audio: Path, far_end: Path | None, 
 
     frames = result.frames
     assert frames is not None, "plot_timeline needs the per-frame arrays"
-    speakers = [s for s in (AGENT, CUSTOMER) if s in frames]
+    speakers = [s for s in SPEAKERS if s in frames]
     fig, axes = plt.subplots(2 * len(speakers), 1, figsize=(14, 3.2 * len(speakers) + 1), sharex=True,
                              gridspec_kw={"height_ratios": [1, 1.3] * len(speakers)})
     t = frames["t_s"]
     for i, speaker in enumerate(speakers):
-        source, channel = (far_end, 0) if speaker == CUSTOMER and far_end else (audio, i)
+        source, channel = (far_end, 0) if speaker == Speaker.CUSTOMER and far_end else (audio, i)
         _spectrogram_panel(axes[2 * i], source, channel, result.duration_s, speaker)
         _feature_panel(axes[2 * i + 1], t, frames[speaker], result, speaker)
     for ax in axes:
@@ -73,7 +73,7 @@ def _spectrogram_panel(ax, path: Path, channel: int, duration_s: float, speaker:
 
 
 def _feature_panel(ax, t: np.ndarray, feats: dict[str, np.ndarray], result: AnalysisResult,
-                   speaker: str) -> None:
+                   speaker: Speaker) -> None:
     colour = COLOURS[speaker]
     level = np.where(feats["speech_prob"] >= 0.5, feats["level_dbfs"], np.nan)
     ax.plot(t, feats["level_dbfs"], color="#bbbbbb", lw=0.6, label="level")

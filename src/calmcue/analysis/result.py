@@ -11,7 +11,8 @@ import numpy as np
 
 from calmcue import __version__
 from calmcue.detector.baseline import BaselineValues
-from calmcue.detector.events import AGENT, CUSTOMER, Cue, Episode
+from calmcue.detector.events import Cue, Episode
+from calmcue.detector.kinds import SPEAKERS
 from calmcue.features.extractor import FrameBatch
 from calmcue.timebase import ANALYSIS_RATE_HZ, HOP_S
 
@@ -23,7 +24,7 @@ class FrameStore:
     """Per-frame arrays kept as float32 chunks (a 2-hour two-channel file needs about 26 MB)."""
 
     def __init__(self, *, channels: int) -> None:
-        self.speakers = (AGENT, CUSTOMER)[:channels]
+        self.speakers = SPEAKERS[:channels]
         self._chunks: dict[str, list[np.ndarray]] = {key: [] for key in FRAME_KEYS}
         self.count = 0
 
@@ -65,7 +66,7 @@ class AnalysisResult:
         return out
 
     def stats(self) -> dict[str, Any]:
-        speakers = (AGENT, CUSTOMER)[: self.channels]
+        speakers = SPEAKERS[: self.channels]
         return {
             "speech_s": {s: round(self.speech_frames[i] * HOP_S, 2) for i, s in enumerate(speakers)},
             "baseline": {s: (b.to_json() if (b := self.baselines.get(s)) else None) for s in speakers},

@@ -11,23 +11,14 @@ from dataclasses import dataclass
 
 from calmcue.config.schema import DetectorSettings
 from calmcue.detector.baseline import BaselineValues, SpeakerBaseline
-from calmcue.detector.events import (
-    AGENT,
-    CUSTOMER,
-    FAST_SPEECH,
-    MESSAGES,
-    NO_PAUSE,
-    RAISED_VOICE,
-    TALK_OVER,
-    Cue,
-    Episode,
-    Event,
-)
-from calmcue.detector.policy import CueLimiter, Limits
+from calmcue.detector.events import Cue, Episode, Event
+from calmcue.detector.kinds import CueKind, Speaker
+from calmcue.detector.policy import CueLimiter, cue_limits
 from calmcue.detector.speaker import RECENT_SPEECH_FRAMES, SpeakerTrack, Thresholds
 from calmcue.detector.state import EpisodeMachine, Transition
-from calmcue.detector.turns import TURN_BRIDGE_FRAMES, LeakGate, SpeechRun
-from calmcue.features.extractor import FrameBatch
+from calmcue.detector.texts import MESSAGES
+from calmcue.detector.turns import TURN_BRIDGE_FRAMES, LeakGate, SpeechRun, TalkOverTracker
+from calmcue.features.extractor import ChannelFrame, FrameBatch
 from calmcue.timebase import HOP_S, frame_time_s
 
 SPEECH_PROB = 0.5
@@ -73,17 +64,10 @@ class Detector:
         self._fast_ratio_enter = 1.0 + (fs.rate_ratio_enter - 1.0) * scale
         self._fast_ratio = math.nan  # the agent's latest speaking rate over their baseline rate
         self._no_pause = EpisodeMachine(min_frames=round(npause.talk_s / HOP_S), exit_frames=0)
-        self._limiters = {
-            (RAISED_VOICE, AGENT): CueLimiter(Limits(rv.enabled_agent, rv.agent_cooldown_s, rv.agent_max_per_hour)),
-            (RAISED_VOICE, CUSTOMER): CueLimiter(Limits(rv.enabled_customer, rv.customer_cooldown_s,
-                                                        rv.customer_max_per_hour)),
-            (TALK_OVER, AGENT): CueLimiter(Limits(to.enabled, to.cooldown_s, to.max_per_hour)),
-            (FAST_SPEECH, AGENT): CueLimiter(Limits(fs.enabled, fs.cooldown_s, fs.max_per_hour)),
-            (NO_PAUSE, AGENT): CueLimiter(Limits(npause.enabled, npause.cooldown_s, npause.max_per_hour)),
-        }
+        self._limiters = {key: CueLimiter(limits) for key, limits in cue_limits(settings).items()}
         self._agent_run, self._customer_run = SpeechRun(), SpeechRun(bridge_frames=TURN_BRIDGE_FRAMES)
         self._leak = LeakGate()
-        self._talk_over = _TalkOverTracker(turn_min_frames=round(to.customer_turn_min_s / HOP_S),
+        self._talk_over = TalkOverTracker(turn_min_frames=round(to.customer_turn_min_s / HOP_S),
                                            agent_min_frames=round(to.agent_min_s / HOP_S))
         self._stretch_start: int | None = None
         self._customer_turn_frames = round(npause.customer_turn_s / HOP_S)
@@ -97,10 +81,8 @@ class Detector:
     def process(self, batch: FrameBatch) -> list[Event]:
         """Feeds a batch of frames; returns the episodes that ended and the cues that fired, in time order."""
         self._events = []
-        columns = [batch.level_dbfs, batch.speech_level_dbfs, batch.f0_hz, batch.tilt_db, batch.rate_syl_s,
-                   batch.speech_prob, batch.voiced]
-        agent = list(zip(*(c[:, 0].tolist() for c in columns), strict=True))
-        customer = list(zip(*(c[:, 1].tolist() for c in columns), strict=True)) if self.two_channel else None
+        agent = batch.channel_frames(0)
+        customer = batch.channel_frames(1) if self.two_channel else None
         for i, agent_frame in enumerate(agent):
             self._step(batch.first_frame + i, agent_frame, customer[i] if customer else None)
         return self._events
@@ -113,7 +95,7 @@ class Detector:
             transition = machine.close(frame)
             if transition is not None:
                 self._episode_ended(kind, speaker, transition)
-        self._talk_over.close(frame, self)
+        self._on(self._talk_over.close(frame), CueKind.TALK_OVER, Speaker.AGENT)
         return self._events
 
     def status(self) -> DetectorStatus:
@@ -131,31 +113,38 @@ class Detector:
         return self.customer.baseline.values if self.two_channel else None
 
     # -- per frame ----------------------------------------------------------------------------------------
-    def _step(self, frame: int, agent: tuple, customer: tuple | None) -> None:
+    def _step(self, frame: int, agent: ChannelFrame, customer: ChannelFrame | None) -> None:
         self.frame = frame
-        level, speech_level, f0, tilt, rate, prob, voiced = agent
-        self._zero_run = self._zero_run + 1 if level <= SILENT_LEVEL_DBFS else 0
-        agent_speech = prob >= SPEECH_PROB
-        customer_speech = False
+        self._zero_run = self._zero_run + 1 if agent.level_dbfs <= SILENT_LEVEL_DBFS else 0
+        agent_speech = agent.speech_prob >= SPEECH_PROB
         if customer is not None:
-            c_level, c_speech_level, c_f0, c_tilt, c_rate, c_prob, c_voiced = customer
-            customer_speech = c_prob >= SPEECH_PROB
-            if c_level > SIGNAL_LEVEL_DBFS:
-                if self._last_call_signal >= 0 and frame - self._last_call_signal > NEW_CALL_GAP_FRAMES:
-                    self._start_new_call(frame)
-                self._last_call_signal = frame
-            agent_speech = self._leak.agent_speaking(mic_speech=agent_speech, mic_level_dbfs=level,
-                                                     far_speech=customer_speech, far_level_dbfs=c_level)
-            self._customer_run.step(frame, customer_speech)
-            self._on(self.customer.step(frame, level_dbfs=c_speech_level, f0_hz=c_f0, tilt_db=c_tilt, rate_syl_s=c_rate,
-                                        voiced=c_voiced, speech=customer_speech), RAISED_VOICE, CUSTOMER)
+            agent_speech = self._step_customer(frame, customer, agent_speech=agent_speech,
+                                               mic_level_dbfs=agent.level_dbfs)
         agent_onset = self._agent_run.step(frame, agent_speech)
-        self._on(self.agent.step(frame, level_dbfs=speech_level, f0_hz=f0, tilt_db=tilt, rate_syl_s=rate,
-                                 voiced=voiced and agent_speech, speech=agent_speech), RAISED_VOICE, AGENT)
-        self._step_fast(frame, rate)
+        self._on(self.agent.step(frame, level_dbfs=agent.speech_level_dbfs, f0_hz=agent.f0_hz, tilt_db=agent.tilt_db,
+                                 rate_syl_s=agent.rate_syl_s, voiced=agent.voiced and agent_speech,
+                                 speech=agent_speech), CueKind.RAISED_VOICE, Speaker.AGENT)
+        self._step_fast(frame, agent.rate_syl_s)
         self._step_no_pause(frame, agent_speech)
         if customer is not None:
-            self._talk_over.step(frame, agent_onset, self._agent_run, self._customer_run, self)
+            self._on(self._talk_over.step(frame, agent_onset=agent_onset, agent=self._agent_run,
+                                          customer=self._customer_run), CueKind.TALK_OVER, Speaker.AGENT)
+
+    def _step_customer(self, frame: int, customer: ChannelFrame, *, agent_speech: bool,
+                       mic_level_dbfs: float) -> bool:
+        """The call-audio channel: a new call, the caller's raised voice; returns whether the agent is speaking."""
+        customer_speech = customer.speech_prob >= SPEECH_PROB
+        if customer.level_dbfs > SIGNAL_LEVEL_DBFS:
+            if self._last_call_signal >= 0 and frame - self._last_call_signal > NEW_CALL_GAP_FRAMES:
+                self._start_new_call(frame)
+            self._last_call_signal = frame
+        agent_speech = self._leak.agent_speaking(mic_speech=agent_speech, mic_level_dbfs=mic_level_dbfs,
+                                                 far_speech=customer_speech, far_level_dbfs=customer.level_dbfs)
+        self._customer_run.step(frame, customer_speech)
+        self._on(self.customer.step(frame, level_dbfs=customer.speech_level_dbfs, f0_hz=customer.f0_hz,
+                                    tilt_db=customer.tilt_db, rate_syl_s=customer.rate_syl_s, voiced=customer.voiced,
+                                    speech=customer_speech), CueKind.RAISED_VOICE, Speaker.CUSTOMER)
+        return agent_speech
 
     def _step_fast(self, frame: int, rate: float) -> None:
         base = self.agent.baseline.values
@@ -167,7 +156,7 @@ class Detector:
             entering = recent and ratio >= self._fast_ratio_enter
             staying = recent and ratio >= 1.0 + 0.6 * (self._fast_ratio_enter - 1.0)
             self._fast_ratio = ratio
-        self._on(self._fast.step(frame, entering=entering, staying=staying), FAST_SPEECH, AGENT)
+        self._on(self._fast.step(frame, entering=entering, staying=staying), CueKind.FAST_SPEECH, Speaker.AGENT)
 
     def _step_no_pause(self, frame: int, agent_speech: bool) -> None:
         customer_turn = self._customer_run.ongoing(frame) and \
@@ -178,10 +167,10 @@ class Detector:
         elif agent_speech and self._stretch_start is None:
             self._stretch_start = frame
         talking = self._stretch_start is not None
-        self._on(self._no_pause.step(frame, entering=talking, staying=talking), NO_PAUSE, AGENT)
+        self._on(self._no_pause.step(frame, entering=talking, staying=talking), CueKind.NO_PAUSE, Speaker.AGENT)
 
     # -- events -------------------------------------------------------------------------------------------
-    def _on(self, transition: Transition | None, kind: str, speaker: str) -> None:
+    def _on(self, transition: Transition | None, kind: CueKind, speaker: Speaker) -> None:
         if transition is None:
             return
         if transition.started:
@@ -189,38 +178,36 @@ class Detector:
         else:
             self._episode_ended(kind, speaker, transition)
 
-    def _episode_started(self, kind: str, speaker: str, transition: Transition) -> None:
-        evidence = self._evidence(kind, speaker, transition.start_frame, transition.end_frame)
-        self.fire(kind, speaker, transition.end_frame, evidence)
+    def _episode_started(self, kind: CueKind, speaker: Speaker, transition: Transition) -> None:
+        """A confirmed episode: show a cue if the call, the mic and the limits allow it."""
+        if not self._in_call() or self._muted():
+            return
+        frame = transition.end_frame
+        if self._limiters[(kind, speaker)].allow(frame):
+            evidence = self._evidence(kind, speaker, transition.start_frame, frame)
+            self._events.append(Cue(kind, speaker, frame_time_s(frame), MESSAGES[(kind, speaker)], evidence))
 
-    def _episode_ended(self, kind: str, speaker: str, transition: Transition) -> None:
+    def _episode_ended(self, kind: CueKind, speaker: Speaker, transition: Transition) -> None:
         evidence = self._evidence(kind, speaker, transition.start_frame, transition.end_frame)
         self._events.append(Episode(kind, speaker, _start_s(transition.start_frame),
                                     _start_s(transition.end_frame), evidence))
 
-    def fire(self, kind: str, speaker: str, frame: int, evidence: dict[str, float]) -> None:
-        """A confirmed episode: show a cue if the call, the mic and the limits allow it."""
-        if not self._in_call() or self._muted():
-            return
-        if self._limiters[(kind, speaker)].allow(frame):
-            self._events.append(Cue(kind, speaker, frame_time_s(frame), MESSAGES[(kind, speaker)], evidence))
-
-    def add_episode(self, episode: Episode) -> None:
-        self._events.append(episode)
-
-    def _evidence(self, kind: str, speaker: str, start: int, end: int) -> dict[str, float]:
+    def _evidence(self, kind: CueKind, speaker: Speaker, start: int, end: int) -> dict[str, float]:
         duration_s = (end - start) * HOP_S
-        if kind == RAISED_VOICE:
-            return (self.agent if speaker == AGENT else self.customer).evidence(duration_s=duration_s)
-        if kind == FAST_SPEECH:
+        if kind == CueKind.RAISED_VOICE:
+            return (self.agent if speaker == Speaker.AGENT else self.customer).evidence(duration_s=duration_s)
+        if kind == CueKind.FAST_SPEECH:
             base = self.agent.baseline.values
             return {"rate_ratio": self._fast_ratio,
                     "baseline_rate_syl_s": base.rate_syl_s if base else math.nan, "duration_s": duration_s}
+        if kind == CueKind.TALK_OVER:
+            return {"customer_talk_s": self._talk_over.customer_talk_s, "overlap_s": duration_s}
         return {"talk_s": duration_s}
 
-    def _machines(self) -> list[tuple[EpisodeMachine, str, str]]:
-        return [(self.agent.machine, RAISED_VOICE, AGENT), (self.customer.machine, RAISED_VOICE, CUSTOMER),
-                (self._fast, FAST_SPEECH, AGENT), (self._no_pause, NO_PAUSE, AGENT)]
+    def _machines(self) -> list[tuple[EpisodeMachine, CueKind, Speaker]]:
+        return [(self.agent.machine, CueKind.RAISED_VOICE, Speaker.AGENT),
+                (self.customer.machine, CueKind.RAISED_VOICE, Speaker.CUSTOMER),
+                (self._fast, CueKind.FAST_SPEECH, Speaker.AGENT), (self._no_pause, CueKind.NO_PAUSE, Speaker.AGENT)]
 
     def _fresh_customer(self) -> SpeakerTrack:
         """The caller's track, starting from the telephone-speech prior (every call has a new caller)."""
@@ -233,10 +220,10 @@ class Detector:
         """The call audio came back after a long digital silence: a new caller, a new baseline and cooldown."""
         ended = self.customer.machine.close(self._last_call_signal + 1)
         if ended is not None:
-            self._episode_ended(RAISED_VOICE, CUSTOMER, ended)
+            self._episode_ended(CueKind.RAISED_VOICE, Speaker.CUSTOMER, ended)
         self.customer = self._fresh_customer()
-        limiter = self._limiters[(RAISED_VOICE, CUSTOMER)]
-        self._limiters[(RAISED_VOICE, CUSTOMER)] = CueLimiter(limiter.limits)
+        limiter = self._limiters[(CueKind.RAISED_VOICE, Speaker.CUSTOMER)]
+        self._limiters[(CueKind.RAISED_VOICE, Speaker.CUSTOMER)] = CueLimiter(limiter.limits)
         self._customer_run = SpeechRun(bridge_frames=TURN_BRIDGE_FRAMES)
 
     def _in_call(self) -> bool:
@@ -244,50 +231,6 @@ class Detector:
 
     def _muted(self) -> bool:
         return self._zero_run >= MUTED_FRAMES
-
-
-class _TalkOverTracker:
-    """The agent starts talking while the caller, already talking for a while, still is; beyond a backchannel."""
-
-    def __init__(self, *, turn_min_frames: int, agent_min_frames: int) -> None:
-        self.turn_min_frames = turn_min_frames
-        self.agent_min_frames = agent_min_frames
-        self._onset: int | None = None
-        self._customer_talk_frames = 0
-        self._confirmed = False
-
-    def step(self, frame: int, agent_onset: bool, agent: SpeechRun, customer: SpeechRun,
-             detector: Detector) -> None:
-        if agent_onset and self._onset is None and customer.talking(frame - 1) and \
-                customer.length(frame) >= self.turn_min_frames:
-            self._onset, self._customer_talk_frames, self._confirmed = frame, customer.length(frame), False
-        if self._onset is None:
-            return
-        if not self._confirmed:
-            if not agent.ongoing(frame):
-                self._onset = None  # a backchannel: 'mm-hm'
-            elif frame - self._onset + 1 >= self.agent_min_frames:
-                self._confirmed = True
-                detector.fire(TALK_OVER, AGENT, frame, self._evidence(frame))
-            return
-        if not (agent.talking(frame) and customer.talking(frame)):
-            self._end(min(agent.last, customer.last) + 1, detector)
-
-    def close(self, frame: int, detector: Detector) -> None:
-        if self._onset is not None and self._confirmed:
-            self._end(frame, detector)
-        self._onset = None
-
-    def _end(self, end_frame: int, detector: Detector) -> None:
-        assert self._onset is not None
-        end_frame = max(end_frame, self._onset + self.agent_min_frames)
-        detector.add_episode(Episode(TALK_OVER, AGENT, _start_s(self._onset), _start_s(end_frame),
-                                     self._evidence(end_frame)))
-        self._onset = None
-
-    def _evidence(self, frame: int) -> dict[str, float]:
-        assert self._onset is not None
-        return {"customer_talk_s": self._customer_talk_frames * HOP_S, "overlap_s": (frame - self._onset) * HOP_S}
 
 
 def _start_s(frame: int) -> float:

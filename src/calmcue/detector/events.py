@@ -5,21 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-RAISED_VOICE = "raised_voice"
-TALK_OVER = "talk_over"
-FAST_SPEECH = "fast_speech"
-NO_PAUSE = "no_pause"
-KINDS = (RAISED_VOICE, TALK_OVER, FAST_SPEECH, NO_PAUSE)
-AGENT = "agent"
-CUSTOMER = "customer"
-
-MESSAGES: dict[tuple[str, str], str] = {
-    (RAISED_VOICE, AGENT): "Lower your voice - stay calm",
-    (RAISED_VOICE, CUSTOMER): "Let them vent - listen, don't interrupt",
-    (TALK_OVER, AGENT): "Let them finish - listen",
-    (FAST_SPEECH, AGENT): "Slow down",
-    (NO_PAUSE, AGENT): "Pause - let the customer speak",
-}
+from calmcue.detector.kinds import CueKind, Speaker
+from calmcue.detector.texts import cue_reason
 
 
 def _rounded(evidence: dict[str, float]) -> dict[str, float]:
@@ -28,8 +15,8 @@ def _rounded(evidence: dict[str, float]) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class Episode:
-    kind: str
-    speaker: str
+    kind: CueKind
+    speaker: Speaker
     start_s: float
     end_s: float
     evidence: dict[str, float] = field(default_factory=dict)
@@ -42,10 +29,10 @@ class Episode:
 
 @dataclass(frozen=True)
 class Cue:
-    kind: str
-    speaker: str
+    kind: CueKind
+    speaker: Speaker
     t_s: float
-    message: str
+    message: str  # the English source text of detector.texts.MESSAGES; the UI shows its translation
     evidence: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -55,19 +42,8 @@ class Cue:
 
     @property
     def reason(self) -> str:
-        """A short human reason for the overlay, e.g. '+9 dB above your usual level for 1.4 s'."""
-        ev = self.evidence
-        who = "your" if self.speaker == AGENT else "their"
-        if self.kind == RAISED_VOICE and "level_over_baseline_db" in ev:
-            return (f"+{ev['level_over_baseline_db']:.0f} dB above {who} usual level "
-                    f"for {ev.get('duration_s', 0.0):.1f} s")
-        if self.kind == TALK_OVER:
-            return f"they had been speaking for {ev.get('customer_talk_s', 0.0):.1f} s"
-        if self.kind == FAST_SPEECH:
-            return f"{ev.get('rate_ratio', 0.0):.1f}x your usual pace"
-        if self.kind == NO_PAUSE:
-            return f"{ev.get('talk_s', 0.0):.0f} s without a pause for them"
-        return ""
+        """A short human reason, e.g. '+9 dB above your usual level' (English; the UI translates its own)."""
+        return cue_reason(self.kind, self.speaker, self.evidence)
 
 
 Event = Episode | Cue

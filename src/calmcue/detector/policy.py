@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from calmcue.config.schema import DetectorSettings
+from calmcue.detector.kinds import CueKind, Speaker
 from calmcue.timebase import HOP_S
 
 HOUR_FRAMES = round(3600 / HOP_S)
@@ -35,3 +37,16 @@ class CueLimiter:
             return False
         self._recent.append(frame)
         return True
+
+
+def cue_limits(settings: DetectorSettings) -> dict[tuple[CueKind, Speaker], Limits]:
+    """Each cue kind's and speaker's switch, cooldown and cap, from the settings."""
+    rv, to, fs, npause = settings.raised_voice, settings.talk_over, settings.fast_speech, settings.no_pause
+    return {
+        (CueKind.RAISED_VOICE, Speaker.AGENT): Limits(rv.enabled_agent, rv.agent_cooldown_s, rv.agent_max_per_hour),
+        (CueKind.RAISED_VOICE, Speaker.CUSTOMER): Limits(rv.enabled_customer, rv.customer_cooldown_s,
+                                                         rv.customer_max_per_hour),
+        (CueKind.TALK_OVER, Speaker.AGENT): Limits(to.enabled, to.cooldown_s, to.max_per_hour),
+        (CueKind.FAST_SPEECH, Speaker.AGENT): Limits(fs.enabled, fs.cooldown_s, fs.max_per_hour),
+        (CueKind.NO_PAUSE, Speaker.AGENT): Limits(npause.enabled, npause.cooldown_s, npause.max_per_hour),
+    }

@@ -1,6 +1,9 @@
-"""Who is talking: speech runs per speaker (bridging short gaps) and the mic-leak gate for the agent."""
+"""Who is talking: speech runs per speaker (bridging short gaps), the mic-leak gate for the agent, talk-over."""
 
 from __future__ import annotations
+
+from calmcue.detector.state import Transition
+from calmcue.timebase import HOP_S
 
 BRIDGE_FRAMES = 20  # gaps up to 200 ms belong to the same run of speech
 TURN_BRIDGE_FRAMES = 50  # a caller's turn goes on through pauses up to 500 ms (a breath, a missed syllable)
@@ -54,3 +57,51 @@ class LeakGate:
         coupling_db = mic_level_dbfs - far_level_dbfs
         self.leak_db = min(self.leak_db + LEAK_RISE_DB_PER_FRAME, coupling_db)
         return mic_speech and coupling_db > self.leak_db + LEAK_MARGIN_DB
+
+
+class TalkOverTracker:
+    """The agent starts talking while the caller, already talking for a while, still is; beyond a backchannel.
+
+    Returns transitions like every other state machine: a start once the agent's overlapping speech outlasts a
+    backchannel, an end when either stops talking. The start frame of both is the agent's onset.
+    """
+
+    def __init__(self, *, turn_min_frames: int, agent_min_frames: int) -> None:
+        self.turn_min_frames = turn_min_frames
+        self.agent_min_frames = agent_min_frames
+        self._onset: int | None = None
+        self._customer_talk_frames = 0
+        self._confirmed = False
+
+    @property
+    def customer_talk_s(self) -> float:
+        """How long the caller had been talking when the agent's current (or last) talk-over began."""
+        return self._customer_talk_frames * HOP_S
+
+    def step(self, frame: int, *, agent_onset: bool, agent: SpeechRun, customer: SpeechRun) -> Transition | None:
+        if agent_onset and self._onset is None and customer.talking(frame - 1) and \
+                customer.length(frame) >= self.turn_min_frames:
+            self._onset, self._customer_talk_frames, self._confirmed = frame, customer.length(frame), False
+        if self._onset is None:
+            return None
+        if not self._confirmed:
+            if not agent.ongoing(frame):
+                self._onset = None  # a backchannel: 'mm-hm'
+            elif frame - self._onset + 1 >= self.agent_min_frames:
+                self._confirmed = True
+                return Transition(True, self._onset, frame)
+            return None
+        if not (agent.talking(frame) and customer.talking(frame)):
+            return self._end(min(agent.last, customer.last) + 1)
+        return None
+
+    def close(self, frame: int) -> Transition | None:
+        """End of stream: a confirmed talk-over ends here."""
+        ended = self._end(frame) if self._onset is not None and self._confirmed else None
+        self._onset = None
+        return ended
+
+    def _end(self, end_frame: int) -> Transition:
+        assert self._onset is not None
+        onset, self._onset = self._onset, None
+        return Transition(False, onset, max(end_frame, onset + self.agent_min_frames))

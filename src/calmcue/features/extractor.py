@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -33,13 +34,40 @@ class FrameBatch:
     speech_prob: np.ndarray
     speech_level_dbfs: np.ndarray  # level with the tracked noise power taken out (what the detector compares)
     tilt_db: np.ndarray  # band ratio of the noise-compensated band energies; NaN when silent
-    hammarberg_db: np.ndarray
-    slope_db_per_khz: np.ndarray
     rate_syl_s: np.ndarray  # NaN until enough speech
 
     @property
     def count(self) -> int:
         return int(self.level_dbfs.shape[0])
+
+    def channel_frames(self, channel: int) -> list[ChannelFrame]:
+        """One channel's frames as plain floats, for the frame-by-frame detector."""
+        columns = (getattr(self, name)[:, channel].tolist() for name in ChannelFrame._fields)
+        return list(map(ChannelFrame._make, zip(*columns, strict=True)))
+
+
+class ChannelFrame(NamedTuple):
+    """One frame of one channel: what the detector reads (the same names as FrameBatch's arrays)."""
+
+    level_dbfs: float
+    speech_level_dbfs: float
+    f0_hz: float
+    tilt_db: float
+    rate_syl_s: float
+    speech_prob: float
+    voiced: bool
+
+
+class TrackedFrame(NamedTuple):
+    """One frame of one channel from the stateful trackers."""
+
+    f0_hz: float  # after the octave guard; NaN when unvoiced
+    voiced: bool
+    speech_prob: float
+    rate_syl_s: float
+    floor_dbfs: float  # the tracked noise floor of the level
+    speech_level_dbfs: float
+    tilt_db: float  # before the silence gate
 
 
 BAND_DIGITAL_SILENCE_DB = -150.0
@@ -64,18 +92,18 @@ class _ChannelTrackers:
         self.rate = SyllableRate(window_speech_s=rate_window_s)
 
     def run(self, level: list[float], aperiodicity: list[float], bands: tuple[list[float], list[float], list[float]],
-            f0: list[float], dprime: np.ndarray) -> list[tuple[float, ...]]:
-        """Per frame: (guarded F0, voiced, speech probability, syllable rate, noise floor, speech level, tilt)."""
+            f0: list[float], dprime: np.ndarray) -> list[TrackedFrame]:
         band_db, low_db, high_db = bands
-        out: list[tuple[float, ...]] = []
+        out: list[TrackedFrame] = []
         for i, frame_level in enumerate(level):
             prob, voiced = self.activity.step(frame_level, aperiodicity[i])
             floor = self.activity.noise.floor_dbfs
             tilt = without_noise_db(high_db[i], self.high_noise.step(high_db[i])) - \
                 without_noise_db(low_db[i], self.low_noise.step(low_db[i]))
-            out.append((self.octave.step(f0[i], aperiodicity[i], dprime[i], voiced=voiced), voiced, prob,
-                        self.rate.step(band_db[i], voiced, prob >= 0.5), floor,
-                        without_noise_db(frame_level, floor), tilt))
+            out.append(TrackedFrame(
+                f0_hz=self.octave.step(f0[i], aperiodicity[i], dprime[i], voiced=voiced), voiced=voiced,
+                speech_prob=prob, rate_syl_s=self.rate.step(band_db[i], voiced, prob >= 0.5), floor_dbfs=floor,
+                speech_level_dbfs=without_noise_db(frame_level, floor), tilt_db=tilt))
         return out
 
 
@@ -92,20 +120,20 @@ class FeatureExtractor:
         shape = spectral_shape(power_spectrum(windows))
         pitch = yin(windows)
         table = np.array([self._run_channel(c, level, shape, pitch) for c in range(self.channels)],
-                         dtype=np.float64).transpose(1, 0, 2)  # (hops, channels, 7)
-        f0, voiced, prob, rate, floor, speech_level, tilt = (table[..., j] for j in range(7))
-        tilt = np.where(level > floor + SILENT_SNR_DB, tilt, np.nan)
+                         dtype=np.float64).transpose(2, 1, 0)  # (fields, hops, channels)
+        tracked = dict(zip(TrackedFrame._fields, table, strict=True))  # field name -> (hops, channels)
         batch = FrameBatch(
-            first_frame=self.frames_done, level_dbfs=level, f0_hz=f0,
-            periodicity=np.maximum(1.0 - pitch.aperiodicity, 0.0), voiced=voiced.astype(bool),
-            speech_prob=prob, speech_level_dbfs=speech_level, tilt_db=tilt, hammarberg_db=shape.hammarberg_db,
-            slope_db_per_khz=shape.slope_db_per_khz, rate_syl_s=rate,
+            first_frame=self.frames_done, level_dbfs=level, f0_hz=tracked["f0_hz"],
+            periodicity=np.maximum(1.0 - pitch.aperiodicity, 0.0), voiced=tracked["voiced"].astype(bool),
+            speech_prob=tracked["speech_prob"], speech_level_dbfs=tracked["speech_level_dbfs"],
+            tilt_db=np.where(level > tracked["floor_dbfs"] + SILENT_SNR_DB, tracked["tilt_db"], np.nan),
+            rate_syl_s=tracked["rate_syl_s"],
         )
         self.frames_done += hops
         return batch
 
     def _run_channel(self, channel: int, level: np.ndarray, shape: SpectralShape,
-                     pitch: PitchTrack) -> list[tuple[float, ...]]:
+                     pitch: PitchTrack) -> list[TrackedFrame]:
         bands = (shape.band_db[:, channel].tolist(), shape.low_db[:, channel].tolist(),
                  shape.high_db[:, channel].tolist())
         return self._trackers[channel].run(level[:, channel].tolist(), pitch.aperiodicity[:, channel].tolist(),

@@ -24,21 +24,14 @@ def _bins(low_hz: float, high_hz: float) -> slice:
 
 _LOW = _bins(300, 1000)
 _HIGH = _bins(1000, 3400)
-_HAM_LOW = _bins(300, 2000)
-_HAM_HIGH = _bins(2000, 3400)
-_SLOPE = _bins(300, 3400)
-_SLOPE_KHZ = np.arange(_SLOPE.start, _SLOPE.stop) * _BIN_HZ / 1000.0
-_SLOPE_WEIGHTS = (_SLOPE_KHZ - _SLOPE_KHZ.mean()) / np.sum((_SLOPE_KHZ - _SLOPE_KHZ.mean()) ** 2)
 _TINY = 1e-20
 
 
 @dataclass(frozen=True)
 class SpectralShape:
-    """Per-frame spectral shape; all gain-independent."""
+    """Per-frame band energies. Their difference high - low is the alpha ratio (the tilt), gain-independent; the
+    extractor takes each band's tracked noise out before subtracting."""
 
-    tilt_db: np.ndarray  # alpha ratio: energy 1000-3400 Hz over 300-1000 Hz, dB
-    hammarberg_db: np.ndarray  # strongest bin 300-2000 Hz minus strongest 2000-3400 Hz, dB
-    slope_db_per_khz: np.ndarray  # least-squares slope of the dB spectrum over 300-3400 Hz
     band_db: np.ndarray  # 300-3400 Hz band energy in dB (the envelope for syllable nuclei)
     low_db: np.ndarray  # 300-1000 Hz band energy in dB
     high_db: np.ndarray  # 1000-3400 Hz band energy in dB
@@ -53,11 +46,7 @@ def power_spectrum(windows: np.ndarray) -> np.ndarray:
 def spectral_shape(power: np.ndarray) -> SpectralShape:
     low = power[..., _LOW].sum(axis=-1)
     high = power[..., _HIGH].sum(axis=-1)
-    peak_ratio = (power[..., _HAM_LOW].max(axis=-1) + _TINY) / (power[..., _HAM_HIGH].max(axis=-1) + _TINY)
     return SpectralShape(
-        tilt_db=10.0 * np.log10((high + _TINY) / (low + _TINY)),
-        hammarberg_db=10.0 * np.log10(peak_ratio),
-        slope_db_per_khz=10.0 * np.log10(power[..., _SLOPE] + _TINY) @ _SLOPE_WEIGHTS,
         band_db=10.0 * np.log10(low + high + _TINY),
         low_db=10.0 * np.log10(low + _TINY),
         high_db=10.0 * np.log10(high + _TINY),

@@ -1,0 +1,65 @@
+"""The one table of the words a cue shows: its message and a short reason, in English source text.
+
+The engine cannot import Qt, so the strings are marked with a local `QT_TRANSLATE_NOOP(context, text)`, which Qt's
+`pylupdate6` finds by name; the UI passes Qt's translate function to `cue_message` and `cue_reason`. The words
+name how someone speaks, never what they feel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from calmcue.detector.kinds import CueKind, Speaker
+
+CONTEXT = "CalmCue"
+Translate = Callable[[str, str], str]  # (context, source text) -> shown text
+
+
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:
+    """Marks `text` for translation in `context`; returns it unchanged."""
+    return text
+
+
+def _source(context: str, text: str) -> str:
+    return text
+
+
+MESSAGES: dict[tuple[CueKind, Speaker], str] = {
+    (CueKind.RAISED_VOICE, Speaker.AGENT): QT_TRANSLATE_NOOP("CalmCue", "Lower your voice - stay calm"),
+    (CueKind.RAISED_VOICE, Speaker.CUSTOMER): QT_TRANSLATE_NOOP("CalmCue", "Let them vent - listen, don't interrupt"),
+    (CueKind.TALK_OVER, Speaker.AGENT): QT_TRANSLATE_NOOP("CalmCue", "Let them finish - listen"),
+    (CueKind.FAST_SPEECH, Speaker.AGENT): QT_TRANSLATE_NOOP("CalmCue", "Slow down"),
+    (CueKind.NO_PAUSE, Speaker.AGENT): QT_TRANSLATE_NOOP("CalmCue", "Pause - let the customer speak"),
+}
+
+# (kind, speaker) -> (evidence key, its format, the reason with %1 for the number; the reason without the number)
+REASONS: dict[tuple[CueKind, Speaker], tuple[str, str, str, str]] = {
+    (CueKind.RAISED_VOICE, Speaker.AGENT): (
+        "level_over_baseline_db", "{:+.0f}", QT_TRANSLATE_NOOP("CalmCue", "%1 dB above your usual level"),
+        QT_TRANSLATE_NOOP("CalmCue", "louder than your usual level")),
+    (CueKind.RAISED_VOICE, Speaker.CUSTOMER): (
+        "level_over_baseline_db", "{:+.0f}", QT_TRANSLATE_NOOP("CalmCue", "%1 dB above their usual level"),
+        QT_TRANSLATE_NOOP("CalmCue", "louder than their usual level")),
+    (CueKind.TALK_OVER, Speaker.AGENT): (
+        "customer_talk_s", "{:.1f}", QT_TRANSLATE_NOOP("CalmCue", "they had been speaking for %1 s"), ""),
+    (CueKind.FAST_SPEECH, Speaker.AGENT): (
+        "rate_ratio", "{:.1f}", QT_TRANSLATE_NOOP("CalmCue", "%1x your usual pace"), ""),
+    (CueKind.NO_PAUSE, Speaker.AGENT): (
+        "talk_s", "{:.0f}", QT_TRANSLATE_NOOP("CalmCue", "%1 s without a pause for them"), ""),
+}
+
+
+def cue_message(kind: str, speaker: str, *, translate: Translate = _source) -> str:
+    """The overlay's main line for a cue of this kind about this speaker."""
+    return translate(CONTEXT, MESSAGES[(CueKind(kind), Speaker(speaker))])
+
+
+def cue_reason(kind: str, speaker: str, evidence: Mapping[str, float], *, translate: Translate = _source) -> str:
+    """A short reason from the cue's evidence, e.g. '+9 dB above your usual level'; '' when there is none."""
+    entry = REASONS.get((CueKind(kind), Speaker(speaker)))
+    if entry is None:
+        return ""
+    key, number_format, with_number, without_number = entry
+    if key in evidence:
+        return translate(CONTEXT, with_number).replace("%1", number_format.format(evidence[key]))
+    return translate(CONTEXT, without_number) if without_number else ""
