@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 UI = Path(__file__).resolve().parents[2] / "src" / "calmcue" / "ui"
+CUE_TEXTS = UI.parent / "detector" / "texts.py"  # the engine's one table of cue texts
 
 
 def test_pylupdate_extracts_every_string_into_the_calmcue_context(tmp_path: Path) -> None:
@@ -18,7 +19,7 @@ def test_pylupdate_extracts_every_string_into_the_calmcue_context(tmp_path: Path
     if tool is None:
         pytest.fail("pylupdate6 (part of PyQt6) is missing from the environment")
     ts = tmp_path / "calmcue_xx.ts"
-    subprocess.run([tool, *sorted(str(p) for p in UI.glob("*.py")), "-ts", str(ts)], check=True,
+    subprocess.run([tool, *sorted(str(p) for p in UI.glob("*.py")), str(CUE_TEXTS), "-ts", str(ts)], check=True,
                    capture_output=True, timeout=120)
     root = ET.parse(ts).getroot()
     contexts = {c.findtext("name"): [m.findtext("source") for m in c.iter("message")] for c in root.iter("context")}

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import re
 
-from calmcue.detector.events import MESSAGES, Cue
+from calmcue.detector.events import Cue
+from calmcue.detector.texts import MESSAGES
 from calmcue.ui.texts import CUE_LABELS, cue_message, cue_reason
 
 EMOTION_WORDS = re.compile(r"\b(anger|angry|upset|emotion|frustrat|mood|stress)", re.I)

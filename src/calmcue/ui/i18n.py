@@ -3,7 +3,8 @@ that `pylupdate6` finds it), or a constant marked with `QT_TRANSLATE_NOOP("CalmC
 `tr_label`.
 
 Translations are Qt `.qm` files named `calmcue_<locale>.qm` in `calmcue/ui/translations/`: extract the strings
-with `pylupdate6 src/calmcue/ui/*.py -ts calmcue_de.ts`, translate with Qt Linguist, compile with `lrelease`.
+with `pylupdate6 src/calmcue/ui/*.py src/calmcue/detector/texts.py -ts calmcue_de.ts` (the second file is the
+engine's table of cue texts), translate with Qt Linguist, compile with `lrelease`.
 """
 
 from __future__ import annotations
