@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 
 from calmcue.analysis.offline import analyze_samples
 from calmcue.config.schema import Settings
-from calmcue.detector.baseline import BaselineValues, load_baseline, save_baseline
+from calmcue.detector.baseline import BaselineValues, SpeakerBaseline, load_baseline, save_baseline
 from conftest import RATE, silence, speech_with_pauses, syllables
 
 CALM = {"level_dbfs": -30.0, "f0_hz": 120.0, "tilt_db_per_octave": -9.0}
@@ -81,6 +82,21 @@ def test_baseline_file_round_trip(tmp_path) -> None:
     values = BaselineValues(level_dbfs=-31.5, pitch_st=3.2, tilt_db=-9.0, rate_syl_s=4.1)
     save_baseline(tmp_path / "b.json", values)
     assert load_baseline(tmp_path / "b.json") == values
+
+
+def test_adapt_speech_s_sets_how_fast_a_learned_baseline_follows() -> None:
+    """The setting is read: a learned baseline follows louder calm speech ten times faster at 30 s than at 300 s."""
+    moved_db = {}
+    for adapt_s in (30.0, 300.0):
+        baseline = SpeakerBaseline(calibration_speech_s=5.0, adapt_speech_s=adapt_s)
+        baseline.values, baseline.from_prior = BaselineValues(-30.0, 10.0, -10.0, 4.0), False
+        for _ in range(1000):  # 10 s of voiced speech 10 dB louder, not judged raised
+            baseline.observe(level_dbfs=-20.0, pitch_st=10.0, tilt_db=-10.0, rate_syl_s=4.0, voiced=True,
+                             raised=False)
+        assert baseline.values is not None
+        moved_db[adapt_s] = baseline.values.level_dbfs + 30.0
+    assert 0.0 < moved_db[300.0] < 1.0  # at most 15 dB per 300 s of voiced speech: 0.5 dB in 10 s, x1.6 upwards
+    assert moved_db[30.0] == pytest.approx(10 * moved_db[300.0])
 
 
 def test_sensitivity_scales_the_thresholds() -> None:

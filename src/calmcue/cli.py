@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from calmcue import __version__
-from calmcue.errors import EXIT_FAILURE, CalmCueError
+from calmcue.errors import CalmCueError, ExitCode
 
 DESCRIPTION = """\
 CalmCue notices how you speak on a call - a rising voice, talking over the caller, speaking fast, not pausing -
@@ -143,14 +143,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except CalmCueError as err:
         print(f"calmcue: {err}", file=sys.stderr)
-        return err.exit_code
+        return int(err.exit_code)
     except KeyboardInterrupt:
-        return 130
+        return 130  # the shell's convention for Ctrl-C
     except BrokenPipeError:
-        return 0
+        return ExitCode.OK
     except Exception as err:  # the last guard: one line for the user, the details in the log
         from calmcue.logs import log_exception
 
         where = log_exception(err)
         print(f"calmcue: unexpected {type(err).__name__}: {err} (details in {where})", file=sys.stderr)
-        return EXIT_FAILURE
+        return ExitCode.FAILURE

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_BAD_INPUT = 2
-EXIT_NO_DEVICE = 3
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The documented exit codes of every `calmcue` command."""
+
+    OK = 0
+    FAILURE = 1  # anything unexpected
+    BAD_INPUT = 2  # bad arguments or unreadable input
+    NO_DEVICE = 3  # no usable audio device
 
 
 class CalmCueError(Exception):
     """Base class: a problem the user can act on; `str(err)` is the one line to show."""
 
-    exit_code = EXIT_FAILURE
+    exit_code: ExitCode = ExitCode.FAILURE
 
 
 class BadInputError(CalmCueError):
     """Bad arguments or an unreadable input file."""
 
-    exit_code = EXIT_BAD_INPUT
+    exit_code = ExitCode.BAD_INPUT
 
 
 class ConfigError(BadInputError):
@@ -27,8 +33,4 @@ class ConfigError(BadInputError):
 class DeviceError(CalmCueError):
     """No usable audio device."""
 
-    exit_code = EXIT_NO_DEVICE
-
-
-class ModelError(CalmCueError):
-    """A shipped model file is missing or does not match its manifest."""
+    exit_code = ExitCode.NO_DEVICE

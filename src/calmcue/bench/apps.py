@@ -54,17 +54,6 @@ class MonitorFigures:
     setting: str = ""
 
 
-def subcommands() -> set[str]:
-    from calmcue.cli import build_parser
-
-    parser = build_parser()
-    for action in parser._actions:  # argparse keeps subcommands in its private action list
-        choices = getattr(action, "choices", None)
-        if isinstance(choices, dict):
-            return set(choices)
-    return set()
-
-
 def _calmcue_cmd() -> list[str]:
     script = Path(sys.executable).with_name("calmcue")
     return [str(script)] if script.exists() else [sys.executable, "-m", "calmcue"]
@@ -199,8 +188,6 @@ def _setting(*, offscreen: bool | None) -> str:
 def measure_tray(*, idle_s: float) -> TrayFigures:
     if not Path("/proc/self/stat").exists():
         return TrayFigures(None, None, None, None, "needs /proc (Linux) to read CPU time and memory")
-    if "tray" not in subcommands():
-        return TrayFigures(None, None, None, None, "this version has no tray app (`calmcue tray`)")
     offscreen = not (os.environ.get("DISPLAY") and os.environ.get("CALMCUE_XVFB"))
     with _private_env(offscreen=offscreen) as (root, env):
         app = _Process([*_calmcue_cmd(), "tray"], env, logs=root)
@@ -220,8 +207,6 @@ def measure_tray(*, idle_s: float) -> TrayFigures:
 def measure_monitor(*, run_s: float) -> MonitorFigures:
     if not Path("/proc/self/stat").exists():
         return MonitorFigures(None, None, "needs /proc (Linux) to read CPU time and memory")
-    if "monitor" not in subcommands():
-        return MonitorFigures(None, None, "this version has no live monitor (`calmcue monitor`)")
     with _private_env(offscreen=True) as (_, env):
         seconds = MONITOR_WARMUP_S + run_s + 5.0  # it stops by itself if this process dies
         app = _Process([*_calmcue_cmd(), "monitor", "--seconds", f"{seconds:g}"], env)

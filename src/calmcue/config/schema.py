@@ -8,10 +8,18 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any
 
-Sensitivity = Literal["gentle", "normal", "strict"]
-SENSITIVITY_SCALE: dict[str, float] = {"gentle": 1.25, "normal": 1.0, "strict": 0.8}
+
+class Sensitivity(StrEnum):
+    GENTLE = "gentle"
+    NORMAL = "normal"
+    STRICT = "strict"
+
+
+SENSITIVITY_SCALE: dict[Sensitivity, float] = {Sensitivity.GENTLE: 1.25, Sensitivity.NORMAL: 1.0,
+                                               Sensitivity.STRICT: 0.8}
 
 
 def setting(default: Any, *, doc: str, unit: str = "", lo: float | None = None, hi: float | None = None,
@@ -27,7 +35,8 @@ class BaselineSettings:
                                           doc="Detected speech needed before a speaker's baseline is trusted "
                                               "(the detector counts conservatively: about 15 s of talking).")
     adapt_speech_s: float = setting(300.0, unit="s", lo=30.0, hi=7200.0,
-                                    doc="Time constant (in voiced speech) of the slow baseline adaptation.")
+                                    doc="How slowly a learned baseline follows the speaker: it moves at most 15 dB "
+                                        "(or semitones) per this much voiced speech (300 s: 3 dB a minute).")
     customer_prior_level_dbfs: float = setting(-28.0, unit="dBFS", lo=-60.0, hi=-6.0,
                                                doc="Starting active-speech level assumed for a caller.")
     customer_prior_tilt_db: float = setting(-8.0, unit="dB", lo=-40.0, hi=20.0,
@@ -99,7 +108,7 @@ class NoPauseSettings:
 
 @dataclass(frozen=True)
 class DetectorSettings:
-    sensitivity: str = setting("normal", choices=("gentle", "normal", "strict"),
+    sensitivity: str = setting(Sensitivity.NORMAL.value, choices=tuple(s.value for s in Sensitivity),
                                doc="Scales every enter threshold: gentle x1.25, normal x1, strict x0.8.")
     baseline: BaselineSettings = field(default_factory=BaselineSettings)
     raised_voice: RaisedVoiceSettings = field(default_factory=RaisedVoiceSettings)
@@ -109,7 +118,7 @@ class DetectorSettings:
 
     @property
     def threshold_scale(self) -> float:
-        return SENSITIVITY_SCALE[self.sensitivity]
+        return SENSITIVITY_SCALE[Sensitivity(self.sensitivity)]
 
 
 @dataclass(frozen=True)

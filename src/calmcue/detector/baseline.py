@@ -17,7 +17,7 @@ import numpy as np
 from calmcue.errors import BadInputError
 from calmcue.timebase import HOP_S
 
-ADAPT_STEP_PER_FRAME = 0.0005  # dB (or semitones) per voiced frame: at most 3 dB per minute of voiced speech
+ADAPT_SPAN = 15.0  # dB (or semitones): the most a learned baseline follows in `adapt_speech_s` of voiced speech
 LEVEL_QUANTILE = 0.8  # levels compare at the 80th percentile of voiced frames: the weak voiced frames that noise
 # hides from the voicing decision barely move it, so noise does not bias the baseline upwards
 MIN_VOICED_FRAMES = 300  # 3 s of voicing at least, however long the speech took
@@ -46,8 +46,10 @@ def semitones(f0_hz: float) -> float:
 
 
 class SpeakerBaseline:
-    def __init__(self, *, calibration_speech_s: float, prior: BaselineValues | None = None) -> None:
+    def __init__(self, *, calibration_speech_s: float, adapt_speech_s: float,
+                 prior: BaselineValues | None = None) -> None:
         self.calibration_frames = round(calibration_speech_s / HOP_S)
+        self.adapt_step = ADAPT_SPAN / round(adapt_speech_s / HOP_S)  # per voiced frame (300 s: 3 dB a minute)
         self.values = prior
         self.from_prior = prior is not None
         self._speech_frames = 0
@@ -75,7 +77,7 @@ class SpeakerBaseline:
         if calibrating:
             self._calibrate(level_dbfs, pitch_st, tilt_db, rate_syl_s, raised)
         elif not raised:
-            self._follow(level_dbfs, pitch_st, tilt_db, rate_syl_s, ADAPT_STEP_PER_FRAME)
+            self._follow(level_dbfs, pitch_st, tilt_db, rate_syl_s, self.adapt_step)
 
     def _calibrate(self, level: float, pitch: float, tilt: float, rate: float, raised: bool) -> None:
         if self.from_prior and not raised:

@@ -51,8 +51,8 @@ class Detector:
         scale = settings.threshold_scale
         rv = settings.raised_voice
         thresholds = Thresholds.from_settings(rv, scale=scale)
-        calibration_s = settings.baseline.calibration_speech_s
-        agent_base = SpeakerBaseline(calibration_speech_s=calibration_s)
+        agent_base = SpeakerBaseline(calibration_speech_s=settings.baseline.calibration_speech_s,
+                                     adapt_speech_s=settings.baseline.adapt_speech_s)
         if agent_baseline is not None:
             agent_base.values, agent_base.from_prior = agent_baseline, False
         self.agent = SpeakerTrack(baseline=agent_base, thresholds=thresholds, min_s=rv.agent_min_s,
@@ -213,7 +213,9 @@ class Detector:
         """The caller's track, starting from the telephone-speech prior (every call has a new caller)."""
         b, rv = self.settings.baseline, self.settings.raised_voice
         prior = BaselineValues(b.customer_prior_level_dbfs, math.nan, b.customer_prior_tilt_db, math.nan)
-        return SpeakerTrack(baseline=SpeakerBaseline(calibration_speech_s=b.calibration_speech_s, prior=prior),
+        baseline = SpeakerBaseline(calibration_speech_s=b.calibration_speech_s, adapt_speech_s=b.adapt_speech_s,
+                                   prior=prior)
+        return SpeakerTrack(baseline=baseline,
                             thresholds=self._thresholds, min_s=rv.customer_min_s, exit_s=rv.customer_exit_s)
 
     def _start_new_call(self, frame: int) -> None:

@@ -10,10 +10,10 @@ indices.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Phase(Enum):
+class Phase(StrEnum):
     IDLE = "idle"
     PENDING = "pending"
     ACTIVE = "active"

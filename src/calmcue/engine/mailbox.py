@@ -10,20 +10,30 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass
+from enum import StrEnum
 
 from calmcue.detector.events import Cue, Episode
 
-# Status.state values. The UI maps each to an icon/tooltip; `detail` is one human line (what, and what to do).
-STARTING = "starting"  # the worker thread is opening the audio source
-LISTENING = "listening"  # audio flows, the agent's baseline is known, cues can fire
-CALIBRATING = "calibrating"  # audio flows, the agent's baseline is still being learned (Meter.agent_calibration)
-PAUSED = "paused"  # the user paused: the microphone is closed, nothing is measured
-NO_MICROPHONE = "no_microphone"  # no microphone could be opened; the worker retries with backoff
-NO_CALL_AUDIO = "no_call_audio"  # said once: running mic-only (talk-over needs the call audio); audio flows
-DEVICE_LOST = "device_lost"  # a device was unplugged/moved/the sound server went away; retrying with backoff
-ERROR = "error"  # an unexpected exception in the worker; it is logged and the worker restarts itself
-FINISHED = "finished"  # a finite source (a file) ended, or the worker stopped; the thread is ending
-STATES = (STARTING, LISTENING, CALIBRATING, PAUSED, NO_MICROPHONE, NO_CALL_AUDIO, DEVICE_LOST, ERROR, FINISHED)
+
+class EngineState(StrEnum):
+    """Status.state values. The UI maps each to an icon/tooltip; `detail` is one human line (what, and what to do)."""
+
+    STARTING = "starting"  # the worker thread is opening the audio source
+    LISTENING = "listening"  # audio flows, the agent's baseline is known, cues can fire
+    CALIBRATING = "calibrating"  # audio flows, the agent's baseline is still being learned (Meter.agent_calibration)
+    PAUSED = "paused"  # the user paused: the microphone is closed, nothing is measured
+    NO_MICROPHONE = "no_microphone"  # no microphone could be opened; the worker retries with backoff
+    NO_CALL_AUDIO = "no_call_audio"  # said once: running mic-only (talk-over needs the call audio); audio flows
+    DEVICE_LOST = "device_lost"  # a device was unplugged/moved/the sound server went away; retrying with backoff
+    ERROR = "error"  # an unexpected exception in the worker; it is logged and the worker restarts itself
+    FINISHED = "finished"  # a finite source (a file) ended, or the worker stopped; the thread is ending
+
+
+# the short names the worker and the monitor import
+STARTING, LISTENING, CALIBRATING = EngineState.STARTING, EngineState.LISTENING, EngineState.CALIBRATING
+PAUSED, NO_MICROPHONE, NO_CALL_AUDIO = EngineState.PAUSED, EngineState.NO_MICROPHONE, EngineState.NO_CALL_AUDIO
+DEVICE_LOST, ERROR, FINISHED = EngineState.DEVICE_LOST, EngineState.ERROR, EngineState.FINISHED
+STATES = tuple(EngineState)
 
 MAX_MESSAGES = 5000  # about 4 minutes of meters at 20 per second, when nobody drains
 
@@ -57,10 +67,13 @@ class EpisodeMessage:
 
 @dataclass(frozen=True)
 class Status:
-    """The worker's state changed. `state` is one of STATES; `detail` is one line for the user."""
+    """The worker's state changed; `detail` is one line for the user."""
 
-    state: str
+    state: EngineState
     detail: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "state", EngineState(self.state))  # a plain string is checked and named
 
 
 @dataclass(frozen=True)

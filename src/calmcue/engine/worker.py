@@ -42,6 +42,7 @@ from calmcue.engine.mailbox import (
     PAUSED,
     STARTING,
     CueMessage,
+    EngineState,
     EpisodeMessage,
     Mailbox,
     Meter,
@@ -470,7 +471,7 @@ class Worker:
         return True
 
     # -- status ---------------------------------------------------------------------------------------------
-    def _set_state(self, state: str, detail: str, *, only_on_change: bool = False) -> None:
+    def _set_state(self, state: EngineState, detail: str, *, only_on_change: bool = False) -> None:
         if only_on_change and state == self._state:
             return
         self._state = state
