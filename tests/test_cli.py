@@ -145,6 +145,33 @@ def test_truncated_header(tmp_path: Path) -> None:
     assert_one_clear_line(calmcue("analyze", bad), 2, "truncated.wav")
 
 
+def test_a_wav_cut_short_is_analysed_with_one_line_saying_so(tmp_path: Path) -> None:
+    """The header promises 1.4 s, the file holds 8 samples: analysed as far as it goes, exit 0, and one line."""
+    good = write(tmp_path / "good.wav", speech_with_pauses(turns=1)[: int(1.4 * RATE)])
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(good.read_bytes()[: 44 + 16])
+    proc = calmcue("analyze", cut, "--json", "-", "--no-frames")
+    assert_one_clear_line(proc, 0, "cut.wav", "truncated", "1.4 s", "0.0005 s")
+    assert json.loads(proc.stdout)["cues"] == []
+    assert calmcue("analyze", good).stderr == ""  # a whole file says nothing
+
+
+def test_json_into_a_fifo_writes_into_it(session_wav: Path, tmp_path: Path) -> None:
+    """A device or pipe as --json OUT (/dev/null, a fifo) is written into, never replaced by a file."""
+    import threading
+
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()), daemon=True)
+    reader.start()
+    proc = calmcue("analyze", session_wav, "--json", fifo, "--no-frames")
+    reader.join(timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert fifo.is_fifo() and not (tmp_path / "out.fifo.part").exists()
+    assert json.loads(received[0])["schema"] == 1
+
+
 def test_nan_samples(tmp_path: Path) -> None:
     data = speech_with_pauses(turns=2)
     data[20000:20010] = np.nan

@@ -112,10 +112,10 @@ def test_tilt_is_null_in_silence() -> None:
 @pytest.mark.parametrize("rate_syl_s", [3.0, 5.0, 6.5])
 def test_speaking_rate_counts_syllable_nuclei(rate_syl_s: float) -> None:
     batch = frames(syllables(seconds=8.0, rate_syl_s=rate_syl_s))
-    rate = batch.rate_syl_s[-1, 0]
-    speech_share = batch.speech_prob[-500:, 0].mean()
-    assert rate * max(speech_share, 0.1) == pytest.approx(rate_syl_s, rel=0.25) or \
-        rate == pytest.approx(rate_syl_s, rel=0.25)
+    # the syllables run on without pauses, so every frame of the last 5 s is speech and the rate over speech
+    # time is the syllable rate itself
+    assert (batch.speech_prob[-500:, 0] >= 0.5).all()
+    assert batch.rate_syl_s[-1, 0] == pytest.approx(rate_syl_s, rel=0.1)
 
 
 def test_speaking_rate_orders_slow_and_fast_speech() -> None:

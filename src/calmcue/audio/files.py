@@ -21,11 +21,21 @@ class AudioFileInfo:
     path: Path
     rate_hz: int
     channels: int
-    frames: int
+    frames: int  # what the file holds
+    promised_frames: int | None = None  # what a WAV header says it holds, when that says more
 
     @property
     def duration_s(self) -> float:
         return self.frames / self.rate_hz if self.rate_hz else 0.0
+
+    @property
+    def truncation_note(self) -> str:
+        """One line when the file holds less than its header promises (a copy cut short); '' otherwise."""
+        if self.promised_frames is None:
+            return ""
+        return (f"{self.path}: truncated: its header promises {self.promised_frames / self.rate_hz:.4g} s but the "
+                f"file holds {self.duration_s:.4g} s; analysing what is there (copy or export the recording again "
+                f"for the rest)")
 
 
 def probe(path: Path, *, max_channels: int = 2) -> AudioFileInfo:
@@ -46,7 +56,10 @@ def probe(path: Path, *, max_channels: int = 2) -> AudioFileInfo:
                             f"on channel 0 and the customer on channel 1")
     if info.samplerate < 8000:
         raise BadInputError(f"{path}: sample rate {info.samplerate} Hz is below 8000 Hz; speech needs at least 8 kHz")
-    return AudioFileInfo(path, int(info.samplerate), int(info.channels), int(info.frames))
+    promised = _wav_promised_frames(path)
+    frames = int(info.frames)
+    return AudioFileInfo(path, int(info.samplerate), int(info.channels), frames,
+                         promised if promised is not None and promised > frames else None)
 
 
 def read_blocks(info: AudioFileInfo, *, block_s: float = BLOCK_S) -> Iterator[np.ndarray]:
@@ -100,6 +113,28 @@ class _Resampled:
         out[: len(part)] = part
         self.buffer = self.buffer[n:]
         return out
+
+
+def _wav_promised_frames(path: Path) -> int | None:
+    """The frame count a RIFF/WAVE header declares for its data chunk (None: not a WAV, or size left open).
+
+    libsndfile quietly reads what is there, so a file cut short in copying would otherwise pass as a short one.
+    """
+    with open(path, "rb") as f:
+        head = f.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return None
+        block_align = 0
+        while len(chunk := f.read(8)) == 8:
+            size = int.from_bytes(chunk[4:], "little")
+            if chunk[:4] == b"fmt ":
+                block_align = int.from_bytes(f.read(14)[12:14], "little")
+                f.seek(size - 14 + size % 2, 1)
+            elif chunk[:4] == b"data":
+                return size // block_align if block_align and size not in (0, 0xFFFFFFFF) else None
+            else:
+                f.seek(size + size % 2, 1)
+    return None
 
 
 def _short(err: Exception) -> str:

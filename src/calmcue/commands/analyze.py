@@ -22,6 +22,9 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings_file(args.config) if args.config else Settings()
     baseline = load_baseline(args.baseline) if args.baseline else None
     info = probe(args.file)  # for the progress bar's length; analyze_file checks the pairing with --far-end
+    for note in (info.truncation_note, probe(args.far_end).truncation_note if args.far_end else ""):
+        if note:
+            print(f"calmcue: {note}", file=sys.stderr)
     if args.json and args.json != "-":
         _check_writable(Path(args.json))
     if args.plot:
@@ -51,6 +54,10 @@ def _write_json(result: Any, target: str, *, with_frames: bool) -> None:
         result.write_json(sys.stdout, with_frames=with_frames)
         return
     path = Path(target)
+    if path.exists() and not path.is_file():  # a device or pipe (/dev/null, a fifo): write into it, never replace it
+        with open(path, "w", encoding="utf-8") as out:
+            result.write_json(out, with_frames=with_frames)
+        return
     tmp = path.with_name(path.name + ".part")
     with open(tmp, "w", encoding="utf-8") as out:
         result.write_json(out, with_frames=with_frames)
