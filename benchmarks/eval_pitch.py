@@ -386,9 +386,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     utterances = load_fda_ue(folder, limit_per_speaker=5 if args.quick else None)
 
     offset_scan = reference_offset_scan(utterances, offsets_s=np.arange(-15, 25.5, 0.5) / 1000.0)
+    print_alignment(offset_scan, files=len(utterances))
+    figures, scans = measure(args, utterances)
+    print(format_table(figures))
+    if args.verbose:
+        for name, scan in scans.items():
+            print(f"\nlag scan {name} (track time - lag vs reference; mean fine error in cents):")
+            print("  " + ", ".join(f"{row['lag_ms']:+d}: {row['fine_error_cents']:.1f}" for row in scan[::3]))
+    passed = goals_met(figures)
+    if args.json:
+        write_json(args.json, {
+            "schema": 1,
+            "files": len(utterances),
+            "reference_offset_ms": 1000 * REF_OFFSET_S,
+            "reference_offset_scan": offset_scan,
+            "goals": GOALS,
+            "issue_figures": {k: {"gpe_pct": v[0], "vde_pct": v[1]} for k, v in ISSUE_FIGURES.items()},
+            "trackers": figures,
+            "pass": passed,
+        })
+    return 0
+
+
+def print_alignment(offset_scan: list[dict[str, Any]], *, files: int) -> None:
     best_offset = min(offset_scan, key=lambda row: row["yin_fine_error_cents"])
     candidates = [row for row in offset_scan if row["offset_ms"] in (0.0, 7.5)]
-    print(f"reference alignment ({len(utterances)} files, librosa.yin at a 1 ms hop):")
+    print(f"reference alignment ({files} files, librosa.yin at a 1 ms hop):")
     for row in [*candidates, best_offset]:
         print(
             f"  frame 0 at {row['offset_ms']:+5.1f} ms: fine error {row['yin_fine_error_cents']:.1f} cents, "
@@ -396,6 +419,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     print(f"  scoring with frame k at 15k + {1000 * REF_OFFSET_S:.1f} ms\n")
 
+
+def measure(args: argparse.Namespace, utterances: Sequence[Utterance]) -> tuple[dict[str, dict[str, Any]],
+                                                                                 dict[str, list[dict]]]:
+    """Each tracker's figures (with its fitted lag) and its lag scan."""
     figures: dict[str, dict[str, Any]] = {}
     scans: dict[str, list[dict]] = {}
     for name in args.trackers:
@@ -409,13 +436,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "lag_fitted": fit and args.lag_ms is None,
             "scores": score(tracks, utterances, offset_s=REF_OFFSET_S, lag_s=lag_s),
         }
-    print(format_table(figures))
+    return figures, scans
 
-    if args.verbose:
-        for name, scan in scans.items():
-            print(f"\nlag scan {name} (track time - lag vs reference; mean fine error in cents):")
-            print("  " + ", ".join(f"{row['lag_ms']:+d}: {row['fine_error_cents']:.1f}" for row in scan[::3]))
 
+def goals_met(figures: dict[str, dict[str, Any]]) -> bool | None:
+    """Whether CalmCue's pitch track meets the goals (printed); None when it was not run."""
     ours = figures.get("calmcue", {}).get("scores", {}).get("all")
     passed = (
         None
@@ -425,23 +450,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if passed is not None:
         goal_text = f"GPE <= {GOALS['gpe_max_pct']} %, VDE <= {GOALS['vde_max_pct']} %"
         print(f"\ncalmcue goals ({goal_text}): {'pass' if passed else 'FAIL'}")
-    if args.json:
-        out = {
-            "schema": 1,
-            "files": len(utterances),
-            "reference_offset_ms": 1000 * REF_OFFSET_S,
-            "reference_offset_scan": offset_scan,
-            "goals": GOALS,
-            "issue_figures": {k: {"gpe_pct": v[0], "vde_pct": v[1]} for k, v in ISSUE_FIGURES.items()},
-            "trackers": figures,
-            "pass": passed,
-        }
-        text = json.dumps(out, indent=1)
-        if args.json == "-":
-            print(text)
-        else:
-            Path(args.json).write_text(text + "\n")
-    return 0
+    return passed
+
+
+def write_json(target: str, doc: dict[str, Any]) -> None:
+    text = json.dumps(doc, indent=1)
+    if target == "-":
+        print(text)
+    else:
+        Path(target).write_text(text + "\n")
 
 
 if __name__ == "__main__":

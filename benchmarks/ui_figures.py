@@ -172,7 +172,12 @@ def cue_latency(speed: float) -> dict[str, Any]:
     QTimer.singleShot(round(95_000 / speed), app.quit)
     app.exec()
     controller.shutdown()
-    t0 = started[0]
+    return {"speed": speed, "platform": app.platformName(), "cues": latency_rows(cues, episodes, t0=started[0],
+                                                                                  speed=speed)}
+
+
+def latency_rows(cues: list[dict[str, Any]], episodes: list[Any], *, t0: float, speed: float) -> list[dict[str, Any]]:
+    """Per cue: how long the detector took from the episode's start, and the delays to the bridge and the screen."""
     rows = []
     for cue in cues:
         episode = next((e for e in episodes if e.kind == cue["kind"] and e.speaker == cue["speaker"]
@@ -183,7 +188,7 @@ def cue_latency(speed: float) -> dict[str, Any]:
                      "to_bridge_ms": round(1000 * (cue["received"] - due), 1),
                      "to_first_paint_ms": round(1000 * (cue["painted"] - due), 1) if "painted" in cue else None,
                      "to_opaque_ms": round(1000 * (cue["opaque"] - due), 1) if "opaque" in cue else None})
-    return {"speed": speed, "platform": app.platformName(), "cues": rows}
+    return rows
 
 
 def main() -> int:

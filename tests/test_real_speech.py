@@ -14,6 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
+import conditions
 import eval_pitch
 import sessions
 from calmcue.analysis.offline import analyze_samples
@@ -36,7 +37,8 @@ def test_pitch_against_the_laryngograph(shared_data: Path) -> None:
 def test_raised_voice_on_a_real_session(shared_data: Path, condition: str) -> None:
     samples, clips = sessions.build_mono_session(3, 0, data_dir=shared_data)
     calm_end_s = max(c.end_s for c in clips if c.calibration)
-    samples, rate_hz = sessions.apply_condition(samples, sessions.RATE_HZ, condition, 0, level_span_s=(0.0, calm_end_s))
+    samples, rate_hz = conditions.apply_condition(samples, sessions.RATE_HZ, condition, 0,
+                                                  level_span_s=(0.0, calm_end_s))
     episodes = [e for e in analyze_samples(samples, rate_hz=rate_hz, keep_frames=False).episodes
                 if e.kind == "raised_voice"]
 

@@ -1,0 +1,109 @@
+"""Listening conditions for the detection benchmarks: telephone band, a gain change, noise, and the room tone.
+
+``apply_condition(samples, rate_hz, condition, seed) -> (samples, rate_hz)`` turns a clean session into one of
+``CONDITIONS``; ``add_room_tone`` keeps pauses from being exact digital zeros.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import soxr
+from scipy import fft as sp_fft
+from scipy import signal
+
+CONDITIONS = ("clean", "phone", "gain-18", "noise10")
+PHONE_RATE_HZ = 8000
+PHONE_BAND_HZ = (300.0, 3400.0)
+GAIN_DB = -18.0
+NOISE_BELOW_SPEECH_DB = 10.0
+
+
+def pink_noise(n_samples: int, *, seed: int) -> np.ndarray:
+    """Unit-RMS pink (1/f power) noise, shaped in the frequency domain from seeded white noise."""
+    if n_samples <= 0:
+        return np.zeros(0, dtype=np.float32)
+    rng = np.random.default_rng(seed)
+    n_fft = sp_fft.next_fast_len(n_samples, real=True)
+    n_bins = n_fft // 2 + 1
+    spectrum = rng.standard_normal(n_bins) + 1j * rng.standard_normal(n_bins)
+    spectrum /= np.sqrt(np.maximum(np.arange(n_bins, dtype=np.float64), 1.0))
+    spectrum[0] = 0.0
+    noise = sp_fft.irfft(spectrum, n=n_fft)[:n_samples]
+    return (noise / (np.sqrt(np.mean(noise**2)) + 1e-20)).astype(np.float32)
+
+
+def add_room_tone(samples: np.ndarray, *, level_dbfs: float | None, seed: int) -> np.ndarray:
+    """Add pink noise of RMS ``level_dbfs`` to each channel (independent noise per channel)."""
+    if level_dbfs is None:
+        return samples
+    out = samples.astype(np.float32, copy=True)
+    columns = out.reshape(len(out), -1)
+    for channel in range(columns.shape[1]):
+        columns[:, channel] += pink_noise(len(out), seed=seed * 7 + channel) * np.float32(
+            10 ** (level_dbfs / 20)
+        )
+    return out
+
+
+def active_speech_level_dbfs(samples: np.ndarray, *, rate_hz: int) -> float:
+    """Power-mean level over active 10 ms frames (P.56-like: frames more than 15 dB above the floor).
+
+    The floor is the 10th percentile of the frame levels, so room tone and pauses never count as speech.
+    """
+    hop = rate_hz // 100
+    n_frames = len(samples) // hop
+    if n_frames == 0:
+        return -100.0
+    power = np.mean(samples[: n_frames * hop].astype(np.float64).reshape(n_frames, hop) ** 2, axis=1)
+    level_db = 10.0 * np.log10(power + 1e-20)
+    active = level_db > np.percentile(level_db, 10) + 15.0
+    if not np.any(active):
+        return -100.0
+    return float(10.0 * np.log10(np.mean(power[active])))
+
+
+def _phone(samples: np.ndarray, *, rate_hz: int) -> np.ndarray:
+    narrow = soxr.resample(samples, rate_hz, PHONE_RATE_HZ)
+    sos = signal.butter(4, PHONE_BAND_HZ, btype="bandpass", fs=PHONE_RATE_HZ, output="sos")
+    return signal.sosfilt(sos, narrow, axis=0).astype(np.float32)
+
+
+def _noise(
+    samples: np.ndarray, *, rate_hz: int, seed: int, level_span_s: tuple[float, float] | None
+) -> np.ndarray:
+    out = samples.astype(np.float32, copy=True)
+    columns = out.reshape(len(out), -1)
+    span = slice(None)
+    if level_span_s is not None:
+        span = slice(int(level_span_s[0] * rate_hz), int(level_span_s[1] * rate_hz))
+    for channel in range(columns.shape[1]):
+        level_dbfs = active_speech_level_dbfs(columns[span, channel], rate_hz=rate_hz)
+        gain = np.float32(10 ** ((level_dbfs - NOISE_BELOW_SPEECH_DB) / 20))
+        columns[:, channel] += pink_noise(len(out), seed=seed * 13 + 101 + channel) * gain
+    return out
+
+
+def apply_condition(
+    samples: np.ndarray,
+    rate_hz: int,
+    condition: str,
+    seed: int = 0,
+    *,
+    level_span_s: tuple[float, float] | None = None,
+) -> tuple[np.ndarray, int]:
+    """One recording condition applied to the whole session; returns the new samples and their rate.
+
+    ``clean``: unchanged. ``phone``: soxr to 8 kHz, 4th-order Butterworth band-pass 300-3400 Hz (causal).
+    ``gain-18``: -18 dB. ``noise10``: seeded pink noise, independent per channel, 10 dB below that channel's
+    active speech level measured over ``level_span_s`` (default: the whole session; the benchmark passes the
+    calm opening, so the noise sits 10 dB below the speaker's usual voice).
+    """
+    if condition == "clean":
+        return samples, rate_hz
+    if condition == "phone":
+        return _phone(samples, rate_hz=rate_hz), PHONE_RATE_HZ
+    if condition == "gain-18":
+        return (samples * np.float32(10 ** (GAIN_DB / 20))).astype(np.float32), rate_hz
+    if condition == "noise10":
+        return _noise(samples, rate_hz=rate_hz, seed=seed, level_span_s=level_span_s), rate_hz
+    raise ValueError(f"unknown condition {condition!r}; choose from {', '.join(CONDITIONS)}")
