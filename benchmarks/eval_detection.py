@@ -35,31 +35,13 @@ from tqdm import tqdm
 
 try:  # imported as part of the repository (tests): benchmarks.sessions
     from benchmarks import conditions, sessions
+    from benchmarks import detection_frames as frames
     from benchmarks import detection_report as report
-    from benchmarks.detection_frames import (
-        SPEECH_PROB,
-        Track,
-        overlaps,
-        related_episodes,
-        relative_to,
-        speech_seconds,
-        tracks_from,
-        voice_summary,
-    )
 except ImportError:  # run as a script: python benchmarks/eval_detection.py
     import conditions  # type: ignore[no-redef]
+    import detection_frames as frames  # type: ignore[no-redef]
     import detection_report as report  # type: ignore[no-redef]
     import sessions  # type: ignore[no-redef]
-    from detection_frames import (  # type: ignore[no-redef]
-        SPEECH_PROB,
-        Track,
-        overlaps,
-        related_episodes,
-        relative_to,
-        speech_seconds,
-        tracks_from,
-        voice_summary,
-    )
 
 CueKind = Literal["raised_voice", "talk_over"]
 SessionKind = Literal["mono", "two_channel"]
@@ -160,51 +142,51 @@ def condition_seed(task: Task) -> int:
 
 
 def score_mono(
-    clips: Sequence[sessions.PlacedClip], episodes: Sequence[Any], tracks: dict[str, Track], *, task: Task
+    clips: Sequence[sessions.PlacedClip], episodes: Sequence[Any], tracks: dict[str, frames.Track], *, task: Task
 ) -> list[Outcome]:
     """Loud clips caught / quiet clips flagged by agent raised_voice episodes (calm opening not scored)."""
     raised = [e for e in episodes if e.kind == "raised_voice" and e.speaker == "agent"]
     calm_end_s = max((c.end_s for c in clips if c.calibration), default=0.0)
-    calm = voice_summary(tracks["agent"], start_s=0.0, end_s=calm_end_s)
-    calm_speech_s = round(speech_seconds(tracks["agent"], start_s=0.0, end_s=calm_end_s), 2)
+    calm = frames.voice_summary(tracks["agent"], start_s=0.0, end_s=calm_end_s)
+    calm_speech_s = round(frames.speech_seconds(tracks["agent"], start_s=0.0, end_s=calm_end_s), 2)
     outcomes = []
     for clip in clips:
         if clip.calibration or clip.role == "ignored":
             continue
         target = clip.role == "loud"
         window_s = (clip.start_s, clip.end_s + (CATCH_AFTER_S if target else 0.0))
-        hit = any(overlaps(e, start_s=window_s[0], end_s=window_s[1]) for e in raised)
-        voice = voice_summary(tracks["agent"], start_s=clip.speech_start_s, end_s=clip.speech_end_s)
+        hit = any(frames.overlaps(e, start_s=window_s[0], end_s=window_s[1]) for e in raised)
+        voice = frames.voice_summary(tracks["agent"], start_s=clip.speech_start_s, end_s=clip.speech_end_s)
         detail = {
             "intensity": clip.intensity,
             "calm_opening_speech_s": calm_speech_s,
-            "voice": relative_to(voice, calm),
-            "episodes": related_episodes(raised, start_s=window_s[0], end_s=window_s[1]),
+            "voice": frames.relative_to(voice, calm),
+            "episodes": frames.related_episodes(raised, start_s=window_s[0], end_s=window_s[1]),
         }
         outcomes.append(Outcome.of(task, cue="raised_voice", target=target, hit=hit, file=clip.file,
                                    customer_file=None, window_s=window_s, detail=detail))
     return outcomes
 
 
-def speech_end_detected(track: Track, *, start_s: float, until_s: float) -> float:
+def speech_end_detected(track: frames.Track, *, start_s: float, until_s: float) -> float:
     """Centre time of the last speech frame in [start_s, until_s], or NaN."""
     part = track.span(start_s, until_s)
-    speech = np.flatnonzero(track.speech_prob[part] >= SPEECH_PROB)
+    speech = np.flatnonzero(track.speech_prob[part] >= frames.SPEECH_PROB)
     return float(track.centre_s[part][speech[-1]]) if speech.size else math.nan
 
 
-def speech_onset_detected(track: Track, *, start_s: float, until_s: float) -> float:
+def speech_onset_detected(track: frames.Track, *, start_s: float, until_s: float) -> float:
     part = track.span(start_s, until_s)
-    speech = np.flatnonzero(track.speech_prob[part] >= SPEECH_PROB)
+    speech = np.flatnonzero(track.speech_prob[part] >= frames.SPEECH_PROB)
     return float(track.centre_s[part][speech[0]]) if speech.size else math.nan
 
 
-def turn_detail(turn: sessions.Turn, tracks: dict[str, Track]) -> dict[str, float]:
+def turn_detail(turn: sessions.Turn, tracks: dict[str, frames.Track]) -> dict[str, float]:
     """What the voice-activity frames saw around the agent's start, relative to the true speech times."""
     agent, customer = tracks["agent"], tracks["customer"]
     before = customer.span(turn.customer_speech_start_s, turn.agent_speech_start_s)
     both = agent.span(turn.agent_speech_start_s, turn.customer_speech_end_s + 0.5)
-    overlap = (agent.speech_prob[both] >= SPEECH_PROB) & (customer.speech_prob[both] >= SPEECH_PROB)
+    overlap = (agent.speech_prob[both] >= frames.SPEECH_PROB) & (customer.speech_prob[both] >= frames.SPEECH_PROB)
     return {
         "customer_spoken_before_agent_s": round(turn.agent_speech_start_s - turn.customer_speech_start_s, 2),
         "customer_vad_onset_minus_true_s": round(
@@ -216,7 +198,7 @@ def turn_detail(turn: sessions.Turn, tracks: dict[str, Track]) -> dict[str, floa
         ),
         "customer_left_after_agent_start_s": round(turn.customer_speech_end_s - turn.agent_speech_start_s, 2),
         "customer_speech_share_before_agent": round(
-            float(np.mean(customer.speech_prob[before] >= SPEECH_PROB)), 2
+            float(np.mean(customer.speech_prob[before] >= frames.SPEECH_PROB)), 2
         )
         if before.stop > before.start
         else math.nan,
@@ -239,7 +221,7 @@ def turn_detail(turn: sessions.Turn, tracks: dict[str, Track]) -> dict[str, floa
 
 
 def score_turns(
-    turns: Sequence[sessions.Turn], episodes: Sequence[Any], tracks: dict[str, Track], *, task: Task
+    turns: Sequence[sessions.Turn], episodes: Sequence[Any], tracks: dict[str, frames.Track], *, task: Task
 ) -> list[Outcome]:
     """Cut-ins caught / polite answers flagged by talk_over episodes (calibration turns skipped)."""
     talk_over = [e for e in episodes if e.kind == "talk_over"]
@@ -250,10 +232,10 @@ def score_turns(
         target = turn.kind == "cut_in"
         end_s = turn.customer_speech_end_s + CATCH_AFTER_S if target else turn.agent_end_s
         window_s = (turn.agent_speech_start_s, end_s)
-        hit = any(overlaps(e, start_s=window_s[0], end_s=window_s[1]) for e in talk_over)
+        hit = any(frames.overlaps(e, start_s=window_s[0], end_s=window_s[1]) for e in talk_over)
         detail = {
             "vad": turn_detail(turn, tracks),
-            "episodes": related_episodes(talk_over, start_s=window_s[0], end_s=window_s[1]),
+            "episodes": frames.related_episodes(talk_over, start_s=window_s[0], end_s=window_s[1]),
         }
         outcomes.append(Outcome.of(task, cue="talk_over", target=target, hit=hit, file=turn.agent_file,
                                    customer_file=turn.customer_file, window_s=window_s, detail=detail))
@@ -297,7 +279,7 @@ def run_task(task: Task) -> TaskResult:
     started = time.perf_counter()
     result = analyze_samples(samples, rate_hz=rate_hz, settings=Settings(), keep_frames=True)
     analysis_s = time.perf_counter() - started
-    tracks = tracks_from(result.frames)
+    tracks = frames.tracks_from(result.frames)
     if task.session == "mono":
         outcomes = score_mono(items, result.episodes, tracks, task=task)
     else:
