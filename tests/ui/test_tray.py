@@ -9,9 +9,11 @@ from PyQt6.QtGui import QAction
 from PyQt6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
+from calmcue.ui.app_state import AppState, Shown
+from calmcue.ui.choices import choices
 from calmcue.ui.settings_store import KEYS
 from calmcue.ui.texts import CUE_LABELS
-from calmcue.ui.tray import Tray, TrayMenu
+from calmcue.ui.tray import Tray, TrayMenu, one_line
 
 
 def _devices() -> tuple[list[str], list[str]]:
@@ -40,6 +42,7 @@ def test_the_menu_has_everything_the_issue_asks_for(menu: TrayMenu) -> None:
         assert item in top
     assert [a.text() for a in menu.snooze_menu.actions() if a.isVisible()] == ["For 15 minutes", "For 1 hour"]
     assert [a.text() for a in menu.sensitivity_menu.actions()] == ["Gentle", "Normal", "Strict"]
+    assert [a.data() for a in menu.sensitivity_menu.actions()] == list(KEYS["detector.sensitivity"].metadata["choices"])
     assert len(menu.cue_actions) == len(CUE_LABELS) == 5
 
 
@@ -47,10 +50,11 @@ def test_actions_emit_what_the_user_chose(qtbot: QtBot, menu: TrayMenu) -> None:
     with qtbot.waitSignal(menu.pause_toggled) as paused:
         _action(menu, "Pause").trigger()
     assert paused.args == [True]
-    menu.set_paused(True)
+    menu.show_state(Shown(state="paused"))
     with qtbot.waitSignal(menu.pause_toggled) as resumed:
         _action(menu, "Resume").trigger()
     assert resumed.args == [False]
+    menu.show_state(Shown(state="listening", cue_showing=True))
     with qtbot.waitSignal(menu.snooze) as snooze:
         _action(menu.snooze_menu, "For 1 hour").trigger()
     assert snooze.args == [3600.0]
@@ -91,23 +95,64 @@ def test_enforced_settings_are_locked_in_the_menu(menu: TrayMenu) -> None:
     assert menu.cue_actions["detector.fast_speech.enabled"].isEnabled()
 
 
-def test_the_tray_shows_state_and_todays_cues(qtbot: QtBot, menu: TrayMenu) -> None:
+def test_the_tray_and_its_menu_listen_to_the_app_state(qtbot: QtBot, menu: TrayMenu) -> None:
+    state = AppState()
     tray = Tray(menu)
+    tray.follow(state)
+    menu.follow(state)
     tray.show()
     if tray.window is not None:
         qtbot.addWidget(tray.window)
-    tray.set_state("listening")
-    tray.set_cues_today(3)
+    state.on_status("listening", "")
+    state.set_cues_today(3)
     assert tray.tooltip() == "CalmCue\nListening\nCues today: 3"
     before = tray.icon.icon().pixmap(32, 32).toImage()
-    tray.set_cue_showing(True)
+    state.set_cue_showing(True)
     assert "Showing a cue" in tray.tooltip()
     assert tray.icon.icon().pixmap(32, 32).toImage() != before
-    tray.set_cue_showing(False)
-    tray.set_state("no_microphone", "no microphone found")
-    assert tray.tooltip().startswith("CalmCue\nNo microphone - no microphone found")
+    state.set_cue_showing(False)
+    state.on_status("no_microphone", "no microphone found")
+    assert tray.tooltip().startswith("CalmCue\nNo microphone found\n")
     assert menu.status_action.text() == "No microphone"
     tray.hide()
+
+
+def test_menu_items_that_cannot_apply_are_disabled(menu: TrayMenu) -> None:
+    state = AppState()
+    menu.follow(state)
+    state.on_status("listening", "")
+    assert not _action(menu, "Dismiss the cue").isEnabled(), "no cue to dismiss"
+    assert menu.snooze_menu.isEnabled()
+    state.set_cue_showing(True)
+    assert _action(menu, "Dismiss the cue").isEnabled()
+    state.set_cue_showing(False)
+    state.on_status("paused", "")
+    assert not menu.snooze_menu.isEnabled(), "nothing to snooze while paused"
+    assert _action(menu, "Resume").isEnabled()
+    state.on_status("listening", "")
+    state.snooze(900.0)
+    assert menu.snooze_menu.isEnabled() and menu.end_snooze_action is not None
+    assert menu.end_snooze_action.isVisible()
+    state.end_snooze()
+    assert not menu.end_snooze_action.isVisible()
+
+
+@pytest.mark.parametrize(("label", "detail", "line"), [
+    ("Learning your usual voice", "learning your usual voice: 0%", "Learning your usual voice: 0%"),
+    ("Snoozed", "until 14:05", "Snoozed - until 14:05"),
+    ("Listening", "", "Listening"),
+])
+def test_tooltips_say_one_thing_once(label: str, detail: str, line: str) -> None:
+    assert one_line(label, detail) == line
+
+
+def test_setting_choices_come_from_the_schema_and_each_has_a_label() -> None:
+    from calmcue.ui.choices import LABELS, choice_keys
+
+    for key in choice_keys():
+        values = [value for value, _label in choices(key)]
+        assert values == list(KEYS[key].metadata["choices"]), key
+        assert set(values) <= set(LABELS.get(key, {})), f"{key}: a value without a label for the agent"
 
 
 def test_without_a_system_tray_a_small_window_says_so(qtbot: QtBot, menu: TrayMenu) -> None:
@@ -117,7 +162,7 @@ def test_without_a_system_tray_a_small_window_says_so(qtbot: QtBot, menu: TrayMe
     assert tray.window is not None and tray.window.isVisible()
     qtbot.addWidget(tray.window)
     assert "no system tray" in tray.window.note.text()
-    tray.set_state("paused")
+    tray.show_state(Shown(state="paused"))
     assert "Paused" in tray.window.status.text()
     tray.notify("No microphone", "CalmCue found no microphone")
     assert "found no microphone" in tray.window.note.text()

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from calmcue.commands.demo import demo_file
 from calmcue.commands.tray import has_display
+from calmcue.config.paths import demo_file
 
 BOUND_S = 60.0
 

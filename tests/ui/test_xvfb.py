@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import pytest
 from PyQt6.QtGui import QColor, QImage
 
-from calmcue.commands.demo import demo_file
+from calmcue.config.paths import demo_file
 from ui.ui_support import QT_MESSAGE_PATTERN, needs_xvfb, unexpected_stderr
 
 REPO = Path(__file__).resolve().parents[2]

@@ -54,3 +54,14 @@ class CueHistory:
             tmp.replace(self.path)
         except OSError as err:  # a tally that cannot be saved must not disturb the agent; it stays in memory
             log.warning("cue history not saved to %s: %s", self.path, err.strerror)
+
+
+def remove_user_data(history: CueHistory | None) -> None:
+    """"Delete my data": the calibration and the cue history (settings stay; they are choices, not data)."""
+    from calmcue.config import paths
+
+    paths.baseline_file().unlink(missing_ok=True)
+    if history is not None:
+        history.delete()
+    else:
+        (paths.user_data_dir() / "history.json").unlink(missing_ok=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PyQt6.QtCore import QT_TRANSLATE_NOOP, Qt, pyqtSignal
 from PyQt6.QtGui import QGuiApplication
@@ -29,18 +29,17 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from calmcue.config.schema import iter_keys
+from calmcue.ui.choices import FIELDS
+from calmcue.ui.choices import choices as schema_choices
 from calmcue.ui.i18n import tr_label, translate
 from calmcue.ui.meter import LevelMeter
 from calmcue.ui.texts import CUE_LABELS
-from calmcue.ui.tray import AUTO, NO_CALL, SENSITIVITIES
+from calmcue.ui.tray import AUTO, NO_CALL
 
-FIELDS = dict(iter_keys())
+if TYPE_CHECKING:
+    from calmcue.engine.mailbox import Meter
+
 MANAGED = QT_TRANSLATE_NOOP("CalmCue", "Managed by your IT department")
-CORNERS = (("top-left", QT_TRANSLATE_NOOP("CalmCue", "Top left")),
-           ("top-right", QT_TRANSLATE_NOOP("CalmCue", "Top right")),
-           ("bottom-left", QT_TRANSLATE_NOOP("CalmCue", "Bottom left")),
-           ("bottom-right", QT_TRANSLATE_NOOP("CalmCue", "Bottom right")))
 GENERAL_KEYS = ("audio.mic", "audio.call", "detector.sensitivity", *(k for k, _ in CUE_LABELS), "overlay.corner",
                 "overlay.screen", "overlay.show_s")
 
@@ -76,7 +75,7 @@ def make_editor(key: str, *, choices: list[tuple[Any, str]] | None = None) -> Ed
 def _editor_for(key: str, field: dataclasses.Field[Any], choices: list[tuple[Any, str]] | None) -> Editor:
     meta, default = field.metadata, field.default
     if choices is None and meta.get("choices"):
-        choices = [(c, c) for c in meta["choices"]]
+        choices = list(schema_choices(key))
     if choices is not None:
         combo = QComboBox()
         for value, label in choices:
@@ -157,7 +156,7 @@ class SettingsDialog(QDialog):
     def autostart_wanted(self) -> bool:
         return self.autostart_box.isChecked()
 
-    def on_meter(self, meter: Any) -> None:
+    def on_meter(self, meter: Meter) -> None:
         """A Meter from the bridge: channel 0 is the microphone, channel 1 the call audio."""
         levels, speech = meter.level_dbfs, meter.speech
         if levels:
@@ -192,14 +191,14 @@ class SettingsDialog(QDialog):
         group = QGroupBox(translate("CalmCue", "Cues"))
         form = QFormLayout(group)
         self._row(form, "detector.sensitivity", translate("CalmCue", "Sensitivity"),
-                  choices=[(v, tr_label(label)) for v, label in SENSITIVITIES])
+                  choices=schema_choices("detector.sensitivity"))
         for key, label in CUE_LABELS:
             self._row(form, key, tr_label(label))
         layout.addWidget(group)
         group = QGroupBox(translate("CalmCue", "Where cues appear"))
         form = QFormLayout(group)
         self._row(form, "overlay.corner", translate("CalmCue", "Corner"),
-                  choices=[(v, tr_label(label)) for v, label in CORNERS])
+                  choices=schema_choices("overlay.corner"))
         screens = [(i, f"{i}: {s.name()} ({s.size().width()} x {s.size().height()})")
                    for i, s in enumerate(QGuiApplication.screens())]
         self._row(form, "overlay.screen", translate("CalmCue", "Screen"), choices=screens)

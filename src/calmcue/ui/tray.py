@@ -6,7 +6,6 @@ window instead, and the window says why.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 from PyQt6.QtCore import QT_TRANSLATE_NOOP, QObject, QRect, QTimer, pyqtSignal
@@ -14,13 +13,13 @@ from PyQt6.QtGui import QAction, QActionGroup, QGuiApplication, QIcon, QShowEven
 from PyQt6.QtWidgets import QLabel, QMenu, QPushButton, QSystemTrayIcon, QVBoxLayout, QWidget
 
 from calmcue.ui import trace
+from calmcue.ui.app_state import AppState, Shown
+from calmcue.ui.choices import choices
 from calmcue.ui.hotkey import KEY_TEXT
 from calmcue.ui.i18n import tr_label, translate
 from calmcue.ui.icons import state_icon
 from calmcue.ui.texts import CUE_LABELS
 
-SENSITIVITIES = (("gentle", QT_TRANSLATE_NOOP("CalmCue", "Gentle")), ("normal", QT_TRANSLATE_NOOP("CalmCue", "Normal")),
-                 ("strict", QT_TRANSLATE_NOOP("CalmCue", "Strict")))
 EMBED_PROBE_MS = 10_000
 AUTO = ""  # the system default device
 NO_CALL = "none"
@@ -81,8 +80,8 @@ class TrayMenu(QMenu):
         self.call_menu.aboutToShow.connect(self._fill_calls)
         self.sensitivity_menu = self._submenu(translate("CalmCue", "Sensitivity"))
         self._sensitivity = QActionGroup(self)
-        for value, label in SENSITIVITIES:
-            action = self.sensitivity_menu.addAction(tr_label(label))
+        for value, label in choices("detector.sensitivity"):
+            action = self.sensitivity_menu.addAction(label)
             assert action is not None
             action.setCheckable(True)
             action.setData(value)
@@ -105,20 +104,23 @@ class TrayMenu(QMenu):
         self.paused = False
         self.demo_playing = False
         self.mic, self.call = AUTO, AUTO
-        self.set_snoozed(None)
+        self.show_state(Shown())
 
     # --- state shown -------------------------------------------------------------------------------------
 
-    def set_status(self, text: str) -> None:
-        self.status_action.setText(text)
+    def follow(self, state: AppState) -> None:
+        state.changed.connect(self.show_state)
+        self.show_state(state.shown)
 
-    def set_paused(self, paused: bool) -> None:
-        self.paused = paused
-        self.pause_action.setText(translate("CalmCue", "Resume") if paused else translate("CalmCue", "Pause"))
-
-    def set_snoozed(self, until: dt.datetime | None) -> None:
+    def show_state(self, shown: Shown) -> None:
+        """Words and what can be chosen now: Dismiss only with a cue on screen, Snooze only while listening."""
+        self.status_action.setText(state_text(shown.state))
+        self.paused = shown.paused
+        self.pause_action.setText(translate("CalmCue", "Resume") if shown.paused else translate("CalmCue", "Pause"))
+        self.dismiss_action.setEnabled(shown.cue_showing)
+        self.snooze_menu.setEnabled(shown.can_snooze)
         assert self.end_snooze_action is not None
-        self.end_snooze_action.setVisible(until is not None)
+        self.end_snooze_action.setVisible(shown.snoozed_until is not None)
 
     def set_demo_playing(self, playing: bool) -> None:
         self.demo_playing = playing
@@ -203,10 +205,7 @@ class Tray(QObject):
     def __init__(self, menu: TrayMenu, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.menu = menu
-        self.state = "starting"
-        self.detail = ""
-        self.cue_showing = False
-        self.cues_today = 0
+        self.shown = Shown()
         self.available = QSystemTrayIcon.isSystemTrayAvailable()
         self.icon = QSystemTrayIcon(state_icon("starting"), self)
         self.icon.setContextMenu(menu)
@@ -233,18 +232,27 @@ class Tray(QObject):
         if self.window is not None:
             self.window.close()
 
-    def set_state(self, state: str, detail: str = "") -> None:
-        self.state, self.detail = state, detail
-        self._refresh()
-        trace.event("tray_state", state=state, detail=detail)
+    def follow(self, state: AppState) -> None:
+        state.changed.connect(self.show_state)
+        self.show_state(state.shown)
 
-    def set_cue_showing(self, showing: bool) -> None:
-        self.cue_showing = showing
+    def show_state(self, shown: Shown) -> None:
+        before, self.shown = self.shown, shown
         self._refresh()
+        if (shown.state, shown.detail) != (before.state, before.detail):
+            trace.event("tray_state", state=shown.state, detail=shown.detail)
 
-    def set_cues_today(self, count: int) -> None:
-        self.cues_today = count
-        self._refresh()
+    @property
+    def state(self) -> str:
+        return self.shown.state
+
+    @property
+    def detail(self) -> str:
+        return self.shown.detail
+
+    @property
+    def cue_showing(self) -> bool:
+        return self.shown.cue_showing
 
     def notify(self, title: str, text: str, *, warning: bool = False) -> None:
         """A balloon/notification where the tray has them; the fallback window shows it as text."""
@@ -256,10 +264,8 @@ class Tray(QObject):
             self.window.note.setText(f"{title}\n{text}")
 
     def tooltip(self) -> str:
-        line = state_text("cue" if self.cue_showing else self.state)
-        if self.detail:
-            line += f" - {self.detail}"
-        count = translate("CalmCue", "Cues today: %1").replace("%1", str(self.cues_today))
+        line = one_line(state_text("cue" if self.cue_showing else self.state), self.detail)
+        count = translate("CalmCue", "Cues today: %1").replace("%1", str(self.shown.cues_today))
         return f"CalmCue\n{line}\n{count}"
 
     def _icon_state(self) -> str:
@@ -275,7 +281,6 @@ class Tray(QObject):
         icon = state_icon(self._icon_state())
         self.icon.setIcon(icon)
         self.icon.setToolTip(self.tooltip())
-        self.menu.set_status(state_text(self.state))
         if self.window is not None:
             self.window.set_state(icon, self.tooltip())
 
@@ -295,6 +300,15 @@ class Tray(QObject):
         ratio = screen.devicePixelRatio() if screen is not None else 1.0
         trace.event("tray_visible", geometry=_device_rect(rect, ratio))
         self.embedded.emit()
+
+
+def one_line(label: str, detail: str) -> str:
+    """The state and its detail, saying each thing once: a detail that repeats the label replaces it."""
+    if not detail:
+        return label
+    if label.lower() in detail.lower():
+        return detail[0].upper() + detail[1:]
+    return f"{label} - {detail}"
 
 
 _ICON_STATES = ("starting", "listening", "cue", "paused", "calibrating", "no_microphone", "no_call_audio",

@@ -1,0 +1,45 @@
+"""Labels for the settings that are one of a few values. The values themselves come from the settings schema
+(config/schema.py `choices`), so the tray menu and the settings dialog offer exactly what the schema allows; a
+value added there shows under its own name until it is given a label here (a test checks that none lacks one).
+"""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import QT_TRANSLATE_NOOP
+
+from calmcue.config.schema import iter_keys
+from calmcue.ui.i18n import tr_label
+
+FIELDS = dict(iter_keys())
+
+LABELS: dict[str, dict[str, str]] = {
+    "detector.sensitivity": {
+        "gentle": QT_TRANSLATE_NOOP("CalmCue", "Gentle"),
+        "normal": QT_TRANSLATE_NOOP("CalmCue", "Normal"),
+        "strict": QT_TRANSLATE_NOOP("CalmCue", "Strict"),
+    },
+    "overlay.corner": {
+        "top-left": QT_TRANSLATE_NOOP("CalmCue", "Top left"),
+        "top-right": QT_TRANSLATE_NOOP("CalmCue", "Top right"),
+        "bottom-left": QT_TRANSLATE_NOOP("CalmCue", "Bottom left"),
+        "bottom-right": QT_TRANSLATE_NOOP("CalmCue", "Bottom right"),
+    },
+    "audio.latency": {
+        "low": QT_TRANSLATE_NOOP("CalmCue", "Low (cues sooner)"),
+        "high": QT_TRANSLATE_NOOP("CalmCue", "High (fewer audio dropouts)"),
+    },
+}
+
+
+def choice_keys() -> list[str]:
+    """Every schema key whose value is one of a fixed set."""
+    return [key for key, field in FIELDS.items() if field.metadata.get("choices")]
+
+
+def choices(key: str) -> list[tuple[str, str]]:
+    """(value, translated label) for each value the schema allows for `key`, in the schema's order."""
+    values: tuple[str, ...] = FIELDS[key].metadata.get("choices") or ()
+    if not values:
+        raise KeyError(f"{key} is not a choice in the settings schema")
+    labels = LABELS.get(key, {})
+    return [(value, tr_label(labels[value]) if value in labels else value) for value in values]
