@@ -152,8 +152,8 @@ class TrayMenu(QMenu):
         return action
 
     def _submenu(self, title: str) -> QMenu:
-        menu = self.addMenu(title)
-        assert menu is not None
+        menu = TracedMenu(title, self)
+        self.addMenu(menu)
         return menu
 
     def _fill_mics(self) -> None:
@@ -181,19 +181,35 @@ class TrayMenu(QMenu):
 
     def showEvent(self, event: QShowEvent | None) -> None:
         super().showEvent(event)
-        if trace.enabled():
-            QTimer.singleShot(0, self._report_geometry)
+        _trace_shown(self, "tray")
 
-    def _report_geometry(self) -> None:
-        ratio = self.devicePixelRatioF()
-        actions = {}
-        for action in self.actions():
-            rect = self.actionGeometry(action)
-            if action.isSeparator() or rect.isEmpty():
-                continue
-            top_left = self.mapToGlobal(rect.topLeft())
-            actions[action.text().split("\t")[0]] = _device_rect(QRect(top_left, rect.size()), ratio)
-        trace.event("menu_shown", actions=actions)
+
+class TracedMenu(QMenu):
+    """A submenu that, like the tray menu, reports where its items are when the UI trace is on (tests)."""
+
+    def showEvent(self, event: QShowEvent | None) -> None:
+        super().showEvent(event)
+        _trace_shown(self, self.title())
+
+
+def _trace_shown(menu: QMenu, name: str) -> None:
+    if trace.enabled():
+        QTimer.singleShot(0, lambda: _report_geometry(menu, name))
+
+
+def _report_geometry(menu: QMenu, name: str) -> None:
+    """menu_shown: each item's rectangle in device pixels, and which items are disabled."""
+    ratio = menu.devicePixelRatioF()
+    actions, disabled = {}, []
+    for action in menu.actions():
+        rect = menu.actionGeometry(action)
+        if action.isSeparator() or rect.isEmpty():
+            continue
+        text = action.text().split("\t")[0]
+        actions[text] = _device_rect(QRect(menu.mapToGlobal(rect.topLeft()), rect.size()), ratio)
+        if not action.isEnabled():
+            disabled.append(text)
+    trace.event("menu_shown", menu=name, actions=actions, disabled=disabled)
 
 
 class Tray(QObject):
