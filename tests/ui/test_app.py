@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 from PyQt6.QtGui import QAction
-from PyQt6.QtWidgets import QMenu
+from PyQt6.QtWidgets import QMenu, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from calmcue.config import paths
 from calmcue.config.paths import demo_file
+from calmcue.detector.baseline import BaselineValues, save_baseline
 from calmcue.ui.calibration import CalibrationDialog
 from calmcue.ui.first_run import notice_due
 from calmcue.ui.qt_app import App, Options
@@ -151,3 +152,31 @@ def test_first_run_shows_the_notice_then_the_calibration(qtbot: QtBot, make_app:
     assert isinstance(app.dialogs.calibration, CalibrationDialog) and app.dialogs.calibration.isVisible()
     assert not notice_due(paths.user_data_dir())
     app.dialogs.calibration.close()
+
+
+def test_delete_my_data_asks_first_and_no_is_the_default(qtbot: QtBot, make_app: Any, demo: Path) -> None:
+    app = make_app(Options(demo=demo, first_run=False))
+    save_baseline(paths.baseline_file(), BaselineValues(-30.0, 5.0, -8.0, 4.0))
+    app.dialogs.ask_delete_data()
+    box = app.dialogs.confirm_delete
+    assert box is not None and box.isVisible()
+    no = box.button(QMessageBox.StandardButton.No)
+    assert no is not None and box.defaultButton() is no, "Enter keeps the data"
+    no.click()
+    assert paths.baseline_file().exists() and app.dialogs.confirm_delete is None
+    app.dialogs.ask_delete_data()
+    box = app.dialogs.confirm_delete
+    assert box is not None
+    yes = box.button(QMessageBox.StandardButton.Yes)
+    assert yes is not None
+    yes.click()
+    assert not paths.baseline_file().exists()
+
+
+def test_about_stays_open_after_the_menu_item_returns(qtbot: QtBot, make_app: Any, demo: Path) -> None:
+    app = make_app(Options(demo=demo, first_run=False))
+    _action(app.menu, "About CalmCue").trigger()
+    about = app.dialogs.about
+    assert about is not None and about.isVisible() and "CalmCue " in about.text()
+    _action(app.menu, "About CalmCue").trigger()
+    assert app.dialogs.about is about, "a second click brings the same window to the front"
