@@ -188,22 +188,23 @@ def test_a_real_right_click_on_the_tray_icon_pauses_calmcue(start: Callable[...,
     assert app.proc.wait(timeout=BOUND_S) == 0
 
 
-def test_calmcue_demo_plays_into_the_overlay_where_configured(start: Callable[..., Driven], tmp_path: Path,
+def test_calmcue_demo_plays_into_the_overlay_bottom_right_above_the_taskbar(start: Callable[..., Driven], tmp_path: Path,
                                                               user_dirs: dict[str, Path]) -> None:
     demo = demo_file()
     if demo is None:
         if os.environ.get("CI"):
             pytest.fail("build/demo/demo_call.wav is missing: run 'make demo'")
         pytest.skip("build/demo/demo_call.wav is missing: run 'make demo'")
-    (user_dirs["config"] / "settings.toml").write_text('[overlay]\ncorner = "bottom-left"\nshow_s = 30.0\n')
+    (user_dirs["config"] / "settings.toml").write_text('[overlay]\nshow_s = 30.0\n')  # the default corner
     app = start([sys.executable, "-m", "calmcue", "demo", "--speed", "8"], trace=tmp_path / "trace.jsonl")
-    app.wait("tray_visible")
+    tray_top = app.wait("tray_visible")["geometry"][1]
     shown = app.wait("overlay_show", timeout_s=ENGINE_BOUND_S)
     visible = app.wait("overlay_visible")
     image = screenshot("demo_overlay")
     assert_overlay_drawn(image, visible["geometry"], "#000000")
-    x, y, _w, h = visible["geometry"]
-    assert x == 24 and y + h > image.height() * 0.6, "bottom-left, as configured"
+    x, y, w, h = visible["geometry"]
+    assert x + w == image.width() - 24 and y + h > image.height() * 0.6, "bottom-right by default"
+    assert y + h <= tray_top, "above the taskbar, not over it"
     assert shown["message"] in ("Let them vent - listen, don't interrupt", "Lower your voice - stay calm")
     app.proc.terminate()
     assert app.proc.wait(timeout=BOUND_S) == 0

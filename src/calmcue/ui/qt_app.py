@@ -27,6 +27,7 @@ from calmcue.config import paths
 from calmcue.errors import CalmCueError
 from calmcue.ui import trace
 from calmcue.ui.app_state import AppState
+from calmcue.ui.cue_gate import CueGate
 from calmcue.ui.devices import list_devices
 from calmcue.ui.dialogs import Dialogs
 from calmcue.ui.engine_link import EngineLink
@@ -69,6 +70,7 @@ class App(QObject):
         self.menu.follow(self.state)
         self.link = EngineLink(settings=lambda: self.store.settings, demo_speed=options.demo_speed, parent=self)
         self.dialogs = Dialogs(store=store, link=self.link, parent=self)
+        self.gate = CueGate(min_gap_s=store.settings.overlay.min_gap_s)
         self.overlay: Overlay | None = None
         self.hotkey: GlobalHotkey | None = None
         self.history: CueHistory | None = None
@@ -140,6 +142,7 @@ class App(QObject):
         link.cue.connect(self._on_cue)
         link.demo_changed.connect(self.state.set_demo_playing)
         link.demo_changed.connect(self.menu.set_demo_playing)
+        link.demo_changed.connect(lambda _playing: self.gate.reset())
         link.demo_ended.connect(self._demo_ended)
         link.problem.connect(self._warn)
         self.dialogs.problem.connect(self._warn)
@@ -180,6 +183,10 @@ class App(QObject):
         from calmcue.ui.texts import cue_message, cue_reason
 
         trace.event("cue_received", kind=cue.kind, speaker=cue.speaker, t_s=cue.t_s)
+        showing = self.overlay is not None and self.overlay.showing
+        if not self.gate.admit(kind=cue.kind, speaker=cue.speaker, t_s=cue.t_s, showing=showing):
+            trace.event("cue_held_back", kind=cue.kind, speaker=cue.speaker, t_s=cue.t_s)
+            return
         if not self.link.demo_playing and self.history is not None:
             self.history.record(kind=cue.kind, speaker=cue.speaker)
             self.state.set_cues_today(self.history.count())
@@ -267,6 +274,7 @@ class App(QObject):
 
     def _apply_settings(self) -> None:
         self.menu.set_settings(self._values(), self.store.loaded.enforced)
+        self.gate.min_gap_s = self.store.settings.overlay.min_gap_s
         if self.overlay is not None:
             self.overlay.configure(self.store.settings.overlay)
         self.link.reload(self.store.settings)

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 MANAGED = QT_TRANSLATE_NOOP("CalmCue", "Managed by your IT department")
 GENERAL_KEYS = ("audio.mic", "audio.call", "detector.sensitivity", *(k for k, _ in CUE_LABELS), "overlay.corner",
-                "overlay.screen", "overlay.show_s")
+                "overlay.screen", "overlay.show_s", "overlay.min_gap_s")
 
 
 def allowed_text(field: dataclasses.Field[Any]) -> str:
@@ -203,6 +203,7 @@ class SettingsDialog(QDialog):
                    for i, s in enumerate(QGuiApplication.screens())]
         self._row(form, "overlay.screen", translate("CalmCue", "Screen"), choices=screens)
         self._row(form, "overlay.show_s", translate("CalmCue", "Show each cue for"))
+        self._row(form, "overlay.min_gap_s", translate("CalmCue", "Least time between cues"))
         layout.addWidget(group)
         enabled, supported, why = autostart
         self.autostart_box = QCheckBox(translate("CalmCue", "Start CalmCue when I log in"))
