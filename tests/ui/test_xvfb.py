@@ -188,8 +188,8 @@ def test_a_real_right_click_on_the_tray_icon_pauses_calmcue(start: Callable[...,
     assert app.proc.wait(timeout=BOUND_S) == 0
 
 
-def test_calmcue_demo_plays_into_the_overlay_bottom_right_above_the_taskbar(start: Callable[..., Driven], tmp_path: Path,
-                                                              user_dirs: dict[str, Path]) -> None:
+def test_calmcue_demo_plays_into_the_overlay_bottom_right_above_the_taskbar(
+        start: Callable[..., Driven], tmp_path: Path, user_dirs: dict[str, Path]) -> None:
     demo = demo_file()
     if demo is None:
         if os.environ.get("CI"):
