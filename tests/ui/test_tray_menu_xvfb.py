@@ -2,8 +2,9 @@
 screen with their content a second later (screenshots in test-artifacts/).
 
 One app process goes through the menu as an agent would: the first-run notice, About, Settings, Recalibrate,
-Snooze, Sensitivity, the demo call, Pause and Resume, Quit. Windows are found and checked from outside
-(xdotool and a screenshot), as the agent sees them.
+Snooze, Sensitivity, Cues, Call audio, Microphone, the demo call, Pause and Resume, Quit (Dismiss is checked to
+be disabled while no cue shows; test_xvfb.py dismisses a real cue with the hotkey). Windows are found and
+checked from outside (xdotool and a screenshot), as the agent sees them.
 """
 
 from __future__ import annotations
@@ -110,6 +111,12 @@ def test_every_tray_menu_item_works_and_its_window_stays_on_screen(start: Callab
     app.wait("tray_state", state="snoozed")
     agent.choose("Sensitivity", "Strict")
     app.wait("action", name="save", changes={"detector.sensitivity": "strict"})
+    agent.choose("Cues", "Speaking fast")
+    app.wait("action", name="save", changes={"detector.fast_speech.enabled": False})
+    agent.choose("Call audio", "None (microphone only)")
+    app.wait("action", name="save", changes={"audio.call": "none"})
+    agent.choose("Microphone", "System default")
+    app.wait("action", name="save", changes={"audio.mic": ""})
     if paths.demo_file() is not None:
         agent.choose("Play the demo call")
         wait_for(lambda: "demo call" in app.wait("tray_state").get("detail", ""), "the demo call to play")
