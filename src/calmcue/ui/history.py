@@ -10,6 +10,8 @@ import json
 import logging
 from pathlib import Path
 
+from calmcue.config import paths
+
 KEEP_DAYS = 90
 log = logging.getLogger(__name__)
 
@@ -58,8 +60,6 @@ class CueHistory:
 
 def remove_user_data(history: CueHistory | None) -> None:
     """"Delete my data": the calibration and the cue history (settings stay; they are choices, not data)."""
-    from calmcue.config import paths
-
     paths.baseline_file().unlink(missing_ok=True)
     if history is not None:
         history.delete()

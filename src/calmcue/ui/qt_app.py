@@ -17,31 +17,29 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import QObject, QTimer
 from PyQt6.QtWidgets import QApplication
 
 from calmcue import __version__
 from calmcue.config import paths
-from calmcue.errors import CalmCueError
 from calmcue.ui import trace
 from calmcue.ui.app_state import AppState
 from calmcue.ui.cue_gate import CueGate
 from calmcue.ui.devices import list_devices
 from calmcue.ui.dialogs import Dialogs
 from calmcue.ui.engine_link import EngineLink
-from calmcue.ui.history import remove_user_data
+from calmcue.ui.history import CueHistory, remove_user_data
 from calmcue.ui.i18n import install_translator, translate
 from calmcue.ui.platform import Capability, capabilities, describe, prefer_xwayland
-from calmcue.ui.settings_store import KEYS, SettingsStore
+from calmcue.ui.settings_store import SettingsStore
+from calmcue.ui.settings_sync import SettingsSync
 from calmcue.ui.single_instance import SingleInstance
 from calmcue.ui.tray import Tray, TrayMenu, state_text
 
 if TYPE_CHECKING:
     from calmcue.detector.events import Cue
-    from calmcue.ui.file_watch import FileWatch
-    from calmcue.ui.history import CueHistory
     from calmcue.ui.hotkey import GlobalHotkey
     from calmcue.ui.overlay import Overlay
 
@@ -71,17 +69,17 @@ class App(QObject):
         self.link = EngineLink(settings=lambda: self.store.settings, demo_speed=options.demo_speed, parent=self)
         self.dialogs = Dialogs(store=store, link=self.link, parent=self)
         self.gate = CueGate(min_gap_s=store.settings.overlay.min_gap_s)
+        self.sync = SettingsSync(store, self)
         self.overlay: Overlay | None = None
         self.hotkey: GlobalHotkey | None = None
         self.history: CueHistory | None = None
-        self.file_watch: FileWatch | None = None
         self.said: set[str] = set()  # one-time notices already given
         self._started = False
 
     # --- start and stop ----------------------------------------------------------------------------------
 
     def start(self) -> None:
-        self.menu.set_settings(self._values(), self.store.loaded.enforced)
+        self.menu.set_settings(self.sync.values(), self.store.loaded.enforced)
         self._connect()
         self.tray.show()
         trace.event("tray_shown", available=self.tray.available)
@@ -97,7 +95,6 @@ class App(QObject):
         if self._started:
             return  # the tray embedded the icon, then the fallback timer fired (or the reverse)
         self._started = True
-        from calmcue.ui.history import CueHistory
         from calmcue.ui.hotkey import KEY_TEXT, GlobalHotkey
         from calmcue.ui.overlay import Overlay
 
@@ -110,8 +107,7 @@ class App(QObject):
         self.hotkey = GlobalHotkey(self)
         self.hotkey.activated.connect(self._dismiss)
         self.link.start(self.options.demo)
-        self._watch_files()
-        self._report_problems(self.store.problems)
+        self.sync.watch()
         self._say_what_is_missing()
         trace.event("engine_started", demo=self.options.demo is not None)
         if self.options.first_run and self.options.demo is None:
@@ -146,16 +142,18 @@ class App(QObject):
         link.demo_ended.connect(self._demo_ended)
         link.problem.connect(self._warn)
         self.dialogs.problem.connect(self._warn)
-        self.dialogs.settings_done.connect(self._settings_done)
+        self.dialogs.settings_done.connect(self.sync.dialog_done)
+        self.sync.applied.connect(self._apply_settings)
+        self.sync.problem.connect(self._warn)
         self.dialogs.delete_confirmed.connect(self._delete_data)
         m.pause_toggled.connect(self._pause)
         m.snooze.connect(self._snooze)
         m.dismiss.connect(self._dismiss)
         m.recalibrate.connect(self.dialogs.open_calibration)
-        m.mic_chosen.connect(lambda name: self._save({"audio.mic": name}))
-        m.call_chosen.connect(lambda name: self._save({"audio.call": name}))
-        m.sensitivity_chosen.connect(lambda value: self._save({"detector.sensitivity": value}))
-        m.cue_toggled.connect(lambda key, on: self._save({key: on}))
+        m.mic_chosen.connect(lambda name: self.sync.save({"audio.mic": name}))
+        m.call_chosen.connect(lambda name: self.sync.save({"audio.call": name}))
+        m.sensitivity_chosen.connect(lambda value: self.sync.save({"detector.sensitivity": value}))
+        m.cue_toggled.connect(lambda key, on: self.sync.save({key: on}))
         m.demo.connect(self._switch_demo)
         m.settings.connect(self.dialogs.open_settings)
         m.about.connect(self.open_about)
@@ -255,55 +253,13 @@ class App(QObject):
         self._notify(translate("CalmCue", "Data deleted"),
                      translate("CalmCue", "Your calibration and cue history are deleted."))
 
-    # --- settings ----------------------------------------------------------------------------------------
-
-    def _settings_done(self, changes: dict[str, Any]) -> None:
-        if changes:
-            self._save(changes)
-        else:
-            self._apply_settings()  # back to the saved devices after a preview
-
-    def _save(self, changes: dict[str, Any]) -> None:
-        trace.event("action", name="save", changes=changes)
-        try:
-            self.store.save(changes)
-        except CalmCueError as err:
-            self._warn(translate("CalmCue", "Setting not saved"), str(err))
-            return
-        self._apply_settings()
-
     def _apply_settings(self) -> None:
-        self.menu.set_settings(self._values(), self.store.loaded.enforced)
-        self.gate.min_gap_s = self.store.settings.overlay.min_gap_s
+        settings = self.store.settings
+        self.menu.set_settings(self.sync.values(), self.store.loaded.enforced)
+        self.gate.min_gap_s = settings.overlay.min_gap_s
         if self.overlay is not None:
-            self.overlay.configure(self.store.settings.overlay)
-        self.link.reload(self.store.settings)
-
-    def _values(self) -> dict[str, Any]:
-        return {key: self.store.value(key) for key in KEYS}
-
-    def _watch_files(self) -> None:
-        from calmcue.ui.file_watch import FileWatch
-
-        self.file_watch = FileWatch((self.store.user_path, self.store.policy_path), self)
-        self.file_watch.changed.connect(self._files_changed)
-
-    def _files_changed(self) -> None:
-        before = self.store.settings, self.store.loaded.enforced
-        result = self.store.reload()
-        trace.event("settings_reloaded", applied=result.applied, problems=list(result.new_problems))
-        if not result.applied:
-            self._report_problems(result.new_problems)
-        elif (self.store.settings, self.store.loaded.enforced) != before:
-            self._apply_settings()
-
-    def _report_problems(self, problems: tuple[str, ...]) -> None:
-        if not problems:
-            return
-        for line in problems:
-            log.warning("settings: %s", line)
-        self._warn(translate("CalmCue", "Some settings were not used"),
-                   "\n".join(problems) + "\n" + translate("CalmCue", "CalmCue keeps using the last good settings."))
+            self.overlay.configure(settings.overlay)
+        self.link.reload(settings)
 
     # --- helpers -----------------------------------------------------------------------------------------
 
