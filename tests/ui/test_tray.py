@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from calmcue.ui.app_state import AppState, Shown
 from calmcue.ui.choices import choices
+from calmcue.ui.feedback import ShownCue
 from calmcue.ui.settings_store import KEYS
 from calmcue.ui.texts import CUE_LABELS
 from calmcue.ui.tray import Tray, TrayMenu, one_line
@@ -37,8 +39,8 @@ def _action(menu: QMenu, text: str) -> QAction:
 
 def test_the_menu_has_everything_the_issue_asks_for(menu: TrayMenu) -> None:
     top = [a.text().split("\t")[0] for a in menu.actions() if not a.isSeparator()]
-    for item in ("Pause", "Snooze cues", "Recalibrate…", "Microphone", "Call audio", "Sensitivity", "Cues",
-                 "Dismiss the cue", "Play the demo call", "Settings…", "About CalmCue", "Quit"):
+    for item in ("Pause", "Snooze cues", "Recent cues", "Recalibrate…", "Microphone", "Call audio", "Sensitivity",
+                 "Cues", "Dismiss the cue", "Play the demo call", "Settings…", "About CalmCue", "Quit"):
         assert item in top
     assert [a.text() for a in menu.snooze_menu.actions() if a.isVisible()] == ["For 15 minutes", "For 1 hour"]
     assert [a.text() for a in menu.sensitivity_menu.actions()] == ["Gentle", "Normal", "Strict"]
@@ -166,3 +168,23 @@ def test_without_a_system_tray_a_small_window_says_so(qtbot: QtBot, menu: TrayMe
     assert "Paused" in tray.window.status.text()
     tray.notify("No microphone", "CalmCue found no microphone")
     assert "found no microphone" in tray.window.note.text()
+
+
+def test_recent_cues_can_each_be_marked_not_helpful(qtbot: QtBot, menu: TrayMenu) -> None:
+    assert not menu.recent_menu.isEnabled(), "no cues yet"
+    at = dt.datetime(2025, 3, 4, 14, 5)
+    cues = (ShownCue(at=at, kind="fast_speech", speaker="agent", message="Slow down", counted=True),
+            ShownCue(at=at, kind="talk_over", speaker="agent", message="Let them finish - listen", counted=True,
+                     not_helpful=True))
+    menu.show_recent(cues)
+    assert menu.recent_menu.isEnabled()
+    items = [a for a in menu.recent_menu.actions() if a.isCheckable()]
+    assert [a.text() for a in items] == ["14:05  Slow down", "14:05  Let them finish - listen"]
+    assert [a.isChecked() for a in items] == [False, True]
+    with qtbot.waitSignal(menu.not_helpful) as marked:
+        items[1].trigger()
+    assert marked.args == [1]
+    latest = _action(menu.recent_menu, "The last cue was not helpful")
+    assert latest.text().endswith("\tCtrl+Alt+Shift+X") and latest.isEnabled()
+    with qtbot.waitSignal(menu.mark_latest, timeout=1000):
+        latest.trigger()

@@ -197,14 +197,21 @@ def test_calmcue_demo_plays_into_the_overlay_bottom_right_above_the_taskbar(
         pytest.skip("build/demo/demo_call.wav is missing: run 'make demo'")
     (user_dirs["config"] / "settings.toml").write_text('[overlay]\nshow_s = 30.0\n')  # the default corner
     app = start([sys.executable, "-m", "calmcue", "demo", "--speed", "8"], trace=tmp_path / "trace.jsonl")
-    tray_top = app.wait("tray_visible")["geometry"][1]
+    app.wait("tray_visible")
     shown = app.wait("overlay_show", timeout_s=ENGINE_BOUND_S)
     visible = app.wait("overlay_visible")
     image = screenshot("demo_overlay")
     assert_overlay_drawn(image, visible["geometry"], "#000000")
     x, y, w, h = visible["geometry"]
     assert x + w == image.width() - 24 and y + h > image.height() * 0.6, "bottom-right by default"
-    assert y + h <= tray_top, "above the taskbar, not over it"
+    panel = xdotool("search", "--onlyvisible", "--class", "trayer").split()[0]
+    panel_top = int(dict(line.split("=", 1) for line in
+                         xdotool("getwindowgeometry", "--shell", panel).splitlines())["Y"])
+    assert y + h <= panel_top, "above the taskbar (the tray panel), not over it"
     assert shown["message"] in ("Let them vent - listen, don't interrupt", "Lower your voice - stay calm")
+    xdotool("key", "--clearmodifiers", "ctrl+alt+shift+x")  # "that cue was wrong"
+    app.wait("action", name="not_helpful")
+    app.wait("overlay_hidden")
+    app.wait("notify", title="Marked as not helpful")
     app.proc.terminate()
     assert app.proc.wait(timeout=BOUND_S) == 0

@@ -29,6 +29,7 @@ class Shown:
     snoozed_until: dt.datetime | None = None
     demo_playing: bool = False
     cues_today: int = 0
+    not_helpful_today: int = 0  # of those, marked "not helpful" by the agent
 
     @property
     def paused(self) -> bool:
@@ -87,8 +88,8 @@ class AppState(QObject):
     def set_cue_showing(self, showing: bool) -> None:
         self._update(cue_showing=showing)
 
-    def set_cues_today(self, count: int) -> None:
-        self._update(cues_today=count)
+    def set_cues_today(self, count: int, not_helpful: int = 0) -> None:
+        self._update(cues_today=count, not_helpful_today=not_helpful)
 
     # --- inside ------------------------------------------------------------------------------------------
 

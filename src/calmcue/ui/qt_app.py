@@ -11,6 +11,7 @@ icon appears fast.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import signal
 import sys
@@ -30,6 +31,7 @@ from calmcue.ui.cue_gate import CueGate
 from calmcue.ui.devices import list_devices
 from calmcue.ui.dialogs import Dialogs
 from calmcue.ui.engine_link import EngineLink
+from calmcue.ui.feedback import RecentCues, ShownCue
 from calmcue.ui.history import CueHistory, remove_user_data
 from calmcue.ui.i18n import install_translator, translate
 from calmcue.ui.platform import Capability, capabilities, describe, prefer_xwayland
@@ -70,8 +72,11 @@ class App(QObject):
         self.dialogs = Dialogs(store=store, link=self.link, parent=self)
         self.gate = CueGate(min_gap_s=store.settings.overlay.min_gap_s)
         self.sync = SettingsSync(store, self)
+        self.recent = RecentCues(self)
+        self.recent.changed.connect(self.menu.show_recent)
         self.overlay: Overlay | None = None
         self.hotkey: GlobalHotkey | None = None
+        self.wrong_key: GlobalHotkey | None = None  # "that cue was wrong"
         self.history: CueHistory | None = None
         self.said: set[str] = set()  # one-time notices already given
         self._started = False
@@ -95,17 +100,20 @@ class App(QObject):
         if self._started:
             return  # the tray embedded the icon, then the fallback timer fired (or the reverse)
         self._started = True
-        from calmcue.ui.hotkey import KEY_TEXT, GlobalHotkey
+        from calmcue.ui.hotkey import KEY_TEXT, WRONG, GlobalHotkey
         from calmcue.ui.overlay import Overlay
 
         self.history = CueHistory(paths.user_data_dir() / "history.json")
-        self.state.set_cues_today(self.history.count())
+        self.recent.history = self.history
+        self._count_cues()
         self.overlay = Overlay(self.store.settings.overlay)
         self.overlay.winId()  # the native window now, not when the first cue is due
         self.overlay.painted.connect(lambda: self.state.set_cue_showing(True))
         self.overlay.closed.connect(lambda: self.state.set_cue_showing(False))
         self.hotkey = GlobalHotkey(self)
         self.hotkey.activated.connect(self._dismiss)
+        self.wrong_key = GlobalHotkey(self, key=WRONG)
+        self.wrong_key.activated.connect(self._mark_latest)
         self.link.start(self.options.demo)
         self.sync.watch()
         self._say_what_is_missing()
@@ -123,8 +131,9 @@ class App(QObject):
     def shutdown(self) -> None:
         """Stops the engine and closes every window this app opened (the event loop goes on)."""
         self.link.stop()
-        if self.hotkey is not None:
-            self.hotkey.close()
+        for key in (self.hotkey, self.wrong_key):
+            if key is not None:
+                key.close()
         if self.overlay is not None:
             self.overlay.close()
         self.dialogs.close_all()
@@ -149,6 +158,8 @@ class App(QObject):
         m.pause_toggled.connect(self._pause)
         m.snooze.connect(self._snooze)
         m.dismiss.connect(self._dismiss)
+        m.mark_latest.connect(self._mark_latest)
+        m.not_helpful.connect(self._toggle_not_helpful)
         m.recalibrate.connect(self.dialogs.open_calibration)
         m.mic_chosen.connect(lambda name: self.sync.save({"audio.mic": name}))
         m.call_chosen.connect(lambda name: self.sync.save({"audio.call": name}))
@@ -185,11 +196,19 @@ class App(QObject):
         if not self.gate.admit(kind=cue.kind, speaker=cue.speaker, t_s=cue.t_s, showing=showing):
             trace.event("cue_held_back", kind=cue.kind, speaker=cue.speaker, t_s=cue.t_s)
             return
-        if not self.link.demo_playing and self.history is not None:
+        counted = not self.link.demo_playing
+        if counted and self.history is not None:
             self.history.record(kind=cue.kind, speaker=cue.speaker)
-            self.state.set_cues_today(self.history.count())
+            self._count_cues()
+        message = cue_message(cue)
+        self.recent.add(ShownCue(at=dt.datetime.now(), kind=cue.kind, speaker=cue.speaker, message=message,
+                                 counted=counted))
         if self.overlay is not None:
-            self.overlay.show_cue(cue_message(cue), cue_reason(cue))
+            self.overlay.show_cue(message, cue_reason(cue))
+
+    def _count_cues(self) -> None:
+        if self.history is not None:
+            self.state.set_cues_today(self.history.count(), self.history.not_helpful())
 
     def _demo_ended(self) -> None:
         self._notify(translate("CalmCue", "Demo call ended"), translate("CalmCue", "That was the demo call."))
@@ -225,6 +244,22 @@ class App(QObject):
         if self.overlay is not None:
             self.overlay.dismiss()
 
+    def _mark_latest(self) -> None:
+        """Ctrl+Alt+Shift+X or the menu: the cue just shown was not helpful (it goes away too)."""
+        trace.event("action", name="not_helpful")
+        self._dismiss()
+        if self.recent.mark_latest() is None:
+            return
+        self._count_cues()
+        self._notify(translate("CalmCue", "Marked as not helpful"),
+                     translate("CalmCue", "Thank you. It stays on this computer. To take it back, untick the cue "
+                                          "under Recent cues in the menu."))
+
+    def _toggle_not_helpful(self, index: int) -> None:
+        trace.event("action", name="toggle_not_helpful", index=index)
+        self.recent.toggle(index)
+        self._count_cues()
+
     def _switch_demo(self, play: bool) -> None:
         demo = self.options.demo or paths.demo_file()
         if play and demo is None:
@@ -248,6 +283,7 @@ class App(QObject):
 
     def _delete_data(self) -> None:
         remove_user_data(self.history)
+        self.recent.clear()
         self.state.set_cues_today(0)
         self.link.recalibrate()
         self._notify(translate("CalmCue", "Data deleted"),

@@ -15,9 +15,11 @@ from PyQt6.QtWidgets import QLabel, QMenu, QPushButton, QSystemTrayIcon, QVBoxLa
 from calmcue.ui import trace
 from calmcue.ui.app_state import AppState, Shown
 from calmcue.ui.choices import choices
-from calmcue.ui.hotkey import KEY_TEXT
+from calmcue.ui.feedback import ShownCue
+from calmcue.ui.hotkey import DISMISS, WRONG
 from calmcue.ui.i18n import tr_label, translate
 from calmcue.ui.icons import state_icon
+from calmcue.ui.menu_trace import TracedMenu, device_rect, trace_shown
 from calmcue.ui.texts import CUE_LABELS
 
 EMBED_PROBE_MS = 10_000
@@ -49,6 +51,8 @@ class TrayMenu(QMenu):
     pause_toggled = pyqtSignal(bool)  # True = pause
     snooze = pyqtSignal(float)  # seconds
     dismiss = pyqtSignal()
+    not_helpful = pyqtSignal(int)  # a recent cue (0 = newest): mark it not helpful, or take the mark back
+    mark_latest = pyqtSignal()  # the newest cue was not helpful
     recalibrate = pyqtSignal()
     mic_chosen = pyqtSignal(str)
     call_chosen = pyqtSignal(str)
@@ -65,7 +69,9 @@ class TrayMenu(QMenu):
         self.list_devices = list_devices
         self.status_action = self._add(translate("CalmCue", "Starting"), enabled=False)
         self.addSeparator()
-        self.dismiss_action = self._add(translate("CalmCue", "Dismiss the cue") + f"\t{KEY_TEXT}", self.dismiss.emit)
+        self.dismiss_action = self._add(translate("CalmCue", "Dismiss the cue") + f"\t{DISMISS.text}",
+                                        self.dismiss.emit)
+        self.recent_menu = self._submenu(translate("CalmCue", "Recent cues"))
         self.pause_action = self._add(translate("CalmCue", "Pause"), lambda: self.pause_toggled.emit(not self.paused))
         self.snooze_menu = self._submenu(translate("CalmCue", "Snooze cues"))
         self.snooze_menu.addAction(translate("CalmCue", "For 15 minutes"), lambda: self.snooze.emit(15 * 60.0))
@@ -80,21 +86,9 @@ class TrayMenu(QMenu):
         self.call_menu.aboutToShow.connect(self._fill_calls)
         self.sensitivity_menu = self._submenu(translate("CalmCue", "Sensitivity"))
         self._sensitivity = QActionGroup(self)
-        for value, label in choices("detector.sensitivity"):
-            action = self.sensitivity_menu.addAction(label)
-            assert action is not None
-            action.setCheckable(True)
-            action.setData(value)
-            self._sensitivity.addAction(action)
-            action.triggered.connect(lambda _=False, v=value: self.sensitivity_chosen.emit(v))
         self.cues_menu = self._submenu(translate("CalmCue", "Cues"))
         self.cue_actions: dict[str, QAction] = {}
-        for key, label in CUE_LABELS:
-            action = self.cues_menu.addAction(tr_label(label))
-            assert action is not None
-            action.setCheckable(True)
-            action.toggled.connect(lambda on, k=key: self.cue_toggled.emit(k, on))
-            self.cue_actions[key] = action
+        self._fill_settings_menus()
         self.demo_action = self._add(translate("CalmCue", "Play the demo call"),
                                      lambda: self.demo.emit(not self.demo_playing))
         self.addSeparator()
@@ -105,6 +99,22 @@ class TrayMenu(QMenu):
         self.demo_playing = False
         self.mic, self.call = AUTO, AUTO
         self.show_state(Shown())
+        self.show_recent(())
+
+    def _fill_settings_menus(self) -> None:
+        for value, label in choices("detector.sensitivity"):
+            action = self.sensitivity_menu.addAction(label)
+            assert action is not None
+            action.setCheckable(True)
+            action.setData(value)
+            self._sensitivity.addAction(action)
+            action.triggered.connect(lambda _=False, v=value: self.sensitivity_chosen.emit(v))
+        for key, label in CUE_LABELS:
+            action = self.cues_menu.addAction(tr_label(label))
+            assert action is not None
+            action.setCheckable(True)
+            action.toggled.connect(lambda on, k=key: self.cue_toggled.emit(k, on))
+            self.cue_actions[key] = action
 
     # --- state shown -------------------------------------------------------------------------------------
 
@@ -121,6 +131,23 @@ class TrayMenu(QMenu):
         self.snooze_menu.setEnabled(shown.can_snooze)
         assert self.end_snooze_action is not None
         self.end_snooze_action.setVisible(shown.snoozed_until is not None)
+
+    def show_recent(self, cues: tuple[ShownCue, ...]) -> None:
+        """The last few cues, newest first, each ticked when the agent marked it not helpful."""
+        menu = self.recent_menu
+        menu.clear()
+        latest = menu.addAction(translate("CalmCue", "The last cue was not helpful") + f"\t{WRONG.text}",
+                                self.mark_latest.emit)
+        assert latest is not None
+        latest.setEnabled(bool(cues) and not cues[0].not_helpful)
+        menu.addSection(translate("CalmCue", "Tick a cue that was not helpful"))
+        for index, cue in enumerate(cues):
+            action = menu.addAction(f"{cue.at:%H:%M}  {cue.message}")
+            assert action is not None
+            action.setCheckable(True)
+            action.setChecked(cue.not_helpful)
+            action.triggered.connect(lambda _=False, i=index: self.not_helpful.emit(i))
+        menu.setEnabled(bool(cues))
 
     def set_demo_playing(self, playing: bool) -> None:
         self.demo_playing = playing
@@ -181,35 +208,7 @@ class TrayMenu(QMenu):
 
     def showEvent(self, event: QShowEvent | None) -> None:
         super().showEvent(event)
-        _trace_shown(self, "tray")
-
-
-class TracedMenu(QMenu):
-    """A submenu that, like the tray menu, reports where its items are when the UI trace is on (tests)."""
-
-    def showEvent(self, event: QShowEvent | None) -> None:
-        super().showEvent(event)
-        _trace_shown(self, self.title())
-
-
-def _trace_shown(menu: QMenu, name: str) -> None:
-    if trace.enabled():
-        QTimer.singleShot(0, lambda: _report_geometry(menu, name))
-
-
-def _report_geometry(menu: QMenu, name: str) -> None:
-    """menu_shown: each item's rectangle in device pixels, and which items are disabled."""
-    ratio = menu.devicePixelRatioF()
-    actions, disabled = {}, []
-    for action in menu.actions():
-        rect = menu.actionGeometry(action)
-        if action.isSeparator() or rect.isEmpty():
-            continue
-        text = action.text().split("\t")[0]
-        actions[text] = _device_rect(QRect(menu.mapToGlobal(rect.topLeft()), rect.size()), ratio)
-        if not action.isEnabled():
-            disabled.append(text)
-    trace.event("menu_shown", menu=name, actions=actions, disabled=disabled)
+        trace_shown(self, "tray")
 
 
 class Tray(QObject):
@@ -230,6 +229,7 @@ class Tray(QObject):
         self._probe = QTimer(self)
         self._probe.setInterval(25)
         self._probes = 0
+        self._last_rect = QRect()
         self._probe.timeout.connect(self._check_embedded)
 
     def show(self) -> None:
@@ -282,6 +282,8 @@ class Tray(QObject):
     def tooltip(self) -> str:
         line = one_line(state_text("cue" if self.cue_showing else self.state), self.detail)
         count = translate("CalmCue", "Cues today: %1").replace("%1", str(self.shown.cues_today))
+        if self.shown.not_helpful_today:
+            count += " " + translate("CalmCue", "(%1 not helpful)").replace("%1", str(self.shown.not_helpful_today))
         return f"CalmCue\n{line}\n{count}"
 
     def _icon_state(self) -> str:
@@ -306,7 +308,9 @@ class Tray(QObject):
 
     def _check_embedded(self) -> None:
         rect = self.icon.geometry()
-        if rect.isEmpty():
+        settled = not rect.isEmpty() and rect == self._last_rect  # the same place twice: the host has placed it
+        self._last_rect = rect
+        if not settled:
             self._probes += 1
             if self._probes * self._probe.interval() > EMBED_PROBE_MS:
                 self._probe.stop()  # a StatusNotifier host may never tell the geometry
@@ -314,7 +318,7 @@ class Tray(QObject):
         self._probe.stop()
         screen = QGuiApplication.screenAt(rect.center()) or QGuiApplication.primaryScreen()
         ratio = screen.devicePixelRatio() if screen is not None else 1.0
-        trace.event("tray_visible", geometry=_device_rect(rect, ratio))
+        trace.event("tray_visible", geometry=device_rect(rect, ratio))
         self.embedded.emit()
 
 
@@ -329,11 +333,6 @@ def one_line(label: str, detail: str) -> str:
 
 _ICON_STATES = ("starting", "listening", "cue", "paused", "calibrating", "no_microphone", "no_call_audio",
                 "device_lost", "error")
-
-
-def _device_rect(rect: QRect, ratio: float) -> list[int]:
-    return [round(rect.x() * ratio), round(rect.y() * ratio), round(rect.width() * ratio),
-            round(rect.height() * ratio)]
 
 
 class NoTrayWindow(QWidget):
