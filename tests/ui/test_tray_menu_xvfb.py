@@ -42,8 +42,12 @@ class Agent:
         self.icon = (x + w // 2, y + h // 2)
 
     def menu(self) -> dict[str, Any]:
-        xdotool("mousemove", "--sync", str(self.icon[0]), str(self.icon[1]), "click", "3")
+        click_at(*self.icon, button="3")
         return self.app.wait("menu_shown", menu="tray")
+
+    def close_menu(self) -> None:
+        """A click on the empty desktop closes an open menu (and moves the pointer away from the icon)."""
+        click_at(10, 10)
 
     def choose(self, *path: str) -> None:
         """Clicks through the menu: `choose("Snooze cues", "For 15 minutes")`."""
@@ -52,9 +56,18 @@ class Agent:
             assert item in shown["actions"], f"{item!r} not in {sorted(shown['actions'])}"
             assert item not in shown["disabled"], f"{item!r} is disabled"
             x, y, w, h = shown["actions"][item]
-            xdotool("mousemove", "--sync", str(x + w // 2), str(y + h // 2), "click", "1")
+            click_at(x + w // 2, y + h // 2)
             if depth + 1 < len(path):
                 shown = self.app.wait("menu_shown", menu=item)
+
+
+def click_at(x: int, y: int, *, button: str = "1") -> None:
+    """Moves the pointer there and clicks (`mousemove --sync` waits for a motion event: there is none when the
+    pointer is already in place, so it is not asked to move then)."""
+    here = dict(line.split("=", 1) for line in xdotool("getmouselocation", "--shell").splitlines())
+    if (int(here["X"]), int(here["Y"])) != (x, y):
+        xdotool("mousemove", "--sync", str(x), str(y))
+    xdotool("click", button)
 
 
 def visible_windows(title: str) -> list[str]:
@@ -100,7 +113,7 @@ def test_every_tray_menu_item_works_and_its_window_stays_on_screen(start: Callab
     app.wait("tray_state", timeout_s=ENGINE_BOUND_S, state="calibrating")
     shown = agent.menu()
     assert "Dismiss the cue" in shown["disabled"], "no cue on screen: nothing to dismiss"
-    xdotool("key", "Escape")
+    agent.close_menu()
     for item, title, name in (("About CalmCue", "^About CalmCue$", "about"),
                               ("Settings…", "^CalmCue settings$", "settings"),
                               ("Recalibrate…", "^Learn my usual voice$", "calibration")):
@@ -126,7 +139,7 @@ def test_every_tray_menu_item_works_and_its_window_stays_on_screen(start: Callab
     app.wait("tray_state", state="paused")
     shown = agent.menu()
     assert "Snooze cues" in shown["disabled"], "nothing to snooze while paused"
-    xdotool("key", "Escape")
+    agent.close_menu()
     agent.choose("Resume")
     app.wait("action", name="resume")
     agent.choose("Quit")
