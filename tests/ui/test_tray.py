@@ -113,6 +113,11 @@ def test_the_tray_and_its_menu_listen_to_the_app_state(qtbot: QtBot, menu: TrayM
     assert "Showing a cue" in tray.tooltip()
     assert tray.icon.icon().pixmap(32, 32).toImage() != before
     state.set_cue_showing(False)
+    state.snooze(900.0)
+    snoozed = tray.icon.icon().pixmap(32, 32).toImage()
+    state.end_snooze()
+    state.on_status("paused", "")
+    assert tray.icon.icon().pixmap(32, 32).toImage() != snoozed, "paused and snoozed look different"
     state.on_status("no_microphone", "no microphone found")
     assert tray.tooltip().startswith("CalmCue\nNo microphone found\n")
     assert menu.status_action.text() == "No microphone"

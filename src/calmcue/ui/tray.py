@@ -289,7 +289,7 @@ class Tray(QObject):
     def _icon_state(self) -> str:
         if self.cue_showing:
             return "cue"
-        if self.state in ("snoozed", "finished"):
+        if self.state == "finished":
             return "paused"
         if self.state == "demo":
             return "listening"
@@ -331,7 +331,7 @@ def one_line(label: str, detail: str) -> str:
     return f"{label} - {detail}"
 
 
-_ICON_STATES = ("starting", "listening", "cue", "paused", "calibrating", "no_microphone", "no_call_audio",
+_ICON_STATES = ("starting", "listening", "cue", "paused", "snoozed", "calibrating", "no_microphone", "no_call_audio",
                 "device_lost", "error")
 
 
