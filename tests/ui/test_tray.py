@@ -45,6 +45,8 @@ def test_the_menu_has_everything_the_issue_asks_for(menu: TrayMenu) -> None:
     assert [a.text() for a in menu.snooze_menu.actions() if a.isVisible()] == ["For 15 minutes", "For 1 hour"]
     assert [a.text() for a in menu.sensitivity_menu.actions()] == ["Gentle", "Normal", "Strict"]
     assert [a.data() for a in menu.sensitivity_menu.actions()] == list(KEYS["detector.sensitivity"].metadata["choices"])
+    tips = [a.toolTip() for a in menu.sensitivity_menu.actions()]
+    assert "clearly raised" in tips[0] and "a little raised" in tips[2], "each sensitivity says what it means"
     assert len(menu.cue_actions) == len(CUE_LABELS) == 5
 
 

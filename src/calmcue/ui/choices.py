@@ -31,6 +31,21 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
+HINTS: dict[str, dict[str, str]] = {  # what a choice means, in the agent's words (tooltips)
+    "detector.sensitivity": {
+        "gentle": QT_TRANSLATE_NOOP("CalmCue", "Fewer cues: only when your voice is clearly raised"),
+        "normal": QT_TRANSLATE_NOOP("CalmCue", "Cues when your voice is raised well above your usual voice"),
+        "strict": QT_TRANSLATE_NOOP("CalmCue", "More cues: also when your voice is only a little raised"),
+    },
+}
+
+
+def hint(key: str, value: str) -> str:
+    """What choosing `value` for `key` means, translated ("" when there is nothing to add)."""
+    text = HINTS.get(key, {}).get(value)
+    return tr_label(text) if text else ""
+
+
 def choice_keys() -> list[str]:
     """Every schema key whose value is one of a fixed set."""
     return [key for key, field in FIELDS.items() if field.metadata.get("choices")]

@@ -29,7 +29,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from calmcue.ui.choices import FIELDS
+from calmcue.ui.choices import FIELDS, hint
 from calmcue.ui.choices import choices as schema_choices
 from calmcue.ui.i18n import tr_label, translate
 from calmcue.ui.meter import LevelMeter
@@ -80,6 +80,8 @@ def _editor_for(key: str, field: dataclasses.Field[Any], choices: list[tuple[Any
         combo = QComboBox()
         for value, label in choices:
             combo.addItem(label, value)
+            if isinstance(value, str) and hint(key, value):
+                combo.setItemData(combo.count() - 1, hint(key, value), Qt.ItemDataRole.ToolTipRole)
         return Editor(key, combo, combo.currentData, lambda v: _select(combo, v))
     if isinstance(default, bool):
         box = QCheckBox()

@@ -14,7 +14,7 @@ from PyQt6.QtWidgets import QLabel, QMenu, QPushButton, QSystemTrayIcon, QVBoxLa
 
 from calmcue.ui import trace
 from calmcue.ui.app_state import AppState, Shown
-from calmcue.ui.choices import choices
+from calmcue.ui.choices import choices, hint
 from calmcue.ui.feedback import ShownCue
 from calmcue.ui.hotkey import DISMISS, WRONG
 from calmcue.ui.i18n import tr_label, translate
@@ -86,6 +86,7 @@ class TrayMenu(QMenu):
         self.call_menu.aboutToShow.connect(self._fill_calls)
         self.sensitivity_menu = self._submenu(translate("CalmCue", "Sensitivity"))
         self._sensitivity = QActionGroup(self)
+        self.sensitivity_menu.setToolTipsVisible(True)
         self.cues_menu = self._submenu(translate("CalmCue", "Cues"))
         self.cue_actions: dict[str, QAction] = {}
         self._fill_settings_menus()
@@ -107,6 +108,7 @@ class TrayMenu(QMenu):
             assert action is not None
             action.setCheckable(True)
             action.setData(value)
+            action.setToolTip(hint("detector.sensitivity", value))
             self._sensitivity.addAction(action)
             action.triggered.connect(lambda _=False, v=value: self.sensitivity_chosen.emit(v))
         for key, label in CUE_LABELS:
