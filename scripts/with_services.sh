@@ -209,7 +209,7 @@ start_x() {
         echo "with_services: xcompmgr not installed; no translucency" >&2
     fi
     if have trayer; then
-        trayer --edge bottom --align right --SetDockType true </dev/null >"$WORK/trayer.log" 2>&1 &
+        trayer --edge bottom --align right --SetDockType true --SetPartialStrut true </dev/null >"$WORK/trayer.log" 2>&1 &
         STARTED+=("$!")
         # Its dock window (WM_CLASS "panel", "trayer") is mapped once the tray is set up.
         have xdotool && { wait_for 100 xdotool search --onlyvisible --class trayer ||

@@ -71,7 +71,7 @@ def _add_monitor(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--file", type=Path, metavar="WAV", help="play a recording as if live instead of the devices")
     p.add_argument("--speed", type=float, metavar="X", help="with --file: X times real time (default 1)")
     p.add_argument("--stats-json", metavar="OUT", help="write latency/drop/memory figures at exit (benchmarks)")
-    p.set_defaults(run=_lazy("calmcue.commands.monitor"))
+    p.set_defaults(run=_typed("calmcue.commands.monitor"))
 
 
 BENCH_HELP = """\
@@ -98,7 +98,7 @@ def _add_tray(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("tray", help="start the tray app (what 'calmcue' with no command does)",
                        description="Start the tray app: an icon showing the state, cues in a calm overlay. "
                                    "Without a display, the terminal monitor runs instead.")
-    p.set_defaults(run=_lazy("calmcue.commands.tray"))
+    p.set_defaults(run=_typed("calmcue.commands.tray"))
 
 
 def _add_demo(sub: argparse._SubParsersAction) -> None:
@@ -110,7 +110,7 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:
                                                                "customer)")
     p.add_argument("--speed", type=float, default=1.0, metavar="X", help="play X times faster (default 1: real "
                                                                          "time)")
-    p.set_defaults(run=_lazy("calmcue.commands.demo"))
+    p.set_defaults(run=_typed("calmcue.commands.demo"))
 
 
 def _lazy(module: str) -> Callable[[argparse.Namespace], int]:
@@ -118,6 +118,17 @@ def _lazy(module: str) -> Callable[[argparse.Namespace], int]:
         import importlib
 
         return int(importlib.import_module(module).run(args))
+
+    return run
+
+
+def _typed(module: str) -> Callable[[argparse.Namespace], int]:
+    """A command that takes typed options: its module turns the parsed arguments into them (`from_args`)."""
+    def run(args: argparse.Namespace) -> int:
+        import importlib
+
+        command = importlib.import_module(module)
+        return int(command.run(command.from_args(args)))
 
     return run
 

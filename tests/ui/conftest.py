@@ -7,12 +7,13 @@ the app processes they start against the xcb allow-list in the same file.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from ui.ui_support import QtMessages
+from ui.xvfb_support import Driven, app_env
 
 
 @pytest.fixture(scope="session")
@@ -60,3 +61,23 @@ def user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path
     monkeypatch.setenv("XDG_STATE_HOME", str(dirs["state"]))
     monkeypatch.delenv("CALMCUE_UI_TRACE", raising=False)
     return dirs
+
+
+@pytest.fixture
+def start() -> Iterator[Callable[..., Driven]]:
+    """Starts app processes on the X server (stopped after the test); Qt warnings in them fail the test."""
+    started: list[Driven] = []
+
+    def run(args: list[str], *, trace: Path | None = None, **env: str) -> Driven:
+        extra = dict(env)
+        if trace is not None:
+            extra["CALMCUE_UI_TRACE"] = str(trace)
+        driven = Driven(args, env=app_env(**extra), trace=trace)
+        started.append(driven)
+        return driven
+
+    yield run
+    for driven in started:
+        driven.stop()
+    problems = [p for d in started for p in d.qt_problems()]
+    assert not problems, "Qt warned in an app process:\n" + "\n".join(problems)

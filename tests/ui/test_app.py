@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 from PyQt6.QtGui import QAction
-from PyQt6.QtWidgets import QMenu
+from PyQt6.QtWidgets import QMenu, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from calmcue.commands.demo import demo_file
 from calmcue.config import paths
+from calmcue.config.paths import demo_file
+from calmcue.detector.baseline import BaselineValues, save_baseline
 from calmcue.ui.calibration import CalibrationDialog
 from calmcue.ui.first_run import notice_due
 from calmcue.ui.qt_app import App, Options
@@ -45,7 +46,7 @@ def make_app(qtbot: QtBot) -> Iterator[Any]:
         app = App(store=SettingsStore(), options=options)
         apps.append(app)
         app.start()
-        qtbot.waitUntil(lambda: app.worker is not None, timeout=ENGINE_MS)
+        qtbot.waitUntil(lambda: app.link.worker is not None, timeout=ENGINE_MS)
         return app
 
     yield make
@@ -86,7 +87,7 @@ def test_without_a_microphone_the_tray_says_so_and_offers_the_demo(qtbot: QtBot,
 
 def test_pause_and_resume_from_the_menu_reach_the_engine(qtbot: QtBot, make_app: Any, demo: Path) -> None:
     app = make_app(Options(demo=demo, demo_speed=1.0, first_run=False))
-    qtbot.waitUntil(lambda: app.engine_state in ("calibrating", "listening"), timeout=ENGINE_MS)
+    qtbot.waitUntil(lambda: app.state.engine_state in ("calibrating", "listening"), timeout=ENGINE_MS)
     _action(app.menu, "Pause").trigger()
     qtbot.waitUntil(lambda: app.tray.state == "paused", timeout=ENGINE_MS)
     assert _action(app.menu, "Resume").isVisible()
@@ -97,21 +98,21 @@ def test_pause_and_resume_from_the_menu_reach_the_engine(qtbot: QtBot, make_app:
 
 def test_snooze_shows_until_when_and_can_be_ended(qtbot: QtBot, make_app: Any, demo: Path) -> None:
     app = make_app(Options(demo=demo, first_run=False))
-    qtbot.waitUntil(lambda: app.engine_state in ("calibrating", "listening"), timeout=ENGINE_MS)
+    qtbot.waitUntil(lambda: app.state.engine_state in ("calibrating", "listening"), timeout=ENGINE_MS)
     _action(app.menu.snooze_menu, "For 15 minutes").trigger()
     assert app.tray.state == "snoozed" and "until" in app.tray.detail
     assert app.menu.end_snooze_action is not None and app.menu.end_snooze_action.isVisible()
     app.menu.end_snooze_action.trigger()
-    assert app.tray.state != "snoozed" and app.snoozed_until is None
+    assert app.tray.state != "snoozed" and app.state.snoozed_until is None
 
 
 def test_a_menu_choice_is_saved_and_sent_to_the_engine(qtbot: QtBot, make_app: Any, demo: Path) -> None:
     app = make_app(Options(demo=demo, first_run=False))
     _action(app.menu.sensitivity_menu, "Strict").trigger()
     assert 'sensitivity = "strict"' in paths.user_settings_file().read_text()
-    qtbot.waitUntil(lambda: app.worker.settings.detector.sensitivity == "strict", timeout=ENGINE_MS)
+    qtbot.waitUntil(lambda: app.link.worker.settings.detector.sensitivity == "strict", timeout=ENGINE_MS)
     _action(app.menu.cues_menu, "Speaking fast").trigger()
-    qtbot.waitUntil(lambda: not app.worker.settings.detector.fast_speech.enabled, timeout=ENGINE_MS)
+    qtbot.waitUntil(lambda: not app.link.worker.settings.detector.fast_speech.enabled, timeout=ENGINE_MS)
 
 
 def test_a_settings_file_edited_badly_keeps_the_last_good_settings(qtbot: QtBot, make_app: Any,
@@ -127,7 +128,7 @@ def test_a_settings_file_edited_badly_keeps_the_last_good_settings(qtbot: QtBot,
     assert app.store.value("detector.sensitivity") == "strict"
     user.write_text('[detector]\nsensitivity = "gentle"\n')
     qtbot.waitUntil(lambda: app.store.value("detector.sensitivity") == "gentle", timeout=ENGINE_MS)
-    qtbot.waitUntil(lambda: app.worker.settings.detector.sensitivity == "gentle", timeout=ENGINE_MS)
+    qtbot.waitUntil(lambda: app.link.worker.settings.detector.sensitivity == "gentle", timeout=ENGINE_MS)
     gentle = next(a for a in app.menu.sensitivity_menu.actions() if a.data() == "gentle")
     assert gentle.isChecked()
 
@@ -135,7 +136,7 @@ def test_a_settings_file_edited_badly_keeps_the_last_good_settings(qtbot: QtBot,
 def test_about_names_version_devices_drops_log_and_what_works_here(qtbot: QtBot, make_app: Any,
                                                                    demo: Path) -> None:
     app = make_app(Options(demo=demo, demo_speed=5.0, first_run=False))
-    qtbot.waitUntil(lambda: app.bridge.last_stats is not None, timeout=ENGINE_MS)
+    qtbot.waitUntil(lambda: app.link.last_stats is not None, timeout=ENGINE_MS)
     text = app.about_text()
     for words in ("CalmCue ", "Microphone: system default", "Call audio: automatic", "Dropped audio blocks: 0",
                   "Log: ", "calmcue.log", "Global hotkey to dismiss a cue: no", "Tray icon: no"):
@@ -145,8 +146,37 @@ def test_about_names_version_devices_drops_log_and_what_works_here(qtbot: QtBot,
 def test_first_run_shows_the_notice_then_the_calibration(qtbot: QtBot, make_app: Any,
                                                          user_dirs: dict[str, Path]) -> None:
     app = make_app(Options(first_run=True))
-    assert app.notice is not None and app.notice.isVisible()
-    app.notice.calibrate_button.click()
-    assert isinstance(app.calibration, CalibrationDialog) and app.calibration.isVisible()
+    notice = app.dialogs.notice
+    assert notice is not None and notice.isVisible()
+    notice.calibrate_button.click()
+    assert isinstance(app.dialogs.calibration, CalibrationDialog) and app.dialogs.calibration.isVisible()
     assert not notice_due(paths.user_data_dir())
-    app.calibration.close()
+    app.dialogs.calibration.close()
+
+
+def test_delete_my_data_asks_first_and_no_is_the_default(qtbot: QtBot, make_app: Any, demo: Path) -> None:
+    app = make_app(Options(demo=demo, first_run=False))
+    save_baseline(paths.baseline_file(), BaselineValues(-30.0, 5.0, -8.0, 4.0))
+    app.dialogs.ask_delete_data()
+    box = app.dialogs.confirm_delete
+    assert box is not None and box.isVisible()
+    no = box.button(QMessageBox.StandardButton.No)
+    assert no is not None and box.defaultButton() is no, "Enter keeps the data"
+    no.click()
+    assert paths.baseline_file().exists() and app.dialogs.confirm_delete is None
+    app.dialogs.ask_delete_data()
+    box = app.dialogs.confirm_delete
+    assert box is not None
+    yes = box.button(QMessageBox.StandardButton.Yes)
+    assert yes is not None
+    yes.click()
+    assert not paths.baseline_file().exists()
+
+
+def test_about_stays_open_after_the_menu_item_returns(qtbot: QtBot, make_app: Any, demo: Path) -> None:
+    app = make_app(Options(demo=demo, first_run=False))
+    _action(app.menu, "About CalmCue").trigger()
+    about = app.dialogs.about
+    assert about is not None and about.isVisible() and "CalmCue " in about.text()
+    _action(app.menu, "About CalmCue").trigger()
+    assert app.dialogs.about is about, "a second click brings the same window to the front"

@@ -84,6 +84,15 @@ def test_a_long_message_wraps_instead_of_running_off_the_screen(overlay: Overlay
     assert long.message.width() <= long.size[0]
 
 
+def test_the_panel_width_is_the_same_for_every_cue(overlay: Overlay) -> None:
+    widths = {overlay.layout_for(message, reason).size[0] for message, reason in (
+        ("Slow down", "1.4x your usual pace"), ("Let them vent - listen, don't interrupt", ""),
+        ("Lower your voice - stay calm", "+13 dB above your usual level"))}
+    assert len(widths) == 1, "the panel's edge must not jump from one cue to the next"
+    one_line = overlay.layout_for("Let them vent - listen, don't interrupt", "")
+    assert one_line.message.height() < 1.5 * overlay.fontMetrics().height() * 1.6, "the longest message on one line"
+
+
 def test_dismiss_fades_out_and_hides(qtbot: QtBot, overlay: Overlay) -> None:
     with qtbot.waitSignal(overlay.faded_in, timeout=WAIT_MS):
         overlay.show_cue("Slow down", "1.4x your usual pace")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QSpinBox
 from pytestqt.qtbot import QtBot
 
@@ -44,6 +45,14 @@ def test_every_schema_key_has_an_editor_with_the_schema_type_bounds_unit_and_hel
             assert (widget.minimum(), widget.maximum()) == (meta["min"], meta["max"]), key
             assert widget.suffix() == (f" {meta['unit']}" if meta.get("unit") else ""), key
         assert dialog.editors[key].get() == field.default, key
+
+
+def test_sensitivity_choices_say_what_they_mean(dialog: SettingsDialog) -> None:
+    combo = dialog.editors["detector.sensitivity"].widget
+    assert isinstance(combo, QComboBox)
+    tips = [combo.itemData(i, Qt.ItemDataRole.ToolTipRole) for i in range(combo.count())]
+    assert [combo.itemText(i) for i in range(combo.count())] == ["Gentle", "Normal", "Strict"]
+    assert "clearly raised" in tips[0] and "a little raised" in tips[2]
 
 
 def test_enforced_keys_are_read_only_and_say_who_manages_them(dialog: SettingsDialog) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from calmcue.config.schema import OverlaySettings
 from calmcue.config.writer import read_user_values, to_toml, write_user_settings
 from calmcue.errors import ConfigError
 from calmcue.ui.settings_store import KEYS, SettingsStore
@@ -60,7 +61,7 @@ def test_a_bad_file_at_start_names_file_key_value_and_what_is_allowed(user_dirs:
     user.write_text('[overlay]\ncorner = "middle"\nshow_s = 3.0\n')
     store = SettingsStore()
     assert store.value("overlay.show_s") == 3.0  # the good keys still apply
-    assert store.value("overlay.corner") == "top-right"
+    assert store.value("overlay.corner") == OverlaySettings().corner, "a bad value falls back to the default"
     assert store.problems == (f"{user}: overlay.corner = 'middle' is not allowed; choose one of top-left, "
                               f"top-right, bottom-left, bottom-right",)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -9,9 +10,12 @@ from PyQt6.QtGui import QAction
 from PyQt6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
+from calmcue.ui.app_state import AppState, Shown
+from calmcue.ui.choices import choices
+from calmcue.ui.feedback import ShownCue
 from calmcue.ui.settings_store import KEYS
 from calmcue.ui.texts import CUE_LABELS
-from calmcue.ui.tray import Tray, TrayMenu
+from calmcue.ui.tray import Tray, TrayMenu, one_line
 
 
 def _devices() -> tuple[list[str], list[str]]:
@@ -35,11 +39,14 @@ def _action(menu: QMenu, text: str) -> QAction:
 
 def test_the_menu_has_everything_the_issue_asks_for(menu: TrayMenu) -> None:
     top = [a.text().split("\t")[0] for a in menu.actions() if not a.isSeparator()]
-    for item in ("Pause", "Snooze cues", "Recalibrate…", "Microphone", "Call audio", "Sensitivity", "Cues",
-                 "Dismiss the cue", "Play the demo call", "Settings…", "About CalmCue", "Quit"):
+    for item in ("Pause", "Snooze cues", "Recent cues", "Recalibrate…", "Microphone", "Call audio", "Sensitivity",
+                 "Cues", "Dismiss the cue", "Play the demo call", "Settings…", "About CalmCue", "Quit"):
         assert item in top
     assert [a.text() for a in menu.snooze_menu.actions() if a.isVisible()] == ["For 15 minutes", "For 1 hour"]
     assert [a.text() for a in menu.sensitivity_menu.actions()] == ["Gentle", "Normal", "Strict"]
+    assert [a.data() for a in menu.sensitivity_menu.actions()] == list(KEYS["detector.sensitivity"].metadata["choices"])
+    tips = [a.toolTip() for a in menu.sensitivity_menu.actions()]
+    assert "clearly raised" in tips[0] and "a little raised" in tips[2], "each sensitivity says what it means"
     assert len(menu.cue_actions) == len(CUE_LABELS) == 5
 
 
@@ -47,10 +54,11 @@ def test_actions_emit_what_the_user_chose(qtbot: QtBot, menu: TrayMenu) -> None:
     with qtbot.waitSignal(menu.pause_toggled) as paused:
         _action(menu, "Pause").trigger()
     assert paused.args == [True]
-    menu.set_paused(True)
+    menu.show_state(Shown(state="paused"))
     with qtbot.waitSignal(menu.pause_toggled) as resumed:
         _action(menu, "Resume").trigger()
     assert resumed.args == [False]
+    menu.show_state(Shown(state="listening", cue_showing=True))
     with qtbot.waitSignal(menu.snooze) as snooze:
         _action(menu.snooze_menu, "For 1 hour").trigger()
     assert snooze.args == [3600.0]
@@ -91,23 +99,69 @@ def test_enforced_settings_are_locked_in_the_menu(menu: TrayMenu) -> None:
     assert menu.cue_actions["detector.fast_speech.enabled"].isEnabled()
 
 
-def test_the_tray_shows_state_and_todays_cues(qtbot: QtBot, menu: TrayMenu) -> None:
+def test_the_tray_and_its_menu_listen_to_the_app_state(qtbot: QtBot, menu: TrayMenu) -> None:
+    state = AppState()
     tray = Tray(menu)
+    tray.follow(state)
+    menu.follow(state)
     tray.show()
     if tray.window is not None:
         qtbot.addWidget(tray.window)
-    tray.set_state("listening")
-    tray.set_cues_today(3)
+    state.on_status("listening", "")
+    state.set_cues_today(3)
     assert tray.tooltip() == "CalmCue\nListening\nCues today: 3"
     before = tray.icon.icon().pixmap(32, 32).toImage()
-    tray.set_cue_showing(True)
+    state.set_cue_showing(True)
     assert "Showing a cue" in tray.tooltip()
     assert tray.icon.icon().pixmap(32, 32).toImage() != before
-    tray.set_cue_showing(False)
-    tray.set_state("no_microphone", "no microphone found")
-    assert tray.tooltip().startswith("CalmCue\nNo microphone - no microphone found")
+    state.set_cue_showing(False)
+    state.snooze(900.0)
+    snoozed = tray.icon.icon().pixmap(32, 32).toImage()
+    state.end_snooze()
+    state.on_status("paused", "")
+    assert tray.icon.icon().pixmap(32, 32).toImage() != snoozed, "paused and snoozed look different"
+    state.on_status("no_microphone", "no microphone found")
+    assert tray.tooltip().startswith("CalmCue\nNo microphone found\n")
     assert menu.status_action.text() == "No microphone"
     tray.hide()
+
+
+def test_menu_items_that_cannot_apply_are_disabled(menu: TrayMenu) -> None:
+    state = AppState()
+    menu.follow(state)
+    state.on_status("listening", "")
+    assert not _action(menu, "Dismiss the cue").isEnabled(), "no cue to dismiss"
+    assert menu.snooze_menu.isEnabled()
+    state.set_cue_showing(True)
+    assert _action(menu, "Dismiss the cue").isEnabled()
+    state.set_cue_showing(False)
+    state.on_status("paused", "")
+    assert not menu.snooze_menu.isEnabled(), "nothing to snooze while paused"
+    assert _action(menu, "Resume").isEnabled()
+    state.on_status("listening", "")
+    state.snooze(900.0)
+    assert menu.snooze_menu.isEnabled() and menu.end_snooze_action is not None
+    assert menu.end_snooze_action.isVisible()
+    state.end_snooze()
+    assert not menu.end_snooze_action.isVisible()
+
+
+@pytest.mark.parametrize(("label", "detail", "line"), [
+    ("Learning your usual voice", "learning your usual voice: 0%", "Learning your usual voice: 0%"),
+    ("Snoozed", "until 14:05", "Snoozed - until 14:05"),
+    ("Listening", "", "Listening"),
+])
+def test_tooltips_say_one_thing_once(label: str, detail: str, line: str) -> None:
+    assert one_line(label, detail) == line
+
+
+def test_setting_choices_come_from_the_schema_and_each_has_a_label() -> None:
+    from calmcue.ui.choices import LABELS, choice_keys
+
+    for key in choice_keys():
+        values = [value for value, _label in choices(key)]
+        assert values == list(KEYS[key].metadata["choices"]), key
+        assert set(values) <= set(LABELS.get(key, {})), f"{key}: a value without a label for the agent"
 
 
 def test_without_a_system_tray_a_small_window_says_so(qtbot: QtBot, menu: TrayMenu) -> None:
@@ -117,7 +171,27 @@ def test_without_a_system_tray_a_small_window_says_so(qtbot: QtBot, menu: TrayMe
     assert tray.window is not None and tray.window.isVisible()
     qtbot.addWidget(tray.window)
     assert "no system tray" in tray.window.note.text()
-    tray.set_state("paused")
+    tray.show_state(Shown(state="paused"))
     assert "Paused" in tray.window.status.text()
     tray.notify("No microphone", "CalmCue found no microphone")
     assert "found no microphone" in tray.window.note.text()
+
+
+def test_recent_cues_can_each_be_marked_not_helpful(qtbot: QtBot, menu: TrayMenu) -> None:
+    assert not menu.recent_menu.isEnabled(), "no cues yet"
+    at = dt.datetime(2025, 3, 4, 14, 5)
+    cues = (ShownCue(at=at, kind="fast_speech", speaker="agent", message="Slow down", counted=True),
+            ShownCue(at=at, kind="talk_over", speaker="agent", message="Let them finish - listen", counted=True,
+                     not_helpful=True))
+    menu.show_recent(cues)
+    assert menu.recent_menu.isEnabled()
+    items = [a for a in menu.recent_menu.actions() if a.isCheckable()]
+    assert [a.text() for a in items] == ["14:05  Slow down", "14:05  Let them finish - listen"]
+    assert [a.isChecked() for a in items] == [False, True]
+    with qtbot.waitSignal(menu.not_helpful) as marked:
+        items[1].trigger()
+    assert marked.args == [1]
+    latest = _action(menu.recent_menu, "The last cue was not helpful")
+    assert latest.text().endswith("\tCtrl+Alt+Shift+X") and latest.isEnabled()
+    with qtbot.waitSignal(menu.mark_latest, timeout=1000):
+        latest.trigger()

@@ -4,6 +4,9 @@ import Qt."""
 
 from __future__ import annotations
 
+import ast
+import dataclasses
+import importlib
 import os
 import subprocess
 import sys
@@ -12,8 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from calmcue.commands.demo import demo_file
+import calmcue.ui
+from calmcue.cli import build_parser
+from calmcue.commands import demo, monitor
 from calmcue.commands.tray import has_display
+from calmcue.config.paths import demo_file
 
 BOUND_S = 60.0
 
@@ -87,3 +93,28 @@ def test_has_display_follows_the_environment(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.delenv("WAYLAND_DISPLAY")
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     assert has_display()
+
+
+@pytest.mark.parametrize("command", ["monitor", "demo", "tray"])
+def test_each_command_line_option_has_a_field_in_the_typed_options(command: str) -> None:
+    args = build_parser().parse_args([command])
+    module = importlib.import_module(f"calmcue.commands.{command}")
+    options = module.from_args(args)
+    assert dataclasses.is_dataclass(options) and type(options).__dataclass_params__.frozen  # type: ignore[attr-defined]
+    assert {f.name for f in dataclasses.fields(options)} == set(vars(args)) - {"command", "run"}
+
+
+def test_typed_options_carry_the_parsed_values() -> None:
+    args = build_parser().parse_args(["demo", "--file", "call.wav", "--speed", "2.5"])
+    assert demo.from_args(args) == demo.DemoOptions(file=Path("call.wav"), speed=2.5)
+    args = build_parser().parse_args(["monitor", "--mic", "Headset", "--seconds", "3"])
+    assert monitor.from_args(args) == monitor.MonitorOptions(mic="Headset", seconds=3.0)
+
+
+def test_the_ui_never_imports_the_commands() -> None:
+    ui = Path(calmcue.ui.__file__).parent
+    for path in ui.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
+                [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            assert not any(n.startswith("calmcue.commands") for n in names), f"{path.name} imports {names}"

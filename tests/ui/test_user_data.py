@@ -14,8 +14,7 @@ from calmcue.config import paths
 from calmcue.detector.baseline import BaselineValues, save_baseline
 from calmcue.ui import autostart
 from calmcue.ui.first_run import mark_notice_shown, notice_due
-from calmcue.ui.history import KEEP_DAYS, CueHistory
-from calmcue.ui.qt_app import remove_user_data
+from calmcue.ui.history import KEEP_DAYS, CueHistory, remove_user_data
 
 
 def test_history_counts_cues_per_day_and_keeps_only_numbers(tmp_path: Path) -> None:

@@ -8,31 +8,22 @@ Skipped without the X server; under CI=1 that is a failure instead.
 
 from __future__ import annotations
 
-import json
 import os
-import queue
-import subprocess
 import sys
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from PyQt6.QtGui import QColor, QImage
 
-from calmcue.commands.demo import demo_file
-from ui.ui_support import QT_MESSAGE_PATTERN, needs_xvfb, unexpected_stderr
+from calmcue.config.paths import demo_file
+from ui.ui_support import needs_xvfb
+from ui.xvfb_support import BOUND_S, ENGINE_BOUND_S, Driven, active_window, screenshot, wait_for, xdotool
 
-REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "test-artifacts"
 DRIVER = Path(__file__).with_name("overlay_driver.py")
-BOUND_S = 30.0  # generous bound for any window-system event
-ENGINE_BOUND_S = 60.0
 MESSAGE = "Lower your voice - stay calm"
 REASON = "+9 dB above your usual level"
-T = TypeVar("T")
 
 pytestmark = pytest.mark.xvfb
 
@@ -40,143 +31,6 @@ pytestmark = pytest.mark.xvfb
 @pytest.fixture(autouse=True)
 def _x_server() -> None:
     needs_xvfb()
-
-
-def wait_for(check: Callable[[], T | None], what: str, timeout_s: float = BOUND_S) -> T:
-    """Polls `check` until it returns something truthy; fails after `timeout_s` saying what was awaited."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout_s:.0f} s waiting for {what}")
-        time.sleep(0.05)
-
-
-def xdotool(*args: str, check: bool = True) -> str:
-    return subprocess.run(["xdotool", *args], check=check, capture_output=True, text=True, timeout=BOUND_S).stdout
-
-
-def active_window() -> str:
-    """The window the window manager calls active ("" while there is none)."""
-    return xdotool("getactivewindow", check=False).strip()
-
-
-def screenshot(name: str) -> QImage:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    subprocess.run(["import", "-window", "root", str(path)], check=True, timeout=BOUND_S)
-    image = QImage(str(path))
-    assert not image.isNull(), f"screenshot {path} unreadable"
-    return image
-
-
-def app_env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("QT_SCALE_FACTOR", None)
-    env.update(QT_QPA_PLATFORM="xcb", QT_MESSAGE_PATTERN=QT_MESSAGE_PATTERN, PYTHONUNBUFFERED="1")
-    env.update(extra)
-    return env
-
-
-class Driven:
-    """An app process whose JSON-lines events (stdout or a trace file) are read on a thread."""
-
-    def __init__(self, args: list[str], *, env: dict[str, str], trace: Path | None = None) -> None:
-        self.trace = trace
-        self.ready: dict[str, Any] = {}
-        self.proc = subprocess.Popen(args, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, cwd=REPO)
-        self.events: queue.Queue[dict[str, Any]] = queue.Queue()
-        self.seen: list[dict[str, Any]] = []
-        self.stderr = ""
-        threading.Thread(target=self._read_stdout, daemon=True).start()
-        threading.Thread(target=self._read_stderr, daemon=True).start()
-        if trace is not None:
-            threading.Thread(target=self._read_trace, daemon=True).start()
-
-    def _read_stdout(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            if self.trace is None and line.startswith("{"):
-                self.events.put(json.loads(line))
-
-    def _read_stderr(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.stderr += line
-
-    def _read_trace(self) -> None:
-        assert self.trace is not None
-        offset = 0
-        while self.proc.poll() is None or offset < (self.trace.stat().st_size if self.trace.exists() else 0):
-            if self.trace.exists():
-                with open(self.trace, encoding="utf-8") as f:
-                    f.seek(offset)
-                    for line in f:
-                        if line.endswith("\n"):
-                            self.events.put(json.loads(line))
-                            offset += len(line.encode())
-                        else:
-                            break
-            time.sleep(0.02)
-
-    def wait(self, event: str, timeout_s: float = BOUND_S, **match: Any) -> dict[str, Any]:
-        for record in self.seen:
-            if record["event"] == event and all(record.get(k) == v for k, v in match.items()):
-                self.seen.remove(record)
-                return record
-        deadline = time.monotonic() + timeout_s
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or (self.proc.poll() is not None and self.events.empty()):
-                pytest.fail(f"no '{event}' {match or ''} within {timeout_s:.0f} s; process "
-                            f"{'ended ' + str(self.proc.returncode) if self.proc.poll() is not None else 'alive'}"
-                            f"; stderr:\n{self.stderr[-3000:]}")
-            try:
-                record = self.events.get(timeout=min(remaining, 0.5))
-            except queue.Empty:
-                continue
-            if record["event"] == event and all(record.get(k) == v for k, v in match.items()):
-                return record
-            self.seen.append(record)
-
-    def send(self, line: str) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=BOUND_S)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    def qt_problems(self) -> list[str]:
-        return unexpected_stderr(self.stderr)
-
-
-@pytest.fixture
-def start() -> Iterator[Callable[..., Driven]]:
-    started: list[Driven] = []
-
-    def run(args: list[str], *, trace: Path | None = None, **env: str) -> Driven:
-        extra = dict(env)
-        if trace is not None:
-            extra["CALMCUE_UI_TRACE"] = str(trace)
-        driven = Driven(args, env=app_env(**extra), trace=trace)
-        started.append(driven)
-        return driven
-
-    yield run
-    for driven in started:
-        driven.stop()
-    problems = [p for d in started for p in d.qt_problems()]
-    assert not problems, "Qt warned in an app process:\n" + "\n".join(problems)
 
 
 def driver(start: Callable[..., Driven], *, corner: str = "top-right", background: str = "#3060a0",
@@ -334,22 +188,30 @@ def test_a_real_right_click_on_the_tray_icon_pauses_calmcue(start: Callable[...,
     assert app.proc.wait(timeout=BOUND_S) == 0
 
 
-def test_calmcue_demo_plays_into_the_overlay_where_configured(start: Callable[..., Driven], tmp_path: Path,
-                                                              user_dirs: dict[str, Path]) -> None:
+def test_calmcue_demo_plays_into_the_overlay_bottom_right_above_the_taskbar(
+        start: Callable[..., Driven], tmp_path: Path, user_dirs: dict[str, Path]) -> None:
     demo = demo_file()
     if demo is None:
         if os.environ.get("CI"):
             pytest.fail("build/demo/demo_call.wav is missing: run 'make demo'")
         pytest.skip("build/demo/demo_call.wav is missing: run 'make demo'")
-    (user_dirs["config"] / "settings.toml").write_text('[overlay]\ncorner = "bottom-left"\nshow_s = 30.0\n')
+    (user_dirs["config"] / "settings.toml").write_text('[overlay]\nshow_s = 30.0\n')  # the default corner
     app = start([sys.executable, "-m", "calmcue", "demo", "--speed", "8"], trace=tmp_path / "trace.jsonl")
     app.wait("tray_visible")
     shown = app.wait("overlay_show", timeout_s=ENGINE_BOUND_S)
     visible = app.wait("overlay_visible")
     image = screenshot("demo_overlay")
     assert_overlay_drawn(image, visible["geometry"], "#000000")
-    x, y, _w, h = visible["geometry"]
-    assert x == 24 and y + h > image.height() * 0.6, "bottom-left, as configured"
+    x, y, w, h = visible["geometry"]
+    assert x + w == image.width() - 24 and y + h > image.height() * 0.6, "bottom-right by default"
+    panel = xdotool("search", "--onlyvisible", "--class", "trayer").split()[0]
+    panel_top = int(dict(line.split("=", 1) for line in
+                         xdotool("getwindowgeometry", "--shell", panel).splitlines())["Y"])
+    assert y + h <= panel_top, "above the taskbar (the tray panel), not over it"
     assert shown["message"] in ("Let them vent - listen, don't interrupt", "Lower your voice - stay calm")
+    xdotool("key", "--clearmodifiers", "ctrl+alt+shift+x")  # "that cue was wrong"
+    app.wait("action", name="not_helpful")
+    app.wait("overlay_hidden")
+    app.wait("notify", title="Marked as not helpful")
     app.proc.terminate()
     assert app.proc.wait(timeout=BOUND_S) == 0

@@ -5,23 +5,29 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
+from calmcue.config.paths import DEMO_RELATIVE, demo_file
 from calmcue.errors import BadInputError
 
-DEMO_RELATIVE = Path("build") / "demo" / "demo_call.wav"
+__all__ = ["DemoOptions", "demo_file", "from_args", "headless_demo", "run"]
 
 
-def demo_file() -> Path | None:
-    """build/demo/demo_call.wav (made by `make demo`) in the current folder or in this checkout."""
-    candidates = [Path.cwd() / DEMO_RELATIVE, Path(__file__).resolve().parents[3] / DEMO_RELATIVE]
-    return next((p for p in candidates if p.exists()), None)
+@dataclass(frozen=True)
+class DemoOptions:
+    file: Path | None = None  # another recording instead of the project's demo call
+    speed: float = 1.0  # 1 = real time, as from a headset
 
 
-def run(args: argparse.Namespace) -> int:
-    if not 0.1 <= args.speed <= 100:
-        raise BadInputError(f"--speed {args.speed:g} is out of range; allowed 0.1..100 (1 = real time)")
-    path = args.file if args.file is not None else demo_file()
+def from_args(args: argparse.Namespace) -> DemoOptions:
+    return DemoOptions(file=args.file, speed=args.speed)
+
+
+def run(options: DemoOptions) -> int:
+    if not 0.1 <= options.speed <= 100:
+        raise BadInputError(f"--speed {options.speed:g} is out of range; allowed 0.1..100 (1 = real time)")
+    path = options.file if options.file is not None else demo_file()
     if path is None:
         raise BadInputError(f"the demo call {DEMO_RELATIVE} is missing; build it with 'make demo'")
     from calmcue.audio.files import probe
@@ -31,12 +37,12 @@ def run(args: argparse.Namespace) -> int:
 
     if not has_display():
         print("calmcue: no display: showing the demo call in the terminal instead", file=sys.stderr)
-        return headless_demo(path, speed=args.speed)
+        return headless_demo(path, speed=options.speed)
     require_qt()
     from calmcue.ui.qt_app import Options
     from calmcue.ui.qt_app import run as run_app
 
-    return run_app(Options(demo=path, quit_after_demo=True, first_run=False, demo_speed=args.speed))
+    return run_app(Options(demo=path, quit_after_demo=True, first_run=False, demo_speed=options.speed))
 
 
 def headless_demo(path: Path, *, speed: float = 1.0) -> int:

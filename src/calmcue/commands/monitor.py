@@ -15,6 +15,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -40,7 +41,26 @@ REDRAW_S = 0.1
 BAR = 10  # characters of the level bar, for -80..0 dBFS (* after the level: speech)
 
 
-def run(args: argparse.Namespace) -> int:
+@dataclass(frozen=True)
+class MonitorOptions:
+    """The monitor's options (`calmcue monitor --help`); the defaults are the user's devices and settings."""
+
+    mic: str | None = None
+    call: str | None = None
+    baseline: Path | None = None
+    events_jsonl: Path | None = None
+    config: Path | None = None
+    seconds: float | None = None
+    file: Path | None = None
+    speed: float | None = None
+    stats_json: str | None = None
+
+
+def from_args(args: argparse.Namespace) -> MonitorOptions:
+    return MonitorOptions(**{name: getattr(args, name) for name in MonitorOptions.__dataclass_fields__})
+
+
+def run(args: MonitorOptions) -> int:
     settings = _settings(args)
     baseline = _baseline(args.baseline)
     events = _open_events(args.events_jsonl)
@@ -68,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     return 0 if stopped else 1
 
 
-def _device_factory(args: argparse.Namespace, settings: Settings, view: _View) -> Callable[[], Source]:
+def _device_factory(args: MonitorOptions, settings: Settings, view: _View) -> Callable[[], Source]:
     mic_spec = args.mic if args.mic is not None else settings.audio.mic
     call_spec = args.call if args.call is not None else settings.audio.call
     mic = resolve_mic(mic_spec)  # a device that does not exist: exit 3 now, not retried forever
@@ -79,8 +99,9 @@ def _device_factory(args: argparse.Namespace, settings: Settings, view: _View) -
     return DeviceSourceFactory(mic=mic_spec, call=call_spec, latency=settings.audio.latency)
 
 
-def _file_factory(args: argparse.Namespace, view: _View) -> Callable[[], Source]:
+def _file_factory(args: MonitorOptions, view: _View) -> Callable[[], Source]:
     """A recording played as if live (the demo without a headset): real time, or `--speed` times faster."""
+    assert args.file is not None, "only for --file"
     path = Path(args.file)
     speed = float(getattr(args, "speed", None) or 1.0)
     if not speed > 0:
@@ -114,7 +135,7 @@ class _StopFlag:
 # --- inputs ----------------------------------------------------------------------------------------------------
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def _settings(args: MonitorOptions) -> Settings:
     from calmcue.config.loader import load_layers, load_settings_file
 
     if args.config:

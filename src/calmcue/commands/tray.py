@@ -6,10 +6,20 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import dataclass
 
 from calmcue.errors import CalmCueError
 
 HEADLESS_PLATFORMS = ("offscreen", "minimal", "vnc", "eglfs", "linuxfb")  # an explicit Qt choice needs no display
+
+
+@dataclass(frozen=True)
+class TrayOptions:
+    """`calmcue tray` has no options of its own yet (the tray app reads the settings files)."""
+
+
+def from_args(_args: argparse.Namespace) -> TrayOptions:
+    return TrayOptions()
 
 
 def has_display() -> bool:
@@ -28,7 +38,7 @@ def require_qt() -> None:
             from None
 
 
-def run(args: argparse.Namespace) -> int:
+def run(_options: TrayOptions) -> int:
     if not has_display():
         print("calmcue: no display (DISPLAY and WAYLAND_DISPLAY are unset): showing the terminal monitor instead",
               file=sys.stderr)
@@ -48,14 +58,15 @@ def terminal_fallback() -> int:
     try:
         resolve_mic("")
     except DeviceError as err:
-        from calmcue.commands.demo import demo_file, headless_demo
+        from calmcue.commands.demo import headless_demo
+        from calmcue.config.paths import demo_file
 
         demo = demo_file()
         if demo is None:
             raise DeviceError(f"{err}; and the demo call is missing too (build it with 'make demo')") from None
         print(f"calmcue: {err}; playing the demo call instead", file=sys.stderr)
         return headless_demo(demo)
-    from calmcue.cli import build_parser
-    from calmcue.commands import monitor
+    from calmcue.commands.monitor import MonitorOptions
+    from calmcue.commands.monitor import run as run_monitor
 
-    return int(monitor.run(build_parser().parse_args(["monitor"])))
+    return run_monitor(MonitorOptions())

@@ -1,4 +1,5 @@
-"""Where CalmCue keeps its files (platformdirs): user settings, machine policy, calibration, logs."""
+"""Where CalmCue keeps its files (platformdirs): user settings, machine policy, calibration, logs, and where
+the project's demo call is found."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import platformdirs
 
 APP = "calmcue"
+DEMO_RELATIVE = Path("build") / "demo" / "demo_call.wav"  # made by `make demo`
 
 
 def user_config_dir() -> Path:
@@ -41,3 +43,9 @@ def policy_file() -> Path:
     if sys.platform == "darwin":
         return Path("/Library/Application Support/CalmCue/policy.toml")
     return Path(platformdirs.site_config_dir(APP, appauthor=False)) / "policy.toml"
+
+
+def demo_file() -> Path | None:
+    """The demo call (build/demo/demo_call.wav) in the current folder or in this checkout, if it was built."""
+    candidates = [Path.cwd() / DEMO_RELATIVE, Path(__file__).resolve().parents[3] / DEMO_RELATIVE]
+    return next((p for p in candidates if p.exists()), None)

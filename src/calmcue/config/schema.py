@@ -130,10 +130,14 @@ class AudioSettings:
 
 @dataclass(frozen=True)
 class OverlaySettings:
-    corner: str = setting("top-right", choices=("top-left", "top-right", "bottom-left", "bottom-right"),
-                          doc="Screen corner for the cue overlay.")
+    corner: str = setting("bottom-right", choices=("top-left", "top-right", "bottom-left", "bottom-right"),
+                          doc="Screen corner for the cue overlay (bottom right, above the taskbar, keeps clear of "
+                              "the call timer and buttons that most call software puts at the top).")
     screen: int = setting(0, lo=0, hi=16, doc="Screen index for the overlay (0 = primary).")
     show_s: float = setting(6.0, unit="s", lo=1.0, hi=60.0, doc="How long a cue stays on screen.")
+    min_gap_s: float = setting(10.0, unit="s", lo=0.0, hi=600.0,
+                               doc="Least time from one cue to the next (a more urgent cue may replace the one "
+                                   "showing).")
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from calmcue import __version__
 from calmcue.config.schema import Settings
 from calmcue.ui.i18n import translate
 
+if TYPE_CHECKING:
+    from calmcue.engine.mailbox import Stats
 
-def about_text(*, settings: Settings, state: str, stats: Any, log_path: Path, user_path: Path,
+
+def about_text(*, settings: Settings, state: str, stats: Stats | None, log_path: Path, user_path: Path,
                policy_path: Path, platform: str, capabilities: list[str]) -> str:
     """`stats` is the engine's latest Stats message (or None); `capabilities` the lines platform.describe made."""
     mic = settings.audio.mic or translate("CalmCue", "system default")

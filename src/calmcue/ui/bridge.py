@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import logging
 import queue
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 
 from calmcue.engine.mailbox import CueMessage, EpisodeMessage, Mailbox, Meter, Stats, Status
+
+if TYPE_CHECKING:
+    from calmcue.engine.worker import Command
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +26,7 @@ class Bridge(QObject):
     status = pyqtSignal(str, str)  # state, detail
     stats = pyqtSignal(object)  # Stats
 
-    def __init__(self, mailbox: Mailbox, commands: queue.Queue[Any] | None = None,
+    def __init__(self, mailbox: Mailbox, commands: queue.Queue[Command] | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.mailbox = mailbox
@@ -36,7 +39,7 @@ class Bridge(QObject):
         self._timer.setInterval(DRAIN_MS)
         self._timer.timeout.connect(self.drain)
 
-    def attach(self, mailbox: Mailbox, commands: queue.Queue[Any]) -> None:
+    def attach(self, mailbox: Mailbox, commands: queue.Queue[Command]) -> None:
         """Follows another worker (the demo, or a restarted engine)."""
         self.drain()
         self.mailbox, self.commands = mailbox, commands
@@ -47,7 +50,7 @@ class Bridge(QObject):
     def stop(self) -> None:
         self._timer.stop()
 
-    def send(self, command: object) -> None:
+    def send(self, command: Command) -> None:
         if self.commands is None:
             log.warning("no engine to send %s to", type(command).__name__)
             return

@@ -14,8 +14,8 @@ from calmcue.ui.i18n import translate
 MARKER = "notice-shown"
 
 
-def notice_html(*, hotkey: str = KEY_TEXT) -> str:
-    """`hotkey` is the global dismiss key, or "" where the desktop has none."""
+def notice_html(*, hotkey: str = KEY_TEXT, speech_s: float = 12.0) -> str:
+    """`hotkey` is the global dismiss key, or "" where the desktop has none; `speech_s` the calibration setting."""
     dismiss = translate("CalmCue", "%1 hides a cue at once.").replace("%1", hotkey) if hotkey else \
         translate("CalmCue", "Dismiss the cue in the same menu hides a cue at once.")
     parts = [
@@ -33,8 +33,8 @@ def notice_html(*, hotkey: str = KEY_TEXT) -> str:
             "minutes or an hour.") + " " + dismiss + "</p>",
         "<p><b>" + translate("CalmCue", "Your data.") + "</b> " + translate(
             "CalmCue", "Settings > Delete my data removes your calibration and cue history.") + "</p>",
-        "<p>" + translate("CalmCue", "Next, CalmCue learns your usual voice: speak normally for about 20 "
-                                     "seconds.") + "</p>",
+        "<p>" + translate("CalmCue", "Next, CalmCue learns your usual voice: it needs %1 seconds of you "
+                                     "speaking normally.").replace("%1", f"{speech_s:g}") + "</p>",
     ]
     return "".join(parts)
 
@@ -54,11 +54,11 @@ def mark_notice_shown(data_dir: Path) -> None:
 class FirstRunNotice(QDialog):
     """Accept = calibrate now; reject = later (CalmCue then learns from the first calls)."""
 
-    def __init__(self, *, hotkey: str = KEY_TEXT, parent: QWidget | None = None) -> None:
+    def __init__(self, *, hotkey: str = KEY_TEXT, speech_s: float = 12.0, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(translate("CalmCue", "About CalmCue - please read"))
         layout = QVBoxLayout(self)
-        text = QLabel(notice_html(hotkey=hotkey))
+        text = QLabel(notice_html(hotkey=hotkey, speech_s=speech_s))
         text.setWordWrap(True)
         text.setTextFormat(Qt.TextFormat.RichText)
         text.setMinimumWidth(text.fontMetrics().horizontalAdvance("M") * 34)

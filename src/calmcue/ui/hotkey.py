@@ -1,4 +1,5 @@
-"""A global hotkey that dismisses the cue, where the platform lets an application have one.
+"""Global hotkeys, where the platform lets an application have them: Ctrl+Alt+Shift+C dismisses the cue,
+Ctrl+Alt+Shift+X says "that cue was wrong" (and dismisses it too).
 
 - X11: XGrabKey on the root window through a private Xlib connection (ctypes), read via a QSocketNotifier.
 - Windows: RegisterHotKey, with WM_HOTKEY picked up by a native event filter.
@@ -11,6 +12,7 @@ import ctypes
 import ctypes.util
 import logging
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 from PyQt6.QtCore import QAbstractNativeEventFilter, QCoreApplication, QObject, QSocketNotifier, pyqtSignal
@@ -20,25 +22,36 @@ from calmcue.ui.i18n import translate
 
 log = logging.getLogger(__name__)
 
-KEY_TEXT = "Ctrl+Alt+Shift+C"  # shown to the user; C for "cue"
-_X_KEY = b"c"
-_WIN_VK = 0x43  # 'C'
+
+
+@dataclass(frozen=True)
+class Key:
+    text: str  # shown to the user
+    x_keysym: bytes  # X11 keysym name
+    win_vk: int  # Windows virtual-key code
+    win_id: int  # RegisterHotKey id, one per key
+
+
+DISMISS = Key("Ctrl+Alt+Shift+C", b"c", 0x43, 0xCA1)  # C for "cue"
+WRONG = Key("Ctrl+Alt+Shift+X", b"x", 0x58, 0xCA2)  # X: "that cue was wrong"
+KEY_TEXT = DISMISS.text
 
 
 class GlobalHotkey(QObject):
     activated = pyqtSignal()
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, *, key: Key = DISMISS) -> None:
         super().__init__(parent)
+        self.key = key
         self.available = False
         self.reason = ""
         self._impl: _X11Grab | _WindowsHotkey | None = None
         platform = QGuiApplication.platformName()
         try:
             if platform == "xcb":
-                self._impl = _X11Grab(self.activated.emit)
+                self._impl = _X11Grab(self.activated.emit, key)
             elif sys.platform == "win32" and platform == "windows":
-                self._impl = _WindowsHotkey(self.activated.emit)
+                self._impl = _WindowsHotkey(self.activated.emit, key)
             elif platform.startswith("wayland"):
                 self.reason = translate("CalmCue", "Wayland does not let applications have a global hotkey")
             else:
@@ -64,7 +77,7 @@ _ERROR_HANDLER = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p
 
 
 class _X11Grab:
-    def __init__(self, callback: Any) -> None:
+    def __init__(self, callback: Any, key: Key) -> None:
         name = ctypes.util.find_library("X11")
         if not name:
             raise OSError(translate("CalmCue", "libX11 not found, so no global hotkey"))
@@ -88,12 +101,12 @@ class _X11Grab:
         x.XSetErrorHandler.restype = ctypes.c_void_p
         x.XSetErrorHandler.argtypes = [ctypes.c_void_p]
         self.x = x
-        self.callback = callback
+        self.callback, self.key = callback, key
         self.display = x.XOpenDisplay(None)
         if not self.display:
             raise OSError(translate("CalmCue", "cannot open the X display for the global hotkey"))
         self.root = x.XDefaultRootWindow(self.display)
-        self.keycode = x.XKeysymToKeycode(self.display, x.XStringToKeysym(_X_KEY))
+        self.keycode = x.XKeysymToKeycode(self.display, x.XStringToKeysym(key.x_keysym))
         self.masks = [_CONTROL | _MOD1 | _SHIFT | extra for extra in (0, _LOCK, _MOD2, _LOCK | _MOD2)]
         self._grab()
         self._event = (ctypes.c_long * 24)()  # sizeof(XEvent) on every ABI Qt supports
@@ -119,7 +132,8 @@ class _X11Grab:
             self.x.XSetErrorHandler(previous)
         if failed:
             self.close()
-            raise OSError(translate("CalmCue", "%1 is already taken by another program").replace("%1", KEY_TEXT))
+            raise OSError(translate("CalmCue", "%1 is already taken by another program")
+                          .replace("%1", self.key.text))
 
     def _read(self) -> None:
         while self.display and self.x.XPending(self.display):
@@ -141,17 +155,16 @@ class _X11Grab:
 
 _WM_HOTKEY = 0x0312
 _MOD_ALT, _MOD_CONTROL, _MOD_SHIFT, _MOD_NOREPEAT = 0x1, 0x2, 0x4, 0x4000
-_HOTKEY_ID = 0xCA1
 
 
 class _WindowsHotkey(QAbstractNativeEventFilter):
-    def __init__(self, callback: Any) -> None:
+    def __init__(self, callback: Any, key: Key) -> None:
         super().__init__()
-        self.callback = callback
+        self.callback, self.key = callback, key
         self.user32 = ctypes.WinDLL("user32", use_last_error=True)  # type: ignore[attr-defined]
         mods = _MOD_ALT | _MOD_CONTROL | _MOD_SHIFT | _MOD_NOREPEAT
-        if not self.user32.RegisterHotKey(None, _HOTKEY_ID, mods, _WIN_VK):
-            raise OSError(translate("CalmCue", "%1 is already taken by another program").replace("%1", KEY_TEXT))
+        if not self.user32.RegisterHotKey(None, key.win_id, mods, key.win_vk):
+            raise OSError(translate("CalmCue", "%1 is already taken by another program").replace("%1", key.text))
         app = QCoreApplication.instance()
         assert app is not None
         app.installNativeEventFilter(self)
@@ -161,13 +174,13 @@ class _WindowsHotkey(QAbstractNativeEventFilter):
             from ctypes import wintypes
 
             msg = wintypes.MSG.from_address(int(message))
-            if msg.message == _WM_HOTKEY and msg.wParam == _HOTKEY_ID:
+            if msg.message == _WM_HOTKEY and msg.wParam == self.key.win_id:
                 self.callback()
                 return True, 0
         return False, 0
 
     def close(self) -> None:
-        self.user32.UnregisterHotKey(None, _HOTKEY_ID)
+        self.user32.UnregisterHotKey(None, self.key.win_id)
         app = QCoreApplication.instance()
         if app is not None:
             app.removeNativeEventFilter(self)

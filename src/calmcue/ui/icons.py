@@ -4,14 +4,14 @@ apart without colour vision, on light and dark panels (every disc has a contrast
 from __future__ import annotations
 
 from PyQt6.QtCore import QPointF, QRectF, Qt
-from PyQt6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
+from PyQt6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap, QPolygonF
 
-STATES = ("starting", "listening", "cue", "paused", "calibrating", "no_microphone", "no_call_audio",
+STATES = ("starting", "listening", "cue", "paused", "snoozed", "calibrating", "no_microphone", "no_call_audio",
           "device_lost", "error")
 SIZES = (16, 22, 24, 32, 48, 64)
 
 _COLOURS = {
-    "starting": "#8a9099", "listening": "#2e8b57", "cue": "#d98b00", "paused": "#6b7280",
+    "starting": "#8a9099", "listening": "#2e8b57", "cue": "#d98b00", "paused": "#6b7280", "snoozed": "#5b5fa8",
     "calibrating": "#2f6fb5", "no_microphone": "#6b7280", "no_call_audio": "#2e8b57",
     "device_lost": "#6b7280", "error": "#c0392b",
 }
@@ -60,6 +60,13 @@ def _pause(p: QPainter) -> None:
     p.drawRoundedRect(QRectF(35, 18, 9, 28), 2, 2)
 
 
+def _zed(p: QPainter) -> None:
+    """A "Z": snoozed (still listening, no cues for a while)."""
+    p.setPen(QPen(WHITE, 7.0, cap=Qt.PenCapStyle.RoundCap, join=Qt.PenJoinStyle.RoundJoin))
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.drawPolyline(QPolygonF([QPointF(21, 20), QPointF(43, 20), QPointF(21, 44), QPointF(43, 44)]))
+
+
 def _exclaim(p: QPainter) -> None:
     p.setPen(Qt.PenStyle.NoPen)
     p.setBrush(WHITE)
@@ -104,6 +111,7 @@ _GLYPHS = {
     "listening": _bars,
     "cue": _exclaim,
     "paused": _pause,
+    "snoozed": _zed,
     "calibrating": _ring,
     "no_microphone": lambda p: _mic(p, QColor("#e23b3b")),
     "no_call_audio": _badge,

@@ -24,7 +24,8 @@ FADE_IN_FROM = 0.3  # the first frame is already clearly there; the fade only so
 FADE_OUT_MS = 450
 MARGIN_PX = 24  # logical pixels from the screen edge
 PAD_EM = 0.45  # inner padding, in heights of the message font
-MAX_WIDTH_EM = 26  # text wraps beyond this many 'M' widths of the message font
+TEXT_WIDTH_EM = 22  # the text column, in 'M' widths of the message font: fixed, so the panel's edge never jumps
+# (every English cue message fits on one line; longer words wrap)
 PANEL = QColor(22, 26, 32, 238)
 RIM = QColor(255, 255, 255, 110)
 TEXT = QColor(255, 255, 255)
@@ -113,13 +114,12 @@ class Overlay(QWidget):
     def layout_for(self, message: str, reason: str) -> Layout:
         big, small = self._fonts()
         fm_big, fm_small = QFontMetrics(big), QFontMetrics(small)
-        max_w = fm_big.horizontalAdvance("M") * MAX_WIDTH_EM
+        text_w = fm_big.horizontalAdvance("M") * TEXT_WIDTH_EM
         flags = int(Qt.TextFlag.TextWordWrap)
-        msg = fm_big.boundingRect(QRect(0, 0, max_w, 10_000), flags, message)
-        why = fm_small.boundingRect(QRect(0, 0, max_w, 10_000), flags, reason) if reason else QRect()
+        msg = fm_big.boundingRect(QRect(0, 0, text_w, 10_000), flags, message)
+        why = fm_small.boundingRect(QRect(0, 0, text_w, 10_000), flags, reason) if reason else QRect()
         accent = max(2, fm_big.height() // 4)
         pad = round(fm_big.height() * PAD_EM)
-        text_w = max(msg.width(), why.width())
         gap = fm_small.height() // 3 if reason else 0
         w = pad * 2 + accent * 2 + text_w
         h = pad * 2 + msg.height() + gap + why.height()

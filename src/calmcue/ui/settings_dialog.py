@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PyQt6.QtCore import QT_TRANSLATE_NOOP, Qt, pyqtSignal
 from PyQt6.QtGui import QGuiApplication
@@ -29,20 +29,19 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from calmcue.config.schema import iter_keys
+from calmcue.ui.choices import FIELDS, hint
+from calmcue.ui.choices import choices as schema_choices
 from calmcue.ui.i18n import tr_label, translate
 from calmcue.ui.meter import LevelMeter
 from calmcue.ui.texts import CUE_LABELS
-from calmcue.ui.tray import AUTO, NO_CALL, SENSITIVITIES
+from calmcue.ui.tray import AUTO, NO_CALL
 
-FIELDS = dict(iter_keys())
+if TYPE_CHECKING:
+    from calmcue.engine.mailbox import Meter
+
 MANAGED = QT_TRANSLATE_NOOP("CalmCue", "Managed by your IT department")
-CORNERS = (("top-left", QT_TRANSLATE_NOOP("CalmCue", "Top left")),
-           ("top-right", QT_TRANSLATE_NOOP("CalmCue", "Top right")),
-           ("bottom-left", QT_TRANSLATE_NOOP("CalmCue", "Bottom left")),
-           ("bottom-right", QT_TRANSLATE_NOOP("CalmCue", "Bottom right")))
 GENERAL_KEYS = ("audio.mic", "audio.call", "detector.sensitivity", *(k for k, _ in CUE_LABELS), "overlay.corner",
-                "overlay.screen", "overlay.show_s")
+                "overlay.screen", "overlay.show_s", "overlay.min_gap_s")
 
 
 def allowed_text(field: dataclasses.Field[Any]) -> str:
@@ -76,11 +75,13 @@ def make_editor(key: str, *, choices: list[tuple[Any, str]] | None = None) -> Ed
 def _editor_for(key: str, field: dataclasses.Field[Any], choices: list[tuple[Any, str]] | None) -> Editor:
     meta, default = field.metadata, field.default
     if choices is None and meta.get("choices"):
-        choices = [(c, c) for c in meta["choices"]]
+        choices = list(schema_choices(key))
     if choices is not None:
         combo = QComboBox()
         for value, label in choices:
             combo.addItem(label, value)
+            if isinstance(value, str) and hint(key, value):
+                combo.setItemData(combo.count() - 1, hint(key, value), Qt.ItemDataRole.ToolTipRole)
         return Editor(key, combo, combo.currentData, lambda v: _select(combo, v))
     if isinstance(default, bool):
         box = QCheckBox()
@@ -157,7 +158,7 @@ class SettingsDialog(QDialog):
     def autostart_wanted(self) -> bool:
         return self.autostart_box.isChecked()
 
-    def on_meter(self, meter: Any) -> None:
+    def on_meter(self, meter: Meter) -> None:
         """A Meter from the bridge: channel 0 is the microphone, channel 1 the call audio."""
         levels, speech = meter.level_dbfs, meter.speech
         if levels:
@@ -192,18 +193,19 @@ class SettingsDialog(QDialog):
         group = QGroupBox(translate("CalmCue", "Cues"))
         form = QFormLayout(group)
         self._row(form, "detector.sensitivity", translate("CalmCue", "Sensitivity"),
-                  choices=[(v, tr_label(label)) for v, label in SENSITIVITIES])
+                  choices=schema_choices("detector.sensitivity"))
         for key, label in CUE_LABELS:
             self._row(form, key, tr_label(label))
         layout.addWidget(group)
         group = QGroupBox(translate("CalmCue", "Where cues appear"))
         form = QFormLayout(group)
         self._row(form, "overlay.corner", translate("CalmCue", "Corner"),
-                  choices=[(v, tr_label(label)) for v, label in CORNERS])
+                  choices=schema_choices("overlay.corner"))
         screens = [(i, f"{i}: {s.name()} ({s.size().width()} x {s.size().height()})")
                    for i, s in enumerate(QGuiApplication.screens())]
         self._row(form, "overlay.screen", translate("CalmCue", "Screen"), choices=screens)
         self._row(form, "overlay.show_s", translate("CalmCue", "Show each cue for"))
+        self._row(form, "overlay.min_gap_s", translate("CalmCue", "Least time between cues"))
         layout.addWidget(group)
         enabled, supported, why = autostart
         self.autostart_box = QCheckBox(translate("CalmCue", "Start CalmCue when I log in"))

@@ -6,7 +6,6 @@ window instead, and the window says why.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 from PyQt6.QtCore import QT_TRANSLATE_NOOP, QObject, QRect, QTimer, pyqtSignal
@@ -14,13 +13,15 @@ from PyQt6.QtGui import QAction, QActionGroup, QGuiApplication, QIcon, QShowEven
 from PyQt6.QtWidgets import QLabel, QMenu, QPushButton, QSystemTrayIcon, QVBoxLayout, QWidget
 
 from calmcue.ui import trace
-from calmcue.ui.hotkey import KEY_TEXT
+from calmcue.ui.app_state import AppState, Shown
+from calmcue.ui.choices import choices, hint
+from calmcue.ui.feedback import ShownCue
+from calmcue.ui.hotkey import DISMISS, WRONG
 from calmcue.ui.i18n import tr_label, translate
 from calmcue.ui.icons import state_icon
+from calmcue.ui.menu_trace import TracedMenu, device_rect, trace_shown
 from calmcue.ui.texts import CUE_LABELS
 
-SENSITIVITIES = (("gentle", QT_TRANSLATE_NOOP("CalmCue", "Gentle")), ("normal", QT_TRANSLATE_NOOP("CalmCue", "Normal")),
-                 ("strict", QT_TRANSLATE_NOOP("CalmCue", "Strict")))
 EMBED_PROBE_MS = 10_000
 AUTO = ""  # the system default device
 NO_CALL = "none"
@@ -50,6 +51,8 @@ class TrayMenu(QMenu):
     pause_toggled = pyqtSignal(bool)  # True = pause
     snooze = pyqtSignal(float)  # seconds
     dismiss = pyqtSignal()
+    not_helpful = pyqtSignal(int)  # a recent cue (0 = newest): mark it not helpful, or take the mark back
+    mark_latest = pyqtSignal()  # the newest cue was not helpful
     recalibrate = pyqtSignal()
     mic_chosen = pyqtSignal(str)
     call_chosen = pyqtSignal(str)
@@ -66,7 +69,9 @@ class TrayMenu(QMenu):
         self.list_devices = list_devices
         self.status_action = self._add(translate("CalmCue", "Starting"), enabled=False)
         self.addSeparator()
-        self.dismiss_action = self._add(translate("CalmCue", "Dismiss the cue") + f"\t{KEY_TEXT}", self.dismiss.emit)
+        self.dismiss_action = self._add(translate("CalmCue", "Dismiss the cue") + f"\t{DISMISS.text}",
+                                        self.dismiss.emit)
+        self.recent_menu = self._submenu(translate("CalmCue", "Recent cues"))
         self.pause_action = self._add(translate("CalmCue", "Pause"), lambda: self.pause_toggled.emit(not self.paused))
         self.snooze_menu = self._submenu(translate("CalmCue", "Snooze cues"))
         self.snooze_menu.addAction(translate("CalmCue", "For 15 minutes"), lambda: self.snooze.emit(15 * 60.0))
@@ -81,21 +86,10 @@ class TrayMenu(QMenu):
         self.call_menu.aboutToShow.connect(self._fill_calls)
         self.sensitivity_menu = self._submenu(translate("CalmCue", "Sensitivity"))
         self._sensitivity = QActionGroup(self)
-        for value, label in SENSITIVITIES:
-            action = self.sensitivity_menu.addAction(tr_label(label))
-            assert action is not None
-            action.setCheckable(True)
-            action.setData(value)
-            self._sensitivity.addAction(action)
-            action.triggered.connect(lambda _=False, v=value: self.sensitivity_chosen.emit(v))
+        self.sensitivity_menu.setToolTipsVisible(True)
         self.cues_menu = self._submenu(translate("CalmCue", "Cues"))
         self.cue_actions: dict[str, QAction] = {}
-        for key, label in CUE_LABELS:
-            action = self.cues_menu.addAction(tr_label(label))
-            assert action is not None
-            action.setCheckable(True)
-            action.toggled.connect(lambda on, k=key: self.cue_toggled.emit(k, on))
-            self.cue_actions[key] = action
+        self._fill_settings_menus()
         self.demo_action = self._add(translate("CalmCue", "Play the demo call"),
                                      lambda: self.demo.emit(not self.demo_playing))
         self.addSeparator()
@@ -105,20 +99,57 @@ class TrayMenu(QMenu):
         self.paused = False
         self.demo_playing = False
         self.mic, self.call = AUTO, AUTO
-        self.set_snoozed(None)
+        self.show_state(Shown())
+        self.show_recent(())
+
+    def _fill_settings_menus(self) -> None:
+        for value, label in choices("detector.sensitivity"):
+            action = self.sensitivity_menu.addAction(label)
+            assert action is not None
+            action.setCheckable(True)
+            action.setData(value)
+            action.setToolTip(hint("detector.sensitivity", value))
+            self._sensitivity.addAction(action)
+            action.triggered.connect(lambda _=False, v=value: self.sensitivity_chosen.emit(v))
+        for key, label in CUE_LABELS:
+            action = self.cues_menu.addAction(tr_label(label))
+            assert action is not None
+            action.setCheckable(True)
+            action.toggled.connect(lambda on, k=key: self.cue_toggled.emit(k, on))
+            self.cue_actions[key] = action
 
     # --- state shown -------------------------------------------------------------------------------------
 
-    def set_status(self, text: str) -> None:
-        self.status_action.setText(text)
+    def follow(self, state: AppState) -> None:
+        state.changed.connect(self.show_state)
+        self.show_state(state.shown)
 
-    def set_paused(self, paused: bool) -> None:
-        self.paused = paused
-        self.pause_action.setText(translate("CalmCue", "Resume") if paused else translate("CalmCue", "Pause"))
-
-    def set_snoozed(self, until: dt.datetime | None) -> None:
+    def show_state(self, shown: Shown) -> None:
+        """Words and what can be chosen now: Dismiss only with a cue on screen, Snooze only while listening."""
+        self.status_action.setText(state_text(shown.state))
+        self.paused = shown.paused
+        self.pause_action.setText(translate("CalmCue", "Resume") if shown.paused else translate("CalmCue", "Pause"))
+        self.dismiss_action.setEnabled(shown.cue_showing)
+        self.snooze_menu.setEnabled(shown.can_snooze)
         assert self.end_snooze_action is not None
-        self.end_snooze_action.setVisible(until is not None)
+        self.end_snooze_action.setVisible(shown.snoozed_until is not None)
+
+    def show_recent(self, cues: tuple[ShownCue, ...]) -> None:
+        """The last few cues, newest first, each ticked when the agent marked it not helpful."""
+        menu = self.recent_menu
+        menu.clear()
+        latest = menu.addAction(translate("CalmCue", "The last cue was not helpful") + f"\t{WRONG.text}",
+                                self.mark_latest.emit)
+        assert latest is not None
+        latest.setEnabled(bool(cues) and not cues[0].not_helpful)
+        menu.addSection(translate("CalmCue", "Tick a cue that was not helpful"))
+        for index, cue in enumerate(cues):
+            action = menu.addAction(f"{cue.at:%H:%M}  {cue.message}")
+            assert action is not None
+            action.setCheckable(True)
+            action.setChecked(cue.not_helpful)
+            action.triggered.connect(lambda _=False, i=index: self.not_helpful.emit(i))
+        menu.setEnabled(bool(cues))
 
     def set_demo_playing(self, playing: bool) -> None:
         self.demo_playing = playing
@@ -150,8 +181,8 @@ class TrayMenu(QMenu):
         return action
 
     def _submenu(self, title: str) -> QMenu:
-        menu = self.addMenu(title)
-        assert menu is not None
+        menu = TracedMenu(title, self)
+        self.addMenu(menu)
         return menu
 
     def _fill_mics(self) -> None:
@@ -179,19 +210,7 @@ class TrayMenu(QMenu):
 
     def showEvent(self, event: QShowEvent | None) -> None:
         super().showEvent(event)
-        if trace.enabled():
-            QTimer.singleShot(0, self._report_geometry)
-
-    def _report_geometry(self) -> None:
-        ratio = self.devicePixelRatioF()
-        actions = {}
-        for action in self.actions():
-            rect = self.actionGeometry(action)
-            if action.isSeparator() or rect.isEmpty():
-                continue
-            top_left = self.mapToGlobal(rect.topLeft())
-            actions[action.text().split("\t")[0]] = _device_rect(QRect(top_left, rect.size()), ratio)
-        trace.event("menu_shown", actions=actions)
+        trace_shown(self, "tray")
 
 
 class Tray(QObject):
@@ -203,10 +222,7 @@ class Tray(QObject):
     def __init__(self, menu: TrayMenu, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.menu = menu
-        self.state = "starting"
-        self.detail = ""
-        self.cue_showing = False
-        self.cues_today = 0
+        self.shown = Shown()
         self.available = QSystemTrayIcon.isSystemTrayAvailable()
         self.icon = QSystemTrayIcon(state_icon("starting"), self)
         self.icon.setContextMenu(menu)
@@ -215,6 +231,7 @@ class Tray(QObject):
         self._probe = QTimer(self)
         self._probe.setInterval(25)
         self._probes = 0
+        self._last_rect = QRect()
         self._probe.timeout.connect(self._check_embedded)
 
     def show(self) -> None:
@@ -233,18 +250,27 @@ class Tray(QObject):
         if self.window is not None:
             self.window.close()
 
-    def set_state(self, state: str, detail: str = "") -> None:
-        self.state, self.detail = state, detail
-        self._refresh()
-        trace.event("tray_state", state=state, detail=detail)
+    def follow(self, state: AppState) -> None:
+        state.changed.connect(self.show_state)
+        self.show_state(state.shown)
 
-    def set_cue_showing(self, showing: bool) -> None:
-        self.cue_showing = showing
+    def show_state(self, shown: Shown) -> None:
+        before, self.shown = self.shown, shown
         self._refresh()
+        if (shown.state, shown.detail) != (before.state, before.detail):
+            trace.event("tray_state", state=shown.state, detail=shown.detail)
 
-    def set_cues_today(self, count: int) -> None:
-        self.cues_today = count
-        self._refresh()
+    @property
+    def state(self) -> str:
+        return self.shown.state
+
+    @property
+    def detail(self) -> str:
+        return self.shown.detail
+
+    @property
+    def cue_showing(self) -> bool:
+        return self.shown.cue_showing
 
     def notify(self, title: str, text: str, *, warning: bool = False) -> None:
         """A balloon/notification where the tray has them; the fallback window shows it as text."""
@@ -256,16 +282,16 @@ class Tray(QObject):
             self.window.note.setText(f"{title}\n{text}")
 
     def tooltip(self) -> str:
-        line = state_text("cue" if self.cue_showing else self.state)
-        if self.detail:
-            line += f" - {self.detail}"
-        count = translate("CalmCue", "Cues today: %1").replace("%1", str(self.cues_today))
+        line = one_line(state_text("cue" if self.cue_showing else self.state), self.detail)
+        count = translate("CalmCue", "Cues today: %1").replace("%1", str(self.shown.cues_today))
+        if self.shown.not_helpful_today:
+            count += " " + translate("CalmCue", "(%1 not helpful)").replace("%1", str(self.shown.not_helpful_today))
         return f"CalmCue\n{line}\n{count}"
 
     def _icon_state(self) -> str:
         if self.cue_showing:
             return "cue"
-        if self.state in ("snoozed", "finished"):
+        if self.state == "finished":
             return "paused"
         if self.state == "demo":
             return "listening"
@@ -275,7 +301,6 @@ class Tray(QObject):
         icon = state_icon(self._icon_state())
         self.icon.setIcon(icon)
         self.icon.setToolTip(self.tooltip())
-        self.menu.set_status(state_text(self.state))
         if self.window is not None:
             self.window.set_state(icon, self.tooltip())
 
@@ -285,7 +310,9 @@ class Tray(QObject):
 
     def _check_embedded(self) -> None:
         rect = self.icon.geometry()
-        if rect.isEmpty():
+        settled = not rect.isEmpty() and rect == self._last_rect  # the same place twice: the host has placed it
+        self._last_rect = rect
+        if not settled:
             self._probes += 1
             if self._probes * self._probe.interval() > EMBED_PROBE_MS:
                 self._probe.stop()  # a StatusNotifier host may never tell the geometry
@@ -293,17 +320,21 @@ class Tray(QObject):
         self._probe.stop()
         screen = QGuiApplication.screenAt(rect.center()) or QGuiApplication.primaryScreen()
         ratio = screen.devicePixelRatio() if screen is not None else 1.0
-        trace.event("tray_visible", geometry=_device_rect(rect, ratio))
+        trace.event("tray_visible", geometry=device_rect(rect, ratio))
         self.embedded.emit()
 
 
-_ICON_STATES = ("starting", "listening", "cue", "paused", "calibrating", "no_microphone", "no_call_audio",
+def one_line(label: str, detail: str) -> str:
+    """The state and its detail, saying each thing once: a detail that repeats the label replaces it."""
+    if not detail:
+        return label
+    if label.lower() in detail.lower():
+        return detail[0].upper() + detail[1:]
+    return f"{label} - {detail}"
+
+
+_ICON_STATES = ("starting", "listening", "cue", "paused", "snoozed", "calibrating", "no_microphone", "no_call_audio",
                 "device_lost", "error")
-
-
-def _device_rect(rect: QRect, ratio: float) -> list[int]:
-    return [round(rect.x() * ratio), round(rect.y() * ratio), round(rect.width() * ratio),
-            round(rect.height() * ratio)]
 
 
 class NoTrayWindow(QWidget):

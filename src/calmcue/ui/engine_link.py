@@ -1,0 +1,180 @@
+"""The tray app's link to the engine: owns the worker thread and the Bridge, plays the demo call or listens to
+the microphone, sends the user's commands and re-emits what the engine says as Qt signals.
+
+The engine modules are imported when the link starts, not when this module is imported, so the tray icon can
+appear before numpy and the detector are loaded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PyQt6.QtCore import QObject, pyqtSignal
+
+from calmcue.config import paths
+from calmcue.errors import CalmCueError
+from calmcue.ui.i18n import translate
+
+if TYPE_CHECKING:
+    from calmcue.audio.sources import Source
+    from calmcue.config.schema import Settings
+    from calmcue.detector.baseline import BaselineValues
+    from calmcue.engine.mailbox import Stats
+    from calmcue.engine.worker import Command, Worker
+    from calmcue.ui.bridge import Bridge
+
+log = logging.getLogger(__name__)
+
+STOP_TIMEOUT_S = 3.0
+
+
+class EngineLink(QObject):
+    status = pyqtSignal(str, str)  # the engine's state and its one-line detail
+    cue = pyqtSignal(object)  # Cue: show it now
+    meter = pyqtSignal(object)  # Meter, about 20 a second
+    demo_changed = pyqtSignal(bool)  # True: the demo call plays instead of the microphone
+    demo_ended = pyqtSignal()  # the demo recording played to its end
+    problem = pyqtSignal(str, str)  # title, text: something the user should be told (a warning)
+
+    def __init__(self, *, settings: Callable[[], Settings], demo_speed: float = 1.0,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._settings = settings  # the current settings, read whenever a worker starts
+        self.demo_speed = demo_speed
+        self.worker: Worker | None = None
+        self.bridge: Bridge | None = None
+        self.demo_playing = False
+        self._stopping = False  # a worker is being stopped on purpose: its "finished" is no news
+
+    # --- start and stop ----------------------------------------------------------------------------------
+
+    def start(self, demo: Path | None = None) -> None:
+        from calmcue.engine.mailbox import Mailbox
+        from calmcue.ui.bridge import Bridge
+
+        self.bridge = Bridge(Mailbox(), None, self)
+        self.bridge.status.connect(self._on_status)
+        self.bridge.cue.connect(self.cue)
+        self.bridge.meter.connect(self.meter)
+        self.bridge.start()
+        self._start_worker(demo)
+
+    def stop(self) -> None:
+        self._stop_worker()
+        if self.bridge is not None:
+            self.bridge.stop()
+
+    def switch_demo(self, demo: Path | None) -> None:
+        """Plays `demo` instead of the microphone, or (None) goes back to the microphone."""
+        self._stop_worker()
+        self._start_worker(demo)
+
+    @property
+    def last_stats(self) -> Stats | None:
+        return self.bridge.last_stats if self.bridge is not None else None
+
+    # --- commands ----------------------------------------------------------------------------------------
+
+    def send(self, command: Command) -> None:
+        if self.bridge is not None:
+            self.bridge.send(command)
+
+    def pause(self) -> None:
+        from calmcue.engine.worker import Pause
+
+        self.send(Pause())
+
+    def resume(self) -> None:
+        from calmcue.engine.worker import Resume
+
+        self.send(Resume())
+
+    def snooze(self, seconds: float) -> None:
+        from calmcue.engine.worker import Snooze
+
+        self.send(Snooze(seconds))
+
+    def recalibrate(self) -> None:
+        from calmcue.engine.worker import Recalibrate
+
+        self.send(Recalibrate())
+
+    def reload(self, settings: Settings) -> None:
+        from calmcue.engine.worker import Reload
+
+        self.send(Reload(settings))
+
+    def preview_devices(self, mic: str, call: str) -> None:
+        """Capture from these devices now (the settings dialog's live meters); the demo is left alone."""
+        from calmcue.engine.worker import SelectDevices
+
+        if not self.demo_playing:
+            self.send(SelectDevices(mic, call))
+
+    # --- inside ------------------------------------------------------------------------------------------
+
+    def _start_worker(self, demo: Path | None) -> None:
+        from calmcue.engine.mailbox import Mailbox
+        from calmcue.engine.worker import Worker
+
+        assert self.bridge is not None, "start() first"
+        settings = self._settings()
+        if demo is not None:
+            factory = self._demo_factory(demo)
+            baseline, baseline_path = None, None  # the demo's voice must never become the user's calibration
+        else:
+            from calmcue.audio.sources import DeviceSourceFactory
+
+            factory = DeviceSourceFactory(mic=settings.audio.mic, call=settings.audio.call,
+                                          latency=settings.audio.latency)
+            baseline, baseline_path = self._load_baseline(), paths.baseline_file()
+        mailbox = Mailbox()
+        self.worker = Worker(settings=settings, source_factory=factory, mailbox=mailbox, agent_baseline=baseline,
+                             baseline_path=baseline_path)
+        self.bridge.attach(mailbox, self.worker.commands)
+        self.demo_playing = demo is not None
+        self.demo_changed.emit(self.demo_playing)
+        self.worker.start()
+        log.info("engine started (%s)", f"demo {demo}" if demo else "microphone")
+
+    def _demo_factory(self, demo: Path) -> Callable[[], Source]:
+        from functools import partial
+
+        from calmcue.audio.sources import FileSource
+
+        return partial(FileSource, demo, realtime=True, speed=self.demo_speed)
+
+    def _stop_worker(self) -> None:
+        if self.worker is None:
+            return
+        worker, self.worker = self.worker, None
+        self._stopping = True
+        try:
+            if not worker.stop(timeout_s=STOP_TIMEOUT_S):
+                log.warning("the engine did not stop within %.0f s", STOP_TIMEOUT_S)
+            if self.bridge is not None:
+                self.bridge.drain()
+        finally:
+            self._stopping = False
+
+    def _load_baseline(self) -> BaselineValues | None:
+        from calmcue.detector.baseline import load_baseline
+
+        path = paths.baseline_file()
+        if not path.exists():
+            return None
+        try:
+            return load_baseline(path)
+        except CalmCueError as err:
+            log.warning("calibration not used: %s", err)
+            text = translate("CalmCue", "%1 - CalmCue learns your usual voice again.").replace("%1", str(err))
+            self.problem.emit(translate("CalmCue", "Calibration not usable"), text)
+            return None
+
+    def _on_status(self, state: str, detail: str) -> None:
+        self.status.emit(state, detail)
+        if state == "finished" and self.demo_playing and not self._stopping:
+            self.demo_ended.emit()
