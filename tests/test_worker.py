@@ -311,7 +311,9 @@ def test_stop_is_prompt_while_waiting_to_retry(monkeypatch: pytest.MonkeyPatch) 
 
 def test_mic_only_is_said_once() -> None:
     class MicOnly(SyntheticSource):
-        note = "no call audio found: running on the microphone only"
+        def start(self) -> None:
+            super().start()
+            self.note = "no call audio found: running on the microphone only"
 
     reads = [0]
 

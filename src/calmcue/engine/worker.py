@@ -21,17 +21,29 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from calmcue.audio.signal import HOP_S
-from calmcue.audio.sources import DeviceLost, Source, SourceEnded
+from calmcue.audio.sources import DeviceAbsent, DeviceLost, Source, SourceEnded
 from calmcue.config.schema import Settings
 from calmcue.detector.baseline import BaselineValues, save_baseline
 from calmcue.detector.events import Cue, Episode, Event
+from calmcue.engine.commands import (
+    BACKOFF_S,
+    Backoff,
+    Command,
+    Pause,
+    Recalibrate,
+    Reload,
+    Resume,
+    SelectDevices,
+    Snooze,
+    Stop,
+)
 from calmcue.engine.mailbox import (
     CALIBRATING,
     DEVICE_LOST,
@@ -58,68 +70,19 @@ log = logging.getLogger("calmcue.worker")
 READ_TIMEOUT_S = 0.1  # longest wait for audio before the worker looks at its commands again
 METER_EVERY_FRAMES = 5  # a Meter per 50 ms of audio
 STATS_EVERY_FRAMES = 100  # Stats per second of audio
-BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0, 10.0)
 
 
-# --- commands: UI -> worker (put them on `worker.commands`) ---------------------------------------------------
+__all__ = ["Command", "Pause", "Recalibrate", "Reload", "Resume", "SelectDevices", "SelectsDevices", "Snooze",
+           "Stop", "Worker"]
 
 
-@dataclass(frozen=True)
-class Pause:
-    """Close the microphone and stop measuring until Resume (Status "paused")."""
+@runtime_checkable
+class SelectsDevices(Protocol):
+    """A source factory whose devices can be changed (DeviceSourceFactory): SelectDevices and Reload use it."""
 
+    def __call__(self) -> Source: ...
 
-@dataclass(frozen=True)
-class Resume:
-    """Reopen the audio and measure again after Pause."""
-
-
-@dataclass(frozen=True)
-class Snooze:
-    """Keep measuring but show no cues for `seconds` (0 ends a snooze)."""
-
-    seconds: float
-
-
-@dataclass(frozen=True)
-class Recalibrate:
-    """Forget the agent's baseline and learn it again from the next speech (Status "calibrating")."""
-
-
-@dataclass(frozen=True)
-class Reload:
-    """Use new settings (keeps the agent's baseline; reopens the audio if the devices changed)."""
-
-    settings: Settings
-
-
-@dataclass(frozen=True)
-class SelectDevices:
-    """Capture from these devices (names or ids as `calmcue devices` lists them; "" = system default)."""
-
-    mic: str
-    call: str
-
-
-@dataclass(frozen=True)
-class Stop:
-    """End the worker thread (the same as `worker.stop()`)."""
-
-
-Command = Pause | Resume | Snooze | Recalibrate | Reload | SelectDevices | Stop
-
-
-class _Backoff:
-    def __init__(self) -> None:
-        self.attempt = 0
-
-    def next_s(self) -> float:
-        delay = BACKOFF_S[min(self.attempt, len(BACKOFF_S) - 1)]
-        self.attempt += 1
-        return delay
-
-    def reset(self) -> None:
-        self.attempt = 0
+    def with_devices(self, *, mic: str, call: str) -> SelectsDevices: ...
 
 
 class Worker:
@@ -127,8 +90,8 @@ class Worker:
 
     def __init__(self, *, settings: Settings, source_factory: Callable[[], Source], mailbox: Mailbox,
                  agent_baseline: BaselineValues | None = None, baseline_path: Path | None = None) -> None:
-        """`source_factory()` makes a new, unopened Source each time the audio is (re)opened. If it has
-        `with_devices(mic=, call=)` (as `DeviceSourceFactory` does), SelectDevices and Reload can change devices.
+        """`source_factory()` makes a new, unopened Source each time the audio is (re)opened. If it is a
+        `SelectsDevices` (as `DeviceSourceFactory` is), SelectDevices and Reload can change devices.
         `agent_baseline` seeds the agent's calibration; when calibration finishes (and at stop), the baseline is
         saved to `baseline_path` if given."""
         self.settings = settings
@@ -149,8 +112,9 @@ class Worker:
         self._finished = False
         self._snooze_until = 0.0
         self._state = ""
+        self._detail = ""
         self._said_no_call = False
-        self._backoff = _Backoff()
+        self._backoff = Backoff(BACKOFF_S)
         self._next_meter = 0
         self._next_stats = 0
         self._restart_after_error = True
@@ -232,6 +196,11 @@ class Worker:
         source = self.source_factory()
         try:
             source.start()
+        except DeviceAbsent as err:  # expected back (a headset, the sound server): look again soon
+            source.stop()
+            self._set_state(DEVICE_LOST, str(err), only_on_change=True, same_detail=True)
+            self._idle(err.poll_s)
+            return False
         except DeviceError as err:
             source.stop()
             delay = self._backoff.next_s()
@@ -241,10 +210,10 @@ class Worker:
             return False
         self._source = source
         self.metrics.reopens += 1
-        log.info("audio open: %s, %d channel(s) at %d Hz", getattr(source, "label", type(source).__name__),
+        log.info("audio open: %s, %d channel(s) at %d Hz", source.label or type(source).__name__,
                  source.channels, source.rate_hz)
         self._ensure_pipeline(source)
-        note = getattr(source, "note", "")
+        note = source.note
         if source.channels == 1 and note and not self._said_no_call:
             self._said_no_call = True
             self._set_state(NO_CALL_AUDIO, note)
@@ -252,9 +221,8 @@ class Worker:
         return True
 
     def _lost(self, err: DeviceLost) -> None:
-        silent_s = getattr(err, "silent_s", None)
-        if silent_s is not None:
-            self.metrics.loss_detect_s.append(float(silent_s))
+        if err.silent_s is not None:
+            self.metrics.loss_detect_s.append(float(err.silent_s))
         log.warning("audio lost: %s", err)
         self._close_source()
         delay = self._backoff.next_s()
@@ -310,11 +278,9 @@ class Worker:
         result = pipeline.push(block)
         if result.batch is None:
             return
-        age_s = getattr(source, "age_s", None)
-        if callable(age_s):
-            age = age_s()
-            if age is not None:
-                self.metrics.add_latency(age * 1000.0)
+        age = source.age_s()
+        if age is not None:
+            self.metrics.add_latency(age * 1000.0)
         self.metrics.frames += result.batch.count
         self._publish(result.events)
         self._track_baseline(pipeline)
@@ -452,16 +418,15 @@ class Worker:
         devices_changed = settings.audio != self.settings.audio
         self.settings = settings
         self._finish_pipeline()  # the next block builds a pipeline with the new settings
-        if devices_changed and hasattr(self.source_factory, "with_devices"):
+        if devices_changed and isinstance(self.source_factory, SelectsDevices):
             return self._select(settings.audio.mic, settings.audio.call)
         return False
 
     def _select(self, mic: str, call: str) -> bool:
-        with_devices = getattr(self.source_factory, "with_devices", None)
-        if with_devices is None:
+        if not isinstance(self.source_factory, SelectsDevices):
             log.warning("this audio source has no devices to select")
             return False
-        self.source_factory = with_devices(mic=mic, call=call)
+        self.source_factory = self.source_factory.with_devices(mic=mic, call=call)
         self.settings = replace(self.settings, audio=replace(self.settings.audio, mic=mic, call=call))
         self._close_source()
         self._said_no_call = False
@@ -470,9 +435,11 @@ class Worker:
         return True
 
     # -- status ---------------------------------------------------------------------------------------------
-    def _set_state(self, state: str, detail: str, *, only_on_change: bool = False) -> None:
-        if only_on_change and state == self._state:
+    def _set_state(self, state: str, detail: str, *, only_on_change: bool = False, same_detail: bool = False) -> None:
+        """Posts a Status. `only_on_change`: not when the state is already `state` (with `same_detail`: the
+        state and the detail both)."""
+        if only_on_change and state == self._state and (not same_detail or detail == self._detail):
             return
-        self._state = state
+        self._state, self._detail = state, detail
         log.info("status %s: %s", state, detail)
         self.mailbox.post(Status(state, detail))
