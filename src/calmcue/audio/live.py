@@ -28,14 +28,18 @@ log = logging.getLogger("calmcue.audio")
 
 HEADSET_GONE = "headset disconnected - waiting for it"
 SERVER_GONE = "the sound server is not answering - waiting for it"
+CALL_GONE = "call audio disconnected - waiting for it"
 
 
 class MicPin:
-    """The server source the microphone is pinned to ("" until the first open); shared by the sources that one
-    factory makes, so a reopened source goes back to the same device."""
+    """The server sources the microphone (`source`) and the call audio (`call`) are pinned to ("" until the first
+    open, or when not a server source); shared by the sources one factory makes, so that a reopened source goes
+    back to the same devices. The call audio "" (the default playback device's monitor) is pinned too: a sink
+    that vanishes and comes back is waited for, not replaced by whatever the server makes the default."""
 
     def __init__(self) -> None:
         self.source = ""
+        self.call = ""
 
 
 @dataclass(frozen=True)
@@ -91,10 +95,10 @@ class DeviceSource:
     def start(self) -> None:
         from calmcue.audio import devices
 
-        self._check_pinned_source()
+        self._check_pinned_sources()
         devices.refresh_portaudio()
         mic = devices.resolve_mic(self.mic_spec)
-        call, self.note = devices.resolve_call(self.call_spec)
+        call, self.note = devices.resolve_call(self.pin.call or self.call_spec)
         if call is not None and call.backend == devices.PORTAUDIO and call.id == mic.id:
             raise DeviceError(f"'{mic.name}' was chosen as both the microphone and the call audio; pick a "
                               f"different call-audio source, or --call none")
@@ -106,20 +110,24 @@ class DeviceSource:
         except BaseException:
             self.stop()
             raise
+        if call is not None and call.backend == devices.SERVER and not call.loopback:
+            self.pin.call = call.id
         where = f" (server source {server_mic})" if server_mic and server_mic != mic.name else ""
         self.label = f"{mic.name}{where} + {call.name}" if call is not None else f"{mic.name}{where}"
 
-    def _check_pinned_source(self) -> None:
-        """After the first open: the chosen microphone must be there before anything is opened."""
+    def _check_pinned_sources(self) -> None:
+        """After the first open: the chosen devices must be there before anything is opened."""
         from calmcue.audio import pulse
 
-        if not self.pin.source or not pulse.available():
+        if not (self.pin.source or self.pin.call) or not pulse.available():
             return
         sources = pulse.server_sources()
         if sources is None:
             raise DeviceAbsent(SERVER_GONE)
-        if self.pin.source not in sources:
+        if self.pin.source and self.pin.source not in sources:
             raise DeviceAbsent(f"{HEADSET_GONE} ('{self.pin.source}')")
+        if self.pin.call and self.pin.call not in sources:
+            raise DeviceAbsent(f"{CALL_GONE} ('{self.pin.call}')")
 
     def _settle_mic(self) -> str:
         """Puts the microphone stream on the pinned source (or pins the one it reads); returns its name."""
@@ -250,6 +258,10 @@ class DeviceSource:
     def _check(self) -> None:
         now = time.monotonic()
         if self._watcher is not None and self._watcher.problem:
+            gone = self._watcher.gone_source
+            if gone and gone in (self.pin.source, self.pin.call):
+                words = HEADSET_GONE if gone == self.pin.source else CALL_GONE
+                raise DeviceLost(f"{words} ('{gone}')", silent_s=self._silent_s(now), waiting=True)
             raise DeviceLost(self._watcher.problem, silent_s=self._silent_s(now))
         for s, what in ((self._mic, "microphone"), (self._call, "call audio")):
             if s is None:

@@ -113,6 +113,7 @@ class PulseWatcher:
 
     def __init__(self) -> None:
         self.problem = ""
+        self.gone_source = ""  # with `problem`: the source that vanished from under one of our streams, if one did
         self.watching = 0  # streams of ours found on the server
         self._running = False
         self._thread: threading.Thread | None = None
@@ -177,8 +178,12 @@ class PulseWatcher:
         names = {s.name for s in pulse.source_list()}
         for index, source in snapshot.items():
             if index not in now:
+                if source not in names:
+                    self.gone_source = source
                 return f"the sound server closed the capture from '{source}'"
             if now[index] != source:
-                gone = "" if source in names else " (it is gone)"
-                return f"the sound server moved the capture from '{source}'{gone} to '{now[index]}'"
+                if source not in names:
+                    self.gone_source = source
+                    return f"'{source}' is gone; the sound server moved the capture to '{now[index]}'"
+                return f"the sound server moved the capture from '{source}' to '{now[index]}'"
         return ""

@@ -29,11 +29,13 @@ class SourceEnded(Exception):
 
 class DeviceLost(DeviceError):
     """`read` raises this when a device went away (unplugged, moved, sound server gone); reopen it later.
-    `silent_s`: seconds from the last audio to the loss being noticed (None when unknown)."""
+    `silent_s`: seconds from the last audio to the loss being noticed (None when unknown). `waiting`: the
+    message already says the device is awaited (a chosen headset gone): look again soon, without backing off."""
 
-    def __init__(self, message: str, *, silent_s: float | None = None) -> None:
+    def __init__(self, message: str, *, silent_s: float | None = None, waiting: bool = False) -> None:
         super().__init__(message)
         self.silent_s = silent_s
+        self.waiting = waiting
 
 
 class DeviceAbsent(DeviceError):

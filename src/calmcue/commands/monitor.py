@@ -223,7 +223,7 @@ class _View:
     def show(self, messages: list[Message]) -> None:
         for m in messages:
             if isinstance(m, Meter):
-                if self.meter is not None and m.muted != self.meter.muted:
+                if m.muted != (self.meter.muted if self.meter is not None else False):
                     self.line("[muted] the microphone sends digital silence: is it muted? (no cues while muted)"
                               if m.muted else "[unmuted] the microphone is back")
                 self.meter = m

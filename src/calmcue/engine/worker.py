@@ -113,6 +113,7 @@ class Worker:
         self._snooze_until = 0.0
         self._state = ""
         self._detail = ""
+        self._muted = False
         self._said_no_call = False
         self._backoff = Backoff(BACKOFF_S)
         self._next_meter = 0
@@ -225,6 +226,10 @@ class Worker:
             self.metrics.loss_detect_s.append(float(err.silent_s))
         log.warning("audio lost: %s", err)
         self._close_source()
+        if err.waiting:  # the message says what is awaited; look again soon (DeviceAbsent until it is back)
+            self._set_state(DEVICE_LOST, str(err))
+            self._idle(DeviceAbsent.poll_s)
+            return
         delay = self._backoff.next_s()
         self._set_state(DEVICE_LOST, f"{err} - reconnecting in {delay:g} s")
         self._idle(delay)
@@ -323,6 +328,9 @@ class Worker:
                                 agent_calibration=float(status.agent_calibration),
                                 agent_level_over_db=float(status.agent_level_over_db),
                                 in_call=bool(status.in_call), muted=bool(status.muted)))
+        if bool(status.muted) != self._muted:
+            self._muted = bool(status.muted)
+            log.info("the microphone sends digital silence (muted?)" if self._muted else "the microphone sound is back")
         if status.agent_calibration < 1.0:
             self._set_state(CALIBRATING, f"learning your usual voice: {status.agent_calibration:.0%}",
                             only_on_change=True)
