@@ -204,3 +204,56 @@ def test_digital_silence_is_said_and_its_end_too(server: PulseServer, monitor: M
     back = monitor.out.wait_for("[unmuted]", muted)
     monitor.out.wait_for("[muted]", back + 1)  # the tone ended: zeros again
     finish(monitor)
+
+
+def test_on_a_terminal_library_messages_get_their_own_lines(server: PulseServer, tmp_path: Path) -> None:
+    """The meter line is redrawn in place; what PortAudio/ALSA print on stderr when the server dies must start a
+    line of its own (the monitor catches file descriptor 2 and prints each line above the meter)."""
+    import pty
+
+    leader, follower = pty.openpty()
+    env = dict(server.env, CALMCUE_DATA_DIR=str(tmp_path / "data"), CALMCUE_CONFIG_DIR=str(tmp_path / "cfg"),
+               XDG_STATE_HOME=str(tmp_path / "state"), COLUMNS="200")
+    proc = subprocess.Popen([sys.executable, "-m", "calmcue", "monitor"], stdin=subprocess.DEVNULL,
+                            stdout=follower, stderr=follower, env=env)
+    os.close(follower)
+    raw = bytearray()
+    cond = threading.Condition()
+
+    def read() -> None:
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            with cond:
+                raw.extend(chunk)
+                cond.notify_all()
+
+    threading.Thread(target=read, daemon=True).start()
+
+    def wait_for(text: bytes, after: int = 0) -> int:
+        with cond:
+            assert cond.wait_for(lambda: raw.find(text, after) >= 0, BOUND_S), raw.decode(errors="replace")
+            return raw.find(text, after)
+
+    try:
+        wait_for(b" dB")  # the meter line is drawn
+        server.kill()
+        lost = wait_for(b"[device_lost]")
+        server.start()
+        wait_for(b"[calibrating]", lost)
+        wait_for(b" dB", lost)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=BOUND_S)
+        os.close(leader)
+    text = raw.decode(errors="replace")
+    messages = [i for i in range(len(text)) if text.startswith(("Expression '", "ALSA lib", "[device_lost]"), i)]
+    assert any(text.startswith("[device_lost]", i) for i in messages)
+    for i in messages:
+        before = text[max(0, i - 3) : i]
+        assert before.endswith(("\x1b[K", "\n")), f"glued to the meter line: {text[max(0, i - 80) : i + 40]!r}"
+    assert proc.returncode == 0

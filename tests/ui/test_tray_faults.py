@@ -144,8 +144,9 @@ def test_tray_through_a_module_reload_a_moved_stream_and_silence(server: PulseSe
     tray.listening()
     tray.back_on_chosen()
     tray.log_has("digital silence", 1)  # nothing plays into mic_feed: exact zeros
+    silences = tray.log().count("digital silence")
     assert play(server, "mic_feed", tmp_path, seconds=1.0).wait(timeout=BOUND_S) == 0
     tray.log_has("sound is back", 1)
-    tray.log_has("digital silence", 2)  # the tone ended: zeros again
+    tray.log_has("digital silence", silences + 1)  # the tone ended: zeros again
     log = tray.finish(moved_to="call_mic")
     assert "call audio disconnected" in log and "moved the capture" in log and "sound is back" in log
