@@ -102,6 +102,7 @@ class PortAudioInput:
         self.ring = Ring(capacity_frames=round(ring_s * self.rate_hz), channels=1)
         self.overflows = 0
         self.finished = False
+        self.error = ""  # PortAudio says nothing about why a stream finished
         self._stream: Any = None
 
     def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:

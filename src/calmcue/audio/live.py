@@ -158,9 +158,10 @@ class DeviceSource:
         import os
 
         from calmcue.audio import pulse
+        from calmcue.audio.capture import ParecInput
 
         pids = {os.getpid()}
-        if getattr(self._call, "pid", 0):
+        if isinstance(self._call, ParecInput):
             pids.add(self._call.pid)
         self._watcher = pulse.PulseWatcher()
         self._watcher.start(pids=pids)
@@ -202,7 +203,7 @@ class DeviceSource:
         while any(s.ring.callbacks == 0 for s in streams):
             ended = next((s for s in streams if s.finished), None)
             if ended is not None:
-                raise DeviceError(f"cannot open '{ended.name}' ({getattr(ended, 'error', '') or 'it ended'}); "
+                raise DeviceError(f"cannot open '{ended.name}' ({ended.error or 'it ended'}); "
                                   f"check the device, or pick another (calmcue devices)")
             if time.monotonic() > deadline:
                 late = next(s for s in streams if s.ring.callbacks == 0)
@@ -267,7 +268,7 @@ class DeviceSource:
             if s is None:
                 continue
             if s.finished:
-                why = getattr(s, "error", "")
+                why = s.error
                 raise DeviceLost(f"the {what} '{s.name}' stopped ({why or 'unplugged, or the sound server stopped'})",
                                  silent_s=self._silent_s(now))
             count, since = self._seen[id(s)]
