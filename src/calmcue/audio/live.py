@@ -260,7 +260,7 @@ class DeviceSource:
         now = time.monotonic()
         if self._watcher is not None and self._watcher.problem:
             gone = self._watcher.gone_source
-            if gone and gone in (self.pin.source, self.pin.call):
+            if gone and (gone == self.pin.source or self._call is not None):  # the mic's source, else the call's
                 words = HEADSET_GONE if gone == self.pin.source else CALL_GONE
                 raise DeviceLost(f"{words} ('{gone}')", silent_s=self._silent_s(now), waiting=True)
             raise DeviceLost(self._watcher.problem, silent_s=self._silent_s(now))
