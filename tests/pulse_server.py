@@ -121,8 +121,29 @@ class PulseServer:
         self.pactl("unload-module", self.module_of(name))
 
     def load(self, name: str) -> None:
+        """Loads the module that makes `name` again, with the set-up `start` gives it: a low-latency reader on
+        its source and a suspend/resume of the sinks (else a fresh null sink renders in 2 s blocks, and a new
+        stream's first block comes that late: a property of the test rig, not of a headset)."""
         module, _, args = module_args()[name].partition(" ")
         self.pactl("load-module", module, *args.split())
+        source = name if name in SOURCES else f"{name}.monitor"
+        if source in SOURCES:
+            self.readers.append(subprocess.Popen(["parec", "--raw", "--latency-msec=5", "-d", source],
+                                                 env=self.env, stdout=subprocess.DEVNULL,
+                                                 stderr=subprocess.DEVNULL))
+            deadline = time.monotonic() + BOUND_S
+            while not any(s == source for _, s in self._all_streams()):
+                assert time.monotonic() < deadline, f"the reader on {source} did not connect"
+                time.sleep(0.05)  # polling the server's stream list: it sends no event to this helper
+        for sink in SINKS:
+            self.pactl("suspend-sink", sink, "1", check=False)
+            self.pactl("suspend-sink", sink, "0", check=False)
+
+    def _all_streams(self) -> list[tuple[int, str]]:
+        names = {line.split("\t")[0]: line.split("\t")[1]
+                 for line in self.pactl("list", "short", "sources", check=False).splitlines() if "\t" in line}
+        return [(int(line.split("\t")[0]), names.get(line.split("\t")[1], "?"))
+                for line in self.pactl("list", "short", "source-outputs", check=False).splitlines() if "\t" in line]
 
     def streams(self, pids: set[int]) -> list[tuple[int, str]]:
         """(stream index, source name) of the capture streams of these processes, or of CalmCue's parec."""
