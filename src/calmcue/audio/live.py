@@ -31,7 +31,7 @@ SERVER_GONE = "the sound server is not answering - waiting for it"
 CALL_GONE = "call audio disconnected - waiting for it"
 
 
-class MicPin:
+class DevicePins:
     """The server sources the microphone (`source`) and the call audio (`call`) are pinned to ("" until the first
     open, or when not a server source); shared by the sources one factory makes, so that a reopened source goes
     back to the same devices. The call audio "" (the default playback device's monitor) is pinned too: a sink
@@ -54,13 +54,13 @@ class DeviceSourceFactory:
     mic: str = ""
     call: str = ""
     latency: str = "low"
-    pin: MicPin = field(default_factory=MicPin, compare=False)
+    pin: DevicePins = field(default_factory=DevicePins, compare=False)
 
     def __call__(self) -> Source:
         return DeviceSource(mic=self.mic, call=self.call, latency=self.latency, pin=self.pin)
 
     def with_devices(self, *, mic: str, call: str) -> DeviceSourceFactory:
-        return replace(self, mic=mic, call=call, pin=MicPin())
+        return replace(self, mic=mic, call=call, pin=DevicePins())
 
 
 class DeviceSource:
@@ -75,10 +75,10 @@ class DeviceSource:
     READ_S = 0.05  # `read` returns once this much audio is in: fewer, larger batches cost less CPU per hop
 
     def __init__(self, *, mic: str = "", call: str = "", latency: str = "low", read_s: float = READ_S,
-                 pin: MicPin | None = None) -> None:
+                 pin: DevicePins | None = None) -> None:
         self.mic_spec, self.call_spec, self.latency = mic, call, latency
         self.read_s = read_s
-        self.pin = pin if pin is not None else MicPin()
+        self.pin = pin if pin is not None else DevicePins()
         self.channels = 1
         self.rate_hz = 0
         self.label = ""

@@ -75,7 +75,7 @@ class Source(Protocol):
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("DeviceSource", "DeviceSourceFactory", "MicPin"):
+    if name in ("DeviceSource", "DeviceSourceFactory", "DevicePins"):
         from calmcue.audio import live
 
         return getattr(live, name)
