@@ -89,16 +89,14 @@ start_pulse() {
         echo "with_services: no PulseAudio (pulseaudio/pactl not installed; run 'make sysdeps' as root)" >&2
         return 1
     fi
-    # Run in the foreground (in the background of this script) so its PID is ours to stop.
-    pulseaudio --daemonize=no --exit-idle-time=-1 --disallow-exit=yes -n --log-target=stderr \
-        --load="module-native-protocol-unix auth-anonymous=1 socket=$sock" \
-        --load="module-null-sink sink_name=mic_feed rate=48000 channels=1" \
-        --load="module-null-sink sink_name=speaker_sink rate=48000 channels=1" \
-        --load="module-null-sink sink_name=call_feed rate=48000 channels=2 channel_map=front-left,front-right" \
-        --load="module-remap-source source_name=virtual_mic master=mic_feed.monitor channels=1" \
-        --load="module-remap-source source_name=call_mic master=call_feed.monitor channels=1 master_channel_map=front-left channel_map=mono remix=no" \
-        --load="module-remap-source source_name=call_far master=call_feed.monitor channels=1 master_channel_map=front-right channel_map=mono remix=no" \
-        </dev/null >"$WORK/pulseaudio.log" 2>&1 &
+    # Run in the foreground (in the background of this script) so its PID is ours to stop. The arguments are
+    # in scripts/pulse-server.args (one a line, ${SOCKET} = the socket path), which the fault tests read too to
+    # restart a server exactly like this one (tests/pulse_server.py).
+    local args=() line
+    while IFS= read -r line; do
+        [ -n "$line" ] && args+=("${line//\$\{SOCKET\}/$sock}")
+    done <"$(dirname "${BASH_SOURCE[0]}")/pulse-server.args"
+    pulseaudio "${args[@]}" </dev/null >"$WORK/pulseaudio.log" 2>&1 &
     pid=$!
     STARTED+=("$pid")
     export PULSE_SERVER="$sock"  # the socket path (libpulse also accepts "unix:PATH")

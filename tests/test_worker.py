@@ -7,7 +7,6 @@ generous bound, never on sleeps.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +33,7 @@ from calmcue.engine.mailbox import (
 from calmcue.engine.worker import Pause, Recalibrate, Resume, SelectDevices, Snooze, Worker
 from calmcue.errors import DeviceError
 from conftest import silence, speech_with_pauses, syllables
+from needs import missing
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "build" / "demo" / "demo_call.wav"
@@ -124,9 +124,7 @@ def test_worker_gives_the_same_events_as_analyze(block_s: float) -> None:
 
 def test_file_source_through_the_worker_matches_analyze_file() -> None:
     if not DEMO.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{DEMO} missing: make demo")
-        pytest.skip(f"{DEMO} missing: make demo")
+        missing(f"{DEMO} missing: make demo", what="demo call")
     reference = analyze_file(DEMO, keep_frames=False)
     worker = Worker(settings=Settings(), mailbox=Mailbox(), source_factory=lambda: FileSource(DEMO, realtime=False))
     cues, episodes = events_of(run_to_end(worker))
@@ -311,7 +309,9 @@ def test_stop_is_prompt_while_waiting_to_retry(monkeypatch: pytest.MonkeyPatch) 
 
 def test_mic_only_is_said_once() -> None:
     class MicOnly(SyntheticSource):
-        note = "no call audio found: running on the microphone only"
+        def start(self) -> None:
+            super().start()
+            self.note = "no call audio found: running on the microphone only"
 
     reads = [0]
 
@@ -386,3 +386,49 @@ def test_latency_histogram_percentiles() -> None:
     assert hist.percentile(50) == pytest.approx(50.0, abs=0.2)
     assert hist.percentile(99) == pytest.approx(99.0, abs=0.2)
     assert (hist.max_ms, hist.count) == (100.0, 100)
+
+
+# --- devices that are gone but expected back -------------------------------------------------------------------
+
+
+def test_an_absent_device_is_said_and_looked_for_without_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    from calmcue.audio.sources import DeviceAbsent
+
+    monkeypatch.setattr(worker_module, "BACKOFF_S", (3600.0,))  # a backoff would stall this test for an hour
+    monkeypatch.setattr(DeviceAbsent, "poll_s", 0.05)
+    attempts = [0]
+
+    class Absent(SyntheticSource):
+        def start(self) -> None:
+            attempts[0] += 1
+            if attempts[0] <= 3:
+                raise DeviceAbsent("headset disconnected - waiting for it ('virtual_mic')")
+            super().start()
+
+    collector = run_to_end(Worker(settings=Settings(), mailbox=Mailbox(),
+                                  source_factory=lambda: Absent(silence(1.0), rate_hz=16000)))
+    lost = [m.detail for m in collector.of(Status) if m.state == "device_lost"]
+    assert lost == ["headset disconnected - waiting for it ('virtual_mic')"], "said once, in the words given"
+    assert attempts[0] == 4
+    assert "calibrating" in collector.states()
+
+
+def test_a_loss_that_waits_is_said_as_it_is_and_its_detection_time_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    from calmcue.audio.sources import DeviceAbsent
+
+    monkeypatch.setattr(worker_module, "BACKOFF_S", (3600.0,))
+    monkeypatch.setattr(DeviceAbsent, "poll_s", 0.05)
+    reads = [0]
+    made: list[SyntheticSource] = []
+    error = DeviceLost("headset disconnected - waiting for it ('usb')", silent_s=0.04, waiting=True)
+
+    def factory() -> SyntheticSource:
+        made.append(FaultySource(silence(2.0), error=error, at_read=10, reads=reads))
+        return made[-1]
+
+    worker = Worker(settings=Settings(), mailbox=Mailbox(), source_factory=factory)
+    collector = run_to_end(worker)
+    details = [m.detail for m in collector.of(Status) if m.state == "device_lost"]
+    assert details == [str(error)], "no 'reconnecting in' after words that already say it is awaited"
+    assert worker.metrics.loss_detect_s == [0.04]
+    assert len(made) == 2

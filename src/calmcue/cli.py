@@ -152,6 +152,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "run", None) is None:  # no command: the tray app
         args = parser.parse_args(["tray"])
+    from calmcue.logs import start_run
+
+    start_run(args.command or "tray")  # every mode logs to the user's rotating log file
     try:
         return int(args.run(args))
     except CalmCueError as err:

@@ -20,6 +20,7 @@ from calmcue.cli import build_parser
 from calmcue.commands import demo, monitor
 from calmcue.commands.tray import has_display
 from calmcue.config.paths import demo_file
+from needs import missing
 
 BOUND_S = 60.0
 
@@ -35,9 +36,7 @@ def _no_display_no_sound(tmp_path: Path) -> dict[str, str]:
 
 def test_without_display_or_microphone_calmcue_plays_the_demo_in_the_terminal(tmp_path: Path) -> None:
     if demo_file() is None:
-        if os.environ.get("CI"):
-            pytest.fail("build/demo/demo_call.wav is missing: run 'make demo'")
-        pytest.skip("build/demo/demo_call.wav is missing: run 'make demo'")
+        missing("build/demo/demo_call.wav is missing: run 'make demo'", what="demo call")
     proc = subprocess.Popen([sys.executable, "-m", "calmcue"], env=_no_display_no_sound(tmp_path),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

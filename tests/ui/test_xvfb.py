@@ -8,7 +8,6 @@ Skipped without the X server; under CI=1 that is a failure instead.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 from PyQt6.QtGui import QColor, QImage
 
 from calmcue.config.paths import demo_file
+from needs import missing
 from ui.ui_support import needs_xvfb
 from ui.xvfb_support import BOUND_S, ENGINE_BOUND_S, Driven, active_window, screenshot, wait_for, xdotool
 
@@ -192,9 +192,7 @@ def test_calmcue_demo_plays_into_the_overlay_bottom_right_above_the_taskbar(
         start: Callable[..., Driven], tmp_path: Path, user_dirs: dict[str, Path]) -> None:
     demo = demo_file()
     if demo is None:
-        if os.environ.get("CI"):
-            pytest.fail("build/demo/demo_call.wav is missing: run 'make demo'")
-        pytest.skip("build/demo/demo_call.wav is missing: run 'make demo'")
+        missing("build/demo/demo_call.wav is missing: run 'make demo'", what="demo call")
     (user_dirs["config"] / "settings.toml").write_text('[overlay]\nshow_s = 30.0\n')  # the default corner
     app = start([sys.executable, "-m", "calmcue", "demo", "--speed", "8"], trace=tmp_path / "trace.jsonl")
     app.wait("tray_visible")

@@ -2,13 +2,21 @@
 
 `Ring` is a single-producer / single-consumer ring buffer with monotonic frame indices and no locks (under the
 GIL an int store is atomic; the producer publishes `write` only after the samples are in place). The producer is
-the PortAudio callback (`PortAudioInput`) or, for sources PortAudio cannot open (PulseAudio monitor sources by
-name, WASAPI loopback on Windows), a reader thread blocked in `soundcard` (`SoundcardInput`). The consumer is the
-worker thread. When the ring is full the block is dropped and counted, never waited for.
+the PortAudio callback (`PortAudioInput`) or, for sources PortAudio cannot open, a reader thread: on Linux it
+reads a sound-server source by name (the call audio, e.g. `speaker_sink.monitor`) from a `parec` child process
+(`ParecInput`), on Windows a WASAPI loopback through `soundcard` (`SoundcardInput`). The consumer is the worker
+thread. When the ring is full the block is dropped and counted, never waited for.
+
+Why a child process on Linux: the `soundcard` package keeps one libpulse connection from import on and never
+reconnects; a request on it after a sound-server restart fails an assertion inside libpulse and aborts the whole
+process (SIGABRT, no `except` can catch it). A `parec` that dies with the server is only a lost device.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import threading
 import time
 from typing import Any
@@ -94,6 +102,7 @@ class PortAudioInput:
         self.ring = Ring(capacity_frames=round(ring_s * self.rate_hz), channels=1)
         self.overflows = 0
         self.finished = False
+        self.error = ""  # PortAudio says nothing about why a stream finished
         self._stream: Any = None
 
     def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
@@ -152,11 +161,107 @@ class PortAudioInput:
             pass
 
 
-class SoundcardInput:
-    """A source PortAudio cannot open, read through `soundcard` in a reader thread that fills a Ring.
+class ParecInput:
+    """A sound-server source (PulseAudio, or PipeWire's pulse server) read by name from a `parec` child process.
 
-    On Linux: any PulseAudio/PipeWire source by name, including `<sink>.monitor` (the call audio). On Windows:
-    the WASAPI loopback of a playback device; a loopback delivers nothing while nothing plays (`idles`).
+    The child writes raw float32 mono at `rate_hz` to a pipe; a reader thread copies whole samples into the Ring.
+    When the child ends (the source or the server went away, or it was killed) the stream is `finished` and
+    `error` holds the child's last words; nothing the child does can take this process down. The server sees
+    the stream under the child's process id (`pid`), which is how PulseWatcher tells it from the microphone.
+    """
+
+    idles = False  # a monitor source with a reader keeps its sink running: blocks come all the time
+    LATENCY_MS = 20  # what parec asks the server for (see benchmarks/call_capture_cpu.py for the cost of each)
+    READ_BYTES = 16384  # the most one read takes from the pipe
+
+    def __init__(self, *, source_id: str, name: str, rate_hz: int, latency_ms: int = LATENCY_MS,
+                 ring_s: float = RING_S) -> None:
+        self.source_id, self.name, self.rate_hz = source_id, name, int(rate_hz)
+        self.latency_ms = int(latency_ms)
+        self.block_frames = max(1, round(self.latency_ms / 1000 * self.rate_hz))
+        self.ring = Ring(capacity_frames=round(ring_s * self.rate_hz), channels=1)
+        self.overflows = 0
+        self.finished = False
+        self.error = ""
+        self.pid = 0
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._thread: threading.Thread | None = None
+
+    def command(self) -> list[str]:
+        exe = shutil.which("parec")
+        if exe is None:
+            raise DeviceError(f"cannot read the call audio '{self.name}': the program 'parec' is missing; install "
+                              f"it (Debian/Ubuntu: apt-get install pulseaudio-utils) or use --call none")
+        return [exe, "--raw", "--format=float32le", f"--rate={self.rate_hz}", "--channels=1",
+                f"--latency-msec={self.latency_ms}", f"--device={self.source_id}", "--client-name=CalmCue",
+                "--stream-name=CalmCue call audio"]
+
+    def start(self) -> None:
+        try:
+            self._proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                          stderr=subprocess.PIPE, bufsize=0)
+        except OSError as err:
+            raise DeviceError(f"cannot start 'parec' for '{self.name}' ({err.strerror}); check that "
+                              f"pulseaudio-utils is installed, or use --call none") from None
+        self.pid = self._proc.pid
+        self._thread = threading.Thread(target=self._read_loop, name="calmcue-parec", daemon=True)
+        self._thread.start()
+
+    def _read_loop(self) -> None:
+        proc = self._proc
+        assert proc is not None and proc.stdout is not None
+        fd = proc.stdout.fileno()
+        rest = b""
+        try:
+            while True:
+                chunk = os.read(fd, self.READ_BYTES)
+                if not chunk:
+                    break
+                data = rest + chunk if rest else chunk
+                whole = len(data) - len(data) % 4
+                rest = data[whole:]
+                if whole:
+                    self.ring.push(np.frombuffer(data[:whole], "<f4").reshape(-1, 1), time.monotonic())
+        except OSError as err:
+            self.error = _short(err)
+        finally:
+            self._ended(proc)
+
+    def _ended(self, proc: subprocess.Popen[bytes]) -> None:
+        try:
+            proc.wait(1.0)
+            said = proc.stderr.read().decode("utf-8", "replace") if proc.stderr is not None else ""
+        except (subprocess.TimeoutExpired, OSError, ValueError):
+            said = ""
+        lines = [ln.strip() for ln in said.splitlines() if ln.strip()]
+        if not self.error:
+            self.error = lines[-1][:160] if lines else f"parec ended with status {proc.returncode}"
+        self.finished = True
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(1.0)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(1.0)
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(1.0)
+        self._thread = None
+        for pipe in (proc.stdout, proc.stderr) if proc is not None else ():
+            if pipe is not None:
+                pipe.close()
+
+
+class SoundcardInput:
+    """A WASAPI loopback on Windows (what plays on a playback device), read through `soundcard` in a reader
+    thread that fills a Ring; a loopback delivers nothing while nothing plays (`idles`). Never used on Linux,
+    where `soundcard`'s libpulse connection aborts the process after a sound-server restart (see ParecInput).
     """
 
     def __init__(self, *, source_id: str, name: str, rate_hz: int, loopback: bool, block_s: float = 0.01,

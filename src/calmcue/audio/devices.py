@@ -3,17 +3,15 @@
 - Microphones are PortAudio input devices (sounddevice). An id is the PortAudio index; a device is remembered by
   its name, since indices change when devices come and go.
 - Call audio (what the customer says) is the playback device's monitor source on Linux (PulseAudio or
-  PipeWire, read by name through `soundcard`, so nothing process-wide such as PULSE_SOURCE is touched) or its
-  WASAPI loopback on Windows (also `soundcard`: the PortAudio inside sounddevice's wheels has no loopback). Any
-  microphone id also works as call audio (e.g. an ALSA PCM that names a PulseAudio source).
-- `PulseWatcher` listens to the sound server's events (pulsectl): PulseAudio silently moves a capture stream to
-  another source when its source vanishes, feeding silence with no status flag, so this is how a loss is seen.
+  PipeWire, read by name by a `parec` child process, so nothing process-wide such as PULSE_SOURCE is touched)
+  or its WASAPI loopback on Windows (`soundcard`: the PortAudio inside sounddevice's wheels has no loopback).
+  Any microphone id also works as call audio (e.g. an ALSA PCM that names a PulseAudio source).
+- Watching the sound server (moved streams, a server restart) is audio/pulse.py.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import threading
 from dataclasses import dataclass
@@ -24,7 +22,7 @@ from calmcue.errors import DeviceError
 log = logging.getLogger("calmcue.devices")
 
 MIC, CALL = "mic", "call"
-PORTAUDIO, SERVER = "portaudio", "server"  # how a device is opened: sounddevice, or soundcard (server/loopback)
+PORTAUDIO, SERVER = "portaudio", "server"  # how a device is opened: sounddevice, or parec / soundcard loopback
 NONE = "none"  # --call none: no call audio
 SERVER_PLUGINS = ("pulse", "default", "pipewire", "sysdefault")  # ALSA PCMs that are the sound server itself
 
@@ -253,97 +251,3 @@ def resolve_call(spec: str) -> tuple[AudioDevice | None, str]:
     if chosen is None:
         raise DeviceError(f"no call-audio source '{spec}'; run 'calmcue devices' to see the ids and names")
     return chosen, ""
-
-
-# --- watching the sound server ----------------------------------------------------------------------------------
-
-
-class PulseWatcher:
-    """Notices when this process's capture streams are moved to another source, lose their source, or the
-    server goes away. `problem` turns from "" to one line saying what happened (read it from any thread)."""
-
-    def __init__(self) -> None:
-        self.problem = ""
-        self._running = False
-        self._thread: threading.Thread | None = None
-        self._ready = threading.Event()
-        self.watching = 0  # streams of ours found on the server
-        self._names: dict[int, str] = {}
-
-    def start(self, *, expected_streams: int) -> bool:
-        """Snapshots our streams and starts watching; False where there is no such server (nothing to watch)."""
-        if not sys.platform.startswith("linux"):
-            return False
-        try:
-            import pulsectl  # noqa: F401
-        except ImportError:
-            return False
-        self._running = True
-        self._thread = threading.Thread(target=self._watch, args=(expected_streams,), name="calmcue-pulse-watch",
-                                        daemon=True)
-        self._thread.start()
-        self._ready.wait(3.0)
-        return self.watching > 0
-
-    def stop(self) -> None:
-        self._running = False
-        if self._thread is not None:
-            self._thread.join(1.0)
-        self._thread = None
-
-    def _watch(self, expected: int) -> None:
-        import pulsectl
-
-        try:
-            with pulsectl.Pulse("calmcue-watch") as pulse:
-                snapshot = self._snapshot(pulse, expected)
-                self._names = {s.index: s.name for s in pulse.source_list()}
-                self.watching = len(snapshot)
-                self._ready.set()
-                if not snapshot:
-                    return
-                pulse.event_mask_set("source_output", "source", "server")
-                changed = [False]
-
-                def on_event(_event: Any) -> None:
-                    changed[0] = True
-                    raise pulsectl.PulseLoopStop
-
-                pulse.event_callback_set(on_event)
-                while self._running and not self.problem:
-                    pulse.event_listen(timeout=0.25)
-                    if changed[0]:
-                        changed[0] = False
-                        self.problem = self._compare(pulse, snapshot)
-        except Exception as err:  # the connection dropped: the server went away (or restarted)
-            if self._running:
-                self.problem = f"the sound server went away ({type(err).__name__})"
-        finally:
-            self._ready.set()
-
-    def _ours(self, pulse: Any) -> dict[int, int]:
-        pid = str(os.getpid())
-        return {o.index: o.source for o in pulse.source_output_list()
-                if o.proplist.get("application.process.id") == pid}
-
-    def _snapshot(self, pulse: Any, expected: int) -> dict[int, int]:
-        import time
-
-        deadline = time.monotonic() + 2.0
-        ours = self._ours(pulse)
-        while len(ours) < expected and time.monotonic() < deadline and self._running:
-            time.sleep(0.05)
-            ours = self._ours(pulse)
-        return ours
-
-    def _compare(self, pulse: Any, snapshot: dict[int, int]) -> str:
-        now = self._ours(pulse)
-        names = {s.index: s.name for s in pulse.source_list()}
-        for index, source in snapshot.items():
-            old = self._names.get(source, str(source))
-            if index not in now:
-                return f"the sound server closed the capture from '{old}'"
-            if now[index] != source:
-                gone = "" if source in names else " (it is gone)"
-                return f"the sound server moved the capture from '{old}'{gone} to '{names.get(now[index], now[index])}'"
-        return ""

@@ -2,9 +2,9 @@
 
 All sources share one small interface (`Source`): float32 blocks of shape (n, channels) at `rate_hz`, channel 0
 the agent's microphone and channel 1 (when present) the call audio, i.e. the customer. The worker only ever
-calls `start`, `read`, `stop` and `stats`, always from its own thread.
+calls what `Source` declares, always from its own thread.
 
-- `DeviceSource`: the headset microphone and the call audio, captured live (see audio/capture.py).
+- `DeviceSource` (audio/live.py): the headset microphone and the call audio, captured live (audio/capture.py).
 - `FileSource`: a recording played in real time (a demo without a headset) or as fast as asked (tests).
 - `SyntheticSource`: samples in memory (tests, benchmarks).
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -29,7 +28,21 @@ class SourceEnded(Exception):
 
 
 class DeviceLost(DeviceError):
-    """`read` raises this when a device went away (unplugged, moved, sound server gone); reopen it later."""
+    """`read` raises this when a device went away (unplugged, moved, sound server gone); reopen it later.
+    `silent_s`: seconds from the last audio to the loss being noticed (None when unknown). `waiting`: the
+    message already says the device is awaited (a chosen headset gone): look again soon, without backing off."""
+
+    def __init__(self, message: str, *, silent_s: float | None = None, waiting: bool = False) -> None:
+        super().__init__(message)
+        self.silent_s = silent_s
+        self.waiting = waiting
+
+
+class DeviceAbsent(DeviceError):
+    """`start` raises this when the chosen device (or the sound server) is not there now but is expected back
+    (a headset unplugged, a server restarting): the worker says so and looks again soon, without backing off."""
+
+    poll_s = 0.5
 
 
 @runtime_checkable
@@ -38,6 +51,8 @@ class Source(Protocol):
 
     channels: int  # 1 = microphone only, 2 = microphone + call audio
     rate_hz: int  # the rate of the blocks `read` returns (the device's native rate; the worker resamples)
+    label: str  # what is open, for the log ("" before `start`)
+    note: str  # after `start`: why there is no call audio ("" when there is, or when it does not apply)
 
     def start(self) -> None:
         """Opens the device or file; raises DeviceError (a clear, actionable message) when it cannot."""
@@ -52,216 +67,19 @@ class Source(Protocol):
     def stats(self) -> tuple[int, int]:
         """(overflows, dropped_blocks) since start: device overflows and blocks lost because the ring was full."""
 
-
-# --- live devices ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DeviceSourceFactory:
-    """Makes `DeviceSource`s for the worker: call it (no arguments) to get a new, unopened source.
-
-    `mic`/`call` are device names or ids as `calmcue devices` lists them; "" means the system default input
-    (mic) and, for the call, the default playback device's monitor (Linux) or loopback (Windows) if there is
-    one; "none" means no call audio. The worker uses `with_devices` for `SelectDevices`.
-    """
-
-    mic: str = ""
-    call: str = ""
-    latency: str = "low"
-
-    def __call__(self) -> Source:
-        return DeviceSource(mic=self.mic, call=self.call, latency=self.latency)
-
-    def with_devices(self, *, mic: str, call: str) -> DeviceSourceFactory:
-        return replace(self, mic=mic, call=call)
-
-
-class DeviceSource:
-    """The headset microphone (channel 0) and the call audio (channel 1, when there is one), captured live.
-
-    Each is its own stream, chosen per stream (no process-wide PULSE_SOURCE): the microphone through PortAudio,
-    the call audio through PortAudio too when it names a PortAudio device, else through the sound server
-    (monitor source) or WASAPI loopback (soundcard). Both run at the microphone's native rate; the worker
-    resamples. `read` raises DeviceLost when the microphone's stream ends, its callbacks stop for
-    WATCHDOG_S, or the sound server moves or drops one of our streams (PulseWatcher).
-    """
-
-    WATCHDOG_S = 1.5  # no callback for this long: the device is gone (a loaded 2-core box stalls ~1 s)
-    START_TIMEOUT_S = 3.0  # the first block must come within this
-    MAX_SKEW_S = 0.1  # the call audio may lag the microphone this much before it is padded with silence
-    POLL_S = 0.005  # while waiting for the first blocks
-    READ_S = 0.05  # `read` returns once this much audio is in: fewer, larger batches cost less CPU per hop
-
-    def __init__(self, *, mic: str = "", call: str = "", latency: str = "low", read_s: float = READ_S) -> None:
-        self.mic_spec, self.call_spec, self.latency = mic, call, latency
-        self.read_s = read_s
-        self.channels = 1
-        self.rate_hz = 0
-        self.label = ""
-        self.note = ""  # why there is no call audio (said once by the worker)
-        self._mic: Any = None
-        self._call: Any = None
-        self._watcher: Any = None
-        self._seen: dict[int, tuple[int, float]] = {}
-        self._stamp: float | None = None
-        self._skew = 0
-
-    def start(self) -> None:
-        from calmcue.audio import devices
-
-        devices.refresh_portaudio()
-        mic = devices.resolve_mic(self.mic_spec)
-        call, self.note = devices.resolve_call(self.call_spec)
-        if call is not None and call.backend == devices.PORTAUDIO and call.id == mic.id:
-            raise DeviceError(f"'{mic.name}' was chosen as both the microphone and the call audio; pick a "
-                              f"different call-audio source, or --call none")
-        try:
-            self._open(mic, call)
-            self._wait_first_blocks()
-        except BaseException:
-            self.stop()
-            raise
-        self.label = f"{mic.name} + {call.name}" if call is not None else mic.name
-        self._watcher = devices.PulseWatcher()
-        self._watcher.start(expected_streams=0)
-
-    def _open(self, mic: Any, call: Any) -> None:
-        from calmcue.audio import devices
-        from calmcue.audio.capture import PortAudioInput, SoundcardInput
-
-        self.rate_hz = mic.rate_hz
-        self.channels = 1
-        self._mic = PortAudioInput(device=int(mic.id), name=mic.name, rate_hz=self.rate_hz, latency=self.latency)
-        self._mic.open()
-        devices.stream_opened()
-        if call is not None and call.backend == devices.PORTAUDIO:
-            # both PortAudio streams are created first and started back to back: sample k of one and sample k
-            # of the other were then captured at the same moment (measured through PulseAudio: the same index)
-            self._call = PortAudioInput(device=int(call.id), name=call.name, rate_hz=self.rate_hz,
-                                        latency=self.latency)
-            self._call.open()
-            devices.stream_opened()
-            self._mic.start()
-            self._call.start()
-        else:
-            self._mic.start()
-            if call is not None:
-                self._call = SoundcardInput(source_id=call.id, name=call.name, rate_hz=self.rate_hz,
-                                            loopback=call.loopback)
-                self._call.start()
-        if self._call is not None:
-            self.channels = 2
-            self._skew = round(self.MAX_SKEW_S * self.rate_hz)
-
-    def _wait_first_blocks(self) -> None:
-        """Waits for the first blocks. Two PortAudio streams started together are aligned by sample index;
-        otherwise what came before is dropped, so that both channels start (about) together."""
-        from calmcue.audio.capture import PortAudioInput
-
-        streams = [s for s in (self._mic, self._call) if s is not None and not s.idles]
-        deadline = time.monotonic() + self.START_TIMEOUT_S
-        while any(s.ring.callbacks == 0 for s in streams):
-            if time.monotonic() > deadline:
-                late = next(s for s in streams if s.ring.callbacks == 0)
-                raise DeviceError(f"'{late.name}' opened but sent no audio within {self.START_TIMEOUT_S:g} s; "
-                                  f"check the device or the sound server")
-            time.sleep(self.POLL_S)
-        now = time.monotonic()
-        aligned = self._call is None or isinstance(self._call, PortAudioInput)
-        for s in (self._mic, self._call):
-            if s is not None:
-                if not aligned:
-                    s.ring.skip(s.ring.available())
-                self._seen[id(s)] = (s.ring.callbacks, now)
-
-    def read(self, timeout_s: float) -> np.ndarray | None:
-        if self._mic is None:
-            raise DeviceLost("the audio is not open")
-        deadline = time.monotonic() + timeout_s
-        want = max(self._mic.block_frames, round(self.read_s * self.rate_hz))
-        while True:
-            self._check()
-            frames = self._ready_frames()
-            if frames >= want:
-                return self._take(frames)
-            now = time.monotonic()
-            if now >= deadline:
-                return self._take(frames) if frames else None
-            # sleep about until the missing audio is due (the device delivers in real time)
-            time.sleep(min(deadline - now, max(self.POLL_S, (want - frames) / self.rate_hz)))
-
-    def _ready_frames(self) -> int:
-        m = self._mic.ring.available()
-        if self._call is None:
-            return int(m)
-        c = self._call.ring.available()
-        if c > m + self._skew:  # the call audio ran ahead (a burst, or the microphone dropped): realign
-            self._call.ring.skip(c - m)
-            c = m
-        return int(m - self._skew if m - c > self._skew else min(m, c))
-
-    def _take(self, frames: int) -> np.ndarray:
-        mic = self._mic.ring.pop(frames)
-        self._stamp = self._mic.ring.stamp_of(self._mic.ring.read)
-        if self._call is None:
-            return mic
-        call = self._call.ring.pop(frames)
-        out = np.zeros((frames, 2), np.float32)
-        out[:, 0] = mic[:, 0]
-        out[: call.shape[0], 1] = call[:, 0]  # a loopback that sends nothing while nothing plays: silence
-        return out
-
-    def _check(self) -> None:
-        now = time.monotonic()
-        if self._watcher is not None and self._watcher.problem:
-            raise _lost(self._watcher.problem, self._silent_s(now))
-        for s, what in ((self._mic, "microphone"), (self._call, "call audio")):
-            if s is None:
-                continue
-            if s.finished:
-                raise _lost(f"the {what} '{s.name}' stopped (unplugged, or the sound server stopped)",
-                            self._silent_s(now))
-            count, since = self._seen[id(s)]
-            if s.ring.callbacks != count:
-                self._seen[id(s)] = (s.ring.callbacks, now)
-            elif not s.idles and now - since > self.WATCHDOG_S:
-                raise _lost(f"no audio from the {what} '{s.name}' for {now - since:.1f} s", now - since)
-
-    def _silent_s(self, now: float) -> float:
-        return now - self._seen[id(self._mic)][1] if id(self._mic) in self._seen else 0.0
-
     def age_s(self) -> float | None:
-        """Seconds since the microphone callback delivered the newest sample of the last block read."""
-        if self._stamp is None or self._mic is None:
-            return None
-        return self._mic.now() - self._stamp
-
-    def stop(self) -> None:
-        from calmcue.audio import devices
-        from calmcue.audio.capture import PortAudioInput
-
-        if self._watcher is not None:
-            self._watcher.stop()
-            self._watcher = None
-        for s in (self._call, self._mic):
-            if s is not None:
-                s.stop()
-                if isinstance(s, PortAudioInput):
-                    devices.stream_closed()
-        self._mic = self._call = None
-
-    @property
-    def stats(self) -> tuple[int, int]:
-        streams = [s for s in (self._mic, self._call) if s is not None]
-        self._last_stats = (sum(s.overflows for s in streams), sum(s.ring.dropped_blocks for s in streams)) \
-            if streams else getattr(self, "_last_stats", (0, 0))
-        return self._last_stats
+        """Seconds from the capture of the newest sample of the last block read until now (None: unknown)."""
 
 
-def _lost(message: str, silent_s: float) -> DeviceLost:
-    err = DeviceLost(message)
-    err.silent_s = silent_s  # type: ignore[attr-defined]
-    return err
+# --- live devices: audio/live.py (DeviceSource, DeviceSourceFactory), kept importable from here --------------
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("DeviceSource", "DeviceSourceFactory", "DevicePins"):
+        from calmcue.audio import live
+
+        return getattr(live, name)
+    raise AttributeError(name)
 
 
 # --- files and memory -----------------------------------------------------------------------------------------
@@ -314,6 +132,8 @@ class SyntheticSource:
         self._pacer = _Pacer(rate_hz=self.rate_hz, realtime=realtime, speed=speed)
         self._pos = 0
         self.started = False
+        self.label = "synthetic signal"
+        self.note = ""
 
     def start(self) -> None:
         if self.fail_open:
@@ -339,6 +159,9 @@ class SyntheticSource:
     @property
     def stats(self) -> tuple[int, int]:
         return (0, 0)
+
+    def age_s(self) -> float | None:
+        return None
 
 
 class FileSource:
@@ -371,6 +194,8 @@ class FileSource:
         self._blocks: Iterator[np.ndarray] | None = None
         self._pending = np.zeros((0, self.channels), np.float32)
         self._block = max(1, round(BLOCK_S * self.rate_hz))
+        self.label = str(self.path) if far_end is None else f"{self.path} + {far_end}"
+        self.note = ""
 
     def start(self) -> None:
         self._blocks = self._open()
@@ -409,3 +234,6 @@ class FileSource:
     @property
     def stats(self) -> tuple[int, int]:
         return (0, 0)
+
+    def age_s(self) -> float | None:
+        return None

@@ -1,7 +1,9 @@
 """`calmcue monitor`: live meters and cues in a terminal (plain text, so it works over SSH too).
 
 On a terminal one meter line is redrawn in place, with cues and status changes printed above it; otherwise
-(a pipe, a log) only the status changes, cues and episodes are printed, one line each. With --events-jsonl,
+(a pipe, a log) only the status changes, cues and episodes are printed, one line each. On a terminal, whatever
+is written to stderr (our warnings, and messages that PortAudio, ALSA or libpulse print themselves) is caught
+and printed on its own line above the meter, never glued to its end. With --events-jsonl,
 each cue (when it fires) and each episode (when it ends) is written as one JSON object per line.
 """
 
@@ -9,10 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
+import os
 import shutil
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +25,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from calmcue.audio.devices import resolve_call, resolve_mic
-from calmcue.audio.sources import DeviceSourceFactory, FileSource, Source
+from calmcue.audio.live import DeviceSourceFactory
+from calmcue.audio.sources import FileSource, Source
 from calmcue.config import paths
 from calmcue.config.schema import Settings
 from calmcue.detector.baseline import BaselineValues, load_baseline
@@ -36,6 +42,7 @@ from calmcue.engine.mailbox import (
 from calmcue.engine.metrics import LatencyHistogram
 from calmcue.engine.worker import Worker
 from calmcue.errors import BadInputError
+from calmcue.logs import has_file
 
 REDRAW_S = 0.1
 BAR = 10  # characters of the level bar, for -80..0 dBFS (* after the level: speech)
@@ -73,12 +80,17 @@ def run(args: MonitorOptions) -> int:
     if args.stats_json:
         worker.metrics.latency_hist = LatencyHistogram()
     stop = _StopFlag()
+    relay = _StderrRelay() if view.tty else None
     worker.start()
     try:
-        _loop(worker, view, stop, seconds=args.seconds)
+        _loop(worker, view, stop, seconds=args.seconds, relay=relay)
     finally:
         stopped = worker.stop(timeout_s=10.0)
         view.show(worker.mailbox.drain())
+        if relay is not None:
+            relay.close()
+            for text in relay.take():
+                view.line(text)
         view.close()
         if events is not None:
             events.close()
@@ -111,12 +123,52 @@ def _file_factory(args: MonitorOptions, view: _View) -> Callable[[], Source]:
     return lambda: FileSource(path, realtime=True, speed=speed)
 
 
-def _loop(worker: Worker, view: _View, stop: _StopFlag, *, seconds: float | None) -> None:
+def _loop(worker: Worker, view: _View, stop: _StopFlag, *, seconds: float | None,
+          relay: _StderrRelay | None = None) -> None:
     end = time.monotonic() + seconds if seconds else math.inf
     while not stop.set and time.monotonic() < end and worker.alive:
         worker.mailbox.wait(REDRAW_S)
         view.show(worker.mailbox.drain())
+        for text in relay.take() if relay is not None else ():
+            view.line(text)
         view.redraw()
+
+
+class _StderrRelay:
+    """Catches everything written to file descriptor 2 (Python's warnings and C libraries' messages alike) so
+    that the loop prints each line on its own line above the meter; restores stderr at `close`."""
+
+    def __init__(self) -> None:
+        self._lines: list[str] = []
+        self._lock = threading.Lock()
+        self._saved = os.dup(2)
+        read_fd, write_fd = os.pipe()
+        sys.stderr.flush()
+        os.dup2(write_fd, 2)
+        os.close(write_fd)
+        self._thread = threading.Thread(target=self._read, args=(read_fd,), name="calmcue-stderr", daemon=True)
+        self._thread.start()
+
+    def _read(self, fd: int) -> None:
+        with os.fdopen(fd, "r", encoding="utf-8", errors="replace") as pipe:
+            for line in pipe:
+                text = line.rstrip()
+                if text:
+                    if has_file():  # never Python's last-resort handler: it writes to stderr, i.e. here
+                        logging.getLogger("calmcue.stderr").warning("%s", text)
+                    with self._lock:
+                        self._lines.append(text)
+
+    def take(self) -> list[str]:
+        with self._lock:
+            lines, self._lines = self._lines, []
+        return lines
+
+    def close(self) -> None:
+        sys.stderr.flush()
+        os.dup2(self._saved, 2)  # the pipe's last writer is gone: the reader sees the end
+        os.close(self._saved)
+        self._thread.join(1.0)
 
 
 class _StopFlag:
@@ -192,7 +244,7 @@ class _View:
     def show(self, messages: list[Message]) -> None:
         for m in messages:
             if isinstance(m, Meter):
-                if self.meter is not None and m.muted != self.meter.muted:
+                if m.muted != (self.meter.muted if self.meter is not None else False):
                     self.line("[muted] the microphone sends digital silence: is it muted? (no cues while muted)"
                               if m.muted else "[unmuted] the microphone is back")
                 self.meter = m

@@ -2,15 +2,18 @@
 
     worker = Worker(settings=s, source_factory=DeviceSourceFactory(mic="", call=""), mailbox=Mailbox())
     worker.start()
-    worker.commands.put(Pause())          # any Command below, from any thread
+    worker.commands.put(Pause())          # any Command (engine/commands.py), from any thread
     for message in worker.mailbox.drain(): ...   # Meter, CueMessage, EpisodeMessage, Status, Stats
     worker.stop(timeout_s=5.0)
 
 It owns one `threading.Thread`. It never hangs (every wait has a timeout and checks the command queue) and never
 dies of an exception: the exception is logged, reported as Status("error", ...), and the session restarts after a
 backoff with the agent's baseline kept. A lost or unopenable device is reported (Status "device_lost" /
-"no_microphone") and reopened with backoff (0.5 s, 1 s, 2 s ... 10 s) without restarting the app. The engine's
-clock is the sample count, so meters, cues and episodes carry engine time `t_s`, continuous across reopenings.
+"no_microphone") and reopened with backoff (0.5 s, 1 s, 2 s ... 10 s) without restarting the app; a chosen device
+that is gone but expected back (DeviceAbsent: an unplugged headset, a restarting sound server) is looked for every
+0.5 s instead, its status saying what is awaited. What goes to the mailbox and the log is engine/reporter.py. The
+engine's clock is the sample count, so meters, cues and episodes carry engine time `t_s`, continuous across
+reopenings.
 """
 
 from __future__ import annotations
@@ -21,36 +24,41 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from calmcue.audio.sources import DeviceLost, Source, SourceEnded
+from calmcue.audio.sources import DeviceAbsent, DeviceLost, Source, SourceEnded
 from calmcue.config.schema import Settings
 from calmcue.detector.baseline import BaselineValues, save_baseline
-from calmcue.detector.events import Cue, Episode, Event
+from calmcue.engine.commands import (
+    BACKOFF_S,
+    Backoff,
+    Command,
+    Pause,
+    Recalibrate,
+    Reload,
+    Resume,
+    SelectDevices,
+    Snooze,
+    Stop,
+)
 from calmcue.engine.mailbox import (
     CALIBRATING,
     DEVICE_LOST,
     ERROR,
     FINISHED,
-    LISTENING,
     NO_CALL_AUDIO,
     NO_MICROPHONE,
     PAUSED,
     STARTING,
-    CueMessage,
-    EngineState,
-    EpisodeMessage,
     Mailbox,
-    Meter,
-    Stats,
-    Status,
 )
 from calmcue.engine.metrics import WorkerMetrics
 from calmcue.engine.pipeline import Pipeline
+from calmcue.engine.reporter import Reporter
 from calmcue.errors import DeviceError
 from calmcue.timebase import HOP_S
 
@@ -59,68 +67,19 @@ log = logging.getLogger("calmcue.worker")
 READ_TIMEOUT_S = 0.1  # longest wait for audio before the worker looks at its commands again
 METER_EVERY_FRAMES = 5  # a Meter per 50 ms of audio
 STATS_EVERY_FRAMES = 100  # Stats per second of audio
-BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0, 10.0)
 
 
-# --- commands: UI -> worker (put them on `worker.commands`) ---------------------------------------------------
+__all__ = ["Command", "Pause", "Recalibrate", "Reload", "Resume", "SelectDevices", "SelectsDevices", "Snooze",
+           "Stop", "Worker"]
 
 
-@dataclass(frozen=True)
-class Pause:
-    """Close the microphone and stop measuring until Resume (Status "paused")."""
+@runtime_checkable
+class SelectsDevices(Protocol):
+    """A source factory whose devices can be changed (DeviceSourceFactory): SelectDevices and Reload use it."""
 
+    def __call__(self) -> Source: ...
 
-@dataclass(frozen=True)
-class Resume:
-    """Reopen the audio and measure again after Pause."""
-
-
-@dataclass(frozen=True)
-class Snooze:
-    """Keep measuring but show no cues for `seconds` (0 ends a snooze)."""
-
-    seconds: float
-
-
-@dataclass(frozen=True)
-class Recalibrate:
-    """Forget the agent's baseline and learn it again from the next speech (Status "calibrating")."""
-
-
-@dataclass(frozen=True)
-class Reload:
-    """Use new settings (keeps the agent's baseline; reopens the audio if the devices changed)."""
-
-    settings: Settings
-
-
-@dataclass(frozen=True)
-class SelectDevices:
-    """Capture from these devices (names or ids as `calmcue devices` lists them; "" = system default)."""
-
-    mic: str
-    call: str
-
-
-@dataclass(frozen=True)
-class Stop:
-    """End the worker thread (the same as `worker.stop()`)."""
-
-
-Command = Pause | Resume | Snooze | Recalibrate | Reload | SelectDevices | Stop
-
-
-class _Backoff:
-    def __init__(self) -> None:
-        self.attempt = 0
-
-    def next_s(self) -> float:
-        delay = BACKOFF_S[min(self.attempt, len(BACKOFF_S) - 1)]
-        self.attempt += 1
-        return delay
-
-    def reset(self) -> None:
-        self.attempt = 0
+    def with_devices(self, *, mic: str, call: str) -> SelectsDevices: ...
 
 
 class Worker:
@@ -128,8 +87,8 @@ class Worker:
 
     def __init__(self, *, settings: Settings, source_factory: Callable[[], Source], mailbox: Mailbox,
                  agent_baseline: BaselineValues | None = None, baseline_path: Path | None = None) -> None:
-        """`source_factory()` makes a new, unopened Source each time the audio is (re)opened. If it has
-        `with_devices(mic=, call=)` (as `DeviceSourceFactory` does), SelectDevices and Reload can change devices.
+        """`source_factory()` makes a new, unopened Source each time the audio is (re)opened. If it is a
+        `SelectsDevices` (as `DeviceSourceFactory` is), SelectDevices and Reload can change devices.
         `agent_baseline` seeds the agent's calibration; when calibration finishes (and at stop), the baseline is
         saved to `baseline_path` if given."""
         self.settings = settings
@@ -137,6 +96,7 @@ class Worker:
         self.mailbox = mailbox
         self.commands: queue.Queue[Command] = queue.Queue()
         self.metrics = WorkerMetrics()
+        self.report = Reporter(mailbox=mailbox, metrics=self.metrics)
         self.baseline_path = baseline_path
         self.agent_baseline = agent_baseline
         self._saved_baseline = agent_baseline
@@ -144,14 +104,11 @@ class Worker:
         self._source: Source | None = None
         self._pipeline: Pipeline | None = None
         self._pipe_key: tuple[int, int] | None = None
-        self._t_offset_s = 0.0
         self._stopping = False
         self._paused = False
         self._finished = False
-        self._snooze_until = 0.0
-        self._state = ""
         self._said_no_call = False
-        self._backoff = _Backoff()
+        self._backoff = Backoff(BACKOFF_S)
         self._next_meter = 0
         self._next_stats = 0
         self._restart_after_error = True
@@ -178,7 +135,7 @@ class Worker:
 
     # -- main loop ------------------------------------------------------------------------------------------
     def _run(self) -> None:
-        self._set_state(STARTING, "opening the audio")
+        self.report.state(STARTING, "opening the audio")
         while not self._stopping and not self._finished:
             try:
                 self._session()
@@ -187,8 +144,8 @@ class Worker:
         self._close_source()
         self._finish_pipeline()
         self._save_baseline()
-        self._post_stats()
-        self._set_state(FINISHED, "stopped" if self._stopping else "the audio source ended")
+        self.report.stats()
+        self.report.state(FINISHED, "stopped" if self._stopping else "the audio source ended")
 
     def _on_crash(self, err: Exception) -> None:
         from calmcue.logs import log_exception
@@ -196,7 +153,7 @@ class Worker:
         where = log_exception(err)
         self.metrics.restarts += 1
         delay = self._backoff.next_s()
-        self._set_state(ERROR, f"unexpected {type(err).__name__}: {err}; restarting in {delay:g} s "
+        self.report.state(ERROR, f"unexpected {type(err).__name__}: {err}; restarting in {delay:g} s "
                                f"(details in {where})")
         self._close_source()
         self._drop_pipeline()  # a fresh pipeline (it may be what failed); the agent's baseline is kept
@@ -233,33 +190,41 @@ class Worker:
         source = self.source_factory()
         try:
             source.start()
+        except DeviceAbsent as err:  # expected back (a headset, the sound server): look again soon
+            source.stop()
+            self.report.state(DEVICE_LOST, str(err), only_on_change=True, same_detail=True)
+            self._idle(err.poll_s)
+            return False
         except DeviceError as err:
             source.stop()
             delay = self._backoff.next_s()
             state = DEVICE_LOST if self.metrics.reopens else NO_MICROPHONE
-            self._set_state(state, f"{err} - retrying in {delay:g} s")
+            self.report.state(state, f"{err} - retrying in {delay:g} s")
             self._idle(delay)
             return False
         self._source = source
         self.metrics.reopens += 1
-        log.info("audio open: %s, %d channel(s) at %d Hz", getattr(source, "label", type(source).__name__),
+        log.info("audio open: %s, %d channel(s) at %d Hz", source.label or type(source).__name__,
                  source.channels, source.rate_hz)
         self._ensure_pipeline(source)
-        note = getattr(source, "note", "")
+        note = source.note
         if source.channels == 1 and note and not self._said_no_call:
             self._said_no_call = True
-            self._set_state(NO_CALL_AUDIO, note)
-        self._state = ""  # the next meter says calibrating or listening again
+            self.report.state(NO_CALL_AUDIO, note)
+        self.report.forget_state()  # the next meter says calibrating or listening again
         return True
 
     def _lost(self, err: DeviceLost) -> None:
-        silent_s = getattr(err, "silent_s", None)
-        if silent_s is not None:
-            self.metrics.loss_detect_s.append(float(silent_s))
+        if err.silent_s is not None:
+            self.metrics.loss_detect_s.append(float(err.silent_s))
         log.warning("audio lost: %s", err)
         self._close_source()
+        if err.waiting:  # the message says what is awaited; look again soon (DeviceAbsent until it is back)
+            self.report.state(DEVICE_LOST, str(err))
+            self._idle(DeviceAbsent.poll_s)
+            return
         delay = self._backoff.next_s()
-        self._set_state(DEVICE_LOST, f"{err} - reconnecting in {delay:g} s")
+        self.report.state(DEVICE_LOST, f"{err} - reconnecting in {delay:g} s")
         self._idle(delay)
 
     def _close_source(self) -> None:
@@ -292,14 +257,14 @@ class Worker:
         if self._pipeline is None:
             return
         pipeline, self._pipeline, self._pipe_key = self._pipeline, None, None
-        self._publish(pipeline.finish().events)
+        self.report.publish(pipeline.finish().events)
         self._track_baseline(pipeline)
-        self._t_offset_s += (pipeline.detector.frame + 1) * HOP_S
+        self.report.t_offset_s += (pipeline.detector.frame + 1) * HOP_S
 
     def _drop_pipeline(self) -> None:
         """Discards the pipeline without finishing it; the engine clock still runs on."""
         if self._pipeline is not None:
-            self._t_offset_s += (self._pipeline.detector.frame + 1) * HOP_S
+            self.report.t_offset_s += (self._pipeline.detector.frame + 1) * HOP_S
         self._pipeline, self._pipe_key = None, None
 
     def _process(self, block: np.ndarray, source: Source) -> None:
@@ -311,64 +276,20 @@ class Worker:
         result = pipeline.push(block)
         if result.batch is None:
             return
-        age_s = getattr(source, "age_s", None)
-        if callable(age_s):
-            age = age_s()
-            if age is not None:
-                self.metrics.add_latency(age * 1000.0)
+        age = source.age_s()
+        if age is not None:
+            self.metrics.add_latency(age * 1000.0)
         self.metrics.frames += result.batch.count
-        self._publish(result.events)
+        self.report.publish(result.events)
         self._track_baseline(pipeline)
         self._backoff.reset()
         frame = result.batch.first_frame + result.batch.count - 1
         if frame >= self._next_meter:
             self._next_meter = frame + METER_EVERY_FRAMES
-            self._post_meter(pipeline, result.batch)
+            self.report.meter(pipeline, result.batch)
         if frame >= self._next_stats:
             self._next_stats = frame + STATS_EVERY_FRAMES
-            self._post_stats()
-
-    def _publish(self, events: list[Event]) -> None:
-        for event in events:
-            event = self._shifted(event)
-            if isinstance(event, Cue):
-                log.info("cue %s %s at %.2f s", event.kind, event.speaker, event.t_s)
-                if time.monotonic() >= self._snooze_until:
-                    self.mailbox.post(CueMessage(event))
-            else:
-                log.info("episode %s %s %.2f-%.2f s", event.kind, event.speaker, event.start_s, event.end_s)
-                self.mailbox.post(EpisodeMessage(event))
-
-    def _shifted(self, event: Event) -> Event:
-        off = self._t_offset_s
-        if not off:
-            return event
-        if isinstance(event, Cue):
-            return replace(event, t_s=event.t_s + off)
-        assert isinstance(event, Episode)
-        return replace(event, start_s=event.start_s + off, end_s=event.end_s + off)
-
-    def _post_meter(self, pipeline: Pipeline, batch: Any) -> None:
-        status = pipeline.detector.status()
-        last = batch.count - 1
-        levels = tuple(float(v) for v in batch.level_dbfs[last])
-        speech = tuple(bool(v >= 0.5) for v in batch.speech_prob[last])
-        t_s = self._t_offset_s + (batch.first_frame + batch.count) * HOP_S
-        self.mailbox.post(Meter(t_s=t_s, level_dbfs=levels, speech=speech,
-                                agent_calibration=float(status.agent_calibration),
-                                agent_level_over_db=float(status.agent_level_over_db),
-                                in_call=bool(status.in_call), muted=bool(status.muted)))
-        if status.agent_calibration < 1.0:
-            self._set_state(CALIBRATING, f"learning your usual voice: {status.agent_calibration:.0%}",
-                            only_on_change=True)
-        else:
-            self._set_state(LISTENING, "", only_on_change=True)
-
-    def _post_stats(self) -> None:
-        p50, p99 = self.metrics.latency_percentiles(50, 99)
-        m = self.metrics
-        self.mailbox.post(Stats(dropped_blocks=m.dropped_blocks, overflows=m.overflows, frames=m.frames,
-                                restarts=m.restarts, latency_p50_ms=p50, latency_p99_ms=p99))
+            self.report.stats()
 
     # -- the agent's baseline -------------------------------------------------------------------------------
     def _track_baseline(self, pipeline: Pipeline) -> None:
@@ -427,21 +348,21 @@ class Worker:
                 self._paused = True
                 self._close_source()
                 self._finish_pipeline()
-                self._set_state(PAUSED, "paused: the microphone is closed and nothing is measured")
+                self.report.state(PAUSED, "paused: the microphone is closed and nothing is measured")
             return False
         if isinstance(command, Resume):
             if self._paused:
                 self._paused = False
                 self._backoff.reset()
-                self._set_state(STARTING, "resuming")
+                self.report.state(STARTING, "resuming")
             return True
         if isinstance(command, Snooze):
-            self._snooze_until = time.monotonic() + max(0.0, command.seconds)
+            self.report.snooze_until = time.monotonic() + max(0.0, command.seconds)
             return False
         if isinstance(command, Recalibrate):
             self._finish_pipeline()
             self.agent_baseline = None
-            self._set_state(CALIBRATING, "learning your usual voice again")
+            self.report.state(CALIBRATING, "learning your usual voice again")
             return False
         if isinstance(command, Reload):
             return self._reload(command.settings)
@@ -453,27 +374,18 @@ class Worker:
         devices_changed = settings.audio != self.settings.audio
         self.settings = settings
         self._finish_pipeline()  # the next block builds a pipeline with the new settings
-        if devices_changed and hasattr(self.source_factory, "with_devices"):
+        if devices_changed and isinstance(self.source_factory, SelectsDevices):
             return self._select(settings.audio.mic, settings.audio.call)
         return False
 
     def _select(self, mic: str, call: str) -> bool:
-        with_devices = getattr(self.source_factory, "with_devices", None)
-        if with_devices is None:
+        if not isinstance(self.source_factory, SelectsDevices):
             log.warning("this audio source has no devices to select")
             return False
-        self.source_factory = with_devices(mic=mic, call=call)
+        self.source_factory = self.source_factory.with_devices(mic=mic, call=call)
         self.settings = replace(self.settings, audio=replace(self.settings.audio, mic=mic, call=call))
         self._close_source()
         self._said_no_call = False
         self._backoff.reset()
-        self._set_state(STARTING, "switching devices")
+        self.report.state(STARTING, "switching devices")
         return True
-
-    # -- status ---------------------------------------------------------------------------------------------
-    def _set_state(self, state: EngineState, detail: str, *, only_on_change: bool = False) -> None:
-        if only_on_change and state == self._state:
-            return
-        self._state = state
-        log.info("status %s: %s", state, detail)
-        self.mailbox.post(Status(state, detail))

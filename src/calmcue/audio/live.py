@@ -1,0 +1,321 @@
+"""The live source: the headset microphone (channel 0) and the call audio (channel 1, when there is one).
+
+Each is its own stream, chosen per stream (no process-wide PULSE_SOURCE): the microphone through PortAudio, the
+call audio through PortAudio too when it names a PortAudio device, else a sound-server source read by a `parec`
+child (Linux) or a WASAPI loopback (Windows, `soundcard`). Both run at the microphone's native rate; the worker
+resamples. Nothing here can abort the process when the sound server restarts (see audio/capture.py).
+
+The chosen microphone is pinned: the server source it first read (the one the user chose, or the default input
+when CalmCue started) is the only one it ever reads. When it goes away (a headset unplugged) the server moves the
+stream elsewhere; that is a loss, and until the chosen source is back `start` raises DeviceAbsent ("headset
+disconnected - waiting for it"), so no other source is analysed. A monitor source (what the speakers play) is
+never taken as the microphone.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from calmcue.audio.sources import DeviceAbsent, DeviceLost, Source
+from calmcue.errors import DeviceError
+
+log = logging.getLogger("calmcue.audio")
+
+HEADSET_GONE = "headset disconnected - waiting for it"
+SERVER_GONE = "the sound server is not answering - waiting for it"
+CALL_GONE = "call audio disconnected - waiting for it"
+
+
+class DevicePins:
+    """The server sources the microphone (`source`) and the call audio (`call`) are pinned to ("" until the first
+    open, or when not a server source); shared by the sources one factory makes, so that a reopened source goes
+    back to the same devices. The call audio "" (the default playback device's monitor) is pinned too: a sink
+    that vanishes and comes back is waited for, not replaced by whatever the server makes the default."""
+
+    def __init__(self) -> None:
+        self.source = ""
+        self.call = ""
+
+
+@dataclass(frozen=True)
+class DeviceSourceFactory:
+    """Makes `DeviceSource`s for the worker: call it (no arguments) to get a new, unopened source.
+
+    `mic`/`call` are device names or ids as `calmcue devices` lists them; "" means the system default input
+    (mic) and, for the call, the default playback device's monitor (Linux) or loopback (Windows) if there is
+    one; "none" means no call audio. The worker uses `with_devices` for `SelectDevices` (a new choice: a new pin).
+    """
+
+    mic: str = ""
+    call: str = ""
+    latency: str = "low"
+    pin: DevicePins = field(default_factory=DevicePins, compare=False)
+
+    def __call__(self) -> Source:
+        return DeviceSource(mic=self.mic, call=self.call, latency=self.latency, pin=self.pin)
+
+    def with_devices(self, *, mic: str, call: str) -> DeviceSourceFactory:
+        return replace(self, mic=mic, call=call, pin=DevicePins())
+
+
+class DeviceSource:
+    """The live microphone and call audio. `read` raises DeviceLost when the microphone's stream ends, its
+    callbacks stop for WATCHDOG_S, the call audio's reader ends, or the sound server moves or drops one of our
+    streams (PulseWatcher)."""
+
+    WATCHDOG_S = 1.5  # no callback for this long: the device is gone (a loaded 2-core box stalls ~1 s)
+    START_TIMEOUT_S = 3.0  # the first block must come within this
+    MAX_SKEW_S = 0.1  # the call audio may lag the microphone this much before it is padded with silence
+    POLL_S = 0.005  # while waiting for the first blocks
+    READ_S = 0.05  # `read` returns once this much audio is in: fewer, larger batches cost less CPU per hop
+
+    def __init__(self, *, mic: str = "", call: str = "", latency: str = "low", read_s: float = READ_S,
+                 pin: DevicePins | None = None) -> None:
+        self.mic_spec, self.call_spec, self.latency = mic, call, latency
+        self.read_s = read_s
+        self.pin = pin if pin is not None else DevicePins()
+        self.channels = 1
+        self.rate_hz = 0
+        self.label = ""
+        self.note = ""  # why there is no call audio (said once by the worker)
+        self._mic: Any = None
+        self._call: Any = None
+        self._watcher: Any = None
+        self._seen: dict[int, tuple[int, float]] = {}
+        self._stamp: float | None = None
+        self._skew = 0
+        self._last_stats = (0, 0)
+
+    # -- opening ------------------------------------------------------------------------------------------------
+    def start(self) -> None:
+        from calmcue.audio import devices
+
+        self._check_pinned_sources()
+        devices.refresh_portaudio()
+        mic = devices.resolve_mic(self.mic_spec)
+        call, self.note = devices.resolve_call(self.pin.call or self.call_spec)
+        if call is not None and call.backend == devices.PORTAUDIO and call.id == mic.id:
+            raise DeviceError(f"'{mic.name}' was chosen as both the microphone and the call audio; pick a "
+                              f"different call-audio source, or --call none")
+        try:
+            self._open(mic, call)
+            self._wait_first_blocks()
+            server_mic = self._settle_mic()
+            self._watch()
+        except BaseException:
+            self.stop()
+            raise
+        if call is not None and call.backend == devices.SERVER and not call.loopback:
+            self.pin.call = call.id
+        where = f" (server source {server_mic})" if server_mic and server_mic != mic.name else ""
+        self.label = f"{mic.name}{where} + {call.name}" if call is not None else f"{mic.name}{where}"
+
+    def _check_pinned_sources(self) -> None:
+        """After the first open: the chosen devices must be there before anything is opened."""
+        from calmcue.audio import pulse
+
+        if not (self.pin.source or self.pin.call) or not pulse.available():
+            return
+        sources = pulse.server_sources()
+        if sources is None:
+            raise DeviceAbsent(SERVER_GONE)
+        if self.pin.source and self.pin.source not in sources:
+            raise DeviceAbsent(f"{HEADSET_GONE} ('{self.pin.source}')")
+        if self.pin.call and self.pin.call not in sources:
+            raise DeviceAbsent(f"{CALL_GONE} ('{self.pin.call}')")
+
+    def _settle_mic(self) -> str:
+        """Puts the microphone stream on the pinned source (or pins the one it reads); returns its name."""
+        from calmcue.audio import pulse
+
+        if not pulse.available():
+            return ""
+        try:
+            source, moved = pulse.settle_mic(pinned=self.pin.source)
+        except pulse.NotAMicrophone as err:
+            if self.pin.source:
+                raise DeviceAbsent(f"{HEADSET_GONE} ({err})") from None
+            raise DeviceError(f"no microphone: the default input is a monitor ({err}); plug in the headset or "
+                              f"choose a microphone (calmcue devices)") from None
+        except ConnectionError:
+            raise DeviceAbsent(SERVER_GONE) from None
+        if source and source != self.pin.source:
+            self.pin.source = source
+            log.info("microphone pinned to server source '%s'", source)
+        if moved:  # what came before the move is from another source: drop it (both channels alike)
+            frames = self._mic.ring.available()
+            self._mic.ring.skip(frames)
+            if self._call is not None:
+                self._call.ring.skip(frames)
+        return source
+
+    def _watch(self) -> None:
+        import os
+
+        from calmcue.audio import pulse
+        from calmcue.audio.capture import ParecInput
+
+        pids = {os.getpid()}
+        if isinstance(self._call, ParecInput):
+            pids.add(self._call.pid)
+        self._watcher = pulse.PulseWatcher()
+        self._watcher.start(pids=pids)
+
+    def _open(self, mic: Any, call: Any) -> None:
+        from calmcue.audio import devices
+        from calmcue.audio.capture import PortAudioInput
+
+        self.rate_hz = mic.rate_hz
+        self.channels = 1
+        self._mic = PortAudioInput(device=int(mic.id), name=mic.name, rate_hz=self.rate_hz, latency=self.latency)
+        self._mic.open()
+        devices.stream_opened()
+        if call is not None and call.backend == devices.PORTAUDIO:
+            # both PortAudio streams are created first and started back to back: sample k of one and sample k
+            # of the other were then captured at the same moment (measured through PulseAudio: the same index)
+            self._call = PortAudioInput(device=int(call.id), name=call.name, rate_hz=self.rate_hz,
+                                        latency=self.latency)
+            self._call.open()
+            devices.stream_opened()
+            self._mic.start()
+            self._call.start()
+        else:
+            self._mic.start()
+            if call is not None:
+                self._call = _server_input(call, self.rate_hz)
+                self._call.start()
+        if self._call is not None:
+            self.channels = 2
+            self._skew = round(self.MAX_SKEW_S * self.rate_hz)
+
+    def _wait_first_blocks(self) -> None:
+        """Waits for the first blocks. Two PortAudio streams started together are aligned by sample index;
+        otherwise what came before is dropped, so that both channels start (about) together."""
+        from calmcue.audio.capture import PortAudioInput
+
+        streams = [s for s in (self._mic, self._call) if s is not None and not s.idles]
+        deadline = time.monotonic() + self.START_TIMEOUT_S
+        while any(s.ring.callbacks == 0 for s in streams):
+            ended = next((s for s in streams if s.finished), None)
+            if ended is not None:
+                raise DeviceError(f"cannot open '{ended.name}' ({ended.error or 'it ended'}); "
+                                  f"check the device, or pick another (calmcue devices)")
+            if time.monotonic() > deadline:
+                late = next(s for s in streams if s.ring.callbacks == 0)
+                raise DeviceError(f"'{late.name}' opened but sent no audio within {self.START_TIMEOUT_S:g} s; "
+                                  f"check the device or the sound server")
+            time.sleep(self.POLL_S)
+        now = time.monotonic()
+        aligned = self._call is None or isinstance(self._call, PortAudioInput)
+        for s in (self._mic, self._call):
+            if s is not None:
+                if not aligned:
+                    s.ring.skip(s.ring.available())
+                self._seen[id(s)] = (s.ring.callbacks, now)
+
+    # -- reading ------------------------------------------------------------------------------------------------
+    def read(self, timeout_s: float) -> np.ndarray | None:
+        if self._mic is None:
+            raise DeviceLost("the audio is not open")
+        deadline = time.monotonic() + timeout_s
+        want = max(self._mic.block_frames, round(self.read_s * self.rate_hz))
+        while True:
+            self._check()
+            frames = self._ready_frames()
+            if frames >= want:
+                return self._take(frames)
+            now = time.monotonic()
+            if now >= deadline:
+                return self._take(frames) if frames else None
+            # sleep about until the missing audio is due (the device delivers in real time)
+            time.sleep(min(deadline - now, max(self.POLL_S, (want - frames) / self.rate_hz)))
+
+    def _ready_frames(self) -> int:
+        m = self._mic.ring.available()
+        if self._call is None:
+            return int(m)
+        c = self._call.ring.available()
+        if c > m + self._skew:  # the call audio ran ahead (a burst, or the microphone dropped): realign
+            self._call.ring.skip(c - m)
+            c = m
+        return int(m - self._skew if m - c > self._skew else min(m, c))
+
+    def _take(self, frames: int) -> np.ndarray:
+        mic = self._mic.ring.pop(frames)
+        self._stamp = self._mic.ring.stamp_of(self._mic.ring.read)
+        if self._call is None:
+            return mic
+        call = self._call.ring.pop(frames)
+        out = np.zeros((frames, 2), np.float32)
+        out[:, 0] = mic[:, 0]
+        out[: call.shape[0], 1] = call[:, 0]  # a loopback that sends nothing while nothing plays: silence
+        return out
+
+    def _check(self) -> None:
+        now = time.monotonic()
+        if self._watcher is not None and self._watcher.problem:
+            gone = self._watcher.gone_source
+            if gone and (gone == self.pin.source or self._call is not None):  # the mic's source, else the call's
+                words = HEADSET_GONE if gone == self.pin.source else CALL_GONE
+                raise DeviceLost(f"{words} ('{gone}')", silent_s=self._silent_s(now), waiting=True)
+            raise DeviceLost(self._watcher.problem, silent_s=self._silent_s(now))
+        for s, what in ((self._mic, "microphone"), (self._call, "call audio")):
+            if s is None:
+                continue
+            if s.finished:
+                why = s.error
+                raise DeviceLost(f"the {what} '{s.name}' stopped ({why or 'unplugged, or the sound server stopped'})",
+                                 silent_s=self._silent_s(now))
+            count, since = self._seen[id(s)]
+            if s.ring.callbacks != count:
+                self._seen[id(s)] = (s.ring.callbacks, now)
+            elif not s.idles and now - since > self.WATCHDOG_S:
+                raise DeviceLost(f"no audio from the {what} '{s.name}' for {now - since:.1f} s",
+                                 silent_s=now - since)
+
+    def _silent_s(self, now: float) -> float:
+        return now - self._seen[id(self._mic)][1] if id(self._mic) in self._seen else 0.0
+
+    def age_s(self) -> float | None:
+        """Seconds since the microphone callback delivered the newest sample of the last block read."""
+        if self._stamp is None or self._mic is None:
+            return None
+        return float(self._mic.now() - self._stamp)
+
+    # -- closing ------------------------------------------------------------------------------------------------
+    def stop(self) -> None:
+        from calmcue.audio import devices
+        from calmcue.audio.capture import PortAudioInput
+
+        if self._watcher is not None:
+            self._watcher.stop()
+            self._watcher = None
+        for s in (self._call, self._mic):
+            if s is not None:
+                s.stop()
+                if isinstance(s, PortAudioInput):
+                    devices.stream_closed()
+        self._mic = self._call = None
+
+    @property
+    def stats(self) -> tuple[int, int]:
+        streams = [s for s in (self._mic, self._call) if s is not None]
+        if streams:
+            self._last_stats = (sum(s.overflows for s in streams), sum(s.ring.dropped_blocks for s in streams))
+        return self._last_stats
+
+
+def _server_input(call: Any, rate_hz: int) -> Any:
+    """The reader for a call-audio source PortAudio cannot open: parec on Linux, a soundcard loopback on Windows."""
+    import sys
+
+    from calmcue.audio.capture import ParecInput, SoundcardInput
+
+    if sys.platform == "win32" or call.loopback:
+        return SoundcardInput(source_id=call.id, name=call.name, rate_hz=rate_hz, loopback=call.loopback)
+    return ParecInput(source_id=call.id, name=call.name, rate_hz=rate_hz)

@@ -1,0 +1,189 @@
+"""The sound server (PulseAudio, or PipeWire's pulse server) through its own API (pulsectl): short requests on a
+fresh connection each, and a watcher on its own connection. A server that goes away only ends a connection here:
+pulsectl raises, nothing aborts.
+
+- `server_sources()`: the sources there are now (name -> is it a monitor of a playback device?).
+- `settle_mic(...)`: after the streams are open, finds which server source the microphone stream landed on, puts
+  it back on the chosen one if the server put it elsewhere, and refuses a monitor source as a microphone.
+- `PulseWatcher`: notices when one of our capture streams (ours, or a `parec` child's) is moved to another
+  source, loses its source, or the server goes away. PulseAudio silently moves a capture stream to its new
+  default source when its source vanishes, feeding whatever that source hears with no status flag.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger("calmcue.pulse")
+
+
+def available() -> bool:
+    """True on Linux with pulsectl installed (whether a server answers is another question)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import pulsectl  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@contextmanager
+def connection(name: str = "calmcue") -> Iterator[Any]:
+    """A pulsectl client for one short exchange; raises ConnectionError when no server answers."""
+    import pulsectl
+
+    try:
+        pulse = pulsectl.Pulse(name, connect=True)
+    except Exception as err:
+        raise ConnectionError(f"the sound server does not answer ({type(err).__name__})") from None
+    try:
+        yield pulse
+    finally:
+        pulse.close()
+
+
+def server_sources() -> dict[str, bool] | None:
+    """Source name -> True for a monitor of a playback device; None when no server answers."""
+    try:
+        with connection("calmcue-sources") as pulse:
+            return {s.name: bool(getattr(s, "monitor_of_sink_name", None)) for s in pulse.source_list()}
+    except Exception:
+        return None
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One capture stream on the server (a source output)."""
+
+    index: int
+    pid: int
+    source: str
+
+
+def streams_of(pulse: Any, pids: set[int]) -> list[Stream]:
+    """The capture streams of these processes, oldest first (the server numbers them in creation order)."""
+    names = {s.index: s.name for s in pulse.source_list()}
+    out = []
+    for o in pulse.source_output_list():
+        pid = o.proplist.get("application.process.id", "")
+        if pid.isdigit() and int(pid) in pids:
+            out.append(Stream(index=o.index, pid=int(pid), source=names.get(o.source, str(o.source))))
+    return sorted(out, key=lambda s: s.index)
+
+
+class NotAMicrophone(Exception):
+    """The microphone stream landed on a monitor source (what the speakers play), not a microphone."""
+
+
+def settle_mic(*, pinned: str) -> tuple[str, bool]:
+    """Finds the server source our microphone stream (this process's oldest capture stream) reads. If `pinned`
+    names another source, moves the stream there (the chosen device); a monitor source is never accepted.
+    Returns the source the stream reads now ("" when the microphone is not a server stream: a bare ALSA or
+    WASAPI device) and whether it was moved. Raises NotAMicrophone, or ConnectionError when no server answers."""
+    with connection("calmcue-settle") as pulse:
+        mine = streams_of(pulse, {os.getpid()})
+        if not mine:
+            return "", False
+        mic = mine[0]
+        monitors = {s.name for s in pulse.source_list() if getattr(s, "monitor_of_sink_name", None)}
+        if pinned and mic.source != pinned:
+            target = next((s for s in pulse.source_list() if s.name == pinned), None)
+            if target is None:
+                raise NotAMicrophone(f"'{pinned}' is gone")
+            pulse.source_output_move(mic.index, target.index)
+            log.info("the server put the microphone on '%s'; moved it back to '%s'", mic.source, pinned)
+            return pinned, True
+        if mic.source in monitors:
+            raise NotAMicrophone(f"'{mic.source}' is what a playback device plays, not a microphone")
+        return mic.source, False
+
+
+class PulseWatcher:
+    """Notices when the capture streams of `pids` are moved to another source, lose their source, or the server
+    goes away. `problem` turns from "" to one line saying what happened (read it from any thread)."""
+
+    def __init__(self) -> None:
+        self.problem = ""
+        self.gone_source = ""  # with `problem`: the source that vanished from under one of our streams, if one did
+        self.watching = 0  # streams of ours found on the server
+        self._running = False
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+
+    def start(self, *, pids: set[int], expected_streams: int = 0) -> bool:
+        """Snapshots the streams and starts watching; False where there is no such server (nothing to watch)."""
+        if not available():
+            return False
+        self._running = True
+        self._thread = threading.Thread(target=self._watch, args=(pids, expected_streams),
+                                        name="calmcue-pulse-watch", daemon=True)
+        self._thread.start()
+        self._ready.wait(3.0)
+        return self.watching > 0
+
+    def stop(self) -> None:
+        self._running = False
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(1.0)
+        self._thread = None
+
+    def _watch(self, pids: set[int], expected: int) -> None:
+        import pulsectl
+
+        try:
+            with pulsectl.Pulse("calmcue-watch") as pulse:
+                snapshot = self._snapshot(pulse, pids, expected)
+                self.watching = len(snapshot)
+                self._ready.set()
+                if not snapshot:
+                    return
+                pulse.event_mask_set("source_output", "source", "server")
+                changed = [False]
+
+                def on_event(_event: Any) -> None:
+                    changed[0] = True
+                    raise pulsectl.PulseLoopStop
+
+                pulse.event_callback_set(on_event)
+                while self._running and not self.problem:
+                    pulse.event_listen(timeout=0.25)
+                    if changed[0]:
+                        changed[0] = False
+                        self.problem = self._compare(pulse, pids, snapshot)
+        except Exception as err:  # the connection dropped: the server went away (or restarted)
+            if self._running:
+                self.problem = f"the sound server went away ({type(err).__name__})"
+        finally:
+            self._ready.set()
+
+    def _snapshot(self, pulse: Any, pids: set[int], expected: int) -> dict[int, str]:
+        deadline = time.monotonic() + 2.0
+        ours = streams_of(pulse, pids)
+        while len(ours) < expected and time.monotonic() < deadline and self._running:
+            time.sleep(0.05)  # the server lists a new stream a moment after it delivers; no event to wait on yet
+            ours = streams_of(pulse, pids)
+        return {s.index: s.source for s in ours}
+
+    def _compare(self, pulse: Any, pids: set[int], snapshot: dict[int, str]) -> str:
+        now = {s.index: s.source for s in streams_of(pulse, pids)}
+        names = {s.name for s in pulse.source_list()}
+        for index, source in snapshot.items():
+            if index not in now:
+                if source not in names:
+                    self.gone_source = source
+                return f"the sound server closed the capture from '{source}'"
+            if now[index] != source:
+                if source not in names:
+                    self.gone_source = source
+                    return f"'{source}' is gone; the sound server moved the capture to '{now[index]}'"
+                return f"the sound server moved the capture from '{source}' to '{now[index]}'"
+        return ""
