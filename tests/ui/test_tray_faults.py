@@ -20,8 +20,8 @@ import pytest
 from needs import missing
 from pulse_server import PulseServer, Streams
 from test_faults import play
-from ui.test_xvfb import Driven, start  # noqa: F401  (start: the fixture that runs and stops app processes)
 from ui.ui_support import needs_xvfb
+from ui.xvfb_support import Driven
 
 BOUND_S = 30.0
 ABSENCE_S = 5.0
@@ -92,7 +92,7 @@ class Tray:
 
 
 @pytest.fixture
-def tray(start: Callable[..., Driven], server: PulseServer, tmp_path: Path,  # noqa: F811
+def tray(start: Callable[..., Driven], server: PulseServer, tmp_path: Path,
          user_dirs: dict[str, Path]) -> Iterator[Tray]:
     (user_dirs["data"] / "notice-shown").write_text("1\n")  # no first-run dialog over the tray
     app = start([sys.executable, "-m", "calmcue"], trace=tmp_path / "trace.jsonl",
