@@ -13,8 +13,10 @@ DEMO_RELATIVE = Path("build") / "demo" / "demo_call.wav"
 
 
 def demo_file() -> Path | None:
-    """build/demo/demo_call.wav (made by `make demo`) in the current folder or in this checkout."""
-    candidates = [Path.cwd() / DEMO_RELATIVE, Path(__file__).resolve().parents[3] / DEMO_RELATIVE]
+    """The demo call shipped in the package, else build/demo/demo_call.wav (`make demo`) here or in the checkout."""
+    from calmcue.demo import shipped_demo
+
+    candidates = [shipped_demo(), Path.cwd() / DEMO_RELATIVE, Path(__file__).resolve().parents[3] / DEMO_RELATIVE]
     return next((p for p in candidates if p.exists()), None)
 
 
@@ -23,7 +25,8 @@ def run(args: argparse.Namespace) -> int:
         raise BadInputError(f"--speed {args.speed:g} is out of range; allowed 0.1..100 (1 = real time)")
     path = args.file if args.file is not None else demo_file()
     if path is None:
-        raise BadInputError(f"the demo call {DEMO_RELATIVE} is missing; build it with 'make demo'")
+        raise BadInputError("the demo call is missing from this installation; reinstall CalmCue "
+                            "(pip install --force-reinstall calmcue) or build it with 'make demo'")
     from calmcue.audio.files import probe
 
     probe(path)  # unreadable or not audio: exit 2 with one line, before any window opens
