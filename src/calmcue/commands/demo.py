@@ -13,10 +13,10 @@ DEMO_RELATIVE = Path("build") / "demo" / "demo_call.wav"
 
 
 def demo_file() -> Path | None:
-    """The demo call shipped in the package, else build/demo/demo_call.wav (`make demo`) here or in the checkout."""
+    """build/demo/demo_call.wav (`make demo`) here or in the checkout, else the demo call shipped in the package."""
     from calmcue.demo import shipped_demo
 
-    candidates = [shipped_demo(), Path.cwd() / DEMO_RELATIVE, Path(__file__).resolve().parents[3] / DEMO_RELATIVE]
+    candidates = [Path.cwd() / DEMO_RELATIVE, Path(__file__).resolve().parents[3] / DEMO_RELATIVE, shipped_demo()]
     return next((p for p in candidates if p.exists()), None)
 
 
