@@ -61,5 +61,10 @@ def markdown_table() -> str:
     lines = ["| key | type | default | allowed | unit | what it does |", "|---|---|---|---|---|---|"]
     for info in key_infos():
         doc = info.doc.replace("|", "\\|")
-        lines.append(f"| `{info.key}` | {info.kind} | {info.default_text} | {info.allowed} | {info.unit} | {doc} |")
+        allowed = info.allowed.replace("|", "\\|")
+        lines.append(f"| `{info.key}` | {info.kind} | {info.default_text} | {allowed} | {info.unit} | {doc} |")
     return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")
