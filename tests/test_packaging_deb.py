@@ -165,3 +165,36 @@ def test_purge_leaves_nothing_behind(installed: set[str]) -> None:
     assert result.returncode == 0, result.stderr
     assert subprocess.run(["dpkg", "-s", "calmcue"], capture_output=True).returncode != 0
     assert _snapshot() == installed
+
+
+def test_the_package_is_lintian_clean_with_each_override_explained() -> None:
+    deb = _deb()
+    if shutil.which("lintian") is None:
+        _need("lintian is missing: apt-get install lintian")
+    overrides = (REPO / "packaging" / "linux" / "lintian-overrides").read_text().splitlines()
+    for i, line in enumerate(overrides):
+        if line.startswith("calmcue:"):
+            above = overrides[:i]
+            assert above and any(o.startswith("#") for o in above[-12:]), f"override without a reason: {line}"
+    result = subprocess.run(["lintian", "--fail-on", "error,warning", str(deb)], capture_output=True, text=True,
+                            timeout=1800)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]
+
+
+def test_a_dependency_that_cannot_be_fetched_fails_the_build_with_its_name(tmp_path: Path) -> None:
+    import zipfile
+
+    wheel = tmp_path / "probe_app-1.0-py3-none-any.whl"
+    meta = "Metadata-Version: 2.1\nName: probe-app\nVersion: 1.0\nRequires-Dist: calmcue-missing-dependency\n"
+    with zipfile.ZipFile(wheel, "w") as z:
+        z.writestr("probe_app-1.0.dist-info/METADATA", meta)
+        z.writestr("probe_app-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n"
+                                                    "Tag: py3-none-any\n")
+        z.writestr("probe_app-1.0.dist-info/RECORD", "")
+    env = dict(os.environ, PIP_NO_INDEX="1", PIP_FIND_LINKS=str(tmp_path), CALMCUE_CACHE=str(tmp_path / "cache"),
+               PY=sys.executable)  # offline: nothing can be fetched
+    result = subprocess.run(["bash", str(REPO / "packaging" / "linux" / "build_deb.sh"), str(wheel),
+                             str(tmp_path / "out")], capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode != 0
+    assert "cannot fetch a wheel for calmcue-missing-dependency" in result.stderr
+    assert not list((tmp_path / "out").glob("*.deb"))

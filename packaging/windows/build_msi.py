@@ -176,9 +176,13 @@ def build_msi(stage: Path, app: Path, version: str, out: Path, work: Path) -> No
     if got.returncode != 0:
         raise BuildError(f"wixl failed: {(got.stdout + got.stderr).strip()[-600:]}")
     condition = "UPDATE `Component` SET `Condition` = 'AUTOSTART=\"1\"' WHERE `Component` = 'AutostartComp'"
-    got = run(["msibuild", str(out), "-q", condition])
-    if got.returncode != 0:
-        raise BuildError(f"msibuild could not set the autostart condition: {got.stderr.strip()[:400]}")
+    # Public properties a per-machine install must pass from the command line to the elevated server side.
+    secure = ("UPDATE `Property` SET `Value` = 'WIX_DOWNGRADE_DETECTED;WIX_UPGRADE_DETECTED;AUTOSTART;"
+              "REMEMBERED_AUTOSTART' WHERE `Property` = 'SecureCustomProperties'")
+    for query in (condition, secure):
+        got = run(["msibuild", str(out), "-q", query])
+        if got.returncode != 0:
+            raise BuildError(f"msibuild could not update the MSI ({query[:40]}...): {got.stderr.strip()[:400]}")
 
 
 def main() -> int:
