@@ -61,6 +61,7 @@ def test_the_msi_carries_python_calmcue_and_the_launchers(msi: Path) -> None:
     assert {"calmcue.exe", "calmcuew.exe", "python.exe", "pythonw.exe", "python313.dll", "python313._pth",
             "demo_call.flac", "cli.py", "numpy", "PyQt6"} - names <= {"numpy", "PyQt6"}  # folders are no files
     assert len(names) > 1000
+    assert not names & {"sitecustomize.py", "complexmath.dll", "icuuc.dll"}  # Wine test shims never ship
     shortcut = next(row for row in _table(msi, "Shortcut") if row[0] == "CalmCueShortcut")
     assert shortcut[1] == "ProgramMenuFolder" and shortcut[4] == "[INSTALLDIR]calmcuew.exe"
 
@@ -111,6 +112,38 @@ def _analyze_matches_linux(wine: Wine, tmp_path: Path) -> None:
         assert left[key] == right[key], key
     (site / "sitecustomize.py").unlink()  # uninstall must find exactly what it installed
     (site / "complexmath.dll").unlink()
+
+
+def _tray_starts_under_wine(wine: Wine, tmp_path: Path) -> None:
+    """The tray app on the test X server: Qt's Windows platform under Wine finds the tray (trayer)."""
+    import time
+
+    icu = wine.prefix / "drive_c" / "windows" / "system32" / "icuuc.dll"  # Wine lacks Windows' ICU: test stub
+    built = subprocess.run(["x86_64-w64-mingw32-gcc", "-shared", "-O2", "-s", "-static-libgcc",
+                            str(REPO / "tests" / "wine" / "icuuc.c"), "-o", str(icu)], capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "notice-shown").write_text("1\n")
+    trace = tmp_path / "trace.jsonl"
+    env = dict(wine.env, DISPLAY=os.environ["DISPLAY"], CALMCUE_UI_TRACE=f"Z:{trace}",
+               CALMCUE_DATA_DIR=f"Z:{tmp_path / 'data'}", CALMCUE_CONFIG_DIR=f"Z:{tmp_path / 'config'}")
+    proc = subprocess.Popen(["wine", str(wine.app / "calmcue.exe"), "tray"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    seen: list[dict[str, object]] = []
+    deadline = time.monotonic() + 180
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            if trace.exists():
+                seen = [json.loads(line) for line in trace.read_text().splitlines() if line.endswith("}")]
+                if any(e["event"] == "tray_shown" for e in seen):
+                    break
+            time.sleep(0.2)
+    finally:
+        subprocess.run(["wineserver", "-k"], env=wine.env, capture_output=True, timeout=60)
+        output = proc.communicate(timeout=60)[0]
+    shown = [e for e in seen if e["event"] == "tray_shown"]
+    assert shown and shown[0]["available"] is True, output[-2000:]
+    icu.unlink()
 
 
 # --- under Wine ---------------------------------------------------------------------------------------------------
@@ -174,6 +207,8 @@ def test_under_wine_the_msi_installs_runs_and_uninstalls_cleanly(msi: Path, wine
     assert "overlay.show_s = 5 has the wrong registry type; it must be a REG_SZ" in shown.stderr  # ... and said
 
     _analyze_matches_linux(wine, tmp_path)
+    if os.environ.get("DISPLAY"):
+        _tray_starts_under_wine(wine, tmp_path)
 
     bad = tmp_path / "policy.toml"
     bad.write_text('[enforced]\noverlay.show_s = 500\n')

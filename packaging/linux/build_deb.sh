@@ -21,7 +21,12 @@ app=/opt/calmcue
 rm -rf "$work" && mkdir -p "$root" "$cache" "$outdir"
 
 # 1. Every dependency as a wheel in the cache; a wheel that cannot be fetched fails with the package's name.
-if ! "$PY" -m pip download --only-binary=:all: --dest "$cache" "$wheel" >"$work/pip-download.log" 2>&1; then
+# First from the cache alone (no network); only what is missing is fetched.
+if "$PY" -m pip download --only-binary=:all: --no-index --find-links "$cache" --dest "$cache" "$wheel" \
+        >"$work/pip-download.log" 2>&1; then
+    :
+elif ! "$PY" -m pip download --only-binary=:all: --find-links "$cache" --dest "$cache" "$wheel" \
+        >"$work/pip-download.log" 2>&1; then
     missing="$(grep -oE 'No matching distribution found for [^ ]+' "$work/pip-download.log" | head -1 | awk '{print $NF}')"
     echo "build_deb: cannot fetch a wheel for ${missing:-a dependency} (details: $work/pip-download.log)" >&2
     exit 1
