@@ -20,14 +20,26 @@ SYS_PACKAGES := libportaudio2 libasound2-plugins libsndfile1 pulseaudio pulseaud
 	libegl1 libgl1 libfontconfig1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 \
 	libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libdbus-1-3 fonts-dejavu-core
 
-.PHONY: help venv sysdeps demo test run analyze-demo bench lint typecheck clean distclean
+# Building and checking the packages (make package): the .deb's own venv, lintian, the MSI (wixl), the Windows
+# launchers (mingw-w64), the embeddable CPython's signatures (osslsigncode), and Wine to run the Windows build.
+PKG_PACKAGES := python3-venv zstd lintian desktop-file-utils wixl msitools osslsigncode wine wine64 \
+	gcc-mingw-w64-x86-64-win32
+
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+WHEEL := build/pkg/wheel/calmcue-$(VERSION)-py3-none-any.whl
+DEB := dist/calmcue_$(VERSION)_amd64.deb
+MSI := dist/calmcue-$(VERSION)-x64.msi
+PACKAGE_INPUTS := pyproject.toml $(shell git ls-files src 2>/dev/null)
+
+.PHONY: help venv sysdeps demo demo-asset test run analyze-demo bench lint typecheck package admx clean distclean
 
 help:
 	@echo "make run        start the tray app (builds everything it needs; demo call without a microphone)"
 	@echo "make analyze-demo   the demo call analysed offline: JSON + timeline plot"
 	@echo "make test       tests with a private PulseAudio and Xvfb, then lint, type check, quick bench"
 	@echo "make bench      full benchmark -> benchmarks/results/latest.json"
-	@echo "make lint | typecheck | demo | venv | sysdeps | clean | distclean"
+	@echo "make package    dist/: the .deb (Debian 12), the MSI (Windows x64), the Group Policy templates"
+	@echo "make lint | typecheck | demo | demo-asset | admx | venv | sysdeps | clean | distclean"
 
 # --- set-up ---------------------------------------------------------------------------------------------------
 
@@ -43,12 +55,12 @@ $(VENV)/.stamp: pyproject.toml
 # As root, install what is missing; otherwise only say what is missing (the tests that need it will skip).
 sysdeps:
 	@if ! command -v dpkg-query >/dev/null 2>&1; then \
-		echo "sysdeps: no dpkg here; install the equivalents of: $(SYS_PACKAGES)"; exit 0; \
+		echo "sysdeps: no dpkg here; install the equivalents of: $(SYS_PACKAGES) $(PKG_PACKAGES)"; exit 0; \
 	fi; \
-	installed=" $$( { dpkg-query -W -f='$${Package} $${db:Status-Abbrev}\n' $(SYS_PACKAGES) 2>/dev/null || true; } \
-		| awk '$$2 == "ii" { printf "%s ", $$1 }') "; \
+	installed=" $$( { dpkg-query -W -f='$${Package} $${db:Status-Abbrev}\n' $(SYS_PACKAGES) $(PKG_PACKAGES) \
+		2>/dev/null || true; } | awk '$$2 == "ii" { printf "%s ", $$1 }') "; \
 	missing=""; \
-	for p in $(SYS_PACKAGES); do \
+	for p in $(SYS_PACKAGES) $(PKG_PACKAGES); do \
 		case "$$installed" in *" $$p "*) ;; *) missing="$$missing $$p" ;; esac; \
 	done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
@@ -66,11 +78,41 @@ demo: $(DEMO)
 $(DEMO): scripts/make_demo.py | sysdeps $(VENV)/.stamp
 	$(BIN)/python scripts/make_demo.py --out $@
 
+# The demo call shipped inside the package (src/calmcue/demo/demo_call.flac, committed): rebuild it after
+# changing scripts/make_demo.py; a test checks the shipped file still matches what the script makes.
+demo-asset: sysdeps venv
+	$(BIN)/python scripts/make_demo.py --out src/calmcue/demo/demo_call.flac
+
+# --- packages (dist/) -------------------------------------------------------------------------------------------
+
+package: $(DEB) $(MSI) dist/policy-templates/calmcue.admx
+
+$(WHEEL): $(PACKAGE_INPUTS) | $(VENV)/.stamp
+	rm -rf build/pkg/wheel
+	$(BIN)/python -m pip wheel --quiet --no-deps -w build/pkg/wheel .
+
+$(DEB): $(WHEEL) $(wildcard packaging/linux/*) | sysdeps
+	PY=$(BIN)/python bash packaging/linux/build_deb.sh $(WHEEL) dist
+
+$(MSI): $(WHEEL) $(wildcard packaging/windows/*) | sysdeps
+	$(BIN)/python packaging/windows/build_msi.py --wheel $(WHEEL) --out dist
+
+# Group Policy templates and the guide's key table, generated from the settings schema (a test fails when the committed ones drift).
+admx: venv
+	$(BIN)/python -m calmcue.config.admx packaging/windows
+	$(BIN)/python -m calmcue.config.keys docs/deploying.md
+
+dist/policy-templates/calmcue.admx: packaging/windows/calmcue.admx packaging/windows/en-US/calmcue.adml
+	mkdir -p dist/policy-templates/en-US
+	cp packaging/windows/calmcue.admx dist/policy-templates/
+	cp packaging/windows/en-US/calmcue.adml dist/policy-templates/en-US/
+
 # --- everyday targets -------------------------------------------------------------------------------------------
 
-test: sysdeps venv demo
+# The package tests install the .deb on this machine (root) and run the MSI's Windows build under Wine.
+test: sysdeps venv demo package
 	bash scripts/with_services.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
-	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff check src tests benchmarks scripts packaging
 	$(BIN)/mypy
 	bash scripts/with_services.sh $(BIN)/calmcue bench --quick --json build/bench-quick.json
 
@@ -89,13 +131,13 @@ bench: venv
 	bash scripts/with_services.sh $(BIN)/calmcue bench --json benchmarks/results/latest.json --readme README.md
 
 lint: venv
-	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff check src tests benchmarks scripts packaging
 
 typecheck: venv
 	$(BIN)/mypy
 
 clean:
-	rm -rf build test-artifacts .pytest_cache .mypy_cache .ruff_cache
+	rm -rf build dist test-artifacts .pytest_cache .mypy_cache .ruff_cache
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean

@@ -103,7 +103,7 @@ def _add_tray(sub: argparse._SubParsersAction) -> None:
 
 def _add_demo(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="play the demo call through the engine into the overlay",
-                       description="Play the scripted demo call (build/demo/demo_call.wav, 'make demo') in real "
+                       description="Play the scripted demo call (shipped with CalmCue) in real "
                                    "time through the real engine, with cues in the overlay, as if it came from a "
                                    "headset. Quits when the call ends.")
     p.add_argument("--file", type=Path, metavar="WAV", help="another recording (mono agent, or stereo agent + "
@@ -111,6 +111,26 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--speed", type=float, default=1.0, metavar="X", help="play X times faster (default 1: real "
                                                                          "time)")
     p.set_defaults(run=_typed("calmcue.commands.demo"))
+
+
+CONFIG_HELP = """\
+Managed settings. Layers, lowest first: built-in defaults, the machine policy's [defaults] (policy.toml, then
+Group Policy ...\\CalmCue\\Defaults on Windows), the user's settings.toml, the machine policy's [enforced]
+(policy.toml, then Group Policy HKLM\\Software\\Policies\\CalmCue). Exit 2 when a checked file has problems.
+"""
+
+
+def _add_config(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("config", help="check a policy or settings file, show effective settings, list keys",
+                       description=CONFIG_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    actions = p.add_subparsers(dest="config_action", metavar="ACTION")
+    check = actions.add_parser("check", help="validate a policy.toml or settings.toml: every problem, exit 2")
+    check.add_argument("file", type=Path, help="the file to check")
+    show = actions.add_parser("show", help="every effective setting and the layer it came from")
+    show.add_argument("--policy", type=Path, metavar="FILE", help="policy file to use (default: the machine's)")
+    show.add_argument("--user", type=Path, metavar="FILE", help="user settings file (default: the user's)")
+    actions.add_parser("keys", help="the settings schema as a table: key, type, default, allowed, unit")
+    p.set_defaults(run=_lazy("calmcue.commands.config"))
 
 
 def _lazy(module: str) -> Callable[[argparse.Namespace], int]:
@@ -134,7 +154,7 @@ def _typed(module: str) -> Callable[[argparse.Namespace], int]:
 
 
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_analyze, _add_devices, _add_monitor,
-                                                                  _add_bench, _add_tray, _add_demo]
+                                                                  _add_bench, _add_tray, _add_demo, _add_config]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -145,6 +165,19 @@ def build_parser() -> argparse.ArgumentParser:
     for add in COMMANDS:
         add(sub)
     return parser
+
+
+# import name -> the package that provides it (where the names differ)
+PIP_NAMES = {"PyQt6": "PyQt6", "sklearn": "scikit-learn", "webrtcvad": "webrtcvad-wheels", "yaml": "PyYAML",
+             "PIL": "pillow", "onnxruntime": "onnxruntime"}
+
+
+def missing_module(err: ModuleNotFoundError) -> str:
+    """One line naming what to install for a module that is not there."""
+    top = (err.name or "").split(".")[0] or "a module"
+    package = PIP_NAMES.get(top, top)
+    return (f"the Python package '{package}' is missing; install it with: pip install '{package}' "
+            f"(or reinstall CalmCue: pip install --force-reinstall calmcue)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -164,7 +197,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130  # the shell's convention for Ctrl-C
     except BrokenPipeError:
         return ExitCode.OK
+    except ModuleNotFoundError as err:  # an install without its dependencies (pip --no-deps, a broken venv)
+        print(f"calmcue: {missing_module(err)}", file=sys.stderr)
+        return ExitCode.FAILURE
     except Exception as err:  # the last guard: one line for the user, the details in the log
+        if isinstance(err, OSError) and "PortAudio library not found" in str(err):
+            print("calmcue: the PortAudio library is missing; install it (Debian/Ubuntu: apt-get install "
+                  "libportaudio2)", file=sys.stderr)
+            return ExitCode.FAILURE
         from calmcue.logs import log_exception
 
         where = log_exception(err)

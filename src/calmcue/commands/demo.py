@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from calmcue.config.paths import DEMO_RELATIVE, demo_file
+from calmcue.config.paths import demo_file
 from calmcue.errors import BadInputError
 
 __all__ = ["DemoOptions", "demo_file", "from_args", "headless_demo", "run"]
@@ -29,7 +29,8 @@ def run(options: DemoOptions) -> int:
         raise BadInputError(f"--speed {options.speed:g} is out of range; allowed 0.1..100 (1 = real time)")
     path = options.file if options.file is not None else demo_file()
     if path is None:
-        raise BadInputError(f"the demo call {DEMO_RELATIVE} is missing; build it with 'make demo'")
+        raise BadInputError("the demo call is missing from this installation; reinstall CalmCue "
+                            "(pip install --force-reinstall calmcue) or build it with 'make demo'")
     from calmcue.audio.files import probe
 
     probe(path)  # unreadable or not audio: exit 2 with one line, before any window opens

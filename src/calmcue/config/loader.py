@@ -1,21 +1,29 @@
-"""Layered settings: built-in defaults -> machine policy [defaults] -> user file -> machine policy [enforced].
+"""Layered settings, lowest to highest: built-in defaults -> policy file [defaults] -> Group Policy Defaults
+(Windows registry) -> user file -> policy file [enforced] -> Group Policy (Windows registry, enforced).
 
 A bad file never takes the app down: `load_layers` keeps what was good, and reports each problem as one line
-naming the file, key and value, and what is allowed.
+naming the file, key and value, and what is allowed (each also logged once).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from calmcue.config.schema import Settings, iter_keys
 from calmcue.errors import ConfigError
 
+if TYPE_CHECKING:
+    from calmcue.config.registry import RegistryReader
+
 _FIELDS = dict(iter_keys())
+DEFAULT_LAYER = "built-in default"
+log = logging.getLogger("calmcue.config")
+log.addHandler(logging.NullHandler())  # problems go to the log file once logging is set up, never to stderr
 
 
 @dataclass(frozen=True)
@@ -23,7 +31,7 @@ class LoadedSettings:
     settings: Settings
     enforced: frozenset[str] = frozenset()  # keys locked by machine policy
     problems: tuple[str, ...] = ()
-    sources: dict[str, str] = field(default_factory=dict)  # key -> file that set it
+    sources: dict[str, str] = field(default_factory=dict)  # key -> the layer (file or registry key) that set it
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -53,7 +61,7 @@ def check_value(origin: str, key: str, value: Any) -> Any:
     """Returns the value converted to the key's type, or raises ConfigError saying what is allowed."""
     f = _FIELDS.get(key)
     if f is None:
-        raise ConfigError(f"{origin}: unknown setting '{key}'; see 'calmcue config --list' for the keys")
+        raise ConfigError(f"{origin}: unknown setting '{key}'; 'calmcue config keys' lists every key")
     meta, default = f.metadata, f.default
     kind = type(default)
     if kind is bool:
@@ -95,36 +103,71 @@ def load_settings_file(path: Path, base: Settings | None = None) -> Settings:
     return apply(base or Settings(), values)
 
 
-def load_layers(*, policy: Path | None, user: Path | None) -> LoadedSettings:
-    """All layers, leniently: bad files or keys are reported and skipped, the rest still applies."""
-    settings, problems, sources = Settings(), [], {}
-    enforced: dict[str, Any] = {}
-    policy_table: dict[str, Any] = {}
+@dataclass(frozen=True)
+class Layer:
+    name: str  # the file (and table) or registry key, as `calmcue config show` names it
+    values: dict[str, Any]  # checked dotted keys
+    enforced: bool = False
+
+
+def load_layers(*, policy: Path | None, user: Path | None,
+                registry: RegistryReader | None = None) -> LoadedSettings:
+    """All layers, leniently: bad files or keys are reported and skipped, the rest still applies.
+
+    `registry` reads HKLM keys (Windows Group Policy); the default reads the real registry on Windows only.
+    """
+    layers, problems = collect_layers(policy=policy, user=user, registry=registry)
+    settings, sources = Settings(), {}
+    enforced: set[str] = set()
+    for layer in layers:
+        settings = apply(settings, layer.values)
+        sources.update(dict.fromkeys(layer.values, layer.name))
+        if layer.enforced:
+            enforced.update(layer.values)
+    for problem in problems:
+        log.warning("%s", problem)
+    return LoadedSettings(settings, frozenset(enforced), tuple(problems), sources)
+
+
+def collect_layers(*, policy: Path | None, user: Path | None,
+                   registry: RegistryReader | None = None) -> tuple[list[Layer], list[str]]:
+    """The layers that exist, lowest first, and every problem found in them."""
+    from calmcue.config import registry as reg
+    from calmcue.config.policy import CheckedTable, check_table, split_policy
+
+    reader = registry if registry is not None else reg.read_hklm
+    problems: list[str] = []
+    tables: dict[str, CheckedTable] = {}
     if policy is not None and policy.exists():
         try:
-            policy_table = read_toml(policy)
+            tables, outside = split_policy(policy, read_toml(policy))
+            problems.extend(outside)
         except ConfigError as err:
             problems.append(str(err))
-    layers = [(policy, policy_table.get("defaults", {})), (user, None), (policy, policy_table.get("enforced", {}))]
-    for index, (path, table) in enumerate(layers):
-        if path is None:
-            continue
-        if table is None:
-            if not path.exists():
-                continue
-            try:
-                table = read_toml(path)
-            except ConfigError as err:
-                problems.append(str(err))
-                continue
-        good: dict[str, Any] = {}
-        for key, value in flatten(table).items():
-            try:
-                good[key] = check_value(str(path), key, value)
-            except ConfigError as err:
-                problems.append(str(err))
-        settings = apply(settings, good)
-        sources.update({key: str(path) for key in good})
-        if index == 2:
-            enforced = good
-    return LoadedSettings(settings, frozenset(enforced), tuple(problems), sources)
+    reg_defaults, reg_problems = reg.read_policy(reg.DEFAULTS_KEY, reader)
+    reg_enforced, more = reg.read_policy(reg.POLICY_KEY, reader)
+    reg_problems.extend(more)
+    layers: list[Layer] = []
+
+    def add(name: str, values: dict[str, Any], *, enforced: bool = False) -> None:
+        checked = check_table(name, values) if values else None
+        if checked is not None:
+            problems.extend(checked.problems)
+            layers.append(Layer(name, checked.values, enforced))
+
+    if "defaults" in tables:
+        problems.extend(tables["defaults"].problems)
+        layers.append(Layer(f"{policy} [defaults]", tables["defaults"].values))
+    add("HKLM\\" + reg.DEFAULTS_KEY, reg_defaults)  # dotted value names flatten to themselves
+    problems.extend(reg_problems)
+    if user is not None and user.exists():
+        try:
+            add(str(user), read_toml(user))
+        except ConfigError as err:
+            problems.append(str(err))
+    if "enforced" in tables:
+        problems.extend(tables["enforced"].problems)
+        layers.append(Layer(f"{policy} [enforced]", tables["enforced"].values, enforced=True))
+    add("HKLM\\" + reg.POLICY_KEY, reg_enforced, enforced=True)
+    return layers, problems
+

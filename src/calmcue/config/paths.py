@@ -45,7 +45,14 @@ def policy_file() -> Path:
     return Path(platformdirs.site_config_dir(APP, appauthor=False)) / "policy.toml"
 
 
+def shipped_demo_file() -> Path:
+    """The demo call shipped inside the package (calmcue/demo/demo_call.flac)."""
+    return Path(__file__).resolve().parents[1] / "demo" / "demo_call.flac"
+
+
 def demo_file() -> Path | None:
-    """The demo call (build/demo/demo_call.wav) in the current folder or in this checkout, if it was built."""
-    candidates = [Path.cwd() / DEMO_RELATIVE, Path(__file__).resolve().parents[3] / DEMO_RELATIVE]
+    """The demo call: build/demo/demo_call.wav (`make demo`) in the current folder or in this checkout if it was
+    built, else the one shipped in the package."""
+    candidates = [Path.cwd() / DEMO_RELATIVE, Path(__file__).resolve().parents[3] / DEMO_RELATIVE,
+                  shipped_demo_file()]
     return next((p for p in candidates if p.exists()), None)
