@@ -13,6 +13,7 @@ from calmcue.audio.resample import StreamResampler
 from calmcue.audio.signal import ANALYSIS_RATE_HZ
 from calmcue.config.schema import Settings
 from calmcue.detector.baseline import BaselineValues
+from calmcue.detector.calls import CallSummary
 from calmcue.detector.events import AGENT, CUSTOMER, Cue, Episode, Event
 from calmcue.engine.pipeline import Pipeline, StageTimes, StepResult
 from calmcue.errors import BadInputError
@@ -85,6 +86,8 @@ def _append_event(result: AnalysisResult, event: Event) -> None:
         result.episodes.append(event)
     elif isinstance(event, Cue):
         result.cues.append(event)
+    elif isinstance(event, CallSummary):
+        result.calls.append(event)
 
 
 def _paired_blocks(agent: AudioFileInfo, far: AudioFileInfo) -> Iterator[np.ndarray]:

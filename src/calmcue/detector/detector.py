@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from calmcue.audio.signal import HOP_S, frame_time_s
 from calmcue.config.schema import DetectorSettings
 from calmcue.detector.baseline import BaselineValues, SpeakerBaseline
+from calmcue.detector.calls import CallEnd, CallFrame, CallTracker
 from calmcue.detector.events import (
     AGENT,
     CUSTOMER,
@@ -92,6 +93,9 @@ class Detector:
         self._zero_run = 0
         self.frame = -1
         self._events: list[Event] = []
+        # call start/end and each call's summary (detector/calls.py)
+        self.calls = CallTracker(call_audio=self.two_channel, gap_frames=NEW_CALL_GAP_FRAMES,
+                                 baseline=lambda: self.agent_baseline)
 
     # -- public -------------------------------------------------------------------------------------------
     def process(self, batch: FrameBatch) -> list[Event]:
@@ -114,6 +118,17 @@ class Detector:
             if transition is not None:
                 self._episode_ended(kind, speaker, transition)
         self._talk_over.close(frame, self)
+        self.calls.observe(self._events)
+        self._events.extend(self.calls.finish(frame))
+        return self._events
+
+    def new_call(self) -> list[Event]:
+        """The agent's "New call": the call in progress ends now (its summary); the next starts afresh."""
+        self._events = []
+        if self.two_channel:
+            self._start_new_call(self.frame + 1)
+        self.calls.observe(self._events)
+        self._events.extend(self.calls.end(self.frame + 1, CallEnd.NEW_CALL))
         return self._events
 
     def status(self) -> DetectorStatus:
@@ -133,14 +148,16 @@ class Detector:
     # -- per frame ----------------------------------------------------------------------------------------
     def _step(self, frame: int, agent: tuple, customer: tuple | None) -> None:
         self.frame = frame
+        first_event = len(self._events)
         level, speech_level, f0, tilt, rate, prob, voiced = agent
         self._zero_run = self._zero_run + 1 if level <= SILENT_LEVEL_DBFS else 0
         agent_speech = prob >= SPEECH_PROB
-        customer_speech = False
+        customer_speech = call_signal = False
         if customer is not None:
             c_level, c_speech_level, c_f0, c_tilt, c_rate, c_prob, c_voiced = customer
             customer_speech = c_prob >= SPEECH_PROB
             if c_level > SIGNAL_LEVEL_DBFS:
+                call_signal = True
                 if self._last_call_signal >= 0 and frame - self._last_call_signal > NEW_CALL_GAP_FRAMES:
                     self._start_new_call(frame)
                 self._last_call_signal = frame
@@ -156,6 +173,9 @@ class Detector:
         self._step_no_pause(frame, agent_speech)
         if customer is not None:
             self._talk_over.step(frame, agent_onset, self._agent_run, self._customer_run, self)
+        facts = CallFrame(agent_speech, customer_speech, call_signal, voiced and agent_speech, speech_level, rate,
+                          self._stretch_start)
+        self._events.extend(self.calls.step(frame, facts, self._events[first_event:]))
 
     def _step_fast(self, frame: int, rate: float) -> None:
         base = self.agent.baseline.values

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
+
+if TYPE_CHECKING:
+    from calmcue.detector.calls import CallSummary
 
 RAISED_VOICE = "raised_voice"
 TALK_OVER = "talk_over"
@@ -70,4 +73,4 @@ class Cue:
         return ""
 
 
-Event = Episode | Cue
+Event = Union[Episode, Cue, "CallSummary"]  # a call's summary: detector/calls.py

@@ -11,6 +11,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 
+from calmcue.detector.calls import CallSummary
 from calmcue.detector.events import Cue, Episode
 
 # Status.state values. The UI maps each to an icon/tooltip; `detail` is one human line (what, and what to do).
@@ -56,6 +57,13 @@ class EpisodeMessage:
 
 
 @dataclass(frozen=True)
+class CallMessage:
+    """A call has ended: its summary (numbers only) for the agent's card, history and team counts."""
+
+    summary: CallSummary
+
+
+@dataclass(frozen=True)
 class Status:
     """The worker's state changed. `state` is one of STATES; `detail` is one line for the user."""
 
@@ -75,7 +83,7 @@ class Stats:
     latency_p99_ms: float = float("nan")
 
 
-Message = Meter | CueMessage | EpisodeMessage | Status | Stats
+Message = Meter | CueMessage | EpisodeMessage | Status | Stats | CallMessage
 
 
 class Mailbox:
