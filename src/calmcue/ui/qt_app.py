@@ -64,6 +64,7 @@ class App(QObject):
         self.bridge: Any = None
         self.hotkey: Any = None
         self.history: Any = None
+        self.calls: Any = None  # ui/calls_link.py: call summaries -> history, team counts, call card
         self.settings_dialog: Any = None
         self.calibration: Any = None
         self.notice: Any = None
@@ -110,6 +111,13 @@ class App(QObject):
         self.bridge.status.connect(self._on_status)
         self.bridge.cue.connect(self._on_cue)
         self.bridge.meter.connect(self._on_meter)
+        from calmcue.ui.calls_link import CallsLink
+
+        self.calls = CallsLink(settings=self.store.settings, menu=self.menu, before=self.menu.settings_action,
+                               send=self._send, recording=lambda: not self.demo_playing, parent=self)
+        self.bridge.call_summary.connect(self.calls.on_summary)
+        self.bridge.stats.connect(self.calls.on_stats)
+        self.hotkey.activated.connect(self.calls.card.dismiss)
         self.bridge.start()
         self._start_worker(self.options.demo)
         self._watch_files()
@@ -138,6 +146,8 @@ class App(QObject):
             self.bridge.stop()
         if self.hotkey is not None:
             self.hotkey.close()
+        if self.calls is not None:
+            self.calls.shutdown()
         for window in (self.overlay, self.settings_dialog, self.calibration, self.notice):
             if window is not None:
                 window.close()
@@ -352,6 +362,8 @@ class App(QObject):
         self.menu.set_settings(self._values(), self.store.loaded.enforced)
         if self.overlay is not None:
             self.overlay.configure(self.store.settings.overlay)
+        if self.calls is not None:
+            self.calls.configure(self.store.settings)
         self._send(Reload(self.store.settings))
 
     # --- dialogs -----------------------------------------------------------------------------------------
@@ -452,6 +464,8 @@ class App(QObject):
         if answer != QMessageBox.StandardButton.Yes:
             return
         remove_user_data(self.history)
+        if self.calls is not None:
+            self.calls.delete()
         self.tray.set_cues_today(0)
         self._send(Recalibrate())
         self._notify(translate("CalmCue", "Data deleted"),
@@ -526,6 +540,9 @@ def _timer(parent: QObject, slot: Any, *, single: bool = False, interval_ms: int
 def remove_user_data(history: Any) -> None:
     """"Delete my data": the calibration and the cue history (settings stay; they are choices, not data)."""
     paths.baseline_file().unlink(missing_ok=True)
+    from calmcue.history.store import delete_history, history_file
+
+    delete_history(history_file())  # the call history (history/store.py)
     if history is not None:
         history.delete()
     else:
