@@ -118,7 +118,7 @@ def test_the_app_keeps_each_call_and_shows_the_card_only_after_a_cue(qtbot: QtBo
 
 
 @pytest.mark.xvfb
-def test_on_x_the_card_leaves_focus_alone_and_a_real_click_opens_the_report(start: Callable[..., Driven]) -> None:
+def test_on_x_the_card_leaves_focus_alone_and_a_real_click_opens_the_report(start: Callable[..., Driven]) -> None:  # noqa: F811
     needs_xvfb()
     d = start([sys.executable, str(Path(__file__).with_name("call_card_driver.py"))])
     ready = d.wait("ready")
