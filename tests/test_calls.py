@@ -229,3 +229,27 @@ def _run(worker: Worker) -> list:
     finally:
         assert worker.stop(timeout_s=10.0)
     return seen + worker.mailbox.drain()
+
+
+def test_monitor_events_jsonl_writes_the_same_call_summaries_as_analyze_json(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    import soundfile as sf
+
+    samples, _ = two_calls()
+    wav = tmp_path / "two_calls.wav"
+    sf.write(wav, samples, RATE, subtype="FLOAT")
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "CALMCUE_CONFIG_DIR": str(tmp_path / "config"),
+           "CALMCUE_DATA_DIR": str(tmp_path / "data"), "CALMCUE_POLICY_FILE": str(tmp_path / "policy.toml")}
+
+    def calmcue(*args: str | Path) -> None:
+        proc = subprocess.run([sys.executable, "-m", "calmcue", *map(str, args)], capture_output=True, text=True,
+                              env=env, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+
+    calmcue("analyze", wav, "--no-frames", "--json", tmp_path / "a.json")
+    calmcue("monitor", "--file", wav, "--speed", "20", "--events-jsonl", tmp_path / "events.jsonl")
+    records = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
+    live = [{k: v for k, v in r.items() if k != "type"} for r in records if r["type"] == "call_summary"]
+    assert live == json.loads((tmp_path / "a.json").read_text())["calls"] and len(live) == 2
