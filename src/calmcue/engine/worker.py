@@ -30,6 +30,7 @@ import numpy as np
 from calmcue.audio.sources import DeviceLost, Source, SourceEnded
 from calmcue.config.schema import Settings
 from calmcue.detector.baseline import BaselineValues, save_baseline
+from calmcue.detector.calls import CallSummary
 from calmcue.detector.events import Cue, Episode, Event
 from calmcue.engine.mailbox import (
     CALIBRATING,
@@ -41,6 +42,7 @@ from calmcue.engine.mailbox import (
     NO_MICROPHONE,
     PAUSED,
     STARTING,
+    CallMessage,
     CueMessage,
     EngineState,
     EpisodeMessage,
@@ -103,11 +105,16 @@ class SelectDevices:
 
 
 @dataclass(frozen=True)
+class NewCall:
+    """The agent says a new call begins (mic-only setups): the call so far ends now with its summary."""
+
+
+@dataclass(frozen=True)
 class Stop:
     """End the worker thread (the same as `worker.stop()`)."""
 
 
-Command = Pause | Resume | Snooze | Recalibrate | Reload | SelectDevices | Stop
+Command = Pause | Resume | Snooze | Recalibrate | Reload | SelectDevices | NewCall | Stop
 
 
 class _Backoff:
@@ -331,7 +338,10 @@ class Worker:
     def _publish(self, events: list[Event]) -> None:
         for event in events:
             event = self._shifted(event)
-            if isinstance(event, Cue):
+            if isinstance(event, CallSummary):
+                log.info("call %.2f-%.2f s ended (%s)", event.start_s, event.end_s, event.ended_by)
+                self.mailbox.post(CallMessage(event))
+            elif isinstance(event, Cue):
                 log.info("cue %s %s at %.2f s", event.kind, event.speaker, event.t_s)
                 if time.monotonic() >= self._snooze_until:
                     self.mailbox.post(CueMessage(event))
@@ -345,6 +355,8 @@ class Worker:
             return event
         if isinstance(event, Cue):
             return replace(event, t_s=event.t_s + off)
+        if isinstance(event, CallSummary):
+            return replace(event, start_s=event.start_s + off, end_s=event.end_s + off)
         assert isinstance(event, Episode)
         return replace(event, start_s=event.start_s + off, end_s=event.end_s + off)
 
@@ -445,6 +457,10 @@ class Worker:
             return False
         if isinstance(command, Reload):
             return self._reload(command.settings)
+        if isinstance(command, NewCall):
+            if self._pipeline is not None:
+                self._publish(self._pipeline.detector.new_call())
+            return False
         if isinstance(command, SelectDevices):
             return self._select(command.mic, command.call)
         return False
