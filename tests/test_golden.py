@@ -3,6 +3,8 @@
 The goldens under tests/golden/ were recorded from the code before the architecture work: episodes, cues and
 stats as they are, and a sha256 digest of every per-frame array (numbers only, never audio). To record them again
 after a deliberate change of the engine's output, run `python tests/test_golden.py` and say why in the commit.
+Keys may only be added (schema stays 1): issue 10 added `calls` (each call's numbers-only summary), recorded into
+the goldens beside the parts that were already there.
 """
 
 from __future__ import annotations
@@ -45,13 +47,13 @@ def summary(doc: dict[str, Any]) -> dict[str, Any]:
         for key, values in frames.get(speaker, {}).items():
             digests[f"{speaker}.{key}"] = digest(values)
     return {"head": {k: doc[k] for k in ("schema", "sample_rate", "hop_s")}, "episodes": doc["episodes"],
-            "cues": doc["cues"], "stats": doc["stats"], "frame_digests": digests}
+            "cues": doc["cues"], "calls": doc["calls"], "stats": doc["stats"], "frame_digests": digests}
 
 
 def _compare(wav: Path, golden_name: str) -> None:
     expected = json.loads((GOLDEN / golden_name).read_text())
     actual = summary(analyze_json(wav))
-    for part in ("head", "episodes", "cues", "stats", "frame_digests"):
+    for part in ("head", "episodes", "cues", "calls", "stats", "frame_digests"):
         assert actual[part] == expected[part], f"{golden_name}: '{part}' differs from the recorded golden"
 
 

@@ -133,6 +133,23 @@ def _add_config(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=_lazy("calmcue.commands.config"))
 
 
+def _add_history(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("history", help="your last calls and your week (numbers kept on this computer only)",
+                       description="Print your last calls and the last 7 days from the call history on this "
+                                   "computer: length, talk shares, talk-overs, the caller's raised time, cues.")
+    p.add_argument("--last", type=int, default=10, metavar="N", help="how many calls to list (default 10)")
+    p.set_defaults(run=_typed("calmcue.commands.history"))
+
+
+def _add_report(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="draw your own trend: cues, raised time and talk-overs per call",
+                       description="Draw your own trend from the call history on this computer: cues per call, "
+                                   "the callers' raised-voice minutes and talk-overs per call, day by day.")
+    p.add_argument("--days", type=int, default=30, metavar="N", help="days to cover (default 30)")
+    p.add_argument("--out", type=Path, required=True, metavar="FILE", help="FILE.html (a page) or FILE.png")
+    p.set_defaults(run=_typed("calmcue.commands.report"))
+
+
 def _lazy(module: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         import importlib
@@ -154,7 +171,8 @@ def _typed(module: str) -> Callable[[argparse.Namespace], int]:
 
 
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_analyze, _add_devices, _add_monitor,
-                                                                  _add_bench, _add_tray, _add_demo, _add_config]
+                                                                  _add_bench, _add_tray, _add_demo,
+                                                                  _add_history, _add_report, _add_config]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,6 +11,7 @@ from calmcue.analysis.result import AnalysisResult, FrameStore
 from calmcue.audio.files import paired_blocks, probe, read_blocks
 from calmcue.config.schema import Settings
 from calmcue.detector.baseline import BaselineValues
+from calmcue.detector.calls import CallSummary
 from calmcue.detector.events import Cue, Episode, Event
 from calmcue.detector.kinds import Speaker
 from calmcue.engine.pipeline import Pipeline, StageTimes, StepResult
@@ -86,3 +87,5 @@ def _append_event(result: AnalysisResult, event: Event) -> None:
         result.episodes.append(event)
     elif isinstance(event, Cue):
         result.cues.append(event)
+    elif isinstance(event, CallSummary):
+        result.calls.append(event)

@@ -11,6 +11,7 @@ import numpy as np
 
 from calmcue import __version__
 from calmcue.detector.baseline import BaselineValues
+from calmcue.detector.calls import CallSummary
 from calmcue.detector.events import Cue, Episode
 from calmcue.detector.kinds import SPEAKERS
 from calmcue.features.extractor import FrameBatch
@@ -51,6 +52,7 @@ class AnalysisResult:
     duration_s: float
     episodes: list[Episode] = field(default_factory=list)
     cues: list[Cue] = field(default_factory=list)
+    calls: list[CallSummary] = field(default_factory=list)
     store: FrameStore | None = None
     speech_frames: list[int] = field(default_factory=lambda: [0, 0])
     baselines: dict[str, BaselineValues | None] = field(default_factory=dict)
@@ -90,6 +92,7 @@ class AnalysisResult:
             out.write("}")
         out.write(', "episodes": ' + json.dumps([e.to_json() for e in self.episodes]))
         out.write(', "cues": ' + json.dumps([c.to_json() for c in self.cues]))
+        out.write(', "calls": ' + json.dumps([c.to_json() for c in self.calls]))
         out.write(', "stats": ' + json.dumps(self.stats()) + "}\n")
 
 

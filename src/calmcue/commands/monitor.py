@@ -31,6 +31,7 @@ from calmcue.config import paths
 from calmcue.config.schema import Settings
 from calmcue.detector.baseline import BaselineValues, load_baseline
 from calmcue.engine.mailbox import (
+    CallMessage,
     CueMessage,
     EpisodeMessage,
     Mailbox,
@@ -262,6 +263,10 @@ class _View:
                 if not self.tty:
                     self.line(f"{e.start_s:9.2f} s  episode {e.kind} ({e.speaker}) until {e.end_s:.2f} s")
                 self._write({"type": "episode", **e.to_json()})
+            elif isinstance(m, CallMessage):
+                c = m.summary
+                self.line(f"{c.start_s:9.2f} s  call ended at {c.end_s:.2f} s: {c.cue_count} cue(s)")
+                self._write({"type": "call_summary", **c.to_json()})
 
     def _write(self, record: dict[str, Any]) -> None:
         if self.events is not None:

@@ -81,6 +81,9 @@ def check_value(origin: str, key: str, value: Any) -> Any:
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         unit = f" {meta['unit']}" if meta.get("unit") else ""
         raise ConfigError(f"{origin}: {key} = {value!r} is out of range; allowed {lo}..{hi}{unit}")
+    problem = meta["check"](value) if meta.get("check") else None
+    if problem:
+        raise ConfigError(f"{origin}: {key} = {value!r} {problem}")
     return value
 
 

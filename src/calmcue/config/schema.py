@@ -7,9 +7,11 @@ Field metadata (`unit`, `min`, `max`, `doc`) drives validation, the settings dia
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 
 class Sensitivity(StrEnum):
@@ -23,10 +25,25 @@ SENSITIVITY_SCALE: dict[Sensitivity, float] = {Sensitivity.GENTLE: 1.25, Sensiti
 
 
 def setting(default: Any, *, doc: str, unit: str = "", lo: float | None = None, hi: float | None = None,
-            choices: tuple[str, ...] | None = None) -> Any:
-    """A dataclass field carrying its documentation, unit and allowed range."""
-    meta = {"doc": doc, "unit": unit, "min": lo, "max": hi, "choices": choices}
+            choices: tuple[str, ...] | None = None, check: Callable[[Any], str | None] | None = None) -> Any:
+    """A dataclass field carrying its documentation, unit and allowed range; `check(value)` returns what is
+    wrong with a value (None when it is fine), for rules a range cannot say."""
+    meta = {"doc": doc, "unit": unit, "min": lo, "max": hi, "choices": choices, "check": check}
     return field(default=default, metadata=meta)
+
+
+def http_url(value: str) -> str | None:
+    """Empty, or an http(s) URL with a host (an OTLP/HTTP endpoint)."""
+    if not value:
+        return None
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (raises ValueError for a bad port)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        return "is not an http(s) URL; give one like https://collector.example.com:4318/v1/metrics, or leave it empty"
+    return None
 
 
 @dataclass(frozen=True)
@@ -141,10 +158,37 @@ class OverlaySettings:
 
 
 @dataclass(frozen=True)
+class HistorySettings:
+    keep_days: int = setting(30, unit="days", lo=1, hi=366,
+                             doc="Call summaries (numbers only) older than this are deleted from this computer.")
+    max_calls: int = setting(5000, lo=10, hi=50000, doc="Most call summaries kept; the oldest go first.")
+    card: bool = setting(True, doc="After a call with at least one cue, show a short summary card.")
+    card_s: float = setting(8.0, unit="s", lo=2.0, hi=60.0, doc="How long the call summary card stays.")
+
+
+@dataclass(frozen=True)
+class TelemetrySettings:
+    """Team counts for IT: read from the machine policy only (a user file cannot turn them on)."""
+
+    enabled: bool = setting(False, doc="Export aggregate counters (calls, cues per kind, raised minutes, talk-over, "
+                                       "CalmCue's CPU and dropped audio) over OTLP/HTTP. Never audio or per-call "
+                                       "detail.")
+    endpoint: str = setting("", check=http_url,
+                            doc="OTLP/HTTP metrics URL of the company's collector, e.g. "
+                                "https://collector.example.com:4318/v1/metrics.")
+    team: str = setting("", doc="Team label sent with the counters (empty: none).")
+    site: str = setting("", doc="Site label sent with the counters (empty: none).")
+    include_user: bool = setting(False, doc="Also send the agent's login name as a label. Off: no agent identity.")
+    export_interval_s: float = setting(300.0, unit="s", lo=1.0, hi=86400.0, doc="How often counters are sent.")
+
+
+@dataclass(frozen=True)
 class Settings:
     detector: DetectorSettings = field(default_factory=DetectorSettings)
     audio: AudioSettings = field(default_factory=AudioSettings)
     overlay: OverlaySettings = field(default_factory=OverlaySettings)
+    history: HistorySettings = field(default_factory=HistorySettings)
+    telemetry: TelemetrySettings = field(default_factory=TelemetrySettings)
 
 
 def iter_keys(cls: type = Settings, prefix: str = "") -> list[tuple[str, dataclasses.Field[Any]]]:

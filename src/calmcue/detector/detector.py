@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from calmcue.config.schema import DetectorSettings
 from calmcue.detector.baseline import BaselineValues, SpeakerBaseline
+from calmcue.detector.calls import CallEnd, CallFrame, CallTracker
 from calmcue.detector.events import Cue, Episode, Event
 from calmcue.detector.kinds import CueKind, Speaker
 from calmcue.detector.policy import CueLimiter, cue_limits
@@ -76,6 +77,9 @@ class Detector:
         self._zero_run = 0
         self.frame = -1
         self._events: list[Event] = []
+        # call start/end and each call's summary (detector/calls.py)
+        self.calls = CallTracker(call_audio=self.two_channel, gap_frames=NEW_CALL_GAP_FRAMES,
+                                 baseline=lambda: self.agent_baseline)
 
     # -- public -------------------------------------------------------------------------------------------
     def process(self, batch: FrameBatch) -> list[Event]:
@@ -96,6 +100,17 @@ class Detector:
             if transition is not None:
                 self._episode_ended(kind, speaker, transition)
         self._on(self._talk_over.close(frame), CueKind.TALK_OVER, Speaker.AGENT)
+        self.calls.observe(self._events)
+        self._events.extend(self.calls.finish(frame))
+        return self._events
+
+    def new_call(self) -> list[Event]:
+        """The agent's "New call": the call in progress ends now (its summary); the next starts afresh."""
+        self._events = []
+        if self.two_channel:
+            self._start_new_call(self.frame + 1)
+        self.calls.observe(self._events)
+        self._events.extend(self.calls.end(self.frame + 1, CallEnd.NEW_CALL))
         return self._events
 
     def status(self) -> DetectorStatus:
@@ -115,9 +130,13 @@ class Detector:
     # -- per frame ----------------------------------------------------------------------------------------
     def _step(self, frame: int, agent: ChannelFrame, customer: ChannelFrame | None) -> None:
         self.frame = frame
+        first_event = len(self._events)
         self._zero_run = self._zero_run + 1 if agent.level_dbfs <= SILENT_LEVEL_DBFS else 0
         agent_speech = agent.speech_prob >= SPEECH_PROB
+        customer_speech = call_signal = False
         if customer is not None:
+            customer_speech = customer.speech_prob >= SPEECH_PROB
+            call_signal = customer.level_dbfs > SIGNAL_LEVEL_DBFS
             agent_speech = self._step_customer(frame, customer, agent_speech=agent_speech,
                                                mic_level_dbfs=agent.level_dbfs)
         agent_onset = self._agent_run.step(frame, agent_speech)
@@ -129,6 +148,9 @@ class Detector:
         if customer is not None:
             self._on(self._talk_over.step(frame, agent_onset=agent_onset, agent=self._agent_run,
                                           customer=self._customer_run), CueKind.TALK_OVER, Speaker.AGENT)
+        facts = CallFrame(agent_speech, customer_speech, call_signal, agent.voiced and agent_speech,
+                          agent.speech_level_dbfs, agent.rate_syl_s, self._stretch_start)
+        self._events.extend(self.calls.step(frame, facts, self._events[first_event:]))
 
     def _step_customer(self, frame: int, customer: ChannelFrame, *, agent_speech: bool,
                        mic_level_dbfs: float) -> bool:

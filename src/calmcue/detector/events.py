@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 from calmcue.detector.kinds import CueKind, Speaker
 from calmcue.detector.texts import cue_reason
+
+if TYPE_CHECKING:
+    from calmcue.detector.calls import CallSummary
 
 
 def _rounded(evidence: dict[str, float]) -> dict[str, float]:
@@ -46,4 +49,4 @@ class Cue:
         return cue_reason(self.kind, self.speaker, self.evidence)
 
 
-Event = Episode | Cue
+Event = Union[Episode, Cue, "CallSummary"]  # a call's summary: detector/calls.py

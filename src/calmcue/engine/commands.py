@@ -50,11 +50,16 @@ class SelectDevices:
 
 
 @dataclass(frozen=True)
+class NewCall:
+    """The agent says a new call begins (mic-only setups): the call so far ends now with its summary."""
+
+
+@dataclass(frozen=True)
 class Stop:
     """End the worker thread (the same as `worker.stop()`)."""
 
 
-Command = Pause | Resume | Snooze | Recalibrate | Reload | SelectDevices | Stop
+Command = Pause | Resume | Snooze | Recalibrate | Reload | SelectDevices | NewCall | Stop
 
 
 class Backoff:

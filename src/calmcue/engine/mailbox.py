@@ -12,6 +12,7 @@ from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
 
+from calmcue.detector.calls import CallSummary
 from calmcue.detector.events import Cue, Episode
 
 
@@ -66,6 +67,13 @@ class EpisodeMessage:
 
 
 @dataclass(frozen=True)
+class CallMessage:
+    """A call has ended: its summary (numbers only) for the agent's card, history and team counts."""
+
+    summary: CallSummary
+
+
+@dataclass(frozen=True)
 class Status:
     """The worker's state changed; `detail` is one line for the user."""
 
@@ -88,7 +96,7 @@ class Stats:
     latency_p99_ms: float = float("nan")
 
 
-Message = Meter | CueMessage | EpisodeMessage | Status | Stats
+Message = Meter | CueMessage | EpisodeMessage | Status | Stats | CallMessage
 
 
 class Mailbox:

@@ -12,10 +12,12 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from calmcue.detector.calls import CallSummary
 from calmcue.detector.events import Cue, Episode, Event
 from calmcue.engine.mailbox import (
     CALIBRATING,
     LISTENING,
+    CallMessage,
     CueMessage,
     EngineState,
     EpisodeMessage,
@@ -43,7 +45,10 @@ class Reporter:
     def publish(self, events: list[Event]) -> None:
         for event in events:
             event = self._shifted(event)
-            if isinstance(event, Cue):
+            if isinstance(event, CallSummary):
+                log.info("call %.2f-%.2f s ended (%s)", event.start_s, event.end_s, event.ended_by)
+                self.mailbox.post(CallMessage(event))
+            elif isinstance(event, Cue):
                 log.info("cue %s %s at %.2f s", event.kind, event.speaker, event.t_s)
                 if time.monotonic() >= self.snooze_until:
                     self.mailbox.post(CueMessage(event))
@@ -57,6 +62,8 @@ class Reporter:
             return event
         if isinstance(event, Cue):
             return replace(event, t_s=event.t_s + off)
+        if isinstance(event, CallSummary):
+            return replace(event, start_s=event.start_s + off, end_s=event.end_s + off)
         assert isinstance(event, Episode)
         return replace(event, start_s=event.start_s + off, end_s=event.end_s + off)
 

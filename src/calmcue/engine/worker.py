@@ -37,6 +37,7 @@ from calmcue.engine.commands import (
     BACKOFF_S,
     Backoff,
     Command,
+    NewCall,
     Pause,
     Recalibrate,
     Reload,
@@ -69,8 +70,8 @@ METER_EVERY_FRAMES = 5  # a Meter per 50 ms of audio
 STATS_EVERY_FRAMES = 100  # Stats per second of audio
 
 
-__all__ = ["Command", "Pause", "Recalibrate", "Reload", "Resume", "SelectDevices", "SelectsDevices", "Snooze",
-           "Stop", "Worker"]
+__all__ = ["Command", "NewCall", "Pause", "Recalibrate", "Reload", "Resume", "SelectDevices", "SelectsDevices",
+           "Snooze", "Stop", "Worker"]
 
 
 @runtime_checkable
@@ -366,6 +367,10 @@ class Worker:
             return False
         if isinstance(command, Reload):
             return self._reload(command.settings)
+        if isinstance(command, NewCall):
+            if self._pipeline is not None:
+                self.report.publish(self._pipeline.detector.new_call())
+            return False
         if isinstance(command, SelectDevices):
             return self._select(command.mic, command.call)
         return False

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 
-from calmcue.engine.mailbox import CueMessage, EpisodeMessage, Mailbox, Meter, Stats, Status
+from calmcue.engine.mailbox import CallMessage, CueMessage, EpisodeMessage, Mailbox, Meter, Stats, Status
 
 if TYPE_CHECKING:
     from calmcue.engine.worker import Command
@@ -25,6 +25,7 @@ class Bridge(QObject):
     episode = pyqtSignal(object)  # Episode
     status = pyqtSignal(str, str)  # state, detail
     stats = pyqtSignal(object)  # Stats
+    call_summary = pyqtSignal(object)  # CallSummary (a call ended)
 
     def __init__(self, mailbox: Mailbox, commands: queue.Queue[Command] | None = None,
                  parent: QObject | None = None) -> None:
@@ -74,4 +75,6 @@ class Bridge(QObject):
             elif isinstance(message, Stats):
                 self.last_stats = message
                 self.stats.emit(message)
+            elif isinstance(message, CallMessage):
+                self.call_summary.emit(message.summary)
         return len(messages)

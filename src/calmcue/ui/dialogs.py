@@ -139,8 +139,8 @@ class Dialogs(QObject):
         if _front(self.confirm_delete):
             return
         box = QMessageBox(QMessageBox.Icon.Question, translate("CalmCue", "Delete my data"), translate(
-            "CalmCue", "Delete your calibration and your cue history from this computer? CalmCue then learns "
-            "your usual voice again from your next calls."),
+            "CalmCue", "Delete your calibration, your cue history and your call history from this computer? "
+            "CalmCue then learns your usual voice again from your next calls."),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
         box.setObjectName("delete_data")
         box.setDefaultButton(QMessageBox.StandardButton.No)

@@ -38,6 +38,8 @@ class EngineLink(QObject):
     demo_changed = pyqtSignal(bool)  # True: the demo call plays instead of the microphone
     demo_ended = pyqtSignal()  # the demo recording played to its end
     problem = pyqtSignal(str, str)  # title, text: something the user should be told (a warning)
+    call_summary = pyqtSignal(object)  # CallSummary: a call ended (ui/calls_link.py)
+    stats = pyqtSignal(object)  # Stats, about once a second
 
     def __init__(self, *, settings: Callable[[], Settings], demo_speed: float = 1.0,
                  parent: QObject | None = None) -> None:
@@ -59,6 +61,8 @@ class EngineLink(QObject):
         self.bridge.status.connect(self._on_status)
         self.bridge.cue.connect(self.cue)
         self.bridge.meter.connect(self.meter)
+        self.bridge.call_summary.connect(self.call_summary)
+        self.bridge.stats.connect(self.stats)
         self.bridge.start()
         self._start_worker(demo)
 
@@ -101,6 +105,11 @@ class EngineLink(QObject):
         from calmcue.engine.worker import Recalibrate
 
         self.send(Recalibrate())
+
+    def new_call(self) -> None:
+        from calmcue.engine.worker import NewCall
+
+        self.send(NewCall())
 
     def reload(self, settings: Settings) -> None:
         from calmcue.engine.worker import Reload

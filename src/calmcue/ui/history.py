@@ -78,8 +78,14 @@ def _tally(days: dict[str, dict[str, int]]) -> Tally:
 
 
 def remove_user_data(history: CueHistory | None) -> None:
-    """"Delete my data": the calibration and the cue history (settings stay; they are choices, not data)."""
+    """"Delete my data": the calibration, the cue history, the call history and its report page (settings stay;
+    they are choices, not data)."""
+    from calmcue.history.report import report_file
+    from calmcue.history.store import delete_history, history_file
+
     paths.baseline_file().unlink(missing_ok=True)
+    delete_history(history_file())
+    report_file().unlink(missing_ok=True)
     if history is not None:
         history.delete()
     else:

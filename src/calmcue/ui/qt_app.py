@@ -42,6 +42,7 @@ from calmcue.ui.tray import Tray, TrayMenu, state_text
 
 if TYPE_CHECKING:
     from calmcue.detector.events import Cue
+    from calmcue.ui.calls_link import CallsLink
     from calmcue.ui.hotkey import GlobalHotkey
     from calmcue.ui.overlay import Overlay
 
@@ -78,6 +79,7 @@ class App(QObject):
         self.hotkey: GlobalHotkey | None = None
         self.wrong_key: GlobalHotkey | None = None  # "that cue was wrong"
         self.history: CueHistory | None = None
+        self.calls: CallsLink | None = None  # call summaries -> call history, team counts, call card
         self.said: set[str] = set()  # one-time notices already given
         self._started = False
 
@@ -100,6 +102,7 @@ class App(QObject):
         if self._started:
             return  # the tray embedded the icon, then the fallback timer fired (or the reverse)
         self._started = True
+        from calmcue.ui.calls_link import CallsLink
         from calmcue.ui.hotkey import KEY_TEXT, WRONG, GlobalHotkey
         from calmcue.ui.overlay import Overlay
 
@@ -114,6 +117,12 @@ class App(QObject):
         self.hotkey.activated.connect(self._dismiss)
         self.wrong_key = GlobalHotkey(self, key=WRONG)
         self.wrong_key.activated.connect(self._mark_latest)
+        self.calls = CallsLink(settings=self.store.settings, recording=lambda: not self.link.demo_playing,
+                               parent=self)
+        self.link.call_summary.connect(self.calls.on_summary)
+        self.link.stats.connect(self.calls.on_stats)
+        self.menu.calls_report.connect(self.calls.open_report)
+        self.hotkey.activated.connect(self.calls.card.dismiss)
         self.link.start(self.options.demo)
         self.sync.watch()
         self._say_what_is_missing()
@@ -136,6 +145,8 @@ class App(QObject):
                 key.close()
         if self.overlay is not None:
             self.overlay.close()
+        if self.calls is not None:
+            self.calls.shutdown()
         self.dialogs.close_all()
         self.tray.hide()
 
@@ -166,6 +177,7 @@ class App(QObject):
         m.sensitivity_chosen.connect(lambda value: self.sync.save({"detector.sensitivity": value}))
         m.cue_toggled.connect(lambda key, on: self.sync.save({key: on}))
         m.demo.connect(self._switch_demo)
+        m.new_call.connect(self._new_call)
         m.settings.connect(self.dialogs.open_settings)
         m.about.connect(self.open_about)
         m.quit.connect(self.quit)
@@ -260,6 +272,11 @@ class App(QObject):
         self.recent.toggle(index)
         self._count_cues()
 
+    def _new_call(self) -> None:
+        """Mic-only setups: the agent says a new call begins; the engine ends the call so far (its summary)."""
+        trace.event("action", name="new_call")
+        self.link.new_call()
+
     def _switch_demo(self, play: bool) -> None:
         demo = self.options.demo or paths.demo_file()
         if play and demo is None:
@@ -282,12 +299,14 @@ class App(QObject):
                           capabilities=describe(self._capabilities()))
 
     def _delete_data(self) -> None:
-        remove_user_data(self.history)
+        remove_user_data(self.history)  # also the call history and the calls report
+        if self.calls is not None:
+            self.calls.delete()
         self.recent.clear()
         self.state.set_cues_today(0)
         self.link.recalibrate()
         self._notify(translate("CalmCue", "Data deleted"),
-                     translate("CalmCue", "Your calibration and cue history are deleted."))
+                     translate("CalmCue", "Your calibration, cue history and call history are deleted."))
 
     def _apply_settings(self) -> None:
         settings = self.store.settings
@@ -295,6 +314,8 @@ class App(QObject):
         self.gate.min_gap_s = settings.overlay.min_gap_s
         if self.overlay is not None:
             self.overlay.configure(settings.overlay)
+        if self.calls is not None:
+            self.calls.configure(settings)
         self.link.reload(settings)
 
     # --- helpers -----------------------------------------------------------------------------------------

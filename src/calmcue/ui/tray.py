@@ -59,6 +59,8 @@ class TrayMenu(QMenu):
     sensitivity_chosen = pyqtSignal(str)
     cue_toggled = pyqtSignal(str, bool)  # settings key, on
     demo = pyqtSignal(bool)  # True = play, False = stop
+    new_call = pyqtSignal()  # the agent says a new call begins (mic-only setups)
+    calls_report = pyqtSignal()  # open the agent's own calls report
     settings = pyqtSignal()
     about = pyqtSignal()
     quit = pyqtSignal()
@@ -93,6 +95,8 @@ class TrayMenu(QMenu):
         self.demo_action = self._add(translate("CalmCue", "Play the demo call"),
                                      lambda: self.demo.emit(not self.demo_playing))
         self.addSeparator()
+        self.new_call_action = self._add(translate("CalmCue", "New call"), self.new_call.emit)
+        self.report_action = self._add(translate("CalmCue", "My calls report"), self.calls_report.emit)
         self.settings_action = self._add(translate("CalmCue", "Settings…"), self.settings.emit)
         self.about_action = self._add(translate("CalmCue", "About CalmCue"), self.about.emit)
         self.quit_action = self._add(translate("CalmCue", "Quit"), self.quit.emit)
@@ -131,6 +135,7 @@ class TrayMenu(QMenu):
         self.pause_action.setText(translate("CalmCue", "Resume") if shown.paused else translate("CalmCue", "Pause"))
         self.dismiss_action.setEnabled(shown.cue_showing)
         self.snooze_menu.setEnabled(shown.can_snooze)
+        self.new_call_action.setEnabled(not shown.paused and not shown.demo_playing)  # the demo's calls are not kept
         assert self.end_snooze_action is not None
         self.end_snooze_action.setVisible(shown.snoozed_until is not None)
 

@@ -1,0 +1,1 @@
+"""Team counts for IT (opt-in by machine policy only): aggregate counters over OTLP/HTTP."""
