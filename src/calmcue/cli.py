@@ -23,8 +23,9 @@ Run 'calmcue COMMAND --help' for the options of each command.
 ANALYZE_HELP = """\
 Analyse a recording offline with the same engine as live use. A mono file is the agent; a stereo file has the
 agent on channel 0 and the customer on channel 1 (or give the customer as a separate mono --far-end file).
-WAV or FLAC at any sample rate. The agent's baseline is learned from their first speech (detector.baseline.calibration_speech_s) unless
---baseline gives a saved calibration; no cue fires while a baseline is still being learned.
+WAV or FLAC at any sample rate. The agent's baseline is learned from their first speech (as much as the setting
+detector.baseline.calibration_speech_s asks) unless --baseline gives a saved calibration; no cue fires while a
+baseline is still being learned.
 An empty or silent file is valid (exit 0, no cues). A WAV file that holds less than its header promises (cut
 short in copying) is analysed as far as it goes, with one line on stderr saying so (exit 0).
 """
