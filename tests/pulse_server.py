@@ -15,10 +15,14 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+from needs import missing
 
 REPO = Path(__file__).resolve().parents[1]
 ARGS_FILE = REPO / "scripts" / "pulse-server.args"
@@ -42,6 +46,17 @@ def module_args() -> dict[str, str]:
             if match:
                 out[match.group(1)] = f"{module} {rest}"
     return out
+
+
+def served(root: Path) -> Iterator[PulseServer]:
+    """For a fixture: a started private server, stopped afterwards; without PulseAudio and parec the test skips
+    (fails under CI)."""
+    if os.environ.get("CALMCUE_PULSE") != "1" or shutil.which("parec") is None:
+        missing("needs PulseAudio with pulseaudio-utils (run under scripts/with_services.sh)", what="fault")
+    server = PulseServer(root)
+    server.start()
+    yield server
+    server.stop()
 
 
 class PulseServer:

@@ -29,6 +29,7 @@ from calmcue.engine.mailbox import Mailbox, Meter, Status
 from calmcue.engine.worker import Worker
 from calmcue.errors import DeviceError
 from needs import missing
+from pulse_server import PulseServer
 
 BOUND_S = 30.0
 
@@ -329,50 +330,11 @@ def test_a_muted_microphone_is_noticed(pulse: None, player: Player) -> None:
         assert worker.stop(timeout_s=BOUND_S)
 
 
-# --- the sound server restarting (a private server, so the shared one stays up) --------------------------------
-
-
-class PrivateServer:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.run_dir = root / "run"
-        self.run_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.socket = self.run_dir / "native"
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.readers: list[subprocess.Popen[bytes]] = []
-
-    @property
-    def env(self) -> dict[str, str]:
-        return dict(os.environ, PULSE_SERVER=f"unix:{self.socket}")
-
-    def start(self) -> None:
-        env = dict(os.environ, XDG_RUNTIME_DIR=str(self.run_dir), HOME=str(self.root))
-        env.pop("PULSE_SERVER", None)
-        self.proc = subprocess.Popen(
-            ["pulseaudio", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit=yes", "-n",
-             f"--load=module-native-protocol-unix auth-anonymous=1 socket={self.socket}",
-             "--load=module-null-sink sink_name=room rate=48000 channels=1",
-             "--load=module-remap-source source_name=room_mic master=room.monitor channels=1"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + BOUND_S
-        while subprocess.run(["pactl", "set-default-source", "room_mic"], env=self.env,
-                             capture_output=True).returncode != 0:
-            assert time.monotonic() < deadline and self.proc.poll() is None, "private PulseAudio did not start"
-            time.sleep(0.1)  # polling a server's socket: there is no event to wait on
-        self.readers.append(subprocess.Popen(["parec", "--raw", "--latency-msec=5", "-d", "room_mic"],
-                                             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-
-    def stop(self) -> None:
-        for proc in [*self.readers, self.proc]:
-            if proc is not None and proc.poll() is None:
-                proc.terminate()
-                proc.wait(timeout=BOUND_S)
-        self.readers = []
-        self.proc = None
+# --- the sound server restarting (tests/test_faults.py goes through more faults, with the call audio too) ------
 
 
 def test_monitor_survives_the_sound_server_restarting(pulse: None, tmp_path: Path) -> None:
-    server = PrivateServer(tmp_path / "server")
+    server = PulseServer(tmp_path / "server")  # private, so the shared one stays up
     server.start()
     env = dict(server.env, CALMCUE_DATA_DIR=str(tmp_path / "data"), CALMCUE_CONFIG_DIR=str(tmp_path / "cfg"),
                PYTHONUNBUFFERED="1")

@@ -11,7 +11,6 @@ The issue's headset absence is 30 s; here it is ABSENCE_S, long enough for sever
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -24,8 +23,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from needs import missing
-from pulse_server import PulseServer, Streams
+from pulse_server import PulseServer, Streams, served
 
 BOUND_S = 30.0
 ABSENCE_S = 5.0  # the chosen headset stays away this long (the issue says 30 s; shortened to keep the suite quick)
@@ -36,13 +34,7 @@ pytestmark = pytest.mark.pulse
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[PulseServer]:
-    if os.environ.get("CALMCUE_PULSE") != "1" or shutil.which("parec") is None:
-        why = "needs PulseAudio with pulseaudio-utils (run under scripts/with_services.sh)"
-        missing(why, what="fault")
-    s = PulseServer(tmp_path / "server")
-    s.start()
-    yield s
-    s.stop()
+    yield from served(tmp_path / "server")
 
 
 class Lines:

@@ -7,8 +7,6 @@ The issue's headset absence is 30 s; here it is ABSENCE_S, long enough for sever
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -17,8 +15,7 @@ from typing import Any
 
 import pytest
 
-from needs import missing
-from pulse_server import PulseServer, Streams
+from pulse_server import PulseServer, Streams, served
 from test_faults import play
 from ui.ui_support import needs_xvfb
 from ui.xvfb_support import Driven
@@ -33,13 +30,7 @@ pytestmark = [pytest.mark.xvfb, pytest.mark.pulse]
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[PulseServer]:
     needs_xvfb()
-    if os.environ.get("CALMCUE_PULSE") != "1" or shutil.which("parec") is None:
-        why = "needs PulseAudio with pulseaudio-utils (run under scripts/with_services.sh)"
-        missing(why, what="fault")
-    s = PulseServer(tmp_path / "server")
-    s.start()
-    yield s
-    s.stop()
+    yield from served(tmp_path / "server")
 
 
 class Tray:
