@@ -54,6 +54,15 @@ def has_file() -> bool:
     return any(isinstance(h, logging.FileHandler) for h in logging.getLogger("calmcue").handlers)
 
 
+def _os_name() -> str:
+    """The OS and its version without `platform.platform()`, which asks WMI on Windows: slow at every start, and
+    unimplemented under Wine (the test build crashes in propsys.dll)."""
+    if sys.platform == "win32":
+        v = sys.getwindowsversion()
+        return f"Windows {v.major}.{v.minor}.{v.build}"
+    return f"{sys.platform} {os.uname().release}" if hasattr(os, "uname") else sys.platform
+
+
 def start_run(mode: str) -> Path | None:
     """Sets up the log for this process, reports runs that ended abnormally, and leaves this run's marker
     (removed at a clean exit). Returns the log file, or None when it cannot be written (no reason not to run)."""
@@ -65,8 +74,7 @@ def start_run(mode: str) -> Path | None:
         return None
     from calmcue import __version__
 
-    log.info("calmcue %s %s started (Python %s, %s)", __version__, mode, platform.python_version(),
-             platform.platform(terse=True))
+    log.info("calmcue %s %s started (Python %s, %s)", __version__, mode, platform.python_version(), _os_name())
     _report_abnormal_ends()
     marker = log_dir() / f"{MARKER_PREFIX}{os.getpid()}"
     try:
