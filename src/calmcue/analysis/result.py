@@ -15,7 +15,7 @@ from calmcue.detector.baseline import BaselineValues
 from calmcue.detector.events import AGENT, CUSTOMER, Cue, Episode
 from calmcue.features.extractor import FrameBatch
 
-FRAME_KEYS = ("level_dbfs", "f0_hz", "speech_prob", "tilt_db")
+FRAME_KEYS = ("level_dbfs", "f0_hz", "speech_prob", "tilt_db", "music_prob")  # music_prob: added key
 SCHEMA = 1
 
 

@@ -14,6 +14,7 @@ from calmcue.config.loader import load_settings_file
 from calmcue.config.schema import Settings
 from calmcue.detector.baseline import load_baseline
 from calmcue.errors import BadInputError
+from calmcue.features.activity_model import ActivityKind
 
 PROGRESS_MIN_S = 60.0  # a bar only for files long enough to wait for
 
@@ -29,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     keep_frames = bool(args.plot) or (bool(args.json) and not args.no_frames)
     with _progress_bar(info.duration_s, enabled=not args.no_progress) as bar:
         result = analyze_file(args.file, far_end=args.far_end, settings=settings, keep_frames=keep_frames,
-                              agent_baseline=baseline, progress=bar)
+                              agent_baseline=baseline, progress=bar, activity=ActivityKind(args.activity))
     if args.json:
         _write_json(result, args.json, with_frames=not args.no_frames)
     if args.plot:

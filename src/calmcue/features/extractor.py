@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from calmcue.features.activity import NoiseFloor, VoiceActivity
+from calmcue.features.activity_model import ActivityKind, ActivityModel
 from calmcue.features.loudness import level_dbfs
 from calmcue.features.pitch import OctaveGuard, PitchTrack, yin
 from calmcue.features.rate import SyllableRate
@@ -36,6 +37,7 @@ class FrameBatch:
     hammarberg_db: np.ndarray
     slope_db_per_khz: np.ndarray
     rate_syl_s: np.ndarray  # NaN until enough speech
+    music_prob: np.ndarray  # from the activity model; NaN when the classic detector runs
 
     @property
     def count(self) -> int:
@@ -64,12 +66,14 @@ class _ChannelTrackers:
         self.rate = SyllableRate(window_speech_s=rate_window_s)
 
     def run(self, level: list[float], aperiodicity: list[float], bands: tuple[list[float], list[float], list[float]],
-            f0: list[float], dprime: np.ndarray) -> list[tuple[float, ...]]:
+            f0: list[float], dprime: np.ndarray, model_prob: list[float] | None) -> list[tuple[float, ...]]:
         """Per frame: (guarded F0, voiced, speech probability, syllable rate, noise floor, speech level, tilt)."""
         band_db, low_db, high_db = bands
         out: list[tuple[float, ...]] = []
         for i, frame_level in enumerate(level):
             prob, voiced = self.activity.step(frame_level, aperiodicity[i])
+            if model_prob is not None:  # the learned model decides speech; the classic step still tracks the floor
+                prob = model_prob[i]
             floor = self.activity.noise.floor_dbfs
             tilt = without_noise_db(high_db[i], self.high_noise.step(high_db[i])) - \
                 without_noise_db(low_db[i], self.low_noise.step(low_db[i]))
@@ -80,34 +84,44 @@ class _ChannelTrackers:
 
 
 class FeatureExtractor:
-    def __init__(self, *, channels: int, rate_window_s: float = 5.0) -> None:
+    def __init__(self, *, channels: int, rate_window_s: float = 5.0,
+                 activity: ActivityKind = ActivityKind.MODEL) -> None:
         self.channels = channels
         self.frames_done = 0
         self._trackers = [_ChannelTrackers(rate_window_s=rate_window_s) for _ in range(channels)]
+        self.model = ActivityModel.create(channels=channels) if activity is ActivityKind.MODEL else None
 
     def process(self, windows: np.ndarray) -> FrameBatch:
         """windows: (hops, channels, n) float32 from the Reframer."""
         hops = windows.shape[0]
         level = level_dbfs(windows)
-        shape = spectral_shape(power_spectrum(windows))
+        power = power_spectrum(windows)
+        shape = spectral_shape(power)
         pitch = yin(windows)
-        table = np.array([self._run_channel(c, level, shape, pitch) for c in range(self.channels)],
+        periodicity = np.maximum(1.0 - pitch.aperiodicity, 0.0)
+        speech = music = None
+        if self.model is not None:
+            speech, music = self.model.process(power, periodicity, level)
+        table = np.array([self._run_channel(c, level, shape, pitch, speech) for c in range(self.channels)],
                          dtype=np.float64).transpose(1, 0, 2)  # (hops, channels, 7)
         f0, voiced, prob, rate, floor, speech_level, tilt = (table[..., j] for j in range(7))
         tilt = np.where(level > floor + SILENT_SNR_DB, tilt, np.nan)
         batch = FrameBatch(
             first_frame=self.frames_done, level_dbfs=level, f0_hz=f0,
-            periodicity=np.maximum(1.0 - pitch.aperiodicity, 0.0), voiced=voiced.astype(bool),
+            periodicity=periodicity, voiced=voiced.astype(bool),
             speech_prob=prob, speech_level_dbfs=speech_level, tilt_db=tilt, hammarberg_db=shape.hammarberg_db,
             slope_db_per_khz=shape.slope_db_per_khz, rate_syl_s=rate,
+            music_prob=np.full_like(level, np.nan) if music is None else music.astype(np.float64),
         )
         self.frames_done += hops
         return batch
 
     def _run_channel(self, channel: int, level: np.ndarray, shape: SpectralShape,
-                     pitch: PitchTrack) -> list[tuple[float, ...]]:
+                     pitch: PitchTrack, speech: np.ndarray | None) -> list[tuple[float, ...]]:
         bands = (shape.band_db[:, channel].tolist(), shape.low_db[:, channel].tolist(),
                  shape.high_db[:, channel].tolist())
+        model_prob = None if speech is None else speech[:, channel].tolist()
         return self._trackers[channel].run(level[:, channel].tolist(), pitch.aperiodicity[:, channel].tolist(),
-                                           bands, pitch.f0_hz[:, channel].tolist(), pitch.dprime[:, channel])
+                                           bands, pitch.f0_hz[:, channel].tolist(), pitch.dprime[:, channel],
+                                           model_prob)
 
