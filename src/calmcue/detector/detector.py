@@ -37,6 +37,10 @@ MUTED_FRAMES = 50  # 0.5 s of exact digital silence on the mic: muted
 SILENT_LEVEL_DBFS = -99.9
 SIGNAL_LEVEL_DBFS = -90.0
 FAST_EXIT_S = 1.0
+# Hold music (the activity model's music_prob on the call channel): on hold after about 1.5 s of mostly music,
+# off again after about 1 s without. The model already keeps music out of speech_prob; this state also stops cues.
+HOLD_SMOOTHING = 0.98  # per frame: a 0.5 s running share of music frames
+HOLD_ENTER, HOLD_EXIT = 0.8, 0.3
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class DetectorStatus:
     customer_level_over_db: float
     in_call: bool
     muted: bool
+    on_hold: bool = False  # music on the call channel (activity model only)
 
 
 class Detector:
@@ -90,6 +95,8 @@ class Detector:
         self._pause_frames = round(npause.mono_pause_s / HOP_S)
         self._last_call_signal = -10**9
         self._zero_run = 0
+        self._music_share = 0.0
+        self.on_hold = False
         self.frame = -1
         self._events: list[Event] = []
 
@@ -101,7 +108,9 @@ class Detector:
                    batch.speech_prob, batch.voiced]
         agent = list(zip(*(c[:, 0].tolist() for c in columns), strict=True))
         customer = list(zip(*(c[:, 1].tolist() for c in columns), strict=True)) if self.two_channel else None
+        music = (batch.music_prob[:, 1] >= 0.5).tolist() if self.two_channel else [False] * batch.count
         for i, agent_frame in enumerate(agent):
+            self._step_hold(music[i])
             self._step(batch.first_frame + i, agent_frame, customer[i] if customer else None)
         return self._events
 
@@ -120,7 +129,8 @@ class Detector:
         return DetectorStatus(
             frame=self.frame, agent_calibration=self.agent.baseline.calibration_progress,
             agent_level_over_db=self.agent.over[0], agent_pitch_over_st=self.agent.over[1],
-            customer_level_over_db=self.customer.over[0], in_call=self._in_call(), muted=self._muted())
+            customer_level_over_db=self.customer.over[0], in_call=self._in_call(), muted=self._muted(),
+            on_hold=self.on_hold)
 
     @property
     def agent_baseline(self) -> BaselineValues | None:
@@ -139,7 +149,7 @@ class Detector:
         customer_speech = False
         if customer is not None:
             c_level, c_speech_level, c_f0, c_tilt, c_rate, c_prob, c_voiced = customer
-            customer_speech = c_prob >= SPEECH_PROB
+            customer_speech = c_prob >= SPEECH_PROB and not self.on_hold
             if c_level > SIGNAL_LEVEL_DBFS:
                 if self._last_call_signal >= 0 and frame - self._last_call_signal > NEW_CALL_GAP_FRAMES:
                     self._start_new_call(frame)
@@ -148,7 +158,8 @@ class Detector:
                                                      far_speech=customer_speech, far_level_dbfs=c_level)
             self._customer_run.step(frame, customer_speech)
             self._on(self.customer.step(frame, level_dbfs=c_speech_level, f0_hz=c_f0, tilt_db=c_tilt, rate_syl_s=c_rate,
-                                        voiced=c_voiced, speech=customer_speech), RAISED_VOICE, CUSTOMER)
+                                        voiced=c_voiced and customer_speech, speech=customer_speech),
+                     RAISED_VOICE, CUSTOMER)
         agent_onset = self._agent_run.step(frame, agent_speech)
         self._on(self.agent.step(frame, level_dbfs=speech_level, f0_hz=f0, tilt_db=tilt, rate_syl_s=rate,
                                  voiced=voiced and agent_speech, speech=agent_speech), RAISED_VOICE, AGENT)
@@ -200,7 +211,7 @@ class Detector:
 
     def fire(self, kind: str, speaker: str, frame: int, evidence: dict[str, float]) -> None:
         """A confirmed episode: show a cue if the call, the mic and the limits allow it."""
-        if not self._in_call() or self._muted():
+        if not self._in_call() or self._muted() or self.on_hold:
             return
         if self._limiters[(kind, speaker)].allow(frame):
             self._events.append(Cue(kind, speaker, frame_time_s(frame), MESSAGES[(kind, speaker)], evidence))
@@ -238,6 +249,10 @@ class Detector:
         limiter = self._limiters[(RAISED_VOICE, CUSTOMER)]
         self._limiters[(RAISED_VOICE, CUSTOMER)] = CueLimiter(limiter.limits)
         self._customer_run = SpeechRun(bridge_frames=TURN_BRIDGE_FRAMES)
+
+    def _step_hold(self, music: bool) -> None:
+        self._music_share = HOLD_SMOOTHING * self._music_share + (1.0 - HOLD_SMOOTHING) * float(music)
+        self.on_hold = self._music_share >= (HOLD_EXIT if self.on_hold else HOLD_ENTER)
 
     def _in_call(self) -> bool:
         return not self.two_channel or self.frame - self._last_call_signal <= CALL_MEMORY_FRAMES

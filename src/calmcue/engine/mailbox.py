@@ -22,8 +22,10 @@ NO_MICROPHONE = "no_microphone"  # no microphone could be opened; the worker ret
 NO_CALL_AUDIO = "no_call_audio"  # said once: running mic-only (talk-over needs the call audio); audio flows
 DEVICE_LOST = "device_lost"  # a device was unplugged/moved/the sound server went away; retrying with backoff
 ERROR = "error"  # an unexpected exception in the worker; it is logged and the worker restarts itself
+ON_HOLD = "on_hold"  # music on the call channel (the activity model hears hold music): no cues until it ends
 FINISHED = "finished"  # a finite source (a file) ended, or the worker stopped; the thread is ending
-STATES = (STARTING, LISTENING, CALIBRATING, PAUSED, NO_MICROPHONE, NO_CALL_AUDIO, DEVICE_LOST, ERROR, FINISHED)
+STATES = (STARTING, LISTENING, CALIBRATING, PAUSED, NO_MICROPHONE, NO_CALL_AUDIO, DEVICE_LOST, ERROR, FINISHED,
+          ON_HOLD)
 
 MAX_MESSAGES = 5000  # about 4 minutes of meters at 20 per second, when nobody drains
 

@@ -40,6 +40,7 @@ from calmcue.engine.mailbox import (
     LISTENING,
     NO_CALL_AUDIO,
     NO_MICROPHONE,
+    ON_HOLD,
     PAUSED,
     STARTING,
     CueMessage,
@@ -357,7 +358,9 @@ class Worker:
                                 agent_calibration=float(status.agent_calibration),
                                 agent_level_over_db=float(status.agent_level_over_db),
                                 in_call=bool(status.in_call), muted=bool(status.muted)))
-        if status.agent_calibration < 1.0:
+        if status.on_hold:
+            self._set_state(ON_HOLD, "music on the call - no cues until the caller is back", only_on_change=True)
+        elif status.agent_calibration < 1.0:
             self._set_state(CALIBRATING, f"learning your usual voice: {status.agent_calibration:.0%}",
                             only_on_change=True)
         else:

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 STOP_TIMEOUT_S = 3.0
 ENGINE_START_LATEST_MS = 400  # the engine starts once the icon is in the tray, or after this long at most
 DEMO_END_GRACE_MS = 1500  # `calmcue demo` quits this long after the call ends (or once the last cue faded)
-ENGINE_STATES_SNOOZABLE = ("listening", "calibrating", "no_call_audio")
+ENGINE_STATES_SNOOZABLE = ("listening", "calibrating", "no_call_audio", "on_hold")
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ STATE_TEXT = {
     "no_call_audio": QT_TRANSLATE_NOOP("CalmCue", "Listening (no call audio)"),
     "device_lost": QT_TRANSLATE_NOOP("CalmCue", "Microphone lost - reconnecting"),
     "error": QT_TRANSLATE_NOOP("CalmCue", "Problem - restarting"),
+    "on_hold": QT_TRANSLATE_NOOP("CalmCue", "Call on hold (music) - no cues"),
     "finished": QT_TRANSLATE_NOOP("CalmCue", "Stopped"),
     "demo": QT_TRANSLATE_NOOP("CalmCue", "Playing the demo call"),
 }
