@@ -24,7 +24,7 @@ Progress = Callable[[float], None]  # called with seconds of audio done
 def analyze_samples(samples: np.ndarray, *, rate_hz: int, settings: Settings | None = None,
                     keep_frames: bool = True, agent_baseline: BaselineValues | None = None,
                     block_samples: int = 16000, times: StageTimes | None = None,
-                    activity: ActivityKind = ActivityKind.MODEL) -> AnalysisResult:
+                    activity: ActivityKind | None = None) -> AnalysisResult:
     """Analyses samples in memory: (n,) mono agent, or (n, 2) agent and customer."""
     data = np.asarray(samples, np.float32)
     data = data[:, None] if data.ndim == 1 else data
@@ -35,7 +35,7 @@ def analyze_samples(samples: np.ndarray, *, rate_hz: int, settings: Settings | N
 
 def analyze_file(path: Path, *, far_end: Path | None = None, settings: Settings | None = None,
                  keep_frames: bool = True, agent_baseline: BaselineValues | None = None,
-                 progress: Progress | None = None, activity: ActivityKind = ActivityKind.MODEL) -> AnalysisResult:
+                 progress: Progress | None = None, activity: ActivityKind | None = None) -> AnalysisResult:
     """Analyses a WAV/FLAC file (mono agent, or stereo agent + customer), or a mono file plus a far-end file."""
     info = probe(path)
     if far_end is None:
@@ -55,7 +55,7 @@ def analyze_file(path: Path, *, far_end: Path | None = None, settings: Settings 
 def run_blocks(blocks: Iterable[np.ndarray], *, channels: int, rate_hz: int, settings: Settings,
                keep_frames: bool, agent_baseline: BaselineValues | None = None,
                progress: Progress | None = None, times: StageTimes | None = None,
-               activity: ActivityKind = ActivityKind.MODEL) -> AnalysisResult:
+               activity: ActivityKind | None = None) -> AnalysisResult:
     pipeline = Pipeline(settings, channels=channels, in_rate_hz=rate_hz, agent_baseline=agent_baseline,
                         times=times, activity=activity)
     result = AnalysisResult(channels=channels, duration_s=0.0,

@@ -28,9 +28,10 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         _check_writable(args.plot)
     keep_frames = bool(args.plot) or (bool(args.json) and not args.no_frames)
+    activity = ActivityKind(args.activity) if args.activity else None  # None: CALMCUE_ACTIVITY, else the model
     with _progress_bar(info.duration_s, enabled=not args.no_progress) as bar:
         result = analyze_file(args.file, far_end=args.far_end, settings=settings, keep_frames=keep_frames,
-                              agent_baseline=baseline, progress=bar, activity=ActivityKind(args.activity))
+                              agent_baseline=baseline, progress=bar, activity=activity)
     if args.json:
         _write_json(result, args.json, with_frames=not args.no_frames)
     if args.plot:

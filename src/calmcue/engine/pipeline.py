@@ -42,7 +42,7 @@ class StepResult:
 class Pipeline:
     def __init__(self, settings: Settings, *, channels: int, in_rate_hz: int,
                  agent_baseline: BaselineValues | None = None, times: StageTimes | None = None,
-                 activity: ActivityKind = ActivityKind.MODEL) -> None:
+                 activity: ActivityKind | None = None) -> None:
         self.channels = channels
         self.resampler = StreamResampler(in_rate_hz=in_rate_hz, channels=channels)
         self.reframer = Reframer(channels=channels)

@@ -29,12 +29,19 @@ from calmcue.features.activity_input import FEATURES, ActivityInput
 MODEL_FILE = "activity.onnx"
 MANIFEST_FILE = "activity.json"
 DIR_ENV = "CALMCUE_ACTIVITY_MODEL_DIR"  # another folder holding both files (tests, trying a new model)
+KIND_ENV = "CALMCUE_ACTIVITY"  # "model" (default) or "classic": which detector runs where no option says
 log = logging.getLogger("calmcue.activity")
 
 
 class ActivityKind(StrEnum):
     MODEL = "model"  # the learned model, falling back to CLASSIC when it cannot load
     CLASSIC = "classic"  # energy and periodicity over a noise floor (activity.py)
+
+
+def default_kind() -> ActivityKind:
+    """The detector to run where no option chose one: CALMCUE_ACTIVITY if set to a valid kind, else the model."""
+    value = os.environ.get(KIND_ENV, "").strip().lower()
+    return ActivityKind(value) if value in ActivityKind._value2member_map_ else ActivityKind.MODEL
 
 
 @dataclass(frozen=True)

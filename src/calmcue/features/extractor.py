@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from calmcue.features.activity import NoiseFloor, VoiceActivity
-from calmcue.features.activity_model import ActivityKind, ActivityModel
+from calmcue.features.activity_model import ActivityKind, ActivityModel, default_kind
 from calmcue.features.loudness import level_dbfs
 from calmcue.features.pitch import OctaveGuard, PitchTrack, yin
 from calmcue.features.rate import SyllableRate
@@ -85,10 +85,11 @@ class _ChannelTrackers:
 
 class FeatureExtractor:
     def __init__(self, *, channels: int, rate_window_s: float = 5.0,
-                 activity: ActivityKind = ActivityKind.MODEL) -> None:
+                 activity: ActivityKind | None = None) -> None:
         self.channels = channels
         self.frames_done = 0
         self._trackers = [_ChannelTrackers(rate_window_s=rate_window_s) for _ in range(channels)]
+        activity = activity or default_kind()  # None: CALMCUE_ACTIVITY, else the model
         self.model = ActivityModel.create(channels=channels) if activity is ActivityKind.MODEL else None
 
     def process(self, windows: np.ndarray) -> FrameBatch:
