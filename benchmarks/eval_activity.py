@@ -250,10 +250,24 @@ def main() -> int:
                "episodes_with_hold_music_on_customer": cues_from_music(clips, music),
                "cost_per_hop_per_channel": cost(rounds=1 if args.quick else 3),
                "command": "python benchmarks/eval_activity.py" + (" --quick" if args.quick else "")}
+    print("\n".join(markdown(figures)))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {args.json}")
     return 0
+
+
+def markdown(figures: dict) -> list[str]:
+    """The speech and music figures as a table (the README's)."""
+    speech, music = figures["speech_ami"], figures["music_held_out"]
+    names = list(speech["clean"])
+    lines = ["| detector | " + " | ".join(f"{c}: F1 / AUC" for c in speech) +
+             " | music taken as speech (clean / phone) |", "|---|" + "--:|" * (len(speech) + 1)]
+    for name in names:
+        cells = [f"{speech[c][name]['f1']:.3f} / {speech[c][name]['auc']:.3f}" for c in speech]
+        taken = [f"{music[c].get(f'{name}_taken_as_speech', float('nan')):.3f}" for c in music]
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {' / '.join(taken)} |")
+    return lines
 
 
 if __name__ == "__main__":

@@ -64,8 +64,9 @@ class ActivityInput:
         out = np.empty((hops, self.channels, FEATURES), np.float32)
         if hops == 0:
             return out
-        band_db = 10.0 * np.log10(np.maximum(power @ _MEL, _FLOOR_POWER))  # (hops, channels, bands)
-        level_db = 10.0 * np.log10(np.maximum(np.power(10.0, band_db / 10.0).sum(axis=-1), _FLOOR_POWER))
+        band_power = np.maximum(power @ _MEL, _FLOOR_POWER)  # (hops, channels, bands)
+        band_db = 10.0 * np.log10(band_power)
+        level_db = 10.0 * np.log10(band_power.sum(axis=-1, dtype=np.float64))
         out[..., :MEL_BANDS] = (band_db - band_db.mean(axis=-1, keepdims=True)) / 10.0
         slow = self._slow_mean(level_db)
         out[..., MEL_BANDS] = (level_db - slow) / 10.0
@@ -77,6 +78,14 @@ class ActivityInput:
         """One-pole running mean along the hops, per channel, continuing from the previous call's last value."""
         if self._slow_db is None:
             self._slow_db = level_db[0].astype(np.float64)
+        if level_db.shape[0] <= 8:  # the live case: a few hops; a plain loop costs less than lfilter's set-up
+            slow_db = np.empty_like(level_db, dtype=np.float64)
+            previous = self._slow_db
+            for hop in range(level_db.shape[0]):
+                previous = _SLOW * previous + (1.0 - _SLOW) * level_db[hop]
+                slow_db[hop] = previous
+            self._slow_db = previous
+            return slow_db
         zi = (_SLOW * self._slow_db)[np.newaxis, :]
         slow, _ = scipy.signal.lfilter([1.0 - _SLOW], [1.0, -_SLOW], level_db, axis=0, zi=zi)
         self._slow_db = slow[-1]
