@@ -18,7 +18,11 @@ export CALMCUE_DATA ?= $(abspath ../shared/data)
 SYS_PACKAGES := libportaudio2 libasound2-plugins libsndfile1 pulseaudio pulseaudio-utils espeak-ng sox \
 	xvfb xauth xdotool imagemagick openbox xcompmgr trayer \
 	libegl1 libgl1 libfontconfig1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 \
-	libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libdbus-1-3 fonts-dejavu-core
+	libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libdbus-1-3 fonts-dejavu-core \
+	asterisk-moh-opsound-wav
+# Training data for `make model` (licences in models/README.md): telephone prompts, hold and instrumental music.
+MODEL_PACKAGES := asterisk-moh-opsound-wav asterisk-core-sounds-en-wav asterisk-core-sounds-it-wav \
+	fretsonfire-songs-sectoid fretsonfire-songs-muldjord singularity-music
 
 # Building and checking the packages (make package): the .deb's own venv, lintian, the MSI (wixl), the Windows
 # launchers (mingw-w64), the embeddable CPython's signatures (osslsigncode), and Wine to run the Windows build.
@@ -31,7 +35,7 @@ DEB := dist/calmcue_$(VERSION)_amd64.deb
 MSI := dist/calmcue-$(VERSION)-x64.msi
 PACKAGE_INPUTS := pyproject.toml $(shell git ls-files src 2>/dev/null)
 
-.PHONY: help venv sysdeps demo demo-asset test run analyze-demo bench lint typecheck package admx clean distclean
+.PHONY: help venv sysdeps demo demo-asset test run analyze-demo bench lint typecheck package admx model clean distclean
 
 help:
 	@echo "make run        start the tray app (builds everything it needs; demo call without a microphone)"
@@ -39,6 +43,7 @@ help:
 	@echo "make test       tests with a private PulseAudio and Xvfb, then lint, type check, quick bench"
 	@echo "make bench      full benchmark -> benchmarks/results/latest.json"
 	@echo "make package    dist/: the .deb (Debian 12), the MSI (Windows x64), the Group Policy templates"
+	@echo "make model      train the voice-activity model -> src/calmcue/models/ (torch, CPU, under 30 min)"
 	@echo "make lint | typecheck | demo | demo-asset | admx | venv | sysdeps | clean | distclean"
 
 # --- set-up ---------------------------------------------------------------------------------------------------
@@ -129,6 +134,13 @@ analyze-demo: venv demo
 bench: venv
 	@mkdir -p benchmarks/results
 	bash scripts/with_services.sh $(BIN)/calmcue bench --json benchmarks/results/latest.json --readme README.md
+
+# The activity model: Debian data packages, the `train` extra (torch CPU build, onnx), then training under nice.
+model: venv
+	$(MAKE) sysdeps SYS_PACKAGES="$(MODEL_PACKAGES)" PKG_PACKAGES=
+	$(BIN)/python -m pip install -e '.[train]'
+	nice -n 10 $(BIN)/python models/train/train.py
+	$(BIN)/python models/train/fixtures.py
 
 lint: venv
 	$(BIN)/ruff check src tests benchmarks scripts packaging

@@ -13,6 +13,15 @@ from calmcue.features.spectral import power_spectrum, spectral_shape
 from conftest import RATE, harmonic, silence, syllables
 
 
+@pytest.fixture(autouse=True)
+def classic_activity(monkeypatch):
+    """These known answers are for the classic voice-activity detector on synthetic signals (harmonic complexes,
+    syllable trains), so they pin it; the learned model is tested on real speech, music and tones in
+    test_model*.py."""
+    monkeypatch.setenv("CALMCUE_ACTIVITY", "classic")
+
+
+
 def frames(signal: np.ndarray):
     windows = Reframer(channels=1).push(signal[:, None])
     return FeatureExtractor(channels=1).process(windows)

@@ -41,6 +41,9 @@ def _add_analyze(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--config", type=Path, metavar="TOML", help="settings file (same keys as the user settings)")
     p.add_argument("--baseline", type=Path, metavar="FILE", help="a saved calibration to use for the agent")
     p.add_argument("--no-frames", action="store_true", help="leave the per-frame arrays out of the JSON")
+    p.add_argument("--activity", choices=("model", "classic"),
+                   help="voice activity from the learned model (the default, or CALMCUE_ACTIVITY; it falls back "
+                        "to classic when it cannot load) or the classic energy-and-periodicity detector")
     p.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
     p.set_defaults(run=_lazy("calmcue.commands.analyze"))
 

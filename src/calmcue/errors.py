@@ -34,3 +34,7 @@ class DeviceError(CalmCueError):
     """No usable audio device."""
 
     exit_code = ExitCode.NO_DEVICE
+
+
+class ModelError(CalmCueError):
+    """A shipped model file is missing, unreadable or does not match its manifest (the engine falls back)."""

@@ -126,6 +126,30 @@ def test_the_tray_and_its_menu_listen_to_the_app_state(qtbot: QtBot, menu: TrayM
     tray.hide()
 
 
+def test_on_hold_has_its_own_icon_and_tooltip_and_a_snooze_shows_over_it(qtbot: QtBot, menu: TrayMenu) -> None:
+    """The engine's on_hold state (music on the call channel) as the reporter posts it, through the AppState."""
+    state = AppState()
+    tray = Tray(menu)
+    tray.follow(state)
+    menu.follow(state)
+    tray.show()
+    if tray.window is not None:
+        qtbot.addWidget(tray.window)
+    state.on_status("listening", "")
+    listening = tray.icon.icon().pixmap(32, 32).toImage()
+    state.on_status("on_hold", "no cues until the caller is back")
+    assert state.shown.state == "on_hold" and state.shown.can_snooze
+    assert tray.tooltip().startswith("CalmCue\nCall on hold (music) - no cues until the caller is back\n")
+    assert menu.status_action.text() == "Call on hold (music)" and menu.snooze_menu.isEnabled()
+    on_hold = tray.icon.icon().pixmap(32, 32).toImage()
+    assert on_hold != listening, "on hold and listening look different"
+    state.snooze(900.0)
+    assert state.shown.state == "snoozed"
+    state.end_snooze()
+    assert state.shown.state == "on_hold" and tray.icon.icon().pixmap(32, 32).toImage() == on_hold
+    tray.hide()
+
+
 def test_menu_items_that_cannot_apply_are_disabled(menu: TrayMenu) -> None:
     state = AppState()
     menu.follow(state)

@@ -16,6 +16,7 @@ from calmcue.detector.events import Cue, Episode, Event
 from calmcue.detector.kinds import Speaker
 from calmcue.engine.pipeline import Pipeline, StageTimes, StepResult
 from calmcue.errors import BadInputError
+from calmcue.features.activity_model import ActivityKind
 from calmcue.timebase import ANALYSIS_RATE_HZ
 
 Progress = Callable[[float], None]  # called with seconds of audio done
@@ -23,38 +24,41 @@ Progress = Callable[[float], None]  # called with seconds of audio done
 
 def analyze_samples(samples: np.ndarray, *, rate_hz: int, settings: Settings | None = None,
                     keep_frames: bool = True, agent_baseline: BaselineValues | None = None,
-                    block_samples: int = 16000, times: StageTimes | None = None) -> AnalysisResult:
+                    block_samples: int = 16000, times: StageTimes | None = None,
+                    activity: ActivityKind | None = None) -> AnalysisResult:
     """Analyses samples in memory: (n,) mono agent, or (n, 2) agent and customer."""
     data = np.asarray(samples, np.float32)
     data = data[:, None] if data.ndim == 1 else data
     blocks = (data[i : i + block_samples] for i in range(0, data.shape[0], block_samples))
     return run_blocks(blocks, channels=data.shape[1], rate_hz=rate_hz, settings=settings or Settings(),
-                      keep_frames=keep_frames, agent_baseline=agent_baseline, times=times)
+                      keep_frames=keep_frames, agent_baseline=agent_baseline, times=times, activity=activity)
 
 
 def analyze_file(path: Path, *, far_end: Path | None = None, settings: Settings | None = None,
                  keep_frames: bool = True, agent_baseline: BaselineValues | None = None,
-                 progress: Progress | None = None) -> AnalysisResult:
+                 progress: Progress | None = None, activity: ActivityKind | None = None) -> AnalysisResult:
     """Analyses a WAV/FLAC file (mono agent, or stereo agent + customer), or a mono file plus a far-end file."""
     info = probe(path)
     if far_end is None:
         blocks: Iterable[np.ndarray] = read_blocks(info)
         return run_blocks(blocks, channels=info.channels, rate_hz=info.rate_hz, settings=settings or Settings(),
-                          keep_frames=keep_frames, agent_baseline=agent_baseline, progress=progress)
+                          keep_frames=keep_frames, agent_baseline=agent_baseline, progress=progress,
+                          activity=activity)
     if info.channels != 1:
         raise BadInputError(f"{path}: is stereo, so it already holds the customer on channel 1; "
                             f"leave out --far-end, or give a mono agent recording")
     far_info = probe(far_end, max_channels=1)
     return run_blocks(paired_blocks(info, far_info), channels=2, rate_hz=ANALYSIS_RATE_HZ,
                       settings=settings or Settings(), keep_frames=keep_frames, agent_baseline=agent_baseline,
-                      progress=progress)
+                      progress=progress, activity=activity)
 
 
 def run_blocks(blocks: Iterable[np.ndarray], *, channels: int, rate_hz: int, settings: Settings,
                keep_frames: bool, agent_baseline: BaselineValues | None = None,
-               progress: Progress | None = None, times: StageTimes | None = None) -> AnalysisResult:
+               progress: Progress | None = None, times: StageTimes | None = None,
+               activity: ActivityKind | None = None) -> AnalysisResult:
     pipeline = Pipeline(settings, channels=channels, in_rate_hz=rate_hz, agent_baseline=agent_baseline,
-                        times=times)
+                        times=times, activity=activity)
     result = AnalysisResult(channels=channels, duration_s=0.0,
                             store=FrameStore(channels=channels) if keep_frames else None)
     samples_in = 0

@@ -17,7 +17,7 @@ from calmcue.detector.kinds import SPEAKERS
 from calmcue.features.extractor import FrameBatch
 from calmcue.timebase import ANALYSIS_RATE_HZ, HOP_S
 
-FRAME_KEYS = ("level_dbfs", "f0_hz", "speech_prob", "tilt_db")
+FRAME_KEYS = ("level_dbfs", "f0_hz", "speech_prob", "tilt_db", "music_prob")  # music_prob: added key
 SCHEMA = 1
 
 

@@ -180,7 +180,8 @@ def _vs(doc: dict[str, Any], row: str) -> str:
 
 LIVE_ROWS = ("pipeline_2ch_48k", "pipeline_2ch", "pipeline_1ch", "stage_resample_2ch", "stage_reframe_2ch",
              "stage_features_2ch", "stage_detector_2ch", "stage_resample_1ch", "stage_reframe_1ch",
-             "stage_features_1ch", "stage_detector_1ch", "pitch_2ch", "pitch", "librosa_yin", "librosa_pyin",
+             "stage_features_1ch", "stage_detector_1ch", "pitch_2ch", "pitch", "activity_model_2ch",
+             "activity_model_2ch_x5", "librosa_yin", "librosa_pyin",
              "webrtcvad", "silero", "silero_per_10ms")
 FILE_ROWS = ("pitch_file", "librosa_yin_file", "librosa_pyin_file")
 

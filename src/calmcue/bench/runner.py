@@ -71,6 +71,9 @@ ROWS: dict[str, Row] = {
     **{f"stage_{s}_{c}ch": Row(f"stage {s}, {c} ch", "calmcue", "10 ms hop", HOP_S) for c in (1, 2) for s in STAGES},
     "pitch": Row("pitch (CalmCue YIN), 1 channel", "calmcue", "10 ms hop", HOP_S),
     "pitch_2ch": Row("pitch (CalmCue YIN), 2 channels", "calmcue", "10 ms hop", HOP_S),
+    "activity_model_2ch": Row("activity model (features + ONNX), 2 channels", "calmcue", "10 ms hop", HOP_S),
+    "activity_model_2ch_x5": Row("activity model, 2 channels, 5 hops per call", "calmcue", "50 ms (5 hops)",
+                                 5 * HOP_S),
     "librosa_yin": Row("librosa.yin, 1 channel", "reference", "10 ms hop", HOP_S),
     "librosa_pyin": Row("librosa.pyin, 1 channel", "reference", "10 ms hop", HOP_S),
     "webrtcvad": Row("webrtcvad (mode 2), 1 channel", "reference", "10 ms hop", HOP_S),
@@ -133,6 +136,10 @@ def _one_thread() -> Iterator[None]:
         yield
 
 
+def _call_with(model: Any) -> Callable[[Any], object]:
+    return lambda item: model.process(*item)
+
+
 class Bench:
     def __init__(self, config: BenchConfig, inputs: BenchInput, *, data_dir: Path | None,
                  progress: Callable[[str], None]) -> None:
@@ -187,6 +194,7 @@ class Bench:
                                                               pyin_file))
         self._try("webrtcvad", lambda: self._add("webrtcvad", references.webrtcvad_hop(),
                                                  references.to_pcm16_hops(agent)))
+        self._try("activity_model", self._prepare_activity_model)
         self.progress("fetching Silero VAD")
         self._try("silero", self._prepare_silero)
 
@@ -204,6 +212,32 @@ class Bench:
         fn(samples[: ANALYSIS_RATE_HZ])
         frames = 1 + (samples.size - PITCH_WINDOW) // HOP
         self.workloads[name] = lambda: {name: _whole_file_ns(lambda: fn(samples), frames=frames)}
+
+    def _prepare_activity_model(self) -> None:
+        """The learned activity model's share of the live path: its features and onnxruntime, per call (the
+        spectrum and periodicity it reads are computed for the other features anyway)."""
+        from calmcue.features.activity_model import ActivityModel
+        from calmcue.features.spectral import power_spectrum
+
+        probe = ActivityModel.create(channels=2)
+        if probe is None:
+            raise Unavailable("the activity model did not load (see the log); the classic detector runs")
+        windows = Reframer(channels=2).push(self.inputs.stereo)[WARMUP_HOPS:]
+        power = power_spectrum(windows)
+        periodicity = np.maximum(1.0 - yin(windows).aperiodicity, 0.0)
+        level = np.full(power.shape[:2], -30.0)
+        calls = {n: [(power[i : i + n], periodicity[i : i + n], level[i : i + n])
+                     for i in range(0, power.shape[0] - n + 1, n)] for n in (1, 5)}
+
+        def run() -> dict[str, np.ndarray]:
+            out = {}
+            for n, row in ((1, "activity_model_2ch"), (5, "activity_model_2ch_x5")):
+                model = ActivityModel(probe.model, channels=2)
+                out[row] = _time_calls(_call_with(model), calls[n])
+            return out
+
+        probe.process(*calls[1][0])
+        self.workloads["activity_model"] = run
 
     def _prepare_silero(self) -> None:
         model, info = silero.load()

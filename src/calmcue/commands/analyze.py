@@ -14,6 +14,7 @@ from calmcue.config.loader import load_settings_file
 from calmcue.config.schema import Settings
 from calmcue.detector.baseline import load_baseline
 from calmcue.errors import BadInputError
+from calmcue.features.activity_model import ActivityKind, load_problem
 
 PROGRESS_MIN_S = 60.0  # a bar only for files long enough to wait for
 
@@ -30,9 +31,13 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         _check_writable(args.plot)
     keep_frames = bool(args.plot) or (bool(args.json) and not args.no_frames)
+    activity = ActivityKind(args.activity) if args.activity else None  # None: CALMCUE_ACTIVITY, else the model
     with _progress_bar(info.duration_s, enabled=not args.no_progress) as bar:
         result = analyze_file(args.file, far_end=args.far_end, settings=settings, keep_frames=keep_frames,
-                              agent_baseline=baseline, progress=bar)
+                              agent_baseline=baseline, progress=bar, activity=activity)
+    problem = load_problem()
+    if problem:  # the log has it too; a user comparing detectors must see that the classic one ran
+        print(f"calmcue: the activity model did not load, so the classic detector ran: {problem}", file=sys.stderr)
     if args.json:
         _write_json(result, args.json, with_frames=not args.no_frames)
     if args.plot:

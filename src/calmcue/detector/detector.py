@@ -29,6 +29,10 @@ MUTED_FRAMES = 50  # 0.5 s of exact digital silence on the mic: muted
 SILENT_LEVEL_DBFS = -99.9
 SIGNAL_LEVEL_DBFS = -90.0
 FAST_EXIT_S = 1.0
+# Hold music (the activity model's music_prob on the call channel): on hold after about 1.5 s of mostly music,
+# off again after about 1 s without. The model already keeps music out of speech_prob; this state also stops cues.
+HOLD_SMOOTHING = 0.98  # per frame: a 0.5 s running share of music frames
+HOLD_ENTER, HOLD_EXIT = 0.8, 0.3
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class DetectorStatus:
     customer_level_over_db: float
     in_call: bool
     muted: bool
+    on_hold: bool = False  # music on the call channel (activity model only)
 
 
 class Detector:
@@ -75,6 +80,8 @@ class Detector:
         self._pause_frames = round(npause.mono_pause_s / HOP_S)
         self._last_call_signal = -10**9
         self._zero_run = 0
+        self._music_share = 0.0
+        self.on_hold = False
         self.frame = -1
         self._events: list[Event] = []
         # call start/end and each call's summary (detector/calls.py)
@@ -87,7 +94,9 @@ class Detector:
         self._events = []
         agent = batch.channel_frames(0)
         customer = batch.channel_frames(1) if self.two_channel else None
+        music = (batch.music_prob[:, 1] >= 0.5).tolist() if self.two_channel else [False] * batch.count
         for i, agent_frame in enumerate(agent):
+            self._step_hold(music[i])
             self._step(batch.first_frame + i, agent_frame, customer[i] if customer else None)
         return self._events
 
@@ -117,7 +126,8 @@ class Detector:
         return DetectorStatus(
             frame=self.frame, agent_calibration=self.agent.baseline.calibration_progress,
             agent_level_over_db=self.agent.over[0], agent_pitch_over_st=self.agent.over[1],
-            customer_level_over_db=self.customer.over[0], in_call=self._in_call(), muted=self._muted())
+            customer_level_over_db=self.customer.over[0], in_call=self._in_call(), muted=self._muted(),
+            on_hold=self.on_hold)
 
     @property
     def agent_baseline(self) -> BaselineValues | None:
@@ -135,10 +145,10 @@ class Detector:
         agent_speech = agent.speech_prob >= SPEECH_PROB
         customer_speech = call_signal = False
         if customer is not None:
-            customer_speech = customer.speech_prob >= SPEECH_PROB
+            customer_speech = customer.speech_prob >= SPEECH_PROB and not self.on_hold  # hold music is no caller
             call_signal = customer.level_dbfs > SIGNAL_LEVEL_DBFS
             agent_speech = self._step_customer(frame, customer, agent_speech=agent_speech,
-                                               mic_level_dbfs=agent.level_dbfs)
+                                               customer_speech=customer_speech, mic_level_dbfs=agent.level_dbfs)
         agent_onset = self._agent_run.step(frame, agent_speech)
         self._on(self.agent.step(frame, level_dbfs=agent.speech_level_dbfs, f0_hz=agent.f0_hz, tilt_db=agent.tilt_db,
                                  rate_syl_s=agent.rate_syl_s, voiced=agent.voiced and agent_speech,
@@ -152,10 +162,9 @@ class Detector:
                           agent.speech_level_dbfs, agent.rate_syl_s, self._stretch_start)
         self._events.extend(self.calls.step(frame, facts, self._events[first_event:]))
 
-    def _step_customer(self, frame: int, customer: ChannelFrame, *, agent_speech: bool,
+    def _step_customer(self, frame: int, customer: ChannelFrame, *, agent_speech: bool, customer_speech: bool,
                        mic_level_dbfs: float) -> bool:
         """The call-audio channel: a new call, the caller's raised voice; returns whether the agent is speaking."""
-        customer_speech = customer.speech_prob >= SPEECH_PROB
         if customer.level_dbfs > SIGNAL_LEVEL_DBFS:
             if self._last_call_signal >= 0 and frame - self._last_call_signal > NEW_CALL_GAP_FRAMES:
                 self._start_new_call(frame)
@@ -164,8 +173,9 @@ class Detector:
                                                  far_speech=customer_speech, far_level_dbfs=customer.level_dbfs)
         self._customer_run.step(frame, customer_speech)
         self._on(self.customer.step(frame, level_dbfs=customer.speech_level_dbfs, f0_hz=customer.f0_hz,
-                                    tilt_db=customer.tilt_db, rate_syl_s=customer.rate_syl_s, voiced=customer.voiced,
-                                    speech=customer_speech), CueKind.RAISED_VOICE, Speaker.CUSTOMER)
+                                    tilt_db=customer.tilt_db, rate_syl_s=customer.rate_syl_s,
+                                    voiced=customer.voiced and customer_speech, speech=customer_speech),
+                 CueKind.RAISED_VOICE, Speaker.CUSTOMER)
         return agent_speech
 
     def _step_fast(self, frame: int, rate: float) -> None:
@@ -201,8 +211,8 @@ class Detector:
             self._episode_ended(kind, speaker, transition)
 
     def _episode_started(self, kind: CueKind, speaker: Speaker, transition: Transition) -> None:
-        """A confirmed episode: show a cue if the call, the mic and the limits allow it."""
-        if not self._in_call() or self._muted():
+        """A confirmed episode: show a cue if the call, the mic, the hold state and the limits allow it."""
+        if not self._in_call() or self._muted() or self.on_hold:
             return
         frame = transition.end_frame
         if self._limiters[(kind, speaker)].allow(frame):
@@ -249,6 +259,10 @@ class Detector:
         limiter = self._limiters[(CueKind.RAISED_VOICE, Speaker.CUSTOMER)]
         self._limiters[(CueKind.RAISED_VOICE, Speaker.CUSTOMER)] = CueLimiter(limiter.limits)
         self._customer_run = SpeechRun(bridge_frames=TURN_BRIDGE_FRAMES)
+
+    def _step_hold(self, music: bool) -> None:
+        self._music_share = HOLD_SMOOTHING * self._music_share + (1.0 - HOLD_SMOOTHING) * float(music)
+        self.on_hold = self._music_share >= (HOLD_EXIT if self.on_hold else HOLD_ENTER)
 
     def _in_call(self) -> bool:
         return not self.two_channel or self.frame - self._last_call_signal <= CALL_MEMORY_FRAMES

@@ -27,6 +27,7 @@ class EngineState(StrEnum):
     NO_CALL_AUDIO = "no_call_audio"  # said once: running mic-only (talk-over needs the call audio); audio flows
     DEVICE_LOST = "device_lost"  # a device was unplugged/moved/the sound server went away; retrying with backoff
     ERROR = "error"  # an unexpected exception in the worker; it is logged and the worker restarts itself
+    ON_HOLD = "on_hold"  # music on the call channel (the activity model hears hold music): no cues until it ends
     FINISHED = "finished"  # a finite source (a file) ended, or the worker stopped; the thread is ending
 
 
@@ -34,6 +35,7 @@ class EngineState(StrEnum):
 STARTING, LISTENING, CALIBRATING = EngineState.STARTING, EngineState.LISTENING, EngineState.CALIBRATING
 PAUSED, NO_MICROPHONE, NO_CALL_AUDIO = EngineState.PAUSED, EngineState.NO_MICROPHONE, EngineState.NO_CALL_AUDIO
 DEVICE_LOST, ERROR, FINISHED = EngineState.DEVICE_LOST, EngineState.ERROR, EngineState.FINISHED
+ON_HOLD = EngineState.ON_HOLD
 STATES = tuple(EngineState)
 
 MAX_MESSAGES = 5000  # about 4 minutes of meters at 20 per second, when nobody drains

@@ -16,6 +16,7 @@ from calmcue.config.schema import Settings
 from calmcue.detector.baseline import BaselineValues
 from calmcue.detector.detector import Detector
 from calmcue.detector.events import Event
+from calmcue.features.activity_model import ActivityKind
 from calmcue.features.extractor import FeatureExtractor, FrameBatch
 from calmcue.features.reframer import Reframer
 
@@ -40,12 +41,14 @@ class StepResult:
 
 class Pipeline:
     def __init__(self, settings: Settings, *, channels: int, in_rate_hz: int,
-                 agent_baseline: BaselineValues | None = None, times: StageTimes | None = None) -> None:
+                 agent_baseline: BaselineValues | None = None, times: StageTimes | None = None,
+                 activity: ActivityKind | None = None) -> None:
         self.channels = channels
         self.resampler = StreamResampler(in_rate_hz=in_rate_hz, channels=channels)
         self.reframer = Reframer(channels=channels)
         self.extractor = FeatureExtractor(channels=channels,
-                                          rate_window_s=settings.detector.fast_speech.window_speech_s)
+                                          rate_window_s=settings.detector.fast_speech.window_speech_s,
+                                          activity=activity)
         self.detector = Detector(settings.detector, channels=channels, agent_baseline=agent_baseline)
         self.times = times
 

@@ -17,6 +17,7 @@ from calmcue.detector.events import Cue, Episode, Event
 from calmcue.engine.mailbox import (
     CALIBRATING,
     LISTENING,
+    ON_HOLD,
     CallMessage,
     CueMessage,
     EngineState,
@@ -68,7 +69,7 @@ class Reporter:
         return replace(event, start_s=event.start_s + off, end_s=event.end_s + off)
 
     def meter(self, pipeline: Pipeline, batch: Any) -> None:
-        """A Meter from the batch's last frame; the state (calibrating/listening) and mute changes with it."""
+        """A Meter from the batch's last frame; the state (on hold/calibrating/listening) and mute changes with it."""
         status = pipeline.detector.status()
         last = batch.count - 1
         levels = tuple(float(v) for v in batch.level_dbfs[last])
@@ -81,7 +82,9 @@ class Reporter:
         if bool(status.muted) != self._muted:
             self._muted = bool(status.muted)
             log.info("the microphone sends digital silence (muted?)" if self._muted else "the microphone sound is back")
-        if status.agent_calibration < 1.0:
+        if status.on_hold:
+            self.state(ON_HOLD, "no cues until the caller is back", only_on_change=True)
+        elif status.agent_calibration < 1.0:
             self.state(CALIBRATING, f"learning your usual voice: {status.agent_calibration:.0%}", only_on_change=True)
         else:
             self.state(LISTENING, "", only_on_change=True)

@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from calmcue.features.activity import NoiseFloor, VoiceActivity
+from calmcue.features.activity_model import ActivityKind, ActivityModel, default_kind
 from calmcue.features.loudness import level_dbfs
 from calmcue.features.pitch import OctaveGuard, PitchTrack, yin
 from calmcue.features.rate import SyllableRate
@@ -35,6 +36,7 @@ class FrameBatch:
     speech_level_dbfs: np.ndarray  # level with the tracked noise power taken out (what the detector compares)
     tilt_db: np.ndarray  # band ratio of the noise-compensated band energies; NaN when silent
     rate_syl_s: np.ndarray  # NaN until enough speech
+    music_prob: np.ndarray  # from the activity model; NaN when the classic detector runs
 
     @property
     def count(self) -> int:
@@ -92,11 +94,13 @@ class _ChannelTrackers:
         self.rate = SyllableRate(window_speech_s=rate_window_s)
 
     def run(self, level: list[float], aperiodicity: list[float], bands: tuple[list[float], list[float], list[float]],
-            f0: list[float], dprime: np.ndarray) -> list[TrackedFrame]:
+            f0: list[float], dprime: np.ndarray, model_prob: list[float] | None) -> list[TrackedFrame]:
         band_db, low_db, high_db = bands
         out: list[TrackedFrame] = []
         for i, frame_level in enumerate(level):
             prob, voiced = self.activity.step(frame_level, aperiodicity[i])
+            if model_prob is not None:  # the learned model decides speech; the classic step still tracks the floor
+                prob = model_prob[i]
             floor = self.activity.noise.floor_dbfs
             tilt = without_noise_db(high_db[i], self.high_noise.step(high_db[i])) - \
                 without_noise_db(low_db[i], self.low_noise.step(low_db[i]))
@@ -108,34 +112,45 @@ class _ChannelTrackers:
 
 
 class FeatureExtractor:
-    def __init__(self, *, channels: int, rate_window_s: float = 5.0) -> None:
+    def __init__(self, *, channels: int, rate_window_s: float = 5.0,
+                 activity: ActivityKind | None = None) -> None:
         self.channels = channels
         self.frames_done = 0
         self._trackers = [_ChannelTrackers(rate_window_s=rate_window_s) for _ in range(channels)]
+        activity = activity or default_kind()  # None: CALMCUE_ACTIVITY, else the model
+        self.model = ActivityModel.create(channels=channels) if activity is ActivityKind.MODEL else None
 
     def process(self, windows: np.ndarray) -> FrameBatch:
         """windows: (hops, channels, n) float32 from the Reframer."""
         hops = windows.shape[0]
         level = level_dbfs(windows)
-        shape = spectral_shape(power_spectrum(windows))
+        power = power_spectrum(windows)
+        shape = spectral_shape(power)
         pitch = yin(windows)
-        table = np.array([self._run_channel(c, level, shape, pitch) for c in range(self.channels)],
+        periodicity = np.maximum(1.0 - pitch.aperiodicity, 0.0)
+        speech = music = None
+        if self.model is not None:
+            speech, music = self.model.process(power, periodicity, level)
+        table = np.array([self._run_channel(c, level, shape, pitch, speech) for c in range(self.channels)],
                          dtype=np.float64).transpose(2, 1, 0)  # (fields, hops, channels)
         tracked = dict(zip(TrackedFrame._fields, table, strict=True))  # field name -> (hops, channels)
         batch = FrameBatch(
             first_frame=self.frames_done, level_dbfs=level, f0_hz=tracked["f0_hz"],
-            periodicity=np.maximum(1.0 - pitch.aperiodicity, 0.0), voiced=tracked["voiced"].astype(bool),
+            periodicity=periodicity, voiced=tracked["voiced"].astype(bool),
             speech_prob=tracked["speech_prob"], speech_level_dbfs=tracked["speech_level_dbfs"],
             tilt_db=np.where(level > tracked["floor_dbfs"] + SILENT_SNR_DB, tracked["tilt_db"], np.nan),
             rate_syl_s=tracked["rate_syl_s"],
+            music_prob=np.full_like(level, np.nan) if music is None else music.astype(np.float64),
         )
         self.frames_done += hops
         return batch
 
     def _run_channel(self, channel: int, level: np.ndarray, shape: SpectralShape,
-                     pitch: PitchTrack) -> list[TrackedFrame]:
+                     pitch: PitchTrack, speech: np.ndarray | None) -> list[TrackedFrame]:
         bands = (shape.band_db[:, channel].tolist(), shape.low_db[:, channel].tolist(),
                  shape.high_db[:, channel].tolist())
+        model_prob = None if speech is None else speech[:, channel].tolist()
         return self._trackers[channel].run(level[:, channel].tolist(), pitch.aperiodicity[:, channel].tolist(),
-                                           bands, pitch.f0_hz[:, channel].tolist(), pitch.dprime[:, channel])
+                                           bands, pitch.f0_hz[:, channel].tolist(), pitch.dprime[:, channel],
+                                           model_prob)
 

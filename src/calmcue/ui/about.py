@@ -16,13 +16,16 @@ if TYPE_CHECKING:
 def about_text(*, settings: Settings, state: str, stats: Stats | None, log_path: Path, user_path: Path,
                policy_path: Path, platform: str, capabilities: list[str]) -> str:
     """`stats` is the engine's latest Stats message (or None); `capabilities` the lines platform.describe made."""
+    from calmcue.features.activity_model import in_use_label as activity_in_use  # not on the start-up path
+
     mic = settings.audio.mic or translate("CalmCue", "system default")
     call = settings.audio.call or translate("CalmCue", "automatic")
     lines = [f"CalmCue {__version__}",
              translate("CalmCue", "Measures how you speak, never what you feel. No audio is stored or sent."), "",
              translate("CalmCue", "State: %1").replace("%1", state),
              translate("CalmCue", "Microphone: %1").replace("%1", mic),
-             translate("CalmCue", "Call audio: %1").replace("%1", call)]
+             translate("CalmCue", "Call audio: %1").replace("%1", call),
+             translate("CalmCue", "Voice activity: %1").replace("%1", activity_in_use())]
     if stats is not None:
         lines.append(translate("CalmCue", "Dropped audio blocks: %1, device overflows: %2, frames analysed: %3")
                      .replace("%1", str(stats.dropped_blocks)).replace("%2", str(stats.overflows))

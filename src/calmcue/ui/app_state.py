@@ -16,7 +16,7 @@ from calmcue.ui.i18n import translate
 if TYPE_CHECKING:
     from calmcue.engine.mailbox import Meter
 
-SNOOZABLE = ("listening", "calibrating", "no_call_audio")  # engine states a snooze shows over
+SNOOZABLE = ("listening", "calibrating", "no_call_audio", "on_hold")  # engine states a snooze shows over
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,13 @@ from PyQt6.QtCore import QPointF, QRectF, Qt
 from PyQt6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap, QPolygonF
 
 STATES = ("starting", "listening", "cue", "paused", "snoozed", "calibrating", "no_microphone", "no_call_audio",
-          "device_lost", "error")
+          "device_lost", "error", "on_hold")
 SIZES = (16, 22, 24, 32, 48, 64)
 
 _COLOURS = {
     "starting": "#8a9099", "listening": "#2e8b57", "cue": "#d98b00", "paused": "#6b7280", "snoozed": "#5b5fa8",
     "calibrating": "#2f6fb5", "no_microphone": "#6b7280", "no_call_audio": "#2e8b57",
-    "device_lost": "#6b7280", "error": "#c0392b",
+    "device_lost": "#6b7280", "error": "#c0392b", "on_hold": "#1f7a8c",
 }
 WHITE = QColor("#ffffff")
 
@@ -106,6 +106,16 @@ def _cross(p: QPainter) -> None:
     p.drawLine(QPointF(42, 22), QPointF(22, 42))
 
 
+def _note(p: QPainter) -> None:
+    """A music note: on hold (music on the call channel, no cues until the caller is back)."""
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(WHITE)
+    p.drawEllipse(QRectF(17, 38, 14, 11))
+    p.drawRect(QRectF(27, 15, 4, 29))
+    p.setPen(QPen(WHITE, 5.0, cap=Qt.PenCapStyle.RoundCap))
+    p.drawLine(QPointF(30, 17), QPointF(43, 25))
+
+
 _GLYPHS = {
     "starting": lambda p: _bars(p, QColor("#e6e8eb")),
     "listening": _bars,
@@ -117,4 +127,5 @@ _GLYPHS = {
     "no_call_audio": _badge,
     "device_lost": lambda p: _mic(p, QColor("#f0b400")),
     "error": _cross,
+    "on_hold": _note,
 }

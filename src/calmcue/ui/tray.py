@@ -42,6 +42,7 @@ STATE_TEXT = {
     "no_call_audio": QT_TRANSLATE_NOOP("CalmCue", "Listening (no call audio)"),
     "device_lost": QT_TRANSLATE_NOOP("CalmCue", "Microphone lost - reconnecting"),
     "error": QT_TRANSLATE_NOOP("CalmCue", "Problem - restarting"),
+    "on_hold": QT_TRANSLATE_NOOP("CalmCue", "Call on hold (music)"),
     "finished": QT_TRANSLATE_NOOP("CalmCue", "Stopped"),
     "demo": QT_TRANSLATE_NOOP("CalmCue", "Playing the demo call"),
 }
@@ -339,7 +340,7 @@ def one_line(label: str, detail: str) -> str:
 
 
 _ICON_STATES = ("starting", "listening", "cue", "paused", "snoozed", "calibrating", "no_microphone", "no_call_audio",
-                "device_lost", "error")
+                "device_lost", "error", "on_hold")
 
 
 class NoTrayWindow(QWidget):

@@ -1,0 +1,92 @@
+"""The activity model's input: per 10 ms hop and channel, a few numbers computed in numpy.
+
+Per hop: 20 log-mel band energies over 300-3400 Hz (the telephone band, so a phone line changes little) taken
+relative to the hop's mean band energy (spectral shape, independent of gain), the band level relative to its
+own slow running mean (about 2 s, so a gain change fades out), the band level itself, and the periodicity that
+the pitch tracker computes anyway. The same function feeds training (whole files) and the live path (the hops
+that arrived together), so both see identical numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.signal
+
+from calmcue.timebase import ANALYSIS_RATE_HZ, LEVEL_WINDOW
+
+MEL_BANDS = 20
+LOW_HZ = 300.0
+HIGH_HZ = 3400.0
+FEATURES = MEL_BANDS + 3
+FLOOR_DB = -100.0
+SLOW_MEAN_S = 2.0
+HOP_S = 0.01
+_SLOW = float(np.exp(-HOP_S / SLOW_MEAN_S))  # one-pole smoothing factor per hop
+_BIN_HZ = ANALYSIS_RATE_HZ / LEVEL_WINDOW
+_HANN_POWER = float(np.sum(np.hanning(LEVEL_WINDOW) ** 2))
+
+
+def _mel(hz: np.ndarray) -> np.ndarray:
+    return 2595.0 * np.log10(1.0 + hz / 700.0)
+
+
+def mel_matrix() -> np.ndarray:
+    """(257, MEL_BANDS) triangular filters, equally spaced in mel between LOW_HZ and HIGH_HZ, scaled so that
+    a band's value is the mean square (full scale = 1) of the signal in that band."""
+    edges_mel = np.linspace(_mel(np.array(LOW_HZ)), _mel(np.array(HIGH_HZ)), MEL_BANDS + 2)
+    edges_hz = 700.0 * (10.0 ** (edges_mel / 2595.0) - 1.0)
+    bins_hz = np.arange(LEVEL_WINDOW // 2 + 1) * _BIN_HZ
+    weights = np.zeros((bins_hz.size, MEL_BANDS))
+    for band in range(MEL_BANDS):
+        low, mid, high = edges_hz[band : band + 3]
+        rise = (bins_hz - low) / (mid - low)
+        fall = (high - bins_hz) / (high - mid)
+        weights[:, band] = np.clip(np.minimum(rise, fall), 0.0, None)
+    return (weights * 2.0 / (LEVEL_WINDOW * _HANN_POWER)).astype(np.float32)
+
+
+_MEL = mel_matrix()
+_FLOOR_POWER = 10.0 ** (FLOOR_DB / 10.0)
+
+
+class ActivityInput:
+    """Stateful feature maker for `channels` streams: only the slow running mean carries from call to call."""
+
+    def __init__(self, *, channels: int) -> None:
+        self.channels = channels
+        self._slow_db: np.ndarray | None = None  # (channels,) running mean of the band level
+
+    def process(self, power: np.ndarray, periodicity: np.ndarray) -> np.ndarray:
+        """power: (hops, channels, 257) from `spectral.power_spectrum`; periodicity: (hops, channels), 0..1.
+
+        Returns float32 (hops, channels, FEATURES)."""
+        hops = power.shape[0]
+        out = np.empty((hops, self.channels, FEATURES), np.float32)
+        if hops == 0:
+            return out
+        band_power = np.maximum(power @ _MEL, _FLOOR_POWER)  # (hops, channels, bands)
+        band_db = 10.0 * np.log10(band_power)
+        level_db = 10.0 * np.log10(band_power.sum(axis=-1, dtype=np.float64))
+        out[..., :MEL_BANDS] = (band_db - band_db.mean(axis=-1, keepdims=True)) / 10.0
+        slow = self._slow_mean(level_db)
+        out[..., MEL_BANDS] = (level_db - slow) / 10.0
+        out[..., MEL_BANDS + 1] = (level_db + 50.0) / 25.0
+        out[..., MEL_BANDS + 2] = np.clip(periodicity, 0.0, 1.0)
+        return out
+
+    def _slow_mean(self, level_db: np.ndarray) -> np.ndarray:
+        """One-pole running mean along the hops, per channel, continuing from the previous call's last value."""
+        if self._slow_db is None:
+            self._slow_db = level_db[0].astype(np.float64)
+        if level_db.shape[0] <= 8:  # the live case: a few hops; a plain loop costs less than lfilter's set-up
+            slow_db = np.empty_like(level_db, dtype=np.float64)
+            previous = self._slow_db
+            for hop in range(level_db.shape[0]):
+                previous = _SLOW * previous + (1.0 - _SLOW) * level_db[hop]
+                slow_db[hop] = previous
+            self._slow_db = previous
+            return slow_db
+        zi = (_SLOW * self._slow_db)[np.newaxis, :]
+        slow, _ = scipy.signal.lfilter([1.0 - _SLOW], [1.0, -_SLOW], level_db, axis=0, zi=zi)
+        self._slow_db = slow[-1]
+        return np.asarray(slow)
