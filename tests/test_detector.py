@@ -249,3 +249,28 @@ def test_each_call_starts_the_caller_s_baseline_afresh() -> None:
     assert kinds(result, "raised_voice", "customer") == []
     without_gap = analyze_samples(np.concatenate([first, second]), rate_hz=RATE)
     assert kinds(without_gap, "raised_voice", "customer"), "the same caller change within one call does look raised"
+
+
+def gain_step_session(*, then_raised: bool) -> tuple[np.ndarray, float]:
+    """Calm calibration, then the same calm voice 12 dB louder (a gain step), then optionally a raised voice."""
+    calm = speech_with_pauses(turns=10, **CALM)
+    louder = speech_with_pauses(turns=8, seed=70, **CALM) * np.float32(10 ** (12 / 20))
+    parts = [calm, louder]
+    if then_raised:
+        raised = {**RAISED, "level_dbfs": RAISED["level_dbfs"] + 12.0 - 3.0}  # still under full scale
+        parts.append(speech_with_pauses(turns=2, seed=80, **raised))
+    return np.concatenate(parts), (len(calm) + len(louder)) / RATE
+
+
+def test_a_gain_step_alone_never_fires() -> None:
+    session, _ = gain_step_session(then_raised=False)
+    result = analyze_samples(session, rate_hz=RATE)
+    assert kinds(result, "raised_voice") == []
+    assert result.baselines["agent"].level_dbfs > CALM["level_dbfs"] + 6.0  # the baseline moved with the gain
+
+
+def test_a_raise_after_a_gain_step_is_still_caught() -> None:
+    session, raised_at_s = gain_step_session(then_raised=True)
+    episodes = kinds(analyze_samples(session, rate_hz=RATE), "raised_voice")
+    assert [e for e in episodes if e.start_s < raised_at_s - 0.5] == []
+    assert [e for e in episodes if e.start_s >= raised_at_s - 0.5]

@@ -47,7 +47,7 @@ class BaselineSettings:
 class RaisedVoiceSettings:
     enabled_agent: bool = setting(True, doc="Cue the agent when their own voice rises.")
     enabled_customer: bool = setting(True, doc="Cue the agent when the caller's voice rises.")
-    raise_index_enter_db: float = setting(15.0, unit="dB", lo=4.0, hi=60.0,
+    raise_index_enter_db: float = setting(12.0, unit="dB", lo=4.0, hi=60.0,
                                           doc="Raised-voice index (level rise + tilt flattening + half the pitch "
                                               "rise in semitones, over the speaker's baseline) that starts a "
                                               "raised voice.")
@@ -57,12 +57,13 @@ class RaisedVoiceSettings:
                                     doc="Level rise over baseline a raised voice needs at least.")
     level_exit_db: float = setting(4.0, unit="dB", lo=0.0, hi=30.0,
                                    doc="Level rise over baseline below which a raised voice starts to end.")
-    effort_enter_db: float = setting(4.0, unit="dB", lo=0.5, hi=30.0,
-                                     doc="Tilt flattening that, with the pitch rise, a caller's guessed baseline "
-                                         "needs too (the line gain is unknown until their own baseline is learned).")
-    pitch_enter_st: float = setting(3.0, unit="semitones", lo=0.5, hi=24.0,
-                                    doc="Pitch rise that, with the tilt flattening, a caller's guessed baseline "
-                                        "needs too.")
+    effort_enter_db: float = setting(2.0, unit="dB", lo=0.5, hi=30.0,
+                                     doc="Tilt flattening that, or the pitch rise, a raised voice needs beside the "
+                                         "level (a gain change has neither); a caller's guessed baseline needs both "
+                                         "(the line gain is unknown until their own baseline is learned).")
+    pitch_enter_st: float = setting(1.5, unit="semitones", lo=0.5, hi=24.0,
+                                    doc="Pitch rise that, or the tilt flattening, a raised voice needs beside the "
+                                        "level; a caller's guessed baseline needs both.")
     agent_min_s: float = setting(1.0, unit="s", lo=0.2, hi=10.0, doc="Agent: how long it must last.")
     agent_exit_s: float = setting(1.5, unit="s", lo=0.2, hi=10.0, doc="Agent: calm time that ends it.")
     agent_cooldown_s: float = setting(30.0, unit="s", lo=0.0, hi=3600.0, doc="Agent: quiet time between cues.")

@@ -104,6 +104,10 @@ class Detector:
             agent_level_over_db=self.agent.over[0], agent_pitch_over_st=self.agent.over[1],
             customer_level_over_db=self.customer.over[0], in_call=self._in_call(), muted=self._muted())
 
+    def new_microphone(self) -> None:
+        """The agent switched microphones: their baseline starts afresh (no cue until it is learned again)."""
+        self.agent.restart()
+
     @property
     def agent_baseline(self) -> BaselineValues | None:
         return self.agent.baseline.values if not self.agent.baseline.from_prior else None
