@@ -100,7 +100,7 @@ def test_adapt_speech_s_sets_how_fast_a_learned_baseline_follows() -> None:
 
 
 def test_sensitivity_scales_the_thresholds() -> None:
-    mild = {"level_dbfs": -20.0, "f0_hz": 150.0, "tilt_db_per_octave": -7.5}  # +10 dB, +4 st, a little flatter
+    mild = {"level_dbfs": -23.0, "f0_hz": 160.0, "tilt_db_per_octave": -8.0}  # +7 dB, +5 st, a little flatter
     session = np.concatenate([speech_with_pauses(turns=10, **CALM), speech_with_pauses(turns=2, seed=40, **mild)])
     found = {}
     for sensitivity in ("gentle", "strict"):
