@@ -274,3 +274,22 @@ def test_a_raise_after_a_gain_step_is_still_caught() -> None:
     episodes = kinds(analyze_samples(session, rate_hz=RATE), "raised_voice")
     assert [e for e in episodes if e.start_s < raised_at_s - 0.5] == []
     assert [e for e in episodes if e.start_s >= raised_at_s - 0.5]
+
+
+def _caller_from_the_first_second(**voice: float) -> np.ndarray:
+    caller = speech_with_pauses(turns=3, seed=90, **voice)
+    mic = silence(len(caller) / RATE, noise_dbfs=-65.0)
+    return np.stack([mic[: len(caller)], caller], axis=1)
+
+
+def test_a_caller_loud_from_the_first_second_fires() -> None:
+    result = analyze_samples(_caller_from_the_first_second(**RAISED), rate_hz=RATE)
+    episodes = kinds(result, "raised_voice", "customer")
+    assert episodes and episodes[0].start_s < 4.0  # within the first turn: no calm baseline needed
+    assert [c.message for c in result.cues if c.speaker == "customer"] == ["Let them vent - listen, don't interrupt"]
+
+
+def test_a_caller_calm_from_the_first_second_does_not_fire() -> None:
+    calm_on_the_line = {**CALM, "level_dbfs": -26.0}  # a typical telephone level, a calm tilt
+    result = analyze_samples(_caller_from_the_first_second(**calm_on_the_line), rate_hz=RATE)
+    assert kinds(result, "raised_voice", "customer") == []

@@ -38,9 +38,15 @@ class BaselineSettings:
                                     doc="How slowly a learned baseline follows the speaker: it moves at most 15 dB "
                                         "(or semitones) per this much voiced speech (300 s: 3 dB a minute).")
     customer_prior_level_dbfs: float = setting(-28.0, unit="dBFS", lo=-60.0, hi=-6.0,
-                                               doc="Starting active-speech level assumed for a caller.")
-    customer_prior_tilt_db: float = setting(-8.0, unit="dB", lo=-40.0, hi=20.0,
-                                            doc="Starting spectral tilt assumed for a caller's calm speech.")
+                                               doc="Starting level assumed for a caller's calm voice (80th percentile "
+                                                   "of voiced frames): a few dB above the nominal -26 dBov active "
+                                                   "speech level of telephone speech (ITU-T P.56 measurement, the "
+                                                   "level ITU-T P.800 tests play speech at).")
+    customer_prior_tilt_db: float = setting(-10.0, unit="dB", lo=-40.0, hi=20.0,
+                                            doc="Starting spectral tilt (1000-3400 Hz over 300-1000 Hz) assumed for a "
+                                                "caller's calm speech: the median over the calm clips of the six "
+                                                "development speakers, wide-band and telephone band alike "
+                                                "(-8.6 to -12 dB per speaker; their strong raised clips -6.6 to +0.6).")
 
 
 @dataclass(frozen=True)
@@ -68,7 +74,7 @@ class RaisedVoiceSettings:
     agent_exit_s: float = setting(1.5, unit="s", lo=0.2, hi=10.0, doc="Agent: calm time that ends it.")
     agent_cooldown_s: float = setting(30.0, unit="s", lo=0.0, hi=3600.0, doc="Agent: quiet time between cues.")
     agent_max_per_hour: int = setting(20, lo=0, hi=200, doc="Agent: most cues in any hour.")
-    customer_min_s: float = setting(1.5, unit="s", lo=0.2, hi=10.0, doc="Caller: how long it must last.")
+    customer_min_s: float = setting(1.0, unit="s", lo=0.2, hi=10.0, doc="Caller: how long it must last.")
     customer_exit_s: float = setting(2.0, unit="s", lo=0.2, hi=10.0, doc="Caller: calm time that ends it.")
     customer_cooldown_s: float = setting(60.0, unit="s", lo=0.0, hi=3600.0, doc="Caller: quiet time between cues.")
     customer_max_per_hour: int = setting(60, lo=0, hi=200, doc="Caller: most cues in any hour.")

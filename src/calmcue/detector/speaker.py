@@ -111,6 +111,7 @@ class SpeakerTrack:
 
 
 PITCH_WEIGHT_DB_PER_ST = 0.5
+GUESSED_EFFORT_FACTOR = 1.25  # the prior's tilt is a population median: ask a little more of the tilt there
 
 
 def raise_index_db(level_over_db: float, pitch_over_st: float, tilt_over_db: float) -> float:
@@ -127,13 +128,16 @@ def judge(level_over_db: float, pitch_over_st: float, tilt_over_db: float, t: Th
           guessed_baseline: bool = False) -> tuple[bool, bool]:
     """(entering, staying) for a short-term voice this far above the speaker's baseline.
 
-    Louder alone may be a gain change, so a raised voice also needs a flatter tilt or a higher pitch; a guessed
-    baseline (a caller's prior: the line gain is unknown) needs both.
+    Louder alone may be a gain change, so a raised voice also needs a flatter tilt or a higher pitch. A guessed
+    baseline (a caller's telephone-speech prior: their pitch and the line gain are unknown) judges the level and
+    a clearly flatter tilt than calm telephone speech has, and leaves the pitch out.
     """
+    if guessed_baseline:  # the caller's pitch is unknown (no speaker-independent norm): level and tilt only
+        pitch_over_st = 0.0
     index = raise_index_db(level_over_db, pitch_over_st, tilt_over_db)
     entering = index >= t.index_enter_db and level_over_db >= t.level_enter_db
     if guessed_baseline:
-        entering = entering and tilt_over_db >= t.effort_enter_db and pitch_over_st >= t.pitch_enter_st
+        entering = entering and tilt_over_db >= t.effort_enter_db * GUESSED_EFFORT_FACTOR
     else:  # louder alone may be the gain: a raised voice also has a flatter tilt or a higher pitch
         entering = entering and (tilt_over_db >= t.effort_enter_db or pitch_over_st >= t.pitch_enter_st)
     staying = index >= t.index_exit_db and level_over_db >= t.level_exit_db
