@@ -63,6 +63,12 @@ class RaisedVoiceSettings:
                                     doc="Level rise over baseline a raised voice needs at least.")
     level_exit_db: float = setting(4.0, unit="dB", lo=0.0, hi=30.0,
                                    doc="Level rise over baseline below which a raised voice starts to end.")
+    customer_raise_index_enter_db: float = setting(8.0, unit="dB", lo=4.0, hi=60.0,
+                                                   doc="Caller: the raised-voice index that starts a raised voice "
+                                                       "(lower than the agent's: no gain-step risk is weighed there, "
+                                                       "and a missed 'let them vent' costs more).")
+    customer_level_enter_db: float = setting(5.0, unit="dB", lo=0.0, hi=30.0,
+                                             doc="Caller: the level rise over their baseline a raised voice needs.")
     effort_enter_db: float = setting(2.0, unit="dB", lo=0.5, hi=30.0,
                                      doc="Tilt flattening that, or the pitch rise, a raised voice needs beside the "
                                          "level (a gain change has neither); a caller's guessed baseline needs both "

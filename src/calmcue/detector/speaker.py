@@ -28,9 +28,11 @@ class Thresholds:
     pitch_enter_st: float
 
     @classmethod
-    def from_settings(cls, s: RaisedVoiceSettings, *, scale: float) -> Thresholds:
-        return cls(s.raise_index_enter_db * scale, s.raise_index_exit_db, s.level_enter_db * scale,
-                   s.level_exit_db, s.effort_enter_db * scale, s.pitch_enter_st * scale)
+    def from_settings(cls, s: RaisedVoiceSettings, *, scale: float, customer: bool = False) -> Thresholds:
+        index_enter = s.customer_raise_index_enter_db if customer else s.raise_index_enter_db
+        level_enter = s.customer_level_enter_db if customer else s.level_enter_db
+        return cls(index_enter * scale, s.raise_index_exit_db, level_enter * scale, s.level_exit_db,
+                   s.effort_enter_db * scale, s.pitch_enter_st * scale)
 
 
 class SpeakerTrack:
