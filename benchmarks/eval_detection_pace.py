@@ -70,8 +70,8 @@ def rate_track(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def transcript_check(actor: int) -> tuple[float, float]:
     """(median estimated nuclei per clip, median transcript rate syl/s) over the actor's calm clips."""
-    from calmcue.features.rate import SyllableRate
     from calmcue.features.extractor import FeatureExtractor
+    from calmcue.features.rate import SyllableRate
     from calmcue.features.reframer import Reframer
     from calmcue.features.spectral import power_spectrum, spectral_shape
 
