@@ -11,11 +11,12 @@ import soxr
 from scipy import fft as sp_fft
 from scipy import signal
 
-CONDITIONS = ("clean", "phone", "gain-18", "noise10")
+CONDITIONS = ("clean", "phone", "gain-18", "noise10", "gainstep12")
 PHONE_RATE_HZ = 8000
 PHONE_BAND_HZ = (300.0, 3400.0)
 GAIN_DB = -18.0
 NOISE_BELOW_SPEECH_DB = 10.0
+GAIN_STEP_DB = 12.0
 
 
 def pink_noise(n_samples: int, *, seed: int) -> np.ndarray:
@@ -83,6 +84,15 @@ def _noise(
     return out
 
 
+def _gain_step(samples: np.ndarray, *, rate_hz: int, at_s: float) -> np.ndarray:
+    """The agent's mic (channel 0) turned up by GAIN_STEP_DB at ``at_s``, clipped at full scale like a real ADC."""
+    out = samples.astype(np.float32, copy=True)
+    columns = out.reshape(len(out), -1)
+    start = int(at_s * rate_hz)
+    columns[start:, 0] = np.clip(columns[start:, 0] * np.float32(10 ** (GAIN_STEP_DB / 20)), -1.0, 1.0)
+    return out
+
+
 def apply_condition(
     samples: np.ndarray,
     rate_hz: int,
@@ -96,7 +106,9 @@ def apply_condition(
     ``clean``: unchanged. ``phone``: soxr to 8 kHz, 4th-order Butterworth band-pass 300-3400 Hz (causal).
     ``gain-18``: -18 dB. ``noise10``: seeded pink noise, independent per channel, 10 dB below that channel's
     active speech level measured over ``level_span_s`` (default: the whole session; the benchmark passes the
-    calm opening, so the noise sits 10 dB below the speaker's usual voice).
+    calm opening, so the noise sits 10 dB below the speaker's usual voice). ``gainstep12``: the agent's channel
+    +12 dB (clipped at full scale) from the end of ``level_span_s`` (the calm opening) on: a boom moved closer or
+    the mic gain turned up after calibration; the clips after it keep their clean-recording truth.
     """
     if condition == "clean":
         return samples, rate_hz
@@ -106,4 +118,6 @@ def apply_condition(
         return (samples * np.float32(10 ** (GAIN_DB / 20))).astype(np.float32), rate_hz
     if condition == "noise10":
         return _noise(samples, rate_hz=rate_hz, seed=seed, level_span_s=level_span_s), rate_hz
+    if condition == "gainstep12":
+        return _gain_step(samples, rate_hz=rate_hz, at_s=level_span_s[1] if level_span_s else 0.0), rate_hz
     raise ValueError(f"unknown condition {condition!r}; choose from {', '.join(CONDITIONS)}")

@@ -16,11 +16,14 @@ import numpy as np
 if TYPE_CHECKING:
     from eval_detection import CueKind, Outcome, TaskResult
 
-GOALS: dict[str, dict[str, float]] = {
-    "raised_voice": {"catch_min_pct": 95.0, "false_flag_max_pct": 2.0},
-    "talk_over": {"catch_min_pct": 90.0, "false_flag_max_pct": 5.0},
+GOALS: dict[str, dict[str, float]] = {  # issue 13: raised >= +9 dB over calm voice, calm <= +4 dB
+    "raised_voice": {"catch_min_pct": 95.0, "false_flag_max_pct": 1.0},
+    "customer_raised": {"catch_min_pct": 90.0, "false_flag_max_pct": 5.0},
+    "talk_over": {"catch_min_pct": 95.0, "false_flag_max_pct": 3.0},
 }
-LOUDER_THAN_CALM_DB = 8.0  # quiet clips whose speech measures this far above the calm opening are split out
+GAIN_STEP_FALSE_FLAG_MAX_PCT = 2.0  # gainstep12: the agent's calm clips after a +12 dB step
+BAND_DB = 3.0  # the curve: share flagged per 3 dB band of measured level over the speaker's calm voice
+BAND_RANGE_DB = (-6.0, 30.0)  # clips outside are counted in the first or last band
 
 @dataclass
 class Rate:
@@ -59,18 +62,54 @@ def goal_checks(outcomes: Sequence[Outcome]) -> dict[str, bool | None]:
     for cue, goal in GOALS.items():
         catch = rates(outcomes, cue=cue, target=True)  # type: ignore[arg-type]
         flags = rates(outcomes, cue=cue, target=False)  # type: ignore[arg-type]
+        limit = goal["false_flag_max_pct"]
+        if cue == "raised_voice" and any(o.condition == "gainstep12" for o in outcomes):
+            limit = GAIN_STEP_FALSE_FLAG_MAX_PCT
         checks[f"{cue}_catch"] = catch.pct >= goal["catch_min_pct"] if catch.n else None
-        checks[f"{cue}_false_flag"] = flags.pct <= goal["false_flag_max_pct"] if flags.n else None
+        checks[f"{cue}_false_flag"] = flags.pct <= limit if flags.n else None
     return checks
+
+
+def band_of(over_calm_db: float) -> float:
+    """The lower edge of the 3 dB band a clip falls in (clamped to BAND_RANGE_DB)."""
+    low, high = BAND_RANGE_DB
+    return float(min(max(math.floor(over_calm_db / BAND_DB) * BAND_DB, low), high - BAND_DB))
+
+
+def level_curve(outcomes: Iterable[Outcome], *, cue: CueKind) -> dict[float, Rate]:
+    """Share flagged per 3 dB band of measured level over the speaker's calm voice (every clip, scored or not)."""
+    curve: dict[float, Rate] = {}
+    for outcome in outcomes:
+        if outcome.cue != cue or math.isnan(outcome.over_calm_db):
+            continue
+        rate = curve.setdefault(band_of(outcome.over_calm_db), Rate())
+        rate.n += 1
+        rate.hits += int(outcome.hit)
+    return dict(sorted(curve.items()))
+
+
+def curve_lines(outcomes: Sequence[Outcome]) -> list[str]:
+    lines = []
+    for cue, who in (("raised_voice", "agent"), ("customer_raised", "customer")):
+        curve = level_curve(outcomes, cue=cue)  # type: ignore[arg-type]
+        if not curve:
+            continue
+        cells = [f"{low:+.0f}..{low + BAND_DB:+.0f}: {100.0 * r.hits / r.n:3.0f}% ({r.n})" for low, r in curve.items()]
+        lines.append(f"{who} flagged by dB over calm voice: " + ", ".join(cells))
+    return lines
 
 
 def verdict(checks: dict[str, bool | None]) -> bool:
     return all(value is not False for value in checks.values())
 
 
-HEADERS = ("raised_voice catch", "false flags", "talk_over catch", "false flags")
-CELL = 24
-COLUMNS = (("raised_voice", True), ("raised_voice", False), ("talk_over", True), ("talk_over", False))
+HEADERS = ("agent raised caught", "calm flagged", "caller raised caught", "calm flagged", "talk_over catch",
+           "false flags")
+CELL = 22
+COLUMNS = (("raised_voice", True), ("raised_voice", False), ("customer_raised", True), ("customer_raised", False),
+           ("talk_over", True), ("talk_over", False))
+KEYS = ("raised_voice_catch", "raised_voice_false_flag", "customer_raised_catch", "customer_raised_false_flag",
+        "talk_over_catch", "talk_over_false_flag")
 
 
 def condition_table(condition: str, results: Sequence[TaskResult], *, actors: Sequence[int]) -> str:
@@ -89,17 +128,25 @@ def condition_table(condition: str, results: Sequence[TaskResult], *, actors: Se
             f"{'all' if actor is None else actor!s:<8}" + "".join(f"{cell:<{CELL}}" for cell in cells)
         )
     checks = goal_checks(outcomes)
-    goals = [">= 95 %", "<= 2 %", ">= 90 %", "<= 5 %"]
-    keys = ["raised_voice_catch", "raised_voice_false_flag", "talk_over_catch", "talk_over_false_flag"]
+    goals = []
+    for cue, target in COLUMNS:
+        goal = GOALS[cue]
+        if target:
+            goals.append(f">= {goal['catch_min_pct']:.0f} %")
+        else:
+            limit = GAIN_STEP_FALSE_FLAG_MAX_PCT if cue == "raised_voice" and condition == "gainstep12" \
+                else goal["false_flag_max_pct"]
+            goals.append(f"<= {limit:.0f} %")
     marks = [
         f"{goal} {'-' if checks[key] is None else 'pass' if checks[key] else 'FAIL'}"
-        for goal, key in zip(goals, keys, strict=True)
+        for goal, key in zip(goals, KEYS, strict=True)
     ]
     lines.append(f"{'goal':<8}" + "".join(f"{mark:<{CELL}}" for mark in marks))
     other = Counter()
     for result in results:
         other.update(result.episode_counts)
     lines.append(intensity_line(outcomes))
+    lines += curve_lines(outcomes)
     if any(o.carried_over for o in outcomes):
         lines.append(
             "c/o: flagged only by an episode that began > 0.5 s before the clip/turn (ran on from before)"
@@ -109,28 +156,23 @@ def condition_table(condition: str, results: Sequence[TaskResult], *, actors: Se
     return "\n".join(lines)
 
 
+def acted_rates(outcomes: Iterable[Outcome]) -> tuple[Rate, Rate]:
+    """The acted-category figures: agent clips acted loud (strong angry/fearful/happy) caught, acted quiet
+    (calm/sad/neutral) flagged, whatever their measured level."""
+    loud, quiet = Rate(), Rate()
+    for outcome in outcomes:
+        role = outcome.detail.get("role")
+        if outcome.cue == "raised_voice" and role in ("loud", "quiet"):
+            rate = loud if role == "loud" else quiet
+            rate.n += 1
+            rate.hits += int(outcome.hit)
+    return loud, quiet
+
+
 def intensity_line(outcomes: Sequence[Outcome]) -> str:
-    """Quiet-clip false flags split by the manifest's intensity column and by the measured level."""
-    parts = []
-    for intensity in ("normal", "strong"):
-        subset = [o for o in outcomes if o.detail.get("intensity") == intensity]
-        parts.append(f"{intensity} {rates(subset, cue='raised_voice', target=False).text().strip()}")
-    quiet = [o for o in outcomes if o.cue == "raised_voice" and not o.target]
-    louder = [o for o in quiet if o.detail["voice"]["level_p50_over_calm_db"] >= LOUDER_THAN_CALM_DB]
-    softer = [o for o in quiet if o not in louder]
-    for name, subset in (
-        (f"< +{LOUDER_THAN_CALM_DB:.0f} dB", softer),
-        (f">= +{LOUDER_THAN_CALM_DB:.0f} dB", louder),
-    ):
-        parts.append(
-            f"{name} over the calm opening {rates(subset, cue='raised_voice', target=False).text().strip()}"
-        )
-    return (
-        "quiet false flags by intensity: "
-        + ", ".join(parts[:2])
-        + "; by measured level: "
-        + ", ".join(parts[2:])
-    )
+    """The acted-category figures beside the measured-level ones."""
+    loud, quiet = acted_rates(outcomes)
+    return f"agent by acted category: loud caught {loud.text().strip()}, quiet flagged {quiet.text().strip()}"
 
 
 def miss_line(outcome: Outcome) -> str:
@@ -142,6 +184,8 @@ def miss_line(outcome: Outcome) -> str:
     clip = outcome.file if outcome.customer_file is None else f"{outcome.customer_file} -> {outcome.file}"
     start_s, end_s = outcome.window_s
     facts = dict(outcome.detail.get("voice") or outcome.detail.get("vad") or {})
+    if not math.isnan(outcome.over_calm_db):
+        facts["truth_over_calm_db"] = outcome.over_calm_db
     if "calm_opening_speech_s" in outcome.detail:
         facts["calm_opening_speech_s"] = outcome.detail["calm_opening_speech_s"]
     facts_text = " ".join(f"{key}={value:.2f}" for key, value in facts.items() if not math.isnan(value))
@@ -191,6 +235,12 @@ def summary_json(results: Sequence[TaskResult], *, conditions: Sequence[str], ac
                     for actor in actors
                 },
             }
+        loud, quiet = acted_rates(outcomes)
+        entry["acted"] = {"loud_caught": loud.to_json(), "quiet_flagged": quiet.to_json()}
+        entry["level_curve"] = {
+            cue: {f"{low:+.0f}": rate.to_json() for low, rate in level_curve(outcomes, cue=cue).items()}  # type: ignore[arg-type]
+            for cue in ("raised_voice", "customer_raised")
+        }
         episode_counts: Counter[str] = Counter()
         for result in subset:
             episode_counts.update(result.episode_counts)

@@ -43,11 +43,13 @@ except ImportError:  # run as a script: python benchmarks/eval_detection.py
     import detection_report as report  # type: ignore[no-redef]
     import sessions  # type: ignore[no-redef]
 
-CueKind = Literal["raised_voice", "talk_over"]
+CueKind = Literal["raised_voice", "customer_raised", "talk_over"]
 SessionKind = Literal["mono", "two_channel"]
 
 CATCH_AFTER_S = 1.0  # a loud clip / cut-in still counts as caught when the episode starts this late
 CARRY_OVER_S = 0.5  # a false flag's episode that began this long before the clip/turn ran on from before
+RAISED_OVER_CALM_DB = 9.0  # truth: a clip this far above the speaker's calm voice is raised (ANSI S3.5: between
+CALM_OVER_CALM_DB = 4.0  # "raised" +6 and "loud" +12); this far or less is not; in between is not scored
 
 
 # ------------------------------------------------------------------------------------------ tasks
@@ -60,6 +62,7 @@ class Task:
     customer_actor: int | None
     seed: int
     condition: str
+    sensitivity: str = "normal"
 
 
 @dataclass
@@ -67,9 +70,7 @@ class Outcome:
     """One scored clip (raised_voice) or turn (talk_over)."""
 
     cue: CueKind
-    target: (
-        bool  # True: the cue should fire (loud clip, cut-in); False: it should not (quiet clip, polite turn)
-    )
+    target: bool | None  # True: the cue should fire (raised clip, cut-in); False: it should not; None: unscored
     hit: bool  # an episode overlapped the scoring window
     condition: str
     actor: int
@@ -79,24 +80,26 @@ class Outcome:
     customer_file: str | None
     window_s: tuple[float, float]
     detail: dict[str, Any] = field(default_factory=dict)
+    over_calm_db: float = math.nan  # raised-voice clips: measured level over the speaker's calm voice (clean)
 
     @classmethod
-    def of(cls, task: Task, *, cue: CueKind, target: bool, hit: bool, file: str, customer_file: str | None,
-           window_s: tuple[float, float], detail: dict[str, Any]) -> Outcome:
+    def of(cls, task: Task, *, cue: CueKind, target: bool | None, hit: bool, file: str, customer_file: str | None,
+           window_s: tuple[float, float], detail: dict[str, Any], over_calm_db: float = math.nan) -> Outcome:
         """An outcome of `task` (its condition, actor, seed; the customer's actor where a customer file plays)."""
         return cls(cue=cue, target=target, hit=hit, condition=task.condition, actor=task.actor,
                    customer_actor=task.customer_actor if customer_file is not None else None, seed=task.seed,
-                   file=file, customer_file=customer_file, window_s=window_s, detail=detail)
+                   file=file, customer_file=customer_file, window_s=window_s, detail=detail,
+                   over_calm_db=over_calm_db)
 
     @property
     def label(self) -> str:
-        if self.cue == "raised_voice":
-            return "loud" if self.target else "quiet"
-        return "cut-in" if self.target else "polite"
+        if self.cue == "talk_over":
+            return "cut-in" if self.target else "polite"
+        return {True: "raised", False: "calm", None: "between"}[self.target]
 
     @property
     def is_error(self) -> bool:
-        return self.hit != self.target
+        return self.target is not None and self.hit != self.target
 
     @property
     def carried_over(self) -> bool:
@@ -115,16 +118,18 @@ class TaskResult:
 
 
 def make_tasks(
-    *, actors: Sequence[int], n_sessions: int, conditions: Sequence[str], two_channel: bool = True
+    *, actors: Sequence[int], n_sessions: int, conditions: Sequence[str], two_channel: bool = True,
+    mono: bool = True, sensitivity: str = "normal",
 ) -> list[Task]:
     """Mono sessions per actor and seed; two-channel ones pair each actor with the next one as customer."""
     tasks = []
     for condition in conditions:
         for actor in actors:
             for seed in range(n_sessions):
-                tasks.append(Task("mono", actor, None, seed, condition))
+                if mono:
+                    tasks.append(Task("mono", actor, None, seed, condition, sensitivity))
                 if two_channel:
-                    tasks.append(Task("two_channel", actor, customer_for(actor), seed, condition))
+                    tasks.append(Task("two_channel", actor, customer_for(actor), seed, condition, sensitivity))
     return tasks
 
 
@@ -138,33 +143,68 @@ def condition_seed(task: Task) -> int:
     return 7919 * task.actor + 31 * (task.customer_actor or 0) + task.seed
 
 
+def level_truth(over_calm_db: float) -> bool | None:
+    """Raised (>= +9 dB over the speaker's calm voice), calm (<= +4 dB), or None: in between, not scored."""
+    if over_calm_db >= RAISED_OVER_CALM_DB:
+        return True
+    if over_calm_db <= CALM_OVER_CALM_DB:
+        return False
+    return None
+
+
 # ---------------------------------------------------------------------------------------- scoring
 
 
 def score_mono(
     clips: Sequence[sessions.PlacedClip], episodes: Sequence[Any], tracks: dict[str, frames.Track], *, task: Task
 ) -> list[Outcome]:
-    """Loud clips caught / quiet clips flagged by agent raised_voice episodes (calm opening not scored)."""
+    """Raised clips caught / calm clips flagged by agent raised_voice episodes (calm opening not scored).
+
+    The truth is the clip's measured level over the actor's calm voice (``level_truth``); the acted category
+    (the manifest's role) stays in the detail for the acted-category line.
+    """
     raised = [e for e in episodes if e.kind == "raised_voice" and e.speaker == "agent"]
     calm_end_s = max((c.end_s for c in clips if c.calibration), default=0.0)
     calm = frames.voice_summary(tracks["agent"], start_s=0.0, end_s=calm_end_s)
     calm_speech_s = round(frames.speech_seconds(tracks["agent"], start_s=0.0, end_s=calm_end_s), 2)
     outcomes = []
     for clip in clips:
-        if clip.calibration or clip.role == "ignored":
+        if clip.calibration:
             continue
-        target = clip.role == "loud"
-        window_s = (clip.start_s, clip.end_s + (CATCH_AFTER_S if target else 0.0))
+        target = level_truth(clip.over_calm_db)
+        window_s = (clip.start_s, clip.end_s + (CATCH_AFTER_S if target is not False else 0.0))
         hit = any(frames.overlaps(e, start_s=window_s[0], end_s=window_s[1]) for e in raised)
         voice = frames.voice_summary(tracks["agent"], start_s=clip.speech_start_s, end_s=clip.speech_end_s)
         detail = {
             "intensity": clip.intensity,
+            "role": clip.role,
             "calm_opening_speech_s": calm_speech_s,
             "voice": frames.relative_to(voice, calm),
             "episodes": frames.related_episodes(raised, start_s=window_s[0], end_s=window_s[1]),
         }
         outcomes.append(Outcome.of(task, cue="raised_voice", target=target, hit=hit, file=clip.file,
-                                   customer_file=None, window_s=window_s, detail=detail))
+                                   customer_file=None, window_s=window_s, detail=detail,
+                                   over_calm_db=clip.over_calm_db))
+    return outcomes
+
+
+def score_customer(turns: Sequence[sessions.Turn], episodes: Sequence[Any], *, task: Task) -> list[Outcome]:
+    """The caller's raised clips caught / calm clips flagged by customer raised_voice episodes ("let them vent").
+
+    Every customer clip is scored, the calm opening too: a caller has no calm opening the detector could rely on.
+    """
+    raised = [e for e in episodes if e.kind == "raised_voice" and e.speaker == "customer"]
+    outcomes = []
+    for turn in turns:
+        target = level_truth(turn.customer_over_calm_db)
+        end_s = turn.customer_end_s + (CATCH_AFTER_S if target is not False else 0.0)
+        window_s = (turn.customer_start_s, end_s)
+        hit = any(frames.overlaps(e, start_s=window_s[0], end_s=window_s[1]) for e in raised)
+        detail = {"intensity": turn.customer_intensity, "turn": turn.kind,
+                  "episodes": frames.related_episodes(raised, start_s=window_s[0], end_s=window_s[1])}
+        outcomes.append(Outcome.of(task, cue="customer_raised", target=target, hit=hit, file=turn.agent_file,
+                                   customer_file=turn.customer_file, window_s=window_s, detail=detail,
+                                   over_calm_db=turn.customer_over_calm_db))
     return outcomes
 
 
@@ -262,7 +302,7 @@ def calm_opening_end_s(items: Sequence[Any]) -> float:
 def run_task(task: Task) -> TaskResult:
     """Build one session, apply its condition, analyse it and score it."""
     from calmcue.analysis.offline import analyze_samples
-    from calmcue.config.schema import Settings
+    from calmcue.config.schema import DetectorSettings, Settings
 
     if task.session == "mono":
         samples, items = sessions.build_mono_session(task.actor, task.seed)
@@ -277,13 +317,15 @@ def run_task(task: Task) -> TaskResult:
         level_span_s=(0.0, calm_opening_end_s(items)),
     )
     started = time.perf_counter()
-    result = analyze_samples(samples, rate_hz=rate_hz, settings=Settings(), keep_frames=True)
+    settings = Settings(detector=DetectorSettings(sensitivity=task.sensitivity))
+    result = analyze_samples(samples, rate_hz=rate_hz, settings=settings, keep_frames=True)
     analysis_s = time.perf_counter() - started
     tracks = frames.tracks_from(result.frames)
     if task.session == "mono":
         outcomes = score_mono(items, result.episodes, tracks, task=task)
     else:
-        outcomes = score_turns(items, result.episodes, tracks, task=task)
+        outcomes = score_turns(items, result.episodes, tracks, task=task) + \
+            score_customer(items, result.episodes, task=task)
     counts = Counter(f"{task.session}:{e.kind}/{e.speaker}" for e in result.episodes)
     return TaskResult(task, outcomes, len(samples) / rate_hz, analysis_s, dict(counts))
 
@@ -318,6 +360,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--actors", help="comma list of agent actors 1-6 (default: all)")
     parser.add_argument("--sessions", type=int, help="sessions per actor and kind (default 3, --quick 1)")
     parser.add_argument("--no-two-channel", action="store_true", help="mono raised_voice sessions only")
+    parser.add_argument("--no-mono", action="store_true", help="two-channel sessions only")
+    parser.add_argument("--sensitivity", default="normal", choices=("gentle", "normal", "strict"),
+                        help="the detector's sensitivity preset (each is a point on the level curve)")
     parser.add_argument(
         "--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (default: all cores)"
     )
@@ -368,6 +413,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         n_sessions=args.sessions,
         conditions=args.conditions,
         two_channel=not args.no_two_channel,
+        mono=not args.no_mono,
+        sensitivity=args.sensitivity,
     )
     sessions.load_manifest()  # once, before the workers fork
     results = run_all(tasks, jobs=args.jobs)

@@ -35,9 +35,9 @@ import soundfile as sf
 import soxr
 
 try:  # imported as part of the repository (tests): benchmarks.conditions
-    from benchmarks.conditions import add_room_tone
+    from benchmarks.conditions import active_speech_level_dbfs, add_room_tone
 except ImportError:  # run as a script from benchmarks/
-    from conditions import add_room_tone  # type: ignore[no-redef]
+    from conditions import active_speech_level_dbfs, add_room_tone  # type: ignore[no-redef]
 
 RATE_HZ = 16000
 ACTORS = (1, 2, 3, 4, 5, 6)
@@ -95,6 +95,7 @@ class ClipInfo:
     duration_s: float
     speech_start_s: float
     speech_end_s: float
+    level_dbfs: float  # active-speech level of the clean clip (P.56-like, conditions.active_speech_level_dbfs)
 
 
 def clip_role(*, emotion: str, intensity: str) -> Role:
@@ -162,9 +163,21 @@ def load_manifest(data_dir: Path | None = None) -> tuple[ClipInfo, ...]:
                     duration_s=len(samples) / RATE_HZ,
                     speech_start_s=start_s,
                     speech_end_s=end_s,
+                    level_dbfs=active_speech_level_dbfs(samples, rate_hz=RATE_HZ),
                 )
             )
     return tuple(clips)
+
+
+def calm_level_dbfs(actor: int, *, data_dir: Path | None = None) -> float:
+    """The actor's calm voice: the median active-speech level of their calm and neutral clips (clean)."""
+    levels = [clip.level_dbfs for clip in actor_clips(actor, data_dir=data_dir) if clip.calm_baseline]
+    return float(np.median(levels))
+
+
+def over_calm_db(clip: ClipInfo, *, data_dir: Path | None = None) -> float:
+    """The scoring truth of a clip: its measured level over the same speaker's calm voice, in dB."""
+    return clip.level_dbfs - calm_level_dbfs(clip.actor, data_dir=data_dir)
 
 
 def actor_clips(actor: int, *, data_dir: Path | None = None) -> list[ClipInfo]:
@@ -201,13 +214,14 @@ class PlacedClip:
     role: Role
     intensity: str
     calibration: bool  # part of the calm opening that the baseline learns from (never scored)
+    over_calm_db: float  # measured level over the speaker's calm voice (the scoring truth)
     start_s: float  # trimmed clip start
     end_s: float  # trimmed clip end
     speech_start_s: float
     speech_end_s: float
 
 
-def _place(clip: ClipInfo, *, start_s: float, calibration: bool) -> PlacedClip:
+def _place(clip: ClipInfo, *, start_s: float, calibration: bool, data_dir: Path | None = None) -> PlacedClip:
     lead_s = trimmed_lead_s(clip)
     speech_s = clip.speech_end_s - clip.speech_start_s
     return PlacedClip(
@@ -216,6 +230,7 @@ def _place(clip: ClipInfo, *, start_s: float, calibration: bool) -> PlacedClip:
         role=clip.role,
         intensity=clip.intensity,
         calibration=calibration,
+        over_calm_db=over_calm_db(clip, data_dir=data_dir),
         start_s=start_s,
         end_s=start_s + lead_s + speech_s + trimmed_trail_s(clip),
         speech_start_s=start_s + lead_s,
@@ -282,7 +297,7 @@ def build_mono_session(
     cursor_s = 0.5  # a little room tone before the first word
     for index, (clip, pause_s) in enumerate(zip(calibration + rest, pauses, strict=True)):
         cursor_s += pause_s
-        item = _place(clip, start_s=cursor_s, calibration=index < len(calibration))
+        item = _place(clip, start_s=cursor_s, calibration=index < len(calibration), data_dir=data_dir)
         placed.append(item)
         pieces.append((cursor_s, trimmed_clip(clip, data_dir=data_dir)))
         cursor_s = item.end_s
@@ -300,6 +315,8 @@ class Turn:
     kind: TurnKind
     customer_file: str
     agent_file: str
+    customer_over_calm_db: float  # the customer clip's measured level over the customer's calm voice
+    customer_intensity: str
     customer_start_s: float
     customer_speech_start_s: float
     customer_speech_end_s: float
@@ -334,18 +351,23 @@ def _make_turn(
     kind: TurnKind,
     customer_speech_start_s: float,
     rng: np.random.Generator,
+    data_dir: Path | None = None,
 ) -> Turn:
     customer = _place(
         customer_clip,
         start_s=customer_speech_start_s - trimmed_lead_s(customer_clip),
         calibration=kind == "calibration",
+        data_dir=data_dir,
     )
     agent_speech_start_s = _agent_speech_start(customer, kind=kind, rng=rng)
-    agent = _place(agent_clip, start_s=agent_speech_start_s - trimmed_lead_s(agent_clip), calibration=False)
+    agent = _place(agent_clip, start_s=agent_speech_start_s - trimmed_lead_s(agent_clip), calibration=False,
+                   data_dir=data_dir)
     return Turn(
         kind=kind,
         customer_file=customer.file,
         agent_file=agent.file,
+        customer_over_calm_db=customer.over_calm_db,
+        customer_intensity=customer.intensity,
         customer_start_s=customer.start_s,
         customer_speech_start_s=customer.speech_start_s,
         customer_speech_end_s=customer.speech_end_s,
@@ -411,7 +433,8 @@ def build_two_channel_session(
     next_customer_speech_s = 0.6
     for kind, customer_clip, agent_clip in plan:
         turn = _make_turn(
-            customer_clip, agent_clip, kind=kind, customer_speech_start_s=next_customer_speech_s, rng=rng
+            customer_clip, agent_clip, kind=kind, customer_speech_start_s=next_customer_speech_s, rng=rng,
+            data_dir=data_dir,
         )
         turns.append(turn)
         customer_pieces.append((turn.customer_start_s, trimmed_clip(customer_clip, data_dir=data_dir)))

@@ -107,7 +107,7 @@ def test_adapt_speech_s_sets_how_fast_a_learned_baseline_follows() -> None:
 
 
 def test_sensitivity_scales_the_thresholds() -> None:
-    mild = {"level_dbfs": -20.0, "f0_hz": 150.0, "tilt_db_per_octave": -7.5}  # +10 dB, +4 st, a little flatter
+    mild = {"level_dbfs": -23.0, "f0_hz": 160.0, "tilt_db_per_octave": -8.0}  # +7 dB, +5 st, a little flatter
     session = np.concatenate([speech_with_pauses(turns=10, **CALM), speech_with_pauses(turns=2, seed=40, **mild)])
     found = {}
     for sensitivity in ("gentle", "strict"):
@@ -256,3 +256,47 @@ def test_each_call_starts_the_caller_s_baseline_afresh() -> None:
     assert kinds(result, "raised_voice", "customer") == []
     without_gap = analyze_samples(np.concatenate([first, second]), rate_hz=RATE)
     assert kinds(without_gap, "raised_voice", "customer"), "the same caller change within one call does look raised"
+
+
+def gain_step_session(*, then_raised: bool) -> tuple[np.ndarray, float]:
+    """Calm calibration, then the same calm voice 12 dB louder (a gain step), then optionally a raised voice."""
+    calm = speech_with_pauses(turns=10, **CALM)
+    louder = speech_with_pauses(turns=8, seed=70, **CALM) * np.float32(10 ** (12 / 20))
+    parts = [calm, louder]
+    if then_raised:
+        raised = {**RAISED, "level_dbfs": RAISED["level_dbfs"] + 12.0 - 3.0}  # still under full scale
+        parts.append(speech_with_pauses(turns=2, seed=80, **raised))
+    return np.concatenate(parts), (len(calm) + len(louder)) / RATE
+
+
+def test_a_gain_step_alone_never_fires() -> None:
+    session, _ = gain_step_session(then_raised=False)
+    result = analyze_samples(session, rate_hz=RATE)
+    assert kinds(result, "raised_voice") == []
+    assert result.baselines["agent"].level_dbfs > CALM["level_dbfs"] + 6.0  # the baseline moved with the gain
+
+
+def test_a_raise_after_a_gain_step_is_still_caught() -> None:
+    session, raised_at_s = gain_step_session(then_raised=True)
+    episodes = kinds(analyze_samples(session, rate_hz=RATE), "raised_voice")
+    assert [e for e in episodes if e.start_s < raised_at_s - 0.5] == []
+    assert [e for e in episodes if e.start_s >= raised_at_s - 0.5]
+
+
+def _caller_from_the_first_second(**voice: float) -> np.ndarray:
+    caller = speech_with_pauses(turns=3, seed=90, **voice)
+    mic = silence(len(caller) / RATE, noise_dbfs=-65.0)
+    return np.stack([mic[: len(caller)], caller], axis=1)
+
+
+def test_a_caller_loud_from_the_first_second_fires() -> None:
+    result = analyze_samples(_caller_from_the_first_second(**RAISED), rate_hz=RATE)
+    episodes = kinds(result, "raised_voice", "customer")
+    assert episodes and episodes[0].start_s < 4.0  # within the first turn: no calm baseline needed
+    assert [c.message for c in result.cues if c.speaker == "customer"] == ["Let them vent - listen, don't interrupt"]
+
+
+def test_a_caller_calm_from_the_first_second_does_not_fire() -> None:
+    calm_on_the_line = {**CALM, "level_dbfs": -26.0}  # a typical telephone level, a calm tilt
+    result = analyze_samples(_caller_from_the_first_second(**calm_on_the_line), rate_hz=RATE)
+    assert kinds(result, "raised_voice", "customer") == []

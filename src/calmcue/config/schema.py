@@ -55,16 +55,22 @@ class BaselineSettings:
                                     doc="How slowly a learned baseline follows the speaker: it moves at most 15 dB "
                                         "(or semitones) per this much voiced speech (300 s: 3 dB a minute).")
     customer_prior_level_dbfs: float = setting(-28.0, unit="dBFS", lo=-60.0, hi=-6.0,
-                                               doc="Starting active-speech level assumed for a caller.")
-    customer_prior_tilt_db: float = setting(-8.0, unit="dB", lo=-40.0, hi=20.0,
-                                            doc="Starting spectral tilt assumed for a caller's calm speech.")
+                                               doc="Starting level assumed for a caller's calm voice (80th percentile "
+                                                   "of voiced frames): a few dB above the nominal -26 dBov active "
+                                                   "speech level of telephone speech (ITU-T P.56 measurement, the "
+                                                   "level ITU-T P.800 tests play speech at).")
+    customer_prior_tilt_db: float = setting(-10.0, unit="dB", lo=-40.0, hi=20.0,
+                                            doc="Starting spectral tilt (1000-3400 Hz over 300-1000 Hz) assumed for a "
+                                                "caller's calm speech: the median over the calm clips of the six "
+                                                "development speakers, wide-band and telephone band alike "
+                                                "(-8.6 to -12 dB per speaker; their strong raised clips -6.6 to +0.6).")
 
 
 @dataclass(frozen=True)
 class RaisedVoiceSettings:
     enabled_agent: bool = setting(True, doc="Cue the agent when their own voice rises.")
     enabled_customer: bool = setting(True, doc="Cue the agent when the caller's voice rises.")
-    raise_index_enter_db: float = setting(15.0, unit="dB", lo=4.0, hi=60.0,
+    raise_index_enter_db: float = setting(12.0, unit="dB", lo=4.0, hi=60.0,
                                           doc="Raised-voice index (level rise + tilt flattening + half the pitch "
                                               "rise in semitones, over the speaker's baseline) that starts a "
                                               "raised voice.")
@@ -74,17 +80,24 @@ class RaisedVoiceSettings:
                                     doc="Level rise over baseline a raised voice needs at least.")
     level_exit_db: float = setting(4.0, unit="dB", lo=0.0, hi=30.0,
                                    doc="Level rise over baseline below which a raised voice starts to end.")
-    effort_enter_db: float = setting(4.0, unit="dB", lo=0.5, hi=30.0,
-                                     doc="Tilt flattening that, with the pitch rise, a caller's guessed baseline "
-                                         "needs too (the line gain is unknown until their own baseline is learned).")
-    pitch_enter_st: float = setting(3.0, unit="semitones", lo=0.5, hi=24.0,
-                                    doc="Pitch rise that, with the tilt flattening, a caller's guessed baseline "
-                                        "needs too.")
+    customer_raise_index_enter_db: float = setting(8.0, unit="dB", lo=4.0, hi=60.0,
+                                                   doc="Caller: the raised-voice index that starts a raised voice "
+                                                       "(lower than the agent's: no gain-step risk is weighed there, "
+                                                       "and a missed 'let them vent' costs more).")
+    customer_level_enter_db: float = setting(5.0, unit="dB", lo=0.0, hi=30.0,
+                                             doc="Caller: the level rise over their baseline a raised voice needs.")
+    effort_enter_db: float = setting(2.0, unit="dB", lo=0.5, hi=30.0,
+                                     doc="Tilt flattening that, or the pitch rise, a raised voice needs beside the "
+                                         "level (a gain change has neither); a caller's guessed baseline needs both "
+                                         "(the line gain is unknown until their own baseline is learned).")
+    pitch_enter_st: float = setting(1.5, unit="semitones", lo=0.5, hi=24.0,
+                                    doc="Pitch rise that, or the tilt flattening, a raised voice needs beside the "
+                                        "level; a caller's guessed baseline needs both.")
     agent_min_s: float = setting(1.0, unit="s", lo=0.2, hi=10.0, doc="Agent: how long it must last.")
     agent_exit_s: float = setting(1.5, unit="s", lo=0.2, hi=10.0, doc="Agent: calm time that ends it.")
     agent_cooldown_s: float = setting(30.0, unit="s", lo=0.0, hi=3600.0, doc="Agent: quiet time between cues.")
     agent_max_per_hour: int = setting(20, lo=0, hi=200, doc="Agent: most cues in any hour.")
-    customer_min_s: float = setting(1.5, unit="s", lo=0.2, hi=10.0, doc="Caller: how long it must last.")
+    customer_min_s: float = setting(1.0, unit="s", lo=0.2, hi=10.0, doc="Caller: how long it must last.")
     customer_exit_s: float = setting(2.0, unit="s", lo=0.2, hi=10.0, doc="Caller: calm time that ends it.")
     customer_cooldown_s: float = setting(60.0, unit="s", lo=0.0, hi=3600.0, doc="Caller: quiet time between cues.")
     customer_max_per_hour: int = setting(60, lo=0, hi=200, doc="Caller: most cues in any hour.")

@@ -96,6 +96,18 @@ class SpeakerBaseline:
             self.from_prior = False
             self._samples, self._rates = [], []
 
+    def shift_level(self, shift_db: float) -> None:
+        """A gain change: the same voice now reads `shift_db` louder."""
+        if self.values is not None:
+            self.values = BaselineValues(self.values.level_dbfs + shift_db, self.values.pitch_st,
+                                         self.values.tilt_db, self.values.rate_syl_s)
+
+    def restart(self) -> None:
+        """Calibrate afresh (a new microphone)."""
+        self.values, self.from_prior = None, False
+        self._speech_frames = 0
+        self._samples, self._rates = [], []
+
     def _follow(self, level: float, pitch: float, tilt: float, rate: float, step: float) -> None:
         assert self.values is not None
         v = self.values

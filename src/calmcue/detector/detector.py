@@ -129,6 +129,10 @@ class Detector:
             customer_level_over_db=self.customer.over[0], in_call=self._in_call(), muted=self._muted(),
             on_hold=self.on_hold)
 
+    def new_microphone(self) -> None:
+        """The agent switched microphones: their baseline starts afresh (no cue until it is learned again)."""
+        self.agent.restart()
+
     @property
     def agent_baseline(self) -> BaselineValues | None:
         return self.agent.baseline.values if not self.agent.baseline.from_prior else None
@@ -247,8 +251,9 @@ class Detector:
         prior = BaselineValues(b.customer_prior_level_dbfs, math.nan, b.customer_prior_tilt_db, math.nan)
         baseline = SpeakerBaseline(calibration_speech_s=b.calibration_speech_s, adapt_speech_s=b.adapt_speech_s,
                                    prior=prior)
-        return SpeakerTrack(baseline=baseline,
-                            thresholds=self._thresholds, min_s=rv.customer_min_s, exit_s=rv.customer_exit_s)
+        thresholds = Thresholds.from_settings(rv, scale=self.settings.threshold_scale, customer=True)
+        return SpeakerTrack(baseline=baseline, thresholds=thresholds, min_s=rv.customer_min_s,
+                            exit_s=rv.customer_exit_s)
 
     def _start_new_call(self, frame: int) -> None:
         """The call audio came back after a long digital silence: a new caller, a new baseline and cooldown."""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import bisect
 import math
-from collections import deque
 from dataclasses import dataclass
 
 from calmcue.config.schema import RaisedVoiceSettings
 from calmcue.detector.baseline import LEVEL_QUANTILE, SpeakerBaseline, semitones
+from calmcue.detector.quantile import RunningQuantile
+from calmcue.detector.rebase import GainRebase
 from calmcue.detector.state import EpisodeMachine, Phase, Transition
 from calmcue.timebase import HOP_S
 
@@ -28,9 +28,11 @@ class Thresholds:
     pitch_enter_st: float
 
     @classmethod
-    def from_settings(cls, s: RaisedVoiceSettings, *, scale: float) -> Thresholds:
-        return cls(s.raise_index_enter_db * scale, s.raise_index_exit_db, s.level_enter_db * scale,
-                   s.level_exit_db, s.effort_enter_db * scale, s.pitch_enter_st * scale)
+    def from_settings(cls, s: RaisedVoiceSettings, *, scale: float, customer: bool = False) -> Thresholds:
+        index_enter = s.customer_raise_index_enter_db if customer else s.raise_index_enter_db
+        level_enter = s.customer_level_enter_db if customer else s.level_enter_db
+        return cls(index_enter * scale, s.raise_index_exit_db, level_enter * scale, s.level_exit_db,
+                   s.effort_enter_db * scale, s.pitch_enter_st * scale)
 
 
 class SpeakerTrack:
@@ -46,6 +48,7 @@ class SpeakerTrack:
         self.last_voiced = -10**9
         self.over = (0.0, 0.0, 0.0)  # level dB, pitch st, tilt dB above baseline
         self.peak = (0.0, 0.0, 0.0)
+        self.rebase = GainRebase()
 
     def step(self, frame: int, *, level_dbfs: float, f0_hz: float, tilt_db: float, rate_syl_s: float,
              voiced: bool, speech: bool) -> Transition | None:
@@ -86,7 +89,22 @@ class SpeakerTrack:
             return False, False
         self.over = (self.level - values.level_dbfs, _or_zero(self.pitch - values.pitch_st),
                      _or_zero(self.tilt - values.tilt_db))
+        if self.last_voiced == frame and not self.baseline.from_prior:
+            shift_db = self.rebase.step(level_over_db=self.over[0], pitch_over_st=self.over[1],
+                                        tilt_over_db=self.over[2])
+            if shift_db:
+                self.baseline.shift_level(shift_db)
+                self.over = (self.over[0] - shift_db, self.over[1], self.over[2])
         return judge(*self.over, self.thresholds, guessed_baseline=self.baseline.from_prior)
+
+    def restart(self) -> None:
+        """A new microphone: forget the baseline and the short-term voice; calibrate afresh."""
+        self.baseline.restart()
+        self.rebase.reset()
+        for median in self._short_term:
+            median.clear()
+        self.level = self.pitch = self.tilt = math.nan
+        self.over = self.peak = (0.0, 0.0, 0.0)
 
     def evidence(self, *, duration_s: float) -> dict[str, float]:
         level, pitch, tilt = self.peak
@@ -94,38 +112,8 @@ class SpeakerTrack:
                 "tilt_over_baseline_db": tilt, "duration_s": duration_s}
 
 
-class RunningQuantile:
-    """A quantile (default the median) of the last `size` finite values: a sorted list beside a FIFO."""
-
-    def __init__(self, size: int, *, quantile: float = 0.5) -> None:
-        self.size = size
-        self.quantile = quantile
-        self._fifo: deque[float] = deque()
-        self._sorted: list[float] = []
-
-    def push(self, value: float) -> float:
-        if not math.isnan(value):
-            self._fifo.append(value)
-            bisect.insort(self._sorted, value)
-            if len(self._fifo) > self.size:
-                self._sorted.pop(bisect.bisect_left(self._sorted, self._fifo.popleft()))
-        n = len(self._sorted)
-        if n == 0:
-            return math.nan
-        position = self.quantile * (n - 1)  # linear interpolation, as numpy's default percentile
-        below = int(position)
-        above = min(below + 1, n - 1)
-        return self._sorted[below] + (self._sorted[above] - self._sorted[below]) * (position - below)
-
-    def __len__(self) -> int:
-        return len(self._fifo)
-
-    def clear(self) -> None:
-        self._fifo.clear()
-        self._sorted.clear()
-
-
 PITCH_WEIGHT_DB_PER_ST = 0.5
+GUESSED_EFFORT_FACTOR = 1.25  # the prior's tilt is a population median: ask a little more of the tilt there
 
 
 def raise_index_db(level_over_db: float, pitch_over_st: float, tilt_over_db: float) -> float:
@@ -142,13 +130,18 @@ def judge(level_over_db: float, pitch_over_st: float, tilt_over_db: float, t: Th
           guessed_baseline: bool = False) -> tuple[bool, bool]:
     """(entering, staying) for a short-term voice this far above the speaker's baseline.
 
-    A guessed baseline (a caller's prior: the line gain is unknown) also asks for the gain-independent signs,
-    a flatter tilt and a higher pitch, on their own.
+    Louder alone may be a gain change, so a raised voice also needs a flatter tilt or a higher pitch. A guessed
+    baseline (a caller's telephone-speech prior: their pitch and the line gain are unknown) judges the level and
+    a clearly flatter tilt than calm telephone speech has, and leaves the pitch out.
     """
+    if guessed_baseline:  # the caller's pitch is unknown (no speaker-independent norm): level and tilt only
+        pitch_over_st = 0.0
     index = raise_index_db(level_over_db, pitch_over_st, tilt_over_db)
     entering = index >= t.index_enter_db and level_over_db >= t.level_enter_db
     if guessed_baseline:
-        entering = entering and tilt_over_db >= t.effort_enter_db and pitch_over_st >= t.pitch_enter_st
+        entering = entering and tilt_over_db >= t.effort_enter_db * GUESSED_EFFORT_FACTOR
+    else:  # louder alone may be the gain: a raised voice also has a flatter tilt or a higher pitch
+        entering = entering and (tilt_over_db >= t.effort_enter_db or pitch_over_st >= t.pitch_enter_st)
     staying = index >= t.index_exit_db and level_over_db >= t.level_exit_db
     return entering, staying
 

@@ -388,6 +388,9 @@ class Worker:
             log.warning("this audio source has no devices to select")
             return False
         self.source_factory = self.source_factory.with_devices(mic=mic, call=call)
+        if mic != self.settings.audio.mic:  # another microphone: the agent's voice is learned afresh (issue 13)
+            self._finish_pipeline()
+            self.agent_baseline = None
         self.settings = replace(self.settings, audio=replace(self.settings.audio, mic=mic, call=call))
         self._close_source()
         self._said_no_call = False

@@ -25,6 +25,7 @@ class SyllableRate:
         self._extreme_db = math.inf  # the dip so far when rising, the peak so far when falling
         self._peak_voiced = False
         self._last_nucleus = -MIN_NUCLEUS_GAP_FRAMES
+        self.nuclei_seen = 0  # every nucleus so far (benchmarks compare it with transcript syllable counts)
 
     def step(self, band_db: float, voiced: bool, speech: bool) -> float:
         """Feeds one frame; returns nuclei per second over the recent speech, NaN until there is enough."""
@@ -41,6 +42,7 @@ class SyllableRate:
             if self._peak_voiced and self._speech_frames - self._last_nucleus >= MIN_NUCLEUS_GAP_FRAMES:
                 self._nuclei.append(self._speech_frames)
                 self._last_nucleus = self._speech_frames
+                self.nuclei_seen += 1
             self._rising, self._extreme_db = True, band_db
         while self._nuclei and self._nuclei[0] <= self._speech_frames - self.window_frames:
             self._nuclei.popleft()
