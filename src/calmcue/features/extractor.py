@@ -14,12 +14,14 @@ from typing import NamedTuple
 import numpy as np
 
 from calmcue.features.activity import NoiseFloor, VoiceActivity, may_be_voiced
-from calmcue.features.loudness import level_dbfs
+from calmcue.features.loudness import LEVEL_FLOOR_DBFS, level_dbfs
 from calmcue.features.pitch import OctaveGuard, PitchTrack, yin_where
 from calmcue.features.rate import SyllableRate
 from calmcue.features.spectral import SpectralShape, power_spectrum, spectral_shape
+from calmcue.timebase import LEVEL_WINDOW
 
 SILENT_SNR_DB = 6.0  # tilt is reported only this far above the noise floor
+POWER_BINS = LEVEL_WINDOW // 2 + 1  # what power_spectrum returns per window
 
 
 @dataclass(frozen=True)
@@ -123,9 +125,12 @@ class FeatureExtractor:
     def process(self, windows: np.ndarray) -> FrameBatch:
         """windows: (hops, channels, n) float32 from the Reframer."""
         hops = windows.shape[0]
-        level = level_dbfs(windows)
+        if windows.any():
+            level, shape = level_dbfs(windows), spectral_shape(power_spectrum(windows))
+        else:  # digital silence everywhere (a muted mic, no call): the same numbers without the FFT
+            level = np.full(windows.shape[:2], LEVEL_FLOOR_DBFS)
+            shape = spectral_shape(np.zeros((*windows.shape[:2], POWER_BINS), np.float32))
         floor = np.array([t.floors(level[:, c].tolist()) for c, t in enumerate(self._trackers)]).T
-        shape = spectral_shape(power_spectrum(windows))
         pitch = yin_where(windows, may_be_voiced(level, floor))  # no pitch where it cannot be voiced
         table = np.array([self._run_channel(c, level, floor, shape, pitch) for c in range(self.channels)],
                          dtype=np.float64).transpose(2, 1, 0)  # (fields, hops, channels)
