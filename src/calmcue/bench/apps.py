@@ -37,7 +37,8 @@ READY_TIMEOUT_S = 30.0
 SETTLED_CPU_PCT = 40.0  # start-up is CPU-bound (imports, Qt); a running app listens at well under this
 SETTLE_WINDOW_S = 0.5
 POLL_S = 0.05
-MONITOR_WARMUP_S = 2.0
+MONITOR_WARMUP_S = 2.0  # after its first "[calibrating]" or "[listening]" line: the streams settle
+LISTENING = re.compile(r"^\[(calibrating|listening)\]")
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,7 @@ def measure_tray(*, idle_s: float, speech: np.ndarray | None = None) -> TrayFigu
             ready = _wait_ready(app)
             if isinstance(ready, str):
                 return TrayFigures(None, None, None, None, ready)
+            time.sleep(MONITOR_WARMUP_S)  # the engine and its streams starting are not the listening cost
             cpu = _cpu_over(app, idle_s)
             rss = _rss_mb(app.proc.pid)
             speech_cpu, speech_why = _speech_cpu(app, idle_s, speech)
@@ -221,6 +223,22 @@ def measure_tray(*, idle_s: float, speech: np.ndarray | None = None) -> TrayFigu
             app.stop()
 
 
+def _wait_listening(app: _Process) -> None:
+    """Until the monitor says audio flows (start-up, imports and device opening are not its listening cost),
+    then MONITOR_WARMUP_S more; gives up after READY_TIMEOUT_S (the measurement then says what it saw)."""
+    deadline = app.started + READY_TIMEOUT_S
+    while time.perf_counter() < deadline and not app.exited():
+        try:
+            line = app.lines.get(timeout=POLL_S)
+        except queue.Empty:
+            continue
+        if LISTENING.match(line):
+            break
+    settled = time.perf_counter() + MONITOR_WARMUP_S
+    while time.perf_counter() < settled and not app.exited():
+        time.sleep(POLL_S)
+
+
 def measure_monitor(*, run_s: float, speech: np.ndarray | None = None) -> MonitorFigures:
     """CPU use over `run_s` listening to silence, then over `run_s` listening to `speech`."""
     if not Path("/proc/self/stat").exists():
@@ -229,9 +247,7 @@ def measure_monitor(*, run_s: float, speech: np.ndarray | None = None) -> Monito
         seconds = MONITOR_WARMUP_S + 2 * run_s + 10.0  # it stops by itself if this process dies
         app = _Process([*_calmcue_cmd(), "monitor", "--seconds", f"{seconds:g}"], env)
         try:
-            deadline = app.started + MONITOR_WARMUP_S
-            while time.perf_counter() < deadline and not app.exited():
-                time.sleep(POLL_S)
+            _wait_listening(app)
             cpu = None if app.exited() else _cpu_over(app, run_s)
             rss = None if app.exited() else _rss_mb(app.proc.pid)
             speech_cpu, speech_why = _speech_cpu(app, run_s, speech) if cpu is not None else (None, "")
