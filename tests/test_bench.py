@@ -21,9 +21,11 @@ from calmcue.bench.stats import Series, summarise
 
 REQUIRED = ("pipeline_1ch_p50_us", "pipeline_1ch_p99_us", "pipeline_2ch_p50_us", "pipeline_2ch_p99_us",
             "pitch_p50_us", "librosa_yin_p50_us", "librosa_pyin_p50_us", "webrtcvad_p50_us", "silero_p50_us",
-            "rtf_batch", "startup_s", "idle_rss_mb")
-# May be null on a machine without them (no package mirror for Silero, no tray app yet): then a reason is given.
-OPTIONAL = ("silero_p50_us", "startup_s", "idle_rss_mb")
+            "rtf_batch", "rtf_batch_2ch", "startup_s", "idle_rss_mb", "capture_floor_cpu_pct", "tray_listen_cpu_pct",
+            "monitor_cpu_pct")
+# May be null on a machine without them (no package mirror for Silero, no sound server): then a reason is given.
+OPTIONAL = ("silero_p50_us", "startup_s", "idle_rss_mb", "capture_floor_cpu_pct", "tray_listen_cpu_pct",
+            "monitor_cpu_pct")
 
 
 def _calmcue(*args: str) -> subprocess.CompletedProcess[str]:
@@ -53,6 +55,13 @@ def test_quick_bench_writes_schema_1_keys(quick_run: tuple[subprocess.CompletedP
     assert doc["pipeline_2ch_p99_us"] >= doc["pipeline_2ch_p50_us"]
     assert doc["librosa_yin_over_pitch_p50"] == pytest.approx(doc["librosa_yin_p50_us"] / doc["pitch_p50_us"],
                                                               rel=0.01)
+    if doc["capture_floor_cpu_pct"] is not None:  # the floor names its stack, and the ratios are to it
+        assert doc["capture_floor_stack"].split(";")[0] in doc["capture_floor_candidates"]
+        assert doc["capture_floor_cpu_pct"] == min(v for v in doc["capture_floor_candidates"].values()
+                                                   if isinstance(v, float | int))
+        if doc["tray_listen_cpu_pct"] is not None:
+            assert doc["tray_listen_over_floor"] == pytest.approx(
+                doc["tray_listen_cpu_pct"] / doc["capture_floor_cpu_pct"], rel=0.02, abs=0.01)
 
 
 def test_quick_bench_writes_report_and_chart(quick_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from calmcue.features.extractor import FeatureExtractor
 from calmcue.features.loudness import level_dbfs
-from calmcue.features.pitch import yin
+from calmcue.features.pitch import yin, yin_where
 from calmcue.features.reframer import Reframer
 from calmcue.features.spectral import power_spectrum, spectral_shape
 from conftest import RATE, harmonic, silence, syllables
@@ -56,9 +56,30 @@ def test_yin_with_a_missing_fundamental_keeps_the_period() -> None:
 
 def test_noise_is_aperiodic_and_unvoiced() -> None:
     noise = np.random.default_rng(3).standard_normal(RATE).astype(np.float32) * 0.05
-    batch = frames(noise)
-    assert np.nanmedian(1 - batch.periodicity[10:, 0]) > 0.5
+    windows = Reframer(channels=1).push(noise[:, None])
+    assert np.median(yin(windows[10:, 0]).aperiodicity) > 0.5
+    batch = FeatureExtractor(channels=1).process(windows)
     assert batch.voiced[10:, 0].mean() < 0.05
+
+
+def test_yin_where_computes_only_the_chosen_windows() -> None:
+    tone = harmonic(150.0, seconds=0.2)
+    windows = Reframer(channels=1).push(tone[:, None])[:, 0]
+    where = np.arange(windows.shape[0]) % 3 == 0
+    some, every = yin_where(windows, where), yin(windows)
+    np.testing.assert_allclose(some.f0_hz[where], every.f0_hz[where], rtol=1e-6)
+    np.testing.assert_allclose(some.aperiodicity[where], every.aperiodicity[where], rtol=1e-5, atol=1e-7)
+    assert np.isnan(some.f0_hz[~where]).all() and np.isnan(some.aperiodicity[~where]).all()
+
+
+def test_no_pitch_is_computed_in_digital_silence_and_it_resumes_with_a_voice() -> None:
+    signal = np.concatenate([np.zeros(RATE // 2, np.float32), harmonic(180.0, seconds=0.5, level_dbfs=-20.0)])
+    batch = frames(signal)
+    quiet, voice = slice(0, 45), slice(60, batch.count)
+    assert (batch.level_dbfs[quiet, 0] == -100.0).all()
+    assert np.isnan(batch.periodicity[quiet, 0]).all() and np.isnan(batch.f0_hz[quiet, 0]).all()
+    assert np.isfinite(batch.periodicity[voice, 0]).all()
+    assert np.nanmedian(batch.f0_hz[voice, 0]) == pytest.approx(180.0, rel=0.01)
 
 
 def test_pitch_track_on_a_glide_has_no_octave_jumps() -> None:

@@ -28,12 +28,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
+from calmcue.bench import listen
+
 READY = re.compile(r"\bready\b|engine started", re.IGNORECASE)
 READY_TIMEOUT_S = 30.0
 SETTLED_CPU_PCT = 40.0  # start-up is CPU-bound (imports, Qt); a running app listens at well under this
 SETTLE_WINDOW_S = 0.5
 POLL_S = 0.05
-MONITOR_WARMUP_S = 2.0
+MONITOR_WARMUP_S = 2.0  # after its first "[calibrating]" or "[listening]" line: the streams settle
+LISTENING = re.compile(r"^\[(calibrating|listening)\]")
 
 
 @dataclass(frozen=True)
@@ -41,28 +46,26 @@ class TrayFigures:
     startup_s: float | None
     startup_method: str | None  # "ready line" or "cpu settled"
     idle_rss_mb: float | None
-    idle_cpu_pct: float | None
+    idle_cpu_pct: float | None  # listening to silence (nothing plays into its devices)
     reason: str | None  # why figures are missing
     setting: str = ""  # display and sound server it ran with
+    speech_cpu_pct: float | None = None  # listening while the demo call plays into its devices
+    speech_reason: str = ""  # why there is no speech figure
 
 
 @dataclass(frozen=True)
 class MonitorFigures:
-    cpu_pct: float | None
+    cpu_pct: float | None  # listening to silence
     rss_mb: float | None
     reason: str | None
     setting: str = ""
+    speech_cpu_pct: float | None = None
+    speech_reason: str = ""
 
 
 def _calmcue_cmd() -> list[str]:
     script = Path(sys.executable).with_name("calmcue")
     return [str(script)] if script.exists() else [sys.executable, "-m", "calmcue"]
-
-
-def _cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process (its threads included)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _rss_mb(pid: int) -> float | None:
@@ -155,7 +158,7 @@ def _wait_ready(app: _Process) -> tuple[float, str] | str:
         if why:
             return f"the tray app {why}"
         try:
-            samples.append((now, _cpu_s(app.proc.pid)))
+            samples.append((now, listen.cpu_s(app.proc.pid)))
         except OSError:  # it is exiting: the next turn reports how
             time.sleep(POLL_S)
             continue
@@ -171,10 +174,21 @@ def _wait_ready(app: _Process) -> tuple[float, str] | str:
         time.sleep(POLL_S)
 
 
+def _speech_cpu(app: _Process, seconds: float, speech: np.ndarray | None) -> tuple[float | None, str]:
+    """CPU use while the speech plays into the virtual headset (after a second for the streams to fill)."""
+    if speech is None:
+        return None, "no speech input"
+    with listen.speech_playing(speech) as why:
+        if why:
+            return None, why
+        time.sleep(1.0)  # paplay starting: not part of the measured span
+        return _cpu_over(app, seconds), ""
+
+
 def _cpu_over(app: _Process, seconds: float) -> float:
-    cpu0, t0 = _cpu_s(app.proc.pid), time.perf_counter()
+    cpu0, t0 = listen.cpu_s(app.proc.pid), time.perf_counter()
     time.sleep(seconds)  # a measurement window, not a wait for a condition
-    return 100.0 * (_cpu_s(app.proc.pid) - cpu0) / (time.perf_counter() - t0)
+    return 100.0 * (listen.cpu_s(app.proc.pid) - cpu0) / (time.perf_counter() - t0)
 
 
 def _setting(*, offscreen: bool | None) -> str:
@@ -185,7 +199,8 @@ def _setting(*, offscreen: bool | None) -> str:
     return f"{display}, {sound}"
 
 
-def measure_tray(*, idle_s: float) -> TrayFigures:
+def measure_tray(*, idle_s: float, speech: np.ndarray | None = None) -> TrayFigures:
+    """Start-up, then CPU use over `idle_s` listening to silence and over `idle_s` listening to `speech`."""
     if not Path("/proc/self/stat").exists():
         return TrayFigures(None, None, None, None, "needs /proc (Linux) to read CPU time and memory")
     offscreen = not (os.environ.get("DISPLAY") and os.environ.get("CALMCUE_XVFB"))
@@ -195,30 +210,51 @@ def measure_tray(*, idle_s: float) -> TrayFigures:
             ready = _wait_ready(app)
             if isinstance(ready, str):
                 return TrayFigures(None, None, None, None, ready)
+            time.sleep(MONITOR_WARMUP_S)  # the engine and its streams starting are not the listening cost
             cpu = _cpu_over(app, idle_s)
+            rss = _rss_mb(app.proc.pid)
+            speech_cpu, speech_why = _speech_cpu(app, idle_s, speech)
             why = app.exited()
             if why:
                 return TrayFigures(ready[0], ready[1], None, None, f"the tray app {why} while idle")
-            return TrayFigures(ready[0], ready[1], _rss_mb(app.proc.pid), cpu, None, _setting(offscreen=offscreen))
+            return TrayFigures(ready[0], ready[1], rss, cpu, None, _setting(offscreen=offscreen), speech_cpu,
+                               speech_why)
         finally:
             app.stop()
 
 
-def measure_monitor(*, run_s: float) -> MonitorFigures:
+def _wait_listening(app: _Process) -> None:
+    """Until the monitor says audio flows (start-up, imports and device opening are not its listening cost),
+    then MONITOR_WARMUP_S more; gives up after READY_TIMEOUT_S (the measurement then says what it saw)."""
+    deadline = app.started + READY_TIMEOUT_S
+    while time.perf_counter() < deadline and not app.exited():
+        try:
+            line = app.lines.get(timeout=POLL_S)
+        except queue.Empty:
+            continue
+        if LISTENING.match(line):
+            break
+    settled = time.perf_counter() + MONITOR_WARMUP_S
+    while time.perf_counter() < settled and not app.exited():
+        time.sleep(POLL_S)
+
+
+def measure_monitor(*, run_s: float, speech: np.ndarray | None = None) -> MonitorFigures:
+    """CPU use over `run_s` listening to silence, then over `run_s` listening to `speech`."""
     if not Path("/proc/self/stat").exists():
         return MonitorFigures(None, None, "needs /proc (Linux) to read CPU time and memory")
     with _private_env(offscreen=True) as (_, env):
-        seconds = MONITOR_WARMUP_S + run_s + 5.0  # it stops by itself if this process dies
+        seconds = MONITOR_WARMUP_S + 2 * run_s + 10.0  # it stops by itself if this process dies
         app = _Process([*_calmcue_cmd(), "monitor", "--seconds", f"{seconds:g}"], env)
         try:
-            deadline = app.started + MONITOR_WARMUP_S
-            while time.perf_counter() < deadline and not app.exited():
-                time.sleep(POLL_S)
+            _wait_listening(app)
             cpu = None if app.exited() else _cpu_over(app, run_s)
+            rss = None if app.exited() else _rss_mb(app.proc.pid)
+            speech_cpu, speech_why = _speech_cpu(app, run_s, speech) if cpu is not None else (None, "")
             why = app.exited()
             if why or cpu is None:
                 hint = " (it needs an audio input: run under scripts/with_services.sh)" if "code 3" in str(why) else ""
                 return MonitorFigures(None, None, f"the monitor {why}{hint}")
-            return MonitorFigures(cpu, _rss_mb(app.proc.pid), None, _setting(offscreen=None))
+            return MonitorFigures(cpu, rss, None, _setting(offscreen=None), speech_cpu, speech_why)
         finally:
             app.stop()

@@ -23,11 +23,13 @@ SILERO_PER_10MS = 0.010 / CHUNK_S
 
 # (key, comparison, target, what it means)
 GOALS = (
-    ("pipeline_2ch_p50_us", "<=", 150.0, "two channels, p50 per 10 ms hop"),
-    ("pipeline_2ch_p99_us", "<=", 500.0, "two channels, p99 per 10 ms hop"),
+    ("tray_listen_cpu_pct", "<=", 2.0, "tray app listening to two channels (silence), % of one core"),
+    ("tray_listen_over_floor", "<=", 1.5, "tray app listening, over the capture floor"),
+    ("pipeline_2ch_p50_us", "<=", 100.0, "two channels, p50 per 10 ms hop"),
+    ("pipeline_2ch_p99_us", "<=", 300.0, "two channels, p99 per 10 ms hop"),
     ("librosa_yin_over_pitch_p50", ">=", 3.0, "pitch at least 3x faster than librosa.yin (p50 per hop)"),
     ("gpe_librosa_yin_minus_calmcue_yin", ">=", 0.0, "pitch GPE equal or better than librosa.yin (FDA-UE)"),
-    ("rtf_batch", ">=", 300.0, "batch `analyze` of a two-channel call, x real time, one core"),
+    ("rtf_batch_2ch", ">=", 1000.0, "batch `analyze` of a two-channel call, x real time, one core"),
 )
 
 # Ratios: reference cost / CalmCue cost, both p50 (or whole-file per hop); > 1 means CalmCue is cheaper.
@@ -52,6 +54,12 @@ UNITS = {
     "rtf_batch_*_cpu": "the same per CPU second (less sensitive to other load on the machine)",
     "gpe_* / vde_*": "FDA-UE gross pitch error (>20 % off) / voicing decision error, 0..1",
     "startup_s": "tray app launch to ready; idle_rss_mb its resident memory when idle",
+    "capture_floor_cpu_pct": "the cheapest bare capture of the same two streams doing nothing (capture_floor_stack "
+                             "says which), % of one core, process CPU time over wall time",
+    "tray_listen_cpu_pct / monitor_cpu_pct": "the app listening to its two default devices in silence, % of one "
+                                             "core; *_speech_cpu_pct the same while the demo call plays into them",
+    "*_over_floor": "that CPU use over the capture floor's",
+    "load_1min_apps_*": "the machine's 1-minute load average before and after the floor and app spans",
     "*_over_*": "cost ratio (reference / CalmCue); above 1 CalmCue is cheaper",
 }
 
@@ -93,22 +101,41 @@ def _accuracy_keys(result: BenchResult) -> dict[str, Any]:
 
 
 def _app_keys(result: BenchResult) -> tuple[dict[str, Any], dict[str, str]]:
-    tray, monitor = result.tray, result.monitor
-    out = {
+    tray, monitor, floor = result.tray, result.monitor, result.floor
+    base = floor.cpu_pct if floor else None
+    out: dict[str, Any] = {
         "startup_s": _round(tray.startup_s, 3) if tray else None,
         "startup_method": tray.startup_method if tray else None,
         "idle_rss_mb": _round(tray.idle_rss_mb, 1) if tray else None,
         "tray_idle_cpu_pct": _round(tray.idle_cpu_pct) if tray else None,
+        "tray_listen_cpu_pct": _round(tray.idle_cpu_pct) if tray else None,
+        "tray_speech_cpu_pct": _round(tray.speech_cpu_pct) if tray else None,
         "monitor_cpu_pct": _round(monitor.cpu_pct) if monitor else None,
+        "monitor_speech_cpu_pct": _round(monitor.speech_cpu_pct) if monitor else None,
         "monitor_rss_mb": _round(monitor.rss_mb, 1) if monitor else None,
+        "capture_floor_cpu_pct": _round(base),
+        "capture_floor_stack": floor.stack if floor else "",
+        "capture_floor_candidates": {k: _round(v) if isinstance(v, float) else v
+                                     for k, v in floor.candidates.items()} if floor else {},
         "tray_setting": tray.setting if tray else "",
         "monitor_setting": monitor.setting if monitor else "",
+        "load_1min_apps_start": result.load_during_apps[0] if result.load_during_apps else None,
+        "load_1min_apps_end": result.load_during_apps[1] if result.load_during_apps else None,
     }
+    for key in ("tray_listen", "tray_speech", "monitor", "monitor_speech"):
+        value = out[f"{key}_cpu_pct"]
+        out[f"{key}_over_floor"] = _round(value / base, 2) if value is not None and base else None
     notes = {}
     if tray and tray.reason:
-        notes.update({k: tray.reason for k in ("startup_s", "idle_rss_mb")})
+        notes.update({k: tray.reason for k in ("startup_s", "idle_rss_mb", "tray_listen_cpu_pct")})
+    if tray and tray.speech_reason:
+        notes["tray_speech_cpu_pct"] = tray.speech_reason
     if monitor and monitor.reason:
         notes["monitor_cpu_pct"] = monitor.reason
+    if monitor and monitor.speech_reason:
+        notes["monitor_speech_cpu_pct"] = monitor.speech_reason
+    if floor and floor.cpu_pct is None:
+        notes["capture_floor_cpu_pct"] = "; ".join(f"{k}: {v}" for k, v in floor.candidates.items())
     return out, notes
 
 
@@ -252,15 +279,29 @@ def goals_table(doc: dict[str, Any]) -> list[str]:
 def apps_table(doc: dict[str, Any]) -> list[str]:
     notes = doc.get("notes", {})
     method = f" ({doc['startup_method']})" if doc.get("startup_method") else ""
-    rows = (("tray app start-up, launch to ready", _f(doc.get("startup_s"), 2, " s") + method, "startup_s"),
+
+    def cpu(key: str) -> str:
+        ratio = doc.get(key.replace("_cpu_pct", "_over_floor"))
+        return _f(doc.get(key), 2, " % of one core") + (f", {ratio:.2f}x the floor" if ratio is not None else "")
+
+    rows = (("capture floor: bare capture of the same two streams", cpu("capture_floor_cpu_pct"),
+             "capture_floor_cpu_pct"),
+            ("tray app start-up, launch to ready", _f(doc.get("startup_s"), 2, " s") + method, "startup_s"),
             ("tray app idle memory (RSS)", _f(doc.get("idle_rss_mb"), 1, " MB"), "idle_rss_mb"),
-            ("tray app idle CPU", _f(doc.get("tray_idle_cpu_pct"), 2, " % of one core"), "startup_s"),
-            ("live monitor CPU", _f(doc.get("monitor_cpu_pct"), 2, " % of one core"), "monitor_cpu_pct"),
+            ("tray app listening, silence", cpu("tray_listen_cpu_pct"), "tray_listen_cpu_pct"),
+            ("tray app listening, speech", cpu("tray_speech_cpu_pct"), "tray_speech_cpu_pct"),
+            ("live monitor, silence", cpu("monitor_cpu_pct"), "monitor_cpu_pct"),
+            ("live monitor, speech", cpu("monitor_speech_cpu_pct"), "monitor_speech_cpu_pct"),
             ("live monitor memory (RSS)", _f(doc.get("monitor_rss_mb"), 1, " MB"), "monitor_cpu_pct"))
+    load = f"load average {doc.get('load_1min_apps_start')} -> {doc.get('load_1min_apps_end')}"
     lines = ["| what | measured | note |", "|---|--:|---|"]
     for what, value, key in rows:
-        setting = doc.get("monitor_setting" if key.startswith("monitor") else "tray_setting") or ""
-        lines.append(f"| {what} | {value} | {notes.get(key, '') if 'unavailable' in value else setting} |")
+        if key == "capture_floor_cpu_pct":
+            setting = doc.get("capture_floor_stack") or ""
+        else:
+            setting = doc.get("monitor_setting" if key.startswith("monitor") else "tray_setting") or ""
+        note = notes.get(key, "") if value.startswith("unavailable") else f"{setting}; {load}"
+        lines.append(f"| {what} | {value} | {note} |")
     return lines
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import soundfile as sf
 
 from calmcue.analysis.offline import analyze_file
-from calmcue.bench import accuracy, apps, references, silero
+from calmcue.bench import accuracy, apps, listen, machine, references, silero
 from calmcue.bench.inputs import BenchInput
 from calmcue.bench.pitch_accuracy import Score
 from calmcue.bench.silero import Unavailable
@@ -46,13 +46,13 @@ class BenchConfig:
     pyin_hops: int  # pYIN per hop is slow: fewer hops, spread the same way
     pyin_file_s: float
     accuracy_files: int | None  # None = all of FDA-UE
-    app_s: float  # idle / run time of the tray and monitor measurements
+    app_s: float  # each span of the capture floor, tray and monitor measurements (silence, then speech)
 
 
 def make_config(*, quick: bool, rounds: int | None = None) -> BenchConfig:
     if quick:
         return BenchConfig(True, rounds or 3, 8.0, 200, 25, 3.0, 8, 3.0)
-    return BenchConfig(False, rounds or 7, 60.0, 1000, 150, 20.0, None, 5.0)
+    return BenchConfig(False, rounds or 7, 60.0, 1000, 150, 20.0, None, 30.0)
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,8 @@ class BenchResult:
     accuracy_files: int = 0
     tray: apps.TrayFigures | None = None
     monitor: apps.MonitorFigures | None = None
+    floor: listen.FloorFigures | None = None
+    load_during_apps: tuple[float | None, float | None] | None = None  # 1-min load, before / after
     silero_model: dict[str, str] | None = None
     wall_s: float = 0.0
 
@@ -308,7 +310,7 @@ class Bench:
         files = len(accuracy.pa.fda_ue_files(self.data_dir)) if self.data_dir is not None else 0
         if self.config.accuracy_files is not None:
             files = min(files, self.config.accuracy_files)
-        return 1 + len(self.workloads) * self.config.rounds + 1 + files + 2
+        return 1 + len(self.workloads) * self.config.rounds + 1 + files + 3
 
     def run(self) -> BenchResult:
         started = time.perf_counter()
@@ -347,8 +349,13 @@ class Bench:
             self.result.unavailable["pitch_accuracy"] = note
 
     def _apps(self) -> None:
-        self.progress("tray app start-up and idle memory")
-        self.result.tray = apps.measure_tray(idle_s=self.config.app_s)
-        self.progress("live monitor CPU use")
-        self.result.monitor = apps.measure_monitor(run_s=self.config.app_s)
+        """The capture floor, the tray app and the monitor, one after the other in the same minutes."""
+        load_before = machine.load_1min()
+        self.progress("capture floor: bare captures of the same two streams")
+        self.result.floor = listen.measure_floor(seconds=self.config.app_s)
+        self.progress("tray app: start-up, memory, listening to silence and to speech")
+        self.result.tray = apps.measure_tray(idle_s=self.config.app_s, speech=self.inputs.stereo)
+        self.progress("live monitor: listening to silence and to speech")
+        self.result.monitor = apps.measure_monitor(run_s=self.config.app_s, speech=self.inputs.stereo)
+        self.result.load_during_apps = (load_before, machine.load_1min())
 

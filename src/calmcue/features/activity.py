@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from collections import deque
 
+import numpy as np
+
 NOISE_WINDOW_FRAMES = 300  # 3 s: the floor is the quietest level seen in this span
 INITIAL_FLOOR_DBFS = -50.0
 DIGITAL_SILENCE_DBFS = -99.0  # exact zeros read as -100 dBFS
@@ -59,7 +61,12 @@ class VoiceActivity:
 
     def step(self, level_dbfs: float, aperiodicity: float) -> tuple[float, bool]:
         """Returns (speech probability, voiced) for one frame."""
-        floor = self.noise.step(level_dbfs)
+        return self.decide(level_dbfs, self.noise.step(level_dbfs), aperiodicity)
+
+    def decide(self, level_dbfs: float, floor: float, aperiodicity: float) -> tuple[float, bool]:
+        """`step` with the noise floor already stepped (`self.noise.step(level_dbfs)` returned `floor`): the
+        extractor steps the floors of a whole block first, to know which frames may be voiced (`may_be_voiced`)
+        before it computes their pitch. `aperiodicity` is read only for those frames."""
         snr_db = level_dbfs - floor if not math.isnan(floor) else 0.0
         audible = level_dbfs > ABSOLUTE_FLOOR_DBFS
         voiced = audible and snr_db > VOICED_MIN_SNR_DB and aperiodicity < VOICED_MAX_APERIODICITY
@@ -71,3 +78,9 @@ class VoiceActivity:
         # short gaps ride on the decaying memory of the last vowel
         score = (snr_db - 6.0) / 3.0 + 8.0 * (self._recent_periodicity - 0.45)
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score)))), voiced
+
+
+def may_be_voiced(level_dbfs: np.ndarray, floor_dbfs: np.ndarray) -> np.ndarray:
+    """The frames `decide` can call voiced (audible and above the floor), whatever their aperiodicity; elsewhere
+    the aperiodicity is never read, so the pitch need not be computed there. NaN floors give False."""
+    return (level_dbfs > ABSOLUTE_FLOOR_DBFS) & (level_dbfs - floor_dbfs > VOICED_MIN_SNR_DB)

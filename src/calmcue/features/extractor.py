@@ -13,14 +13,16 @@ from typing import NamedTuple
 
 import numpy as np
 
-from calmcue.features.activity import NoiseFloor, VoiceActivity
+from calmcue.features.activity import NoiseFloor, VoiceActivity, may_be_voiced
 from calmcue.features.activity_model import ActivityKind, ActivityModel, default_kind
-from calmcue.features.loudness import level_dbfs
-from calmcue.features.pitch import OctaveGuard, PitchTrack, yin
+from calmcue.features.loudness import LEVEL_FLOOR_DBFS, level_dbfs
+from calmcue.features.pitch import OctaveGuard, PitchTrack, yin, yin_where
 from calmcue.features.rate import SyllableRate
 from calmcue.features.spectral import SpectralShape, power_spectrum, spectral_shape
+from calmcue.timebase import LEVEL_WINDOW
 
 SILENT_SNR_DB = 6.0  # tilt is reported only this far above the noise floor
+POWER_BINS = LEVEL_WINDOW // 2 + 1  # what power_spectrum returns per window
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ class FrameBatch:
     first_frame: int
     level_dbfs: np.ndarray
     f0_hz: np.ndarray  # NaN when unvoiced
-    periodicity: np.ndarray  # 1 - YIN aperiodicity, 0..1
+    periodicity: np.ndarray  # 1 - YIN aperiodicity, 0..1; NaN where the frame cannot be voiced (not computed)
     voiced: np.ndarray  # bool
     speech_prob: np.ndarray
     speech_level_dbfs: np.ndarray  # level with the tracked noise power taken out (what the detector compares)
@@ -93,21 +95,28 @@ class _ChannelTrackers:
         self.octave = OctaveGuard()
         self.rate = SyllableRate(window_speech_s=rate_window_s)
 
-    def run(self, level: list[float], aperiodicity: list[float], bands: tuple[list[float], list[float], list[float]],
-            f0: list[float], dprime: np.ndarray, model_prob: list[float] | None) -> list[TrackedFrame]:
+    def floors(self, level: list[float]) -> list[float]:
+        """Steps the level's noise floor over a block first: it says which frames may be voiced."""
+        step = self.activity.noise.step
+        return [step(v) for v in level]
+
+    def run(self, level: list[float], floor: list[float], aperiodicity: list[float],
+            bands: tuple[list[float], list[float], list[float]], f0: list[float],
+            dprime: np.ndarray, model_prob: list[float] | None) -> list[TrackedFrame]:
         band_db, low_db, high_db = bands
+        decide, octave, rate = self.activity.decide, self.octave.step, self.rate.step
+        high_noise, low_noise = self.high_noise.step, self.low_noise.step
         out: list[TrackedFrame] = []
         for i, frame_level in enumerate(level):
-            prob, voiced = self.activity.step(frame_level, aperiodicity[i])
+            prob, voiced = decide(frame_level, floor[i], aperiodicity[i])
             if model_prob is not None:  # the learned model decides speech; the classic step still tracks the floor
                 prob = model_prob[i]
-            floor = self.activity.noise.floor_dbfs
-            tilt = without_noise_db(high_db[i], self.high_noise.step(high_db[i])) - \
-                without_noise_db(low_db[i], self.low_noise.step(low_db[i]))
+            tilt = without_noise_db(high_db[i], high_noise(high_db[i])) - \
+                without_noise_db(low_db[i], low_noise(low_db[i]))
             out.append(TrackedFrame(
-                f0_hz=self.octave.step(f0[i], aperiodicity[i], dprime[i], voiced=voiced), voiced=voiced,
-                speech_prob=prob, rate_syl_s=self.rate.step(band_db[i], voiced, prob >= 0.5), floor_dbfs=floor,
-                speech_level_dbfs=without_noise_db(frame_level, floor), tilt_db=tilt))
+                f0_hz=octave(f0[i], aperiodicity[i], dprime[i], voiced=voiced),
+                voiced=voiced, speech_prob=prob, rate_syl_s=rate(band_db[i], voiced, prob >= 0.5),
+                floor_dbfs=floor[i], speech_level_dbfs=without_noise_db(frame_level, floor[i]), tilt_db=tilt))
         return out
 
 
@@ -123,15 +132,20 @@ class FeatureExtractor:
     def process(self, windows: np.ndarray) -> FrameBatch:
         """windows: (hops, channels, n) float32 from the Reframer."""
         hops = windows.shape[0]
-        level = level_dbfs(windows)
-        power = power_spectrum(windows)
+        if windows.any():
+            level, power = level_dbfs(windows), power_spectrum(windows)
+        else:  # digital silence everywhere (a muted mic, no call): the same numbers without the FFT
+            level = np.full(windows.shape[:2], LEVEL_FLOOR_DBFS)
+            power = np.zeros((*windows.shape[:2], POWER_BINS), np.float32)
         shape = spectral_shape(power)
-        pitch = yin(windows)
-        periodicity = np.maximum(1.0 - pitch.aperiodicity, 0.0)
+        floor = np.array([t.floors(level[:, c].tolist()) for c, t in enumerate(self._trackers)]).T
         speech = music = None
+        # The model reads periodicity on every frame; without it, no pitch where a frame cannot be voiced.
+        pitch = yin(windows) if self.model is not None else yin_where(windows, may_be_voiced(level, floor))
+        periodicity = np.maximum(1.0 - pitch.aperiodicity, 0.0)
         if self.model is not None:
             speech, music = self.model.process(power, periodicity, level)
-        table = np.array([self._run_channel(c, level, shape, pitch, speech) for c in range(self.channels)],
+        table = np.array([self._run_channel(c, level, floor, shape, pitch, speech) for c in range(self.channels)],
                          dtype=np.float64).transpose(2, 1, 0)  # (fields, hops, channels)
         tracked = dict(zip(TrackedFrame._fields, table, strict=True))  # field name -> (hops, channels)
         batch = FrameBatch(
@@ -145,12 +159,11 @@ class FeatureExtractor:
         self.frames_done += hops
         return batch
 
-    def _run_channel(self, channel: int, level: np.ndarray, shape: SpectralShape,
+    def _run_channel(self, channel: int, level: np.ndarray, floor: np.ndarray, shape: SpectralShape,
                      pitch: PitchTrack, speech: np.ndarray | None) -> list[TrackedFrame]:
         bands = (shape.band_db[:, channel].tolist(), shape.low_db[:, channel].tolist(),
                  shape.high_db[:, channel].tolist())
         model_prob = None if speech is None else speech[:, channel].tolist()
-        return self._trackers[channel].run(level[:, channel].tolist(), pitch.aperiodicity[:, channel].tolist(),
-                                           bands, pitch.f0_hz[:, channel].tolist(), pitch.dprime[:, channel],
-                                           model_prob)
-
+        return self._trackers[channel].run(level[:, channel].tolist(), floor[:, channel].tolist(),
+                                           pitch.aperiodicity[:, channel].tolist(), bands,
+                                           pitch.f0_hz[:, channel].tolist(), pitch.dprime[:, channel], model_prob)

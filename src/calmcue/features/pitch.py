@@ -83,6 +83,21 @@ def yin(windows: np.ndarray) -> PitchTrack:
                       dprime=dprime.reshape((*shape, TAU_MAX + 1)))
 
 
+def yin_where(windows: np.ndarray, where: np.ndarray) -> PitchTrack:
+    """`yin` on the windows (..., n) where `where` (...) is True; elsewhere F0 and aperiodicity are NaN and the
+    dprime rows are undefined. While nobody speaks (a muted mic, no call, a pause) this skips the pitch entirely."""
+    shape = windows.shape[:-1]
+    count = int(np.count_nonzero(where))
+    if count == where.size:
+        return yin(windows)
+    f0, aperiodicity = np.full(shape, np.nan), np.full(shape, np.nan)
+    dprime = np.empty((*shape, TAU_MAX + 1))
+    if count:
+        track = yin(windows[where])
+        f0[where], aperiodicity[where], dprime[where] = track.f0_hz, track.aperiodicity, track.dprime
+    return PitchTrack(f0_hz=f0, aperiodicity=aperiodicity, dprime=dprime)
+
+
 def octave_alternative(dprime_row: np.ndarray, f0_hz: float, *, factor: float) -> tuple[float, float]:
     """F0 and aperiodicity of the deepest dip near the lag of f0 * factor (NaN, inf when out of range)."""
     centre = round(ANALYSIS_RATE_HZ / (f0_hz * factor))

@@ -40,7 +40,7 @@ class SpectralShape:
 def power_spectrum(windows: np.ndarray) -> np.ndarray:
     """Hann-windowed power spectrum of each window's last 32 ms; (..., n) -> (..., 257)."""
     spectrum = scipy.fft.rfft(windows[..., -LEVEL_WINDOW:] * _WINDOW, axis=-1)
-    return np.square(spectrum.view(np.float32)).reshape(*spectrum.shape, 2).sum(axis=-1)
+    return np.square(spectrum.real) + np.square(spectrum.imag)  # not a sum over a (..., 2) axis: 10x cheaper
 
 
 def spectral_shape(power: np.ndarray) -> SpectralShape:

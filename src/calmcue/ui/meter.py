@@ -27,8 +27,9 @@ class LevelMeter(QWidget):
         self.level_dbfs = level_dbfs if not math.isnan(level_dbfs) else -100.0
         self.speech = speech
         self.available = True
-        self.setAccessibleDescription(f"{self.level_dbfs:.0f} dBFS")
-        self.update()
+        if self.isVisible():  # 20 meters a second: nothing to repaint or describe while it is not shown
+            self.setAccessibleDescription(f"{self.level_dbfs:.0f} dBFS")
+            self.update()
 
     def set_unavailable(self) -> None:
         self.available = False

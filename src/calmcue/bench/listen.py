@@ -1,0 +1,140 @@
+"""The floor under CalmCue's CPU use while it listens, and speech to listen to (Linux, PulseAudio).
+
+- Floor: the cheapest bare capture of the same two streams the apps open (the default source, the microphone,
+  and the default sink's monitor, the call audio) doing nothing with the samples, over the same span as the
+  apps. Candidates: PortAudio through the ALSA pulse plugin (sounddevice, one child process per stream, at
+  16 kHz in 30 ms blocks and at 48 kHz in 10 ms blocks) and `parec` (pulseaudio-utils, the server's own client,
+  16 kHz float in 30 ms fragments, writing to /dev/null). The cheapest one is the floor.
+- Speech: the demo call (or the bench's two-party input) played into the virtual headset of
+  scripts/with_services.sh: channel 0 into `mic_feed` (the microphone), channel 1 into `speaker_sink` (the call).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from calmcue.timebase import ANALYSIS_RATE_HZ
+
+MIC_SINK, CALL_SINK = "mic_feed", "speaker_sink"  # the virtual headset's sinks (scripts/with_services.sh)
+START_S = 1.5  # after start-up, before the measured span
+
+
+@dataclass(frozen=True)
+class FloorFigures:
+    cpu_pct: float | None  # the cheapest candidate, % of one core
+    stack: str  # which one that was
+    candidates: dict[str, float | str] = field(default_factory=dict)  # label -> % of one core, or why not
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process (its threads included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _pactl(*args: str) -> str:
+    try:
+        done = subprocess.run(["pactl", *args], capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def default_sources() -> tuple[str, str] | None:
+    """(microphone, call audio) as the sound server names them: its default source and default sink's monitor."""
+    if shutil.which("pactl") is None:
+        return None
+    mic, sink = _pactl("get-default-source"), _pactl("get-default-sink")
+    return (mic, f"{sink}.monitor") if mic and sink else None
+
+
+def _candidates(sources: tuple[str, str], seconds: float) -> dict[str, list[tuple[list[str], dict[str, str]]]]:
+    """label -> the processes (argv, extra environment) that together capture both streams."""
+    out: dict[str, list[tuple[list[str], dict[str, str]]]] = {}
+    for rate, block in ((16000, 0.03), (48000, 0.01)):
+        label = f"sounddevice (PortAudio, ALSA pulse plugin), {rate // 1000} kHz, {block * 1000:g} ms blocks"
+        out[label] = [([sys.executable, "-m", "calmcue.audio.bare", f"{seconds:g}", str(rate), str(block), "pulse"],
+                       {"PULSE_SOURCE": source}) for source in sources]
+    if shutil.which("parec"):
+        out["parec (pulseaudio-utils), 16 kHz float, 30 ms fragments"] = [
+            (["parec", "-d", source, "--rate=16000", "--channels=1", "--format=float32le", "--latency-msec=30",
+              "--raw", "/dev/null"], {}) for source in sources]
+    return out
+
+
+def _measure_group(commands: list[tuple[list[str], dict[str, str]]], seconds: float) -> float | str:
+    procs = [subprocess.Popen(argv, env={**os.environ, **extra}, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+             for argv, extra in commands]
+    try:
+        time.sleep(START_S)  # start-up (imports, stream set-up) is not part of the floor
+        if any(p.poll() is not None for p in procs):
+            err = next((p.stderr.read().strip() for p in procs if p.poll() and p.stderr), "")
+            return f"exited early: {err[:160] or 'no reason given'}"
+        cpu0, t0 = sum(cpu_s(p.pid) for p in procs), time.perf_counter()
+        time.sleep(seconds)  # the measured span
+        return 100.0 * (sum(cpu_s(p.pid) for p in procs) - cpu0) / (time.perf_counter() - t0)
+    except OSError as err:
+        return f"could not be measured: {err}"
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(timeout=5)
+
+
+def measure_floor(*, seconds: float) -> FloorFigures:
+    if not Path("/proc/self/stat").exists():
+        return FloorFigures(None, "", {"all": "needs /proc (Linux) to read CPU time"})
+    sources = default_sources()
+    if sources is None:
+        return FloorFigures(None, "", {"all": "no PulseAudio server (run under scripts/with_services.sh)"})
+    figures = {label: _measure_group(commands, seconds)
+               for label, commands in _candidates(sources, seconds + START_S + 5.0).items()}
+    measured = {k: v for k, v in figures.items() if isinstance(v, float)}
+    if not measured:
+        return FloorFigures(None, "", figures)
+    best = min(measured, key=lambda k: measured[k])
+    return FloorFigures(measured[best], f"{best}; sources {sources[0]} + {sources[1]}", figures)
+
+
+@contextmanager
+def speech_playing(stereo: np.ndarray) -> Iterator[str]:
+    """Plays channel 0 into the virtual microphone's sink and channel 1 into the call's sink, on a loop, while
+    the block runs. Yields "" when it plays, else why it does not (no virtual headset here)."""
+    sinks = _pactl("list", "short", "sinks")
+    names = {line.split("\t")[1] for line in sinks.splitlines() if "\t" in line}
+    if shutil.which("paplay") is None or not {MIC_SINK, CALL_SINK} <= names:
+        yield f"no virtual headset to play into (sinks {MIC_SINK} and {CALL_SINK}: run under scripts/with_services.sh)"
+        return
+    folder = Path(tempfile.mkdtemp(prefix="calmcue-bench-speech-"))
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        for channel, sink in enumerate((MIC_SINK, CALL_SINK)):
+            path = folder / f"{sink}.wav"
+            sf.write(path, np.tile(stereo[:, channel], 4), ANALYSIS_RATE_HZ, subtype="PCM_16")
+            procs.append(subprocess.Popen(["paplay", f"--device={sink}", str(path)], stdin=subprocess.DEVNULL,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        yield ""
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+            p.wait(timeout=5)
+        shutil.rmtree(folder, ignore_errors=True)
