@@ -54,7 +54,7 @@ def _sd() -> Any:
         import sounddevice
     except (ImportError, OSError) as err:
         raise DeviceError(f"no audio library ({err}); install PortAudio (Debian: apt-get install libportaudio2) "
-                          f"and the 'live' extra (pip install 'calmcue[live]')") from None
+                          f"and sounddevice (pip install sounddevice)") from None
     return sounddevice
 
 

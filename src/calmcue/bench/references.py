@@ -28,7 +28,7 @@ def _librosa() -> Any:
     try:
         import librosa
     except ImportError:
-        raise Unavailable("librosa is not installed (pip install 'calmcue[offline]')") from None
+        raise Unavailable("librosa is not installed (pip install librosa)") from None
     return librosa
 
 

@@ -85,7 +85,7 @@ class SileroVad:
         try:
             import onnxruntime
         except ImportError:
-            raise Unavailable("onnxruntime is not installed (pip install 'calmcue[model]')") from None
+            raise Unavailable("onnxruntime is not installed (pip install onnxruntime)") from None
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1  # one core, as silero-vad's own wrapper sets it
         options.inter_op_num_threads = 1

@@ -34,7 +34,7 @@ def require_qt() -> None:
     try:
         import PyQt6.QtWidgets  # noqa: F401
     except ImportError as err:
-        raise CalmCueError(f"the tray app needs PyQt6 ({err}); install it with: pip install 'calmcue[ui]'") \
+        raise CalmCueError(f"the tray app needs PyQt6 ({err}); install it with: pip install PyQt6") \
             from None
 
 
