@@ -63,3 +63,21 @@ def test_commands_go_to_the_worker_queue(qtbot: QtBot) -> None:
     bridge.attach(mailbox, other)
     bridge.send(Pause())
     assert other.qsize() == 1 and commands.empty()
+
+
+def test_a_batch_taken_before_the_bridge_followed_another_worker_keeps_its_cue_not_its_status(qtbot: QtBot) -> None:
+    """The pump may have taken the old worker's last words ("stopped") just before `attach`: they reach the Qt
+    thread after the new worker's status, and must not override it (the tray said "Stopped" during the demo)."""
+    old, new = Mailbox(), Mailbox()
+    bridge = Bridge(old)
+    statuses: list[str] = []
+    cues: list[str] = []
+    bridge.status.connect(lambda state, detail: statuses.append(state))
+    bridge.cue.connect(lambda cue: cues.append(cue.kind))
+    bridge.attach(new, queue.Queue())
+    new.post(Status("listening", "the demo call"))
+    bridge.drain()
+    stale = [CueMessage(Cue("talk_over", "agent", 1.0, "Let them finish")), Status("finished", "stopped")]
+    bridge._arrive((old, stale))
+    assert statuses == ["listening"] and bridge.state == "listening"
+    assert cues == ["talk_over"]

@@ -35,7 +35,7 @@ class Bridge(QObject):
     status = pyqtSignal(str, str)  # state, detail
     stats = pyqtSignal(object)  # Stats
     call_summary = pyqtSignal(object)  # CallSummary (a call ended)
-    _arrived = pyqtSignal(object)  # list of messages, from the pump thread to the Qt thread
+    _arrived = pyqtSignal(object)  # (mailbox, messages), from the pump thread to the Qt thread
 
     def __init__(self, mailbox: Mailbox, commands: queue.Queue[Command] | None = None,
                  parent: QObject | None = None) -> None:
@@ -47,7 +47,7 @@ class Bridge(QObject):
         self.state = ""
         self.detail = ""
         self._meter_receivers = 0  # counted on connect/disconnect: read by the pump
-        self._arrived.connect(self._dispatch)  # emitted from the pump thread: a queued connection
+        self._arrived.connect(self._arrive)  # emitted from the pump thread: a queued connection
         self._pump: threading.Thread | None = None
         self._running = False
         self._held_meter: Meter | None = None
@@ -67,6 +67,7 @@ class Bridge(QObject):
         """Follows another worker (the demo, or a restarted engine)."""
         self.drain()
         self.mailbox, self.commands = mailbox, commands
+        self._held_meter = None
 
     def start(self) -> None:
         if self._pump is not None:
@@ -100,7 +101,7 @@ class Bridge(QObject):
             if any(isinstance(m, Meter) for m in messages):
                 self._meter_sent = now
             if messages and self._running:
-                self._arrived.emit(messages)
+                self._arrived.emit((mailbox, messages))
 
     def send(self, command: Command) -> None:
         if self.commands is None:
@@ -113,6 +114,14 @@ class Bridge(QObject):
         messages = self.mailbox.drain()
         self._dispatch(messages)
         return len(messages)
+
+    def _arrive(self, batch: tuple[Mailbox, list[Any]]) -> None:
+        """On the Qt thread: a batch the pump took. If the bridge has followed another worker since (`attach`), the
+        batch keeps its cues, episodes and summaries, but its status and meters are stale: the new worker's count."""
+        mailbox, messages = batch
+        if mailbox is not self.mailbox:
+            messages = [m for m in messages if not isinstance(m, Status | Meter)]
+        self._dispatch(messages)
 
     def _dispatch(self, messages: list[Any]) -> None:
         last_meter = max((i for i, m in enumerate(messages) if isinstance(m, Meter)), default=-1)
