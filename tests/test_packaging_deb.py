@@ -10,11 +10,13 @@ import shutil
 import subprocess
 import sys
 import time
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from needs import missing
+from project import project_version
 
 REPO = Path(__file__).resolve().parents[1]
 BOUND_S = 300.0
@@ -26,22 +28,14 @@ WATCHED = [APP, Path("/etc/xdg/calmcue"), Path("/etc/xdg/autostart"), Path("/usr
 pytestmark = pytest.mark.deb
 
 
-def _need(message: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(message + " (CI must run the package tests)")
-    pytest.skip(message)
-
-
-def _version() -> str:
-    return str(tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"])
 
 
 def _deb() -> Path:
-    deb = REPO / "dist" / f"calmcue_{_version()}_amd64.deb"
+    deb = REPO / "dist" / f"calmcue_{project_version()}_amd64.deb"
     if not deb.exists():
-        _need(f"{deb} is missing: run 'make package'")
+        missing(f"{deb} is missing: run 'make package'", what="package")
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        _need("installing a .deb needs root and apt-get")
+        missing("installing a .deb needs root and apt-get", what="package")
     return deb
 
 
@@ -85,7 +79,7 @@ def test_the_installed_calmcue_reports_its_version(installed: set[str], tmp_path
     out = subprocess.run(["/usr/bin/calmcue", "--version"], capture_output=True, text=True, timeout=60,
                          env=_user_env(tmp_path))
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == f"calmcue {_version()}"
+    assert out.stdout.strip() == f"calmcue {project_version()}"
     assert Path("/usr/bin/calmcue").resolve() == APP / "bin" / "calmcue"
 
 
@@ -101,7 +95,7 @@ def test_the_installed_analysis_of_the_demo_call_matches_the_source_tree(install
                        text=True, timeout=BOUND_S, env=_user_env(tmp_path))
     assert a.returncode == 0 and b.returncode == 0, a.stderr + b.stderr
     left, right = json.loads(ours.read_text()), json.loads(theirs.read_text())
-    assert right["calmcue_version"] == _version()
+    assert right["calmcue_version"] == project_version()
     left.pop("calmcue_version"), right.pop("calmcue_version")
     assert right["cues"], "the demo call must give cues"
     assert left == right
@@ -128,7 +122,7 @@ def test_the_package_ships_its_desktop_files_and_a_valid_policy_conffile(install
 @pytest.mark.xvfb
 def test_the_installed_tray_app_starts_under_the_test_x_server(installed: set[str], tmp_path: Path) -> None:
     if not os.environ.get("DISPLAY"):
-        _need("no X server: run under scripts/with_services.sh")
+        missing("no X server: run under scripts/with_services.sh", what="package")
     env = _user_env(tmp_path)
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "notice-shown").write_text("1\n")  # no first-run dialog over the tray
@@ -170,7 +164,7 @@ def test_purge_leaves_nothing_behind(installed: set[str]) -> None:
 def test_the_package_is_lintian_clean_with_each_override_explained() -> None:
     deb = _deb()
     if shutil.which("lintian") is None:
-        _need("lintian is missing: apt-get install lintian")
+        missing("lintian is missing: apt-get install lintian", what="package")
     overrides = (REPO / "packaging" / "linux" / "lintian-overrides").read_text().splitlines()
     for i, line in enumerate(overrides):
         if line.startswith("calmcue:"):

@@ -8,11 +8,13 @@ import json
 import os
 import shutil
 import subprocess
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from needs import missing
+from project import project_version
 
 REPO = Path(__file__).resolve().parents[1]
 UPGRADE_CODE = "{6DFD8629-77E0-4A26-BA1E-134AFB8AFF53}"  # must never change: it lets a new version replace the old
@@ -20,23 +22,15 @@ RUN_KEY = r"HKLM\Software\Microsoft\Windows\CurrentVersion\Run"
 BOUND_S = 600
 
 
-def _need(message: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(message + " (CI must run the package tests)")
-    pytest.skip(message)
-
-
-def _version() -> str:
-    return str(tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"])
 
 
 @pytest.fixture(scope="module")
 def msi() -> Path:
-    path = REPO / "dist" / f"calmcue-{_version()}-x64.msi"
+    path = REPO / "dist" / f"calmcue-{project_version()}-x64.msi"
     if not path.exists():
-        _need(f"{path} is missing: run 'make package'")
+        missing(f"{path} is missing: run 'make package'", what="package")
     if shutil.which("msiinfo") is None:
-        _need("msiinfo is missing: apt-get install msitools")
+        missing("msiinfo is missing: apt-get install msitools", what="package")
     return path
 
 
@@ -48,7 +42,7 @@ def _table(msi: Path, name: str) -> list[list[str]]:
 def test_the_msi_is_a_per_machine_x64_package_with_a_stable_upgrade_code(msi: Path) -> None:
     props = {row[0]: row[1] for row in _table(msi, "Property")}
     assert props["UpgradeCode"] == UPGRADE_CODE
-    assert props["ProductVersion"] == _version() and props["ALLUSERS"] == "1"
+    assert props["ProductVersion"] == project_version() and props["ALLUSERS"] == "1"
     assert {"AUTOSTART", "REMEMBERED_AUTOSTART"} <= set(props["SecureCustomProperties"].split(";"))
     suminfo = subprocess.run(["msiinfo", "suminfo", str(msi)], capture_output=True, text=True, check=True).stdout
     assert "Template: x64;1033" in suminfo
@@ -176,7 +170,7 @@ class Wine:
 @pytest.fixture(scope="module")
 def wine(msi: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wine]:
     if shutil.which("wine") is None:
-        _need("wine is missing: apt-get install wine wine64")
+        missing("wine is missing: apt-get install wine wine64", what="package")
     w = Wine(tmp_path_factory.mktemp("wineprefix"))
     subprocess.run(["wineboot", "-i"], capture_output=True, env=w.env, timeout=BOUND_S, check=True)
     yield w
@@ -193,7 +187,7 @@ def test_under_wine_the_msi_installs_runs_and_uninstalls_cleanly(msi: Path, wine
 
     version = wine.run(str(wine.app / "calmcue.exe"), "--version")
     assert version.returncode == 0, version.stderr
-    assert version.stdout.strip() == f"calmcue {_version()}"
+    assert version.stdout.strip() == f"calmcue {project_version()}"
 
     # Group Policy read from the real (Wine) registry through winreg: one good value, one of the wrong type
     policy_key = r"HKLM\Software\Policies\CalmCue"
