@@ -1,4 +1,5 @@
-"""The app's settings: the layered files (config/loader.py: defaults, machine policy, user file), read leniently, changed only through the writer.
+"""The app's settings: the layered files (config/loader.py: defaults, machine policy, user file), read leniently,
+changed only through the writer.
 
 A bad file never stops the app. At start the good keys apply and each bad one is reported; when a file changes
 while running and has a new problem, the app keeps the settings it had (the last good ones) and reports which
