@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from process_lines import ProcessLines
 from pulse_server import PulseServer, Streams, served
 
 BOUND_S = 30.0
@@ -37,37 +38,6 @@ def server(tmp_path: Path) -> Iterator[PulseServer]:
     yield from served(tmp_path / "server")
 
 
-class Lines:
-    """A process's output, read on a thread; `wait_for` blocks (bounded) until a line after `after` has `text`."""
-
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
-        self.lines: list[str] = []
-        self._cond = threading.Condition()
-        threading.Thread(target=self._read, args=(proc,), daemon=True).start()
-
-    def _read(self, proc: subprocess.Popen[str]) -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            with self._cond:
-                self.lines.append(line.rstrip("\n"))
-                self._cond.notify_all()
-
-    def wait_for(self, text: str, after: int = 0, timeout_s: float = BOUND_S) -> int:
-        def found() -> int | None:
-            return next((i for i in range(after, len(self.lines)) if text in self.lines[i]), None)
-
-        with self._cond:
-            ok = self._cond.wait_for(lambda: found() is not None, timeout_s)
-            assert ok, f"no line with '{text}' within {timeout_s:g} s:\n" + "\n".join(self.lines)
-            index = found()
-            assert index is not None
-            return index
-
-    def text(self) -> str:
-        with self._cond:
-            return "\n".join(self.lines)
-
-
 class Monitor:
     """`calmcue monitor` with the default devices against the private server, its own log folder."""
 
@@ -77,7 +47,7 @@ class Monitor:
                    XDG_STATE_HOME=str(self.state), PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen([sys.executable, "-m", "calmcue", "monitor"], stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True, env=env)
-        self.out = Lines(self.proc)
+        self.out = ProcessLines(self.proc)
         self.streams = Streams(server, self.proc.pid)
 
     def log(self) -> str:

@@ -15,7 +15,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +25,7 @@ import soxr
 from calmcue.analysis.offline import analyze_samples
 from calmcue.detector.baseline import save_baseline
 from needs import missing
+from process_lines import ProcessLines
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "build" / "demo" / "demo_call.wav"
@@ -77,31 +77,6 @@ def quiet_point(audio: np.ndarray, rate: int, *, after_s: float, quiet_s: float 
     raise AssertionError(f"no {quiet_s} s pause after {after_s} s in the demo call")
 
 
-class _Lines:
-    """Reads a process's stdout on a thread; `wait_for` blocks until a line contains a text (bounded)."""
-
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
-        self.lines: list[str] = []
-        self._cond = threading.Condition()
-        self._thread = threading.Thread(target=self._read, args=(proc,), daemon=True)
-        self._thread.start()
-
-    def _read(self, proc: subprocess.Popen[str]) -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            with self._cond:
-                self.lines.append(line.rstrip("\n"))
-                self._cond.notify_all()
-        with self._cond:
-            self.lines.append("<eof>")
-            self._cond.notify_all()
-
-    def wait_for(self, text: str, timeout_s: float) -> bool:
-        with self._cond:
-            return self._cond.wait_for(lambda: any(text in line or line == "<eof>" for line in self.lines),
-                                       timeout_s) and any(text in line for line in self.lines)
-
-
 HOP_48K = 480  # one 10 ms hop at the playback rate
 PHASE_STEP = 30  # reference hop phases tried: every 0.625 ms
 
@@ -148,9 +123,9 @@ def test_monitor_matches_analyze_through_pulseaudio(pulse: None, tmp_path: Path)
         [sys.executable, "-m", "calmcue", "monitor", "--mic", "call_mic", "--call", "call_far",
          "--baseline", str(baseline_file), "--events-jsonl", str(events_file)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    lines = _Lines(monitor)
+    lines = ProcessLines(monitor)
     try:
-        assert lines.wait_for("[listening]", 60), "monitor did not start listening:\n" + "\n".join(lines.lines)
+        lines.wait_for("[listening]", timeout_s=60)
         play = subprocess.run(["paplay", "--device=call_feed", str(clip)], timeout=END_S - FROM_S + 60,
                               capture_output=True, text=True)
         assert play.returncode == 0, play.stderr
@@ -161,8 +136,8 @@ def test_monitor_matches_analyze_through_pulseaudio(pulse: None, tmp_path: Path)
         except subprocess.TimeoutExpired:
             monitor.kill()
             monitor.wait()
-    lines.wait_for("<eof>", 10)
-    output = "\n".join(lines.lines)
+    lines.wait_closed(10)
+    output = lines.text()
     assert monitor.returncode == 0, output
     assert "dropped blocks 0" in output, output
 
