@@ -63,7 +63,8 @@ def test_the_demo_call_plays_through_the_real_engine_into_the_overlay(qtbot: QtB
         pass
     assert app.overlay.message in ("Let them vent - listen, don't interrupt", "Lower your voice - stay calm",
                                    "Let them finish - listen", "Slow down")
-    assert "above" in app.overlay.reason or "speaking for" in app.overlay.reason
+    assert "usual" in app.overlay.reason or "still speaking" in app.overlay.reason  # in words
+    assert "dB above" in app.overlay.toolTip() or "speaking for" in app.overlay.toolTip()  # the figure
     assert app.tray.cue_showing and app.tray._icon_state() == "cue"
     assert app.history.count() == 0, "demo cues are not the agent's history"
     assert "demo call" in app.tray.detail
