@@ -89,10 +89,10 @@ class AdvancedPage(QScrollArea):
 
     def _elsewhere(self, key: str) -> QLabel:
         """For a key edited on the General page: says so (one editor per key, so nothing goes stale)."""
-        note = QLabel(translate("CalmCue", "Set on the General page"))
+        locked = key in self.enforced
+        note = QLabel(tr_label(MANAGED) if locked else translate("CalmCue", "Set on the General page"))
         note.setObjectName(f"general:{key}")
         note.setToolTip(detail_tip(key, default=FIELDS[key].default))
-        note.setEnabled(key not in self.enforced)
         return note
 
     def ask_restore(self) -> None:

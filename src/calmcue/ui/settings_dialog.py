@@ -62,7 +62,7 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         if problems:
             layout.addWidget(self._problems(problems))
-        tabs = QTabWidget()
+        self.tabs = tabs = QTabWidget()
         self.general = self._general(devices, autostart)
         tabs.addTab(self.general, translate("CalmCue", "General"))
         self.advanced = AdvancedPage(editors=self.editors, skip=frozenset(GENERAL_KEYS), enforced=enforced,
