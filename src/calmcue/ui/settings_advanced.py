@@ -48,10 +48,11 @@ def add_row(form: QFormLayout, editor: Editor, text: str, *, locked: bool, extra
 
 
 class AdvancedPage(QScrollArea):
-    """Every key not on the General page (`skip`), by section. `restore()` clears the user's layer and returns
-    the new effective values; None means the dialog has no store behind it and the button is hidden."""
+    """Every key by section: an editor for each key that has none yet (`editors` holds the General page's, which
+    are only named here). `restore()` clears the user's layer and returns the new effective values; None means
+    the dialog has no store behind it and the button is hidden."""
 
-    def __init__(self, *, editors: dict[str, Editor], skip: frozenset[str], enforced: frozenset[str],
+    def __init__(self, *, editors: dict[str, Editor], enforced: frozenset[str],
                  restore: Callable[[], Mapping[str, Any]] | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.editors, self.enforced, self._restore = editors, enforced, restore

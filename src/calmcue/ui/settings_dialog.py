@@ -65,7 +65,7 @@ class SettingsDialog(QDialog):
         self.tabs = tabs = QTabWidget()
         self.general = self._general(devices, autostart)
         tabs.addTab(self.general, translate("CalmCue", "General"))
-        self.advanced = AdvancedPage(editors=self.editors, skip=frozenset(GENERAL_KEYS), enforced=enforced,
+        self.advanced = AdvancedPage(editors=self.editors, enforced=enforced,
                                      restore=self._restored if restore is not None else None)
         tabs.addTab(self.advanced, translate("CalmCue", "Advanced"))
         layout.addWidget(tabs)
