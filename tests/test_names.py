@@ -8,7 +8,7 @@ import pytest
 
 from calmcue.detector.events import Cue, Episode
 from calmcue.detector.kinds import CueKind, Speaker
-from calmcue.detector.texts import MESSAGES, REASONS, cue_message, cue_reason
+from calmcue.detector.texts import MESSAGES, REASONS, WORDS, cue_message, cue_reason
 from calmcue.engine.mailbox import EngineState, Status
 from calmcue.errors import BadInputError, CalmCueError, ConfigError, DeviceError, ExitCode
 
@@ -38,7 +38,7 @@ def test_every_cue_has_a_message_and_a_reason_in_the_one_table() -> None:
     pairs = {(CueKind.RAISED_VOICE, Speaker.AGENT), (CueKind.RAISED_VOICE, Speaker.CUSTOMER),
              (CueKind.TALK_OVER, Speaker.AGENT), (CueKind.FAST_SPEECH, Speaker.AGENT),
              (CueKind.NO_PAUSE, Speaker.AGENT)}
-    assert set(MESSAGES) == pairs and set(REASONS) == pairs
+    assert set(MESSAGES) == pairs and set(REASONS) == pairs and set(WORDS) == pairs
     assert cue_message("no_pause", "agent") == "Pause - let the customer speak"
     assert cue_reason("raised_voice", "agent", {"level_over_baseline_db": 9.1}) == "+9 dB above your usual level"
     assert cue_reason("raised_voice", "customer", {}) == "louder than their usual level"

@@ -63,7 +63,8 @@ def test_the_demo_call_plays_through_the_real_engine_into_the_overlay(qtbot: QtB
         pass
     assert app.overlay.message in ("Let them vent - listen, don't interrupt", "Lower your voice - stay calm",
                                    "Let them finish - listen", "Slow down")
-    assert "above" in app.overlay.reason or "speaking for" in app.overlay.reason
+    assert "usual" in app.overlay.reason or "still speaking" in app.overlay.reason  # in words
+    assert "dB above" in app.overlay.toolTip() or "speaking for" in app.overlay.toolTip()  # the figure
     assert app.tray.cue_showing and app.tray._icon_state() == "cue"
     assert app.history.count() == 0, "demo cues are not the agent's history"
     assert "demo call" in app.tray.detail
@@ -177,3 +178,28 @@ def test_about_stays_open_after_the_menu_item_returns(qtbot: QtBot, make_app: An
     assert about is not None and about.isVisible() and "CalmCue " in about.text()
     _action(app.menu, "About CalmCue").trigger()
     assert app.dialogs.about is about, "a second click brings the same window to the front"
+
+
+def test_restore_defaults_from_settings_reaches_the_engine_and_the_menu(qtbot: QtBot, make_app: Any,
+                                                                        user_dirs: dict[str, Path],
+                                                                        demo: Path) -> None:
+    user = user_dirs["config"] / "settings.toml"
+    user.write_text('[detector]\nsensitivity = "strict"\n[detector.fast_speech]\nenabled = false\n')
+    app = make_app(Options(demo=demo, first_run=False))
+    qtbot.waitUntil(lambda: app.link.worker.settings.detector.sensitivity == "strict", timeout=ENGINE_MS)
+    _action(app.menu, "Settings…").trigger()
+    dialog = app.dialogs.settings
+    assert dialog is not None
+    dialog.advanced.restore_button.click()
+    box = dialog.advanced.confirm
+    assert box is not None and box.defaultButton() is box.button(QMessageBox.StandardButton.No)
+    yes = box.button(QMessageBox.StandardButton.Yes)
+    assert yes is not None
+    yes.click()
+    assert "strict" not in user.read_text() and "fast_speech" not in user.read_text()
+    qtbot.waitUntil(lambda: app.link.worker.settings.detector.sensitivity == "normal", timeout=ENGINE_MS)
+    assert app.link.worker.settings.detector.fast_speech.enabled
+    normal = next(a for a in app.menu.sensitivity_menu.actions() if a.data() == "normal")
+    assert normal.isChecked()
+    assert dialog.editors["detector.sensitivity"].get() == "normal" and dialog.changes() == {}
+    dialog.reject()

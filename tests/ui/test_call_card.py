@@ -33,21 +33,26 @@ WAIT_MS = 5000
 FEELINGS = ("angry", "anger", "upset", "frustrat", "emotion", "feel", "mood", "happy", "calm down", "score", "grade")
 
 
+ROSE_ONCE = "Your voice rose once (over the call, +1 dB from your usual level)."
+
+
 def with_(**changes: object) -> CallSummary:
     return dataclasses.replace(SUMMARY, **changes)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(("changes", "expected"), [
-    ({}, ["They were raised for 40 s and you let them finish.", "Your voice rose once."]),
+    ({}, ["They were raised for 40 s and you let them finish.", ROSE_ONCE]),
     ({"agent_let_them_finish": False, "agent_raised_count": 0},
      ["They were raised for 40 s and you talked over them.", "Your voice stayed level."]),
     ({"customer_raised_count": 0, "customer_raised_s": 0.0, "agent_let_them_finish": None, "agent_raised_count": 2,
-      "talk_over_count": 3}, ["Your voice rose twice.", "You started talking over them 3 times."]),
+      "talk_over_count": 3},
+     ["Your voice rose twice (over the call, +1 dB from your usual level).", "You started talking over them 3 times."]),
     ({"customer_raised_count": 0, "customer_raised_s": 0.0, "agent_raised_count": 0,
       "cues": {"fast_speech": 1, "no_pause": 1}},
-     ["You sped up once.", "Your longest stretch without a turn for them was 20 s."]),
+     ["You sped up once (over the call, 1.0x your usual pace).",
+      "Your longest stretch without a turn for them was 20 s."]),
     ({"customer_raised_s": 135.0}, ["They were raised for 2 min 15 s and you let them finish.",
-                                     "Your voice rose once."]),
+                                     ROSE_ONCE]),
 ])
 def test_the_card_says_one_or_two_plain_sentences(changes: dict, expected: list[str]) -> None:
     sentences = card_sentences(with_(**changes))

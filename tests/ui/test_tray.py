@@ -18,8 +18,9 @@ from calmcue.ui.texts import CUE_LABELS
 from calmcue.ui.tray import Tray, TrayMenu, one_line
 
 
-def _devices() -> tuple[list[str], list[str]]:
-    return ["Headset mic", "Laptop mic"], ["speaker_sink.monitor"]
+def _devices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(stored name, label the agent reads)."""
+    return [("headset", "Headset mic"), ("laptop", "Laptop mic")], [("speaker_sink.monitor", "Monitor of Speakers")]
 
 
 @pytest.fixture
@@ -80,10 +81,10 @@ def test_device_menus_list_devices_and_emit_the_choice(qtbot: QtBot, menu: TrayM
     assert _action(menu.mic_menu, "System default").isChecked()
     with qtbot.waitSignal(menu.mic_chosen) as chosen:
         _action(menu.mic_menu, "Laptop mic").trigger()
-    assert chosen.args == ["Laptop mic"]
+    assert chosen.args == ["laptop"]  # the setting keeps the device's name, the menu shows its label
     menu.call_menu.aboutToShow.emit()
     texts = [a.text() for a in menu.call_menu.actions()]
-    assert texts == ["Automatic (what you hear)", "None (microphone only)", "speaker_sink.monitor"]
+    assert texts == ["Automatic (what you hear)", "None (microphone only)", "Monitor of Speakers"]
     with qtbot.waitSignal(menu.call_chosen) as call:
         _action(menu.call_menu, "None (microphone only)").trigger()
     assert call.args == ["none"]

@@ -12,9 +12,12 @@
 from __future__ import annotations
 
 import logging
+import os
+import re
 import sys
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from calmcue.errors import DeviceError
@@ -206,6 +209,30 @@ def server_source_exists(name: str) -> bool:
         return False
     finally:
         pulse.close()
+
+
+def alsa_pulse_pcms() -> dict[str, str]:
+    """ALSA PCMs of type pulse that name a server source (`pcm.headset { type pulse; device "jabra_mic" }` in the
+    user's or the system's ALSA configuration): PCM name -> source name. PortAudio lists such a PCM by its ALSA
+    name only; this lets the menus show the source's description instead. Unreadable files count as empty."""
+    home = Path.home()
+    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
+    out: dict[str, str] = {}
+    for path in (Path("/etc/asound.conf"), config_home / "alsa" / "asoundrc", home / ".asoundrc"):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for match in _PCM_BLOCK.finditer(text):
+            body = match.group(2)
+            device = _PULSE_DEVICE.search(body)
+            if re.search(r"\btype\s+\"?pulse\b", body) and device:
+                out[match.group(1)] = device.group(1)
+    return out
+
+
+_PCM_BLOCK = re.compile(r"pcm\.\"?([\w-]+)\"?\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
+_PULSE_DEVICE = re.compile(r"\bdevice\s+\"?([^\"\s;}]+)")
 
 
 # --- choosing ---------------------------------------------------------------------------------------------------

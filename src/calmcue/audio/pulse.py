@@ -3,6 +3,7 @@ fresh connection each, and a watcher on its own connection. A server that goes a
 pulsectl raises, nothing aborts.
 
 - `server_sources()`: the sources there are now (name -> is it a monitor of a playback device?).
+- `source_infos()`: the same sources with the desktop's descriptions (for the device menus' labels).
 - `settle_mic(...)`: after the streams are open, finds which server source the microphone stream landed on, puts
   it back on the chosen one if the server put it elsewhere, and refuses a monitor source as a microphone.
 - `PulseWatcher`: notices when one of our capture streams (ours, or a `parec` child's) is moved to another
@@ -56,6 +57,31 @@ def server_sources() -> dict[str, bool] | None:
     try:
         with connection("calmcue-sources") as pulse:
             return {s.name: bool(getattr(s, "monitor_of_sink_name", None)) for s in pulse.source_list()}
+    except Exception:
+        return None
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """A server source as the desktop names it."""
+
+    name: str
+    description: str  # what the desktop's sound settings show, e.g. "Jabra Evolve2 65 Mono"
+    monitor: bool  # what a playback device plays
+    master: str  # the source a filter (remap, echo cancel) reads; "" for none
+    default: bool  # the server's default input
+
+
+def source_infos() -> dict[str, SourceInfo] | None:
+    """Every source with its description; None when no server answers."""
+    try:
+        with connection("calmcue-names") as pulse:
+            default = pulse.server_info().default_source_name
+            return {s.name: SourceInfo(name=s.name, description=str(s.description or s.name),
+                                       monitor=bool(getattr(s, "monitor_of_sink_name", None)),
+                                       master=str(s.proplist.get("device.master_device", "")),
+                                       default=s.name == default)
+                    for s in pulse.source_list()}
     except Exception:
         return None
 

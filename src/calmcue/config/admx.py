@@ -12,6 +12,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from calmcue.config.keys import KeyInfo, key_infos
+from calmcue.config.labels import label, section_title
 from calmcue.config.registry import DEFAULTS_KEY, POLICY_KEY
 
 NS = "http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions"
@@ -81,17 +82,18 @@ def admx() -> str:
 def _strings() -> dict[str, str]:
     strings = {"CalmCue": "CalmCue", SUPPORTED: "CalmCue 0.1 or later"}
     strings.update({tier: title for tier, _, title in TIERS})
-    strings.update({f"Section_{_ident(s)}": s.replace("_", " ") for s in _sections()})
+    strings.update({f"Section_{_ident(s)}": section_title(s) for s in _sections()})
     for tier, key, _ in TIERS:
         for info in key_infos():
             name = f"{tier}_{_ident(info.key)}"
             unit = f" ({info.unit})" if info.unit else ""
-            strings[name] = f"{info.key}{unit}"
+            strings[name] = f"{label(info.key).text}{unit}"
             lock = ("Enforced: the user cannot change it." if tier == "Enforced"
                     else "A default: the user may change it in CalmCue's settings.")
             allowed = f"Allowed: {info.allowed}{unit}. Built-in default: {info.default_text}."
-            strings[f"{name}_Help"] = (f"{info.doc}\n\n{allowed}\n\n{lock} Registry: HKLM\\{key}, value "
-                                       f"'{info.key}'. Check a value with 'calmcue config show'.")
+            strings[f"{name}_Help"] = (f"{label(info.key).tip}\n\n{info.doc}\n\n{allowed}\n\n{lock} "
+                                       f"Registry: HKLM\\{key}, value '{info.key}'. Check a value with "
+                                       "'calmcue config show'.")
             for choice in info.choices:
                 strings[f"{name}_{choice.replace('-', '_')}"] = choice
     return strings

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from calmcue.config.labels import label
 from calmcue.config.schema import iter_keys
 
 
@@ -58,11 +59,14 @@ def key_infos() -> list[KeyInfo]:
 
 def markdown_table() -> str:
     """The keys as a Markdown table (docs/deploying.md is checked against this in the tests)."""
-    lines = ["| key | type | default | allowed | unit | what it does |", "|---|---|---|---|---|---|"]
+    lines = ["| key | in the settings dialog | type | default | allowed | unit | what it does |",
+             "|---|---|---|---|---|---|---|"]
     for info in key_infos():
         doc = info.doc.replace("|", "\\|")
         allowed = info.allowed.replace("|", "\\|")
-        lines.append(f"| `{info.key}` | {info.kind} | {info.default_text} | {allowed} | {info.unit} | {doc} |")
+        shown = label(info.key).text.replace("|", "\\|")
+        lines.append(f"| `{info.key}` | {shown} | {info.kind} | {info.default_text} | {allowed} | {info.unit} | "
+                     f"{doc} |")
     return "\n".join(lines) + "\n"
 
 

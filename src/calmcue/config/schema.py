@@ -96,11 +96,11 @@ class RaisedVoiceSettings:
     agent_min_s: float = setting(1.0, unit="s", lo=0.2, hi=10.0, doc="Agent: how long it must last.")
     agent_exit_s: float = setting(1.5, unit="s", lo=0.2, hi=10.0, doc="Agent: calm time that ends it.")
     agent_cooldown_s: float = setting(30.0, unit="s", lo=0.0, hi=3600.0, doc="Agent: quiet time between cues.")
-    agent_max_per_hour: int = setting(20, lo=0, hi=200, doc="Agent: most cues in any hour.")
+    agent_max_per_hour: int = setting(20, unit="per hour", lo=0, hi=200, doc="Agent: most cues in any hour.")
     customer_min_s: float = setting(1.0, unit="s", lo=0.2, hi=10.0, doc="Caller: how long it must last.")
     customer_exit_s: float = setting(2.0, unit="s", lo=0.2, hi=10.0, doc="Caller: calm time that ends it.")
     customer_cooldown_s: float = setting(60.0, unit="s", lo=0.0, hi=3600.0, doc="Caller: quiet time between cues.")
-    customer_max_per_hour: int = setting(60, lo=0, hi=200, doc="Caller: most cues in any hour.")
+    customer_max_per_hour: int = setting(60, unit="per hour", lo=0, hi=200, doc="Caller: most cues in any hour.")
 
 
 @dataclass(frozen=True)
@@ -112,17 +112,18 @@ class TalkOverSettings:
     agent_min_s: float = setting(0.6, unit="s", lo=0.2, hi=5.0,
                                  doc="Agent speech shorter than this is a backchannel ('mm-hm').")
     cooldown_s: float = setting(20.0, unit="s", lo=0.0, hi=3600.0, doc="Quiet time between cues.")
-    max_per_hour: int = setting(20, lo=0, hi=200, doc="Most cues in any hour.")
+    max_per_hour: int = setting(20, unit="per hour", lo=0, hi=200, doc="Most cues in any hour.")
 
 
 @dataclass(frozen=True)
 class FastSpeechSettings:
     enabled: bool = setting(True, doc="Cue when the agent speaks much faster than their own normal pace.")
-    rate_ratio_enter: float = setting(1.3, lo=1.05, hi=3.0, doc="Speaking rate over baseline that counts as fast.")
+    rate_ratio_enter: float = setting(1.3, unit="x", lo=1.05, hi=3.0,
+                                      doc="Speaking rate over baseline that counts as fast.")
     window_speech_s: float = setting(5.0, unit="s", lo=2.0, hi=30.0, doc="Speech over which the rate is measured.")
     min_s: float = setting(2.0, unit="s", lo=0.5, hi=30.0, doc="How long the fast rate must last.")
     cooldown_s: float = setting(60.0, unit="s", lo=0.0, hi=3600.0, doc="Quiet time between cues.")
-    max_per_hour: int = setting(6, lo=0, hi=200, doc="Most cues in any hour.")
+    max_per_hour: int = setting(6, unit="per hour", lo=0, hi=200, doc="Most cues in any hour.")
 
 
 @dataclass(frozen=True)
@@ -133,13 +134,14 @@ class NoPauseSettings:
     mono_pause_s: float = setting(2.0, unit="s", lo=0.5, hi=10.0,
                                   doc="Without call audio: a silence this long counts as the caller's turn.")
     cooldown_s: float = setting(120.0, unit="s", lo=0.0, hi=3600.0, doc="Quiet time between cues.")
-    max_per_hour: int = setting(6, lo=0, hi=200, doc="Most cues in any hour.")
+    max_per_hour: int = setting(6, unit="per hour", lo=0, hi=200, doc="Most cues in any hour.")
 
 
 @dataclass(frozen=True)
 class DetectorSettings:
     sensitivity: str = setting(Sensitivity.NORMAL.value, choices=tuple(s.value for s in Sensitivity),
-                               doc="Scales every enter threshold: gentle x1.25, normal x1, strict x0.8.")
+                               doc="Scales the raised-voice and fast-speech enter thresholds: gentle x1.25, "
+                                   "normal x1, strict x0.8 (talk-over and no-pause are not scaled).")
     baseline: BaselineSettings = field(default_factory=BaselineSettings)
     raised_voice: RaisedVoiceSettings = field(default_factory=RaisedVoiceSettings)
     talk_over: TalkOverSettings = field(default_factory=TalkOverSettings)
@@ -174,7 +176,7 @@ class OverlaySettings:
 class HistorySettings:
     keep_days: int = setting(30, unit="days", lo=1, hi=366,
                              doc="Call summaries (numbers only) older than this are deleted from this computer.")
-    max_calls: int = setting(5000, lo=10, hi=50000, doc="Most call summaries kept; the oldest go first.")
+    max_calls: int = setting(5000, unit="calls", lo=10, hi=50000, doc="Most call summaries kept; the oldest go first.")
     card: bool = setting(True, doc="After a call with at least one cue, show a short summary card.")
     card_s: float = setting(8.0, unit="s", lo=2.0, hi=60.0, doc="How long the call summary card stays.")
 

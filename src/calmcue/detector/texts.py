@@ -7,6 +7,7 @@ name how someone speaks, never what they feel.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 
 from calmcue.detector.kinds import CueKind, Speaker
@@ -63,3 +64,41 @@ def cue_reason(kind: str, speaker: str, evidence: Mapping[str, float], *, transl
     if key in evidence:
         return translate(CONTEXT, with_number).replace("%1", number_format.format(evidence[key]))
     return translate(CONTEXT, without_number) if without_number else ""
+
+
+# The reason in words, for the cue panel: (kind, speaker) -> (evidence key, [(below this value, words), ...]); the
+# last band has no bound. The figure (REASONS above) goes in the tooltip and the history. The bands start where the
+# detector's own thresholds start (a raised voice needs at least +4.8 dB at "strict", a fast pace 1.24x).
+WORDS: dict[tuple[CueKind, Speaker], tuple[str, list[tuple[float, str]]]] = {
+    (CueKind.RAISED_VOICE, Speaker.AGENT): ("level_over_baseline_db", [
+        (8.0, QT_TRANSLATE_NOOP("CalmCue", "a little louder than your usual voice")),
+        (12.0, QT_TRANSLATE_NOOP("CalmCue", "clearly louder than your usual voice")),
+        (math.inf, QT_TRANSLATE_NOOP("CalmCue", "much louder than your usual voice"))]),
+    (CueKind.RAISED_VOICE, Speaker.CUSTOMER): ("level_over_baseline_db", [
+        (8.0, QT_TRANSLATE_NOOP("CalmCue", "a little louder than their usual voice")),
+        (12.0, QT_TRANSLATE_NOOP("CalmCue", "clearly louder than their usual voice")),
+        (math.inf, QT_TRANSLATE_NOOP("CalmCue", "much louder than their usual voice"))]),
+    (CueKind.TALK_OVER, Speaker.AGENT): ("customer_talk_s", [
+        (math.inf, QT_TRANSLATE_NOOP("CalmCue", "they were still speaking"))]),
+    (CueKind.FAST_SPEECH, Speaker.AGENT): ("rate_ratio", [
+        (1.35, QT_TRANSLATE_NOOP("CalmCue", "a little faster than your usual pace")),
+        (1.6, QT_TRANSLATE_NOOP("CalmCue", "faster than your usual pace")),
+        (math.inf, QT_TRANSLATE_NOOP("CalmCue", "much faster than your usual pace"))]),
+    (CueKind.NO_PAUSE, Speaker.AGENT): ("talk_s", [
+        (math.inf, QT_TRANSLATE_NOOP("CalmCue", "a long stretch without a pause for them"))]),
+}
+
+
+def cue_reason_words(kind: str, speaker: str, evidence: Mapping[str, float], *,
+                     translate: Translate = _source) -> str:
+    """The reason in plain words ('much louder than your usual voice'); without the evidence, the figure-less
+    reason of `cue_reason` (or '')."""
+    entry = WORDS.get((CueKind(kind), Speaker(speaker)))
+    if entry is None:
+        return ""
+    key, bands = entry
+    value = evidence.get(key)
+    if value is None or not math.isfinite(value):
+        return cue_reason(kind, speaker, {}, translate=translate)
+    words = next(text for bound, text in bands if value < bound)
+    return translate(CONTEXT, words)

@@ -5,9 +5,12 @@ value added there shows under its own name until it is given a label here (a tes
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from PyQt6.QtCore import QT_TRANSLATE_NOOP
 
-from calmcue.config.schema import iter_keys
+from calmcue.config.schema import SENSITIVITY_SCALE, Sensitivity, iter_keys
 from calmcue.ui.i18n import tr_label
 
 FIELDS = dict(iter_keys())
@@ -31,13 +34,18 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
-HINTS: dict[str, dict[str, str]] = {  # what a choice means, in the agent's words (tooltips)
+HINTS: dict[str, dict[str, str]] = {  # what a choice means, in the agent's words (tooltips, settings)
+    # Sensitivity scales the raised-voice and fast-pace thresholds (config/schema.py SENSITIVITY_SCALE: gentle
+    # x1.25, strict x0.8); talking over and long talk are not affected. `sensitivity_detail` gives the figures.
     "detector.sensitivity": {
-        "gentle": QT_TRANSLATE_NOOP("CalmCue", "Fewer cues: only when your voice is clearly raised"),
-        "normal": QT_TRANSLATE_NOOP("CalmCue", "Cues when your voice is raised well above your usual voice"),
-        "strict": QT_TRANSLATE_NOOP("CalmCue", "More cues: also when your voice is only a little raised"),
+        "gentle": QT_TRANSLATE_NOOP("CalmCue", "cues only when a voice is clearly raised"),
+        "normal": QT_TRANSLATE_NOOP("CalmCue", "cues when a voice is raised well above its usual level"),
+        "strict": QT_TRANSLATE_NOOP("CalmCue", "cues when a voice is a little raised"),
     },
 }
+DETAIL = QT_TRANSLATE_NOOP("CalmCue", "A cue about your voice needs it at least %1 dB louder than usual; a cue "
+                                      "about your pace needs it %2% faster than usual. Cues for talking over the "
+                                      "caller and for long talk do not change.")
 
 
 def hint(key: str, value: str) -> str:
@@ -58,3 +66,16 @@ def choices(key: str) -> list[tuple[str, str]]:
         raise KeyError(f"{key} is not a choice in the settings schema")
     labels = LABELS.get(key, {})
     return [(value, tr_label(labels[value]) if value in labels else value) for value in values]
+
+
+def described(key: str) -> list[tuple[str, str]]:
+    """Like `choices`, with what each choice means after its name: "Gentle - cues only when ..."."""
+    return [(value, f"{label} - {hint(key, value)}" if hint(key, value) else label) for value, label in choices(key)]
+
+
+def sensitivity_detail(value: str, values: Mapping[str, Any]) -> str:
+    """The figures behind a sensitivity choice for these settings (the detector scales them the same way)."""
+    scale = SENSITIVITY_SCALE[Sensitivity(value)]
+    level_db = float(values["detector.raised_voice.level_enter_db"]) * scale
+    faster = (float(values["detector.fast_speech.rate_ratio_enter"]) - 1.0) * scale * 100.0
+    return tr_label(DETAIL).replace("%1", f"{level_db:.1f}").replace("%2", f"{faster:.0f}")

@@ -63,7 +63,8 @@ class Dialogs(QObject):
         ok, why = autostart.supported()
         dialog = SettingsDialog(values={key: self.store.value(key) for key in KEYS},
                                 enforced=self.store.loaded.enforced, problems=self.store.problems,
-                                devices=list_devices(), autostart=(autostart.is_enabled(), ok, why))
+                                devices=list_devices(), autostart=(autostart.is_enabled(), ok, why),
+                                restore=self._restore_defaults)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.settings = dialog
         self.link.meter.connect(dialog.on_meter)
@@ -72,6 +73,17 @@ class Dialogs(QObject):
         dialog.finished.connect(self._settings_finished)
         dialog.show()
         trace.event("dialog", name="settings")
+
+    def _restore_defaults(self) -> dict[str, Any]:
+        """The agent confirmed Restore defaults: clear their own settings now and apply what is left."""
+        from calmcue.ui.settings_store import KEYS
+
+        try:
+            self.store.restore_defaults()
+        except CalmCueError as err:
+            self.problem.emit(translate("CalmCue", "Defaults not restored"), str(err))
+        self.settings_done.emit({})  # no changes: the saved settings are applied again
+        return {key: self.store.value(key) for key in KEYS}
 
     def _settings_finished(self, result: int) -> None:
         dialog, self.settings = self.settings, None

@@ -91,6 +91,11 @@ class Overlay(QWidget):
         self._animate(to=1.0, ms=FADE_IN_MS)
         self._hold.start(round(self.settings.show_s * 1000))
 
+    def set_detail(self, detail: str) -> None:
+        """The figure behind the reason line ("+13 dB above your usual level"): tooltip and accessible text."""
+        self.setToolTip(detail)
+        self.setAccessibleDescription(f"{self.reason} ({detail})" if detail and self.reason else detail or self.reason)
+
     def dismiss(self) -> None:
         """Fades out now (tray action, hotkey, or the end of the show time)."""
         self._hold.stop()

@@ -201,7 +201,7 @@ class App(QObject):
         self.said.add(state)
 
     def _on_cue(self, cue: Cue) -> None:
-        from calmcue.ui.texts import cue_message, cue_reason
+        from calmcue.ui.texts import cue_message, cue_reason, cue_words
 
         trace.event("cue_received", kind=cue.kind, speaker=cue.speaker, t_s=cue.t_s)
         showing = self.overlay is not None and self.overlay.showing
@@ -216,7 +216,8 @@ class App(QObject):
         self.recent.add(ShownCue(at=dt.datetime.now(), kind=cue.kind, speaker=cue.speaker, message=message,
                                  counted=counted))
         if self.overlay is not None:
-            self.overlay.show_cue(message, cue_reason(cue))
+            self.overlay.show_cue(message, cue_words(cue))
+            self.overlay.set_detail(cue_reason(cue))
 
     def _count_cues(self) -> None:
         if self.history is not None:

@@ -67,3 +67,10 @@ class SettingsStore:
         write_user_settings(self.user_path, values)
         self.loaded = load_layers(policy=self.policy_path, user=self.user_path)
         return self.loaded
+
+    def restore_defaults(self) -> LoadedSettings:
+        """Clears the user's own layer (the user file); the machine policy is never touched, so its defaults and
+        enforced keys apply as before. Raises ConfigError, keeping the old file, when it cannot be written."""
+        write_user_settings(self.user_path, {})
+        self.loaded = load_layers(policy=self.policy_path, user=self.user_path)
+        return self.loaded

@@ -26,4 +26,10 @@ def cue_message(cue: Cue) -> str:
 
 
 def cue_reason(cue: Cue) -> str:
+    """The reason with its figure ("+13 dB above your usual level"): the cue panel's tooltip."""
     return texts.cue_reason(cue.kind, cue.speaker, cue.evidence, translate=translate)
+
+
+def cue_words(cue: Cue) -> str:
+    """The reason in words ("much louder than your usual voice"): the cue panel's reason line."""
+    return texts.cue_reason_words(cue.kind, cue.speaker, cue.evidence, translate=translate)

@@ -66,7 +66,7 @@ class TrayMenu(QMenu):
     about = pyqtSignal()
     quit = pyqtSignal()
 
-    def __init__(self, *, list_devices: Callable[[], tuple[list[str], list[str]]],
+    def __init__(self, *, list_devices: Callable[[], tuple[list[tuple[str, str]], list[tuple[str, str]]]],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.list_devices = list_devices
@@ -193,14 +193,14 @@ class TrayMenu(QMenu):
 
     def _fill_mics(self) -> None:
         mics, _ = self.list_devices()
-        self._fill(self.mic_menu, [(AUTO, translate("CalmCue", "System default"))] + [(m, m) for m in mics], self.mic,
+        self._fill(self.mic_menu, [(AUTO, translate("CalmCue", "System default")), *mics], self.mic,
                    self.mic_chosen.emit)
 
     def _fill_calls(self) -> None:
         _, calls = self.list_devices()
         choices = [(AUTO, translate("CalmCue", "Automatic (what you hear)")),
                    (NO_CALL, translate("CalmCue", "None (microphone only)"))]
-        self._fill(self.call_menu, choices + [(c, c) for c in calls], self.call, self.call_chosen.emit)
+        self._fill(self.call_menu, choices + calls, self.call, self.call_chosen.emit)
 
     def _fill(self, menu: QMenu, choices: list[tuple[str, str]], current: str,
               emit: Callable[[str], None]) -> None:
