@@ -34,6 +34,8 @@ from calmcue.ui.engine_link import EngineLink
 from calmcue.ui.feedback import RecentCues, ShownCue
 from calmcue.ui.history import CueHistory, remove_user_data
 from calmcue.ui.i18n import install_translator, translate
+from calmcue.ui.nudge import Nudge, Nudges, nudge_file, nudge_text
+from calmcue.ui.pause import PauseClock
 from calmcue.ui.platform import Capability, capabilities, describe, prefer_xwayland
 from calmcue.ui.settings_store import SettingsStore
 from calmcue.ui.settings_sync import SettingsSync
@@ -75,6 +77,9 @@ class App(QObject):
         self.sync = SettingsSync(store, self)
         self.recent = RecentCues(self)
         self.recent.changed.connect(self.menu.show_recent)
+        self.nudges = Nudges(nudge_file(), locked=store.enforced, parent=self)  # "not helpful" -> thresholds
+        self.recent.nudges = self.nudges
+        self.pause_clock = PauseClock(parent=self)
         self.overlay: Overlay | None = None
         self.hotkey: GlobalHotkey | None = None
         self.wrong_key: GlobalHotkey | None = None  # "that cue was wrong"
@@ -166,7 +171,16 @@ class App(QObject):
         self.sync.applied.connect(self._apply_settings)
         self.sync.problem.connect(self._warn)
         self.dialogs.delete_confirmed.connect(self._delete_data)
-        m.pause_toggled.connect(self._pause)
+        m.pause.connect(self._pause)
+        m.resume.connect(self._resume)
+        self.pause_clock.ended.connect(self._pause_over)
+        self.pause_clock.remind.connect(self._remind_paused)
+        m.undo_nudge.connect(self.nudges.undo)
+        self.nudges.listed.connect(m.show_nudges)
+        self.nudges.changed.connect(lambda _offsets: self._send_offsets())
+        self.nudges.nudged.connect(self._nudged)
+        link.demo_changed.connect(lambda _playing: self._send_offsets())  # each new worker starts without them
+        m.show_nudges(self.nudges.active())
         m.snooze.connect(self._snooze)
         m.dismiss.connect(self._dismiss)
         m.mark_latest.connect(self._mark_latest)
@@ -216,7 +230,7 @@ class App(QObject):
         self.recent.add(ShownCue(at=dt.datetime.now(), kind=cue.kind, speaker=cue.speaker, message=message,
                                  counted=counted))
         if self.overlay is not None:
-            self.overlay.show_cue(message, cue_reason(cue))
+            self.overlay.show_cue(message, cue_reason(cue), speaker=cue.speaker)
 
     def _count_cues(self) -> None:
         if self.history is not None:
@@ -233,16 +247,41 @@ class App(QObject):
 
     # --- user actions ------------------------------------------------------------------------------------
 
-    def _pause(self, pause: bool) -> None:
-        trace.event("action", name="pause" if pause else "resume")
-        if pause:
-            self.link.pause()
-            self._dismiss()
-            return
+    def _pause(self, seconds: float) -> None:
+        """Pause for `seconds` (0: until the agent resumes); the engine only hears Pause, the UI keeps the time."""
+        trace.event("action", name="pause", seconds=seconds)
+        self.pause_clock.start(seconds)
+        self.state.set_pause(until=self.pause_clock.until, open_ended=self.pause_clock.open_ended)
+        self.link.pause()
+        self._dismiss()
+
+    def _resume(self) -> None:
+        trace.event("action", name="resume")
+        self.pause_clock.stop()
+        self.state.set_pause(until=None, open_ended=False)
         self.link.resume()
         if self.state.snoozed_until is not None:
             self.link.snooze(0.0)
             self.state.end_snooze()
+
+    def _pause_over(self) -> None:
+        trace.event("pause_over")
+        self._resume()
+        self._notify("CalmCue", translate("CalmCue", "CalmCue is listening again."))
+
+    def _remind_paused(self) -> None:
+        trace.event("pause_reminder")
+        self._notify(translate("CalmCue", "CalmCue is still paused"),
+                     translate("CalmCue", "No cues while paused. Choose Resume in the menu when you are ready."))
+
+    def _send_offsets(self) -> None:
+        if self.link.worker is not None:
+            self.link.send(self.nudges.command())
+
+    def _nudged(self, nudge: Nudge) -> None:
+        trace.event("nudge", kind=nudge.kind, speaker=nudge.speaker, steps=nudge.steps, amount=nudge.amount)
+        self._notify(translate("CalmCue", "Adjusted after your marks"),
+                     nudge_text(nudge) + ". " + translate("CalmCue", "To undo it, open Recent cues in the menu."))
 
     def _snooze(self, seconds: float) -> None:
         trace.event("action", name="snooze", seconds=seconds)
@@ -303,6 +342,7 @@ class App(QObject):
         if self.calls is not None:
             self.calls.delete()
         self.recent.clear()
+        self.nudges.delete()
         self.state.set_cues_today(0)
         self.link.recalibrate()
         self._notify(translate("CalmCue", "Data deleted"),
@@ -312,6 +352,7 @@ class App(QObject):
         settings = self.store.settings
         self.menu.set_settings(self.sync.values(), self.store.loaded.enforced)
         self.gate.min_gap_s = settings.overlay.min_gap_s
+        self.nudges.announce()  # a threshold IT now enforces is no longer nudged
         if self.overlay is not None:
             self.overlay.configure(settings.overlay)
         if self.calls is not None:
