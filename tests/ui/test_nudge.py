@@ -192,12 +192,14 @@ def _detector_threshold(app: App) -> float | None:
 
 def test_a_nudge_reaches_the_detector_and_an_undo_takes_it_back(qtbot: QtBot, app: App) -> None:
     qtbot.waitUntil(lambda: _detector_threshold(app) == 12.0, timeout=ENGINE_MS)
-    for _ in range(2):
-        app.recent.add(_cue())
     with qtbot.waitSignal(app.nudges.nudged, timeout=ENGINE_MS):
-        app.recent.toggle(0)
-        app.recent.toggle(1)
+        for _ in range(2):  # the agent's own cue, then "The last cue was not helpful" (as the hotkey does)
+            app.recent.add(_cue())
+            next(a for a in app.menu.recent_menu.actions() if a.text().startswith("The last cue")).trigger()
     qtbot.waitUntil(lambda: _detector_threshold(app) == 13.5, timeout=ENGINE_MS)
+    assert app.tray.window is not None
+    qtbot.waitUntil(lambda: "CalmCue now waits for a little more before 'Lower your voice - stay calm'. To undo"
+                    in app.tray.window.note.text(), timeout=ENGINE_MS)  # the last word, after "Marked ..."
     assert json.loads((paths.user_data_dir() / "nudges.json").read_text())["kinds"]["raised_voice/agent"]["steps"] == 1
     undo = next(a for a in app.menu.recent_menu.actions() if a.text().endswith(" - Undo"))
     undo.trigger()

@@ -280,8 +280,9 @@ class App(QObject):
 
     def _nudged(self, nudge: Nudge) -> None:
         trace.event("nudge", kind=nudge.kind, speaker=nudge.speaker, steps=nudge.steps, amount=nudge.amount)
-        self._notify(translate("CalmCue", "Adjusted after your marks"),
-                     nudge_text(nudge) + ". " + translate("CalmCue", "To undo it, open Recent cues in the menu."))
+        text = nudge_text(nudge) + ". " + translate("CalmCue", "To undo it, open Recent cues in the menu.")
+        # after the "Marked as not helpful" notice of the same mark, so that this one is what stays on screen
+        QTimer.singleShot(0, lambda: self._notify(translate("CalmCue", "Adjusted after your marks"), text))
 
     def _snooze(self, seconds: float) -> None:
         trace.event("action", name="snooze", seconds=seconds)
