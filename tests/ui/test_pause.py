@@ -81,19 +81,19 @@ def test_a_timed_pause_resumes_the_engine_by_itself_and_says_so(qtbot: QtBot, ap
     assert not app.menu.snooze_menu.isEnabled(), "nothing to snooze while paused"
     qtbot.waitUntil(lambda: app.state.engine_state in ("calibrating", "listening"), timeout=ENGINE_MS)
     assert app.tray.window is not None and "CalmCue is listening again" in app.tray.window.note.text()
-    assert app.menu.pause_menu.menuAction().isVisible() and not app.pause_clock.paused
+    assert app.menu.pause_menu.menuAction().isVisible() and not app.pauses.clock.paused
 
 
 def test_until_i_resume_stays_paused_with_a_gentle_reminder(qtbot: QtBot, app: App) -> None:
-    app.pause_clock.remind_every_s = 0.2  # an hour in the app
+    app.pauses.clock.remind_every_s = 0.2  # an hour in the app
     next(a for a in app.menu.pause_menu.actions() if a.text() == "Until I resume").trigger()
     qtbot.waitUntil(lambda: app.tray.state == "paused", timeout=ENGINE_MS)
     assert app.tray.detail.endswith("until you resume")
     for _ in range(2):
-        with qtbot.waitSignal(app.pause_clock.remind, timeout=5000):
+        with qtbot.waitSignal(app.pauses.clock.remind, timeout=5000):
             pass
     assert app.tray.window is not None and "CalmCue is still paused" in app.tray.window.note.text()
     assert app.tray.state == "paused" and app.state.engine_state == "paused", "still paused after the reminders"
     app.menu.resume.emit()
     qtbot.waitUntil(lambda: app.state.engine_state in ("calibrating", "listening"), timeout=ENGINE_MS)
-    assert not app.pause_clock.paused and app.state.shown.paused_until is None
+    assert not app.pauses.clock.paused and app.state.shown.paused_until is None

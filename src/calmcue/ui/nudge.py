@@ -8,7 +8,7 @@ marks among the cues shown at the new threshold, so it takes at least 6 marks to
 Why these numbers:
 - 2 of 5, not 1: one mark may be a slip of the hotkey or one odd call; 2 of the last 5 of one kind (40 %) is a
   pattern for this agent. More than 2 would leave a kind that is wrong every other time untouched for long,
-  because the caps per hour make cues rare (a few a day per kind).
+  because cooldowns (20-120 s) and caps per hour keep the cues of one kind far apart.
 - The step: 1.5 dB on the raised-voice index, for the agent's and the caller's voice alike - a little above the
   1 dB just-noticeable difference in level, so one step is a real change but a small one (an eighth of the 12 dB
   enter index at "normal"). The other kinds get a step of similar weight in their own unit, rounded to a figure

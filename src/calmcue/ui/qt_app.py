@@ -35,7 +35,7 @@ from calmcue.ui.feedback import RecentCues, ShownCue
 from calmcue.ui.history import CueHistory, remove_user_data
 from calmcue.ui.i18n import install_translator, translate
 from calmcue.ui.nudge import Nudge, Nudges, nudge_file, nudge_text
-from calmcue.ui.pause import PauseClock
+from calmcue.ui.pause import PauseControl
 from calmcue.ui.platform import Capability, capabilities, describe, prefer_xwayland
 from calmcue.ui.settings_store import SettingsStore
 from calmcue.ui.settings_sync import SettingsSync
@@ -79,7 +79,7 @@ class App(QObject):
         self.recent.changed.connect(self.menu.show_recent)
         self.nudges = Nudges(nudge_file(), locked=store.enforced, parent=self)  # "not helpful" -> thresholds
         self.recent.nudges = self.nudges
-        self.pause_clock = PauseClock(parent=self)
+        self.pauses = PauseControl(link=self.link, state=self.state, notify=self._notify, parent=self)
         self.overlay: Overlay | None = None
         self.hotkey: GlobalHotkey | None = None
         self.wrong_key: GlobalHotkey | None = None  # "that cue was wrong"
@@ -171,10 +171,9 @@ class App(QObject):
         self.sync.applied.connect(self._apply_settings)
         self.sync.problem.connect(self._warn)
         self.dialogs.delete_confirmed.connect(self._delete_data)
-        m.pause.connect(self._pause)
-        m.resume.connect(self._resume)
-        self.pause_clock.ended.connect(self._pause_over)
-        self.pause_clock.remind.connect(self._remind_paused)
+        m.pause.connect(self.pauses.pause)
+        m.pause.connect(lambda _seconds: self._dismiss())
+        m.resume.connect(self.pauses.resume)
         m.undo_nudge.connect(self.nudges.undo)
         self.nudges.listed.connect(m.show_nudges)
         self.nudges.changed.connect(lambda _offsets: self._send_offsets())
@@ -246,33 +245,6 @@ class App(QObject):
             QTimer.singleShot(DEMO_END_GRACE_MS, self.quit)
 
     # --- user actions ------------------------------------------------------------------------------------
-
-    def _pause(self, seconds: float) -> None:
-        """Pause for `seconds` (0: until the agent resumes); the engine only hears Pause, the UI keeps the time."""
-        trace.event("action", name="pause", seconds=seconds)
-        self.pause_clock.start(seconds)
-        self.state.set_pause(until=self.pause_clock.until, open_ended=self.pause_clock.open_ended)
-        self.link.pause()
-        self._dismiss()
-
-    def _resume(self) -> None:
-        trace.event("action", name="resume")
-        self.pause_clock.stop()
-        self.state.set_pause(until=None, open_ended=False)
-        self.link.resume()
-        if self.state.snoozed_until is not None:
-            self.link.snooze(0.0)
-            self.state.end_snooze()
-
-    def _pause_over(self) -> None:
-        trace.event("pause_over")
-        self._resume()
-        self._notify("CalmCue", translate("CalmCue", "CalmCue is listening again."))
-
-    def _remind_paused(self) -> None:
-        trace.event("pause_reminder")
-        self._notify(translate("CalmCue", "CalmCue is still paused"),
-                     translate("CalmCue", "No cues while paused. Choose Resume in the menu when you are ready."))
 
     def _send_offsets(self) -> None:
         if self.link.worker is not None:
