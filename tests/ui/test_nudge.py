@@ -207,3 +207,15 @@ def test_a_nudge_reaches_the_detector_and_an_undo_takes_it_back(qtbot: QtBot, ap
     _show_and_mark(app.recent, marks=2, shown=2)
     app.link.switch_demo(demo_file())  # a new worker starts with the offsets sent again
     qtbot.waitUntil(lambda: _detector_threshold(app) == 13.5, timeout=ENGINE_MS)
+
+
+def test_an_unwritable_folder_keeps_the_nudge_for_the_session_and_says_so_once(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the data folder should be")
+    recent = RecentCues()
+    recent.nudges = nudges = Nudges(blocker / "nudges.json")
+    with caplog.at_level("WARNING", logger="calmcue.ui.nudge"):
+        _show_and_mark(recent, marks=2, shown=4)
+    assert nudges.offsets().raised_voice_agent_db == 1.5
+    assert len([r for r in caplog.records if "nudges not saved" in r.getMessage()]) == 1

@@ -100,6 +100,7 @@ class Nudges(QObject):
         self.path = path
         self.locked = locked  # settings key -> enforced by the machine policy
         self._kinds: dict[tuple[CueKind, Speaker], _Kind] = {key: _Kind() for key in STEPS}
+        self._write_failed = False
         self._read()
 
     # --- inputs ------------------------------------------------------------------------------------------
@@ -206,8 +207,11 @@ class Nudges(QObject):
             tmp = self.path.with_name(self.path.name + ".tmp")
             tmp.write_text(json.dumps({"schema": SCHEMA, "kinds": kinds}, indent=1), encoding="utf-8")
             tmp.replace(self.path)
-        except OSError as err:  # the nudges still apply for this session
-            log.warning("nudges not saved to %s: %s", self.path, err.strerror)
+            self._write_failed = False
+        except OSError as err:  # the nudges still apply for this session; said once, not at every cue
+            if not self._write_failed:
+                log.warning("nudges not saved to %s: %s", self.path, err.strerror)
+            self._write_failed = True
 
 
 def _key(kind: str, speaker: str) -> tuple[CueKind, Speaker] | None:
