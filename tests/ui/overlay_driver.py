@@ -3,8 +3,8 @@
     python overlay_driver.py --corner bottom-left --background "#ffffff" [--fullscreen]
 
 Opens a solid background window (activated, like the agent's CRM or call software), the CalmCue overlay and its
-global hotkey, then reads commands: `show MESSAGE|REASON`, `quit`. Reports: ready (window ids, overlay geometry
-in device pixels), painted, visible, closed, clicked (a mouse press that reached the background window).
+global hotkey, then reads commands: `show MESSAGE|REASON[|SPEAKER]`, `quit`. Reports: ready (window ids, overlay
+geometry in device pixels), painted, visible, closed, clicked (a mouse press that reached the background window).
 """
 
 from __future__ import annotations
@@ -89,8 +89,9 @@ def main() -> int:
 
     def command(text: str) -> None:
         if text.startswith("show "):
-            message, _, reason = text[5:].partition("|")
-            overlay.show_cue(message, reason)
+            message, _, rest = text[5:].partition("|")
+            reason, _, speaker = rest.partition("|")
+            overlay.show_cue(message, reason, speaker=speaker or "agent")
         elif text == "quit":
             hotkey.close()
             app.quit()

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 from PyQt6.QtCore import Qt
-from PyQt6.QtGui import QGuiApplication, QImage
+from PyQt6.QtGui import QColor, QGuiApplication, QImage
 from pytestqt.qtbot import QtBot
 
 from calmcue.config.schema import OverlaySettings
-from calmcue.ui.overlay import MARGIN_PX, Overlay
+from calmcue.ui.overlay import MARGIN_PX, Overlay, bar_colour
+from ui.test_xvfb import lightness
 from ui.ui_support import OFFSCREEN_ALLOWED, QT_MESSAGE_PATTERN, unexpected_stderr
 
 WAIT_MS = 5000
@@ -164,3 +165,31 @@ def test_it_appears_on_the_chosen_screen(tmp_path: Path, screen: int, corner: st
         assert (x + w, y + h) == (1280 + 1920 - MARGIN_PX, 1080 - MARGIN_PX)
     else:
         assert (x, y) == (MARGIN_PX, MARGIN_PX)
+
+
+def _bar_pixel(qtbot: QtBot, overlay: Overlay, speaker: str) -> tuple[QColor, int]:
+    """The colour in the middle of the left-edge bar of a cue about `speaker`, and the panel's width."""
+    with qtbot.waitSignal(overlay.faded_in, timeout=WAIT_MS):
+        overlay.show_cue("Lower your voice - stay calm", "+9 dB above your usual level", speaker=speaker)
+    layout = overlay.layout_for(overlay.message, overlay.reason)
+    image = overlay.grab().toImage()
+    ratio = image.devicePixelRatio()
+    x, y = layout.pad + layout.accent / 2, layout.message.center().y()
+    colour = image.pixelColor(round(x * ratio), round(y * ratio))
+    with qtbot.waitSignal(overlay.closed, timeout=WAIT_MS):
+        overlay.dismiss()
+    return colour, overlay.width()
+
+
+def _close(a: QColor, b: QColor, tolerance: int = 6) -> bool:
+    return all(abs(x - y) <= tolerance for x, y in zip(a.getRgb()[:3], b.getRgb()[:3], strict=True))
+
+
+def test_the_bar_says_whom_the_cue_is_about_and_the_width_stays(qtbot: QtBot, overlay: Overlay) -> None:
+    agent, agent_width = _bar_pixel(qtbot, overlay, "agent")
+    caller, caller_width = _bar_pixel(qtbot, overlay, "customer")
+    assert _close(agent, bar_colour("agent")) and _close(caller, bar_colour("customer"))
+    assert not _close(agent, caller, tolerance=40), "the agent's and the caller's bars look different"
+    assert 190 <= agent.hslHue() <= 230 and 25 <= caller.hslHue() <= 50, "a soft blue and a soft amber"
+    assert abs(lightness(agent) - lightness(caller)) > 0.15, "they differ in grey too (colour-blind safe)"
+    assert agent_width == caller_width, "the panel's width does not depend on whom the cue is about"

@@ -52,13 +52,16 @@ def test_the_menu_has_everything_the_issue_asks_for(menu: TrayMenu) -> None:
 
 
 def test_actions_emit_what_the_user_chose(qtbot: QtBot, menu: TrayMenu) -> None:
-    with qtbot.waitSignal(menu.pause_toggled) as paused:
-        _action(menu, "Pause").trigger()
-    assert paused.args == [True]
+    assert [a.text() for a in menu.pause_menu.actions()] == ["For 15 minutes", "For 1 hour", "Until I resume"]
+    for text, seconds in (("For 15 minutes", 900.0), ("For 1 hour", 3600.0), ("Until I resume", 0.0)):
+        with qtbot.waitSignal(menu.pause) as paused:
+            _action(menu.pause_menu, text).trigger()
+        assert paused.args == [seconds]
+    assert not _action(menu, "Resume").isVisible()
     menu.show_state(Shown(state="paused"))
-    with qtbot.waitSignal(menu.pause_toggled) as resumed:
+    assert not _action(menu, "Pause").isVisible(), "paused: Resume instead of the Pause choices"
+    with qtbot.waitSignal(menu.resume):
         _action(menu, "Resume").trigger()
-    assert resumed.args == [False]
     menu.show_state(Shown(state="listening", cue_showing=True))
     with qtbot.waitSignal(menu.snooze) as snooze:
         _action(menu.snooze_menu, "For 1 hour").trigger()

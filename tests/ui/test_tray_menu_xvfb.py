@@ -2,9 +2,10 @@
 screen with their content a second later (screenshots in test-artifacts/).
 
 One app process goes through the menu as an agent would: the first-run notice, About, Settings, Recalibrate,
-Snooze, Sensitivity, Cues, Call audio, Microphone, the demo call, Pause and Resume, Quit (Dismiss is checked to
-be disabled while no cue shows; test_xvfb.py dismisses a real cue with the hotkey). Windows are found and
-checked from outside (xdotool and a screenshot), as the agent sees them.
+Snooze, Sensitivity, Cues, Call audio, Microphone, the demo call, Pause (until I resume) and Resume, Quit (Dismiss
+is checked to be disabled while no cue shows; test_xvfb.py dismisses a real cue with the hotkey). Windows are found
+and checked from outside (xdotool and a screenshot), as the agent sees them: Settings shows the legend of the cue
+bars, and the tray icon shown while snoozed differs from the one shown while paused.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PyQt6.QtGui import QImage
+from PyQt6.QtGui import QColor, QImage
 
 from calmcue.config import paths
+from calmcue.ui.overlay import bar_colour
 from ui.test_xvfb import lightness
 from ui.ui_support import needs_xvfb
 from ui.xvfb_support import ENGINE_BOUND_S, Driven, screenshot, wait_for, xdotool
@@ -90,24 +92,46 @@ def assert_has_content(image: QImage, rect: list[int], what: str) -> None:
     assert dark > 150 and colours > 20, f"{what}: {dark} dark pixels, {colours} colours - no text drawn?"
 
 
-def check_window(title: str, name: str) -> None:
-    """The window is on screen, still there STAYS_S later, with content; then Escape closes it."""
+def check_window(title: str, name: str) -> tuple[QImage, list[int]]:
+    """The window is on screen, still there STAYS_S later, with content; then Escape closes it. Returns the
+    screenshot and where the window was on it."""
     window = wait_for(lambda: (visible_windows(title) or [None])[0], f"the window {title!r}")
     opened = time.monotonic()
     while time.monotonic() - opened < STAYS_S:
         assert window in visible_windows(title), f"{title!r} vanished {time.monotonic() - opened:.2f} s after opening"
         time.sleep(0.05)
     image = screenshot(f"menu_{name}")
-    assert_has_content(image, geometry(window), title)
+    rect = geometry(window)
+    assert_has_content(image, rect, title)
     xdotool("windowactivate", "--sync", window, check=False)
     xdotool("key", "--clearmodifiers", "Escape")
     wait_for(lambda: window not in visible_windows(title), f"{title!r} to close on Escape")
+    return image, rect
+
+
+def pixels(image: QImage, rect: list[int]) -> list[int]:
+    x, y, w, h = rect
+    return [image.pixel(i, j) for i in range(x, x + w) for j in range(y, y + h)]
+
+
+def count_colour(image: QImage, rect: list[int], colour: QColor, tolerance: int = 8) -> int:
+    target = colour.getRgb()[:3]
+    return sum(1 for p in pixels(image, rect)
+               if all(abs(a - b) <= tolerance for a, b in zip(QColor(p).getRgb()[:3], target, strict=True)))
+
+
+def tray_icon_when(app: Driven, icon: list[int], state: str, before: list[int] | None) -> list[int]:
+    """The tray icon's pixels once the tray says `state` (and, given `before`, once the icon has changed)."""
+    app.wait("tray_state", state=state)
+    return wait_for(lambda: (now := pixels(screenshot(f"tray_icon_{state}"), icon)) != before and now,
+                    f"the tray icon to change for {state}")
 
 
 def test_every_tray_menu_item_works_and_its_window_stays_on_screen(start: Callable[..., Driven],
                                                                    tmp_path: Path) -> None:
     app = start([sys.executable, "-m", "calmcue"], trace=tmp_path / "trace.jsonl")
-    agent = Agent(app, app.wait("tray_visible")["geometry"])
+    app.ready["icon"] = app.wait("tray_visible")["geometry"]
+    agent = Agent(app, app.ready["icon"])
     app.wait("dialog", name="first_run")
     check_window("About CalmCue - please read", "first_run")
     app.wait("tray_state", timeout_s=ENGINE_BOUND_S, state="calibrating")
@@ -119,9 +143,14 @@ def test_every_tray_menu_item_works_and_its_window_stays_on_screen(start: Callab
                               ("Recalibrate…", "^Learn my usual voice$", "calibration")):
         agent.choose(item)
         app.wait("dialog", name=name)
-        check_window(title, name)
+        image, rect = check_window(title, name)
+        if name == "settings":  # the legend of the cue bars on the General page
+            for speaker in ("agent", "customer"):
+                assert count_colour(image, rect, bar_colour(speaker)) >= 10, f"the legend's {speaker} bar"
+    icon = app.ready["icon"]
+    calibrating = pixels(screenshot("tray_icon_calibrating"), icon)
     agent.choose("Snooze cues", "For 15 minutes")
-    app.wait("tray_state", state="snoozed")
+    snoozed = tray_icon_when(app, icon, "snoozed", calibrating)
     agent.choose("Sensitivity", "Strict")
     app.wait("action", name="save", changes={"detector.sensitivity": "strict"})
     agent.choose("Cues", "Speaking fast")
@@ -135,8 +164,9 @@ def test_every_tray_menu_item_works_and_its_window_stays_on_screen(start: Callab
         wait_for(lambda: "demo call" in app.wait("tray_state").get("detail", ""), "the demo call to play")
         agent.choose("Stop the demo call")
         app.wait("action", name="stop_demo")
-    agent.choose("Pause")
-    app.wait("tray_state", state="paused")
+    agent.choose("Pause", "Until I resume")
+    paused = tray_icon_when(app, icon, "paused", snoozed)
+    assert paused != snoozed, "paused and snoozed have icons of their own"
     shown = agent.menu()
     assert "Snooze cues" in shown["disabled"], "nothing to snooze while paused"
     agent.close_menu()

@@ -126,6 +126,27 @@ def test_the_cue_is_readable_at_200_percent_scaling(start: Callable[..., Driven]
     assert stats["light_count"] > 3 * 30
 
 
+def _bar_colour_on_screen(image: QImage, rect: list[int]) -> QColor:
+    """The most saturated pixel in the left quarter of the panel, along its middle row: its left-edge bar."""
+    x, y, w, h = rect
+    row = [image.pixelColor(i, y + h // 2) for i in range(x, x + w // 4)]
+    return max(row, key=lambda c: c.hslSaturation() * (c.lightness() > 60))
+
+
+def test_a_cue_about_the_caller_has_another_bar_than_one_about_the_agent(start: Callable[..., Driven]) -> None:
+    d, agent = driver(start, corner="top-right")
+    agent_bar = _bar_colour_on_screen(screenshot("overlay_bar_agent"), agent["geometry"])
+    d.send("show Let them vent - listen, don't interrupt|+9 dB above their usual level|customer")
+    caller = d.wait("visible")
+    image = screenshot("overlay_bar_caller")
+    assert_overlay_drawn(image, caller["geometry"], "#3060a0")
+    caller_bar = _bar_colour_on_screen(image, caller["geometry"])
+    assert caller["geometry"][2] == agent["geometry"][2], "the panel keeps its width"
+    assert 190 <= agent_bar.hslHue() <= 230, f"a soft blue for the agent, got {agent_bar.name()}"
+    assert 25 <= caller_bar.hslHue() <= 50, f"a soft amber for the caller, got {caller_bar.name()}"
+    assert abs(lightness(agent_bar) - lightness(caller_bar)) > 0.15, "they differ without colour vision too"
+
+
 def test_clicks_pass_through_the_cue_to_the_window_below(start: Callable[..., Driven]) -> None:
     d, visible = driver(start, corner="top-right")
     x, y, w, h = visible["geometry"]
@@ -177,7 +198,11 @@ def test_a_real_right_click_on_the_tray_icon_pauses_calmcue(start: Callable[...,
             "Settings…", "About CalmCue", "Quit"} <= set(menu["actions"])
     px, py, pw, ph = menu["actions"]["Pause"]
     xdotool("mousemove", "--sync", str(px + pw // 2), str(py + ph // 2), "click", "1")
-    app.wait("action", name="pause")
+    choices = app.wait("menu_shown", menu="Pause")
+    assert list(choices["actions"]) == ["For 15 minutes", "For 1 hour", "Until I resume"]
+    ux, uy, uw, uh = choices["actions"]["Until I resume"]
+    xdotool("mousemove", "--sync", str(ux + uw // 2), str(uy + uh // 2), "click", "1")
+    app.wait("action", name="pause", seconds=0.0)
     app.wait("tray_state", state="paused")
     xdotool("mousemove", "--sync", str(x + w // 2), str(y + h // 2), "click", "3")
     menu = app.wait("menu_shown")

@@ -133,6 +133,16 @@ class Detector:
         """The agent switched microphones: their baseline starts afresh (no cue until it is learned again)."""
         self.agent.restart()
 
+    def retune(self, settings: DetectorSettings) -> None:
+        """New enter thresholds from the next frame on (the agent's nudges, detector/offsets.py); the baselines,
+        open episodes, cooldowns and the call go on as they were."""
+        self.settings, scale = settings, settings.threshold_scale
+        self.agent.thresholds = self._thresholds = Thresholds.from_settings(settings.raised_voice, scale=scale)
+        self.customer.thresholds = Thresholds.from_settings(settings.raised_voice, scale=scale, customer=True)
+        self._fast_ratio_enter = 1.0 + (settings.fast_speech.rate_ratio_enter - 1.0) * scale
+        self._talk_over.agent_min_frames = round(settings.talk_over.agent_min_s / HOP_S)
+        self._no_pause.min_frames = round(settings.no_pause.talk_s / HOP_S)
+
     @property
     def agent_baseline(self) -> BaselineValues | None:
         return self.agent.baseline.values if not self.agent.baseline.from_prior else None

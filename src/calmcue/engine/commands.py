@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from calmcue.config.schema import Settings
+from calmcue.detector.offsets import ThresholdOffsets
 
 BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0, 10.0)  # waits between attempts to reopen a device that failed
 
@@ -55,11 +56,19 @@ class NewCall:
 
 
 @dataclass(frozen=True)
+class SetThresholdOffsets:
+    """The agent's nudges (ui/nudge.py): each cue kind's enter threshold this much higher than the settings say,
+    from the next frame on (replaces the offsets sent before; all zero = none). Kept across Reload and restarts."""
+
+    offsets: ThresholdOffsets
+
+
+@dataclass(frozen=True)
 class Stop:
     """End the worker thread (the same as `worker.stop()`)."""
 
 
-Command = Pause | Resume | Snooze | Recalibrate | Reload | SelectDevices | NewCall | Stop
+Command = Pause | Resume | Snooze | Recalibrate | Reload | SelectDevices | NewCall | SetThresholdOffsets | Stop
 
 
 class Backoff:

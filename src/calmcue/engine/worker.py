@@ -33,6 +33,7 @@ import numpy as np
 from calmcue.audio.sources import DeviceAbsent, DeviceLost, Source, SourceEnded
 from calmcue.config.schema import Settings
 from calmcue.detector.baseline import BaselineValues, save_baseline
+from calmcue.detector.offsets import ThresholdOffsets
 from calmcue.engine.commands import (
     BACKOFF_S,
     Backoff,
@@ -43,6 +44,7 @@ from calmcue.engine.commands import (
     Reload,
     Resume,
     SelectDevices,
+    SetThresholdOffsets,
     Snooze,
     Stop,
 )
@@ -71,7 +73,7 @@ STATS_EVERY_FRAMES = 100  # Stats per second of audio
 
 
 __all__ = ["Command", "NewCall", "Pause", "Recalibrate", "Reload", "Resume", "SelectDevices", "SelectsDevices",
-           "Snooze", "Stop", "Worker"]
+           "SetThresholdOffsets", "Snooze", "Stop", "Worker"]
 
 
 @runtime_checkable
@@ -113,6 +115,7 @@ class Worker:
         self._next_meter = 0
         self._next_stats = 0
         self._restart_after_error = True
+        self.offsets = ThresholdOffsets()  # the agent's nudges (SetThresholdOffsets), on top of the settings
 
     # -- thread control -------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -248,7 +251,8 @@ class Worker:
         if self._pipeline is not None and key == self._pipe_key:
             return
         self._finish_pipeline()
-        self._pipeline = Pipeline(self.settings, channels=source.channels, in_rate_hz=source.rate_hz,
+        tuned = replace(self.settings, detector=self.offsets.apply(self.settings.detector))
+        self._pipeline = Pipeline(tuned, channels=source.channels, in_rate_hz=source.rate_hz,
                                   agent_baseline=self.agent_baseline)
         self._pipe_key = key
         self._next_meter = self._next_stats = 0
@@ -373,6 +377,11 @@ class Worker:
             return False
         if isinstance(command, SelectDevices):
             return self._select(command.mic, command.call)
+        if isinstance(command, SetThresholdOffsets):
+            self.offsets = command.offsets
+            if self._pipeline is not None:
+                self._pipeline.detector.retune(self.offsets.apply(self.settings.detector))
+            return False
         return False
 
     def _reload(self, settings: Settings) -> bool:

@@ -30,6 +30,8 @@ class Shown:
     demo_playing: bool = False
     cues_today: int = 0
     not_helpful_today: int = 0  # of those, marked "not helpful" by the agent
+    paused_until: dt.datetime | None = None  # a timed pause ends then (ui/pause.py)
+    paused_open: bool = False  # paused "until I resume"
 
     @property
     def paused(self) -> bool:
@@ -81,6 +83,10 @@ class AppState(QObject):
         self._snooze_timer.stop()
         self._update(snoozed_until=None)
 
+    def set_pause(self, *, until: dt.datetime | None, open_ended: bool) -> None:
+        """The pause the agent chose: when it ends (None: not timed), or that it lasts until they resume."""
+        self._update(paused_until=until, paused_open=open_ended)
+
     def set_demo_playing(self, playing: bool) -> None:
         self.channels = 0  # a new worker: its first meter says how many channels it has
         self._update(demo_playing=playing)
@@ -101,6 +107,10 @@ class AppState(QObject):
         if base.snoozed_until is not None and state in SNOOZABLE:
             state = "snoozed"
             detail = translate("CalmCue", "until %1").replace("%1", base.snoozed_until.strftime("%H:%M"))
+        if state == "paused" and base.paused_until is not None:
+            detail = translate("CalmCue", "until %1").replace("%1", base.paused_until.strftime("%H:%M"))
+        elif state == "paused" and base.paused_open:
+            detail = translate("CalmCue", "until you resume")
         if base.demo_playing:
             detail = translate("CalmCue", "demo call") + (f" - {detail}" if detail else "")
         self.shown = replace(base, state=state, detail=detail)

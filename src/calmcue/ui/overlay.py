@@ -30,7 +30,18 @@ PANEL = QColor(22, 26, 32, 238)
 RIM = QColor(255, 255, 255, 110)
 TEXT = QColor(255, 255, 255)
 REASON = QColor(214, 220, 228)
-ACCENT = QColor("#f0b400")
+ACCENT = QColor("#f0b400")  # the call card's bar (ui/call_card.py)
+# The bar on the panel's left edge says whom the cue is about: a soft blue for the agent's own voice, a soft amber
+# for the caller. Blue against amber/orange stays apart for protan, deutan and tritan colour vision alike (the pair
+# the Okabe-Ito palette keeps for two categories), and their lightness differs too (relative luminance 0.23 and
+# 0.50: 2:1 between them, so they differ in grey as well); each stands out from the dark panel (4.6:1 and 9.2:1,
+# above the 3:1 WCAG asks of graphics). Both are calm, neither is red. The legend in Settings is ui/cue_legend.py.
+SPEAKER_BARS = {"agent": QColor("#4a86c8"), "customer": QColor("#f0b04a")}
+
+
+def bar_colour(speaker: str) -> QColor:
+    """The left-edge bar of a cue about `speaker` ("agent" or "customer")."""
+    return QColor(SPEAKER_BARS.get(speaker, SPEAKER_BARS["agent"]))
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,7 @@ class Overlay(QWidget):
         self.setWindowTitle("CalmCue cue")
         self.message = ""
         self.reason = ""
+        self.speaker = "agent"
         self.opacity = 0.0
         self.capture_excluded: bool | None = None  # None: the platform offers no way to exclude it
         self._fresh = False
@@ -74,13 +86,14 @@ class Overlay(QWidget):
         if self.isVisible():
             self._place()
 
-    def show_cue(self, message: str, reason: str = "") -> None:
-        self.message, self.reason = message, reason
+    def show_cue(self, message: str, reason: str = "", *, speaker: str = "agent") -> None:
+        """Shows a cue about `speaker` ("agent": the agent's own voice; "customer": the caller)."""
+        self.message, self.reason, self.speaker = message, reason, speaker
         self.setAccessibleName(message)
         self.setAccessibleDescription(reason)
         self._place()
         self._fresh = True
-        trace.event("overlay_show", message=message, reason=reason)
+        trace.event("overlay_show", message=message, reason=reason, speaker=speaker)
         if not self.isVisible():
             self.show()
             self._after_map()
@@ -149,7 +162,7 @@ class Overlay(QWidget):
         p.drawRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), radius, radius)
         accent = layout.accent
         p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(ACCENT)
+        p.setBrush(bar_colour(self.speaker))
         p.drawRoundedRect(QRectF(layout.pad, layout.pad, accent, layout.reason.bottom() + 1 - layout.pad
                                  if self.reason else layout.message.height()), accent / 2, accent / 2)
         wrap = int(Qt.TextFlag.TextWordWrap)

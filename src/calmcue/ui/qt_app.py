@@ -34,6 +34,8 @@ from calmcue.ui.engine_link import EngineLink
 from calmcue.ui.feedback import RecentCues, ShownCue
 from calmcue.ui.history import CueHistory, remove_user_data
 from calmcue.ui.i18n import install_translator, translate
+from calmcue.ui.nudge import Nudge, Nudges, nudge_file, nudge_text
+from calmcue.ui.pause import PauseControl
 from calmcue.ui.platform import Capability, capabilities, describe, prefer_xwayland
 from calmcue.ui.settings_store import SettingsStore
 from calmcue.ui.settings_sync import SettingsSync
@@ -75,6 +77,9 @@ class App(QObject):
         self.sync = SettingsSync(store, self)
         self.recent = RecentCues(self)
         self.recent.changed.connect(self.menu.show_recent)
+        self.nudges = Nudges(nudge_file(), locked=store.enforced, parent=self)  # "not helpful" -> thresholds
+        self.recent.nudges = self.nudges
+        self.pauses = PauseControl(link=self.link, state=self.state, notify=self._notify, parent=self)
         self.overlay: Overlay | None = None
         self.hotkey: GlobalHotkey | None = None
         self.wrong_key: GlobalHotkey | None = None  # "that cue was wrong"
@@ -166,7 +171,15 @@ class App(QObject):
         self.sync.applied.connect(self._apply_settings)
         self.sync.problem.connect(self._warn)
         self.dialogs.delete_confirmed.connect(self._delete_data)
-        m.pause_toggled.connect(self._pause)
+        m.pause.connect(self.pauses.pause)
+        m.pause.connect(lambda _seconds: self._dismiss())
+        m.resume.connect(self.pauses.resume)
+        m.undo_nudge.connect(self.nudges.undo)
+        self.nudges.listed.connect(m.show_nudges)
+        self.nudges.changed.connect(lambda _offsets: self._send_offsets())
+        self.nudges.nudged.connect(self._nudged)
+        link.demo_changed.connect(lambda _playing: self._send_offsets())  # each new worker starts without them
+        m.show_nudges(self.nudges.active())
         m.snooze.connect(self._snooze)
         m.dismiss.connect(self._dismiss)
         m.mark_latest.connect(self._mark_latest)
@@ -216,7 +229,7 @@ class App(QObject):
         self.recent.add(ShownCue(at=dt.datetime.now(), kind=cue.kind, speaker=cue.speaker, message=message,
                                  counted=counted))
         if self.overlay is not None:
-            self.overlay.show_cue(message, cue_words(cue))
+            self.overlay.show_cue(message, cue_words(cue), speaker=cue.speaker)
             self.overlay.set_detail(cue_reason(cue))
 
     def _count_cues(self) -> None:
@@ -234,16 +247,15 @@ class App(QObject):
 
     # --- user actions ------------------------------------------------------------------------------------
 
-    def _pause(self, pause: bool) -> None:
-        trace.event("action", name="pause" if pause else "resume")
-        if pause:
-            self.link.pause()
-            self._dismiss()
-            return
-        self.link.resume()
-        if self.state.snoozed_until is not None:
-            self.link.snooze(0.0)
-            self.state.end_snooze()
+    def _send_offsets(self) -> None:
+        if self.link.worker is not None:
+            self.link.send(self.nudges.command())
+
+    def _nudged(self, nudge: Nudge) -> None:
+        trace.event("nudge", kind=nudge.kind, speaker=nudge.speaker, steps=nudge.steps, amount=nudge.amount)
+        text = nudge_text(nudge) + ". " + translate("CalmCue", "To undo it, open Recent cues in the menu.")
+        # after the "Marked as not helpful" notice of the same mark, so that this one is what stays on screen
+        QTimer.singleShot(0, lambda: self._notify(translate("CalmCue", "Adjusted after your marks"), text))
 
     def _snooze(self, seconds: float) -> None:
         trace.event("action", name="snooze", seconds=seconds)
@@ -304,6 +316,7 @@ class App(QObject):
         if self.calls is not None:
             self.calls.delete()
         self.recent.clear()
+        self.nudges.delete()
         self.state.set_cues_today(0)
         self.link.recalibrate()
         self._notify(translate("CalmCue", "Data deleted"),
@@ -313,6 +326,7 @@ class App(QObject):
         settings = self.store.settings
         self.menu.set_settings(self.sync.values(), self.store.loaded.enforced)
         self.gate.min_gap_s = settings.overlay.min_gap_s
+        self.nudges.announce()  # a threshold IT now enforces is no longer nudged
         if self.overlay is not None:
             self.overlay.configure(settings.overlay)
         if self.calls is not None:

@@ -26,6 +26,7 @@ from PyQt6.QtWidgets import (
 
 from calmcue.ui.choices import choices as schema_choices
 from calmcue.ui.choices import described, sensitivity_detail
+from calmcue.ui.cue_legend import CueLegend
 from calmcue.ui.devices import Choice
 from calmcue.ui.i18n import tr_label, translate
 from calmcue.ui.meter import LevelMeter
@@ -143,6 +144,7 @@ class SettingsDialog(QDialog):
         self._row(form, "overlay.screen", translate("CalmCue", "Screen"), choices=screens)
         self._row(form, "overlay.show_s", translate("CalmCue", "Show each cue for"))
         self._row(form, "overlay.min_gap_s", translate("CalmCue", "Least time between cues"))
+        form.addRow(translate("CalmCue", "Bar on the cue's left edge"), CueLegend())
         layout.addWidget(group)
         self._session_rows(layout, autostart)
         layout.addStretch(1)

@@ -20,6 +20,8 @@ from calmcue.ui.hotkey import DISMISS, WRONG
 from calmcue.ui.i18n import tr_label, translate
 from calmcue.ui.icons import state_icon
 from calmcue.ui.menu_trace import TracedMenu, device_rect, trace_shown
+from calmcue.ui.nudge import Nudge, nudge_text
+from calmcue.ui.pause import CHOICES_S
 from calmcue.ui.texts import CUE_LABELS
 
 EMBED_PROBE_MS = 10_000
@@ -49,11 +51,13 @@ STATE_TEXT = {
 
 
 class TrayMenu(QMenu):
-    pause_toggled = pyqtSignal(bool)  # True = pause
+    pause = pyqtSignal(float)  # for this many seconds; 0 = until I resume (ui/pause.py)
+    resume = pyqtSignal()
     snooze = pyqtSignal(float)  # seconds
     dismiss = pyqtSignal()
     not_helpful = pyqtSignal(int)  # a recent cue (0 = newest): mark it not helpful, or take the mark back
     mark_latest = pyqtSignal()  # the newest cue was not helpful
+    undo_nudge = pyqtSignal(str, str)  # kind, speaker: back to the settings' threshold (ui/nudge.py)
     recalibrate = pyqtSignal()
     mic_chosen = pyqtSignal(str)
     call_chosen = pyqtSignal(str)
@@ -75,7 +79,12 @@ class TrayMenu(QMenu):
         self.dismiss_action = self._add(translate("CalmCue", "Dismiss the cue") + f"\t{DISMISS.text}",
                                         self.dismiss.emit)
         self.recent_menu = self._submenu(translate("CalmCue", "Recent cues"))
-        self.pause_action = self._add(translate("CalmCue", "Pause"), lambda: self.pause_toggled.emit(not self.paused))
+        self.pause_menu = self._submenu(translate("CalmCue", "Pause"))
+        labels = (translate("CalmCue", "For 15 minutes"), translate("CalmCue", "For 1 hour"),
+                  translate("CalmCue", "Until I resume"))
+        for seconds, label in zip(CHOICES_S, labels, strict=True):
+            self.pause_menu.addAction(label, lambda s=seconds: self.pause.emit(s))
+        self.resume_action = self._add(translate("CalmCue", "Resume"), self.resume.emit)
         self.snooze_menu = self._submenu(translate("CalmCue", "Snooze cues"))
         self.snooze_menu.addAction(translate("CalmCue", "For 15 minutes"), lambda: self.snooze.emit(15 * 60.0))
         self.snooze_menu.addAction(translate("CalmCue", "For 1 hour"), lambda: self.snooze.emit(3600.0))
@@ -104,6 +113,8 @@ class TrayMenu(QMenu):
         self.paused = False
         self.demo_playing = False
         self.mic, self.call = AUTO, AUTO
+        self.recent: tuple[ShownCue, ...] = ()
+        self.nudges: tuple[Nudge, ...] = ()
         self.show_state(Shown())
         self.show_recent(())
 
@@ -133,7 +144,10 @@ class TrayMenu(QMenu):
         """Words and what can be chosen now: Dismiss only with a cue on screen, Snooze only while listening."""
         self.status_action.setText(state_text(shown.state))
         self.paused = shown.paused
-        self.pause_action.setText(translate("CalmCue", "Resume") if shown.paused else translate("CalmCue", "Pause"))
+        pause = self.pause_menu.menuAction()
+        assert pause is not None
+        pause.setVisible(not shown.paused)
+        self.resume_action.setVisible(shown.paused)
         self.dismiss_action.setEnabled(shown.cue_showing)
         self.snooze_menu.setEnabled(shown.can_snooze)
         self.new_call_action.setEnabled(not shown.paused and not shown.demo_playing)  # the demo's calls are not kept
@@ -142,20 +156,39 @@ class TrayMenu(QMenu):
 
     def show_recent(self, cues: tuple[ShownCue, ...]) -> None:
         """The last few cues, newest first, each ticked when the agent marked it not helpful."""
-        menu = self.recent_menu
+        self.recent = cues
+        self._fill_recent()
+
+    def show_nudges(self, nudges: tuple[Nudge, ...]) -> None:
+        """The thresholds CalmCue raised after "not helpful" marks, each undone with one click."""
+        self.nudges = nudges
+        self._fill_recent()
+
+    def _fill_recent(self) -> None:
+        menu, cues = self.recent_menu, self.recent
         menu.clear()
         latest = menu.addAction(translate("CalmCue", "The last cue was not helpful") + f"\t{WRONG.text}",
                                 self.mark_latest.emit)
         assert latest is not None
         latest.setEnabled(bool(cues) and not cues[0].not_helpful)
-        menu.addSection(translate("CalmCue", "Tick a cue that was not helpful"))
+        if cues:
+            menu.addSection(translate("CalmCue", "Tick a cue that was not helpful"))
         for index, cue in enumerate(cues):
             action = menu.addAction(f"{cue.at:%H:%M}  {cue.message}")
             assert action is not None
             action.setCheckable(True)
             action.setChecked(cue.not_helpful)
             action.triggered.connect(lambda _=False, i=index: self.not_helpful.emit(i))
-        menu.setEnabled(bool(cues))
+        if self.nudges:
+            menu.addSection(translate("CalmCue", "Adjusted after your marks"))
+        for nudge in self.nudges:
+            action = menu.addAction(nudge_text(nudge) + " - " + translate("CalmCue", "Undo"))
+            assert action is not None
+            action.setToolTip(nudge.figure)
+            action.triggered.connect(lambda _=False, k=nudge.kind.value, s=nudge.speaker.value:
+                                     self.undo_nudge.emit(k, s))
+        menu.setToolTipsVisible(True)
+        menu.setEnabled(bool(cues) or bool(self.nudges))
 
     def set_demo_playing(self, playing: bool) -> None:
         self.demo_playing = playing
