@@ -144,7 +144,7 @@ class SettingsDialog(QDialog):
         self._row(form, "overlay.screen", translate("CalmCue", "Screen"), choices=screens)
         self._row(form, "overlay.show_s", translate("CalmCue", "Show each cue for"))
         self._row(form, "overlay.min_gap_s", translate("CalmCue", "Least time between cues"))
-        form.addRow(translate("CalmCue", "Bar on the cue's left edge"), CueLegend())
+        form.addRow(translate("CalmCue", "Colour bar on each cue"), CueLegend())
         layout.addWidget(group)
         self._session_rows(layout, autostart)
         layout.addStretch(1)
