@@ -5,8 +5,10 @@ agent's calibration left alone."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
-import threading
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,6 @@ from calmcue.ui.single_instance import (
     Reply,
     Request,
     SingleInstance,
-    ask_running,
     decode_reply,
     decode_request,
 )
@@ -103,19 +104,18 @@ def test_a_later_calmcue_demo_asks_over_the_socket_and_the_app_returns_to_the_mi
     saved = paths.baseline_file().read_bytes()
     app = make_app(Options(first_run=False))
     assert not app.link.demo_playing and app.link.worker.agent_baseline == agent
-    single = SingleInstance(user_dirs["runtime"])
+    single = SingleInstance()  # in the runtime folder of the user_dirs fixture, as the command finds it
     assert single.acquire()
     single.serve(app.answer)
-    replies: list[Reply | None] = []
-    request = Request(action=Action.PLAY_DEMO, file=str(shipped_demo()), speed=20.0)
-    asking = threading.Thread(target=lambda: replies.append(ask_running(request, folder=user_dirs["runtime"])))
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    cli = subprocess.Popen([sys.executable, "-m", "calmcue", "demo", "--speed", "20"], env=env, text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        asking.start()  # the CLI's side blocks on the socket; this thread's event loop answers
-        qtbot.waitUntil(lambda: bool(replies), timeout=ENGINE_MS)
-        reply = replies[0]
-        assert reply is not None and reply.ok, reply
-        assert reply.text == "The running CalmCue is playing the demo call - watch the screen's bottom-right corner"
-        assert reply.length_s == pytest.approx(load_plan(shipped_demo(), speed=20.0).play_s, abs=0.1)
+        qtbot.waitUntil(lambda: cli.poll() is not None, timeout=ENGINE_MS)  # this event loop answers it
+        out, err = cli.communicate()
+        assert cli.returncode == 0, err
+        assert out.splitlines()[0] == ("The running CalmCue is playing the demo call - watch the screen's "
+                                       "bottom-right corner")
         assert app.link.demo_playing and app.link.worker.baseline_path is None
         qtbot.waitUntil(lambda: app.demo.notice is not None, timeout=ENGINE_MS)
         notice = app.demo.notice
@@ -127,7 +127,9 @@ def test_a_later_calmcue_demo_asks_over_the_socket_and_the_app_returns_to_the_mi
             notice.accept()
         assert app.demo.notice is None
     finally:
-        asking.join(timeout=10)
+        if cli.poll() is None:
+            cli.kill()
+            cli.communicate()
         single.release()
 
 
@@ -140,3 +142,34 @@ def test_a_new_demo_closes_the_last_notice(qtbot: QtBot) -> None:
     player.started(load_plan(shipped_demo()))
     assert player.notice is None and not box.isVisible()
     assert player.state.shown.demo_left_s == pytest.approx(load_plan(shipped_demo()).play_s, abs=1)
+
+
+def test_a_paused_app_plays_the_demo_when_asked_and_is_paused_again_after_it(qtbot: QtBot, make_app: Any) -> None:
+    app = make_app(Options(first_run=False))
+    app._pause(True)
+    qtbot.waitUntil(lambda: app.tray.state == "paused", timeout=ENGINE_MS)
+    reply = app.answer(Request(action=Action.PLAY_DEMO, file=str(shipped_demo()), speed=20.0))
+    assert reply.ok
+    qtbot.waitUntil(lambda: app.tray.state == "demo", timeout=ENGINE_MS)
+    qtbot.waitUntil(lambda: app.demo.notice is not None, timeout=ENGINE_MS)
+    qtbot.waitUntil(lambda: app.tray.state == "paused", timeout=ENGINE_MS)
+    assert app.menu.pause_action.text() == "Resume"
+
+
+def test_the_demo_app_quits_when_its_notice_is_closed_unless_calmcue_was_started_meanwhile(
+        qtbot: QtBot, make_app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    quits: list[App] = []
+    alone = make_app(Options(demo=shipped_demo(), quit_after_demo=True, first_run=False, demo_speed=20.0))
+    monkeypatch.setattr(alone, "quit", lambda: quits.append(alone))
+    qtbot.waitUntil(lambda: alone.demo.notice is not None, timeout=ENGINE_MS)
+    assert alone.link.demo_playing, "the demo app has no microphone to go back to"
+    alone.demo.notice.accept()
+    assert quits == [alone]
+
+    staying = make_app(Options(demo=shipped_demo(), quit_after_demo=True, first_run=False, demo_speed=20.0))
+    monkeypatch.setattr(staying, "quit", lambda: quits.append(staying))
+    assert staying.answer(Request(action=Action.SHOW)).ok  # `calmcue` started during the demo
+    qtbot.waitUntil(lambda: staying.demo.notice is not None, timeout=ENGINE_MS)
+    assert not staying.link.demo_playing, "it stays as the tray app, on the microphone"
+    staying.demo.notice.accept()
+    assert quits == [alone]

@@ -47,6 +47,7 @@ class EngineLink(QObject):
         self.worker: Worker | None = None
         self.bridge: Bridge | None = None
         self.demo: DemoPlan | None = None  # what plays instead of the microphone
+        self.paused = False  # the agent paused listening: the microphone stays paused after a demo too
         self._stopping = False  # a worker is being stopped on purpose: its "finished" is no news
 
     # --- start and stop ----------------------------------------------------------------------------------
@@ -91,11 +92,13 @@ class EngineLink(QObject):
     def pause(self) -> None:
         from calmcue.engine.worker import Pause
 
+        self.paused = True
         self.send(Pause())
 
     def resume(self) -> None:
         from calmcue.engine.worker import Resume
 
+        self.paused = False
         self.send(Resume())
 
     def snooze(self, seconds: float) -> None:
@@ -150,6 +153,8 @@ class EngineLink(QObject):
         self.demo = demo
         self.demo_changed.emit(self.demo_playing)
         self.worker.start()
+        if self.paused and demo is None:
+            self.pause()
         log.info("engine started (%s)", f"demo {demo.path} from {demo.start_s:.2f} s" if demo else "microphone")
 
     def _demo_factory(self, demo: DemoPlan) -> Callable[[], Source]:
