@@ -22,11 +22,13 @@ from PyQt6.QtWidgets import QMessageBox
 from calmcue.errors import CalmCueError
 from calmcue.ui import trace
 from calmcue.ui.i18n import translate
+from calmcue.ui.single_instance import Reply
 
 if TYPE_CHECKING:
     from calmcue.detector.baseline import BaselineValues
     from calmcue.engine.mailbox import Meter
     from calmcue.ui.app_state import AppState
+    from calmcue.ui.engine_link import EngineLink
 
 log = logging.getLogger(__name__)
 
@@ -81,16 +83,54 @@ def clock(seconds: float) -> str:
 
 
 class DemoPlayer(QObject):
-    """Tracks the demo that plays: its plan, the time left (into AppState) and the end notice."""
+    """Starts and stops the demo on the engine link, and follows it: the time left (into AppState) and the
+    end notice."""
 
     notice_closed = pyqtSignal()
+    problem = pyqtSignal(str, str)  # title, text: the demo cannot play
 
-    def __init__(self, *, state: AppState, parent: QObject | None = None) -> None:
+    def __init__(self, *, state: AppState, link: EngineLink | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.state = state
-        self.plan: DemoPlan | None = None
+        self.state, self.link = state, link
+        self.plan: DemoPlan | None = None  # what plays now
         self.notice: QMessageBox | None = None  # kept here, or Qt would delete it when the slot returns
         self._left_s: int | None = None
+        if link is not None:  # connected before AppState is, so the status says the time left at once
+            link.demo_changed.connect(lambda playing: self.started(link.demo) if playing and link.demo
+                                      else self.stopped())
+            link.meter.connect(self.on_meter)
+
+    def plan_for(self, path: Path | None, *, speed: float) -> DemoPlan | None:
+        """The plan for `path`, or None (and a `problem`) when there is no demo to play."""
+        if path is None:
+            self.problem.emit(translate("CalmCue", "No demo call"),
+                              translate("CalmCue", "The demo recording is missing; build it with 'make demo'."))
+            return None
+        try:
+            return load_plan(path, speed=speed)
+        except CalmCueError as err:
+            self.problem.emit(translate("CalmCue", "No demo call"), str(err))
+            return None
+
+    def play(self, path: Path | None, *, speed: float) -> DemoPlan | None:
+        plan = self.plan_for(path, speed=speed)
+        if plan is not None and self.link is not None:
+            trace.event("action", name="demo")
+            self.link.switch_demo(plan)
+        return plan
+
+    def stop(self) -> None:
+        if self.link is not None:
+            trace.event("action", name="stop_demo")
+            self.link.switch_demo(None)
+
+    def answer(self, path: Path | None, *, speed: float, corner: str) -> Reply:
+        """A later `calmcue demo` asked this app to play the demo (ui/single_instance.py)."""
+        plan = self.play(path, speed=speed)
+        if plan is None:
+            return Reply(ok=False, text="the demo recording is missing; reinstall CalmCue or run 'make demo'")
+        return Reply(ok=True, length_s=round(plan.play_s, 1),
+                     text=f"The running CalmCue is playing the demo call - watch the screen's {corner} corner")
 
     def started(self, plan: DemoPlan) -> None:
         """The engine plays `plan` now."""

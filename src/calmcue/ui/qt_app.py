@@ -25,11 +25,10 @@ from PyQt6.QtWidgets import QApplication
 
 from calmcue import __version__
 from calmcue.config import paths
-from calmcue.errors import CalmCueError
 from calmcue.ui import trace
 from calmcue.ui.app_state import AppState
 from calmcue.ui.cue_gate import CueGate
-from calmcue.ui.demo_player import DemoPlan, DemoPlayer, load_plan
+from calmcue.ui.demo_player import DemoPlayer
 from calmcue.ui.devices import list_devices
 from calmcue.ui.dialogs import Dialogs
 from calmcue.ui.engine_link import EngineLink
@@ -71,7 +70,7 @@ class App(QObject):
         self.tray.follow(self.state)
         self.menu.follow(self.state)
         self.link = EngineLink(settings=lambda: self.store.settings, parent=self)
-        self.demo = DemoPlayer(state=self.state, parent=self)
+        self.demo = DemoPlayer(state=self.state, link=self.link, parent=self)
         self.dialogs = Dialogs(store=store, link=self.link, parent=self)
         self.gate = CueGate(min_gap_s=store.settings.overlay.min_gap_s)
         self.sync = SettingsSync(store, self)
@@ -125,7 +124,8 @@ class App(QObject):
         self.link.stats.connect(self.calls.on_stats)
         self.menu.calls_report.connect(self.calls.open_report)
         self.hotkey.activated.connect(self.calls.card.dismiss)
-        self.link.start(self._demo_plan(self.options.demo, speed=self.options.demo_speed))
+        self.link.start(self.demo.plan_for(self.options.demo, speed=self.options.demo_speed) if self.options.demo
+                        else None)
         self.sync.watch()
         self._say_what_is_missing()
         trace.event("engine_started", demo=self.options.demo is not None)
@@ -158,13 +158,11 @@ class App(QObject):
         link.status.connect(self._tell_once)
         link.meter.connect(self.state.on_meter)
         link.cue.connect(self._on_cue)
-        link.demo_changed.connect(lambda playing: self.demo.started(link.demo) if playing and link.demo
-                                  else self.demo.stopped())
         link.demo_changed.connect(self.state.set_demo_playing)
         link.demo_changed.connect(self.menu.set_demo_playing)
         link.demo_changed.connect(lambda _playing: self.gate.reset())
-        link.meter.connect(self.demo.on_meter)
         link.demo_ended.connect(self._demo_ended)
+        self.demo.problem.connect(self._warn)
         self.demo.notice_closed.connect(lambda: self.quit() if self.options.quit_after_demo else None)
         link.problem.connect(self._warn)
         self.dialogs.problem.connect(self._warn)
@@ -287,25 +285,10 @@ class App(QObject):
         self.link.new_call()
 
     def _switch_demo(self, play: bool) -> None:
-        if not play:
-            trace.event("action", name="stop_demo")
-            self.link.switch_demo(None)
-            return
-        plan = self._demo_plan(self.options.demo or paths.demo_file(), speed=self.options.demo_speed)
-        if plan is not None:
-            trace.event("action", name="demo")
-            self.link.switch_demo(plan)
-
-    def _demo_plan(self, path: Path | None, *, speed: float) -> DemoPlan | None:
-        if path is None:
-            self._warn(translate("CalmCue", "No demo call"),
-                       translate("CalmCue", "The demo recording is missing; build it with 'make demo'."))
-            return None
-        try:
-            return load_plan(path, speed=speed)
-        except CalmCueError as err:
-            self._warn(translate("CalmCue", "No demo call"), str(err))
-            return None
+        if play:
+            self.demo.play(self.options.demo or paths.demo_file(), speed=self.options.demo_speed)
+        else:
+            self.demo.stop()
 
     def answer(self, request: Request) -> Reply:
         """A later start of CalmCue asks something (ui/single_instance.py)."""
@@ -317,14 +300,7 @@ class App(QObject):
         if not self._started:
             return Reply(ok=False, text="CalmCue is still starting; try again in a moment")
         path = Path(request.file) if request.file else self.options.demo or paths.demo_file()
-        plan = self._demo_plan(path, speed=request.speed)
-        if plan is None:
-            return Reply(ok=False, text="the demo recording is missing; reinstall CalmCue or run 'make demo'")
-        trace.event("action", name="demo")
-        self.link.switch_demo(plan)
-        corner = self.store.settings.overlay.corner
-        return Reply(ok=True, length_s=round(plan.play_s, 1),
-                     text=f"The running CalmCue is playing the demo call - watch the screen's {corner} corner")
+        return self.demo.answer(path, speed=request.speed, corner=self.store.settings.overlay.corner)
 
     def open_about(self) -> None:
         self.dialogs.open_about(self.about_text())
