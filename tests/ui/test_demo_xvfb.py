@@ -88,3 +88,23 @@ def _records(trace: Path) -> list[dict[str, object]]:
     import json
 
     return [json.loads(line) for line in trace.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_without_a_running_app_calmcue_demo_plays_alone_and_quits_once_its_notice_is_closed(
+        start: Callable[..., Driven], tmp_path: Path, user_dirs: dict[str, Path]) -> None:
+    if paths.demo_file() is None:
+        missing("no demo call: run 'make demo'", what="demo call")
+    app = start([sys.executable, "-m", "calmcue", "demo", "--speed", "10"], trace=tmp_path / "trace.jsonl")
+    app.wait("tray_visible")
+    assert app.wait("demo_started")["saved_baseline"]
+    app.wait("demo_ended", timeout_s=ENGINE_BOUND_S)
+    window = wait_for(lambda: (visible_windows(NOTICE) or [None])[0], "the end-of-demo notice")
+    ended = time.monotonic()
+    while time.monotonic() - ended < NOTICE_STAYS_S:  # the app waits for the agent, it does not quit by itself
+        assert window in visible_windows(NOTICE) and app.proc.poll() is None
+        time.sleep(0.1)
+    assert not paths.baseline_file().exists(), "the demo voice never becomes the agent's calibration"
+    xdotool("windowactivate", "--sync", window, check=False)
+    xdotool("key", "--clearmodifiers", "Return")
+    app.wait("quit")
+    assert app.proc.wait(timeout=BOUND_S) == 0
