@@ -297,8 +297,7 @@ class App(QObject):
             self.options = replace(self.options, quit_after_demo=False)  # (during `calmcue demo`: stay after it)
             self._notify("CalmCue", translate("CalmCue", "CalmCue is already running."))
             return Reply(ok=True, text="shown")
-        if not self._started:
-            return Reply(ok=False, text="CalmCue is still starting; try again in a moment")
+        self._start_rest()  # asked while still starting: start now (it does nothing once started)
         path = Path(request.file) if request.file else self.options.demo or paths.demo_file()
         return self.demo.answer(path, speed=request.speed, corner=self.store.settings.overlay.corner)
 
