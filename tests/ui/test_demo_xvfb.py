@@ -76,6 +76,10 @@ def test_calmcue_demo_asks_the_running_tray_app_which_plays_it_and_returns_to_th
     app.wait("tray_state", timeout_s=ENGINE_BOUND_S, state="listening")  # the microphone and its baseline again
     assert paths.baseline_file().read_bytes() == agent_baseline, "the agent's calibration is untouched"
 
+    again = subprocess.run([sys.executable, "-m", "calmcue"], cwd=REPO, env=app_env(CALMCUE_UI_TRACE=str(trace)),
+                           capture_output=True, text=True, timeout=BOUND_S)  # a second start only says so
+    assert again.returncode == 0 and "CalmCue is already running" in again.stderr, again.stderr
+    app.wait("request", action="show")
     xdotool("windowactivate", "--sync", window, check=False)
     xdotool("key", "--clearmodifiers", "Return")
     app.wait("demo_notice_closed")
