@@ -167,8 +167,8 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
 def _add_tray(sub: argparse._SubParsersAction) -> None:
     p = _command(sub, "tray", help="start the tray app (what 'calmcue' with no command does)",
                  description="Start the tray app: an icon showing the state, cues in a calm overlay. When it "
-                             "already runs, the running one is shown instead. Without a display, the terminal "
-                             "monitor runs instead.")
+                             "already runs, starting it again only says so (one per user). Without a display, "
+                             "the terminal monitor runs instead.")
     p.set_defaults(run=_typed("calmcue.commands.tray"))
 
 
