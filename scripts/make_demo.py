@@ -6,6 +6,10 @@ learned; then the customer's voice rises, the agent talks over the venting custo
 and the agent rushes through an explanation. The scripted events are
 printed and written next to the WAV as `<name>.events.json`. The output is deterministic (fixed seed).
 
+It also writes `<name>.baseline.json`, the demo's plan for the tray app: the agent's usual voice as CalmCue's
+own engine learns it from the calm opening (so the app can skip that opening and show cues within seconds,
+without ever touching the real agent's calibration), and where to start playing.
+
     .venv/bin/python scripts/make_demo.py [--out build/demo/demo_call.wav]
 """
 
@@ -13,7 +17,7 @@ import argparse
 import json
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +29,7 @@ SEED = 1729
 HOP = RATE // 100  # 10 ms
 NOISE_DBFS = -60.0
 SPEAKERS = ("agent", "customer")
+LEAD_S = 0.5  # the demo with a saved baseline starts this long before the last calm turn
 
 
 @dataclass(frozen=True)
@@ -126,7 +131,8 @@ def speak(text: str, voice: Voice, workdir: Path) -> np.ndarray:
     return x * 10 ** ((voice.level_dbfs - active_level_db(x)) / 20)
 
 
-def build(workdir: Path) -> tuple[np.ndarray, list[dict[str, object]]]:
+def build(workdir: Path) -> tuple[np.ndarray, list[dict[str, object]], float]:
+    """The mix, its scripted events and where a demo with a saved baseline starts (s)."""
     rng = np.random.default_rng(SEED)
     placed: list[tuple[Turn, float, np.ndarray]] = []
     start, end = 0.0, 0.6  # lead-in
@@ -154,7 +160,24 @@ def build(workdir: Path) -> tuple[np.ndarray, list[dict[str, object]]]:
         events.append(
             {"what": what, "speaker": speaker, "start_s": round(t_start, 2), "end_s": round(t_end, 2)}
         )
-    return out, events
+    last_calm = max(t0 for turn, t0, _ in placed if turn.event == "baseline")
+    return out, events, round(last_calm - LEAD_S, 2)
+
+
+def demo_plan(path: Path, events: list[dict[str, object]], start_s: float) -> dict[str, object]:
+    """The agent's baseline after the calm opening, learned by CalmCue's engine from the written file (the
+    same samples the app plays), and where the tray app starts the demo when it uses that baseline."""
+    from calmcue.analysis.offline import analyze_samples
+    from calmcue.detector.kinds import Speaker
+
+    calm_end_s = float(next(e["end_s"] for e in events if e["what"] == "calm_baseline"))
+    audio, rate = sf.read(path, dtype="float32", always_2d=True)
+    learned = analyze_samples(audio[: round(calm_end_s * rate)], rate_hz=rate, keep_frames=False)
+    agent = learned.baselines[Speaker.AGENT]
+    if agent is None:
+        raise SystemExit("make_demo: the calm opening is too short for the agent's calibration")
+    return {"schema": 1, "calm_end_s": calm_end_s, "start_s": start_s, "length_s": round(len(audio) / rate, 2),
+            "agent": {k: round(float(v), 4) for k, v in asdict(agent).items()}}
 
 
 def main() -> None:
@@ -163,7 +186,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        audio, events = build(Path(tmp))
+        audio, events, start_s = build(Path(tmp))
     peak = float(np.max(np.abs(audio)))
     if peak >= 1.0:
         raise SystemExit(f"make_demo: the mix clips (peak {peak:.2f}); lower the voice levels")
@@ -172,11 +195,15 @@ def main() -> None:
     sf.write(args.out, audio.astype(np.float32), RATE, subtype="PCM_16")
     events_path = args.out.with_name(args.out.stem + ".events.json")
     events_path.write_text(json.dumps(events, indent=2) + "\n")
+    plan = demo_plan(args.out, events, start_s)
+    plan_path = args.out.with_name(args.out.stem + ".baseline.json")
+    plan_path.write_text(json.dumps(plan, indent=2) + "\n")
 
     print(f"{args.out}: {len(audio) / RATE:.1f} s, {RATE} Hz, channel 0 = agent, 1 = customer")
     for e in events:
         print(f"  {e['start_s']:6.2f} - {e['end_s']:6.2f} s  {e['speaker']:<8}  {e['what']}")
     print(f"events: {events_path}")
+    print(f"demo baseline: {plan_path} (the app starts the demo at {start_s:.2f} s with it)")
 
 
 if __name__ == "__main__":

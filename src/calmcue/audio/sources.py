@@ -113,6 +113,16 @@ class _Pacer:
         return True
 
 
+def _skip(blocks: Iterator[np.ndarray], frames: int) -> Iterator[np.ndarray]:
+    """The blocks without their first `frames` samples."""
+    for block in blocks:
+        if frames >= block.shape[0]:
+            frames -= block.shape[0]
+            continue
+        yield block[frames:]
+        frames = 0
+
+
 class SyntheticSource:
     """Samples held in memory, delivered in 10 ms blocks, in real time or as fast as the worker reads.
 
@@ -172,10 +182,11 @@ class FileSource:
     """
 
     def __init__(self, path: Path, *, realtime: bool = True, speed: float = 1.0, far_end: Path | None = None,
-                 loop: bool = False) -> None:
+                 loop: bool = False, start_s: float = 0.0) -> None:
         from calmcue.audio.files import probe
 
         self.path, self.far_end, self.loop = Path(path), far_end, loop
+        self.start_s = start_s  # play from here (the demo with a saved baseline skips its calm opening)
         info = probe(self.path)
         self._info = info
         if far_end is not None:
@@ -205,9 +216,8 @@ class FileSource:
     def _open(self) -> Iterator[np.ndarray]:
         from calmcue.audio.files import paired_blocks, read_blocks
 
-        if self.far_end is None:
-            return read_blocks(self._info)
-        return paired_blocks(self._info, self._far_info)
+        blocks = read_blocks(self._info) if self.far_end is None else paired_blocks(self._info, self._far_info)
+        return _skip(blocks, round(self.start_s * self.rate_hz)) if self.start_s > 0 else blocks
 
     def read(self, timeout_s: float) -> np.ndarray | None:
         if self._blocks is None:

@@ -1,5 +1,6 @@
 """`calmcue demo`: the project's scripted demo call played in real time through the real engine into the
-overlay, as if it came from a headset. Without a display, the terminal monitor shows it instead."""
+overlay, as if it came from a headset. When the tray app already runs, that app plays it (one icon, one
+overlay); else a demo-mode app starts. Without a display, the terminal monitor shows it instead."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from calmcue.config.paths import demo_file
-from calmcue.errors import BadInputError
+from calmcue.errors import BadInputError, CalmCueError
 
 __all__ = ["DemoOptions", "demo_file", "from_args", "headless_demo", "run"]
 
@@ -40,10 +41,30 @@ def run(options: DemoOptions) -> int:
         print("calmcue: no display: showing the demo call in the terminal instead", file=sys.stderr)
         return headless_demo(path, speed=options.speed)
     require_qt()
+    if ask_the_running_app(options):
+        return 0
     from calmcue.ui.qt_app import Options
     from calmcue.ui.qt_app import run as run_app
 
     return run_app(Options(demo=path, quit_after_demo=True, first_run=False, demo_speed=options.speed))
+
+
+def ask_the_running_app(options: DemoOptions) -> bool:
+    """True if the tray app already runs and now plays the demo (it said so); False if none runs."""
+    from calmcue.ui.demo_player import clock
+    from calmcue.ui.single_instance import Action, Request, ask_running
+
+    file = str(options.file.resolve()) if options.file is not None else None
+    reply = ask_running(Request(action=Action.PLAY_DEMO, file=file, speed=options.speed))
+    if reply is None:
+        return False
+    if not reply.ok:
+        raise CalmCueError(f"the running CalmCue could not play the demo: {reply.text}; quit it from its tray "
+                           f"menu and run 'calmcue demo' again")
+    print(reply.text)
+    if reply.length_s is not None:
+        print(f"It plays for {clock(reply.length_s)}, then CalmCue listens to your microphone again.")
+    return True
 
 
 def headless_demo(path: Path, *, speed: float = 1.0) -> int:

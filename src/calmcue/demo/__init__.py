@@ -1,5 +1,9 @@
 """The scripted demo call shipped inside the package (made by scripts/make_demo.py with espeak-ng; `make
-demo-asset` rebuilds it, and a test checks the shipped file still matches what the script makes)."""
+demo-asset` rebuilds it, and a test checks the shipped file still matches what the script makes).
+
+Beside it, `demo_call.baseline.json` is the demo's plan for the tray app: the demo agent's usual voice as the
+engine learns it from the calm opening, and where the app starts playing when it uses that saved baseline
+(ui/demo_player.py reads it)."""
 
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from calmcue.engine.mailbox import Meter
 
 SNOOZABLE = ("listening", "calibrating", "no_call_audio", "on_hold")  # engine states a snooze shows over
+DEMO_SHOWS_OVER = ("starting", *SNOOZABLE)  # engine states the demo's own line replaces while it plays
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Shown:
     cue_showing: bool = False
     snoozed_until: dt.datetime | None = None
     demo_playing: bool = False
+    demo_left_s: int | None = None  # while the demo plays: seconds left
     cues_today: int = 0
     not_helpful_today: int = 0  # of those, marked "not helpful" by the agent
     paused_until: dt.datetime | None = None  # a timed pause ends then (ui/pause.py)
@@ -40,7 +42,7 @@ class Shown:
     @property
     def can_snooze(self) -> bool:
         """A snooze means "measure but show no cues": nothing to snooze while paused or without a microphone."""
-        return self.state in (*SNOOZABLE, "snoozed")
+        return self.state in (*SNOOZABLE, "snoozed", "demo")
 
 
 class AppState(QObject):
@@ -91,6 +93,9 @@ class AppState(QObject):
         self.channels = 0  # a new worker: its first meter says how many channels it has
         self._update(demo_playing=playing)
 
+    def set_demo_left(self, seconds: int | None) -> None:
+        self._update(demo_left_s=seconds)
+
     def set_cue_showing(self, showing: bool) -> None:
         self._update(cue_showing=showing)
 
@@ -111,7 +116,12 @@ class AppState(QObject):
             detail = translate("CalmCue", "until %1").replace("%1", base.paused_until.strftime("%H:%M"))
         elif state == "paused" and base.paused_open:
             detail = translate("CalmCue", "until you resume")
-        if base.demo_playing:
+        if base.demo_playing and state in DEMO_SHOWS_OVER:
+            state, detail = "demo", translate("CalmCue", "Playing the demo call")
+            if base.demo_left_s is not None:
+                left = f"{base.demo_left_s // 60}:{base.demo_left_s % 60:02d}"
+                detail = translate("CalmCue", "Playing the demo call - %1 left").replace("%1", left)
+        elif base.demo_playing:
             detail = translate("CalmCue", "demo call") + (f" - {detail}" if detail else "")
         self.shown = replace(base, state=state, detail=detail)
         self.changed.emit(self.shown)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import QObject, pyqtSignal
@@ -25,6 +24,7 @@ if TYPE_CHECKING:
     from calmcue.engine.mailbox import Stats
     from calmcue.engine.worker import Command, Worker
     from calmcue.ui.bridge import Bridge
+    from calmcue.ui.demo_player import DemoPlan
 
 log = logging.getLogger(__name__)
 
@@ -41,19 +41,22 @@ class EngineLink(QObject):
     call_summary = pyqtSignal(object)  # CallSummary: a call ended (ui/calls_link.py)
     stats = pyqtSignal(object)  # Stats, about once a second
 
-    def __init__(self, *, settings: Callable[[], Settings], demo_speed: float = 1.0,
-                 parent: QObject | None = None) -> None:
+    def __init__(self, *, settings: Callable[[], Settings], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._settings = settings  # the current settings, read whenever a worker starts
-        self.demo_speed = demo_speed
         self.worker: Worker | None = None
         self.bridge: Bridge | None = None
-        self.demo_playing = False
+        self.demo: DemoPlan | None = None  # what plays instead of the microphone
+        self.paused = False  # the agent paused listening: the microphone stays paused after a demo too
         self._stopping = False  # a worker is being stopped on purpose: its "finished" is no news
 
     # --- start and stop ----------------------------------------------------------------------------------
 
-    def start(self, demo: Path | None = None) -> None:
+    @property
+    def demo_playing(self) -> bool:
+        return self.demo is not None
+
+    def start(self, demo: DemoPlan | None = None) -> None:
         from calmcue.engine.mailbox import Mailbox
         from calmcue.ui.bridge import Bridge
 
@@ -71,7 +74,7 @@ class EngineLink(QObject):
         if self.bridge is not None:
             self.bridge.stop()
 
-    def switch_demo(self, demo: Path | None) -> None:
+    def switch_demo(self, demo: DemoPlan | None) -> None:
         """Plays `demo` instead of the microphone, or (None) goes back to the microphone."""
         self._stop_worker()
         self._start_worker(demo)
@@ -89,11 +92,13 @@ class EngineLink(QObject):
     def pause(self) -> None:
         from calmcue.engine.worker import Pause
 
+        self.paused = True
         self.send(Pause())
 
     def resume(self) -> None:
         from calmcue.engine.worker import Resume
 
+        self.paused = False
         self.send(Resume())
 
     def snooze(self, seconds: float) -> None:
@@ -125,7 +130,7 @@ class EngineLink(QObject):
 
     # --- inside ------------------------------------------------------------------------------------------
 
-    def _start_worker(self, demo: Path | None) -> None:
+    def _start_worker(self, demo: DemoPlan | None) -> None:
         from calmcue.engine.mailbox import Mailbox
         from calmcue.engine.worker import Worker
 
@@ -133,7 +138,8 @@ class EngineLink(QObject):
         settings = self._settings()
         if demo is not None:
             factory = self._demo_factory(demo)
-            baseline, baseline_path = None, None  # the demo's voice must never become the user's calibration
+            # the demo voice's own saved baseline, or none; and nothing saved: it is never the agent's calibration
+            baseline, baseline_path = demo.baseline, None
         else:
             from calmcue.audio.sources import DeviceSourceFactory
 
@@ -144,17 +150,19 @@ class EngineLink(QObject):
         self.worker = Worker(settings=settings, source_factory=factory, mailbox=mailbox, agent_baseline=baseline,
                              baseline_path=baseline_path)
         self.bridge.attach(mailbox, self.worker.commands)
-        self.demo_playing = demo is not None
+        self.demo = demo
         self.demo_changed.emit(self.demo_playing)
         self.worker.start()
-        log.info("engine started (%s)", f"demo {demo}" if demo else "microphone")
+        if self.paused and demo is None:
+            self.pause()
+        log.info("engine started (%s)", f"demo {demo.path} from {demo.start_s:.2f} s" if demo else "microphone")
 
-    def _demo_factory(self, demo: Path) -> Callable[[], Source]:
+    def _demo_factory(self, demo: DemoPlan) -> Callable[[], Source]:
         from functools import partial
 
         from calmcue.audio.sources import FileSource
 
-        return partial(FileSource, demo, realtime=True, speed=self.demo_speed)
+        return partial(FileSource, demo.path, realtime=True, speed=demo.speed, start_s=demo.start_s)
 
     def _stop_worker(self) -> None:
         if self.worker is None:

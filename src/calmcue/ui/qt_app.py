@@ -16,7 +16,7 @@ import logging
 import signal
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +28,7 @@ from calmcue.config import paths
 from calmcue.ui import trace
 from calmcue.ui.app_state import AppState
 from calmcue.ui.cue_gate import CueGate
+from calmcue.ui.demo_player import DemoPlayer
 from calmcue.ui.devices import list_devices
 from calmcue.ui.dialogs import Dialogs
 from calmcue.ui.engine_link import EngineLink
@@ -39,7 +40,7 @@ from calmcue.ui.pause import PauseControl
 from calmcue.ui.platform import Capability, capabilities, describe, prefer_xwayland
 from calmcue.ui.settings_store import SettingsStore
 from calmcue.ui.settings_sync import SettingsSync
-from calmcue.ui.single_instance import SingleInstance
+from calmcue.ui.single_instance import Action, Reply, Request, SingleInstance
 from calmcue.ui.tray import Tray, TrayMenu, state_text
 
 if TYPE_CHECKING:
@@ -51,13 +52,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ENGINE_START_LATEST_MS = 400  # the engine starts once the icon is in the tray, or after this long at most
-DEMO_END_GRACE_MS = 1500  # `calmcue demo` quits this long after the call ends (or once the last cue faded)
 
 
 @dataclass(frozen=True)
 class Options:
     demo: Path | None = None  # play this recording through the engine instead of the microphone
-    quit_after_demo: bool = False  # `calmcue demo`: quit when the recording ends
+    quit_after_demo: bool = False  # `calmcue demo`: quit once the end-of-demo notice is closed
     demo_speed: float = 1.0  # 1 = real time, as from a headset
     first_run: bool = True  # show the first-run notice when it is due
 
@@ -71,7 +71,8 @@ class App(QObject):
         self.tray = Tray(self.menu, self)
         self.tray.follow(self.state)
         self.menu.follow(self.state)
-        self.link = EngineLink(settings=lambda: self.store.settings, demo_speed=options.demo_speed, parent=self)
+        self.link = EngineLink(settings=lambda: self.store.settings, parent=self)
+        self.demo = DemoPlayer(state=self.state, link=self.link, parent=self)
         self.dialogs = Dialogs(store=store, link=self.link, parent=self)
         self.gate = CueGate(min_gap_s=store.settings.overlay.min_gap_s)
         self.sync = SettingsSync(store, self)
@@ -128,7 +129,8 @@ class App(QObject):
         self.link.stats.connect(self.calls.on_stats)
         self.menu.calls_report.connect(self.calls.open_report)
         self.hotkey.activated.connect(self.calls.card.dismiss)
-        self.link.start(self.options.demo)
+        self.link.start(self.demo.plan_for(self.options.demo, speed=self.options.demo_speed) if self.options.demo
+                        else None)
         self.sync.watch()
         self._say_what_is_missing()
         trace.event("engine_started", demo=self.options.demo is not None)
@@ -165,6 +167,8 @@ class App(QObject):
         link.demo_changed.connect(self.menu.set_demo_playing)
         link.demo_changed.connect(lambda _playing: self.gate.reset())
         link.demo_ended.connect(self._demo_ended)
+        self.demo.problem.connect(self._warn)
+        self.demo.notice_closed.connect(lambda: self.quit() if self.options.quit_after_demo else None)
         link.problem.connect(self._warn)
         self.dialogs.problem.connect(self._warn)
         self.dialogs.settings_done.connect(self.sync.dialog_done)
@@ -237,13 +241,16 @@ class App(QObject):
             self.state.set_cues_today(self.history.count(), self.history.not_helpful())
 
     def _demo_ended(self) -> None:
-        self._notify(translate("CalmCue", "Demo call ended"), translate("CalmCue", "That was the demo call."))
-        if not self.options.quit_after_demo:
-            self._switch_demo(False)
-        elif self.overlay is not None and self.overlay.isVisible():
-            self.overlay.closed.connect(self.quit)
-        else:
-            QTimer.singleShot(DEMO_END_GRACE_MS, self.quit)
+        """A notice that stays until closed; the running app goes back to the microphone and its baseline."""
+        trace.event("demo_ended")
+        if self.options.quit_after_demo:
+            self.demo.show_end_notice(after=translate("CalmCue", "Close this window to end the demo. To use "
+                                                                 "CalmCue on your calls, start CalmCue."))
+            return
+        self._switch_demo(False)
+        self.demo.show_end_notice(after=translate("CalmCue", "CalmCue listens to your microphone again, "
+                                                             "compared with your own usual voice. To see the demo "
+                                                             "again, choose Play the demo call in the menu."))
 
     # --- user actions ------------------------------------------------------------------------------------
 
@@ -291,13 +298,21 @@ class App(QObject):
         self.link.new_call()
 
     def _switch_demo(self, play: bool) -> None:
-        demo = self.options.demo or paths.demo_file()
-        if play and demo is None:
-            self._warn(translate("CalmCue", "No demo call"),
-                       translate("CalmCue", "The demo recording is missing; build it with 'make demo'."))
-            return
-        trace.event("action", name="demo" if play else "stop_demo")
-        self.link.switch_demo(demo if play else None)
+        if play:
+            self.demo.play(self.options.demo or paths.demo_file(), speed=self.options.demo_speed)
+        else:
+            self.demo.stop()
+
+    def answer(self, request: Request) -> Reply:
+        """A later start of CalmCue asks something (ui/single_instance.py)."""
+        trace.event("request", action=request.action)
+        if request.action != Action.PLAY_DEMO:  # a second `calmcue`: there is one CalmCue, this one
+            self.options = replace(self.options, quit_after_demo=False)  # (during `calmcue demo`: stay after it)
+            self._notify("CalmCue", translate("CalmCue", "CalmCue is already running."))
+            return Reply(ok=True, text="shown")
+        self._start_rest()  # asked while still starting: start now (it does nothing once started)
+        path = Path(request.file) if request.file else self.options.demo or paths.demo_file()
+        return self.demo.answer(path, speed=request.speed, corner=self.store.settings.overlay.corner)
 
     def open_about(self) -> None:
         self.dialogs.open_about(self.about_text())
@@ -380,18 +395,18 @@ def run(options: Options) -> int:
     app.setApplicationVersion(__version__)
     app.setQuitOnLastWindowClosed(False)
     install_translator(app)
-    single: SingleInstance | None = None
-    if not options.quit_after_demo:
-        single = SingleInstance()
-        if not single.acquire():
-            told = single.notify_running()
+    instance = SingleInstance()
+    single: SingleInstance | None = instance
+    if not instance.acquire():
+        if not options.quit_after_demo:
+            told = instance.notify_running()
             print("calmcue: CalmCue is already running; look for its icon in the system tray"
                   + ("" if told else " (it did not answer; if it hangs, end it and start again)"), file=sys.stderr)
             return 0
+        single = None  # `calmcue demo` found no app to ask, yet one holds the lock (starting up): play here
     controller = App(store=SettingsStore(), options=options)
     if single is not None:
-        running = translate("CalmCue", "CalmCue is already running.")
-        single.message.connect(lambda _text: controller._notify("CalmCue", running))
+        single.serve(controller.answer)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: QTimer.singleShot(0, controller.quit))
     _ticking(app, lambda: None, interval_ms=250)  # Python signal handlers run only when Python code runs
