@@ -146,14 +146,14 @@ def test_a_new_demo_closes_the_last_notice(qtbot: QtBot) -> None:
 
 def test_a_paused_app_plays_the_demo_when_asked_and_is_paused_again_after_it(qtbot: QtBot, make_app: Any) -> None:
     app = make_app(Options(first_run=False))
-    app._pause(True)
+    app.pauses.pause(0)  # until I resume
     qtbot.waitUntil(lambda: app.tray.state == "paused", timeout=ENGINE_MS)
     reply = app.answer(Request(action=Action.PLAY_DEMO, file=str(shipped_demo()), speed=20.0))
     assert reply.ok
     qtbot.waitUntil(lambda: app.tray.state == "demo", timeout=ENGINE_MS)
     qtbot.waitUntil(lambda: app.demo.notice is not None, timeout=ENGINE_MS)
     qtbot.waitUntil(lambda: app.tray.state == "paused", timeout=ENGINE_MS)
-    assert app.menu.pause_action.text() == "Resume"
+    assert app.menu.resume_action.isVisible() and not app.menu.pause_menu.menuAction().isVisible()
 
 
 def test_the_demo_app_quits_when_its_notice_is_closed_unless_calmcue_was_started_meanwhile(

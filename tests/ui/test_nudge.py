@@ -205,7 +205,7 @@ def test_a_nudge_reaches_the_detector_and_an_undo_takes_it_back(qtbot: QtBot, ap
     undo.trigger()
     qtbot.waitUntil(lambda: _detector_threshold(app) == 12.0, timeout=ENGINE_MS)
     _show_and_mark(app.recent, marks=2, shown=2)
-    app.link.switch_demo(demo_file())  # a new worker starts with the offsets sent again
+    app.link.switch_demo(app.demo.plan_for(demo_file(), speed=1.0))  # a new worker starts with the offsets sent again
     qtbot.waitUntil(lambda: _detector_threshold(app) == 13.5, timeout=ENGINE_MS)
 
 
