@@ -1,18 +1,27 @@
 """Pace benchmark (issue 13, item 6): does the speaking-rate feature follow tempo, and does "Slow down" follow pace?
 
-Three checks on each RAVDESS actor's calm and neutral clips (the dev data; see ``sessions.py``):
+Three checks on each RAVDESS actor's calm and neutral clips (the dev data; see ``sessions.py``), reported for the
+actors the settings were tuned on (--tuned, default 1-3) and for the held-out ones apart:
 
-1. Transcript counts: every RAVDESS sentence has 7 syllables ("Kids are talking by the door", "Dogs are sitting by
-   the door"), so the true rate of a clip is 7 / its speech duration. The feature's nuclei per clip are compared.
-2. Known tempo changes: the actor's calm speech, time-stretched with librosa (phase vocoder, pitch kept) by 1.2,
-   1.35 and 1.6; the median rate estimate over it, divided by the estimate at natural pace. Goal: within 10 % of
-   the tempo factor. librosa's default 2048-sample (128 ms) frames smear syllables at 16 kHz, so the stretch uses
+1. Transcript rate: every RAVDESS sentence has 7 syllables ("Kids are talking by the door", "Dogs are sitting by
+   the door"), so the true rate of a clip is 7 / its speech duration. Printed: the median estimate over 40 s of
+   the actor's calm speech over the median clip's true rate ("/transcript"), and how far the per-frame estimate
+   wanders at a steady pace (its 95th percentile over its median).
+2. Known tempo changes: the same 40 s time-stretched with librosa (phase vocoder, pitch kept) by 1.2, 1.35 and
+   1.6; the median rate estimate over it, divided by the estimate at natural pace. Goal: within 10 % of the tempo
+   factor. librosa's default 2048-sample (128 ms) frames smear syllables at 16 kHz, so the stretch uses
    512-sample frames.
 3. "Slow down": a session per actor of ~25 s natural calm speech (calibration), then 12 s stretches alternating
-   natural pace and 1.35x. A stretch is flagged when a fast_speech episode overlaps [start, end + 1 s].
-   Goals: >= 90 % of the 1.35x stretches, <= 5 % of the natural ones.
+   natural pace and 1.35x, through the whole engine (analyze_samples, default settings unless --enter/--min-s).
+   "onset": the cue comes in (a fast_speech episode becomes active) within [start, end + 1 s) of the stretch;
+   "overlap": a fast_speech episode overlaps [start, end + 1 s] (an episode begun in a fast stretch and lasting
+   into the next natural one, by the rate window's lag, flags that one too). Goals: >= 90 % of the 1.35x
+   stretches, <= 5 % of the natural ones.
 
-    python benchmarks/eval_detection_pace.py [--actors 1,2] [--stretches 6]
+The last line is the rate's cost per hop (SyllableRate.step, amortised).
+
+    python benchmarks/eval_detection_pace.py [--actors 1,2] [--tuned 1,2,3] [--stretches 10] [--enter 1.45]
+        [--min-s 3] [--no-tempo]
 """
 
 from __future__ import annotations
