@@ -128,12 +128,13 @@ def cost_per_hop_us(seconds: float = 60.0) -> float:
     return 1e6 * (time.perf_counter() - start) / len(band)
 
 
-def pace_settings(*, enter: float | None, min_s: float | None) -> Settings:
-    """The default settings, with the fast_speech ratio and duration overridden where given (for tuning)."""
+def pace_settings(*, enter: float | None, min_s: float | None, window_s: float | None = None) -> Settings:
+    """The default settings, with the fast_speech ratio, duration and window overridden where given (tuning)."""
     settings = Settings()
     fast = settings.detector.fast_speech
     fast = replace(fast, rate_ratio_enter=fast.rate_ratio_enter if enter is None else enter,
-                   min_s=fast.min_s if min_s is None else min_s)
+                   min_s=fast.min_s if min_s is None else min_s,
+                   window_speech_s=fast.window_speech_s if window_s is None else window_s)
     return replace(settings, detector=replace(settings.detector, fast_speech=fast))
 
 
@@ -230,6 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--stretches", type=int, default=6, help="12 s stretches per session (half at 1.35x)")
     parser.add_argument("--enter", type=float, help="override fast_speech.rate_ratio_enter (tuning)")
     parser.add_argument("--min-s", type=float, help="override fast_speech.min_s (tuning)")
+    parser.add_argument("--window-s", type=float, help="override fast_speech.window_speech_s (tuning)")
     parser.add_argument("--no-tempo", action="store_true", help="skip the tempo and transcript checks (tuning)")
     args = parser.parse_args(argv)
     try:
@@ -240,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not (sessions.ravdess_dir() / "manifest.csv").is_file():
         print("error: RAVDESS manifest not found; set CALMCUE_DATA to the shared data folder", file=sys.stderr)
         return 2
-    settings = pace_settings(enter=args.enter, min_s=args.min_s)
+    settings = pace_settings(enter=args.enter, min_s=args.min_s, window_s=args.window_s)
     fast_settings = settings.detector.fast_speech
     print(f"fast_speech: rate_ratio_enter {fast_settings.rate_ratio_enter}, min_s {fast_settings.min_s}, "
           f"window_speech_s {fast_settings.window_speech_s}")
