@@ -29,6 +29,9 @@ MUTED_FRAMES = 50  # 0.5 s of exact digital silence on the mic: muted
 SILENT_LEVEL_DBFS = -99.9
 SIGNAL_LEVEL_DBFS = -90.0
 FAST_EXIT_S = 1.0
+# The rate is that of the last seconds of speech, so a pause between sentences keeps a fast episode going (it
+# only stops new ones from starting); a longer silence ends it.
+FAST_PAUSE_BRIDGE_FRAMES = round(1.5 / HOP_S)
 # Hold music (the activity model's music_prob on the call channel): on hold after about 1.5 s of mostly music,
 # off again after about 1 s without. The model already keeps music out of speech_prob; this state also stops cues.
 HOLD_SMOOTHING = 0.98  # per frame: a 0.5 s running share of music frames
@@ -197,10 +200,10 @@ class Detector:
         if base is None or self.agent.baseline.from_prior or not base.rate_syl_s > 0 or math.isnan(rate):
             entering = staying = False
         else:
-            recent = frame - self.agent.last_voiced <= RECENT_SPEECH_FRAMES
+            since_voiced = frame - self.agent.last_voiced
             ratio = rate / base.rate_syl_s
-            entering = recent and ratio >= self._fast_ratio_enter
-            staying = recent and ratio >= 1.0 + 0.6 * (self._fast_ratio_enter - 1.0)
+            entering = since_voiced <= RECENT_SPEECH_FRAMES and ratio >= self._fast_ratio_enter
+            staying = since_voiced <= FAST_PAUSE_BRIDGE_FRAMES and ratio >= 1.0 + 0.6 * (self._fast_ratio_enter - 1.0)
             self._fast_ratio = ratio
         self._on(self._fast.step(frame, entering=entering, staying=staying), CueKind.FAST_SPEECH, Speaker.AGENT)
 
