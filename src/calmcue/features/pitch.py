@@ -98,6 +98,35 @@ def yin_where(windows: np.ndarray, where: np.ndarray) -> PitchTrack:
     return PitchTrack(f0_hz=f0, aperiodicity=aperiodicity, dprime=dprime)
 
 
+_ZERO_ROW: PitchTrack | None = None
+
+
+def _zero_row() -> PitchTrack:
+    """`yin` of one all-zero window (the same numbers whatever else is in the batch), computed once."""
+    global _ZERO_ROW
+    if _ZERO_ROW is None:
+        _ZERO_ROW = yin(np.zeros((1, PITCH_WINDOW), np.float32))
+    return _ZERO_ROW
+
+
+def yin_audible(windows: np.ndarray) -> PitchTrack:
+    """`yin` with the same numbers, skipping the windows of digital silence (a muted mic, no call, a call stream
+    that sends zeros between calls): their row is the same for every such window, so it is computed once."""
+    silent = ~windows[..., -PITCH_WINDOW:].any(axis=-1)
+    count = int(np.count_nonzero(silent))
+    if count == 0:
+        return yin(windows)
+    zero = _zero_row()
+    shape = windows.shape[:-1]
+    f0, aperiodicity = np.full(shape, zero.f0_hz[0]), np.full(shape, zero.aperiodicity[0])
+    dprime = np.empty((*shape, TAU_MAX + 1))
+    dprime[silent] = zero.dprime[0]
+    if count < silent.size:
+        track = yin(windows[~silent])
+        f0[~silent], aperiodicity[~silent], dprime[~silent] = track.f0_hz, track.aperiodicity, track.dprime
+    return PitchTrack(f0_hz=f0, aperiodicity=aperiodicity, dprime=dprime)
+
+
 def octave_alternative(dprime_row: np.ndarray, f0_hz: float, *, factor: float) -> tuple[float, float]:
     """F0 and aperiodicity of the deepest dip near the lag of f0 * factor (NaN, inf when out of range)."""
     centre = round(ANALYSIS_RATE_HZ / (f0_hz * factor))
