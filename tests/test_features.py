@@ -205,3 +205,19 @@ def test_the_model_skips_silent_hops_whatever_the_block_sizes(monkeypatch) -> No
     live, batch = speech(480), speech(16000)
     np.testing.assert_allclose(live, batch, atol=1e-5)  # float rounding of batches of other sizes, no more
     assert (live[:40] == 0.0).all() and live[60:150].max() > 0.5
+
+
+def test_the_live_engine_imports_no_scipy() -> None:
+    """scipy.fft and scipy.signal cost the tray 18 and 40 MB of memory (issue 15: idle RSS under 150 MB); the live
+    path runs on numpy alone (the benchmarks and training may still use scipy)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np; from calmcue.engine.pipeline import Pipeline; "
+            "from calmcue.config.schema import Settings; "
+            "p = Pipeline(Settings(), channels=2, in_rate_hz=48000); "
+            "[p.push(np.random.default_rng(0).normal(0, 0.1, (n, 2)).astype(np.float32)) for n in (480, 48000)]; "
+            "print(sorted({m.split('.')[0] + '.' + m.split('.')[1] for m in sys.modules "
+            "if m.startswith('scipy.')}))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "[]", done.stdout

@@ -10,7 +10,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.fft
 
 from calmcue.timebase import ANALYSIS_RATE_HZ, PITCH_WINDOW
 
@@ -35,11 +34,13 @@ class PitchTrack:
 def normalised_difference(windows: np.ndarray) -> np.ndarray:
     """YIN's cumulative-mean-normalised difference d'(tau) for tau = 0..TAU_MAX; (..., n) -> (..., TAU_MAX+1)."""
     x = np.asarray(windows[..., -PITCH_WINDOW:], np.float32)
-    padded = np.zeros((2, *x.shape[:-1], NFFT), np.float32)  # the window and its head: one FFT call for both
+    # numpy's FFT in float64 (its float32 path is several times slower on batches); not scipy.fft, whose import
+    # (scipy.special, array-api glue) costs the tray about 18 MB of memory
+    padded = np.zeros((2, *x.shape[:-1], NFFT), np.float64)  # the window and its head: one FFT call for both
     padded[0, ..., :PITCH_WINDOW] = x
     padded[1, ..., :INTEGRATION] = x[..., :INTEGRATION]
-    spectra = scipy.fft.rfft(padded, axis=-1)
-    correlation = scipy.fft.irfft(spectra[0] * np.conj(spectra[1]), NFFT, axis=-1)[..., : TAU_MAX + 1]
+    spectra = np.fft.rfft(padded, axis=-1)
+    correlation = np.fft.irfft(spectra[0] * np.conj(spectra[1]), NFFT, axis=-1)[..., : TAU_MAX + 1]
     energy = np.zeros((*x.shape[:-1], PITCH_WINDOW + 1), np.float64)
     np.cumsum(np.square(x, dtype=np.float64), axis=-1, out=energy[..., 1:])
     shifted = energy[..., INTEGRATION : INTEGRATION + TAU_MAX + 1] - energy[..., : TAU_MAX + 1]
