@@ -18,7 +18,7 @@ F0_MAX_HZ = 500.0
 TAU_MIN = int(ANALYSIS_RATE_HZ // F0_MAX_HZ)  # 32 samples
 TAU_MAX = math.ceil(ANALYSIS_RATE_HZ / F0_MIN_HZ)  # 267 samples
 INTEGRATION = PITCH_WINDOW - TAU_MAX  # 533 samples, about two periods at 60 Hz
-NFFT = 1024  # >= PITCH_WINDOW: lags up to TAU_MAX never wrap around
+NFFT = PITCH_WINDOW  # the head (INTEGRATION) at lags up to TAU_MAX ends inside the window: no wrap-around
 DIP_THRESHOLD = 0.15  # YIN's absolute threshold on the normalised difference
 
 
@@ -40,7 +40,9 @@ def normalised_difference(windows: np.ndarray) -> np.ndarray:
     padded[0, ..., :PITCH_WINDOW] = x
     padded[1, ..., :INTEGRATION] = x[..., :INTEGRATION]
     spectra = np.fft.rfft(padded, axis=-1)
-    correlation = np.fft.irfft(spectra[0] * np.conj(spectra[1]), NFFT, axis=-1)[..., : TAU_MAX + 1]
+    cross = spectra[0]
+    cross *= np.conj(spectra[1])  # in place: batches of 100 hops make these arrays megabytes
+    correlation = np.fft.irfft(cross, NFFT, axis=-1)[..., : TAU_MAX + 1]
     energy = np.zeros((*x.shape[:-1], PITCH_WINDOW + 1), np.float64)
     np.cumsum(np.square(x, dtype=np.float64), axis=-1, out=energy[..., 1:])
     shifted = energy[..., INTEGRATION : INTEGRATION + TAU_MAX + 1] - energy[..., : TAU_MAX + 1]
