@@ -22,10 +22,10 @@ from calmcue.bench.stats import Series, summarise
 REQUIRED = ("pipeline_1ch_p50_us", "pipeline_1ch_p99_us", "pipeline_2ch_p50_us", "pipeline_2ch_p99_us",
             "pitch_p50_us", "librosa_yin_p50_us", "librosa_pyin_p50_us", "webrtcvad_p50_us", "silero_p50_us",
             "rtf_batch", "rtf_batch_2ch", "startup_s", "idle_rss_mb", "capture_floor_cpu_pct", "tray_listen_cpu_pct",
-            "monitor_cpu_pct")
+            "monitor_cpu_pct", "tray_idle_rss_mb", "monitor_latency_p99_ms")
 # May be null on a machine without them (no package mirror for Silero, no sound server): then a reason is given.
 OPTIONAL = ("silero_p50_us", "startup_s", "idle_rss_mb", "capture_floor_cpu_pct", "tray_listen_cpu_pct",
-            "monitor_cpu_pct")
+            "monitor_cpu_pct", "tray_idle_rss_mb", "monitor_latency_p99_ms")
 
 
 def _calmcue(*args: str) -> subprocess.CompletedProcess[str]:
@@ -53,6 +53,9 @@ def test_quick_bench_writes_schema_1_keys(quick_run: tuple[subprocess.CompletedP
             continue
         assert isinstance(value, float | int) and math.isfinite(value) and value > 0, (key, value)
     assert doc["pipeline_2ch_p99_us"] >= doc["pipeline_2ch_p50_us"]
+    assert doc["tray_idle_rss_mb"] == doc["idle_rss_mb"]
+    if doc["monitor_latency_p99_ms"] is not None:
+        assert doc["monitor_latency_p99_ms"] >= doc["monitor_latency_p50_ms"] > 0
     assert doc["librosa_yin_over_pitch_p50"] == pytest.approx(doc["librosa_yin_p50_us"] / doc["pitch_p50_us"],
                                                               rel=0.01)
     if doc["capture_floor_cpu_pct"] is not None:  # the floor names its stack, and the ratios are to it

@@ -7,7 +7,7 @@ import pytest
 
 from calmcue.features.extractor import FeatureExtractor
 from calmcue.features.loudness import level_dbfs
-from calmcue.features.pitch import yin, yin_where
+from calmcue.features.pitch import yin, yin_audible, yin_where
 from calmcue.features.reframer import Reframer
 from calmcue.features.spectral import power_spectrum, spectral_shape
 from conftest import RATE, harmonic, silence, syllables
@@ -159,3 +159,65 @@ def test_noise_after_digital_silence_is_not_speech() -> None:
     signal = np.concatenate([np.zeros(2 * RATE, np.float32), silence(4.0, noise_dbfs=-60.0)])
     prob = frames(signal).speech_prob[:, 0]
     assert prob.max() < 0.5
+
+
+def test_yin_audible_gives_yins_numbers_and_skips_digital_silence() -> None:
+    signal = np.concatenate([np.zeros(RATE // 4, np.float32), harmonic(150.0, seconds=0.3),
+                             np.zeros(RATE // 4, np.float32)])
+    windows = Reframer(channels=1).push(signal[:, None])[:, 0]
+    silent = ~windows[:, -800:].any(axis=-1)
+    assert silent.any() and not silent.all()
+    skipped, every = yin_audible(windows), yin(windows)
+    # silent rows are the very same numbers; the others differ only as any batch of another size does (the FFT
+    # works on several rows at once)
+    np.testing.assert_array_equal(skipped.dprime[silent], every.dprime[silent])
+    np.testing.assert_array_equal(skipped.f0_hz[silent], every.f0_hz[silent])
+    np.testing.assert_allclose(skipped.f0_hz, every.f0_hz, rtol=1e-6)
+    np.testing.assert_allclose(skipped.aperiodicity, every.aperiodicity, rtol=1e-5, atol=1e-7)
+
+
+def test_one_pole_mean_matches_lfilter_across_calls() -> None:
+    import scipy.signal
+
+    from calmcue.features.activity_input import _SLOW, ActivityInput
+
+    level = np.random.default_rng(3).normal(-40.0, 10.0, (700, 2))
+    inputs = ActivityInput(channels=2)
+    ours = np.concatenate([inputs._slow_mean(level[i : i + n]) for i, n in ((0, 3), (3, 250), (253, 447))])
+    zi = (_SLOW * level[0])[None, :]
+    expected, _ = scipy.signal.lfilter([1.0 - _SLOW], [1.0, -_SLOW], level, axis=0, zi=zi)
+    np.testing.assert_array_equal(ours, expected)
+
+
+def test_the_model_skips_silent_hops_whatever_the_block_sizes(monkeypatch) -> None:
+    monkeypatch.setenv("CALMCUE_ACTIVITY", "model")
+    quiet = np.zeros((RATE // 2, 2), np.float32)
+    voice = np.stack([syllables(seconds=1.0), syllables(seconds=1.0, f0_hz=210.0, seed=4)], axis=1)
+    signal = np.concatenate([quiet, voice, quiet, voice])
+
+    def speech(block: int) -> np.ndarray:
+        reframer, extractor = Reframer(channels=2), FeatureExtractor(channels=2)
+        if extractor.model is None:
+            pytest.skip("the activity model did not load")
+        parts = [extractor.process(reframer.push(signal[i : i + block])) for i in range(0, len(signal), block)]
+        return np.concatenate([p.speech_prob for p in parts if p.count])
+
+    live, batch = speech(480), speech(16000)
+    np.testing.assert_allclose(live, batch, atol=1e-5)  # float rounding of batches of other sizes, no more
+    assert (live[:40] == 0.0).all() and live[60:150].max() > 0.5
+
+
+def test_the_live_engine_imports_no_scipy() -> None:
+    """scipy.fft and scipy.signal cost the tray 18 and 40 MB of memory (issue 15: idle RSS under 150 MB); the live
+    path runs on numpy alone (the benchmarks and training may still use scipy)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np; from calmcue.engine.pipeline import Pipeline; "
+            "from calmcue.config.schema import Settings; "
+            "p = Pipeline(Settings(), channels=2, in_rate_hz=48000); "
+            "[p.push(np.random.default_rng(0).normal(0, 0.1, (n, 2)).astype(np.float32)) for n in (480, 48000)]; "
+            "print(sorted({m.split('.')[0] + '.' + m.split('.')[1] for m in sys.modules "
+            "if m.startswith('scipy.')}))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "[]", done.stdout

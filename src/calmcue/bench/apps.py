@@ -61,6 +61,8 @@ class MonitorFigures:
     setting: str = ""
     speech_cpu_pct: float | None = None
     speech_reason: str = ""
+    latency_p50_ms: float | None = None  # callback to features, over the whole run (its --stats-json)
+    latency_p99_ms: float | None = None
 
 
 def _calmcue_cmd() -> list[str]:
@@ -243,9 +245,10 @@ def measure_monitor(*, run_s: float, speech: np.ndarray | None = None) -> Monito
     """CPU use over `run_s` listening to silence, then over `run_s` listening to `speech`."""
     if not Path("/proc/self/stat").exists():
         return MonitorFigures(None, None, "needs /proc (Linux) to read CPU time and memory")
-    with _private_env(offscreen=True) as (_, env):
+    with _private_env(offscreen=True) as (root, env):
         seconds = MONITOR_WARMUP_S + 2 * run_s + 10.0  # it stops by itself if this process dies
-        app = _Process([*_calmcue_cmd(), "monitor", "--seconds", f"{seconds:g}"], env)
+        stats = root / "monitor-stats.json"
+        app = _Process([*_calmcue_cmd(), "monitor", "--seconds", f"{seconds:g}", "--stats-json", str(stats)], env)
         try:
             _wait_listening(app)
             cpu = None if app.exited() else _cpu_over(app, run_s)
@@ -255,6 +258,18 @@ def measure_monitor(*, run_s: float, speech: np.ndarray | None = None) -> Monito
             if why or cpu is None:
                 hint = " (it needs an audio input: run under scripts/with_services.sh)" if "code 3" in str(why) else ""
                 return MonitorFigures(None, None, f"the monitor {why}{hint}")
-            return MonitorFigures(cpu, rss, None, _setting(offscreen=None), speech_cpu, speech_why)
         finally:
-            app.stop()
+            app.stop()  # SIGTERM: the monitor ends cleanly and writes its stats
+        p50, p99 = _latency_ms(stats)
+        return MonitorFigures(cpu, rss, None, _setting(offscreen=None), speech_cpu, speech_why, p50, p99)
+
+
+def _latency_ms(stats: Path) -> tuple[float | None, float | None]:
+    """Callback-to-features p50 and p99 from the monitor's --stats-json (None when it wrote none)."""
+    import json
+
+    try:
+        latency = json.loads(stats.read_text(encoding="utf-8")).get("latency_ms", {})
+    except (OSError, ValueError):
+        return None, None
+    return latency.get("p50"), latency.get("p99")

@@ -30,6 +30,8 @@ GOALS = (
     ("librosa_yin_over_pitch_p50", ">=", 3.0, "pitch at least 3x faster than librosa.yin (p50 per hop)"),
     ("gpe_librosa_yin_minus_calmcue_yin", ">=", 0.0, "pitch GPE equal or better than librosa.yin (FDA-UE)"),
     ("rtf_batch_2ch", ">=", 1000.0, "batch `analyze` of a two-channel call, x real time, one core"),
+    ("tray_idle_rss_mb", "<=", 150.0, "tray app idle memory (RSS), MB"),
+    ("monitor_latency_p99_ms", "<=", 40.0, "callback to features p99 (live monitor, silence and speech), ms"),
 )
 
 # Ratios: reference cost / CalmCue cost, both p50 (or whole-file per hop); > 1 means CalmCue is cheaper.
@@ -53,7 +55,9 @@ UNITS = {
     "rtf_batch": "`analyze` of a two-channel WAV (decoding included), audio seconds per wall-clock second",
     "rtf_batch_*_cpu": "the same per CPU second (less sensitive to other load on the machine)",
     "gpe_* / vde_*": "FDA-UE gross pitch error (>20 % off) / voicing decision error, 0..1",
-    "startup_s": "tray app launch to ready; idle_rss_mb its resident memory when idle",
+    "startup_s": "tray app launch to ready; idle_rss_mb (= tray_idle_rss_mb) its resident memory when idle",
+    "monitor_latency_*_ms": "callback to features (the newest sample of a block read to its features) over the "
+                            "live monitor's whole run, silence and speech, from its --stats-json",
     "capture_floor_cpu_pct": "the cheapest bare capture of the same two streams doing nothing (capture_floor_stack "
                              "says which), % of one core, process CPU time over wall time",
     "tray_listen_cpu_pct / monitor_cpu_pct": "the app listening to its two default devices in silence, % of one "
@@ -107,12 +111,15 @@ def _app_keys(result: BenchResult) -> tuple[dict[str, Any], dict[str, str]]:
         "startup_s": _round(tray.startup_s, 3) if tray else None,
         "startup_method": tray.startup_method if tray else None,
         "idle_rss_mb": _round(tray.idle_rss_mb, 1) if tray else None,
+        "tray_idle_rss_mb": _round(tray.idle_rss_mb, 1) if tray else None,
         "tray_idle_cpu_pct": _round(tray.idle_cpu_pct) if tray else None,
         "tray_listen_cpu_pct": _round(tray.idle_cpu_pct) if tray else None,
         "tray_speech_cpu_pct": _round(tray.speech_cpu_pct) if tray else None,
         "monitor_cpu_pct": _round(monitor.cpu_pct) if monitor else None,
         "monitor_speech_cpu_pct": _round(monitor.speech_cpu_pct) if monitor else None,
         "monitor_rss_mb": _round(monitor.rss_mb, 1) if monitor else None,
+        "monitor_latency_p50_ms": _round(monitor.latency_p50_ms, 1) if monitor else None,
+        "monitor_latency_p99_ms": _round(monitor.latency_p99_ms, 1) if monitor else None,
         "capture_floor_cpu_pct": _round(base),
         "capture_floor_stack": floor.stack if floor else "",
         "capture_floor_candidates": {k: _round(v) if isinstance(v, float) else v
@@ -127,11 +134,13 @@ def _app_keys(result: BenchResult) -> tuple[dict[str, Any], dict[str, str]]:
         out[f"{key}_over_floor"] = _round(value / base, 2) if value is not None and base else None
     notes = {}
     if tray and tray.reason:
-        notes.update({k: tray.reason for k in ("startup_s", "idle_rss_mb", "tray_listen_cpu_pct")})
+        notes.update({k: tray.reason for k in ("startup_s", "idle_rss_mb", "tray_idle_rss_mb", "tray_listen_cpu_pct")})
     if tray and tray.speech_reason:
         notes["tray_speech_cpu_pct"] = tray.speech_reason
     if monitor and monitor.reason:
-        notes["monitor_cpu_pct"] = monitor.reason
+        notes["monitor_cpu_pct"] = notes["monitor_latency_p99_ms"] = monitor.reason
+    elif monitor and monitor.latency_p99_ms is None:
+        notes["monitor_latency_p99_ms"] = "the monitor wrote no --stats-json"
     if monitor and monitor.speech_reason:
         notes["monitor_speech_cpu_pct"] = monitor.speech_reason
     if floor and floor.cpu_pct is None:
@@ -265,7 +274,7 @@ def goals_table(doc: dict[str, Any]) -> list[str]:
     lines = ["| goal | target | measured | met |", "|---|--:|--:|---|"]
     for key, op, target, what in GOALS:
         value = doc.get(key)
-        shown = _f(value, 2 if "over" in key else 0)
+        shown = _f(value, 2 if "over" in key else 1 if key.endswith(("_cpu_pct", "_ms")) else 0)
         if key.startswith("gpe"):  # as the two error rates
             ours, theirs = doc.get("gpe_calmcue_yin"), doc.get("gpe_librosa_yin")
             shown = "unavailable" if ours is None or theirs is None else f"{ours:.2%} vs {theirs:.2%}"
@@ -292,7 +301,10 @@ def apps_table(doc: dict[str, Any]) -> list[str]:
             ("tray app listening, speech", cpu("tray_speech_cpu_pct"), "tray_speech_cpu_pct"),
             ("live monitor, silence", cpu("monitor_cpu_pct"), "monitor_cpu_pct"),
             ("live monitor, speech", cpu("monitor_speech_cpu_pct"), "monitor_speech_cpu_pct"),
-            ("live monitor memory (RSS)", _f(doc.get("monitor_rss_mb"), 1, " MB"), "monitor_cpu_pct"))
+            ("live monitor memory (RSS)", _f(doc.get("monitor_rss_mb"), 1, " MB"), "monitor_cpu_pct"),
+            ("live monitor, callback to features p50 / p99",
+             f"{_f(doc.get('monitor_latency_p50_ms'), 1)} / {_f(doc.get('monitor_latency_p99_ms'), 1, ' ms')}",
+             "monitor_latency_p99_ms"))
     load = f"load average {doc.get('load_1min_apps_start')} -> {doc.get('load_1min_apps_end')}"
     lines = ["| what | measured | note |", "|---|--:|---|"]
     for what, value, key in rows:

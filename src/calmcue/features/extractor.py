@@ -16,10 +16,10 @@ import numpy as np
 from calmcue.features.activity import NoiseFloor, VoiceActivity, may_be_voiced
 from calmcue.features.activity_model import ActivityKind, ActivityModel, default_kind
 from calmcue.features.loudness import LEVEL_FLOOR_DBFS, level_dbfs
-from calmcue.features.pitch import OctaveGuard, PitchTrack, yin, yin_where
+from calmcue.features.pitch import OctaveGuard, PitchTrack, yin_audible, yin_where
 from calmcue.features.rate import SyllableRate
 from calmcue.features.spectral import SpectralShape, power_spectrum, spectral_shape
-from calmcue.timebase import LEVEL_WINDOW
+from calmcue.timebase import LEVEL_WINDOW, PITCH_WINDOW
 
 SILENT_SNR_DB = 6.0  # tilt is reported only this far above the noise floor
 POWER_BINS = LEVEL_WINDOW // 2 + 1  # what power_spectrum returns per window
@@ -141,10 +141,12 @@ class FeatureExtractor:
         floor = np.array([t.floors(level[:, c].tolist()) for c, t in enumerate(self._trackers)]).T
         speech = music = None
         # The model reads periodicity on every frame; without it, no pitch where a frame cannot be voiced.
-        pitch = yin(windows) if self.model is not None else yin_where(windows, may_be_voiced(level, floor))
+        pitch = yin_audible(windows) if self.model is not None else yin_where(windows, may_be_voiced(level, floor))
         periodicity = np.maximum(1.0 - pitch.aperiodicity, 0.0)
         if self.model is not None:
-            speech, music = self.model.process(power, periodicity, level)
+            at_floor = (level <= LEVEL_FLOOR_DBFS).all(axis=1)  # cheap first: only then look at every sample
+            silent = at_floor & ~np.any(windows[..., -PITCH_WINDOW:], axis=(1, 2)) if at_floor.any() else None
+            speech, music = self.model.process(power, periodicity, level, silent=silent)
         table = np.array([self._run_channel(c, level, floor, shape, pitch, speech) for c in range(self.channels)],
                          dtype=np.float64).transpose(2, 1, 0)  # (fields, hops, channels)
         tracked = dict(zip(TrackedFrame._fields, table, strict=True))  # field name -> (hops, channels)

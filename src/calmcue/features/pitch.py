@@ -10,7 +10,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.fft
 
 from calmcue.timebase import ANALYSIS_RATE_HZ, PITCH_WINDOW
 
@@ -19,7 +18,7 @@ F0_MAX_HZ = 500.0
 TAU_MIN = int(ANALYSIS_RATE_HZ // F0_MAX_HZ)  # 32 samples
 TAU_MAX = math.ceil(ANALYSIS_RATE_HZ / F0_MIN_HZ)  # 267 samples
 INTEGRATION = PITCH_WINDOW - TAU_MAX  # 533 samples, about two periods at 60 Hz
-NFFT = 1024  # >= PITCH_WINDOW: lags up to TAU_MAX never wrap around
+NFFT = PITCH_WINDOW  # the head (INTEGRATION) at lags up to TAU_MAX ends inside the window: no wrap-around
 DIP_THRESHOLD = 0.15  # YIN's absolute threshold on the normalised difference
 
 
@@ -35,11 +34,15 @@ class PitchTrack:
 def normalised_difference(windows: np.ndarray) -> np.ndarray:
     """YIN's cumulative-mean-normalised difference d'(tau) for tau = 0..TAU_MAX; (..., n) -> (..., TAU_MAX+1)."""
     x = np.asarray(windows[..., -PITCH_WINDOW:], np.float32)
-    padded = np.zeros((2, *x.shape[:-1], NFFT), np.float32)  # the window and its head: one FFT call for both
+    # numpy's FFT in float64 (its float32 path is several times slower on batches); not scipy.fft, whose import
+    # (scipy.special, array-api glue) costs the tray about 18 MB of memory
+    padded = np.zeros((2, *x.shape[:-1], NFFT), np.float64)  # the window and its head: one FFT call for both
     padded[0, ..., :PITCH_WINDOW] = x
     padded[1, ..., :INTEGRATION] = x[..., :INTEGRATION]
-    spectra = scipy.fft.rfft(padded, axis=-1)
-    correlation = scipy.fft.irfft(spectra[0] * np.conj(spectra[1]), NFFT, axis=-1)[..., : TAU_MAX + 1]
+    spectra = np.fft.rfft(padded, axis=-1)
+    cross = spectra[0]
+    cross *= np.conj(spectra[1])  # in place: batches of 100 hops make these arrays megabytes
+    correlation = np.fft.irfft(cross, NFFT, axis=-1)[..., : TAU_MAX + 1]
     energy = np.zeros((*x.shape[:-1], PITCH_WINDOW + 1), np.float64)
     np.cumsum(np.square(x, dtype=np.float64), axis=-1, out=energy[..., 1:])
     shifted = energy[..., INTEGRATION : INTEGRATION + TAU_MAX + 1] - energy[..., : TAU_MAX + 1]
@@ -95,6 +98,35 @@ def yin_where(windows: np.ndarray, where: np.ndarray) -> PitchTrack:
     if count:
         track = yin(windows[where])
         f0[where], aperiodicity[where], dprime[where] = track.f0_hz, track.aperiodicity, track.dprime
+    return PitchTrack(f0_hz=f0, aperiodicity=aperiodicity, dprime=dprime)
+
+
+_ZERO_ROW: PitchTrack | None = None
+
+
+def _zero_row() -> PitchTrack:
+    """`yin` of one all-zero window (the same numbers whatever else is in the batch), computed once."""
+    global _ZERO_ROW
+    if _ZERO_ROW is None:
+        _ZERO_ROW = yin(np.zeros((1, PITCH_WINDOW), np.float32))
+    return _ZERO_ROW
+
+
+def yin_audible(windows: np.ndarray) -> PitchTrack:
+    """`yin` with the same numbers, skipping the windows of digital silence (a muted mic, no call, a call stream
+    that sends zeros between calls): their row is the same for every such window, so it is computed once."""
+    silent = ~windows[..., -PITCH_WINDOW:].any(axis=-1)
+    count = int(np.count_nonzero(silent))
+    if count == 0:
+        return yin(windows)
+    zero = _zero_row()
+    shape = windows.shape[:-1]
+    f0, aperiodicity = np.full(shape, zero.f0_hz[0]), np.full(shape, zero.aperiodicity[0])
+    dprime = np.empty((*shape, TAU_MAX + 1))
+    dprime[silent] = zero.dprime[0]
+    if count < silent.size:
+        track = yin(windows[~silent])
+        f0[~silent], aperiodicity[~silent], dprime[~silent] = track.f0_hz, track.aperiodicity, track.dprime
     return PitchTrack(f0_hz=f0, aperiodicity=aperiodicity, dprime=dprime)
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.fft
 
 from calmcue.timebase import ANALYSIS_RATE_HZ, LEVEL_WINDOW
 
 _BIN_HZ = ANALYSIS_RATE_HZ / LEVEL_WINDOW  # 31.25 Hz
 _WINDOW = np.hanning(LEVEL_WINDOW).astype(np.float32)
+_WINDOW_64 = _WINDOW.astype(np.float64)
 
 
 def _bins(low_hz: float, high_hz: float) -> slice:
@@ -39,7 +39,7 @@ class SpectralShape:
 
 def power_spectrum(windows: np.ndarray) -> np.ndarray:
     """Hann-windowed power spectrum of each window's last 32 ms; (..., n) -> (..., 257)."""
-    spectrum = scipy.fft.rfft(windows[..., -LEVEL_WINDOW:] * _WINDOW, axis=-1)
+    spectrum = np.fft.rfft(windows[..., -LEVEL_WINDOW:] * _WINDOW_64, axis=-1)  # float64: see pitch.py
     return np.square(spectrum.real) + np.square(spectrum.imag)  # not a sum over a (..., 2) axis: 10x cheaper
 
 

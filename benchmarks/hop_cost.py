@@ -1,0 +1,59 @@
+"""Quick before/after figures for the live and batch paths (issue 15), without the whole `calmcue bench`.
+
+    CALMCUE_DATA=/work/shared/data .venv/bin/python benchmarks/hop_cost.py [hop] [batch]
+    PYTHONPATH=/tmp/old/src .venv/bin/python benchmarks/hop_cost.py     # another version (git archive REV src)
+
+hop: the two-channel pipeline fed one 10 ms hop per push (p50/p99 per hop), then three hops per push (per hop);
+batch: `analyze_samples` of the two-channel input in 1 s blocks, CPU time, best of three. Prints the load average:
+run the versions interleaved in the same minutes on a shared machine.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import numpy as np
+
+from calmcue.analysis.offline import analyze_samples
+from calmcue.bench.inputs import data_root, load_inputs
+from calmcue.config.schema import Settings
+from calmcue.engine.pipeline import Pipeline
+
+HOP = 160
+
+
+def per_hop_us(stereo: np.ndarray, *, hops_per_push: int, skip: int) -> np.ndarray:
+    pipeline = Pipeline(Settings(), channels=2, in_rate_hz=16000)
+    step = HOP * hops_per_push
+    spent = []
+    for start in range(0, stereo.shape[0] - step, step):
+        t0 = time.perf_counter_ns()
+        pipeline.push(stereo[start : start + step])
+        spent.append(time.perf_counter_ns() - t0)
+    return np.array(spent[skip:]) / 1000.0 / hops_per_push
+
+
+def main(which: list[str]) -> None:
+    stereo = load_inputs(data_root(), seconds=30.0).stereo.astype(np.float32)
+    if "hop" in which:
+        for hops, label in ((1, "one hop per push"), (3, "three hops per push, per hop")):
+            us = per_hop_us(stereo, hops_per_push=hops, skip=300 // hops)
+            print(f"pipeline 2ch, {label}: p50 {np.percentile(us, 50):.0f} p99 {np.percentile(us, 99):.0f} "
+                  f"mean {us.mean():.0f} us")
+    if "batch" in which:
+        best = min(_batch_cpu_s(stereo) for _ in range(3))
+        audio_s = stereo.shape[0] / 16000
+        print(f"batch 2ch: {audio_s / best:.0f}x real time per CPU second, {best / (audio_s * 100) * 1e6:.1f} us/hop")
+    print("load average", " ".join(f"{v:.2f}" for v in os.getloadavg()))
+
+
+def _batch_cpu_s(stereo: np.ndarray) -> float:
+    t0 = time.process_time()
+    analyze_samples(stereo, rate_hz=16000, keep_frames=True)
+    return time.process_time() - t0
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:] or ["hop", "batch"])

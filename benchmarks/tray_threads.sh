@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# CPU per thread of the tray app listening to its default devices, and its resident memory (issue 15).
+#
+#   bash scripts/with_services.sh bash benchmarks/tray_threads.sh [SECONDS]      # from the repository root
+#   PYTHONPATH=/tmp/old/src bash scripts/with_services.sh bash benchmarks/tray_threads.sh   # another version
+#
+# Starts `calmcue tray` (Qt offscreen, private settings and data folders), waits 12 s, reads every thread's user +
+# system time from /proc/PID/task/TID/stat twice SECONDS (default 20) apart, names the threads with py-spy when it
+# is on the PATH, prints VmRSS, the threads over 0.01 % of a core and the total, with the load average.
+set -uo pipefail
+seconds=${1:-20}
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+for d in config data state cache cc dd; do mkdir -p "$root/$d"; done
+export QT_QPA_PLATFORM=offscreen XDG_CONFIG_HOME=$root/config XDG_DATA_HOME=$root/data XDG_STATE_HOME=$root/state \
+    XDG_CACHE_HOME=$root/cache CALMCUE_CONFIG_DIR=$root/cc CALMCUE_DATA_DIR=$root/dd
+.venv/bin/python -m calmcue tray >/dev/null 2>&1 &
+pid=$!
+sleep 12
+snap() { for t in /proc/$pid/task/*; do echo "$(basename "$t") $(cut -d' ' -f14,15 "$t/stat") $(cat "$t/comm")"; done; }
+snap > "$root/t0"; t0=$(date +%s.%N)
+sleep "$seconds"
+snap > "$root/t1"; t1=$(date +%s.%N)
+if command -v py-spy >/dev/null; then py-spy dump --pid $pid 2>/dev/null | grep -E '^Thread' > "$root/names"; fi
+touch "$root/names"
+grep VmRSS /proc/$pid/status
+kill $pid; wait $pid 2>/dev/null
+python3 - "$t0" "$t1" "$root" <<'PY'
+import os, re, sys
+t0, t1, root = float(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+hz = os.sysconf("SC_CLK_TCK")
+def read(name):
+    return {p[0]: p for p in (line.split() for line in open(f"{root}/{name}"))}
+a, b = read("t0"), read("t1")
+names = {m.group(1): m.group(2) for m in (re.search(r'Thread (\d+) .*"(.*)"', l) for l in open(f"{root}/names")) if m}
+rows, total = [], 0.0
+for tid, v in b.items():
+    ticks = int(v[1]) + int(v[2]) - (int(a[tid][1]) + int(a[tid][2]) if tid in a else 0)
+    pct = 100.0 * ticks / hz / (t1 - t0)
+    total += pct
+    rows.append((pct, tid, names.get(tid) or " ".join(v[3:])))
+for pct, tid, name in sorted(rows, reverse=True):
+    if pct >= 0.01:
+        print(f"{pct:6.2f} %  {tid}  {name}")
+print(f"total {total:.2f} % of one core; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+PY
