@@ -208,7 +208,8 @@ def test_without_a_system_tray_a_small_window_says_so(qtbot: QtBot, menu: TrayMe
 def test_recent_cues_can_each_be_marked_not_helpful(qtbot: QtBot, menu: TrayMenu) -> None:
     assert not menu.recent_menu.isEnabled(), "no cues yet"
     at = dt.datetime(2025, 3, 4, 14, 5)
-    cues = (ShownCue(at=at, kind="fast_speech", speaker="agent", message="Slow down", counted=True),
+    cues = (ShownCue(at=at, kind="fast_speech", speaker="agent", message="Slow down", counted=True,
+                     detail="much faster than your usual pace (1.7x your usual pace)"),
             ShownCue(at=at, kind="talk_over", speaker="agent", message="Let them finish - listen", counted=True,
                      not_helpful=True))
     menu.show_recent(cues)
@@ -216,6 +217,7 @@ def test_recent_cues_can_each_be_marked_not_helpful(qtbot: QtBot, menu: TrayMenu
     items = [a for a in menu.recent_menu.actions() if a.isCheckable()]
     assert [a.text() for a in items] == ["14:05  Slow down", "14:05  Let them finish - listen"]
     assert [a.isChecked() for a in items] == [False, True]
+    assert items[0].toolTip() == "much faster than your usual pace (1.7x your usual pace)", "the figure, on hover"
     with qtbot.waitSignal(menu.not_helpful) as marked:
         items[1].trigger()
     assert marked.args == [1]

@@ -27,6 +27,7 @@ class ShownCue:
     counted: bool  # in the cue history (False for the demo call)
     not_helpful: bool = False
     cue_id: int = 0  # given by RecentCues.add: which shown cue a mark is about
+    detail: str = ""  # the reason in words and the figure behind it (the menu item's tooltip)
 
 
 class RecentCues(QObject):

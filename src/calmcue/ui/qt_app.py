@@ -229,12 +229,13 @@ class App(QObject):
         if counted and self.history is not None:
             self.history.record(kind=cue.kind, speaker=cue.speaker)
             self._count_cues()
-        message = cue_message(cue)
+        message, words, figure = cue_message(cue), cue_words(cue), cue_reason(cue)
+        detail = f"{words} ({figure})" if words and figure else words or figure
         self.recent.add(ShownCue(at=dt.datetime.now(), kind=cue.kind, speaker=cue.speaker, message=message,
-                                 counted=counted))
+                                 counted=counted, detail=detail))
         if self.overlay is not None:
-            self.overlay.show_cue(message, cue_words(cue), speaker=cue.speaker)
-            self.overlay.set_detail(cue_reason(cue))
+            self.overlay.show_cue(message, words, speaker=cue.speaker)
+            self.overlay.set_detail(figure)
 
     def _count_cues(self) -> None:
         if self.history is not None:

@@ -178,6 +178,7 @@ class TrayMenu(QMenu):
             assert action is not None
             action.setCheckable(True)
             action.setChecked(cue.not_helpful)
+            action.setToolTip(cue.detail)
             action.triggered.connect(lambda _=False, i=index: self.not_helpful.emit(i))
         if self.nudges:
             menu.addSection(translate("CalmCue", "Adjusted after your marks"))
