@@ -253,7 +253,7 @@ class Detector:
                                    prior=prior)
         thresholds = Thresholds.from_settings(rv, scale=self.settings.threshold_scale, customer=True)
         return SpeakerTrack(baseline=baseline, thresholds=thresholds, min_s=rv.customer_min_s,
-                            exit_s=rv.customer_exit_s)
+                            exit_s=rv.customer_exit_s, rebase=False)
 
     def _start_new_call(self, frame: int) -> None:
         """The call audio came back after a long digital silence: a new caller, a new baseline and cooldown."""
