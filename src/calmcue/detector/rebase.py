@@ -16,7 +16,8 @@ from calmcue.detector.quantile import RunningQuantile
 
 PITCH_WEIGHT_DB_PER_ST = 0.5  # effort: tilt flattening plus half the pitch rise (as in the raise index)
 CALM_EFFORT_DB = 2.0  # voicing with less effort than this over the baseline sounds like the calm voice
-GAIN_UP_DB = 8.0  # calm-sounding voice this much louder than the baseline level: the gain went up
+GAIN_UP_DB = 10.0  # calm-sounding voice this much louder than the baseline: the gain went up (8 also moved on
+# raised voices whose tilt reads calm through noise or a telephone band)
 GAIN_DOWN_DB = 12.0  # this much quieter: the gain went down (soft calm speech reads several dB under the baseline)
 LEVEL_QUANTILE = 0.5  # the median (lower quantiles re-base faster after a step but also on low-effort raises)
 WINDOW_FRAMES = 250  # over the last 2.5 s of calm-sounding voicing
