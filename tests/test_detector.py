@@ -337,3 +337,22 @@ def test_only_calm_sounding_voice_re_bases_the_level() -> None:
 
     assert moves(pitch_over_st=4.0, tilt_over_db=3.0) == []  # a raised voice: louder with more effort
     assert moves(pitch_over_st=0.5, tilt_over_db=0.5) == [12.0]  # a gain step: one move, by the step
+
+
+def test_on_a_quiet_line_the_caller_s_raised_turns_still_fire_and_calm_ones_do_not() -> None:
+    """The caller's prior is the telephone norm; on a line 18 dB quieter it follows their calm voice down within
+    seconds. (A caller raised from the first word on such a line is still learned as their usual voice: no
+    reference for the line gain yet.)"""
+    quiet_line = {"level_dbfs": -18.0}
+    calm = {**CALM, "level_dbfs": CALM["level_dbfs"] + quiet_line["level_dbfs"]}
+    raised = {**RAISED, "level_dbfs": RAISED["level_dbfs"] + quiet_line["level_dbfs"]}
+    pieces = [speech_with_pauses(turns=2, seed=91, **calm), speech_with_pauses(turns=1, seed=93, **raised),
+              speech_with_pauses(turns=4, seed=94, **calm), speech_with_pauses(turns=2, seed=98, **raised)]
+    caller = np.concatenate(pieces)
+    last_raised_s = sum(len(p) for p in pieces[:3]) / RATE
+    mic = silence(len(caller) / RATE, noise_dbfs=-65.0)
+    episodes = kinds(analyze_samples(np.stack([mic[: len(caller)], caller], axis=1), rate_hz=RATE),
+                     "raised_voice", "customer")
+    assert [e for e in episodes if e.start_s >= last_raised_s - 0.2]  # the later raised turns fire
+    calm_between = (sum(len(p) for p in pieces[:2]) / RATE + 3.0, last_raised_s - 0.2)  # after the exit hold
+    assert [e for e in episodes if calm_between[0] <= e.start_s < calm_between[1]] == []
