@@ -111,7 +111,7 @@ class TalkOverSettings:
     customer_turn_min_s: float = setting(0.8, unit="s", lo=0.2, hi=10.0,
                                          doc="How long the caller must already have spoken, from the detected "
                                              "onset (which lags the first syllable by up to 0.2 s in noise).")
-    agent_min_s: float = setting(0.8, unit="s", lo=0.2, hi=5.0,
+    agent_min_s: float = setting(0.6, unit="s", lo=0.2, hi=5.0,
                                  doc="Agent speech shorter than this is a backchannel ('mm-hm').")
     cooldown_s: float = setting(20.0, unit="s", lo=0.0, hi=3600.0, doc="Quiet time between cues.")
     max_per_hour: int = setting(20, lo=0, hi=200, doc="Most cues in any hour.")
