@@ -41,7 +41,7 @@ def test_every_cue_has_a_message_and_a_reason_in_the_one_table() -> None:
     assert set(MESSAGES) == pairs and set(REASONS) == pairs and set(WORDS) == pairs
     assert cue_message("no_pause", "agent") == "Pause - let the customer speak"
     assert cue_reason("raised_voice", "agent", {"level_over_baseline_db": 9.1}) == "+9 dB above your usual level"
-    assert cue_reason("raised_voice", "customer", {}) == "louder than their usual level"
+    assert cue_reason("raised_voice", "customer", {}) == "their voice is raised - let them finish"
     assert cue_reason("fast_speech", "agent", {}) == ""
 
 

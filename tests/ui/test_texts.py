@@ -22,7 +22,7 @@ def test_reasons_are_short_and_say_why(qapp: object) -> None:
     loud = Cue("raised_voice", "agent", 3.0, "", {"level_over_baseline_db": 9.1, "duration_s": 1.4})
     assert cue_reason(loud) == "+9 dB above your usual level"
     caller = Cue("raised_voice", "customer", 3.0, "", {"level_over_baseline_db": 12.4})
-    assert cue_reason(caller) == "+12 dB above their usual level"
+    assert cue_reason(caller) == "their voice is raised - let them finish"
     assert cue_reason(Cue("talk_over", "agent", 1, "", {"customer_talk_s": 2.04})) == \
         "they had been speaking for 2.0 s"
     assert cue_reason(Cue("fast_speech", "agent", 1, "", {"rate_ratio": 1.43})) == "1.4x your usual pace"

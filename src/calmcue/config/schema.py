@@ -93,11 +93,13 @@ class RaisedVoiceSettings:
     pitch_enter_st: float = setting(1.5, unit="semitones", lo=0.5, hi=24.0,
                                     doc="Pitch rise that, or the tilt flattening, a raised voice needs beside the "
                                         "level; a caller's guessed baseline needs both.")
-    agent_min_s: float = setting(1.0, unit="s", lo=0.2, hi=10.0, doc="Agent: how long it must last.")
+    agent_min_s: float = setting(0.8, unit="s", lo=0.2, hi=10.0,
+                                 doc="Agent: how long it must last (a raised sentence is often under 2 s).")
     agent_exit_s: float = setting(1.5, unit="s", lo=0.2, hi=10.0, doc="Agent: calm time that ends it.")
     agent_cooldown_s: float = setting(30.0, unit="s", lo=0.0, hi=3600.0, doc="Agent: quiet time between cues.")
     agent_max_per_hour: int = setting(20, unit="per hour", lo=0, hi=200, doc="Agent: most cues in any hour.")
-    customer_min_s: float = setting(1.0, unit="s", lo=0.2, hi=10.0, doc="Caller: how long it must last.")
+    customer_min_s: float = setting(0.6, unit="s", lo=0.2, hi=10.0,
+                                    doc="Caller: how long it must last (a raised sentence is often under 2 s).")
     customer_exit_s: float = setting(2.0, unit="s", lo=0.2, hi=10.0, doc="Caller: calm time that ends it.")
     customer_cooldown_s: float = setting(60.0, unit="s", lo=0.0, hi=3600.0, doc="Caller: quiet time between cues.")
     customer_max_per_hour: int = setting(60, unit="per hour", lo=0, hi=200, doc="Caller: most cues in any hour.")

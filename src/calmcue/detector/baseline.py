@@ -21,7 +21,10 @@ ADAPT_SPAN = 15.0  # dB (or semitones): the most a learned baseline follows in `
 LEVEL_QUANTILE = 0.8  # levels compare at the 80th percentile of voiced frames: the weak voiced frames that noise
 # hides from the voicing decision barely move it, so noise does not bias the baseline upwards
 MIN_VOICED_FRAMES = 300  # 3 s of voicing at least, however long the speech took
-PRIOR_STEP_PER_FRAME = 0.01  # a prior is only a guess: it follows the caller's calm speech 20x faster
+PRIOR_STEP_PER_FRAME = 0.1  # a prior is only a guess (the line gain is unknown): it follows the caller's calm
+# speech 200x faster than a learned baseline follows, so an 18 dB quieter line is found in about 5 s of voicing
+# (the 80th-percentile tracker steps down at a quarter of this); slower, the calibration took in the caller's
+# raised turns while the prior still sat above them, and their later raised turns read as usual
 
 
 @dataclass(frozen=True)

@@ -159,10 +159,10 @@ class Detector:
         self.frame = frame
         first_event = len(self._events)
         self._zero_run = self._zero_run + 1 if agent.level_dbfs <= SILENT_LEVEL_DBFS else 0
-        agent_speech = agent.speech_prob >= SPEECH_PROB
+        agent_speech = heard_speech(agent)
         customer_speech = call_signal = False
         if customer is not None:
-            customer_speech = customer.speech_prob >= SPEECH_PROB and not self.on_hold  # hold music is no caller
+            customer_speech = heard_speech(customer) and not self.on_hold  # hold music is no caller
             call_signal = customer.level_dbfs > SIGNAL_LEVEL_DBFS
             agent_speech = self._step_customer(frame, customer, agent_speech=agent_speech,
                                                customer_speech=customer_speech, mic_level_dbfs=agent.level_dbfs)
@@ -266,7 +266,7 @@ class Detector:
                                    prior=prior)
         thresholds = Thresholds.from_settings(rv, scale=self.settings.threshold_scale, customer=True)
         return SpeakerTrack(baseline=baseline, thresholds=thresholds, min_s=rv.customer_min_s,
-                            exit_s=rv.customer_exit_s)
+                            exit_s=rv.customer_exit_s, rebase=False)
 
     def _start_new_call(self, frame: int) -> None:
         """The call audio came back after a long digital silence: a new caller, a new baseline and cooldown."""
@@ -287,6 +287,17 @@ class Detector:
 
     def _muted(self) -> bool:
         return self._zero_run >= MUTED_FRAMES
+
+
+def heard_speech(frame: ChannelFrame) -> bool:
+    """Speech for the detector: the activity decision says so, or the frame is voiced (periodic, above the floor).
+
+    The learned model's speech decision misses much of the loudest, most strained speech (shouting is not what it
+    learned as speech), which is exactly the speech the raised-voice cues are for; the classic voicing decision
+    (periodicity over the noise floor) keeps it. Hold music, the one periodic sound that is not a voice, is
+    handled by the hold state.
+    """
+    return frame.speech_prob >= SPEECH_PROB or frame.voiced
 
 
 def _start_s(frame: int) -> float:

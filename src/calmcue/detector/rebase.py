@@ -3,38 +3,44 @@
 A raised voice is louder *and* made with more effort: a higher pitch and a flatter spectral tilt rise with the
 level (vocal-effort studies; on the development speech the level over the calm voice is about 1.2 dB per semitone
 of pitch plus 1.5 dB per dB of tilt, residual spread about 4.5 dB). A boom moved nearer the mouth or a gain knob
-turned up moves the level alone. So the residual - the level over the baseline that pitch and tilt do not explain -
-is tracked over the last few seconds of voicing; when its median stays beyond `GAIN_OFFSET_DB` either way, the level
-baseline moves by it. A wrong move (a long raised stretch with little pitch rise) is undone the same way by the
-next seconds of calm speech.
+turned up moves the level alone. So only the voicing whose pitch and tilt stay those of the calm voice (effort
+under `CALM_EFFORT_DB`) is watched: when the median level of that calm-sounding voicing over the last seconds
+sits `GAIN_UP_DB` above or `GAIN_DOWN_DB` below the baseline, the level baseline moves by it. Raised speech (its
+effort is high) stays out of the median, so it neither moves the baseline nor inflates the move after a real gain
+step. The caller's track does not re-base: a line's gain does not jump mid-call.
 """
 
 from __future__ import annotations
 
 from calmcue.detector.quantile import RunningQuantile
 
-DB_PER_ST = 1.0  # the level a semitone of pitch rise explains (the fit is 1.2; kept lower: conservative)
-DB_PER_TILT_DB = 1.0  # the level a dB of tilt flattening explains (the fit is 1.5)
-GAIN_OFFSET_DB = 8.0  # a median residual this far from zero is a gain change
-WINDOW_FRAMES = 300  # the residual's median over the last 3 s of voicing
-MIN_FRAMES = 200  # at least 2 s of voicing since the last move
+PITCH_WEIGHT_DB_PER_ST = 0.5  # effort: tilt flattening plus half the pitch rise (as in the raise index)
+CALM_EFFORT_DB = 2.0  # voicing with less effort than this over the baseline sounds like the calm voice
+GAIN_UP_DB = 10.0  # calm-sounding voice this much louder than the baseline: the gain went up (8 also moved on
+# raised voices whose tilt reads calm through noise or a telephone band)
+GAIN_DOWN_DB = 12.0  # this much quieter: the gain went down (soft calm speech reads several dB under the baseline)
+LEVEL_QUANTILE = 0.5  # the median (lower quantiles re-base faster after a step but also on low-effort raises)
+WINDOW_FRAMES = 250  # over the last 2.5 s of calm-sounding voicing
+MIN_FRAMES = 120  # at least 1.2 s of it since the last move
 
 
 class GainRebase:
-    """Tracks the unexplained level; says by how much to move the level baseline."""
+    """Tracks the level of calm-sounding voicing; says by how much to move the level baseline."""
 
     def __init__(self) -> None:
-        self._residual = RunningQuantile(WINDOW_FRAMES)
+        self._level = RunningQuantile(WINDOW_FRAMES, quantile=LEVEL_QUANTILE)
         self.rebased = 0  # how many times the baseline moved
 
     def step(self, *, level_over_db: float, pitch_over_st: float, tilt_over_db: float) -> float:
         """One voiced, settled frame; returns the dB to add to the level baseline (0.0 when nothing to do)."""
-        residual = self._residual.push(level_over_db - DB_PER_ST * pitch_over_st - DB_PER_TILT_DB * tilt_over_db)
-        if len(self._residual) < MIN_FRAMES or abs(residual) < GAIN_OFFSET_DB:
+        if tilt_over_db + PITCH_WEIGHT_DB_PER_ST * pitch_over_st >= CALM_EFFORT_DB:
             return 0.0
-        self._residual.clear()
+        offset = self._level.push(level_over_db)
+        if len(self._level) < MIN_FRAMES or -GAIN_DOWN_DB < offset < GAIN_UP_DB:
+            return 0.0
+        self._level.clear()
         self.rebased += 1
-        return residual
+        return offset
 
     def reset(self) -> None:
-        self._residual.clear()
+        self._level.clear()

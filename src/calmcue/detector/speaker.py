@@ -38,7 +38,8 @@ class Thresholds:
 class SpeakerTrack:
     """Short-term level, pitch and tilt over voiced frames, compared with the speaker's baseline."""
 
-    def __init__(self, *, baseline: SpeakerBaseline, thresholds: Thresholds, min_s: float, exit_s: float) -> None:
+    def __init__(self, *, baseline: SpeakerBaseline, thresholds: Thresholds, min_s: float, exit_s: float,
+                 rebase: bool = True) -> None:
         self.baseline = baseline
         self.thresholds = thresholds
         self.machine = EpisodeMachine(min_frames=round(min_s / HOP_S), exit_frames=round(exit_s / HOP_S))
@@ -48,7 +49,7 @@ class SpeakerTrack:
         self.last_voiced = -10**9
         self.over = (0.0, 0.0, 0.0)  # level dB, pitch st, tilt dB above baseline
         self.peak = (0.0, 0.0, 0.0)
-        self.rebase = GainRebase()
+        self.rebase = GainRebase() if rebase else None  # the caller's line gain does not jump: no re-basing
 
     def step(self, frame: int, *, level_dbfs: float, f0_hz: float, tilt_db: float, rate_syl_s: float,
              voiced: bool, speech: bool) -> Transition | None:
@@ -89,7 +90,7 @@ class SpeakerTrack:
             return False, False
         self.over = (self.level - values.level_dbfs, _or_zero(self.pitch - values.pitch_st),
                      _or_zero(self.tilt - values.tilt_db))
-        if self.last_voiced == frame and not self.baseline.from_prior:
+        if self.rebase is not None and self.last_voiced == frame and not self.baseline.from_prior:
             shift_db = self.rebase.step(level_over_db=self.over[0], pitch_over_st=self.over[1],
                                         tilt_over_db=self.over[2])
             if shift_db:
@@ -100,7 +101,8 @@ class SpeakerTrack:
     def restart(self) -> None:
         """A new microphone: forget the baseline and the short-term voice; calibrate afresh."""
         self.baseline.restart()
-        self.rebase.reset()
+        if self.rebase is not None:
+            self.rebase.reset()
         for median in self._short_term:
             median.clear()
         self.level = self.pitch = self.tilt = math.nan

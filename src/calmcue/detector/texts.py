@@ -39,8 +39,9 @@ REASONS: dict[tuple[CueKind, Speaker], tuple[str, str, str, str]] = {
         "level_over_baseline_db", "{:+.0f}", QT_TRANSLATE_NOOP("CalmCue", "%1 dB above your usual level"),
         QT_TRANSLATE_NOOP("CalmCue", "louder than your usual level")),
     (CueKind.RAISED_VOICE, Speaker.CUSTOMER): (
-        "level_over_baseline_db", "{:+.0f}", QT_TRANSLATE_NOOP("CalmCue", "%1 dB above their usual level"),
-        QT_TRANSLATE_NOOP("CalmCue", "louder than their usual level")),
+        # no number: a caller's "usual level" is often the telephone-speech norm, not their own calm voice
+        "level_over_baseline_db", "", QT_TRANSLATE_NOOP("CalmCue", "their voice is raised - let them finish"),
+        QT_TRANSLATE_NOOP("CalmCue", "their voice is raised - let them finish")),
     (CueKind.TALK_OVER, Speaker.AGENT): (
         "customer_talk_s", "{:.1f}", QT_TRANSLATE_NOOP("CalmCue", "they had been speaking for %1 s"), ""),
     (CueKind.FAST_SPEECH, Speaker.AGENT): (
