@@ -54,7 +54,7 @@ def test_the_words_follow_the_size_of_the_rise() -> None:
                                                      "clearly louder than your usual voice",
                                                      "much louder than your usual voice"]
     assert words(13.0, "customer") == "much louder than their usual voice"
-    assert cue_words(Cue("raised_voice", "customer", 1, "", {})) == "louder than their usual level"
+    assert cue_words(Cue("raised_voice", "customer", 1, "", {})) == "their voice is raised - let them finish"
     assert cue_words(Cue("fast_speech", "agent", 1, "", {"rate_ratio": 1.7})) == "much faster than your usual pace"
     assert cue_words(Cue("talk_over", "agent", 1, "", {"customer_talk_s": 2.0})) == "they were still speaking"
 
