@@ -43,8 +43,8 @@ def run(options: DemoOptions) -> int:
     require_qt()
     if ask_the_running_app(options):
         return 0
+    from calmcue.ui.launch import run as run_app
     from calmcue.ui.qt_app import Options
-    from calmcue.ui.qt_app import run as run_app
 
     return run_app(Options(demo=path, quit_after_demo=True, first_run=False, demo_speed=options.speed))
 

@@ -44,8 +44,8 @@ def run(_options: TrayOptions) -> int:
               file=sys.stderr)
         return terminal_fallback()
     require_qt()
+    from calmcue.ui.launch import run as run_app
     from calmcue.ui.qt_app import Options
-    from calmcue.ui.qt_app import run as run_app
 
     return run_app(Options())
 

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import signal
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +21,6 @@ from typing import TYPE_CHECKING
 from PyQt6.QtCore import QObject, QTimer
 from PyQt6.QtWidgets import QApplication
 
-from calmcue import __version__
 from calmcue.config import paths
 from calmcue.ui import trace
 from calmcue.ui.app_state import AppState
@@ -34,13 +31,13 @@ from calmcue.ui.dialogs import Dialogs
 from calmcue.ui.engine_link import EngineLink
 from calmcue.ui.feedback import RecentCues, ShownCue
 from calmcue.ui.history import CueHistory, remove_user_data
-from calmcue.ui.i18n import install_translator, translate
+from calmcue.ui.i18n import translate
 from calmcue.ui.nudge import Nudge, Nudges, nudge_file, nudge_text
 from calmcue.ui.pause import PauseControl
-from calmcue.ui.platform import Capability, capabilities, describe, prefer_xwayland
+from calmcue.ui.platform import Capability, capabilities, describe
 from calmcue.ui.settings_store import SettingsStore
 from calmcue.ui.settings_sync import SettingsSync
-from calmcue.ui.single_instance import Action, Reply, Request, SingleInstance
+from calmcue.ui.single_instance import Action, Reply, Request
 from calmcue.ui.tray import Tray, TrayMenu, state_text
 
 if TYPE_CHECKING:
@@ -374,47 +371,3 @@ class App(QObject):
             excluded = True  # set on the first cue; Windows 10 2004+ has WDA_EXCLUDEFROMCAPTURE
         return capabilities(hotkey_available=hotkey_ok, hotkey_reason=reason, capture_excluded=excluded)
 
-
-def _ticking(app: QApplication, slot: Callable[[], None], *, interval_ms: int) -> QTimer:
-    timer = QTimer(app)
-    timer.setInterval(interval_ms)
-    timer.timeout.connect(slot)
-    timer.start()
-    return timer
-
-
-def run(options: Options) -> int:
-    from calmcue.logs import setup_logging
-
-    try:
-        setup_logging()
-    except OSError as err:  # no log file is no reason not to run
-        print(f"calmcue: warning: no log file ({err.strerror})", file=sys.stderr)
-    prefer_xwayland()
-    app = QApplication(sys.argv[:1])
-    app.setApplicationName("CalmCue")
-    app.setApplicationVersion(__version__)
-    app.setQuitOnLastWindowClosed(False)
-    install_translator(app)
-    instance = SingleInstance()
-    single: SingleInstance | None = instance
-    if not instance.acquire():
-        if not options.quit_after_demo:
-            told = instance.notify_running()
-            print("calmcue: CalmCue is already running; look for its icon in the system tray"
-                  + ("" if told else " (it did not answer; if it hangs, end it and start again)"), file=sys.stderr)
-            return 0
-        single = None  # `calmcue demo` found no app to ask, yet one holds the lock (starting up): play here
-    controller = App(store=SettingsStore(), options=options)
-    if single is not None:
-        single.serve(controller.answer)
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: QTimer.singleShot(0, controller.quit))
-    _ticking(app, lambda: None, interval_ms=250)  # Python signal handlers run only when Python code runs
-    controller.start()
-    try:
-        return app.exec()
-    finally:
-        controller.link.stop()
-        if single is not None:
-            single.release()
