@@ -24,7 +24,7 @@ from calmcue.ui.calls_link import CallsLink
 from calmcue.ui.overlay import MARGIN_PX
 from calmcue.ui.qt_app import App, Options
 from calmcue.ui.settings_store import SettingsStore
-from calmcue.ui.tray import TrayMenu
+from calmcue.ui.tray_menu import TrayMenu
 from ui.call_card_driver import SUMMARY
 from ui.ui_support import needs_xvfb
 from ui.xvfb_support import Driven, active_window, screenshot, wait_for, xdotool

@@ -33,7 +33,7 @@ import json
 from PyQt6.QtWidgets import QApplication
 app = QApplication(["device-names", "-platform", "offscreen"])
 from calmcue.ui.devices import list_devices
-from calmcue.ui.tray import TrayMenu
+from calmcue.ui.tray_menu import TrayMenu
 menu = TrayMenu(list_devices=list_devices)
 chosen = []
 menu.mic_chosen.connect(chosen.append)

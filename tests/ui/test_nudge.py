@@ -21,7 +21,7 @@ from calmcue.ui.history import CueHistory
 from calmcue.ui.nudge import MAX_STEPS, STEPS, Nudges, nudge_text
 from calmcue.ui.qt_app import App, Options
 from calmcue.ui.settings_store import SettingsStore
-from calmcue.ui.tray import TrayMenu
+from calmcue.ui.tray_menu import TrayMenu
 from needs import missing
 
 AT = dt.datetime(2025, 3, 4, 14, 5)

@@ -15,7 +15,8 @@ from calmcue.ui.choices import choices
 from calmcue.ui.feedback import ShownCue
 from calmcue.ui.settings_store import KEYS
 from calmcue.ui.texts import CUE_LABELS
-from calmcue.ui.tray import Tray, TrayMenu, one_line
+from calmcue.ui.tray import Tray, one_line
+from calmcue.ui.tray_menu import TrayMenu
 
 
 def _devices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

@@ -38,7 +38,8 @@ from calmcue.ui.platform import Capability, capabilities, describe
 from calmcue.ui.settings_store import SettingsStore
 from calmcue.ui.settings_sync import SettingsSync
 from calmcue.ui.single_instance import Action, Reply, Request
-from calmcue.ui.tray import Tray, TrayMenu, state_text
+from calmcue.ui.tray import Tray
+from calmcue.ui.tray_menu import TrayMenu, state_text
 
 if TYPE_CHECKING:
     from calmcue.detector.events import Cue

@@ -33,7 +33,7 @@ from calmcue.ui.meter import LevelMeter
 from calmcue.ui.settings_advanced import AdvancedPage, add_row
 from calmcue.ui.settings_editors import MANAGED, Editor, make_editor
 from calmcue.ui.texts import CUE_LABELS
-from calmcue.ui.tray import AUTO, NO_CALL
+from calmcue.ui.tray_menu import AUTO, NO_CALL
 
 if TYPE_CHECKING:
     from calmcue.engine.mailbox import Meter
