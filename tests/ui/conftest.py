@@ -11,9 +11,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
+from calmcue.ui.qt_app import App, Options
+from calmcue.ui.settings_store import SettingsStore
 from ui.ui_support import QtMessages
 from ui.xvfb_support import Driven, app_env
+
+ENGINE_MS = 30_000  # generous bound for the engine's thread to start
 
 
 @pytest.fixture(scope="session")
@@ -81,3 +86,20 @@ def start() -> Iterator[Callable[..., Driven]]:
         driven.stop()
     problems = [p for d in started for p in d.qt_problems()]
     assert not problems, "Qt warned in an app process:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def make_app(qtbot: QtBot) -> Iterator[Callable[[Options], App]]:
+    """Starts the tray app in this process (offscreen) with the given options; each is shut down after the test."""
+    apps: list[App] = []
+
+    def make(options: Options) -> App:
+        app = App(store=SettingsStore(), options=options)
+        apps.append(app)
+        app.start()
+        qtbot.waitUntil(lambda: app.link.worker is not None, timeout=ENGINE_MS)
+        return app
+
+    yield make
+    for app in apps:
+        app.shutdown()

@@ -6,7 +6,6 @@ that does not exist."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +19,7 @@ from calmcue.config.paths import demo_file
 from calmcue.detector.baseline import BaselineValues, save_baseline
 from calmcue.ui.calibration import CalibrationDialog
 from calmcue.ui.first_run import notice_due
-from calmcue.ui.qt_app import App, Options
-from calmcue.ui.settings_store import SettingsStore
+from calmcue.ui.qt_app import Options
 from needs import missing
 
 ENGINE_MS = 30_000  # generous bound for the engine's thread to report
@@ -33,22 +31,6 @@ def demo() -> Path:
     if path is None:
         missing("build/demo/demo_call.wav is missing: run 'make demo'", what="demo call")
     return path
-
-
-@pytest.fixture
-def make_app(qtbot: QtBot) -> Iterator[Any]:
-    apps: list[App] = []
-
-    def make(options: Options) -> App:
-        app = App(store=SettingsStore(), options=options)
-        apps.append(app)
-        app.start()
-        qtbot.waitUntil(lambda: app.link.worker is not None, timeout=ENGINE_MS)
-        return app
-
-    yield make
-    for app in apps:
-        app.shutdown()
 
 
 def _action(menu: QMenu, text: str) -> QAction:

@@ -9,7 +9,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,6 @@ from calmcue.demo import shipped_demo
 from calmcue.detector.baseline import BaselineValues, load_baseline, save_baseline
 from calmcue.ui.demo_player import DemoPlayer, clock, load_plan
 from calmcue.ui.qt_app import App, Options
-from calmcue.ui.settings_store import SettingsStore
 from calmcue.ui.single_instance import (
     PROTOCOL,
     Action,
@@ -34,22 +32,6 @@ from calmcue.ui.single_instance import (
 
 ENGINE_MS = 30_000
 PLAN = shipped_demo().with_name("demo_call.baseline.json")
-
-
-@pytest.fixture
-def make_app(qtbot: QtBot) -> Iterator[Any]:
-    apps: list[App] = []
-
-    def make(options: Options) -> App:
-        app = App(store=SettingsStore(), options=options)
-        apps.append(app)
-        app.start()
-        qtbot.waitUntil(lambda: app.link.worker is not None, timeout=ENGINE_MS)
-        return app
-
-    yield make
-    for app in apps:
-        app.shutdown()
 
 
 def test_the_shipped_demo_has_a_plan_with_the_demo_voices_baseline() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,6 @@ from calmcue.ui.feedback import RecentCues, ShownCue
 from calmcue.ui.history import CueHistory
 from calmcue.ui.nudge import MAX_STEPS, STEPS, Nudges, nudge_text
 from calmcue.ui.qt_app import App, Options
-from calmcue.ui.settings_store import SettingsStore
 from calmcue.ui.tray_menu import TrayMenu
 from needs import missing
 
@@ -173,15 +172,11 @@ def test_nothing_is_sent_anywhere(recent: RecentCues, monkeypatch: pytest.Monkey
 
 
 @pytest.fixture
-def app(qtbot: QtBot) -> Iterator[App]:
+def app(make_app: Callable[[Options], App]) -> App:
     demo = demo_file()
     if demo is None:
         missing("build/demo/demo_call.wav is missing: run 'make demo'", what="demo call")
-    running = App(store=SettingsStore(), options=Options(demo=demo, first_run=False))
-    running.start()
-    qtbot.waitUntil(lambda: running.link.worker is not None, timeout=ENGINE_MS)
-    yield running
-    running.shutdown()
+    return make_app(Options(demo=demo, first_run=False))
 
 
 def _detector_threshold(app: App) -> float | None:

@@ -5,7 +5,7 @@ injected (the menu's signal carries the seconds; the reminder interval is a para
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -13,7 +13,6 @@ from pytestqt.qtbot import QtBot
 from calmcue.config.paths import demo_file
 from calmcue.ui.pause import CHOICES_S, PauseClock
 from calmcue.ui.qt_app import App, Options
-from calmcue.ui.settings_store import SettingsStore
 from needs import missing
 
 ENGINE_MS = 30_000
@@ -60,15 +59,13 @@ def test_the_menu_offers_fifteen_minutes_an_hour_and_until_i_resume() -> None:
 
 
 @pytest.fixture
-def app(qtbot: QtBot) -> Iterator[App]:
+def app(qtbot: QtBot, make_app: Callable[[Options], App]) -> App:
     demo = demo_file()
     if demo is None:
         missing("build/demo/demo_call.wav is missing: run 'make demo'", what="demo call")
-    running = App(store=SettingsStore(), options=Options(demo=demo, first_run=False))
-    running.start()
+    running = make_app(Options(demo=demo, first_run=False))
     qtbot.waitUntil(lambda: running.state.engine_state in ("calibrating", "listening"), timeout=ENGINE_MS)
-    yield running
-    running.shutdown()
+    return running
 
 
 def test_a_timed_pause_resumes_the_engine_by_itself_and_says_so(qtbot: QtBot, app: App) -> None:

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import (
-    QAbstractButton,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -18,7 +17,6 @@ from PyQt6.QtWidgets import (
     QLabel,
     QMessageBox,
     QSpinBox,
-    QWidget,
 )
 from pytestqt.qtbot import QtBot
 
@@ -29,6 +27,7 @@ from calmcue.ui.settings_advanced import row_label
 from calmcue.ui.settings_dialog import GENERAL_KEYS, MANAGED, SettingsDialog
 from calmcue.ui.settings_editors import detail_tip
 from calmcue.ui.settings_store import KEYS, SettingsStore
+from ui.settings_driver import shown_texts
 
 
 def _values() -> dict[str, Any]:
@@ -87,28 +86,11 @@ def test_sensitivity_choices_say_what_they_mean_with_the_figures_of_these_settin
     assert "10.0 dB louder" in other_combo.itemData(0, Qt.ItemDataRole.ToolTipRole)
 
 
-def _shown_texts(page: QWidget) -> list[str]:
-    """Every text the agent can read on a page: labels, titles, items, suffixes and tooltips."""
-    out: list[str] = []
-    for widget in [page, *page.findChildren(QWidget)]:
-        out.append(widget.toolTip())
-        if isinstance(widget, QLabel | QAbstractButton):
-            out.append(widget.text())
-        if isinstance(widget, QGroupBox):
-            out.append(widget.title())
-        if isinstance(widget, QComboBox):
-            for i in range(widget.count()):
-                out += [widget.itemText(i), str(widget.itemData(i, Qt.ItemDataRole.ToolTipRole) or "")]
-        if isinstance(widget, QSpinBox | QDoubleSpinBox):
-            out.append(widget.suffix())
-    return [text for text in out if text]
-
-
 def test_the_general_page_shows_no_raw_key_names_formulas_or_python_values(qtbot: QtBot,
                                                                           dialog: SettingsDialog) -> None:
     dialog.show()
     qtbot.waitExposed(dialog)
-    texts = _shown_texts(dialog.general)
+    texts = shown_texts(dialog.general)
     assert any("Least time between cues" in text for text in texts)  # the page is really read
     leaves = {key.rpartition(".")[2] for key in KEYS if "_" in key.rpartition(".")[2]}
     for text in texts:
