@@ -1,7 +1,9 @@
 """Pace benchmark (issue 13, item 6): does the speaking-rate feature follow tempo, and does "Slow down" follow pace?
 
-Three checks on each RAVDESS actor's calm and neutral clips (the dev data; see ``sessions.py``), reported for the
-actors the settings were tuned on (--tuned, default 1-3) and for the held-out ones apart:
+Three checks on each RAVDESS actor's calm and neutral clips (the dev data; see ``sessions.py``) and on each
+LibriSpeech test-other reader's read speech (steadier in pace than RAVDESS takes; ``librispeech_pace.py``, no
+transcripts there, so no check 1), reported per corpus for the speakers the settings were tuned on (RAVDESS
+--tuned, default 1-3; LibriSpeech the first five readers by id) and for the held-out ones apart:
 
 1. Transcript rate: every RAVDESS sentence has 7 syllables ("Kids are talking by the door", "Dogs are sitting by
    the door"), so the true rate of a clip is 7 / its speech duration. Printed: the median estimate over 40 s of
@@ -11,7 +13,7 @@ actors the settings were tuned on (--tuned, default 1-3) and for the held-out on
    1.6; the median rate estimate over it, divided by the estimate at natural pace. Goal: within 10 % of the tempo
    factor. librosa's default 2048-sample (128 ms) frames smear syllables at 16 kHz, so the stretch uses
    512-sample frames.
-3. "Slow down": a session per actor of ~25 s natural calm speech (calibration), then 12 s stretches alternating
+3. "Slow down": a session per speaker of ~25 s natural speech (calibration), then 12 s stretches alternating
    natural pace and 1.35x, through the whole engine (analyze_samples, default settings unless --enter/--min-s).
    "onset": the cue comes in (a fast_speech episode becomes active) within [start, end + 1 s) of the stretch;
    "overlap": a fast_speech episode overlaps [start, end + 1 s] (an episode begun in a fast stretch and lasting
@@ -20,8 +22,8 @@ actors the settings were tuned on (--tuned, default 1-3) and for the held-out on
 
 The last line is the rate's cost per hop (SyllableRate.step, amortised).
 
-    python benchmarks/eval_detection_pace.py [--actors 1,2] [--tuned 1,2,3] [--stretches 10] [--enter 1.45]
-        [--min-s 3] [--no-tempo]
+    python benchmarks/eval_detection_pace.py [--corpus both|ravdess|librispeech] [--actors 1,2] [--tuned 1,2,3]
+        [--stretches 10] [--enter 1.25] [--min-s 2] [--window-s 5] [--no-tempo]
 """
 
 from __future__ import annotations

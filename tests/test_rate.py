@@ -61,7 +61,8 @@ def test_the_same_speech_played_faster_reads_faster(shared_data: Path) -> None:
 
 STILL_WANDERS = ("issue 13 item 6 is open: the rate over 5 s still wanders with the words (95th percentile "
                  "1.11-1.5x its median at a steady pace), so at rate_ratio_enter 1.25 a natural pace still fires "
-                 "(RAVDESS actors 1-3: 20 % of 12 s stretches; see benchmarks/results/detection_issue13_pace.txt)")
+                 "(RAVDESS actors 1-3: 7 %, LibriSpeech: 14 % of 12 s stretches; see "
+                 "benchmarks/results/detection_issue13_pace.txt)")
 
 
 @pytest.mark.xfail(strict=True, reason=STILL_WANDERS)
