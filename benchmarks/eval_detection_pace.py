@@ -1,7 +1,9 @@
 """Pace benchmark (issue 13, item 6): does the speaking-rate feature follow tempo, and does "Slow down" follow pace?
 
-Three checks on each RAVDESS actor's calm and neutral clips (the dev data; see ``sessions.py``), reported for the
-actors the settings were tuned on (--tuned, default 1-3) and for the held-out ones apart:
+Three checks on each RAVDESS actor's calm and neutral clips (the dev data; see ``sessions.py``) and on each
+LibriSpeech test-other reader's read speech (steadier in pace than RAVDESS takes; ``librispeech_pace.py``, no
+transcripts there, so no check 1), reported per corpus for the speakers the settings were tuned on (RAVDESS
+--tuned, default 1-3; LibriSpeech the first five readers by id) and for the held-out ones apart:
 
 1. Transcript rate: every RAVDESS sentence has 7 syllables ("Kids are talking by the door", "Dogs are sitting by
    the door"), so the true rate of a clip is 7 / its speech duration. Printed: the median estimate over 40 s of
@@ -11,7 +13,7 @@ actors the settings were tuned on (--tuned, default 1-3) and for the held-out on
    1.6; the median rate estimate over it, divided by the estimate at natural pace. Goal: within 10 % of the tempo
    factor. librosa's default 2048-sample (128 ms) frames smear syllables at 16 kHz, so the stretch uses
    512-sample frames.
-3. "Slow down": a session per actor of ~25 s natural calm speech (calibration), then 12 s stretches alternating
+3. "Slow down": a session per speaker of ~25 s natural speech (calibration), then 12 s stretches alternating
    natural pace and 1.35x, through the whole engine (analyze_samples, default settings unless --enter/--min-s).
    "onset": the cue comes in (a fast_speech episode becomes active) within [start, end + 1 s) of the stretch;
    "overlap": a fast_speech episode overlaps [start, end + 1 s] (an episode begun in a fast stretch and lasting
@@ -20,8 +22,8 @@ actors the settings were tuned on (--tuned, default 1-3) and for the held-out on
 
 The last line is the rate's cost per hop (SyllableRate.step, amortised).
 
-    python benchmarks/eval_detection_pace.py [--actors 1,2] [--tuned 1,2,3] [--stretches 10] [--enter 1.45]
-        [--min-s 3] [--no-tempo]
+    python benchmarks/eval_detection_pace.py [--corpus both|ravdess|librispeech] [--actors 1,2] [--tuned 1,2,3]
+        [--stretches 10] [--enter 1.25] [--min-s 2] [--window-s 5] [--no-tempo]
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -37,9 +39,10 @@ import numpy as np
 from calmcue.config.schema import Settings
 
 try:  # imported as part of the repository (tests)
-    from benchmarks import conditions, sessions
+    from benchmarks import conditions, librispeech_pace, sessions
 except ImportError:  # run as a script
     import conditions  # type: ignore[no-redef]
+    import librispeech_pace  # type: ignore[no-redef]
     import sessions  # type: ignore[no-redef]
 
 SYLLABLES_PER_SENTENCE = 7
@@ -99,13 +102,12 @@ def transcript_check(actor: int, natural_rate: float) -> float:
     return natural_rate / float(np.median(true_rates))
 
 
-def tempo_check(actor: int) -> tuple[float, dict[float, float], float]:
+def tempo_check(speech: np.ndarray, *, seed: int) -> tuple[float, dict[float, float], float]:
     """(median estimate at natural pace, median at each tempo over it, 95th percentile of the natural track over
-    its median: how far a steady pace wanders)."""
-    speech = calm_speech(actor, seconds=40.0, rng=np.random.default_rng(actor))
+    its median: how far a steady pace wanders) on 40 s of one speaker's speech."""
     medians, wander = {}, 0.0
     for tempo in (1.0, *TEMPOS):
-        samples = conditions.add_room_tone(stretch(speech, tempo), level_dbfs=-80.0, seed=actor)
+        samples = conditions.add_room_tone(stretch(speech, tempo), level_dbfs=-80.0, seed=seed)
         rate, _ = rate_track(samples)
         medians[tempo] = float(np.nanmedian(rate))
         if tempo == 1.0:
@@ -138,43 +140,74 @@ def pace_settings(*, enter: float | None, min_s: float | None, window_s: float |
     return replace(settings, detector=replace(settings.detector, fast_speech=fast))
 
 
-def slow_down_check(actor: int, *, n_stretches: int, settings: Settings,
+@dataclass(frozen=True)
+class Voice:
+    """One speaker of either corpus: where the calibration and the stretches' speech come from.
+
+    Each source returns (samples, transcript syllables per second of speech, NaN where no transcript is stored).
+    """
+
+    name: str
+    corpus: str
+    tuned: bool
+    seed: int
+    calibration: Callable[[np.random.Generator], tuple[np.ndarray, float]]
+    speech: Callable[[float, np.random.Generator], tuple[np.ndarray, float]]
+
+
+def ravdess_voice(actor: int, *, tuned: bool) -> Voice:
+    def source(seconds: float, rng: np.random.Generator) -> tuple[np.ndarray, float]:
+        chosen: list[sessions.ClipInfo] = []
+        return calm_speech(actor, seconds=seconds, rng=rng, chosen=chosen), transcript_rate(chosen)
+
+    return Voice(f"actor {actor}", "RAVDESS", tuned, actor, lambda rng: source(CALIBRATION_S, rng), source)
+
+
+def librispeech_voice(reader: str, *, tuned: bool) -> Voice:
+    calibration, pool = librispeech_pace.split(reader)
+    return Voice(f"reader {reader}", "LibriSpeech", tuned, int(reader),
+                 lambda rng: (librispeech_pace.joined(calibration, rng=rng), float("nan")),
+                 lambda seconds, rng: (librispeech_pace.pool_speech(pool, seconds=seconds, rng=rng), float("nan")))
+
+
+def slow_down_check(voice: Voice, *, n_stretches: int, settings: Settings,
                     true_ratios: list[tuple[bool, float]]) -> dict[str, tuple[list[bool], list[bool]]]:
-    """Flags of the 1.35x stretches and of the natural ones in one session of this actor, two ways:
+    """Flags of the 1.35x stretches and of the natural ones in one session of this speaker, two or three ways:
 
     "onset": "Slow down" comes in (an episode becomes active, min_s after it started) within [start, end + 1 s)
     of the stretch (each onset counts for one stretch: the earliest that holds it);
     "overlap": any fast_speech episode overlaps [start, end + 1 s], so an episode begun in a fast stretch that
     lasts into the next natural one (the rate is that of the last seconds of speech) flags that one too;
-    "transcript oracle": the stretch's true syllable rate (7 a sentence over the clips' speech time, times the
-    tempo) over the calibration's reaches ORACLE_RATIO (halfway between 1 and 1.35 on a log scale) - what an
-    exact counter over the whole stretch would do. RAVDESS takes vary in pace (per-clip rate CV 12-27 %), so a
-    natural stretch is not exactly 1.0x and a fast one not exactly 1.35x: this is the ceiling of the goals.
+    "transcript oracle" (RAVDESS only): the stretch's true syllable rate (7 a sentence over the clips' speech time,
+    times the tempo) over the calibration's reaches ORACLE_RATIO (halfway between 1 and 1.35 on a log scale) -
+    what an exact counter over the whole stretch would do. RAVDESS takes vary in pace (per-clip rate CV 12-27 %),
+    so a natural stretch is not exactly 1.0x and a fast one not exactly 1.35x: this is the ceiling of the goals.
     The cue limiter's cooldown is left out: it would hide the repeats this session is made of.
     """
     from calmcue.analysis.offline import analyze_samples
 
-    rng = np.random.default_rng([actor, 7])
-    calibration: list[sessions.ClipInfo] = []
-    pieces = [calm_speech(actor, seconds=CALIBRATION_S, rng=rng, chosen=calibration)]
+    rng = np.random.default_rng([voice.seed, 7])
+    calibration, calibration_rate = voice.calibration(rng)
+    pieces = [calibration]
     spans: list[tuple[float, float, bool]] = []
     at_s = len(pieces[0]) / RATE
     for index in range(n_stretches):
         fast = index % 2 == 1
         tempo = FAST_TEMPO if fast else 1.0
-        chosen: list[sessions.ClipInfo] = []
-        piece = stretch(calm_speech(actor, seconds=STRETCH_S * tempo, rng=rng, chosen=chosen), tempo)
+        source, source_rate = voice.speech(STRETCH_S * tempo, rng)
+        piece = stretch(source, tempo)
         pieces.append(piece)
         spans.append((at_s, at_s + len(piece) / RATE, fast))
-        true_ratios.append((fast, tempo * transcript_rate(chosen) / transcript_rate(calibration)))
+        true_ratios.append((fast, tempo * source_rate / calibration_rate))
         at_s += len(piece) / RATE
-    samples = conditions.add_room_tone(np.concatenate(pieces), level_dbfs=-80.0, seed=actor)
+    samples = conditions.add_room_tone(np.concatenate(pieces), level_dbfs=-80.0, seed=voice.seed)
     result = analyze_samples(samples, rate_hz=RATE, settings=settings, keep_frames=False)
     fast_eps = [e for e in result.episodes if e.kind == "fast_speech"]
     onsets = [e.start_s + settings.detector.fast_speech.min_s for e in fast_eps]
     owner = [next((i for i, (a, b, _) in enumerate(spans) if a <= t < b + 1.0), -1) for t in onsets]
+    ways = ("onset", "overlap") + (("transcript oracle",) if np.isfinite(calibration_rate) else ())
     out: dict[str, tuple[list[bool], list[bool]]] = {}
-    for way in ("onset", "overlap", "transcript oracle"):
+    for way in ways:
         flags: dict[bool, list[bool]] = {True: [], False: []}
         for index, (start_s, end_s, fast) in enumerate(spans):
             if way == "onset":
@@ -193,24 +226,30 @@ def _pct(flags: list[bool]) -> float:
 
 @dataclass
 class Half:
-    """One half of the actors (tuned on, or held out): the figures the goals are about."""
+    """One half of one corpus's speakers (tuned on, or held out): the figures the goals are about."""
 
     name: str
-    worst_error: float = 0.0
-    flags: dict[str, tuple[list[bool], list[bool]]] = field(
-        default_factory=lambda: {"onset": ([], []), "overlap": ([], []), "transcript oracle": ([], [])})
+    worst_error: float = float("nan")
+    flags: dict[str, tuple[list[bool], list[bool]]] = field(default_factory=dict)
     truth_ratios: list[float] = field(default_factory=list)
 
     def add(self, flags: dict[str, tuple[list[bool], list[bool]]]) -> None:
         for way, (fast, natural) in flags.items():
+            self.flags.setdefault(way, ([], []))
             self.flags[way][0].extend(fast)
             self.flags[way][1].extend(natural)
 
+    def add_error(self, error: float) -> None:
+        self.worst_error = error if np.isnan(self.worst_error) else max(self.worst_error, error)
+
     def report(self) -> str:
-        truth = f"{min(self.truth_ratios):.2f}-{max(self.truth_ratios):.2f}" if self.truth_ratios else "-"
-        lines = [f"{self.name}:" + (f" rate follows tempo: worst error {100 * self.worst_error:.0f} % (goal <= 10 %) "
-                                    f"{'pass' if self.worst_error <= 0.10 else 'FAIL'}; estimate / transcript rate "
-                                    f"{truth}" if self.truth_ratios else "")]
+        line = f"{self.name}:"
+        if not np.isnan(self.worst_error):
+            line += (f" rate follows tempo: worst error {100 * self.worst_error:.0f} % (goal <= 10 %) "
+                     f"{'pass' if self.worst_error <= 0.10 else 'FAIL'}")
+        if self.truth_ratios:
+            line += f"; estimate / transcript rate {min(self.truth_ratios):.2f}-{max(self.truth_ratios):.2f}"
+        lines = [line]
         for way, (fast_flags, natural_flags) in self.flags.items():
             fast, natural = _pct(fast_flags), _pct(natural_flags)
             lines.append(f"  slow down ({way}) at {FAST_TEMPO}x: {fast:.0f} % of {len(fast_flags)} (goal >= 90 %) "
@@ -223,11 +262,49 @@ def _numbers(text: str, kind: type) -> list:  # type: ignore[type-arg]
     return [kind(part) for part in text.split(",") if part]
 
 
+def voices(args: argparse.Namespace) -> list[Voice]:
+    """The speakers asked for: RAVDESS actors and LibriSpeech readers, each marked tuned or held out."""
+    out: list[Voice] = []
+    if args.corpus in ("ravdess", "both"):
+        tuned = set(_numbers(args.tuned, int))
+        out += [ravdess_voice(actor, tuned=actor in tuned) for actor in _numbers(args.actors, int)]
+    if args.corpus in ("librispeech", "both"):
+        readers = librispeech_pace.readers()
+        out += [librispeech_voice(reader, tuned=index < librispeech_pace.TUNED_READERS)
+                for index, reader in enumerate(readers)]
+    return out
+
+
+def evaluate(voice: Voice, half: Half, *, args: argparse.Namespace, settings: Settings) -> str:
+    """One speaker's row of the table (and its figures added to its half)."""
+    row = f"{voice.name:<14}{'tuned on' if voice.tuned else 'held out':<10}"
+    if not args.no_tempo:
+        speech, _ = voice.speech(40.0, np.random.default_rng(voice.seed))
+        natural_rate, ratios, wander = tempo_check(speech, seed=voice.seed)
+        half.add_error(max(abs(ratios[t] / t - 1.0) for t in TEMPOS))
+        truth = "-"
+        if voice.corpus == "RAVDESS":
+            half.truth_ratios.append(transcript_check(voice.seed, natural_rate))
+            truth = f"{half.truth_ratios[-1]:.2f}"
+        row += f"{natural_rate:<12.2f}{truth:<13}{wander:<17.2f}" + "  ".join(f"{ratios[t]:<8.2f}" for t in TEMPOS)
+    true_ratios: list[tuple[bool, float]] = []
+    flags = slow_down_check(voice, n_stretches=args.stretches, settings=settings, true_ratios=true_ratios)
+    half.add(flags)
+    fast, natural = flags["onset"]
+    row += f"  {sum(fast)}/{len(fast)} / {sum(natural)}/{len(natural)}"
+    if voice.corpus == "RAVDESS":
+        row += "  (transcript ratio " + " ".join(
+            f"{'fast' if is_fast else 'natural'} {min(r for f, r in true_ratios if f == is_fast):.2f}-"
+            f"{max(r for f, r in true_ratios if f == is_fast):.2f}" for is_fast in (False, True)) + ")"
+    return row
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpus", choices=("ravdess", "librispeech", "both"), default="both")
     parser.add_argument("--actors", default=",".join(str(a) for a in sessions.ACTORS))
     parser.add_argument("--tuned", default=",".join(str(a) for a in TUNED_ACTORS),
-                        help="actors the settings were tuned on; the others are reported as held out")
+                        help="RAVDESS actors the settings were tuned on; the others are reported as held out")
     parser.add_argument("--stretches", type=int, default=6, help="12 s stretches per session (half at 1.35x)")
     parser.add_argument("--enter", type=float, help="override fast_speech.rate_ratio_enter (tuning)")
     parser.add_argument("--min-s", type=float, help="override fast_speech.min_s (tuning)")
@@ -235,41 +312,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-tempo", action="store_true", help="skip the tempo and transcript checks (tuning)")
     args = parser.parse_args(argv)
     try:
-        actors, tuned = _numbers(args.actors, int), set(_numbers(args.tuned, int))
+        chosen = voices(args)
     except ValueError:
         print("error: --actors and --tuned take comma-separated actor numbers, e.g. 1,2,3", file=sys.stderr)
         return 2
-    if not (sessions.ravdess_dir() / "manifest.csv").is_file():
+    except FileNotFoundError:
+        print("error: LibriSpeech folder not found; set CALMCUE_DATA to the shared data folder", file=sys.stderr)
+        return 2
+    if args.corpus != "librispeech" and not (sessions.ravdess_dir() / "manifest.csv").is_file():
         print("error: RAVDESS manifest not found; set CALMCUE_DATA to the shared data folder", file=sys.stderr)
         return 2
     settings = pace_settings(enter=args.enter, min_s=args.min_s, window_s=args.window_s)
     fast_settings = settings.detector.fast_speech
     print(f"fast_speech: rate_ratio_enter {fast_settings.rate_ratio_enter}, min_s {fast_settings.min_s}, "
           f"window_speech_s {fast_settings.window_speech_s}")
-    halves = {True: Half("tuned on"), False: Half("held out")}
-    print("actor  half      rate at x1  /transcript  95th pct/median  " + "  ".join(f"rate x{t}" for t in TEMPOS)
-          + "  slow-down onset fast / natural")
-    for actor in actors:
-        half = halves[actor in tuned]
-        row = f"{actor:<7}{half.name:<10}"
-        if not args.no_tempo:
-            natural_rate, ratios, wander = tempo_check(actor)
-            truth = transcript_check(actor, natural_rate)
-            half.truth_ratios.append(truth)
-            half.worst_error = max(half.worst_error, *(abs(ratios[t] / t - 1.0) for t in TEMPOS))
-            row += f"{natural_rate:<12.2f}{truth:<13.2f}{wander:<17.2f}"
-            row += "  ".join(f"{ratios[t]:<8.2f}" for t in TEMPOS)
-        truth: list[tuple[bool, float]] = []
-        flags = slow_down_check(actor, n_stretches=args.stretches, settings=settings, true_ratios=truth)
-        half.add(flags)
-        fast, natural = flags["onset"]
-        spread = " ".join(f"{'fast' if is_fast else 'natural'} {min(r for f, r in truth if f == is_fast):.2f}-"
-                          f"{max(r for f, r in truth if f == is_fast):.2f}" for is_fast in (False, True))
-        print(row + f"  {sum(fast)}/{len(fast)} / {sum(natural)}/{len(natural)}  (transcript ratio {spread})",
-              flush=True)
+    halves: dict[tuple[str, bool], Half] = {}
+    print("speaker       half      rate at x1  /transcript  95th pct/median  "
+          + "  ".join(f"rate x{t}" for t in TEMPOS) + "  slow-down onset fast / natural")
+    for voice in chosen:
+        half = halves.setdefault((voice.corpus, voice.tuned),
+                                 Half(f"{voice.corpus} {'tuned on' if voice.tuned else 'held out'}"))
+        print(evaluate(voice, half, args=args, settings=settings), flush=True)
     for half in halves.values():
-        if half.flags["onset"][0]:
-            print(half.report())
+        print(half.report())
     print(f"rate cost: {cost_per_hop_us():.1f} us per hop per channel (SyllableRate.step, amortised over 60 s)")
     return 0
 
