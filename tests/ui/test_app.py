@@ -47,7 +47,8 @@ def test_the_demo_call_plays_through_the_real_engine_into_the_overlay(qtbot: QtB
                                    "Let them finish - listen", "Slow down")
     assert "usual" in app.overlay.reason or "still speaking" in app.overlay.reason  # in words
     tip = app.overlay.toolTip()  # the figure; for the caller, whose usual level may be a norm, why in words
-    assert "dB above" in tip or "speaking for" in tip or tip == "their voice is raised - let them finish", tip
+    figures = ("dB above", "speaking for", "your usual pace", "their voice is raised - let them finish")
+    assert any(figure in tip for figure in figures), tip  # (at 10x, a later cue may already show)
     assert app.tray.cue_showing and app.tray._icon_state() == "cue"
     assert app.history.count() == 0, "demo cues are not the agent's history"
     assert "demo call" in app.tray.detail
