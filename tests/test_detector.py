@@ -339,6 +339,14 @@ def test_only_calm_sounding_voice_re_bases_the_level() -> None:
     assert moves(pitch_over_st=0.5, tilt_over_db=0.5) == [12.0]  # a gain step: one move, by the step
 
 
+def test_a_raise_half_an_octave_up_never_re_bases_even_when_its_tilt_reads_calm() -> None:
+    """Through a telephone band a raised voice's tilt can read duller than the calm voice's; its pitch still rose."""
+    rebase = GainRebase()
+    shifts = [rebase.step(level_over_db=12.0, pitch_over_st=8.0, tilt_over_db=-3.0) for _ in range(600)]
+    assert not any(shifts)
+    assert rebase.rebased == 0
+
+
 def test_on_a_quiet_line_the_caller_s_raised_turns_still_fire_and_calm_ones_do_not() -> None:
     """The caller's prior is the telephone norm; on a line 18 dB quieter it follows their calm voice down within
     seconds. (A caller raised from the first word on such a line is still learned as their usual voice: no
@@ -356,3 +364,25 @@ def test_on_a_quiet_line_the_caller_s_raised_turns_still_fire_and_calm_ones_do_n
     assert [e for e in episodes if e.start_s >= last_raised_s - 0.2]  # the later raised turns fire
     calm_between = (sum(len(p) for p in pieces[:2]) / RATE + 3.0, last_raised_s - 0.2)  # after the exit hold
     assert [e for e in episodes if calm_between[0] <= e.start_s < calm_between[1]] == []
+
+
+def _talk_over_with(agent_frames: set[int], *, customer_until: int = 400) -> list[bool]:
+    """TalkOverTracker on frame sets: the caller talks from frame 0 to `customer_until`; the agent on `agent_frames`."""
+    from calmcue.detector.turns import TURN_BRIDGE_FRAMES, SpeechRun, TalkOverTracker
+
+    tracker = TalkOverTracker(turn_min_frames=100, agent_min_frames=60)
+    agent, customer = SpeechRun(), SpeechRun(bridge_frames=TURN_BRIDGE_FRAMES)
+    started = []
+    for frame in range(600):
+        customer.step(frame, frame < customer_until)
+        onset = agent.step(frame, frame in agent_frames)
+        transition = tracker.step(frame, agent_onset=onset, agent=agent, customer=customer)
+        started += [transition.started] if transition is not None else []
+    return started
+
+
+def test_a_cut_in_that_pauses_while_the_caller_goes_on_is_still_talk_over() -> None:
+    word, rest = set(range(200, 230)), set(range(260, 290))  # 'I-', a 300 ms pause, 'no, wait'
+    assert _talk_over_with(word | rest)[:1] == [True]
+    assert _talk_over_with(word) == []  # one word and silence while the caller goes on: a backchannel
+    assert _talk_over_with(word | set(range(290, 320))) == []  # a second 'mm-hm' 600 ms later: still backchannels

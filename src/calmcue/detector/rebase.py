@@ -4,10 +4,11 @@ A raised voice is louder *and* made with more effort: a higher pitch and a flatt
 level (vocal-effort studies; on the development speech the level over the calm voice is about 1.2 dB per semitone
 of pitch plus 1.5 dB per dB of tilt, residual spread about 4.5 dB). A boom moved nearer the mouth or a gain knob
 turned up moves the level alone. So only the voicing whose pitch and tilt stay those of the calm voice (effort
-under `CALM_EFFORT_DB`) is watched: when the median level of that calm-sounding voicing over the last seconds
-sits `GAIN_UP_DB` above or `GAIN_DOWN_DB` below the baseline, the level baseline moves by it. Raised speech (its
-effort is high) stays out of the median, so it neither moves the baseline nor inflates the move after a real gain
-step. The caller's track does not re-base: a line's gain does not jump mid-call.
+under `CALM_EFFORT_DB`, pitch less than `CALM_PITCH_ST` over the calm pitch) is watched: when the median level of
+that calm-sounding voicing over the last seconds sits `GAIN_UP_DB` above or `GAIN_DOWN_DB` below the baseline,
+the level baseline moves by it. Raised speech (its effort is high) stays out of the median, so it neither moves
+the baseline nor inflates the move after a real gain step. The caller's track does not re-base: a line's gain
+does not jump mid-call.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from calmcue.detector.quantile import RunningQuantile
 
 PITCH_WEIGHT_DB_PER_ST = 0.5  # effort: tilt flattening plus half the pitch rise (as in the raise index)
 CALM_EFFORT_DB = 2.0  # voicing with less effort than this over the baseline sounds like the calm voice
+CALM_PITCH_ST = 7.0  # ...and its pitch under this over the calm pitch: a gain change never moves the pitch, and a
+# rise of over half an octave is a raised voice whatever the tilt reads (a telephone band hides the tilt's rise)
 GAIN_UP_DB = 10.0  # calm-sounding voice this much louder than the baseline: the gain went up (8 also moved on
 # raised voices whose tilt reads calm through noise or a telephone band)
 GAIN_DOWN_DB = 12.0  # this much quieter: the gain went down (soft calm speech reads several dB under the baseline)
@@ -33,7 +36,8 @@ class GainRebase:
 
     def step(self, *, level_over_db: float, pitch_over_st: float, tilt_over_db: float) -> float:
         """One voiced, settled frame; returns the dB to add to the level baseline (0.0 when nothing to do)."""
-        if tilt_over_db + PITCH_WEIGHT_DB_PER_ST * pitch_over_st >= CALM_EFFORT_DB:
+        effort_db = tilt_over_db + PITCH_WEIGHT_DB_PER_ST * pitch_over_st
+        if effort_db >= CALM_EFFORT_DB or pitch_over_st >= CALM_PITCH_ST:
             return 0.0
         offset = self._level.push(level_over_db)
         if len(self._level) < MIN_FRAMES or -GAIN_DOWN_DB < offset < GAIN_UP_DB:

@@ -10,6 +10,7 @@ TURN_BRIDGE_FRAMES = 50  # a caller's turn goes on through pauses up to 500 ms (
 STILL_TALKING_FRAMES = 15  # a speaker whose last speech is at most 150 ms old is still talking
 LEAK_MARGIN_DB = 10.0  # the mic must be this much above the learned leak of the far end to count as the agent
 LEAK_RISE_DB_PER_FRAME = 0.01  # the leak estimate forgets a low reading at 1 dB/s
+CUT_IN_PAUSE_FRAMES = 50  # a cut-in may pause up to 500 ms ("I- / no, wait") while the caller goes on talking
 
 
 class SpeechRun:
@@ -72,6 +73,8 @@ class TalkOverTracker:
         self._onset: int | None = None
         self._customer_talk_frames = 0
         self._confirmed = False
+        self._spoken = 0  # frames the agent spoke since the onset
+        self._paused = False  # a pause inside the cut-in was bridged
 
     @property
     def customer_talk_s(self) -> float:
@@ -82,18 +85,34 @@ class TalkOverTracker:
         if agent_onset and self._onset is None and customer.talking(frame - 1) and \
                 customer.length(frame) >= self.turn_min_frames:
             self._onset, self._customer_talk_frames, self._confirmed = frame, customer.length(frame), False
+            self._spoken, self._paused = 0, False
         if self._onset is None:
             return None
         if not self._confirmed:
+            self._spoken += agent.last == frame
             if not agent.ongoing(frame):
-                self._onset = None  # a backchannel: 'mm-hm'
-            elif frame - self._onset + 1 >= self.agent_min_frames:
+                self._paused = self._pausing(frame, agent=agent, customer=customer)
+                if not self._paused:
+                    self._onset = None  # a backchannel: 'mm-hm'
+            elif frame - self._onset + 1 >= self.agent_min_frames and \
+                    (not self._paused or 2 * self._spoken >= self.agent_min_frames):
                 self._confirmed = True
                 return Transition(True, self._onset, frame)
             return None
         if not (agent.talking(frame) and customer.talking(frame)):
             return self._end(min(agent.last, customer.last) + 1)
         return None
+
+    @staticmethod
+    def _pausing(frame: int, *, agent: SpeechRun, customer: SpeechRun) -> bool:
+        """A pause inside a cut-in: the agent stopped a moment ago and the caller is still talking.
+
+        An agent who cuts in often stops after a word and starts again ("I- / no, listen") while the caller goes
+        on; only a short sound with no more speech from the agent while the caller talks is a backchannel. Across
+        such a pause the agent must have spoken for half the minimum (stray mic sounds during the caller's speech
+        do not add up to a cut-in).
+        """
+        return frame - agent.last <= CUT_IN_PAUSE_FRAMES and customer.ongoing(frame)
 
     def close(self, frame: int) -> Transition | None:
         """End of stream: a confirmed talk-over ends here."""
