@@ -164,10 +164,13 @@ class PortAudioInput:
 class ParecInput:
     """A sound-server source (PulseAudio, or PipeWire's pulse server) read by name from a `parec` child process.
 
-    The child writes raw float32 mono at `rate_hz` to a pipe; a reader thread copies whole samples into the Ring.
-    When the child ends (the source or the server went away, or it was killed) the stream is `finished` and
-    `error` holds the child's last words; nothing the child does can take this process down. The server sees
-    the stream under the child's process id (`pid`), which is how PulseWatcher tells it from the microphone.
+    The child writes raw float32 mono at `rate_hz` to a pipe; a reader thread copies whole samples into the Ring
+    and, once the ring's write index reaches `wake_at` (set by the consumer before it waits), sets `arrived`: the
+    worker sleeps on that instead of polling (the reader is an ordinary thread, not a real-time callback, so it
+    may take the Event's lock). When the child ends (the source or the server went away, or it was killed) the
+    stream is `finished` (and `arrived` set) and `error` holds the child's last words; nothing the child does can
+    take this process down. The server sees the stream under the child's process id (`pid`), which is how
+    PulseWatcher tells it from the microphone.
     """
 
     idles = False  # a monitor source with a reader keeps its sink running: blocks come all the time
@@ -184,6 +187,8 @@ class ParecInput:
         self.finished = False
         self.error = ""
         self.pid = 0
+        self.arrived = threading.Event()  # set once `ring.write >= wake_at`, and when the child ends
+        self.wake_at = 0
         self._proc: subprocess.Popen[bytes] | None = None
         self._thread: threading.Thread | None = None
 
@@ -222,6 +227,8 @@ class ParecInput:
                 rest = data[whole:]
                 if whole:
                     self.ring.push(np.frombuffer(data[:whole], "<f4").reshape(-1, 1), time.monotonic())
+                    if self.ring.write >= self.wake_at:
+                        self.arrived.set()
         except OSError as err:
             self.error = _short(err)
         finally:
@@ -237,6 +244,7 @@ class ParecInput:
         if not self.error:
             self.error = lines[-1][:160] if lines else f"parec ended with status {proc.returncode}"
         self.finished = True
+        self.arrived.set()
 
     def now(self) -> float:
         return time.monotonic()
