@@ -240,12 +240,13 @@ class DeviceSource:
         not a poll; otherwise (the microphone is behind: it comes in small blocks) until the missing audio is due."""
         mic, call = self._mic.ring, self._call.ring if self._call is not None else None
         arrived = getattr(self._call, "arrived", None)
-        if call is not None and arrived is not None and call.available() < min(want, mic.available()):
-            arrived.clear()
-            self._call.wake_at = call.read + want
-            if call.write < self._call.wake_at and not self._call.finished:  # not pushed since: sleep until it is
-                arrived.wait(left_s)
-                return
+        if call is not None and arrived is not None:
+            self._call.wake_at = call.read + want  # the reader lets the pipe fill until then
+            if call.available() < min(want, mic.available()):
+                arrived.clear()
+                if call.write < self._call.wake_at and not self._call.finished:  # not pushed since: sleep on it
+                    arrived.wait(left_s)
+                    return
         missing = want - min(mic.available(), call.available() if call is not None else mic.available())
         time.sleep(min(left_s, max(self.POLL_S, missing / self.rate_hz)))
 
