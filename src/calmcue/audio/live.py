@@ -237,7 +237,8 @@ class DeviceSource:
     def _wait(self, *, want: int, left_s: float) -> None:
         """Sleeps until about `want` frames can be read (at most `left_s`). When the call audio is what is missing
         and its reader can say so (ParecInput.arrived), the worker sleeps until it does: one wake-up per read,
-        not a poll; otherwise (the microphone is behind: it comes in small blocks) until the missing audio is due."""
+        not a poll; otherwise (the microphone is behind: it comes in small blocks) until the missing audio is due and
+        one block more."""
         mic, call = self._mic.ring, self._call.ring if self._call is not None else None
         arrived = getattr(self._call, "arrived", None)
         if call is not None and arrived is not None:
@@ -248,7 +249,9 @@ class DeviceSource:
                     arrived.wait(left_s)
                     return
         missing = want - min(mic.available(), call.available() if call is not None else mic.available())
-        time.sleep(min(left_s, max(self.POLL_S, missing / self.rate_hz)))
+        # one microphone block more than is missing: the blocks come a little after their audio is due, and
+        # waking just before one (then again, and again) was most of the worker's wake-ups
+        time.sleep(min(left_s, (max(0, missing) + self._mic.block_frames) / self.rate_hz))
 
     def _ready_frames(self) -> int:
         m = self._mic.ring.available()
