@@ -6,7 +6,8 @@
 #
 # Starts `calmcue tray` (Qt offscreen, private settings and data folders), waits 12 s, reads every thread's user +
 # system time from /proc/PID/task/TID/stat twice SECONDS (default 20) apart, names the threads with py-spy when it
-# is on the PATH, prints VmRSS, the threads over 0.01 % of a core and the total, with the load average.
+# is on the PATH, prints VmRSS, the threads over 0.01 % of a core and the total, with the load average; child
+# processes (the `parec` of the call audio) get their own rows and a separate total ("with children").
 set -uo pipefail
 seconds=${1:-20}
 root=$(mktemp -d)
@@ -17,7 +18,13 @@ export QT_QPA_PLATFORM=offscreen XDG_CONFIG_HOME=$root/config XDG_DATA_HOME=$roo
 .venv/bin/python -m calmcue tray >/dev/null 2>&1 &
 pid=$!
 sleep 12
-snap() { for t in /proc/$pid/task/*; do echo "$(basename "$t") $(cut -d' ' -f14,15 "$t/stat") $(cat "$t/comm")"; done; }
+snap() {
+    for t in /proc/$pid/task/*; do echo "$(basename "$t") $(cut -d' ' -f14,15 "$t/stat") $(cat "$t/comm")"; done
+    # child processes (the parec reading the call audio): their own CPU, one row each
+    for c in $(cat /proc/$pid/task/*/children 2>/dev/null); do
+        echo "child:$c $(cut -d' ' -f14,15 "/proc/$c/stat" 2>/dev/null) $(cat "/proc/$c/comm" 2>/dev/null) (child process)"
+    done
+}
 snap > "$root/t0"; t0=$(date +%s.%N)
 sleep "$seconds"
 snap > "$root/t1"; t1=$(date +%s.%N)
@@ -33,14 +40,20 @@ def read(name):
     return {p[0]: p for p in (line.split() for line in open(f"{root}/{name}"))}
 a, b = read("t0"), read("t1")
 names = {m.group(1): m.group(2) for m in (re.search(r'Thread (\d+) .*"(.*)"', l) for l in open(f"{root}/names")) if m}
-rows, total = [], 0.0
+rows, total, children = [], 0.0, 0.0
 for tid, v in b.items():
+    if len(v) < 3 or (tid.startswith("child:") and tid not in a):
+        continue  # a child that came or went between the two readings
     ticks = int(v[1]) + int(v[2]) - (int(a[tid][1]) + int(a[tid][2]) if tid in a else 0)
     pct = 100.0 * ticks / hz / (t1 - t0)
-    total += pct
+    if tid.startswith("child:"):
+        children += pct
+    else:
+        total += pct
     rows.append((pct, tid, names.get(tid) or " ".join(v[3:])))
 for pct, tid, name in sorted(rows, reverse=True):
     if pct >= 0.01:
         print(f"{pct:6.2f} %  {tid}  {name}")
-print(f"total {total:.2f} % of one core; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+print(f"total {total:.2f} % of one core (with children {total + children:.2f} %); "
+      f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 PY

@@ -225,6 +225,39 @@ def test_default_call_audio_is_the_playback_monitor(pulse: None, player: Player)
     assert len(loud) and dominant_hz(loud[:, 0], 48000) == pytest.approx(250.0, abs=5.0)
 
 
+class CountingEvent(threading.Event):
+    """A real Event that counts the waits on it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waits = 0
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waits += 1
+        return super().wait(timeout)
+
+
+def test_the_reader_wakes_the_worker_when_the_call_audio_it_waits_for_is_in(pulse: None, player: Player) -> None:
+    """No polling for the call audio: `read` tells the parec reader how far to fill (`wake_at`) and sleeps on its
+    `arrived` Event; each block it returns holds at least `read_s` of both channels."""
+    from calmcue.audio.capture import ParecInput
+
+    source = DeviceSource()  # the default input + speaker_sink.monitor, read by a parec child
+    source.start()
+    try:
+        assert isinstance(source._call, ParecInput)
+        arrived = source._call.arrived = CountingEvent()
+        want = round(source.read_s * source.rate_hz)
+        player.play("speaker_sink", tone(900.0, seconds=3.0))
+        blocks = [source.read(BOUND_S) for _ in range(20)]
+    finally:
+        source.stop()
+    assert all(b is not None and b.shape[1] == 2 and b.shape[0] >= want for b in blocks), \
+        [None if b is None else b.shape for b in blocks]
+    assert arrived.waits > 0, "read slept on the reader's Event"
+    assert source._call is None or source._call.wake_at > 0
+
+
 class TempSource:
     """A PulseAudio source that a test can remove while it is captured (as a USB headset is unplugged),
     visible to PortAudio as the ALSA PCM `name` (written to the private ~/.asoundrc)."""

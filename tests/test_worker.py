@@ -439,3 +439,42 @@ def test_a_loss_that_waits_is_said_as_it_is_and_its_detection_time_kept(monkeypa
     assert details == [str(error)], "no 'reconnecting in' after words that already say it is awaited"
     assert worker.metrics.loss_detect_s == [0.04]
     assert len(made) == 2
+
+
+def test_live_meters_come_only_while_turned_on_and_the_state_is_still_said() -> None:
+    """Meters off (the tray with no level meter on screen): one Meter per second of audio, for the tray's own state;
+    SetMeters(True) (a window shows a level meter): one per 50 ms from the next block; off again: one per second.
+    Engine time (t_s), not the clock, tells them apart."""
+    from itertools import pairwise
+
+    from calmcue.engine.worker import SetMeters
+
+    source = SyntheticSource(speech_with_pauses(turns=4, turn_s=2.0, level_dbfs=-30.0, seed=3), rate_hz=16000,
+                             loop=True)
+    worker = Worker(settings=Settings(), mailbox=Mailbox(), source_factory=lambda: source, meters=False)
+    collector = Collector(worker)
+
+    def meters_after(t_s: float) -> list[float]:
+        return [m.t_s for m in collector.of(Meter) if m.t_s > t_s]
+
+    worker.start()
+    try:
+        assert collector.wait_until(lambda ms: len(meters_after(0.0)) >= 4)
+        assert "calibrating" in collector.states(), "the state is said with meters off"
+        worker.commands.put(SetMeters(True))
+        assert collector.wait_until(lambda ms: any(b - a < 0.5 for a, b in pairwise(meters_after(0.0))))
+        dense_from = next(a for a, b in pairwise(meters_after(0.0)) if b - a < 0.5)
+        assert collector.wait_until(lambda ms: len(meters_after(dense_from)) >= 20)
+        worker.commands.put(SetMeters(False))
+        last_dense = collector.of(Meter)[-1].t_s
+        assert collector.wait_until(lambda ms: len(meters_after(last_dense)) >= 30)
+    finally:
+        assert worker.stop(timeout_s=BOUND_S)
+    times = [m.t_s for m in collector.of(Meter)]
+    gaps = [(a, b - a) for a, b in pairwise(times)]  # (start, gap)
+    off_before = [g for a, g in gaps if a < dense_from]
+    assert off_before and min(off_before) >= 0.99, "meters off: one per second of audio"
+    on = [g for a, g in gaps if dense_from <= a < last_dense][:19]
+    assert on and max(on) <= 0.051, "meters on: one per 50 ms of audio"
+    tail = [g for a, g in gaps if a > last_dense][-10:]
+    assert len(tail) == 10 and min(tail) >= 0.99, "off again: one per second"

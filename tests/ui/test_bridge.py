@@ -81,3 +81,33 @@ def test_a_batch_taken_before_the_bridge_followed_another_worker_keeps_its_cue_n
     bridge._arrive((old, stale))
     assert statuses == ["listening"] and bridge.state == "listening"
     assert cues == ["talk_over"]
+
+
+class _WatchedMailbox(Mailbox):
+    """A real Mailbox that notes how the pump waits on it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waits: list[float | None] = []
+
+    def wait(self, timeout_s: float | None = None) -> bool:
+        self.waits.append(timeout_s)
+        return super().wait(timeout_s)
+
+
+def test_the_pump_sleeps_until_something_is_posted_and_follows_attach_and_stop_without_a_timer(qtbot: QtBot) -> None:
+    """No polling: the pump waits on the mailbox with no timeout; a post, `attach` and `stop` are what wake it."""
+    first, second = _WatchedMailbox(), _WatchedMailbox()
+    bridge = Bridge(first)
+    bridge.start()
+    pump = bridge._pump
+    with qtbot.waitSignal(bridge.stats, timeout=5000):
+        first.post(Stats(dropped_blocks=0, overflows=0, frames=1))
+    bridge.attach(second, queue.Queue())
+    with qtbot.waitSignal(bridge.status, timeout=5000) as got:
+        second.post(Status("listening", "the new worker"))
+    assert got.args == ["listening", "the new worker"]
+    bridge.stop()
+    assert first.waits and second.waits, "the pump waited on each mailbox in turn"
+    assert set(first.waits + second.waits) == {None}, "every wait is without a timeout: nothing polls"
+    assert pump is not None and not pump.is_alive(), "stop woke the pump and it ended"

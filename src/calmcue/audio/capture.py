@@ -164,15 +164,20 @@ class PortAudioInput:
 class ParecInput:
     """A sound-server source (PulseAudio, or PipeWire's pulse server) read by name from a `parec` child process.
 
-    The child writes raw float32 mono at `rate_hz` to a pipe; a reader thread copies whole samples into the Ring.
-    When the child ends (the source or the server went away, or it was killed) the stream is `finished` and
-    `error` holds the child's last words; nothing the child does can take this process down. The server sees
-    the stream under the child's process id (`pid`), which is how PulseWatcher tells it from the microphone.
+    The child writes raw float32 mono at `rate_hz` to a pipe; a reader thread copies whole samples into the Ring
+    and, once the ring's write index reaches `wake_at` (set by the consumer before it waits), sets `arrived`: the
+    worker sleeps on that instead of polling (the reader is an ordinary thread, not a real-time callback, so it
+    may take the Event's lock). When the child ends (the source or the server went away, or it was killed) the
+    stream is `finished` (and `arrived` set) and `error` holds the child's last words; nothing the child does can
+    take this process down. The server sees the stream under the child's process id (`pid`), which is how
+    PulseWatcher tells it from the microphone.
     """
 
     idles = False  # a monitor source with a reader keeps its sink running: blocks come all the time
     LATENCY_MS = 20  # what parec asks the server for (see benchmarks/call_capture_cpu.py for the cost of each)
-    READ_BYTES = 16384  # the most one read takes from the pipe
+    READ_BYTES = 65536  # the most one read takes from the pipe (the pipe holds 64 KiB: 340 ms at 48 kHz)
+    NAP_MIN_S = 0.008  # the reader lets the pipe fill when what the worker waits for is due later than this ...
+    NAP_MAX_S = 0.05  # ... for at most this long (the server sends a packet every ~5 ms: 200 reads a second)
 
     def __init__(self, *, source_id: str, name: str, rate_hz: int, latency_ms: int = LATENCY_MS,
                  ring_s: float = RING_S) -> None:
@@ -184,6 +189,8 @@ class ParecInput:
         self.finished = False
         self.error = ""
         self.pid = 0
+        self.arrived = threading.Event()  # set once `ring.write >= wake_at`, and when the child ends
+        self.wake_at = 0
         self._proc: subprocess.Popen[bytes] | None = None
         self._thread: threading.Thread | None = None
 
@@ -222,10 +229,23 @@ class ParecInput:
                 rest = data[whole:]
                 if whole:
                     self.ring.push(np.frombuffer(data[:whole], "<f4").reshape(-1, 1), time.monotonic())
+                    if self.ring.write >= self.wake_at:
+                        self.arrived.set()
+                self._nap()
         except OSError as err:
             self.error = _short(err)
         finally:
             self._ended(proc)
+
+    def _nap(self) -> None:
+        """Sleeps while the audio the worker waits for (`wake_at`) is still well ahead, so that the packets pile
+        up in the pipe and one read takes them all, instead of waking for each. Just after the worker was woken
+        (`wake_at` reached, not yet moved on) it naps the shortest time."""
+        ahead_s = (self.wake_at - self.ring.write) / self.rate_hz
+        if ahead_s <= 0:
+            ahead_s = self.NAP_MIN_S
+        if ahead_s >= self.NAP_MIN_S:
+            time.sleep(min(ahead_s, self.NAP_MAX_S))
 
     def _ended(self, proc: subprocess.Popen[bytes]) -> None:
         try:
@@ -237,6 +257,7 @@ class ParecInput:
         if not self.error:
             self.error = lines[-1][:160] if lines else f"parec ended with status {proc.returncode}"
         self.finished = True
+        self.arrived.set()
 
     def now(self) -> float:
         return time.monotonic()

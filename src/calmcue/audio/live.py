@@ -232,8 +232,26 @@ class DeviceSource:
             now = time.monotonic()
             if now >= deadline:
                 return self._take(frames) if frames else None
-            # sleep about until the missing audio is due (the device delivers in real time)
-            time.sleep(min(deadline - now, max(self.POLL_S, (want - frames) / self.rate_hz)))
+            self._wait(want=want, left_s=deadline - now)
+
+    def _wait(self, *, want: int, left_s: float) -> None:
+        """Sleeps until about `want` frames can be read (at most `left_s`). When the call audio is what is missing
+        and its reader can say so (ParecInput.arrived), the worker sleeps until it does: one wake-up per read,
+        not a poll; otherwise (the microphone is behind: it comes in small blocks) until the missing audio is due and
+        one block more."""
+        mic, call = self._mic.ring, self._call.ring if self._call is not None else None
+        arrived = getattr(self._call, "arrived", None)
+        if call is not None and arrived is not None:
+            self._call.wake_at = call.read + want  # the reader lets the pipe fill until then
+            if call.available() < min(want, mic.available()):
+                arrived.clear()
+                if call.write < self._call.wake_at and not self._call.finished:  # not pushed since: sleep on it
+                    arrived.wait(left_s)
+                    return
+        missing = want - min(mic.available(), call.available() if call is not None else mic.available())
+        # one microphone block more than is missing: the blocks come a little after their audio is due, and
+        # waking just before one (then again, and again) was most of the worker's wake-ups
+        time.sleep(min(left_s, (max(0, missing) + self._mic.block_frames) / self.rate_hz))
 
     def _ready_frames(self) -> int:
         m = self._mic.ring.available()

@@ -64,11 +64,20 @@ class SetThresholdOffsets:
 
 
 @dataclass(frozen=True)
+class SetMeters:
+    """Live meters on (a window shows them: a Meter per 50 ms of audio) or off (one a second, for the tray's own
+    state). The worker starts with them on unless told otherwise (`Worker(meters=False)`)."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
 class Stop:
     """End the worker thread (the same as `worker.stop()`)."""
 
 
-Command = Pause | Resume | Snooze | Recalibrate | Reload | SelectDevices | NewCall | SetThresholdOffsets | Stop
+Command = (Pause | Resume | Snooze | Recalibrate | Reload | SelectDevices | NewCall | SetThresholdOffsets | SetMeters
+           | Stop)
 
 
 class Backoff:

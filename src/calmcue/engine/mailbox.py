@@ -127,9 +127,14 @@ class Mailbox:
             self._ready.clear()
         return items
 
-    def wait(self, timeout_s: float) -> bool:
-        """Blocks until something was posted (True) or `timeout_s` passed (False). For non-Qt consumers."""
+    def wait(self, timeout_s: float | None = None) -> bool:
+        """Blocks until something was posted or `wake` was called (True), or `timeout_s` passed (False; None:
+        no time limit). A consumer thread sleeps here instead of polling."""
         return self._ready.wait(timeout_s)
+
+    def wake(self) -> None:
+        """Ends a `wait` without a message (the consumer is stopping, or follows another mailbox)."""
+        self._ready.set()
 
     def _drop_oldest_meter(self) -> None:
         for i, item in enumerate(self._items):

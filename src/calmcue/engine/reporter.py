@@ -68,17 +68,19 @@ class Reporter:
         assert isinstance(event, Episode)
         return replace(event, start_s=event.start_s + off, end_s=event.end_s + off)
 
-    def meter(self, pipeline: Pipeline, batch: Any) -> None:
-        """A Meter from the batch's last frame; the state (on hold/calibrating/listening) and mute changes with it."""
+    def meter(self, pipeline: Pipeline, batch: Any, *, post: bool = True) -> None:
+        """The state (on hold/calibrating/listening) and mute changes, and (`post`) a Meter from the batch's last
+        frame."""
         status = pipeline.detector.status()
-        last = batch.count - 1
-        levels = tuple(float(v) for v in batch.level_dbfs[last])
-        speech = tuple(bool(v >= 0.5) for v in batch.speech_prob[last])
-        t_s = self.t_offset_s + (batch.first_frame + batch.count) * HOP_S
-        self.mailbox.post(Meter(t_s=t_s, level_dbfs=levels, speech=speech,
-                                agent_calibration=float(status.agent_calibration),
-                                agent_level_over_db=float(status.agent_level_over_db),
-                                in_call=bool(status.in_call), muted=bool(status.muted)))
+        if post:
+            last = batch.count - 1
+            levels = tuple(float(v) for v in batch.level_dbfs[last])
+            speech = tuple(bool(v >= 0.5) for v in batch.speech_prob[last])
+            t_s = self.t_offset_s + (batch.first_frame + batch.count) * HOP_S
+            self.mailbox.post(Meter(t_s=t_s, level_dbfs=levels, speech=speech,
+                                    agent_calibration=float(status.agent_calibration),
+                                    agent_level_over_db=float(status.agent_level_over_db),
+                                    in_call=bool(status.in_call), muted=bool(status.muted)))
         if bool(status.muted) != self._muted:
             self._muted = bool(status.muted)
             log.info("the microphone sends digital silence (muted?)" if self._muted else "the microphone sound is back")

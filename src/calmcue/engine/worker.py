@@ -44,6 +44,7 @@ from calmcue.engine.commands import (
     Reload,
     Resume,
     SelectDevices,
+    SetMeters,
     SetThresholdOffsets,
     Snooze,
     Stop,
@@ -68,12 +69,13 @@ from calmcue.timebase import HOP_S
 log = logging.getLogger("calmcue.worker")
 
 READ_TIMEOUT_S = 0.1  # longest wait for audio before the worker looks at its commands again
-METER_EVERY_FRAMES = 5  # a Meter per 50 ms of audio
+METER_EVERY_FRAMES = 5  # a Meter per 50 ms of audio while meters are on; the state is looked at as often
+QUIET_METER_EVERY_FRAMES = 100  # a Meter per second of audio while they are off (the tray's own state)
 STATS_EVERY_FRAMES = 100  # Stats per second of audio
 
 
 __all__ = ["Command", "NewCall", "Pause", "Recalibrate", "Reload", "Resume", "SelectDevices", "SelectsDevices",
-           "SetThresholdOffsets", "Snooze", "Stop", "Worker"]
+           "SetMeters", "SetThresholdOffsets", "Snooze", "Stop", "Worker"]
 
 
 @runtime_checkable
@@ -89,11 +91,13 @@ class Worker:
     """Runs the engine on a thread: reads the source, feeds the pipeline, posts to the mailbox."""
 
     def __init__(self, *, settings: Settings, source_factory: Callable[[], Source], mailbox: Mailbox,
-                 agent_baseline: BaselineValues | None = None, baseline_path: Path | None = None) -> None:
+                 agent_baseline: BaselineValues | None = None, baseline_path: Path | None = None,
+                 meters: bool = True) -> None:
         """`source_factory()` makes a new, unopened Source each time the audio is (re)opened. If it is a
         `SelectsDevices` (as `DeviceSourceFactory` is), SelectDevices and Reload can change devices.
         `agent_baseline` seeds the agent's calibration; when calibration finishes (and at stop), the baseline is
-        saved to `baseline_path` if given."""
+        saved to `baseline_path` if given. `meters`: a Meter per 50 ms (True) or per second (False, until
+        SetMeters(True)): the tray turns them on only while a window shows them."""
         self.settings = settings
         self.source_factory = source_factory
         self.mailbox = mailbox
@@ -112,7 +116,9 @@ class Worker:
         self._finished = False
         self._said_no_call = False
         self._backoff = Backoff(BACKOFF_S)
+        self.meters = meters
         self._next_meter = 0
+        self._next_quiet_meter = 0
         self._next_stats = 0
         self._restart_after_error = True
         self.offsets = ThresholdOffsets()  # the agent's nudges (SetThresholdOffsets), on top of the settings
@@ -255,7 +261,7 @@ class Worker:
         self._pipeline = Pipeline(tuned, channels=source.channels, in_rate_hz=source.rate_hz,
                                   agent_baseline=self.agent_baseline)
         self._pipe_key = key
-        self._next_meter = self._next_stats = 0
+        self._next_meter = self._next_quiet_meter = self._next_stats = 0
 
     def _finish_pipeline(self) -> None:
         """Closes the current pipeline's open episodes; the next one continues the engine clock."""
@@ -291,7 +297,10 @@ class Worker:
         frame = result.batch.first_frame + result.batch.count - 1
         if frame >= self._next_meter:
             self._next_meter = frame + METER_EVERY_FRAMES
-            self.report.meter(pipeline, result.batch)
+            post = self.meters or frame >= self._next_quiet_meter
+            if post:
+                self._next_quiet_meter = frame + QUIET_METER_EVERY_FRAMES
+            self.report.meter(pipeline, result.batch, post=post)
         if frame >= self._next_stats:
             self._next_stats = frame + STATS_EVERY_FRAMES
             self.report.stats()
@@ -377,6 +386,11 @@ class Worker:
             return False
         if isinstance(command, SelectDevices):
             return self._select(command.mic, command.call)
+        if isinstance(command, SetMeters):
+            if command.on and not self.meters:
+                self._next_meter = 0  # the window that asked shows a meter from the next block on
+            self.meters = command.on
+            return False
         if isinstance(command, SetThresholdOffsets):
             self.offsets = command.offsets
             if self._pipeline is not None:

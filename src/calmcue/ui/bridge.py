@@ -1,21 +1,20 @@
 """The only road between the engine and Qt: the worker's Mailbox becomes Qt signals; user actions go back as
 commands on the worker's queue. Nothing here blocks the Qt thread, and no Qt object crosses threads.
 
-A small pump thread sleeps on the mailbox and hands what arrived to the Qt thread (a queued signal carrying
-frozen dataclasses), so the Qt thread wakes only when there is something: a cue is shown as soon as it is
-posted, and an idle tray costs nothing between messages (a 10 ms polling timer cost about 0.9 % of a core).
-Meters come 20 times a second; while nothing shows them (only the tray's own receiver is connected) they are
-passed on at most every METER_IDLE_S, the newest one."""
+A small pump thread sleeps on the mailbox (no timeout: `attach` and `stop` wake it) and hands what arrived to the
+Qt thread (a queued signal carrying frozen dataclasses), so the Qt thread wakes only when there is something: a
+cue is shown as soon as it is posted, and an idle tray costs nothing between messages (a 10 ms polling timer cost
+about 0.9 % of a core). How many meters come is the engine's business: 20 a second while a window shows them,
+one a second otherwise (ui/engine_link.py sends the worker SetMeters as level meters appear and go)."""
 
 from __future__ import annotations
 
 import logging
 import queue
 import threading
-import time
 from typing import TYPE_CHECKING, Any
 
-from PyQt6.QtCore import QMetaMethod, QObject, pyqtSignal
+from PyQt6.QtCore import QObject, pyqtSignal
 
 from calmcue.engine.mailbox import CallMessage, CueMessage, EpisodeMessage, Mailbox, Meter, Stats, Status
 
@@ -24,8 +23,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PUMP_WAIT_S = 0.2  # the pump looks again at least this often (it follows `attach` to a new mailbox)
-METER_IDLE_S = 0.5  # meters for the tray alone; with a window showing them (more receivers), every one
+STOP_WAIT_S = 0.5  # `stop` waits this long for the pump thread to end
 
 
 class Bridge(QObject):
@@ -46,28 +44,15 @@ class Bridge(QObject):
         self.last_stats: Stats | None = None
         self.state = ""
         self.detail = ""
-        self._meter_receivers = 0  # counted on connect/disconnect: read by the pump
         self._arrived.connect(self._arrive)  # emitted from the pump thread: a queued connection
         self._pump: threading.Thread | None = None
         self._running = False
-        self._held_meter: Meter | None = None
-        self._meter_sent = 0.0
-
-    def connectNotify(self, signal: QMetaMethod) -> None:
-        if signal.name().data() == b"meter":
-            self._meter_receivers += 1
-        super().connectNotify(signal)
-
-    def disconnectNotify(self, signal: QMetaMethod) -> None:
-        if signal.name().data() == b"meter":
-            self._meter_receivers = max(0, self._meter_receivers - 1)
-        super().disconnectNotify(signal)
 
     def attach(self, mailbox: Mailbox, commands: queue.Queue[Command]) -> None:
         """Follows another worker (the demo, or a restarted engine)."""
         self.drain()
-        self.mailbox, self.commands = mailbox, commands
-        self._held_meter = None
+        old, self.mailbox, self.commands = self.mailbox, mailbox, commands
+        old.wake()  # the pump sleeps on the old mailbox: it looks again and finds the new one
 
     def start(self) -> None:
         if self._pump is not None:
@@ -79,27 +64,16 @@ class Bridge(QObject):
     def stop(self) -> None:
         self._running = False
         pump, self._pump = self._pump, None
+        self.mailbox.wake()
         if pump is not None:
-            pump.join(2 * PUMP_WAIT_S)
+            pump.join(STOP_WAIT_S)
 
     def _pump_loop(self) -> None:
-        """Pump thread: waits for messages and passes them on; meters alone are thinned while nobody shows them."""
+        """Pump thread: sleeps until the mailbox has something (or is woken), then passes it on."""
         while self._running:
             mailbox = self.mailbox
-            if not mailbox.wait(PUMP_WAIT_S):
-                continue
+            mailbox.wait()
             messages = mailbox.drain()
-            if self._held_meter is not None:
-                messages.insert(0, self._held_meter)
-                self._held_meter = None
-            now = time.monotonic()
-            only_meters = all(isinstance(m, Meter) for m in messages)
-            if only_meters and self._meter_receivers <= 1 and now - self._meter_sent < METER_IDLE_S:
-                held = messages[-1] if messages else None
-                self._held_meter = held if isinstance(held, Meter) else None
-                continue
-            if any(isinstance(m, Meter) for m in messages):
-                self._meter_sent = now
             if messages and self._running:
                 self._arrived.emit((mailbox, messages))
 

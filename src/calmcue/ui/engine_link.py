@@ -7,6 +7,7 @@ appear before numpy and the detector are loaded.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -34,7 +35,7 @@ STOP_TIMEOUT_S = 3.0
 class EngineLink(QObject):
     status = pyqtSignal(str, str)  # the engine's state and its one-line detail
     cue = pyqtSignal(object)  # Cue: show it now
-    meter = pyqtSignal(object)  # Meter, about 20 a second
+    meter = pyqtSignal(object)  # Meter: 20 a second while a level meter is on screen, else 1 a second
     demo_changed = pyqtSignal(bool)  # True: the demo call plays instead of the microphone
     demo_ended = pyqtSignal()  # the demo recording played to its end
     problem = pyqtSignal(str, str)  # title, text: something the user should be told (a warning)
@@ -67,11 +68,18 @@ class EngineLink(QObject):
         self.bridge.call_summary.connect(self.call_summary)
         self.bridge.stats.connect(self.stats)
         self.bridge.start()
+        from calmcue.ui.meter import meter_watch
+
+        meter_watch().changed.connect(self._meters_shown)
         self._start_worker(demo)
 
     def stop(self) -> None:
         self._stop_worker()
         if self.bridge is not None:
+            from calmcue.ui.meter import meter_watch
+
+            with contextlib.suppress(TypeError):  # not connected (stopped twice)
+                meter_watch().changed.disconnect(self._meters_shown)
             self.bridge.stop()
 
     def switch_demo(self, demo: DemoPlan | None) -> None:
@@ -121,6 +129,12 @@ class EngineLink(QObject):
 
         self.send(Reload(settings))
 
+    def _meters_shown(self, shown: bool) -> None:
+        """A level meter appeared on screen (or the last one went): live meters on (off) in the engine."""
+        from calmcue.engine.worker import SetMeters
+
+        self.send(SetMeters(shown))
+
     def preview_devices(self, mic: str, call: str) -> None:
         """Capture from these devices now (the settings dialog's live meters); the demo is left alone."""
         from calmcue.engine.worker import SelectDevices
@@ -133,6 +147,7 @@ class EngineLink(QObject):
     def _start_worker(self, demo: DemoPlan | None) -> None:
         from calmcue.engine.mailbox import Mailbox
         from calmcue.engine.worker import Worker
+        from calmcue.ui.meter import meter_watch
 
         assert self.bridge is not None, "start() first"
         settings = self._settings()
@@ -148,7 +163,7 @@ class EngineLink(QObject):
             baseline, baseline_path = self._load_baseline(), paths.baseline_file()
         mailbox = Mailbox()
         self.worker = Worker(settings=settings, source_factory=factory, mailbox=mailbox, agent_baseline=baseline,
-                             baseline_path=baseline_path)
+                             baseline_path=baseline_path, meters=meter_watch().active)
         self.bridge.attach(mailbox, self.worker.commands)
         self.demo = demo
         self.demo_changed.emit(self.demo_playing)

@@ -1,14 +1,58 @@
-"""A live level meter: a bar from -70 to 0 dBFS, brighter while the engine hears speech."""
+"""A live level meter: a bar from -70 to 0 dBFS, brighter while the engine hears speech.
+
+The engine sends 20 meters a second only while someone can see one: every LevelMeter on screen is counted by
+`meter_watch()`, whose `changed(bool)` the tray's engine link turns into SetMeters for the worker (issue 15).
+"""
 
 from __future__ import annotations
 
 import math
+from functools import partial
 
-from PyQt6.QtCore import QRectF, QSize, Qt
-from PyQt6.QtGui import QColor, QPainter, QPaintEvent, QPalette
+from PyQt6.QtCore import QObject, QRectF, QSize, Qt, pyqtSignal
+from PyQt6.QtGui import QColor, QHideEvent, QPainter, QPaintEvent, QPalette, QShowEvent
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 FLOOR_DBFS = -70.0
+
+
+class MeterWatch(QObject):
+    """How many level meters are on screen; `changed(True)` when the first appears, `changed(False)` when the
+    last goes."""
+
+    changed = pyqtSignal(bool)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shown = 0
+
+    @property
+    def active(self) -> bool:
+        return self.shown > 0
+
+    def count(self, delta: int) -> None:
+        before = self.active
+        self.shown = max(0, self.shown + delta)
+        if self.active != before:
+            self.changed.emit(self.active)
+
+
+_watch: MeterWatch | None = None
+
+
+def meter_watch() -> MeterWatch:
+    """The one MeterWatch of this process (made on first use, on the Qt thread)."""
+    global _watch
+    if _watch is None:
+        _watch = MeterWatch()
+    return _watch
+
+
+def _gone(counted: list[bool], _obj: object = None) -> None:
+    """A meter destroyed while counted as shown (no hide event came): it is not shown any more."""
+    if counted[0]:
+        counted[0] = False
+        meter_watch().count(-1)
 
 
 class LevelMeter(QWidget):
@@ -19,6 +63,18 @@ class LevelMeter(QWidget):
         self.available = True
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setAccessibleName("level meter")
+        self._counted = [False]  # counted in meter_watch() (a list: the destroyed handler must not hold self)
+        self.destroyed.connect(partial(_gone, self._counted))
+
+    def showEvent(self, event: QShowEvent | None) -> None:
+        if not self._counted[0]:
+            self._counted[0] = True
+            meter_watch().count(+1)
+        super().showEvent(event)
+
+    def hideEvent(self, event: QHideEvent | None) -> None:
+        _gone(self._counted)
+        super().hideEvent(event)
 
     def sizeHint(self) -> QSize:
         return QSize(160, max(10, self.fontMetrics().height() // 2 + 4))
