@@ -249,7 +249,12 @@ def test_the_reader_wakes_the_worker_when_the_call_audio_it_waits_for_is_in(puls
         arrived = source._call.arrived = CountingEvent()
         want = round(source.read_s * source.rate_hz)
         player.play("speaker_sink", tone(900.0, seconds=3.0))
-        blocks = [source.read(BOUND_S) for _ in range(20)]
+        blocks = [source.read(BOUND_S) for _ in range(5)]
+        # the call audio stalls for 0.3 s (its reader's child stopped): the microphone runs ahead, so the next
+        # reads find the call audio missing - whichever of the two happened to lag until now
+        os.kill(source._call.pid, signal.SIGSTOP)
+        threading.Timer(0.3, os.kill, args=(source._call.pid, signal.SIGCONT)).start()
+        blocks += [source.read(BOUND_S) for _ in range(15)]
     finally:
         source.stop()
     assert all(b is not None and b.shape[1] == 2 and b.shape[0] >= want for b in blocks), \
