@@ -447,7 +447,7 @@ def test_live_meters_come_only_while_turned_on_and_the_state_is_still_said() -> 
     Engine time (t_s), not the clock, tells them apart."""
     from itertools import pairwise
 
-    from calmcue.engine.worker import SetMeters
+    from calmcue.engine.commands import SetMeters
 
     source = SyntheticSource(speech_with_pauses(turns=4, turn_s=2.0, level_dbfs=-30.0, seed=3), rate_hz=16000,
                              loop=True)

@@ -7,8 +7,8 @@ import queue
 from pytestqt.qtbot import QtBot
 
 from calmcue.detector.events import Cue, Episode
+from calmcue.engine.commands import Pause
 from calmcue.engine.mailbox import CueMessage, EpisodeMessage, Mailbox, Meter, Stats, Status
-from calmcue.engine.worker import Pause
 from calmcue.ui.bridge import Bridge
 
 

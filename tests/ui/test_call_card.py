@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from calmcue.config.schema import HistorySettings, OverlaySettings, Settings
 from calmcue.detector.calls import CallSummary
-from calmcue.engine.worker import NewCall
+from calmcue.engine.commands import NewCall
 from calmcue.history.card_text import card_sentences
 from calmcue.history.report import report_file
 from calmcue.history.store import CallHistory, history_file

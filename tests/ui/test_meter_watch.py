@@ -8,8 +8,8 @@ import queue
 from PyQt6.QtWidgets import QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
+from calmcue.engine.commands import SetMeters
 from calmcue.engine.mailbox import Mailbox
-from calmcue.engine.worker import SetMeters
 from calmcue.ui.bridge import Bridge
 from calmcue.ui.engine_link import EngineLink
 from calmcue.ui.meter import LevelMeter, meter_watch

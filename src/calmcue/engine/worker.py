@@ -74,10 +74,6 @@ QUIET_METER_EVERY_FRAMES = 100  # a Meter per second of audio while they are off
 STATS_EVERY_FRAMES = 100  # Stats per second of audio
 
 
-__all__ = ["Command", "NewCall", "Pause", "Recalibrate", "Reload", "Resume", "SelectDevices", "SelectsDevices",
-           "SetMeters", "SetThresholdOffsets", "Snooze", "Stop", "Worker"]
-
-
 @runtime_checkable
 class SelectsDevices(Protocol):
     """A source factory whose devices can be changed (DeviceSourceFactory): SelectDevices and Reload use it."""

@@ -19,7 +19,7 @@ from PyQt6.QtCore import QObject, pyqtSignal
 from calmcue.engine.mailbox import CallMessage, CueMessage, EpisodeMessage, Mailbox, Meter, Stats, Status
 
 if TYPE_CHECKING:
-    from calmcue.engine.worker import Command
+    from calmcue.engine.commands import Command
 
 log = logging.getLogger(__name__)
 

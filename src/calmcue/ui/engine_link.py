@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     from calmcue.audio.sources import Source
     from calmcue.config.schema import Settings
     from calmcue.detector.baseline import BaselineValues
+    from calmcue.engine.commands import Command
     from calmcue.engine.mailbox import Stats
-    from calmcue.engine.worker import Command, Worker
+    from calmcue.engine.worker import Worker
     from calmcue.ui.bridge import Bridge
     from calmcue.ui.demo_player import DemoPlan
 
@@ -98,46 +99,46 @@ class EngineLink(QObject):
             self.bridge.send(command)
 
     def pause(self) -> None:
-        from calmcue.engine.worker import Pause
+        from calmcue.engine.commands import Pause
 
         self.paused = True
         self.send(Pause())
 
     def resume(self) -> None:
-        from calmcue.engine.worker import Resume
+        from calmcue.engine.commands import Resume
 
         self.paused = False
         self.send(Resume())
 
     def snooze(self, seconds: float) -> None:
-        from calmcue.engine.worker import Snooze
+        from calmcue.engine.commands import Snooze
 
         self.send(Snooze(seconds))
 
     def recalibrate(self) -> None:
-        from calmcue.engine.worker import Recalibrate
+        from calmcue.engine.commands import Recalibrate
 
         self.send(Recalibrate())
 
     def new_call(self) -> None:
-        from calmcue.engine.worker import NewCall
+        from calmcue.engine.commands import NewCall
 
         self.send(NewCall())
 
     def reload(self, settings: Settings) -> None:
-        from calmcue.engine.worker import Reload
+        from calmcue.engine.commands import Reload
 
         self.send(Reload(settings))
 
     def _meters_shown(self, shown: bool) -> None:
         """A level meter appeared on screen (or the last one went): live meters on (off) in the engine."""
-        from calmcue.engine.worker import SetMeters
+        from calmcue.engine.commands import SetMeters
 
         self.send(SetMeters(shown))
 
     def preview_devices(self, mic: str, call: str) -> None:
         """Capture from these devices now (the settings dialog's live meters); the demo is left alone."""
-        from calmcue.engine.worker import SelectDevices
+        from calmcue.engine.commands import SelectDevices
 
         if not self.demo_playing:
             self.send(SelectDevices(mic, call))
