@@ -7,6 +7,7 @@ the app processes they start against the xcb allow-list in the same file.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -92,6 +93,7 @@ def start() -> Iterator[Callable[..., Driven]]:
 def make_app(qtbot: QtBot) -> Iterator[Callable[[Options], App]]:
     """Starts the tray app in this process (offscreen) with the given options; each is shut down after the test."""
     apps: list[App] = []
+    engines_before = {t.ident for t in threading.enumerate() if t.name == "calmcue-worker"}
 
     def make(options: Options) -> App:
         app = App(store=SettingsStore(), options=options)
@@ -103,3 +105,9 @@ def make_app(qtbot: QtBot) -> Iterator[Callable[[Options], App]]:
     yield make
     for app in apps:
         app.shutdown()
+
+    def left() -> list[threading.Thread]:  # engines this test started that still run
+        return [t for t in threading.enumerate() if t.name == "calmcue-worker" and t.ident not in engines_before]
+
+    qtbot.wait(200)  # a late "finished" from the stopped engine is delivered now: it must not start another
+    qtbot.waitUntil(lambda: not left(), timeout=ENGINE_MS)

@@ -51,6 +51,7 @@ class EngineLink(QObject):
         self.demo: DemoPlan | None = None  # what plays instead of the microphone
         self.paused = False  # the agent paused listening: the microphone stays paused after a demo too
         self._stopping = False  # a worker is being stopped on purpose: its "finished" is no news
+        self._closed = True  # not started, or stopped for good: nothing starts a worker (a late "finished" neither)
 
     # --- start and stop ----------------------------------------------------------------------------------
 
@@ -62,6 +63,7 @@ class EngineLink(QObject):
         from calmcue.engine.mailbox import Mailbox
         from calmcue.ui.bridge import Bridge
 
+        self._closed = False
         self.bridge = Bridge(Mailbox(), None, self)
         self.bridge.status.connect(self._on_status)
         self.bridge.cue.connect(self.cue)
@@ -75,6 +77,7 @@ class EngineLink(QObject):
         self._start_worker(demo)
 
     def stop(self) -> None:
+        self._closed = True  # the stopped worker's "finished" may still be on its way: it must not start another
         self._stop_worker()
         if self.bridge is not None:
             from calmcue.ui.meter import meter_watch
@@ -151,6 +154,9 @@ class EngineLink(QObject):
         from calmcue.ui.meter import meter_watch
 
         assert self.bridge is not None, "start() first"
+        if self._closed:
+            log.info("engine not started: the app is shutting down")
+            return
         settings = self._settings()
         if demo is not None:
             factory = self._demo_factory(demo)
@@ -209,5 +215,5 @@ class EngineLink(QObject):
 
     def _on_status(self, state: str, detail: str) -> None:
         self.status.emit(state, detail)
-        if state == "finished" and self.demo_playing and not self._stopping:
+        if state == "finished" and self.demo_playing and not (self._stopping or self._closed):
             self.demo_ended.emit()
