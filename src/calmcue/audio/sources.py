@@ -71,6 +71,15 @@ class Source(Protocol):
         """Seconds from the capture of the newest sample of the last block read until now (None: unknown)."""
 
 
+@runtime_checkable
+class SelectsDevices(Protocol):
+    """A source factory whose devices can be changed (DeviceSourceFactory): SelectDevices and Reload use it."""
+
+    def __call__(self) -> Source: ...
+
+    def with_devices(self, *, mic: str, call: str) -> SelectsDevices: ...
+
+
 # --- live devices: audio/live.py (DeviceSource, DeviceSourceFactory), kept importable from here --------------
 
 

@@ -8,6 +8,7 @@ telephone-speech prior instead, because a caller may be loud from their first wo
 from __future__ import annotations
 
 import json
+import logging
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -16,6 +17,8 @@ import numpy as np
 
 from calmcue.errors import BadInputError
 from calmcue.timebase import HOP_S
+
+log = logging.getLogger(__name__)
 
 ADAPT_SPAN = 15.0  # dB (or semitones): the most a learned baseline follows in `adapt_speech_s` of voiced speech
 LEVEL_QUANTILE = 0.8  # levels compare at the 80th percentile of voiced frames: the weak voiced frames that noise
@@ -133,6 +136,22 @@ def save_baseline(path: Path, values: BaselineValues) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(json.dumps({"schema": 1, "agent": asdict(values)}, indent=2))
     tmp.replace(path)
+
+
+def save_if_new(path: Path | None, values: BaselineValues | None, *,
+                saved: BaselineValues | None) -> BaselineValues | None:
+    """Saves `values` to `path` when there is a path, they are complete and differ from `saved` (what the file
+    holds); returns what the file holds afterwards. A file that cannot be written is logged, never raised."""
+    if path is None or values is None or values == saved:
+        return saved
+    if any(math.isnan(v) for v in (values.level_dbfs, values.tilt_db)):
+        return saved
+    try:
+        save_baseline(path, values)
+    except OSError as err:
+        log.warning("cannot save the calibration to %s: %s", path, err)
+        return saved
+    return values
 
 
 def load_baseline(path: Path) -> BaselineValues:

@@ -19,20 +19,18 @@ reopenings.
 from __future__ import annotations
 
 import logging
-import math
 import queue
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from calmcue.audio.sources import DeviceAbsent, DeviceLost, Source, SourceEnded
+from calmcue.audio.sources import DeviceAbsent, DeviceLost, SelectsDevices, Source, SourceEnded
 from calmcue.config.schema import Settings
-from calmcue.detector.baseline import BaselineValues, save_baseline
+from calmcue.detector.baseline import BaselineValues, save_if_new
 from calmcue.detector.offsets import ThresholdOffsets
 from calmcue.engine.commands import (
     BACKOFF_S,
@@ -72,15 +70,6 @@ READ_TIMEOUT_S = 0.1  # longest wait for audio before the worker looks at its co
 METER_EVERY_FRAMES = 5  # a Meter per 50 ms of audio while meters are on; the state is looked at as often
 QUIET_METER_EVERY_FRAMES = 100  # a Meter per second of audio while they are off (the tray's own state)
 STATS_EVERY_FRAMES = 100  # Stats per second of audio
-
-
-@runtime_checkable
-class SelectsDevices(Protocol):
-    """A source factory whose devices can be changed (DeviceSourceFactory): SelectDevices and Reload use it."""
-
-    def __call__(self) -> Source: ...
-
-    def with_devices(self, *, mic: str, call: str) -> SelectsDevices: ...
 
 
 class Worker:
@@ -313,16 +302,7 @@ class Worker:
             self._save_baseline()
 
     def _save_baseline(self) -> None:
-        values = self.agent_baseline
-        if self.baseline_path is None or values is None or values == self._saved_baseline:
-            return
-        if any(math.isnan(v) for v in (values.level_dbfs, values.tilt_db)):
-            return
-        try:
-            save_baseline(self.baseline_path, values)
-            self._saved_baseline = values
-        except OSError as err:
-            log.warning("cannot save the calibration to %s: %s", self.baseline_path, err)
+        self._saved_baseline = save_if_new(self.baseline_path, self.agent_baseline, saved=self._saved_baseline)
 
     # -- commands -------------------------------------------------------------------------------------------
     def _handle_commands(self) -> None:
