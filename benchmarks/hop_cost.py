@@ -1,9 +1,12 @@
 """Quick before/after figures for the live and batch paths (issue 15), without the whole `calmcue bench`.
 
-    CALMCUE_DATA=/work/shared/data .venv/bin/python benchmarks/hop_cost.py [hop] [batch]
+    CALMCUE_DATA=/work/shared/data .venv/bin/python benchmarks/hop_cost.py [hop] [hop1] [quiet] [batch]
     PYTHONPATH=/tmp/old/src .venv/bin/python benchmarks/hop_cost.py     # another version (git archive REV src)
 
 hop: the two-channel pipeline fed one 10 ms hop per push (p50/p99 per hop), then three hops per push (per hop);
+hop1: only the one-hop-per-push half (what a profile of the live path records);
+quiet: what the tray's worker does while nobody speaks and the mic is not digitally silent - 48 kHz in, 50 ms
+pushes (five hops) of steady noise at -70 dBFS on both channels, per hop;
 batch: `analyze_samples` of the two-channel input in 1 s blocks, CPU time, best of three. Prints the load average:
 run the versions interleaved in the same minutes on a shared machine.
 """
@@ -22,11 +25,13 @@ from calmcue.config.schema import Settings
 from calmcue.engine.pipeline import Pipeline
 
 HOP = 160
+QUIET_DBFS = -70.0
+TRAY_RATE_HZ, TRAY_PUSH_S = 48000, 0.05  # the worker reads 50 ms blocks of 48 kHz audio (audio/live.py READ_S)
 
 
-def per_hop_us(stereo: np.ndarray, *, hops_per_push: int, skip: int) -> np.ndarray:
-    pipeline = Pipeline(Settings(), channels=2, in_rate_hz=16000)
-    step = HOP * hops_per_push
+def per_hop_us(stereo: np.ndarray, *, hops_per_push: int, skip: int, rate_hz: int = 16000) -> np.ndarray:
+    pipeline = Pipeline(Settings(), channels=2, in_rate_hz=rate_hz)
+    step = HOP * hops_per_push * rate_hz // 16000
     spent = []
     for start in range(0, stereo.shape[0] - step, step):
         t0 = time.perf_counter_ns()
@@ -35,13 +40,28 @@ def per_hop_us(stereo: np.ndarray, *, hops_per_push: int, skip: int) -> np.ndarr
     return np.array(spent[skip:]) / 1000.0 / hops_per_push
 
 
+def quiet_noise(seconds: float) -> np.ndarray:
+    """Steady white noise at QUIET_DBFS RMS on two channels at the tray's rate (a quiet room through a headset)."""
+    rng = np.random.default_rng(15)
+    scale = 10.0 ** (QUIET_DBFS / 20.0)
+    return (rng.standard_normal((round(seconds * TRAY_RATE_HZ), 2)) * scale).astype(np.float32)
+
+
+def _line(label: str, us: np.ndarray) -> None:
+    print(f"pipeline 2ch, {label}: p50 {np.percentile(us, 50):.0f} p99 {np.percentile(us, 99):.0f} "
+          f"mean {us.mean():.0f} us")
+
+
 def main(which: list[str]) -> None:
     stereo = load_inputs(data_root(), seconds=30.0).stereo.astype(np.float32)
-    if "hop" in which:
+    if "hop" in which or "hop1" in which:
         for hops, label in ((1, "one hop per push"), (3, "three hops per push, per hop")):
-            us = per_hop_us(stereo, hops_per_push=hops, skip=300 // hops)
-            print(f"pipeline 2ch, {label}: p50 {np.percentile(us, 50):.0f} p99 {np.percentile(us, 99):.0f} "
-                  f"mean {us.mean():.0f} us")
+            if hops == 1 or "hop" in which:
+                _line(label, per_hop_us(stereo, hops_per_push=hops, skip=300 // hops))
+    if "quiet" in which:
+        hops = round(TRAY_PUSH_S * 100)
+        us = per_hop_us(quiet_noise(30.0), hops_per_push=hops, skip=300 // hops, rate_hz=TRAY_RATE_HZ)
+        _line(f"quiet noise at {QUIET_DBFS:.0f} dBFS, 48 kHz in 50 ms pushes, per hop", us)
     if "batch" in which:
         best = min(_batch_cpu_s(stereo) for _ in range(3))
         audio_s = stereo.shape[0] / 16000
@@ -56,4 +76,4 @@ def _batch_cpu_s(stereo: np.ndarray) -> float:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ["hop", "batch"])
+    main(sys.argv[1:] or ["hop", "quiet", "batch"])

@@ -62,16 +62,15 @@ class ChannelFrame(NamedTuple):
     voiced: bool
 
 
-class TrackedFrame(NamedTuple):
-    """One frame of one channel from the stateful trackers."""
+class Tracked(NamedTuple):
+    """One channel's frames of a block from the stateful trackers, one plain list per field."""
 
-    f0_hz: float  # after the octave guard; NaN when unvoiced
-    voiced: bool
-    speech_prob: float
-    rate_syl_s: float
-    floor_dbfs: float  # the tracked noise floor of the level
-    speech_level_dbfs: float
-    tilt_db: float  # before the silence gate
+    f0_hz: list[float]  # after the octave guard; NaN when unvoiced
+    voiced: list[bool]
+    speech_prob: list[float]
+    rate_syl_s: list[float]
+    speech_level_dbfs: list[float]
+    tilt_db: list[float]  # NaN when the frame is within SILENT_SNR_DB of the noise floor
 
 
 BAND_DIGITAL_SILENCE_DB = -150.0
@@ -102,21 +101,26 @@ class _ChannelTrackers:
 
     def run(self, level: list[float], floor: list[float], aperiodicity: list[float],
             bands: tuple[list[float], list[float], list[float]], f0: list[float],
-            dprime: np.ndarray, model_prob: list[float] | None) -> list[TrackedFrame]:
+            dprime: np.ndarray, model_prob: list[float] | None) -> Tracked:
         band_db, low_db, high_db = bands
         decide, octave, rate = self.activity.decide, self.octave.step, self.rate.step
         high_noise, low_noise = self.high_noise.step, self.low_noise.step
-        out: list[TrackedFrame] = []
+        out = Tracked([], [], [], [], [], [])
+        f0_out, voiced_out, prob_out, rate_out, speech_out, tilt_out = out
+        nan = math.nan
         for i, frame_level in enumerate(level):
-            prob, voiced = decide(frame_level, floor[i], aperiodicity[i])
+            frame_floor, frame_aperiodicity = floor[i], aperiodicity[i]
+            prob, voiced = decide(frame_level, frame_floor, frame_aperiodicity)
             if model_prob is not None:  # the learned model decides speech; the classic step still tracks the floor
                 prob = model_prob[i]
-            tilt = without_noise_db(high_db[i], high_noise(high_db[i])) - \
-                without_noise_db(low_db[i], low_noise(low_db[i]))
-            out.append(TrackedFrame(
-                f0_hz=octave(f0[i], aperiodicity[i], dprime[i], voiced=voiced),
-                voiced=voiced, speech_prob=prob, rate_syl_s=rate(band_db[i], voiced, prob >= 0.5),
-                floor_dbfs=floor[i], speech_level_dbfs=without_noise_db(frame_level, floor[i]), tilt_db=tilt))
+            high, low = high_db[i], low_db[i]
+            tilt = without_noise_db(high, high_noise(high)) - without_noise_db(low, low_noise(low))
+            f0_out.append(octave(f0[i], frame_aperiodicity, dprime[i], voiced=voiced))
+            voiced_out.append(voiced)
+            prob_out.append(prob)
+            rate_out.append(rate(band_db[i], voiced, prob >= 0.5))
+            speech_out.append(without_noise_db(frame_level, frame_floor))
+            tilt_out.append(tilt if frame_level > frame_floor + SILENT_SNR_DB else nan)
         return out
 
 
@@ -147,22 +151,20 @@ class FeatureExtractor:
             at_floor = (level <= LEVEL_FLOOR_DBFS).all(axis=1)  # cheap first: only then look at every sample
             silent = at_floor & ~np.any(windows[..., -PITCH_WINDOW:], axis=(1, 2)) if at_floor.any() else None
             speech, music = self.model.process(power, periodicity, level, silent=silent)
-        table = np.array([self._run_channel(c, level, floor, shape, pitch, speech) for c in range(self.channels)],
-                         dtype=np.float64).transpose(2, 1, 0)  # (fields, hops, channels)
-        tracked = dict(zip(TrackedFrame._fields, table, strict=True))  # field name -> (hops, channels)
+        tracked = [self._run_channel(c, level, floor, shape, pitch, speech) for c in range(self.channels)]
+        columns = [np.array(field, np.float64).T for field in zip(*tracked, strict=True)]  # each (hops, channels)
+        f0_hz, voiced, speech_prob, rate_syl_s, speech_level_dbfs, tilt_db = columns
         batch = FrameBatch(
-            first_frame=self.frames_done, level_dbfs=level, f0_hz=tracked["f0_hz"],
-            periodicity=periodicity, voiced=tracked["voiced"].astype(bool),
-            speech_prob=tracked["speech_prob"], speech_level_dbfs=tracked["speech_level_dbfs"],
-            tilt_db=np.where(level > tracked["floor_dbfs"] + SILENT_SNR_DB, tracked["tilt_db"], np.nan),
-            rate_syl_s=tracked["rate_syl_s"],
+            first_frame=self.frames_done, level_dbfs=level, f0_hz=f0_hz, periodicity=periodicity,
+            voiced=voiced.astype(bool), speech_prob=speech_prob, speech_level_dbfs=speech_level_dbfs,
+            tilt_db=tilt_db, rate_syl_s=rate_syl_s,
             music_prob=np.full_like(level, np.nan) if music is None else music.astype(np.float64),
         )
         self.frames_done += hops
         return batch
 
     def _run_channel(self, channel: int, level: np.ndarray, floor: np.ndarray, shape: SpectralShape,
-                     pitch: PitchTrack, speech: np.ndarray | None) -> list[TrackedFrame]:
+                     pitch: PitchTrack, speech: np.ndarray | None) -> Tracked:
         bands = (shape.band_db[:, channel].tolist(), shape.low_db[:, channel].tolist(),
                  shape.high_db[:, channel].tolist())
         model_prob = None if speech is None else speech[:, channel].tolist()

@@ -48,7 +48,8 @@ def normalised_difference(windows: np.ndarray) -> np.ndarray:
     shifted = energy[..., INTEGRATION : INTEGRATION + TAU_MAX + 1] - energy[..., : TAU_MAX + 1]
     difference = np.maximum(shifted + (energy[..., INTEGRATION, None] - 2.0 * correlation), 0.0)
     running = np.cumsum(difference[..., 1:], axis=-1)
-    out = np.ones_like(difference)
+    out = np.empty_like(difference)
+    out[..., 0] = 1.0
     out[..., 1:] = difference[..., 1:] * _LAGS / np.maximum(running, 1e-12)
     return out
 
@@ -73,6 +74,18 @@ def yin(windows: np.ndarray) -> PitchTrack:
     """YIN on windows (..., n >= PITCH_WINDOW) at the analysis rate: the first dip under the threshold."""
     shape = windows.shape[:-1]
     dprime = normalised_difference(windows.reshape(-1, windows.shape[-1]))
+    if dprime.shape[0] < _FEW_ROWS:
+        f0, aperiodicity = _pick_few(dprime)
+    else:
+        lag, aperiodicity = refine_lag(dprime, _first_dips(dprime))
+        f0 = ANALYSIS_RATE_HZ / lag
+    return PitchTrack(f0_hz=f0.reshape(shape), aperiodicity=aperiodicity.reshape(shape),
+                      dprime=dprime.reshape((*shape, TAU_MAX + 1)))
+
+
+def _first_dips(dprime: np.ndarray) -> np.ndarray:
+    """Per row of 2-D `dprime`: the integer lag of the first dip under the threshold (walking down to the bottom
+    of that dip), or of the global minimum in the search range when no dip goes under it."""
     search = dprime[:, TAU_MIN:]
     below = search < DIP_THRESHOLD
     first = np.where(below.any(axis=-1), np.argmax(below, axis=-1), search.shape[-1])
@@ -80,10 +93,33 @@ def yin(windows: np.ndarray) -> PitchTrack:
     np.less(search[:, 1:], search[:, :-1], out=falling[:, :-1])
     falling[:, -1] = False
     falling |= first[:, None] > _SEARCH  # before the first dip: keep walking
-    dip = np.where(first < search.shape[-1], np.argmin(falling, axis=-1), np.argmin(search, axis=-1)) + TAU_MIN
-    lag, aperiodicity = refine_lag(dprime, dip)
-    return PitchTrack(f0_hz=(ANALYSIS_RATE_HZ / lag).reshape(shape), aperiodicity=aperiodicity.reshape(shape),
-                      dprime=dprime.reshape((*shape, TAU_MAX + 1)))
+    return np.where(first < search.shape[-1], np.argmin(falling, axis=-1), np.argmin(search, axis=-1)) + TAU_MIN
+
+
+_FEW_ROWS = 8  # under this many windows (a live hop or two), the dip search runs row by row on plain floats
+
+
+def _pick_few(dprime: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`_first_dips` and `refine_lag` for a few rows, one row at a time: the same comparisons and the same float
+    operations in the same order (so the same bits), without the twenty-odd numpy calls that cost a live hop
+    more than the maths."""
+    f0, aperiodicity = np.empty(dprime.shape[0]), np.empty(dprime.shape[0])
+    for r, row in enumerate(dprime):
+        under = np.flatnonzero(row[TAU_MIN:] < DIP_THRESHOLD)
+        if under.size:
+            values = row.tolist()
+            lag = TAU_MIN + int(under[0])
+            while lag < TAU_MAX and values[lag + 1] < values[lag]:  # down to the bottom of the first dip
+                lag += 1
+        else:
+            lag = TAU_MIN + int(np.argmin(row[TAU_MIN:]))
+        lag = min(max(lag, 1), TAU_MAX - 1)
+        left, mid, right = float(row[lag - 1]), float(row[lag]), float(row[lag + 1])
+        curvature = left - 2.0 * mid + right
+        shift = min(max(0.5 * (left - right) / curvature, -0.5), 0.5) if curvature > 1e-12 else 0.0
+        f0[r] = ANALYSIS_RATE_HZ / (lag + shift)
+        aperiodicity[r] = max(mid - 0.25 * (left - right) * shift, 0.0)
+    return f0, aperiodicity
 
 
 def yin_where(windows: np.ndarray, where: np.ndarray) -> PitchTrack:
