@@ -16,13 +16,16 @@ import numpy as np
 from calmcue.features.activity import NoiseFloor, VoiceActivity, may_be_voiced
 from calmcue.features.activity_model import ActivityKind, ActivityModel, default_kind
 from calmcue.features.loudness import LEVEL_FLOOR_DBFS, level_dbfs
-from calmcue.features.pitch import OctaveGuard, PitchTrack, yin_audible, yin_where
+from calmcue.features.pitch import OctaveGuard, PitchTrack, stand_in_periodicity, yin_where
 from calmcue.features.rate import SyllableRate
 from calmcue.features.spectral import SpectralShape, power_spectrum, spectral_shape
 from calmcue.timebase import LEVEL_WINDOW, PITCH_WINDOW
 
 SILENT_SNR_DB = 6.0  # tilt is reported only this far above the noise floor
 POWER_BINS = LEVEL_WINDOW // 2 + 1  # what power_spectrum returns per window
+# No pitch once a channel has had no frame that could be voiced for 0.5 s; the model's periodicity comes from a
+# cheap stand-in there. Without the hold (the stand-in on every such frame) the model misses weak speech in noise.
+QUIET_HOLD_FRAMES = 50
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,8 @@ class FrameBatch:
     first_frame: int
     level_dbfs: np.ndarray
     f0_hz: np.ndarray  # NaN when unvoiced
-    periodicity: np.ndarray  # 1 - YIN aperiodicity, 0..1; NaN where the frame cannot be voiced (not computed)
+    periodicity: np.ndarray  # 1 - YIN aperiodicity, 0..1; where the frame cannot be voiced: NaN, or with the
+    # activity model (which reads it) a cheap stand-in (pitch.stand_in_periodicity)
     voiced: np.ndarray  # bool
     speech_prob: np.ndarray
     speech_level_dbfs: np.ndarray  # level with the tracked noise power taken out (what the detector compares)
@@ -93,6 +97,7 @@ class _ChannelTrackers:
         self.activity = VoiceActivity()
         self.octave = OctaveGuard()
         self.rate = SyllableRate(window_speech_s=rate_window_s)
+        self.quiet_run = 0  # frames since the last one that could be voiced
 
     def floors(self, level: list[float]) -> list[float]:
         """Steps the level's noise floor over a block first: it says which frames may be voiced."""
@@ -144,10 +149,15 @@ class FeatureExtractor:
         shape = spectral_shape(power)
         floor = np.array([t.floors(level[:, c].tolist()) for c, t in enumerate(self._trackers)]).T
         speech = music = None
-        # The model reads periodicity on every frame; without it, no pitch where a frame cannot be voiced.
-        pitch = yin_audible(windows) if self.model is not None else yin_where(windows, may_be_voiced(level, floor))
+        # No pitch where a frame cannot be voiced (within a few dB of the noise floor: nobody speaks, or a pause);
+        # the model, which reads periodicity on every frame, gets a cheap stand-in there.
+        voiceable = may_be_voiced(level, floor)
+        quiet = self._long_quiet(voiceable) if self.model is not None else ~voiceable
+        pitch = yin_where(windows, ~quiet)
         periodicity = np.maximum(1.0 - pitch.aperiodicity, 0.0)
         if self.model is not None:
+            if quiet.any():
+                periodicity[quiet] = stand_in_periodicity(windows[quiet], power[quiet])
             at_floor = (level <= LEVEL_FLOOR_DBFS).all(axis=1)  # cheap first: only then look at every sample
             silent = at_floor & ~np.any(windows[..., -PITCH_WINDOW:], axis=(1, 2)) if at_floor.any() else None
             speech, music = self.model.process(power, periodicity, level, silent=silent)
@@ -162,6 +172,19 @@ class FeatureExtractor:
         )
         self.frames_done += hops
         return batch
+
+    def _long_quiet(self, voiceable: np.ndarray) -> np.ndarray:
+        """(hops, channels): the frames that come QUIET_HOLD_FRAMES or more after the channel's last frame that
+        could be voiced (a frame by frame count carried across blocks: the same answer whatever the block sizes)."""
+        out = np.empty(voiceable.shape, bool)
+        for channel, trackers in enumerate(self._trackers):
+            run, column = trackers.quiet_run, []
+            for frame_voiceable in voiceable[:, channel].tolist():
+                run = 0 if frame_voiceable else run + 1
+                column.append(run > QUIET_HOLD_FRAMES)
+            trackers.quiet_run = run
+            out[:, channel] = column
+        return out
 
     def _run_channel(self, channel: int, level: np.ndarray, floor: np.ndarray, shape: SpectralShape,
                      pitch: PitchTrack, speech: np.ndarray | None) -> Tracked:

@@ -1,0 +1,117 @@
+"""The cheaper per-hop paths (issue 15) give the numbers of the paths they replace."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from calmcue.features import extractor as extractor_module
+from calmcue.features.extractor import QUIET_HOLD_FRAMES, FeatureExtractor
+from calmcue.features.pitch import (
+    TAU_MAX,
+    _first_dips,
+    _pick_few,
+    normalised_difference,
+    refine_lag,
+    stand_in_periodicity,
+    yin,
+)
+from calmcue.features.reframer import Reframer
+from calmcue.features.spectral import power_spectrum
+from calmcue.timebase import ANALYSIS_RATE_HZ
+from conftest import RATE, harmonic, silence, syllables
+
+
+def _rows() -> np.ndarray:
+    """Windows of every kind the dip search meets: voices, a missing fundamental, noise, silence, a tiny click."""
+    rng = np.random.default_rng(5)
+    parts = [harmonic(f0, seconds=0.06) for f0 in (62.0, 95.0, 150.0, 240.0, 480.0)]
+    parts += [harmonic(120.0, seconds=0.06, harmonics=6) - harmonic(120.0, seconds=0.06, harmonics=1)]
+    parts += [rng.standard_normal(960).astype(np.float32) * 0.01, np.zeros(960, np.float32)]
+    click = np.zeros(960, np.float32)
+    click[500] = 1e-3
+    parts.append(click)
+    return np.stack([p[-800:] for p in parts])
+
+
+def test_the_row_by_row_dip_search_gives_the_vectorised_numbers_bit_for_bit() -> None:
+    dprime = normalised_difference(_rows())
+    lag, aperiodicity = refine_lag(dprime, _first_dips(dprime))
+    f0, few_aperiodicity = _pick_few(dprime)
+    np.testing.assert_array_equal(f0, ANALYSIS_RATE_HZ / lag)
+    np.testing.assert_array_equal(few_aperiodicity, aperiodicity)
+    assert np.isfinite(f0).all() and (f0 <= ANALYSIS_RATE_HZ).all()
+    assert dprime.shape[-1] == TAU_MAX + 1
+
+
+def test_yin_on_one_row_and_on_many_rows_agree() -> None:
+    rows = _rows()
+    together = yin(np.concatenate([rows] * 2))  # 18 rows: the vectorised search
+    for i, row in enumerate(rows):
+        alone = yin(row[None])  # one row: the row-by-row search
+        assert alone.f0_hz[0] == pytest.approx(together.f0_hz[i], rel=1e-9)
+        assert alone.aperiodicity[0] == pytest.approx(together.aperiodicity[i], rel=1e-6, abs=1e-9)
+
+
+def test_the_stand_in_periodicity_reads_like_yins_on_quiet_noise_and_keeps_digital_silence() -> None:
+    noise = silence(2.0, noise_dbfs=-70.0)
+    windows = Reframer(channels=1).push(noise[:, None])[10:, 0]
+    stand_in = stand_in_periodicity(windows, power_spectrum(windows))
+    reference = np.maximum(1.0 - yin(windows).aperiodicity, 0.0)
+    assert abs(stand_in.mean() - reference.mean()) < 0.05
+    assert ((stand_in >= 0.0) & (stand_in <= 1.0)).all()
+    zeros = np.zeros((3, 800), np.float32)
+    np.testing.assert_array_equal(stand_in_periodicity(zeros, power_spectrum(zeros)),
+                                  np.maximum(1.0 - yin(zeros).aperiodicity, 0.0))
+
+
+def _features(signal: np.ndarray, *, block: int) -> list:
+    reframer, extractor = Reframer(channels=2), FeatureExtractor(channels=2)
+    if extractor.model is None:
+        pytest.skip("the activity model did not load")
+    return [extractor.process(reframer.push(signal[i : i + block])) for i in range(0, len(signal), block)]
+
+
+def _quiet_then_speech() -> np.ndarray:
+    quiet = np.stack([silence(1.5, seed=2), silence(1.5, seed=3)], axis=1)
+    voice = np.stack([syllables(seconds=1.0), silence(1.0, seed=4)], axis=1)
+    return np.concatenate([quiet, voice, quiet, voice])
+
+
+def test_the_quiet_path_runs_no_pitch_after_the_hold_and_whatever_the_block_sizes(monkeypatch) -> None:
+    monkeypatch.setenv("CALMCUE_ACTIVITY", "model")
+    signal = _quiet_then_speech()
+    live, batch = (np.concatenate([p.f0_hz for p in _features(signal, block=b) if p.count])
+                   for b in (480, 16000))
+    np.testing.assert_array_equal(np.isnan(live), np.isnan(batch))
+    periodicity = np.concatenate([p.periodicity for p in _features(signal, block=317) if p.count])
+    assert np.isfinite(periodicity).all()  # the model always has its input
+    counted = []
+    original = extractor_module.yin_where
+
+    def counting(windows: np.ndarray, where: np.ndarray):
+        counted.append(int(np.count_nonzero(where)))
+        return original(windows, where)
+
+    monkeypatch.setattr(extractor_module, "yin_where", counting)
+    quiet = np.stack([silence(5.0, seed=2), silence(5.0, seed=3)], axis=1)
+    parts = _features(quiet, block=160)
+    assert sum(p.count for p in parts) == 500
+    # the stream's first frame (zeros before its start) holds the floor low for its 3 s window; after that and
+    # the hold, no pitch is computed at all
+    assert sum(counted[300 + QUIET_HOLD_FRAMES + 5 :]) == 0 and sum(counted[:10]) == 20
+
+
+def test_the_quiet_path_gives_the_full_paths_events_on_quiet_noise_and_speech(monkeypatch) -> None:
+    """The full path: YIN on every frame, its periodicity for the model (what main did before the quiet path)."""
+    from calmcue.analysis.offline import analyze_samples
+
+    monkeypatch.setenv("CALMCUE_ACTIVITY", "model")
+    signal = _quiet_then_speech()
+    cheap = analyze_samples(signal, rate_hz=RATE, keep_frames=False)
+    monkeypatch.setattr(extractor_module, "QUIET_HOLD_FRAMES", 10**9)
+    full = analyze_samples(signal, rate_hz=RATE, keep_frames=False)
+    assert [(e.kind, e.speaker, e.start_s, e.end_s) for e in cheap.episodes] == \
+        [(e.kind, e.speaker, e.start_s, e.end_s) for e in full.episodes]
+    assert [(c.kind, c.t_s) for c in cheap.cues] == [(c.kind, c.t_s) for c in full.cues]
+    assert cheap.speech_frames == full.speech_frames
