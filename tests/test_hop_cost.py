@@ -8,6 +8,7 @@ import pytest
 from calmcue.features import extractor as extractor_module
 from calmcue.features.extractor import QUIET_HOLD_FRAMES, FeatureExtractor
 from calmcue.features.pitch import (
+    CHUNK_ROWS,
     TAU_MAX,
     _first_dips,
     _pick_few,
@@ -51,6 +52,17 @@ def test_yin_on_one_row_and_on_many_rows_agree() -> None:
         alone = yin(row[None])  # one row: the row-by-row search
         assert alone.f0_hz[0] == pytest.approx(together.f0_hz[i], rel=1e-9)
         assert alone.aperiodicity[0] == pytest.approx(together.aperiodicity[i], rel=1e-6, abs=1e-9)
+
+
+def test_yin_in_chunks_gives_the_numbers_of_one_call_bit_for_bit() -> None:
+    rows = np.concatenate([_rows()] * (2 * CHUNK_ROWS // len(_rows()) + 2))  # more than two chunks
+    assert rows.shape[0] > 2 * CHUNK_ROWS
+    chunked = yin(rows)
+    dprime = normalised_difference(rows)  # one call over every row
+    lag, aperiodicity = refine_lag(dprime, _first_dips(dprime))
+    np.testing.assert_array_equal(chunked.dprime, dprime)
+    np.testing.assert_array_equal(chunked.f0_hz, ANALYSIS_RATE_HZ / lag)
+    np.testing.assert_array_equal(chunked.aperiodicity, aperiodicity)
 
 
 def test_the_stand_in_periodicity_reads_like_yins_on_quiet_noise_and_keeps_digital_silence() -> None:

@@ -73,7 +73,12 @@ def refine_lag(dprime: np.ndarray, lag: np.ndarray) -> tuple[np.ndarray, np.ndar
 def yin(windows: np.ndarray) -> PitchTrack:
     """YIN on windows (..., n >= PITCH_WINDOW) at the analysis rate: the first dip under the threshold."""
     shape = windows.shape[:-1]
-    dprime = normalised_difference(windows.reshape(-1, windows.shape[-1]))
+    rows = windows.reshape(-1, windows.shape[-1])
+    if rows.shape[0] > CHUNK_ROWS:
+        dprime = np.concatenate([normalised_difference(rows[i : i + CHUNK_ROWS])
+                                 for i in range(0, rows.shape[0], CHUNK_ROWS)])
+    else:
+        dprime = normalised_difference(rows)
     if dprime.shape[0] < _FEW_ROWS:
         f0, aperiodicity = _pick_few(dprime)
     else:
@@ -96,6 +101,10 @@ def _first_dips(dprime: np.ndarray) -> np.ndarray:
     return np.where(first < search.shape[-1], np.argmin(falling, axis=-1), np.argmin(search, axis=-1)) + TAU_MIN
 
 
+# A batch (analyze's 1 s blocks: 200 windows) goes through the FFTs in chunks: the same numbers (numpy's FFT gives
+# every row the same bits whatever the rows beside it), and the work arrays stay small enough to be reused from
+# the heap instead of being mapped and faulted in afresh for every block (measured: 1.5-2x the batch speed).
+CHUNK_ROWS = 32
 _FEW_ROWS = 8  # under this many windows (a live hop or two), the dip search runs row by row on plain floats
 
 
