@@ -69,7 +69,7 @@ class VoiceActivity:
         before it computes their pitch. `aperiodicity` is read only for those frames."""
         snr_db = level_dbfs - floor if not math.isnan(floor) else 0.0
         audible = level_dbfs > ABSOLUTE_FLOOR_DBFS
-        voiced = audible and snr_db > VOICED_MIN_SNR_DB and aperiodicity < VOICED_MAX_APERIODICITY
+        voiced = is_voiced(level_dbfs, floor, aperiodicity)
         periodicity = 1.0 - aperiodicity if voiced else 0.0
         self._recent_periodicity = max(periodicity, PERIODICITY_DECAY * self._recent_periodicity)
         if not audible:
@@ -78,6 +78,12 @@ class VoiceActivity:
         # short gaps ride on the decaying memory of the last vowel
         score = (snr_db - 6.0) / 3.0 + 8.0 * (self._recent_periodicity - 0.45)
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score)))), voiced
+
+
+def is_voiced(level_dbfs: float, floor: float, aperiodicity: float) -> bool:
+    """`decide`'s voicing alone (audible, above the floor, periodic): all the learned model's path needs of it."""
+    snr_db = level_dbfs - floor if not math.isnan(floor) else 0.0
+    return level_dbfs > ABSOLUTE_FLOOR_DBFS and snr_db > VOICED_MIN_SNR_DB and aperiodicity < VOICED_MAX_APERIODICITY
 
 
 def may_be_voiced(level_dbfs: np.ndarray, floor_dbfs: np.ndarray) -> np.ndarray:

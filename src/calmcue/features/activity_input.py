@@ -45,6 +45,7 @@ def mel_matrix() -> np.ndarray:
 
 
 _MEL = mel_matrix()
+_MEL_64 = _MEL.astype(np.float64)  # what numpy casts _MEL to for the float64 power on every call
 _FLOOR_POWER = 10.0 ** (FLOOR_DB / 10.0)
 
 
@@ -73,7 +74,8 @@ class ActivityInput:
         out = np.empty((hops, self.channels, FEATURES), np.float32)
         if hops == 0:
             return out
-        band_power = np.maximum(power @ _MEL, _FLOOR_POWER)  # (hops, channels, bands)
+        mel = _MEL_64 if power.dtype == np.float64 else _MEL
+        band_power = np.maximum(power @ mel, _FLOOR_POWER)  # (hops, channels, bands)
         band_db = 10.0 * np.log10(band_power)
         level_db = 10.0 * np.log10(band_power.sum(axis=-1, dtype=np.float64))
         out[..., :MEL_BANDS] = (band_db - _band_mean(band_db)) / 10.0

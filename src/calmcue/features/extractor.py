@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from calmcue.features.activity import NoiseFloor, VoiceActivity, may_be_voiced
+from calmcue.features.activity import NoiseFloor, VoiceActivity, is_voiced, may_be_voiced
 from calmcue.features.activity_model import ActivityKind, ActivityModel, default_kind
 from calmcue.features.loudness import LEVEL_FLOOR_DBFS, level_dbfs
 from calmcue.features.pitch import OctaveGuard, PitchTrack, stand_in_periodicity, yin_where
@@ -115,9 +115,10 @@ class _ChannelTrackers:
         nan = math.nan
         for i, frame_level in enumerate(level):
             frame_floor, frame_aperiodicity = floor[i], aperiodicity[i]
-            prob, voiced = decide(frame_level, frame_floor, frame_aperiodicity)
-            if model_prob is not None:  # the learned model decides speech; the classic step still tracks the floor
-                prob = model_prob[i]
+            if model_prob is None:
+                prob, voiced = decide(frame_level, frame_floor, frame_aperiodicity)
+            else:  # the learned model decides speech; the classic rule only says which frames are voiced
+                prob, voiced = model_prob[i], is_voiced(frame_level, frame_floor, frame_aperiodicity)
             high, low = high_db[i], low_db[i]
             tilt = without_noise_db(high, high_noise(high)) - without_noise_db(low, low_noise(low))
             f0_out.append(octave(f0[i], frame_aperiodicity, dprime[i], voiced=voiced))
