@@ -1,14 +1,16 @@
 """Quick before/after figures for the live and batch paths (issue 15), without the whole `calmcue bench`.
 
-    CALMCUE_DATA=/work/shared/data .venv/bin/python benchmarks/hop_cost.py [hop] [hop1] [quiet] [batch]
+    CALMCUE_DATA=/work/shared/data .venv/bin/python benchmarks/hop_cost.py [hop] [hop1] [quiet] [batch] [floor]
     PYTHONPATH=/tmp/old/src .venv/bin/python benchmarks/hop_cost.py     # another version (git archive REV src)
 
 hop: the two-channel pipeline fed one 10 ms hop per push (p50/p99 per hop), then three hops per push (per hop);
 hop1: only the one-hop-per-push half (what a profile of the live path records);
 quiet: what the tray's worker does while nobody speaks and the mic is not digitally silent - 48 kHz in, 50 ms
 pushes (five hops) of steady noise at -70 dBFS on both channels, per hop;
-batch: `analyze_samples` of the two-channel input in 1 s blocks, CPU time, best of three. Prints the load average:
-run the versions interleaved in the same minutes on a shared machine.
+batch: `analyze_samples` of the two-channel input in 1 s blocks, CPU time, best of three;
+floor: in that batch run, the per-frame Python (the stateful trackers and the detector, frame by frame) per hop,
+and the real-time factor that alone would allow (numpy cannot vectorise them: each frame depends on the last).
+Prints the load average: run the versions interleaved in the same minutes on a shared machine.
 """
 
 from __future__ import annotations
@@ -66,7 +68,45 @@ def main(which: list[str]) -> None:
         best = min(_batch_cpu_s(stereo) for _ in range(3))
         audio_s = stereo.shape[0] / 16000
         print(f"batch 2ch: {audio_s / best:.0f}x real time per CPU second, {best / (audio_s * 100) * 1e6:.1f} us/hop")
+    if "floor" in which:
+        _python_floor(stereo)
     print("load average", " ".join(f"{v:.2f}" for v in os.getloadavg()))
+
+
+def _python_floor(stereo: np.ndarray) -> None:
+    """Times the frame-by-frame parts of a batch run: the trackers (noise floors, voicing, octave guard, syllable
+    rate: extractor._ChannelTrackers) and the detector (the pipeline's own stage timer), best of three runs."""
+    from calmcue.engine.pipeline import StageTimes
+    from calmcue.features import extractor
+
+    spent = {"trackers": 0}
+    original_run, original_floors = extractor._ChannelTrackers.run, extractor._ChannelTrackers.floors
+
+    def timed(method):  # type: ignore[no-untyped-def]
+        def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+            t0 = time.perf_counter_ns()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                spent["trackers"] += time.perf_counter_ns() - t0
+        return wrapper
+
+    extractor._ChannelTrackers.run = timed(original_run)  # type: ignore[method-assign]
+    extractor._ChannelTrackers.floors = timed(original_floors)  # type: ignore[method-assign]
+    try:
+        rounds = []
+        for _ in range(3):
+            spent["trackers"], times = 0, StageTimes()
+            analyze_samples(stereo, rate_hz=16000, keep_frames=True, times=times)
+            hops = sum(frames for _, frames in times.samples["detector"])
+            detector_ns = sum(ns for ns, _ in times.samples["detector"])
+            rounds.append((spent["trackers"] / hops / 1000.0, detector_ns / hops / 1000.0))
+    finally:
+        extractor._ChannelTrackers.run, extractor._ChannelTrackers.floors = original_run, original_floors
+    trackers_us, detector_us = min(rounds, key=sum)
+    floor_us = trackers_us + detector_us
+    print(f"per-frame Python in batch, 2ch: trackers {trackers_us:.1f} + detector {detector_us:.1f} = {floor_us:.1f} "
+          f"us/hop: at most {10_000 / floor_us:.0f}x real time with everything else free")
 
 
 def _batch_cpu_s(stereo: np.ndarray) -> float:
@@ -76,4 +116,4 @@ def _batch_cpu_s(stereo: np.ndarray) -> float:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ["hop", "quiet", "batch"])
+    main(sys.argv[1:] or ["hop", "quiet", "batch", "floor"])

@@ -52,6 +52,29 @@ class NoiseFloor:
         return self.floor_dbfs
 
 
+    def steps(self, levels_dbfs: list[float]) -> list[float]:
+        """`step` over a block of frames, in one call: the same operations in the same order (so the same floors),
+        with the state in local variables (a third of the cost of one `step` call per frame)."""
+        window, frame, floor, silence_db = self._window, self._frame, self.floor_dbfs, self.digital_silence_db
+        isnan, out = math.isnan, []
+        for level in levels_dbfs:
+            frame += 1
+            if level > silence_db:
+                while window and window[-1][1] >= level:
+                    window.pop()
+                window.append((frame, level))
+            while window and window[0][0] <= frame - NOISE_WINDOW_FRAMES:
+                window.popleft()
+            if window:
+                minimum = window[0][1]
+                if isnan(floor):  # start low: a stream may begin mid-word
+                    floor = min(minimum, INITIAL_FLOOR_DBFS)
+                floor += (0.5 if minimum < floor else 0.05) * (minimum - floor)
+            out.append(floor)
+        self._frame, self.floor_dbfs = frame, floor
+        return out
+
+
 class VoiceActivity:
     """Energy above the noise floor, raised by recent periodicity (vowels), with a short decay."""
 

@@ -101,15 +101,14 @@ class _ChannelTrackers:
 
     def floors(self, level: list[float]) -> list[float]:
         """Steps the level's noise floor over a block first: it says which frames may be voiced."""
-        step = self.activity.noise.step
-        return [step(v) for v in level]
+        return self.activity.noise.steps(level)
 
     def run(self, level: list[float], floor: list[float], aperiodicity: list[float],
             bands: tuple[list[float], list[float], list[float]], f0: list[float],
             dprime: np.ndarray, model_prob: list[float] | None) -> Tracked:
         band_db, low_db, high_db = bands
         decide, octave, rate = self.activity.decide, self.octave.step, self.rate.step
-        high_noise, low_noise = self.high_noise.step, self.low_noise.step
+        high_floor, low_floor = self.high_noise.steps(high_db), self.low_noise.steps(low_db)
         out = Tracked([], [], [], [], [], [])
         f0_out, voiced_out, prob_out, rate_out, speech_out, tilt_out = out
         nan = math.nan
@@ -119,8 +118,7 @@ class _ChannelTrackers:
                 prob, voiced = decide(frame_level, frame_floor, frame_aperiodicity)
             else:  # the learned model decides speech; the classic rule only says which frames are voiced
                 prob, voiced = model_prob[i], is_voiced(frame_level, frame_floor, frame_aperiodicity)
-            high, low = high_db[i], low_db[i]
-            tilt = without_noise_db(high, high_noise(high)) - without_noise_db(low, low_noise(low))
+            tilt = without_noise_db(high_db[i], high_floor[i]) - without_noise_db(low_db[i], low_floor[i])
             f0_out.append(octave(f0[i], frame_aperiodicity, dprime[i], voiced=voiced))
             voiced_out.append(voiced)
             prob_out.append(prob)
