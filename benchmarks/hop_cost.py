@@ -11,6 +11,11 @@ batch: `analyze_samples` of the two-channel input in 1 s blocks, CPU time, best 
 floor: in that batch run, the per-frame Python (the stateful trackers and the detector, frame by frame) per hop,
 and the real-time factor that alone would allow (numpy cannot vectorise them: each frame depends on the last).
 Prints the load average: run the versions interleaved in the same minutes on a shared machine.
+
+    .venv/bin/py-spy record -r 1000 -f raw -o OUT.txt -- .venv/bin/python benchmarks/hop_cost.py loop MODE N
+
+loop: runs MODE (hop1, quiet or batch) N times and prints nothing, for a profiler (benchmarks/profile_per_hop.py
+and profile_summary.py read its output; hops per run: hop1 2999, quiet 2995, batch 3000).
 """
 
 from __future__ import annotations
@@ -54,7 +59,21 @@ def _line(label: str, us: np.ndarray) -> None:
           f"mean {us.mean():.0f} us")
 
 
+def loop(mode: str, times: int) -> None:
+    stereo = load_inputs(data_root(), seconds=30.0).stereo.astype(np.float32)
+    for _ in range(times):
+        if mode == "hop1":
+            per_hop_us(stereo, hops_per_push=1, skip=0)
+        elif mode == "quiet":
+            per_hop_us(quiet_noise(30.0), hops_per_push=round(TRAY_PUSH_S * 100), skip=0, rate_hz=TRAY_RATE_HZ)
+        else:
+            _batch_cpu_s(stereo)
+
+
 def main(which: list[str]) -> None:
+    if which[:1] == ["loop"]:
+        loop(which[1], int(which[2]))
+        return
     stereo = load_inputs(data_root(), seconds=30.0).stereo.astype(np.float32)
     if "hop" in which or "hop1" in which:
         for hops, label in ((1, "one hop per push"), (3, "three hops per push, per hop")):

@@ -175,20 +175,28 @@ def yin_audible(windows: np.ndarray) -> PitchTrack:
     return PitchTrack(f0_hz=f0, aperiodicity=aperiodicity, dprime=dprime)
 
 
+_HALF = LEVEL_WINDOW // 2
+_HALF_LAGS = np.arange(1, _HALF + 1, dtype=np.float64)
+
+
 def stand_in_periodicity(windows: np.ndarray, power: np.ndarray) -> np.ndarray:
-    """A cheap periodicity (0..1) for windows (k, n) that cannot be voiced (within a few dB of the noise floor),
-    where only the activity model reads it: the peak of the level window's normalised autocorrelation over YIN's
-    lag range (up to half the window), from the power spectrum (k, 257) already computed - one small inverse FFT
-    instead of YIN's three larger ones and its running sums. On steady noise and the quiet frames of speech it
-    reads close to YIN's periodicity (measured: mean 0.13 against 0.12 on white noise, 0.15 against 0.18 on the
-    quiet frames of speech in noise). Digital silence keeps YIN's own value (the same numbers as before)."""
+    """A cheap periodicity (0..1) for windows (k, n) where nobody has spoken for a while (the extractor's quiet
+    path), where only the activity model reads it: YIN's own measure - the cumulative-mean-normalised difference,
+    its minimum over YIN's lags - taken from the level window's autocorrelation (one 512-point inverse FFT of the
+    power spectrum (k, 257) already computed, lags up to half the window) instead of YIN's three larger FFTs.
+
+    The normalisation matters: a plain autocorrelation peak reads coloured noise (a fan's low rumble, pink noise)
+    as periodic, and the model then calls it music. Measured against YIN on steady noise (mean periodicity,
+    mean absolute difference per frame): white 0.13 against 0.12 (0.02), pink 0.08 against 0.09 (0.07).
+    Digital silence keeps YIN's own value (the same numbers as before)."""
     silent = ~windows[:, -PITCH_WINDOW:].any(axis=-1)
     out = np.full(silent.shape, max(1.0 - float(_zero_row().aperiodicity[0]), 0.0))
     sounding = ~silent
     if sounding.any():
-        correlation = np.fft.irfft(power[sounding], n=LEVEL_WINDOW, axis=-1)
-        peak = correlation[:, TAU_MIN : LEVEL_WINDOW // 2 + 1].max(axis=-1)
-        out[sounding] = np.minimum(np.maximum(peak / np.maximum(correlation[:, 0], 1e-30), 0.0), 1.0)
+        correlation = np.fft.irfft(power[sounding], n=LEVEL_WINDOW, axis=-1)[:, : _HALF + 1]
+        difference = np.maximum(2.0 * (correlation[:, :1] - correlation[:, 1:]), 0.0)
+        normalised = difference * _HALF_LAGS / np.maximum(np.cumsum(difference, axis=-1), 1e-30)
+        out[sounding] = np.maximum(1.0 - normalised[:, TAU_MIN - 1 :].min(axis=-1), 0.0)
     return out
 
 
