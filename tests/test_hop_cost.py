@@ -139,3 +139,36 @@ def test_the_quiet_path_gives_the_full_paths_events_on_quiet_noise_and_speech(mo
         [(e.kind, e.speaker, e.start_s, e.end_s) for e in full.episodes]
     assert [(c.kind, c.t_s) for c in cheap.cues] == [(c.kind, c.t_s) for c in full.cues]
     assert cheap.speech_frames == full.speech_frames
+
+
+def test_the_quiet_path_gives_the_full_paths_events_on_a_real_call_in_quiet_noise(monkeypatch, shared_data) -> None:
+    """A two-channel session of real speech (RAVDESS actors, raised and calm turns, talk-over) with -70 dBFS noise
+    under both channels: the quiet path runs in its pauses and gives the full path's episodes and cues exactly."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import sessions
+
+    from calmcue.analysis.offline import analyze_samples
+    from calmcue.features import pitch
+
+    monkeypatch.setenv("CALMCUE_ACTIVITY", "model")
+    samples, _ = sessions.build_two_channel_session(1, 2, 0, data_dir=shared_data, max_scored_turns=6)
+    noise = np.random.default_rng(6).standard_normal(samples.shape) * 10 ** (-70 / 20)
+    samples = (samples + noise).astype(np.float32)
+    used = []
+    original = pitch.stand_in_periodicity
+
+    def counting(windows: np.ndarray, power: np.ndarray) -> np.ndarray:
+        used.append(windows.shape[0])
+        return original(windows, power)
+
+    monkeypatch.setattr(extractor_module, "stand_in_periodicity", counting)
+    cheap = analyze_samples(samples, rate_hz=RATE, keep_frames=False)
+    assert sum(used) > 500  # the pauses went through the quiet path
+    monkeypatch.setattr(extractor_module, "QUIET_HOLD_FRAMES", 10**9)
+    full = analyze_samples(samples, rate_hz=RATE, keep_frames=False)
+    assert cheap.episodes and cheap.cues
+    assert [e.to_json() for e in cheap.episodes] == [e.to_json() for e in full.episodes]
+    assert [c.to_json() for c in cheap.cues] == [c.to_json() for c in full.cues]
