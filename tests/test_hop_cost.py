@@ -149,7 +149,6 @@ def test_the_quiet_path_gives_the_full_paths_events_on_a_real_call_in_quiet_nois
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
     import sessions
-
     from calmcue.analysis.offline import analyze_samples
     from calmcue.features import pitch
 
