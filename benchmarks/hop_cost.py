@@ -1,12 +1,14 @@
 """Quick before/after figures for the live and batch paths (issue 15), without the whole `calmcue bench`.
 
-    CALMCUE_DATA=/work/shared/data .venv/bin/python benchmarks/hop_cost.py [hop] [hop1] [quiet] [batch] [floor]
+    CALMCUE_DATA=/work/shared/data .venv/bin/python benchmarks/hop_cost.py [hop] [hop1] [quiet] [silence] \\
+        [batch] [floor]
     PYTHONPATH=/tmp/old/src .venv/bin/python benchmarks/hop_cost.py     # another version (git archive REV src)
 
 hop: the two-channel pipeline fed one 10 ms hop per push (p50/p99 per hop), then three hops per push (per hop);
 hop1: only the one-hop-per-push half (what a profile of the live path records);
 quiet: what the tray's worker does while nobody speaks and the mic is not digitally silent - 48 kHz in, 50 ms
-pushes (five hops) of steady noise at -70 dBFS on both channels, per hop;
+pushes (five hops) of steady noise at -70 dBFS on both channels, per hop; silence: the same with digital silence
+(two muted devices);
 batch: `analyze_samples` of the two-channel input in 1 s blocks, CPU time, best of three;
 floor: in that batch run, the per-frame Python (the stateful trackers and the detector, frame by frame) per hop,
 and the real-time factor that alone would allow (numpy cannot vectorise them: each frame depends on the last).
@@ -83,6 +85,11 @@ def main(which: list[str]) -> None:
         hops = round(TRAY_PUSH_S * 100)
         us = per_hop_us(quiet_noise(30.0), hops_per_push=hops, skip=300 // hops, rate_hz=TRAY_RATE_HZ)
         _line(f"quiet noise at {QUIET_DBFS:.0f} dBFS, 48 kHz in 50 ms pushes, per hop", us)
+    if "silence" in which:
+        hops = round(TRAY_PUSH_S * 100)
+        zeros = np.zeros((round(30.0 * TRAY_RATE_HZ), 2), np.float32)
+        _line("digital silence, 48 kHz in 50 ms pushes, per hop",
+              per_hop_us(zeros, hops_per_push=hops, skip=300 // hops, rate_hz=TRAY_RATE_HZ))
     if "batch" in which:
         best = min(_batch_cpu_s(stereo) for _ in range(3))
         audio_s = stereo.shape[0] / 16000
