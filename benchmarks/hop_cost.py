@@ -1,11 +1,23 @@
 """Quick before/after figures for the live and batch paths (issue 15), without the whole `calmcue bench`.
 
-    CALMCUE_DATA=/work/shared/data .venv/bin/python benchmarks/hop_cost.py [hop] [batch]
+    CALMCUE_DATA=/work/shared/data .venv/bin/python benchmarks/hop_cost.py [hop] [hop1] [quiet] [silence] \\
+        [batch] [floor]
     PYTHONPATH=/tmp/old/src .venv/bin/python benchmarks/hop_cost.py     # another version (git archive REV src)
 
 hop: the two-channel pipeline fed one 10 ms hop per push (p50/p99 per hop), then three hops per push (per hop);
-batch: `analyze_samples` of the two-channel input in 1 s blocks, CPU time, best of three. Prints the load average:
-run the versions interleaved in the same minutes on a shared machine.
+hop1: only the one-hop-per-push half (what a profile of the live path records);
+quiet: what the tray's worker does while nobody speaks and the mic is not digitally silent - 48 kHz in, 50 ms
+pushes (five hops) of steady noise at -70 dBFS on both channels, per hop; silence: the same with digital silence
+(two muted devices);
+batch: `analyze_samples` of the two-channel input in 1 s blocks, CPU time, best of three;
+floor: in that batch run, the per-frame Python (the stateful trackers and the detector, frame by frame) per hop,
+and the real-time factor that alone would allow (numpy cannot vectorise them: each frame depends on the last).
+Prints the load average: run the versions interleaved in the same minutes on a shared machine.
+
+    .venv/bin/py-spy record -r 1000 -f raw -o OUT.txt -- .venv/bin/python benchmarks/hop_cost.py loop MODE N
+
+loop: runs MODE (hop1, quiet or batch) N times and prints nothing, for a profiler (benchmarks/profile_per_hop.py
+and profile_summary.py read its output; hops per run: hop1 2999, quiet 2995, batch 3000).
 """
 
 from __future__ import annotations
@@ -22,11 +34,13 @@ from calmcue.config.schema import Settings
 from calmcue.engine.pipeline import Pipeline
 
 HOP = 160
+QUIET_DBFS = -70.0
+TRAY_RATE_HZ, TRAY_PUSH_S = 48000, 0.05  # the worker reads 50 ms blocks of 48 kHz audio (audio/live.py READ_S)
 
 
-def per_hop_us(stereo: np.ndarray, *, hops_per_push: int, skip: int) -> np.ndarray:
-    pipeline = Pipeline(Settings(), channels=2, in_rate_hz=16000)
-    step = HOP * hops_per_push
+def per_hop_us(stereo: np.ndarray, *, hops_per_push: int, skip: int, rate_hz: int = 16000) -> np.ndarray:
+    pipeline = Pipeline(Settings(), channels=2, in_rate_hz=rate_hz)
+    step = HOP * hops_per_push * rate_hz // 16000
     spent = []
     for start in range(0, stereo.shape[0] - step, step):
         t0 = time.perf_counter_ns()
@@ -35,18 +49,90 @@ def per_hop_us(stereo: np.ndarray, *, hops_per_push: int, skip: int) -> np.ndarr
     return np.array(spent[skip:]) / 1000.0 / hops_per_push
 
 
-def main(which: list[str]) -> None:
+def quiet_noise(seconds: float) -> np.ndarray:
+    """Steady white noise at QUIET_DBFS RMS on two channels at the tray's rate (a quiet room through a headset)."""
+    rng = np.random.default_rng(15)
+    scale = 10.0 ** (QUIET_DBFS / 20.0)
+    return (rng.standard_normal((round(seconds * TRAY_RATE_HZ), 2)) * scale).astype(np.float32)
+
+
+def _line(label: str, us: np.ndarray) -> None:
+    print(f"pipeline 2ch, {label}: p50 {np.percentile(us, 50):.0f} p99 {np.percentile(us, 99):.0f} "
+          f"mean {us.mean():.0f} us")
+
+
+def loop(mode: str, times: int) -> None:
     stereo = load_inputs(data_root(), seconds=30.0).stereo.astype(np.float32)
-    if "hop" in which:
+    for _ in range(times):
+        if mode == "hop1":
+            per_hop_us(stereo, hops_per_push=1, skip=0)
+        elif mode == "quiet":
+            per_hop_us(quiet_noise(30.0), hops_per_push=round(TRAY_PUSH_S * 100), skip=0, rate_hz=TRAY_RATE_HZ)
+        else:
+            _batch_cpu_s(stereo)
+
+
+def main(which: list[str]) -> None:
+    if which[:1] == ["loop"]:
+        loop(which[1], int(which[2]))
+        return
+    stereo = load_inputs(data_root(), seconds=30.0).stereo.astype(np.float32)
+    if "hop" in which or "hop1" in which:
         for hops, label in ((1, "one hop per push"), (3, "three hops per push, per hop")):
-            us = per_hop_us(stereo, hops_per_push=hops, skip=300 // hops)
-            print(f"pipeline 2ch, {label}: p50 {np.percentile(us, 50):.0f} p99 {np.percentile(us, 99):.0f} "
-                  f"mean {us.mean():.0f} us")
+            if hops == 1 or "hop" in which:
+                _line(label, per_hop_us(stereo, hops_per_push=hops, skip=300 // hops))
+    if "quiet" in which:
+        hops = round(TRAY_PUSH_S * 100)
+        us = per_hop_us(quiet_noise(30.0), hops_per_push=hops, skip=300 // hops, rate_hz=TRAY_RATE_HZ)
+        _line(f"quiet noise at {QUIET_DBFS:.0f} dBFS, 48 kHz in 50 ms pushes, per hop", us)
+    if "silence" in which:
+        hops = round(TRAY_PUSH_S * 100)
+        zeros = np.zeros((round(30.0 * TRAY_RATE_HZ), 2), np.float32)
+        _line("digital silence, 48 kHz in 50 ms pushes, per hop",
+              per_hop_us(zeros, hops_per_push=hops, skip=300 // hops, rate_hz=TRAY_RATE_HZ))
     if "batch" in which:
         best = min(_batch_cpu_s(stereo) for _ in range(3))
         audio_s = stereo.shape[0] / 16000
         print(f"batch 2ch: {audio_s / best:.0f}x real time per CPU second, {best / (audio_s * 100) * 1e6:.1f} us/hop")
+    if "floor" in which:
+        _python_floor(stereo)
     print("load average", " ".join(f"{v:.2f}" for v in os.getloadavg()))
+
+
+def _python_floor(stereo: np.ndarray) -> None:
+    """Times the frame-by-frame parts of a batch run: the trackers (noise floors, voicing, octave guard, syllable
+    rate: extractor._ChannelTrackers) and the detector (the pipeline's own stage timer), best of three runs."""
+    from calmcue.engine.pipeline import StageTimes
+    from calmcue.features import extractor
+
+    spent = {"trackers": 0}
+    original_run, original_floors = extractor._ChannelTrackers.run, extractor._ChannelTrackers.floors
+
+    def timed(method):  # type: ignore[no-untyped-def]
+        def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+            t0 = time.perf_counter_ns()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                spent["trackers"] += time.perf_counter_ns() - t0
+        return wrapper
+
+    extractor._ChannelTrackers.run = timed(original_run)  # type: ignore[method-assign]
+    extractor._ChannelTrackers.floors = timed(original_floors)  # type: ignore[method-assign]
+    try:
+        rounds = []
+        for _ in range(3):
+            spent["trackers"], times = 0, StageTimes()
+            analyze_samples(stereo, rate_hz=16000, keep_frames=True, times=times)
+            hops = sum(frames for _, frames in times.samples["detector"])
+            detector_ns = sum(ns for ns, _ in times.samples["detector"])
+            rounds.append((spent["trackers"] / hops / 1000.0, detector_ns / hops / 1000.0))
+    finally:
+        extractor._ChannelTrackers.run, extractor._ChannelTrackers.floors = original_run, original_floors
+    trackers_us, detector_us = min(rounds, key=sum)
+    floor_us = trackers_us + detector_us
+    print(f"per-frame Python in batch, 2ch: trackers {trackers_us:.1f} + detector {detector_us:.1f} = {floor_us:.1f} "
+          f"us/hop: at most {10_000 / floor_us:.0f}x real time with everything else free")
 
 
 def _batch_cpu_s(stereo: np.ndarray) -> float:
@@ -56,4 +142,4 @@ def _batch_cpu_s(stereo: np.ndarray) -> float:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ["hop", "batch"])
+    main(sys.argv[1:] or ["hop", "quiet", "batch", "floor"])

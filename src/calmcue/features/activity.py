@@ -52,6 +52,29 @@ class NoiseFloor:
         return self.floor_dbfs
 
 
+    def steps(self, levels_dbfs: list[float]) -> list[float]:
+        """`step` over a block of frames, in one call: the same operations in the same order (so the same floors),
+        with the state in local variables (a third of the cost of one `step` call per frame)."""
+        window, frame, floor, silence_db = self._window, self._frame, self.floor_dbfs, self.digital_silence_db
+        isnan, out = math.isnan, []
+        for level in levels_dbfs:
+            frame += 1
+            if level > silence_db:
+                while window and window[-1][1] >= level:
+                    window.pop()
+                window.append((frame, level))
+            while window and window[0][0] <= frame - NOISE_WINDOW_FRAMES:
+                window.popleft()
+            if window:
+                minimum = window[0][1]
+                if isnan(floor):  # start low: a stream may begin mid-word
+                    floor = min(minimum, INITIAL_FLOOR_DBFS)
+                floor += (0.5 if minimum < floor else 0.05) * (minimum - floor)
+            out.append(floor)
+        self._frame, self.floor_dbfs = frame, floor
+        return out
+
+
 class VoiceActivity:
     """Energy above the noise floor, raised by recent periodicity (vowels), with a short decay."""
 
@@ -69,7 +92,7 @@ class VoiceActivity:
         before it computes their pitch. `aperiodicity` is read only for those frames."""
         snr_db = level_dbfs - floor if not math.isnan(floor) else 0.0
         audible = level_dbfs > ABSOLUTE_FLOOR_DBFS
-        voiced = audible and snr_db > VOICED_MIN_SNR_DB and aperiodicity < VOICED_MAX_APERIODICITY
+        voiced = is_voiced(level_dbfs, floor, aperiodicity)
         periodicity = 1.0 - aperiodicity if voiced else 0.0
         self._recent_periodicity = max(periodicity, PERIODICITY_DECAY * self._recent_periodicity)
         if not audible:
@@ -78,6 +101,12 @@ class VoiceActivity:
         # short gaps ride on the decaying memory of the last vowel
         score = (snr_db - 6.0) / 3.0 + 8.0 * (self._recent_periodicity - 0.45)
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score)))), voiced
+
+
+def is_voiced(level_dbfs: float, floor: float, aperiodicity: float) -> bool:
+    """`decide`'s voicing alone (audible, above the floor, periodic): all the learned model's path needs of it."""
+    snr_db = level_dbfs - floor if not math.isnan(floor) else 0.0
+    return level_dbfs > ABSOLUTE_FLOOR_DBFS and snr_db > VOICED_MIN_SNR_DB and aperiodicity < VOICED_MAX_APERIODICITY
 
 
 def may_be_voiced(level_dbfs: np.ndarray, floor_dbfs: np.ndarray) -> np.ndarray:

@@ -13,16 +13,19 @@ from typing import NamedTuple
 
 import numpy as np
 
-from calmcue.features.activity import NoiseFloor, VoiceActivity, may_be_voiced
+from calmcue.features.activity import NoiseFloor, VoiceActivity, is_voiced, may_be_voiced
 from calmcue.features.activity_model import ActivityKind, ActivityModel, default_kind
 from calmcue.features.loudness import LEVEL_FLOOR_DBFS, level_dbfs
-from calmcue.features.pitch import OctaveGuard, PitchTrack, yin_audible, yin_where
+from calmcue.features.pitch import OctaveGuard, PitchTrack, stand_in_periodicity, yin_where
 from calmcue.features.rate import SyllableRate
 from calmcue.features.spectral import SpectralShape, power_spectrum, spectral_shape
 from calmcue.timebase import LEVEL_WINDOW, PITCH_WINDOW
 
 SILENT_SNR_DB = 6.0  # tilt is reported only this far above the noise floor
 POWER_BINS = LEVEL_WINDOW // 2 + 1  # what power_spectrum returns per window
+# No pitch once a channel has had no frame that could be voiced for 0.5 s; the model's periodicity comes from a
+# cheap stand-in there. Without the hold (the stand-in on every such frame) the model misses weak speech in noise.
+QUIET_HOLD_FRAMES = 50
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,8 @@ class FrameBatch:
     first_frame: int
     level_dbfs: np.ndarray
     f0_hz: np.ndarray  # NaN when unvoiced
-    periodicity: np.ndarray  # 1 - YIN aperiodicity, 0..1; NaN where the frame cannot be voiced (not computed)
+    periodicity: np.ndarray  # 1 - YIN aperiodicity, 0..1; where the frame cannot be voiced: NaN, or with the
+    # activity model (which reads it) a cheap stand-in (pitch.stand_in_periodicity)
     voiced: np.ndarray  # bool
     speech_prob: np.ndarray
     speech_level_dbfs: np.ndarray  # level with the tracked noise power taken out (what the detector compares)
@@ -62,16 +66,15 @@ class ChannelFrame(NamedTuple):
     voiced: bool
 
 
-class TrackedFrame(NamedTuple):
-    """One frame of one channel from the stateful trackers."""
+class Tracked(NamedTuple):
+    """One channel's frames of a block from the stateful trackers, one plain list per field."""
 
-    f0_hz: float  # after the octave guard; NaN when unvoiced
-    voiced: bool
-    speech_prob: float
-    rate_syl_s: float
-    floor_dbfs: float  # the tracked noise floor of the level
-    speech_level_dbfs: float
-    tilt_db: float  # before the silence gate
+    f0_hz: list[float]  # after the octave guard; NaN when unvoiced
+    voiced: list[bool]
+    speech_prob: list[float]
+    rate_syl_s: list[float]
+    speech_level_dbfs: list[float]
+    tilt_db: list[float]  # NaN when the frame is within SILENT_SNR_DB of the noise floor
 
 
 BAND_DIGITAL_SILENCE_DB = -150.0
@@ -94,29 +97,34 @@ class _ChannelTrackers:
         self.activity = VoiceActivity()
         self.octave = OctaveGuard()
         self.rate = SyllableRate(window_speech_s=rate_window_s)
+        self.quiet_run = 0  # frames since the last one that could be voiced
 
     def floors(self, level: list[float]) -> list[float]:
         """Steps the level's noise floor over a block first: it says which frames may be voiced."""
-        step = self.activity.noise.step
-        return [step(v) for v in level]
+        return self.activity.noise.steps(level)
 
     def run(self, level: list[float], floor: list[float], aperiodicity: list[float],
             bands: tuple[list[float], list[float], list[float]], f0: list[float],
-            dprime: np.ndarray, model_prob: list[float] | None) -> list[TrackedFrame]:
+            dprime: np.ndarray, model_prob: list[float] | None) -> Tracked:
         band_db, low_db, high_db = bands
         decide, octave, rate = self.activity.decide, self.octave.step, self.rate.step
-        high_noise, low_noise = self.high_noise.step, self.low_noise.step
-        out: list[TrackedFrame] = []
+        high_floor, low_floor = self.high_noise.steps(high_db), self.low_noise.steps(low_db)
+        out = Tracked([], [], [], [], [], [])
+        f0_out, voiced_out, prob_out, rate_out, speech_out, tilt_out = out
+        nan = math.nan
         for i, frame_level in enumerate(level):
-            prob, voiced = decide(frame_level, floor[i], aperiodicity[i])
-            if model_prob is not None:  # the learned model decides speech; the classic step still tracks the floor
-                prob = model_prob[i]
-            tilt = without_noise_db(high_db[i], high_noise(high_db[i])) - \
-                without_noise_db(low_db[i], low_noise(low_db[i]))
-            out.append(TrackedFrame(
-                f0_hz=octave(f0[i], aperiodicity[i], dprime[i], voiced=voiced),
-                voiced=voiced, speech_prob=prob, rate_syl_s=rate(band_db[i], voiced, prob >= 0.5),
-                floor_dbfs=floor[i], speech_level_dbfs=without_noise_db(frame_level, floor[i]), tilt_db=tilt))
+            frame_floor, frame_aperiodicity = floor[i], aperiodicity[i]
+            if model_prob is None:
+                prob, voiced = decide(frame_level, frame_floor, frame_aperiodicity)
+            else:  # the learned model decides speech; the classic rule only says which frames are voiced
+                prob, voiced = model_prob[i], is_voiced(frame_level, frame_floor, frame_aperiodicity)
+            tilt = without_noise_db(high_db[i], high_floor[i]) - without_noise_db(low_db[i], low_floor[i])
+            f0_out.append(octave(f0[i], frame_aperiodicity, dprime[i], voiced=voiced))
+            voiced_out.append(voiced)
+            prob_out.append(prob)
+            rate_out.append(rate(band_db[i], voiced, prob >= 0.5))
+            speech_out.append(without_noise_db(frame_level, frame_floor))
+            tilt_out.append(tilt if frame_level > frame_floor + SILENT_SNR_DB else nan)
         return out
 
 
@@ -140,29 +148,45 @@ class FeatureExtractor:
         shape = spectral_shape(power)
         floor = np.array([t.floors(level[:, c].tolist()) for c, t in enumerate(self._trackers)]).T
         speech = music = None
-        # The model reads periodicity on every frame; without it, no pitch where a frame cannot be voiced.
-        pitch = yin_audible(windows) if self.model is not None else yin_where(windows, may_be_voiced(level, floor))
+        # No pitch where a frame cannot be voiced (within a few dB of the noise floor: nobody speaks, or a pause);
+        # the model, which reads periodicity on every frame, gets a cheap stand-in there.
+        voiceable = may_be_voiced(level, floor)
+        quiet = self._long_quiet(voiceable) if self.model is not None else ~voiceable
+        pitch = yin_where(windows, ~quiet)
         periodicity = np.maximum(1.0 - pitch.aperiodicity, 0.0)
         if self.model is not None:
+            if quiet.any():
+                periodicity[quiet] = stand_in_periodicity(windows[quiet], power[quiet])
             at_floor = (level <= LEVEL_FLOOR_DBFS).all(axis=1)  # cheap first: only then look at every sample
             silent = at_floor & ~np.any(windows[..., -PITCH_WINDOW:], axis=(1, 2)) if at_floor.any() else None
             speech, music = self.model.process(power, periodicity, level, silent=silent)
-        table = np.array([self._run_channel(c, level, floor, shape, pitch, speech) for c in range(self.channels)],
-                         dtype=np.float64).transpose(2, 1, 0)  # (fields, hops, channels)
-        tracked = dict(zip(TrackedFrame._fields, table, strict=True))  # field name -> (hops, channels)
+        tracked = [self._run_channel(c, level, floor, shape, pitch, speech) for c in range(self.channels)]
+        columns = [np.array(field, np.float64).T for field in zip(*tracked, strict=True)]  # each (hops, channels)
+        f0_hz, voiced, speech_prob, rate_syl_s, speech_level_dbfs, tilt_db = columns
         batch = FrameBatch(
-            first_frame=self.frames_done, level_dbfs=level, f0_hz=tracked["f0_hz"],
-            periodicity=periodicity, voiced=tracked["voiced"].astype(bool),
-            speech_prob=tracked["speech_prob"], speech_level_dbfs=tracked["speech_level_dbfs"],
-            tilt_db=np.where(level > tracked["floor_dbfs"] + SILENT_SNR_DB, tracked["tilt_db"], np.nan),
-            rate_syl_s=tracked["rate_syl_s"],
+            first_frame=self.frames_done, level_dbfs=level, f0_hz=f0_hz, periodicity=periodicity,
+            voiced=voiced.astype(bool), speech_prob=speech_prob, speech_level_dbfs=speech_level_dbfs,
+            tilt_db=tilt_db, rate_syl_s=rate_syl_s,
             music_prob=np.full_like(level, np.nan) if music is None else music.astype(np.float64),
         )
         self.frames_done += hops
         return batch
 
+    def _long_quiet(self, voiceable: np.ndarray) -> np.ndarray:
+        """(hops, channels): the frames that come QUIET_HOLD_FRAMES or more after the channel's last frame that
+        could be voiced (a frame by frame count carried across blocks: the same answer whatever the block sizes)."""
+        out = np.empty(voiceable.shape, bool)
+        for channel, trackers in enumerate(self._trackers):
+            run, column = trackers.quiet_run, []
+            for frame_voiceable in voiceable[:, channel].tolist():
+                run = 0 if frame_voiceable else run + 1
+                column.append(run > QUIET_HOLD_FRAMES)
+            trackers.quiet_run = run
+            out[:, channel] = column
+        return out
+
     def _run_channel(self, channel: int, level: np.ndarray, floor: np.ndarray, shape: SpectralShape,
-                     pitch: PitchTrack, speech: np.ndarray | None) -> list[TrackedFrame]:
+                     pitch: PitchTrack, speech: np.ndarray | None) -> Tracked:
         bands = (shape.band_db[:, channel].tolist(), shape.low_db[:, channel].tolist(),
                  shape.high_db[:, channel].tolist())
         model_prob = None if speech is None else speech[:, channel].tolist()

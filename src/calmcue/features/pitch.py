@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from calmcue.timebase import ANALYSIS_RATE_HZ, PITCH_WINDOW
+from calmcue.timebase import ANALYSIS_RATE_HZ, LEVEL_WINDOW, PITCH_WINDOW
 
 F0_MIN_HZ = 60.0
 F0_MAX_HZ = 500.0
@@ -48,7 +48,8 @@ def normalised_difference(windows: np.ndarray) -> np.ndarray:
     shifted = energy[..., INTEGRATION : INTEGRATION + TAU_MAX + 1] - energy[..., : TAU_MAX + 1]
     difference = np.maximum(shifted + (energy[..., INTEGRATION, None] - 2.0 * correlation), 0.0)
     running = np.cumsum(difference[..., 1:], axis=-1)
-    out = np.ones_like(difference)
+    out = np.empty_like(difference)
+    out[..., 0] = 1.0
     out[..., 1:] = difference[..., 1:] * _LAGS / np.maximum(running, 1e-12)
     return out
 
@@ -72,7 +73,24 @@ def refine_lag(dprime: np.ndarray, lag: np.ndarray) -> tuple[np.ndarray, np.ndar
 def yin(windows: np.ndarray) -> PitchTrack:
     """YIN on windows (..., n >= PITCH_WINDOW) at the analysis rate: the first dip under the threshold."""
     shape = windows.shape[:-1]
-    dprime = normalised_difference(windows.reshape(-1, windows.shape[-1]))
+    rows = windows.reshape(-1, windows.shape[-1])
+    if rows.shape[0] > CHUNK_ROWS:
+        dprime = np.concatenate([normalised_difference(rows[i : i + CHUNK_ROWS])
+                                 for i in range(0, rows.shape[0], CHUNK_ROWS)])
+    else:
+        dprime = normalised_difference(rows)
+    if dprime.shape[0] < _FEW_ROWS:
+        f0, aperiodicity = _pick_few(dprime)
+    else:
+        lag, aperiodicity = refine_lag(dprime, _first_dips(dprime))
+        f0 = ANALYSIS_RATE_HZ / lag
+    return PitchTrack(f0_hz=f0.reshape(shape), aperiodicity=aperiodicity.reshape(shape),
+                      dprime=dprime.reshape((*shape, TAU_MAX + 1)))
+
+
+def _first_dips(dprime: np.ndarray) -> np.ndarray:
+    """Per row of 2-D `dprime`: the integer lag of the first dip under the threshold (walking down to the bottom
+    of that dip), or of the global minimum in the search range when no dip goes under it."""
     search = dprime[:, TAU_MIN:]
     below = search < DIP_THRESHOLD
     first = np.where(below.any(axis=-1), np.argmax(below, axis=-1), search.shape[-1])
@@ -80,10 +98,37 @@ def yin(windows: np.ndarray) -> PitchTrack:
     np.less(search[:, 1:], search[:, :-1], out=falling[:, :-1])
     falling[:, -1] = False
     falling |= first[:, None] > _SEARCH  # before the first dip: keep walking
-    dip = np.where(first < search.shape[-1], np.argmin(falling, axis=-1), np.argmin(search, axis=-1)) + TAU_MIN
-    lag, aperiodicity = refine_lag(dprime, dip)
-    return PitchTrack(f0_hz=(ANALYSIS_RATE_HZ / lag).reshape(shape), aperiodicity=aperiodicity.reshape(shape),
-                      dprime=dprime.reshape((*shape, TAU_MAX + 1)))
+    return np.where(first < search.shape[-1], np.argmin(falling, axis=-1), np.argmin(search, axis=-1)) + TAU_MIN
+
+
+# A batch (analyze's 1 s blocks: 200 windows) goes through the FFTs in chunks: the same numbers (numpy's FFT gives
+# every row the same bits whatever the rows beside it), and the work arrays stay small enough to be reused from
+# the heap instead of being mapped and faulted in afresh for every block (measured: 1.5-2x the batch speed).
+CHUNK_ROWS = 32
+_FEW_ROWS = 8  # under this many windows (a live hop or two), the dip search runs row by row on plain floats
+
+
+def _pick_few(dprime: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`_first_dips` and `refine_lag` for a few rows, one row at a time: the same comparisons and the same float
+    operations in the same order (so the same bits), without the twenty-odd numpy calls that cost a live hop
+    more than the maths."""
+    f0, aperiodicity = np.empty(dprime.shape[0]), np.empty(dprime.shape[0])
+    for r, row in enumerate(dprime):
+        under = np.flatnonzero(row[TAU_MIN:] < DIP_THRESHOLD)
+        if under.size:
+            values = row.tolist()
+            lag = TAU_MIN + int(under[0])
+            while lag < TAU_MAX and values[lag + 1] < values[lag]:  # down to the bottom of the first dip
+                lag += 1
+        else:
+            lag = TAU_MIN + int(np.argmin(row[TAU_MIN:]))
+        lag = min(max(lag, 1), TAU_MAX - 1)
+        left, mid, right = float(row[lag - 1]), float(row[lag]), float(row[lag + 1])
+        curvature = left - 2.0 * mid + right
+        shift = min(max(0.5 * (left - right) / curvature, -0.5), 0.5) if curvature > 1e-12 else 0.0
+        f0[r] = ANALYSIS_RATE_HZ / (lag + shift)
+        aperiodicity[r] = max(mid - 0.25 * (left - right) * shift, 0.0)
+    return f0, aperiodicity
 
 
 def yin_where(windows: np.ndarray, where: np.ndarray) -> PitchTrack:
@@ -96,7 +141,7 @@ def yin_where(windows: np.ndarray, where: np.ndarray) -> PitchTrack:
     f0, aperiodicity = np.full(shape, np.nan), np.full(shape, np.nan)
     dprime = np.empty((*shape, TAU_MAX + 1))
     if count:
-        track = yin(windows[where])
+        track = yin_audible(windows[where])  # digital silence: YIN's numbers for it, computed once
         f0[where], aperiodicity[where], dprime[where] = track.f0_hz, track.aperiodicity, track.dprime
     return PitchTrack(f0_hz=f0, aperiodicity=aperiodicity, dprime=dprime)
 
@@ -128,6 +173,31 @@ def yin_audible(windows: np.ndarray) -> PitchTrack:
         track = yin(windows[~silent])
         f0[~silent], aperiodicity[~silent], dprime[~silent] = track.f0_hz, track.aperiodicity, track.dprime
     return PitchTrack(f0_hz=f0, aperiodicity=aperiodicity, dprime=dprime)
+
+
+_HALF = LEVEL_WINDOW // 2
+_HALF_LAGS = np.arange(1, _HALF + 1, dtype=np.float64)
+
+
+def stand_in_periodicity(windows: np.ndarray, power: np.ndarray) -> np.ndarray:
+    """A cheap periodicity (0..1) for windows (k, n) where nobody has spoken for a while (the extractor's quiet
+    path), where only the activity model reads it: YIN's own measure - the cumulative-mean-normalised difference,
+    its minimum over YIN's lags - taken from the level window's autocorrelation (one 512-point inverse FFT of the
+    power spectrum (k, 257) already computed, lags up to half the window) instead of YIN's three larger FFTs.
+
+    The normalisation matters: a plain autocorrelation peak reads coloured noise (a fan's low rumble, pink noise)
+    as periodic, and the model then calls it music. Measured against YIN on steady noise (mean periodicity,
+    mean absolute difference per frame): white 0.13 against 0.12 (0.02), pink 0.08 against 0.09 (0.07).
+    Digital silence keeps YIN's own value (the same numbers as before)."""
+    silent = ~windows[:, -PITCH_WINDOW:].any(axis=-1)
+    out = np.full(silent.shape, max(1.0 - float(_zero_row().aperiodicity[0]), 0.0))
+    sounding = ~silent
+    if sounding.any():
+        correlation = np.fft.irfft(power[sounding], n=LEVEL_WINDOW, axis=-1)[:, : _HALF + 1]
+        difference = np.maximum(2.0 * (correlation[:, :1] - correlation[:, 1:]), 0.0)
+        normalised = difference * _HALF_LAGS / np.maximum(np.cumsum(difference, axis=-1), 1e-30)
+        out[sounding] = np.maximum(1.0 - normalised[:, TAU_MIN - 1 :].min(axis=-1), 0.0)
+    return out
 
 
 def octave_alternative(dprime_row: np.ndarray, f0_hz: float, *, factor: float) -> tuple[float, float]:

@@ -1,0 +1,173 @@
+"""The cheaper per-hop paths (issue 15) give the numbers of the paths they replace."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from calmcue.features import extractor as extractor_module
+from calmcue.features.extractor import QUIET_HOLD_FRAMES, FeatureExtractor
+from calmcue.features.pitch import (
+    CHUNK_ROWS,
+    TAU_MAX,
+    _first_dips,
+    _pick_few,
+    normalised_difference,
+    refine_lag,
+    stand_in_periodicity,
+    yin,
+)
+from calmcue.features.reframer import Reframer
+from calmcue.features.spectral import power_spectrum
+from calmcue.timebase import ANALYSIS_RATE_HZ
+from conftest import RATE, harmonic, silence, syllables
+
+
+def _rows() -> np.ndarray:
+    """Windows of every kind the dip search meets: voices, a missing fundamental, noise, silence, a tiny click."""
+    rng = np.random.default_rng(5)
+    parts = [harmonic(f0, seconds=0.06) for f0 in (62.0, 95.0, 150.0, 240.0, 480.0)]
+    parts += [harmonic(120.0, seconds=0.06, harmonics=6) - harmonic(120.0, seconds=0.06, harmonics=1)]
+    parts += [rng.standard_normal(960).astype(np.float32) * 0.01, np.zeros(960, np.float32)]
+    click = np.zeros(960, np.float32)
+    click[500] = 1e-3
+    parts.append(click)
+    return np.stack([p[-800:] for p in parts])
+
+
+def test_the_row_by_row_dip_search_gives_the_vectorised_numbers_bit_for_bit() -> None:
+    dprime = normalised_difference(_rows())
+    lag, aperiodicity = refine_lag(dprime, _first_dips(dprime))
+    f0, few_aperiodicity = _pick_few(dprime)
+    np.testing.assert_array_equal(f0, ANALYSIS_RATE_HZ / lag)
+    np.testing.assert_array_equal(few_aperiodicity, aperiodicity)
+    assert np.isfinite(f0).all() and (f0 <= ANALYSIS_RATE_HZ).all()
+    assert dprime.shape[-1] == TAU_MAX + 1
+
+
+def test_yin_on_one_row_and_on_many_rows_agree() -> None:
+    rows = _rows()
+    together = yin(np.concatenate([rows] * 2))  # 18 rows: the vectorised search
+    for i, row in enumerate(rows):
+        alone = yin(row[None])  # one row: the row-by-row search
+        assert alone.f0_hz[0] == pytest.approx(together.f0_hz[i], rel=1e-9)
+        assert alone.aperiodicity[0] == pytest.approx(together.aperiodicity[i], rel=1e-6, abs=1e-9)
+
+
+def test_yin_in_chunks_gives_the_numbers_of_one_call_bit_for_bit() -> None:
+    rows = np.concatenate([_rows()] * (2 * CHUNK_ROWS // len(_rows()) + 2))  # more than two chunks
+    assert rows.shape[0] > 2 * CHUNK_ROWS
+    chunked = yin(rows)
+    dprime = normalised_difference(rows)  # one call over every row
+    lag, aperiodicity = refine_lag(dprime, _first_dips(dprime))
+    np.testing.assert_array_equal(chunked.dprime, dprime)
+    np.testing.assert_array_equal(chunked.f0_hz, ANALYSIS_RATE_HZ / lag)
+    np.testing.assert_array_equal(chunked.aperiodicity, aperiodicity)
+
+
+def _pink(seconds: float, *, level_dbfs: float) -> np.ndarray:
+    """Pink noise (power falling 3 dB an octave): what a plain autocorrelation takes for a periodic sound."""
+    x = np.random.default_rng(8).standard_normal(int(seconds * RATE))
+    x = np.fft.irfft(np.fft.rfft(x) / np.sqrt(np.maximum(np.fft.rfftfreq(x.size, 1 / RATE), 20.0)), x.size)
+    return (x / np.sqrt(np.mean(x**2)) * 10 ** (level_dbfs / 20)).astype(np.float32)
+
+
+@pytest.mark.parametrize("colour", ["white", "pink"])
+def test_the_stand_in_periodicity_reads_like_yins_on_steady_noise(colour: str) -> None:
+    noise = silence(2.0, noise_dbfs=-70.0) if colour == "white" else _pink(2.0, level_dbfs=-70.0)
+    windows = Reframer(channels=1).push(noise[:, None])[10:, 0]
+    stand_in = stand_in_periodicity(windows, power_spectrum(windows))
+    reference = np.maximum(1.0 - yin(windows).aperiodicity, 0.0)
+    assert abs(stand_in.mean() - reference.mean()) < 0.04
+    assert np.mean(np.abs(stand_in - reference)) < 0.1
+    assert ((stand_in >= 0.0) & (stand_in <= 1.0)).all()
+
+
+def test_the_stand_in_periodicity_keeps_yins_value_in_digital_silence() -> None:
+    zeros = np.zeros((3, 800), np.float32)
+    np.testing.assert_array_equal(stand_in_periodicity(zeros, power_spectrum(zeros)),
+                                  np.maximum(1.0 - yin(zeros).aperiodicity, 0.0))
+
+
+def _features(signal: np.ndarray, *, block: int) -> list:
+    reframer, extractor = Reframer(channels=2), FeatureExtractor(channels=2)
+    if extractor.model is None:
+        pytest.skip("the activity model did not load")
+    return [extractor.process(reframer.push(signal[i : i + block])) for i in range(0, len(signal), block)]
+
+
+def _quiet_then_speech() -> np.ndarray:
+    quiet = np.stack([silence(1.5, seed=2), silence(1.5, seed=3)], axis=1)
+    voice = np.stack([syllables(seconds=1.0), silence(1.0, seed=4)], axis=1)
+    return np.concatenate([quiet, voice, quiet, voice])
+
+
+def test_the_quiet_path_runs_no_pitch_after_the_hold_and_whatever_the_block_sizes(monkeypatch) -> None:
+    monkeypatch.setenv("CALMCUE_ACTIVITY", "model")
+    signal = _quiet_then_speech()
+    live, batch = (np.concatenate([p.f0_hz for p in _features(signal, block=b) if p.count])
+                   for b in (480, 16000))
+    np.testing.assert_array_equal(np.isnan(live), np.isnan(batch))
+    periodicity = np.concatenate([p.periodicity for p in _features(signal, block=317) if p.count])
+    assert np.isfinite(periodicity).all()  # the model always has its input
+    counted = []
+    original = extractor_module.yin_where
+
+    def counting(windows: np.ndarray, where: np.ndarray):
+        counted.append(int(np.count_nonzero(where)))
+        return original(windows, where)
+
+    monkeypatch.setattr(extractor_module, "yin_where", counting)
+    quiet = np.stack([silence(5.0, seed=2), silence(5.0, seed=3)], axis=1)
+    parts = _features(quiet, block=160)
+    assert sum(p.count for p in parts) == 500
+    # the stream's first frame (zeros before its start) holds the floor low for its 3 s window; after that and
+    # the hold, no pitch is computed at all
+    assert sum(counted[300 + QUIET_HOLD_FRAMES + 5 :]) == 0 and sum(counted[:10]) == 20
+
+
+def test_the_quiet_path_gives_the_full_paths_events_on_quiet_noise_and_speech(monkeypatch) -> None:
+    """The full path: YIN on every frame, its periodicity for the model (what main did before the quiet path)."""
+    from calmcue.analysis.offline import analyze_samples
+
+    monkeypatch.setenv("CALMCUE_ACTIVITY", "model")
+    signal = _quiet_then_speech()
+    cheap = analyze_samples(signal, rate_hz=RATE, keep_frames=False)
+    monkeypatch.setattr(extractor_module, "QUIET_HOLD_FRAMES", 10**9)
+    full = analyze_samples(signal, rate_hz=RATE, keep_frames=False)
+    assert [(e.kind, e.speaker, e.start_s, e.end_s) for e in cheap.episodes] == \
+        [(e.kind, e.speaker, e.start_s, e.end_s) for e in full.episodes]
+    assert [(c.kind, c.t_s) for c in cheap.cues] == [(c.kind, c.t_s) for c in full.cues]
+    assert cheap.speech_frames == full.speech_frames
+
+
+def test_the_quiet_path_gives_the_full_paths_events_on_a_real_call_in_quiet_noise(monkeypatch, shared_data) -> None:
+    """A two-channel session of real speech (RAVDESS actors, raised and calm turns, talk-over) with -70 dBFS noise
+    under both channels: the quiet path runs in its pauses and gives the full path's episodes and cues exactly."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import sessions
+    from calmcue.analysis.offline import analyze_samples
+    from calmcue.features import pitch
+
+    monkeypatch.setenv("CALMCUE_ACTIVITY", "model")
+    samples, _ = sessions.build_two_channel_session(1, 2, 0, data_dir=shared_data, max_scored_turns=6)
+    noise = np.random.default_rng(6).standard_normal(samples.shape) * 10 ** (-70 / 20)
+    samples = (samples + noise).astype(np.float32)
+    used = []
+    original = pitch.stand_in_periodicity
+
+    def counting(windows: np.ndarray, power: np.ndarray) -> np.ndarray:
+        used.append(windows.shape[0])
+        return original(windows, power)
+
+    monkeypatch.setattr(extractor_module, "stand_in_periodicity", counting)
+    cheap = analyze_samples(samples, rate_hz=RATE, keep_frames=False)
+    assert sum(used) > 500  # the pauses went through the quiet path
+    monkeypatch.setattr(extractor_module, "QUIET_HOLD_FRAMES", 10**9)
+    full = analyze_samples(samples, rate_hz=RATE, keep_frames=False)
+    assert cheap.episodes and cheap.cues
+    assert [e.to_json() for e in cheap.episodes] == [e.to_json() for e in full.episodes]
+    assert [c.to_json() for c in cheap.cues] == [c.to_json() for c in full.cues]
