@@ -6,6 +6,7 @@ RAVDESS speech, played faster with librosa (pitch kept), read through the engine
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
@@ -17,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import conditions
 import eval_detection_pace as pace
 from calmcue.analysis.offline import analyze_samples
+from calmcue.detector.pace import LEARN_BELOW, PaceReference
 from calmcue.features.rate import SyllableRate
 
 ACTOR = 2  # one of the actors the rate was tuned on; the benchmark reports the held-out ones
@@ -51,6 +53,36 @@ def test_more_voiced_onsets_over_the_same_rhythm_read_faster() -> None:
     slower = rate_after(band_db=band_db, voiced=every_quarter_second)
     faster = rate_after(band_db=band_db, voiced=every_eighth_second)
     assert 1.2 <= faster / slower <= 1.6  # the geometric mean with an unchanged rhythm: about sqrt(2)
+
+
+def test_the_usual_pace_is_the_median_of_the_readings() -> None:
+    reference = PaceReference()
+    rng = np.random.default_rng(0)
+    for value in 3.0 * np.exp(rng.normal(0.0, 0.1, 2000)):
+        reference.observe(float(value), calibrating=True)
+    assert reference.value == pytest.approx(3.0, rel=0.03)
+
+
+def test_fast_speech_never_becomes_the_usual_pace_but_a_slow_drift_does() -> None:
+    reference = PaceReference()
+    for _ in range(1000):
+        reference.observe(3.0, calibrating=True)
+    for _ in range(5000):  # 50 s of voicing at 1.35x: not learned
+        reference.observe(3.0 * 1.35, calibrating=False)
+    assert reference.value == pytest.approx(3.0, rel=0.02)
+    for _ in range(5000):  # the same time a little faster (under LEARN_BELOW): that is their pace now
+        reference.observe(3.0 * (1.0 + 0.5 * (LEARN_BELOW - 1.0)), calibrating=False)
+    assert reference.value > 3.0 * (1.0 + 0.25 * (LEARN_BELOW - 1.0))
+
+
+def test_a_saved_pace_is_used_until_speech_outweighs_it_and_a_new_microphone_forgets_it() -> None:
+    reference = PaceReference()
+    reference.seed(3.0)
+    assert reference.value == pytest.approx(3.0, rel=0.02)
+    reference.observe(math.nan, calibrating=False)
+    assert reference.value == pytest.approx(3.0, rel=0.02)
+    reference.restart()
+    assert math.isnan(reference.value)
 
 
 def test_the_same_speech_played_faster_reads_faster(shared_data: Path) -> None:
