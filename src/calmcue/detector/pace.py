@@ -61,6 +61,7 @@ class PaceReference:
         for offset, weight in zip(spread * SEED_SPREAD_LN, weights / weights.sum(), strict=True):
             self._add(rate_syl_s * math.exp(float(offset)), SEED_FRAMES * float(weight))
         self._update()
+        self.value = rate_syl_s  # exactly the saved pace until speech moves the median (the bins are ~1 % wide)
 
     def observe(self, rate_syl_s: float, *, calibrating: bool) -> None:
         """One voiced speech frame's rate reading (NaN readings are skipped); while the speaker's baseline is
