@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import conditions
 import eval_detection_pace as pace
 from calmcue.analysis.offline import analyze_samples
-from calmcue.detector.pace import LEARN_BELOW, PaceReference
+from calmcue.detector.pace import LEARN_WITHIN, PaceReference
 from calmcue.features.rate import SyllableRate
 
 ACTOR = 2  # one of the actors the rate was tuned on; the benchmark reports the held-out ones
@@ -73,9 +73,9 @@ def test_fast_speech_never_becomes_the_usual_pace_but_a_slow_drift_does() -> Non
     for _ in range(5000):  # nor is a reading as far below (cut alike on both sides, the median does not sink)
         reference.observe(3.0 / 1.35, calibrating=False)
     assert reference.value == pytest.approx(3.0, rel=0.02)
-    for _ in range(5000):  # the same time a little faster (under LEARN_BELOW): that is their pace now
-        reference.observe(3.0 * (1.0 + 0.5 * (LEARN_BELOW - 1.0)), calibrating=False)
-    assert reference.value > 3.0 * (1.0 + 0.25 * (LEARN_BELOW - 1.0))
+    for _ in range(5000):  # the same time a little faster (under LEARN_WITHIN): that is their pace now
+        reference.observe(3.0 * (1.0 + 0.5 * (LEARN_WITHIN - 1.0)), calibrating=False)
+    assert reference.value > 3.0 * (1.0 + 0.25 * (LEARN_WITHIN - 1.0))
 
 
 def test_a_saved_pace_is_used_until_speech_outweighs_it_and_a_new_microphone_forgets_it() -> None:

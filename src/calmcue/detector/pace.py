@@ -4,13 +4,15 @@ The calibration alone (about 10 s of rate readings) pins the reference to a few 
 reading wanders with the words by 10-20 %, so a short reference is off by that much for the whole call (on the
 pace benchmark's speakers the calibration's median read 0.84-1.09x, 10th-90th percentile, the median over their
 later natural speech). This one keeps learning: every voiced speech frame's rate goes into a histogram of log
-rates (calibration included), and the reference is its median. Readings LEARN_BELOW or more times the current
+rates (calibration included), and the reference is its median. Readings LEARN_WITHIN or more times the current
 reference are not learned, so a stretch of fast speech does not become the new usual pace (as the level baseline
-never learns raised speech); nor are readings under 1 / LEARN_BELOW of it, so what is learned is cut alike on
+never learns raised speech); nor are readings under 1 / LEARN_WITHIN of it, so what is learned is cut alike on
 both sides of the median (cut on one side only, the median of a steady pace sank a few per cent over minutes of
-talk, and 5 minutes at natural pace drew 22-48 % more "Slow down" episodes: the benchmark's results file).
-Old readings fade: once the histogram holds MEMORY_FRAMES, every count is halved, so the reference follows a
-day's drift but not a sentence's.
+talk, and 5 minutes at natural pace drew 22-48 % more "Slow down" episodes: the benchmark's results file). Old
+readings fade: once the histogram holds MEMORY_FRAMES, every count is halved, so the reference follows a day's
+drift but not a sentence's. A reference off by less than LEARN_WITHIN corrects itself (the readings learned lie
+on one side of it and pull the median over); one off by more - a saved pace from a very different day - does
+not, until a new microphone or a fresh calibration restarts it.
 
 Cost: per voiced frame one list increment; the median is recomputed every UPDATE_FRAMES learned frames (a
 cumulative sum over BINS counts).
@@ -26,7 +28,7 @@ from calmcue.timebase import HOP_S
 
 LN_RATE_RANGE = (math.log(0.5), math.log(20.0))  # syllable pulses per second
 BINS = 400  # 0.009 in ln units (about 1 %) a bin
-LEARN_BELOW = 1.2  # readings this far above the reference are (probably) fast speech: not learned
+LEARN_WITHIN = 1.2  # readings this far above the reference (probably fast speech), or as far below, are not learned
 MEMORY_FRAMES = round(30 * 60 / HOP_S)  # about 30 minutes of voiced speech, then old counts fade by half
 UPDATE_FRAMES = 100  # the median moves at most once a second of learned voicing
 SEED_FRAMES = round(5 / HOP_S)  # a saved pace counts as 5 s of voiced readings, what a calibration holds ...
@@ -68,7 +70,8 @@ class PaceReference:
         `calibrating` every reading is learned (there is no usual pace to compare with yet)."""
         if not rate_syl_s > 0 or not math.isfinite(rate_syl_s):
             return
-        if not calibrating and self.value > 0 and not self.value / LEARN_BELOW < rate_syl_s < LEARN_BELOW * self.value:
+        usual = self.value
+        if not calibrating and usual > 0 and not usual / LEARN_WITHIN < rate_syl_s < LEARN_WITHIN * usual:
             return
         self._add(rate_syl_s, 1.0)
         self._since_update += 1
