@@ -120,10 +120,11 @@ class TalkOverSettings:
 @dataclass(frozen=True)
 class FastSpeechSettings:
     enabled: bool = setting(True, doc="Cue when the agent speaks much faster than their own normal pace.")
-    rate_ratio_enter: float = setting(1.25, unit="x", lo=1.05, hi=3.0,
-                                      doc="Speaking rate over baseline that counts as fast.")
-    window_speech_s: float = setting(5.0, unit="s", lo=2.0, hi=30.0, doc="Speech over which the rate is measured.")
-    min_s: float = setting(2.0, unit="s", lo=0.5, hi=30.0, doc="How long the fast rate must last.")
+    rate_ratio_enter: float = setting(1.175, unit="x", lo=1.05, hi=3.0,
+                                      doc="Speaking rate over the agent's usual pace (learned over their speech) "
+                                          "that counts as fast.")
+    window_speech_s: float = setting(6.5, unit="s", lo=2.0, hi=30.0, doc="Speech over which the rate is measured.")
+    min_s: float = setting(1.0, unit="s", lo=0.5, hi=30.0, doc="How long the fast rate must last.")
     cooldown_s: float = setting(60.0, unit="s", lo=0.0, hi=3600.0, doc="Quiet time between cues.")
     max_per_hour: int = setting(6, unit="per hour", lo=0, hi=200, doc="Most cues in any hour.")
 

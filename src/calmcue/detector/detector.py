@@ -7,13 +7,14 @@ frames give the same events live and offline.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from calmcue.config.schema import DetectorSettings
 from calmcue.detector.baseline import BaselineValues, SpeakerBaseline
 from calmcue.detector.calls import CallEnd, CallFrame, CallTracker
 from calmcue.detector.events import Cue, Episode, Event
 from calmcue.detector.kinds import CueKind, Speaker
+from calmcue.detector.pace import PaceReference
 from calmcue.detector.policy import CueLimiter, cue_limits
 from calmcue.detector.speaker import RECENT_SPEECH_FRAMES, SpeakerTrack, Thresholds
 from calmcue.detector.state import EpisodeMachine, Transition
@@ -71,7 +72,14 @@ class Detector:
         to, fs, npause = settings.talk_over, settings.fast_speech, settings.no_pause
         self._fast = EpisodeMachine(min_frames=round(fs.min_s / HOP_S), exit_frames=round(FAST_EXIT_S / HOP_S))
         self._fast_ratio_enter = 1.0 + (fs.rate_ratio_enter - 1.0) * scale
-        self._fast_ratio = math.nan  # the agent's latest speaking rate over their baseline rate
+        self._fast_ratio = math.nan  # the agent's latest speaking rate over their usual pace
+        self._pace = PaceReference()  # the agent's usual pace, learned over the call's speech (detector/pace.py)
+        # the rate is judged once its window holds only speech heard since the start (or a new microphone): over
+        # its first seconds it reads a sentence or two and wanders further (a demo started part-way fired at once)
+        self._fast_window_frames = round(fs.window_speech_s / HOP_S)
+        self._agent_speech_frames = 0
+        if agent_baseline is not None:
+            self._pace.seed(agent_baseline.rate_syl_s)
         self._no_pause = EpisodeMachine(min_frames=round(npause.talk_s / HOP_S), exit_frames=0)
         self._limiters = {key: CueLimiter(limits) for key, limits in cue_limits(settings).items()}
         self._agent_run, self._customer_run = SpeechRun(), SpeechRun(bridge_frames=TURN_BRIDGE_FRAMES)
@@ -135,6 +143,8 @@ class Detector:
     def new_microphone(self) -> None:
         """The agent switched microphones: their baseline starts afresh (no cue until it is learned again)."""
         self.agent.restart()
+        self._pace.restart()
+        self._agent_speech_frames = 0
 
     def retune(self, settings: DetectorSettings) -> None:
         """New enter thresholds from the next frame on (the agent's nudges, detector/offsets.py); the baselines,
@@ -148,7 +158,12 @@ class Detector:
 
     @property
     def agent_baseline(self) -> BaselineValues | None:
-        return self.agent.baseline.values if not self.agent.baseline.from_prior else None
+        """The agent's calibrated voice, its rate being the usual pace learned so far (what a saved calibration
+        keeps: detector/pace.py)."""
+        values = self.agent.baseline.values if not self.agent.baseline.from_prior else None
+        if values is None or not self._pace.value > 0:
+            return values
+        return replace(values, rate_syl_s=self._pace.value)
 
     @property
     def customer_baseline(self) -> BaselineValues | None:
@@ -170,7 +185,8 @@ class Detector:
         self._on(self.agent.step(frame, level_dbfs=agent.speech_level_dbfs, f0_hz=agent.f0_hz, tilt_db=agent.tilt_db,
                                  rate_syl_s=agent.rate_syl_s, voiced=agent.voiced and agent_speech,
                                  speech=agent_speech), CueKind.RAISED_VOICE, Speaker.AGENT)
-        self._step_fast(frame, agent.rate_syl_s)
+        self._agent_speech_frames += agent_speech
+        self._step_fast(frame, agent.rate_syl_s, voiced=agent.voiced and agent_speech)
         self._step_no_pause(frame, agent_speech)
         if customer is not None:
             self._on(self._talk_over.step(frame, agent_onset=agent_onset, agent=self._agent_run,
@@ -195,13 +211,16 @@ class Detector:
                  CueKind.RAISED_VOICE, Speaker.CUSTOMER)
         return agent_speech
 
-    def _step_fast(self, frame: int, rate: float) -> None:
-        base = self.agent.baseline.values
-        if base is None or self.agent.baseline.from_prior or not base.rate_syl_s > 0 or math.isnan(rate):
+    def _step_fast(self, frame: int, rate: float, *, voiced: bool) -> None:
+        calibrating = self.agent.baseline.values is None or self.agent.baseline.from_prior
+        if voiced:
+            self._pace.observe(rate, calibrating=calibrating)
+        if calibrating or not self._pace.value > 0 or math.isnan(rate) or \
+                self._agent_speech_frames < self._fast_window_frames:
             entering = staying = False
         else:
             since_voiced = frame - self.agent.last_voiced
-            ratio = rate / base.rate_syl_s
+            ratio = rate / self._pace.value
             entering = since_voiced <= RECENT_SPEECH_FRAMES and ratio >= self._fast_ratio_enter
             staying = since_voiced <= FAST_PAUSE_BRIDGE_FRAMES and ratio >= 1.0 + 0.6 * (self._fast_ratio_enter - 1.0)
             self._fast_ratio = ratio
@@ -246,9 +265,7 @@ class Detector:
         if kind == CueKind.RAISED_VOICE:
             return (self.agent if speaker == Speaker.AGENT else self.customer).evidence(duration_s=duration_s)
         if kind == CueKind.FAST_SPEECH:
-            base = self.agent.baseline.values
-            return {"rate_ratio": self._fast_ratio,
-                    "baseline_rate_syl_s": base.rate_syl_s if base else math.nan, "duration_s": duration_s}
+            return {"rate_ratio": self._fast_ratio, "baseline_rate_syl_s": self._pace.value, "duration_s": duration_s}
         if kind == CueKind.TALK_OVER:
             return {"customer_talk_s": self._talk_over.customer_talk_s, "overlap_s": duration_s}
         return {"talk_s": duration_s}

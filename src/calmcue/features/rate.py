@@ -17,10 +17,13 @@ the onsets alone (95th percentile over the median at a steady pace: 1.11-1.54
 against 1.15-1.93 for the peak alone on LibriSpeech and RAVDESS; benchmarks/results/detection_issue13_pace.txt).
 
 Cost: per speech hop one append to two ring buffers; every UPDATE_FRAMES speech hops one batch of FFTs over the
-buffer (at the default 5 s window: 4 FFTs of 512 points and a 64x257 matrix-vector product, about 45 us), so
-about 5 us per hop amortised (benchmarks/eval_detection_pace.py prints the measured figure on its last line).
-The peak is recomputed every 0.1 s and the combined estimate moves every hop, so a cue's time hardly depends on
+buffer (at the default 6.5 s window: 7 FFTs of 512 points and a 64x257 matrix-vector product, about 60 us), so
+about 4 us per hop amortised (benchmarks/eval_detection_pace.py prints the measured figure on its last line).
+The peak is recomputed every 0.2 s and the combined estimate moves every hop, so a cue's time hardly depends on
 where in the stream the count started (the demo started part-way gives the whole call's cues).
+
+"Slow down" compares this rate with the speaker's usual pace, the median of it over all their usual-paced speech
+(detector/pace.py).
 
 Against transcripts (RAVDESS: 7 syllables a sentence) it reads 0.76-0.97x the true syllables per second: it is
 a rhythm, and stressed syllables pulse harder than the rest. "Slow down" compares the rate with the speaker's own
@@ -38,7 +41,7 @@ from calmcue.timebase import HOP_S
 SUB_WINDOW_FRAMES = 256  # 2.56 s: long enough to resolve 1.5 Hz, short enough to average several over the window
 SUB_HOP_FRAMES = 64
 FFT_SIZE = 512
-UPDATE_FRAMES = 10  # the modulation peak is recomputed every 0.1 s of speech
+UPDATE_FRAMES = 20  # the modulation peak is recomputed every 0.2 s of speech (0.1 s: the same cues, twice the cost)
 BAND_HZ = (1.5, 12.0)  # the syllable-rhythm band searched for the peak
 GRID_POINTS = 64  # log-frequency grid over BAND_HZ widened by the smoothing
 SMOOTH_OCTAVES = 0.58  # Gaussian smoothing across log frequency (sigma 0.4 in natural log units)
