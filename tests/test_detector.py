@@ -10,7 +10,7 @@ import pytest
 from calmcue.analysis.offline import analyze_samples
 from calmcue.config.schema import Settings
 from calmcue.detector.baseline import BaselineValues, SpeakerBaseline, load_baseline, save_baseline
-from calmcue.detector.detector import heard_speech
+from calmcue.detector.detector import heard_speech, hold_music
 from calmcue.detector.rebase import GainRebase
 from calmcue.features.extractor import ChannelFrame
 from conftest import RATE, silence, speech_with_pauses, syllables
@@ -386,3 +386,10 @@ def test_a_cut_in_that_pauses_while_the_caller_goes_on_is_still_talk_over() -> N
     assert _talk_over_with(word | rest)[:1] == [True]
     assert _talk_over_with(word) == []  # one word and silence while the caller goes on: a backchannel
     assert _talk_over_with(word | set(range(290, 320))) == []  # a second 'mm-hm' 600 ms later: still backchannels
+
+
+def test_a_frame_the_model_hears_as_speech_is_never_hold_music() -> None:
+    """A caller shouting on a noisy line reads as music too; it is still the caller, not the hold queue."""
+    music = np.array([0.9, 0.9, 0.2, 0.9])
+    speech = np.array([0.1, 0.95, 0.95, 0.5])
+    assert hold_music(music, speech) == [True, False, False, False]
