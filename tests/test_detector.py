@@ -11,6 +11,7 @@ from calmcue.analysis.offline import analyze_samples
 from calmcue.config.schema import Settings
 from calmcue.detector.baseline import BaselineValues, SpeakerBaseline, load_baseline, save_baseline
 from calmcue.detector.detector import heard_speech, hold_music
+from calmcue.detector.gainstep import GainStep
 from calmcue.detector.rebase import GainRebase
 from calmcue.features.extractor import ChannelFrame
 from conftest import RATE, silence, speech_with_pauses, syllables
@@ -393,3 +394,30 @@ def test_a_frame_the_model_hears_as_speech_is_never_hold_music() -> None:
     music = np.array([0.9, 0.9, 0.2, 0.9])
     speech = np.array([0.1, 0.95, 0.95, 0.5])
     assert hold_music(music, speech) == [True, False, False, False]
+
+
+def _gain_step_moves(*, room_jump_db: float, voice_jump_db: float) -> list[float]:
+    """GainStep fed 3 s of calm voice, 4 s of pauses, the room `room_jump_db` louder for 2 s, then calm voice
+    `voice_jump_db` louder; returns the moves it made."""
+    step, moves = GainStep(), []
+    for _ in range(300):
+        step.learn(-30.0)
+    for i in range(400):
+        step.pause(-70.0 + 0.5 * (i % 3))  # a steady room, a little ripple
+    for i in range(200):
+        step.pause(-70.0 + room_jump_db + 0.5 * (i % 3))
+    for i in range(200):
+        moved = step.voiced(-30.0 + voice_jump_db + (i % 5) - 2.0, calm_sounding=True)
+        moves += [round(moved, 1)] if moved else []
+    return moves
+
+
+def test_a_gain_step_moves_the_baseline_by_the_step_at_once() -> None:
+    """The room's floor and the calm voice jump together: one move, by the step, within the first second."""
+    assert _gain_step_moves(room_jump_db=12.0, voice_jump_db=12.0) == [pytest.approx(12.0, abs=1.0)]
+
+
+def test_a_louder_room_alone_never_moves_the_baseline() -> None:
+    """A fan or a neighbour: the pauses get louder, the calm voice stays where it was."""
+    assert _gain_step_moves(room_jump_db=12.0, voice_jump_db=0.0) == []
+    assert _gain_step_moves(room_jump_db=0.0, voice_jump_db=12.0) == []  # and a louder voice alone is no step

@@ -31,6 +31,7 @@ MUTED_FRAMES = 50  # 0.5 s of exact digital silence on the mic: muted
 SILENT_LEVEL_DBFS = -99.9
 SIGNAL_LEVEL_DBFS = -90.0
 FAST_EXIT_S = 1.0
+PAUSE_AFTER_SPEECH_FRAMES = 20  # the room's level is read 200 ms after speech (no decay, breath or echo of it)
 # The rate is that of the last seconds of speech, so a pause between sentences keeps a fast episode going (it
 # only stops new ones from starting); a longer silence ends it.
 FAST_PAUSE_BRIDGE_FRAMES = round(1.5 / HOP_S)
@@ -85,6 +86,7 @@ class Detector:
         self._pause_frames = round(npause.mono_pause_s / HOP_S)
         self._last_call_signal = -10**9
         self._zero_run = 0
+        self._mic_quiet = 0  # frames since the mic last heard speech
         self._music_share = 0.0
         self.on_hold = False
         self.frame = -1
@@ -163,6 +165,9 @@ class Detector:
         first_event = len(self._events)
         self._zero_run = self._zero_run + 1 if agent.level_dbfs <= SILENT_LEVEL_DBFS else 0
         agent_speech = heard_speech(agent)
+        self._mic_quiet = 0 if agent_speech else self._mic_quiet + 1
+        in_pause = self._mic_quiet > PAUSE_AFTER_SPEECH_FRAMES and agent.level_dbfs > SILENT_LEVEL_DBFS
+        pause_level_dbfs = agent.level_dbfs if in_pause else math.nan
         customer_speech = call_signal = False
         if customer is not None:
             customer_speech = heard_speech(customer) and not self.on_hold  # hold music is no caller
@@ -172,7 +177,8 @@ class Detector:
         agent_onset = self._agent_run.step(frame, agent_speech)
         self._on(self.agent.step(frame, level_dbfs=agent.speech_level_dbfs, f0_hz=agent.f0_hz, tilt_db=agent.tilt_db,
                                  rate_syl_s=agent.rate_syl_s, voiced=agent.voiced and agent_speech,
-                                 speech=agent_speech), CueKind.RAISED_VOICE, Speaker.AGENT)
+                                 speech=agent_speech, pause_level_dbfs=pause_level_dbfs),
+                 CueKind.RAISED_VOICE, Speaker.AGENT)
         self._step_fast(frame, agent.rate_syl_s)
         self._step_no_pause(frame, agent_speech)
         if customer is not None:
