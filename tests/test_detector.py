@@ -421,3 +421,17 @@ def test_a_louder_room_alone_never_moves_the_baseline() -> None:
     """A fan or a neighbour: the pauses get louder, the calm voice stays where it was."""
     assert _gain_step_moves(room_jump_db=12.0, voice_jump_db=0.0) == []
     assert _gain_step_moves(room_jump_db=0.0, voice_jump_db=12.0) == []  # and a louder voice alone is no step
+
+
+def test_a_pending_raise_survives_a_short_dip_but_not_a_long_one() -> None:
+    """Inside a raised sentence the short-term values dip for a moment; a pause of calm voice ends the wait."""
+    from calmcue.detector.state import EpisodeMachine
+
+    def started(dip_frames: int) -> bool:
+        machine = EpisodeMachine(min_frames=80, exit_frames=150, gap_frames=30)
+        pattern = [True] * 40 + [False] * dip_frames + [True] * 60
+        return any(t is not None and t.started
+                   for i, on in enumerate(pattern) for t in [machine.step(i, entering=on, staying=on)])
+
+    assert started(20)
+    assert not started(60)

@@ -31,6 +31,10 @@ MUTED_FRAMES = 50  # 0.5 s of exact digital silence on the mic: muted
 SILENT_LEVEL_DBFS = -99.9
 SIGNAL_LEVEL_DBFS = -90.0
 FAST_EXIT_S = 1.0
+# The agent's raise being confirmed (agent_min_s) survives 0.3 s below the exit thresholds: inside a raised
+# sentence the short-term values dip (a dull vowel, a scream whose pitch sits in the tilt's low band), and one
+# such dip restarted the wait. The caller's shorter minimum needs none.
+AGENT_PENDING_GAP_FRAMES = 30
 PAUSE_AFTER_SPEECH_FRAMES = 20  # the room's level is read 200 ms after speech (no decay, breath or echo of it)
 # The rate is that of the last seconds of speech, so a pause between sentences keeps a fast episode going (it
 # only stops new ones from starting); a longer silence ends it.
@@ -68,7 +72,7 @@ class Detector:
         if agent_baseline is not None:
             agent_base.values, agent_base.from_prior = agent_baseline, False
         self.agent = SpeakerTrack(baseline=agent_base, thresholds=thresholds, min_s=rv.agent_min_s,
-                                  exit_s=rv.agent_exit_s)
+                                  exit_s=rv.agent_exit_s, pending_gap_frames=AGENT_PENDING_GAP_FRAMES)
         self._thresholds = thresholds
         self.customer = self._fresh_customer()
         to, fs, npause = settings.talk_over, settings.fast_speech, settings.no_pause

@@ -40,10 +40,11 @@ class SpeakerTrack:
     """Short-term level, pitch and tilt over voiced frames, compared with the speaker's baseline."""
 
     def __init__(self, *, baseline: SpeakerBaseline, thresholds: Thresholds, min_s: float, exit_s: float,
-                 rebase: bool = True) -> None:
+                 rebase: bool = True, pending_gap_frames: int = 0) -> None:
         self.baseline = baseline
         self.thresholds = thresholds
-        self.machine = EpisodeMachine(min_frames=round(min_s / HOP_S), exit_frames=round(exit_s / HOP_S))
+        self.machine = EpisodeMachine(min_frames=round(min_s / HOP_S), exit_frames=round(exit_s / HOP_S),
+                                      gap_frames=pending_gap_frames)
         self._short_term = (RunningQuantile(SHORT_TERM_FRAMES, quantile=LEVEL_QUANTILE),
                             RunningQuantile(SHORT_TERM_FRAMES), RunningQuantile(SHORT_TERM_FRAMES))
         self.level = self.pitch = self.tilt = math.nan
