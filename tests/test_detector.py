@@ -10,7 +10,8 @@ import pytest
 from calmcue.analysis.offline import analyze_samples
 from calmcue.config.schema import Settings
 from calmcue.detector.baseline import BaselineValues, SpeakerBaseline, load_baseline, save_baseline
-from calmcue.detector.detector import heard_speech
+from calmcue.detector.detector import heard_speech, hold_music
+from calmcue.detector.gainstep import GainStep
 from calmcue.detector.rebase import GainRebase
 from calmcue.features.extractor import ChannelFrame
 from conftest import RATE, silence, speech_with_pauses, syllables
@@ -386,3 +387,51 @@ def test_a_cut_in_that_pauses_while_the_caller_goes_on_is_still_talk_over() -> N
     assert _talk_over_with(word | rest)[:1] == [True]
     assert _talk_over_with(word) == []  # one word and silence while the caller goes on: a backchannel
     assert _talk_over_with(word | set(range(290, 320))) == []  # a second 'mm-hm' 600 ms later: still backchannels
+
+
+def test_a_frame_the_model_hears_as_speech_is_never_hold_music() -> None:
+    """A caller shouting on a noisy line reads as music too; it is still the caller, not the hold queue."""
+    music = np.array([0.9, 0.9, 0.2, 0.9])
+    speech = np.array([0.1, 0.95, 0.95, 0.5])
+    assert hold_music(music, speech) == [True, False, False, False]
+
+
+def _gain_step_moves(*, room_jump_db: float, voice_jump_db: float) -> list[float]:
+    """GainStep fed 3 s of calm voice, 4 s of pauses, the room `room_jump_db` louder for 2 s, then calm voice
+    `voice_jump_db` louder; returns the moves it made."""
+    step, moves = GainStep(), []
+    for _ in range(300):
+        step.learn(-30.0)
+    for i in range(400):
+        step.pause(-70.0 + 0.5 * (i % 3))  # a steady room, a little ripple
+    for i in range(200):
+        step.pause(-70.0 + room_jump_db + 0.5 * (i % 3))
+    for i in range(200):
+        moved = step.voiced(-30.0 + voice_jump_db + (i % 5) - 2.0, calm_sounding=True)
+        moves += [round(moved, 1)] if moved else []
+    return moves
+
+
+def test_a_gain_step_moves_the_baseline_by_the_step_at_once() -> None:
+    """The room's floor and the calm voice jump together: one move, by the step, within the first second."""
+    assert _gain_step_moves(room_jump_db=12.0, voice_jump_db=12.0) == [pytest.approx(12.0, abs=1.0)]
+
+
+def test_a_louder_room_alone_never_moves_the_baseline() -> None:
+    """A fan or a neighbour: the pauses get louder, the calm voice stays where it was."""
+    assert _gain_step_moves(room_jump_db=12.0, voice_jump_db=0.0) == []
+    assert _gain_step_moves(room_jump_db=0.0, voice_jump_db=12.0) == []  # and a louder voice alone is no step
+
+
+def test_a_pending_raise_survives_a_short_dip_but_not_a_long_one() -> None:
+    """Inside a raised sentence the short-term values dip for a moment; a pause of calm voice ends the wait."""
+    from calmcue.detector.state import EpisodeMachine
+
+    def started(dip_frames: int) -> bool:
+        machine = EpisodeMachine(min_frames=80, exit_frames=150, gap_frames=30)
+        pattern = [True] * 40 + [False] * dip_frames + [True] * 60
+        return any(t is not None and t.started
+                   for i, on in enumerate(pattern) for t in [machine.step(i, entering=on, staying=on)])
+
+    assert started(20)
+    assert not started(60)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from calmcue.config.schema import DetectorSettings
 from calmcue.detector.baseline import BaselineValues, SpeakerBaseline
 from calmcue.detector.calls import CallEnd, CallFrame, CallTracker
@@ -30,6 +32,11 @@ MUTED_FRAMES = 50  # 0.5 s of exact digital silence on the mic: muted
 SILENT_LEVEL_DBFS = -99.9
 SIGNAL_LEVEL_DBFS = -90.0
 FAST_EXIT_S = 1.0
+# The agent's raise being confirmed (agent_min_s) survives 0.3 s below the exit thresholds: inside a raised
+# sentence the short-term values dip (a dull vowel, a scream whose pitch sits in the tilt's low band), and one
+# such dip restarted the wait. The caller's shorter minimum needs none.
+AGENT_PENDING_GAP_FRAMES = 30
+PAUSE_AFTER_SPEECH_FRAMES = 20  # the room's level is read 200 ms after speech (no decay, breath or echo of it)
 # The rate is that of the last seconds of speech, so a pause between sentences keeps a fast episode going (it
 # only stops new ones from starting); a longer silence ends it.
 FAST_PAUSE_BRIDGE_FRAMES = round(1.5 / HOP_S)
@@ -66,7 +73,7 @@ class Detector:
         if agent_baseline is not None:
             agent_base.values, agent_base.from_prior = agent_baseline, False
         self.agent = SpeakerTrack(baseline=agent_base, thresholds=thresholds, min_s=rv.agent_min_s,
-                                  exit_s=rv.agent_exit_s)
+                                  exit_s=rv.agent_exit_s, pending_gap_frames=AGENT_PENDING_GAP_FRAMES)
         self._thresholds = thresholds
         self.customer = self._fresh_customer()
         to, fs, npause = settings.talk_over, settings.fast_speech, settings.no_pause
@@ -91,6 +98,7 @@ class Detector:
         self._pause_frames = round(npause.mono_pause_s / HOP_S)
         self._last_call_signal = -10**9
         self._zero_run = 0
+        self._mic_quiet = 0  # frames since the mic last heard speech
         self._music_share = 0.0
         self.on_hold = False
         self.frame = -1
@@ -105,7 +113,8 @@ class Detector:
         self._events = []
         agent = batch.channel_frames(0)
         customer = batch.channel_frames(1) if self.two_channel else None
-        music = (batch.music_prob[:, 1] >= 0.5).tolist() if self.two_channel else [False] * batch.count
+        music = hold_music(batch.music_prob[:, 1], batch.speech_prob[:, 1]) if self.two_channel \
+            else [False] * batch.count
         for i, agent_frame in enumerate(agent):
             self._step_hold(music[i])
             self._step(batch.first_frame + i, agent_frame, customer[i] if customer else None)
@@ -175,6 +184,9 @@ class Detector:
         first_event = len(self._events)
         self._zero_run = self._zero_run + 1 if agent.level_dbfs <= SILENT_LEVEL_DBFS else 0
         agent_speech = heard_speech(agent)
+        self._mic_quiet = 0 if agent_speech else self._mic_quiet + 1
+        in_pause = self._mic_quiet > PAUSE_AFTER_SPEECH_FRAMES and agent.level_dbfs > SILENT_LEVEL_DBFS
+        pause_level_dbfs = agent.level_dbfs if in_pause else math.nan
         customer_speech = call_signal = False
         if customer is not None:
             customer_speech = heard_speech(customer) and not self.on_hold  # hold music is no caller
@@ -184,7 +196,8 @@ class Detector:
         agent_onset = self._agent_run.step(frame, agent_speech)
         self._on(self.agent.step(frame, level_dbfs=agent.speech_level_dbfs, f0_hz=agent.f0_hz, tilt_db=agent.tilt_db,
                                  rate_syl_s=agent.rate_syl_s, voiced=agent.voiced and agent_speech,
-                                 speech=agent_speech), CueKind.RAISED_VOICE, Speaker.AGENT)
+                                 speech=agent_speech, pause_level_dbfs=pause_level_dbfs),
+                 CueKind.RAISED_VOICE, Speaker.AGENT)
         self._agent_speech_frames += agent_speech
         self._step_fast(frame, agent.rate_syl_s, voiced=agent.voiced and agent_speech)
         self._step_no_pause(frame, agent_speech)
@@ -315,6 +328,17 @@ def heard_speech(frame: ChannelFrame) -> bool:
     handled by the hold state.
     """
     return frame.speech_prob >= SPEECH_PROB or frame.voiced
+
+
+def hold_music(music_prob: np.ndarray, speech_prob: np.ndarray) -> list[bool]:
+    """Frames of the call channel that count towards the hold state: music, and not speech by the same model.
+
+    A caller shouting over a noisy line reads as music as well as speech to the activity model (music_prob 0.6-0.99
+    with speech_prob 0.8-0.99 on the development speech under pink noise); taken as hold music, the caller's turn
+    vanished and a cut-in into it went unseen. Hold music itself reads as speech in under a tenth of its frames
+    (the Asterisk music-on-hold set), so the hold state still comes on.
+    """
+    return ((music_prob >= 0.5) & ~(speech_prob >= SPEECH_PROB)).tolist()
 
 
 def _start_s(frame: int) -> float:

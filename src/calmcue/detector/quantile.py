@@ -22,6 +22,10 @@ class RunningQuantile:
             bisect.insort(self._sorted, value)
             if len(self._fifo) > self.size:
                 self._sorted.pop(bisect.bisect_left(self._sorted, self._fifo.popleft()))
+        return self.value()
+
+    def value(self) -> float:
+        """The quantile of the values held now (NaN when empty)."""
         n = len(self._sorted)
         if n == 0:
             return math.nan
@@ -29,6 +33,10 @@ class RunningQuantile:
         below = int(position)
         above = min(below + 1, n - 1)
         return self._sorted[below] + (self._sorted[above] - self._sorted[below]) * (position - below)
+
+    def values(self) -> list[float]:
+        """The values held, oldest first."""
+        return list(self._fifo)
 
     def __len__(self) -> int:
         return len(self._fifo)

@@ -27,6 +27,12 @@ WINDOW_FRAMES = 250  # over the last 2.5 s of calm-sounding voicing
 MIN_FRAMES = 120  # at least 1.2 s of it since the last move
 
 
+def calm_sounding(*, pitch_over_st: float, tilt_over_db: float) -> bool:
+    """Voicing whose effort (tilt flattening plus half the pitch rise) and pitch are those of the calm voice."""
+    effort_db = tilt_over_db + PITCH_WEIGHT_DB_PER_ST * pitch_over_st
+    return effort_db < CALM_EFFORT_DB and pitch_over_st < CALM_PITCH_ST
+
+
 class GainRebase:
     """Tracks the level of calm-sounding voicing; says by how much to move the level baseline."""
 
@@ -36,8 +42,7 @@ class GainRebase:
 
     def step(self, *, level_over_db: float, pitch_over_st: float, tilt_over_db: float) -> float:
         """One voiced, settled frame; returns the dB to add to the level baseline (0.0 when nothing to do)."""
-        effort_db = tilt_over_db + PITCH_WEIGHT_DB_PER_ST * pitch_over_st
-        if effort_db >= CALM_EFFORT_DB or pitch_over_st >= CALM_PITCH_ST:
+        if not calm_sounding(pitch_over_st=pitch_over_st, tilt_over_db=tilt_over_db):
             return 0.0
         offset = self._level.push(level_over_db)
         if len(self._level) < MIN_FRAMES or -GAIN_DOWN_DB < offset < GAIN_UP_DB:

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from calmcue.config.schema import RaisedVoiceSettings
 from calmcue.detector.baseline import LEVEL_QUANTILE, SpeakerBaseline, semitones
+from calmcue.detector.gainstep import GainStep
 from calmcue.detector.quantile import RunningQuantile
-from calmcue.detector.rebase import GainRebase
+from calmcue.detector.rebase import GainRebase, calm_sounding
 from calmcue.detector.state import EpisodeMachine, Phase, Transition
 from calmcue.timebase import HOP_S
 
@@ -39,10 +40,11 @@ class SpeakerTrack:
     """Short-term level, pitch and tilt over voiced frames, compared with the speaker's baseline."""
 
     def __init__(self, *, baseline: SpeakerBaseline, thresholds: Thresholds, min_s: float, exit_s: float,
-                 rebase: bool = True) -> None:
+                 rebase: bool = True, pending_gap_frames: int = 0) -> None:
         self.baseline = baseline
         self.thresholds = thresholds
-        self.machine = EpisodeMachine(min_frames=round(min_s / HOP_S), exit_frames=round(exit_s / HOP_S))
+        self.machine = EpisodeMachine(min_frames=round(min_s / HOP_S), exit_frames=round(exit_s / HOP_S),
+                                      gap_frames=pending_gap_frames)
         self._short_term = (RunningQuantile(SHORT_TERM_FRAMES, quantile=LEVEL_QUANTILE),
                             RunningQuantile(SHORT_TERM_FRAMES), RunningQuantile(SHORT_TERM_FRAMES))
         self.level = self.pitch = self.tilt = math.nan
@@ -50,9 +52,13 @@ class SpeakerTrack:
         self.over = (0.0, 0.0, 0.0)  # level dB, pitch st, tilt dB above baseline
         self.peak = (0.0, 0.0, 0.0)
         self.rebase = GainRebase() if rebase else None  # the caller's line gain does not jump: no re-basing
+        self.gain_step = GainStep() if rebase else None
 
     def step(self, frame: int, *, level_dbfs: float, f0_hz: float, tilt_db: float, rate_syl_s: float,
-             voiced: bool, speech: bool) -> Transition | None:
+             voiced: bool, speech: bool, pause_level_dbfs: float = math.nan) -> Transition | None:
+        """One frame; `pause_level_dbfs`: the frame's level when the mic hears no speech (the room, for gainstep.py)."""
+        if self.gain_step is not None and not math.isnan(pause_level_dbfs):
+            self.gain_step.pause(pause_level_dbfs)
         if voiced:
             self._update_short_term(frame, level_dbfs, semitones(f0_hz), tilt_db)
         if speech:
@@ -85,24 +91,43 @@ class SpeakerTrack:
     def _conditions(self, frame: int) -> tuple[bool, bool]:
         values = self.baseline.values
         settled = len(self._short_term[0]) >= SETTLED_FRAMES
+        if values is None and settled and self.gain_step is not None and self.last_voiced == frame:
+            self.gain_step.learn(self.level)  # the calibration voice: the gain step's reference
         if values is None or not settled or frame - self.last_voiced > RECENT_SPEECH_FRAMES:
             self.over = (0.0, 0.0, 0.0)
             return False, False
         self.over = (self.level - values.level_dbfs, _or_zero(self.pitch - values.pitch_st),
                      _or_zero(self.tilt - values.tilt_db))
-        if self.rebase is not None and self.last_voiced == frame and not self.baseline.from_prior:
-            shift_db = self.rebase.step(level_over_db=self.over[0], pitch_over_st=self.over[1],
-                                        tilt_over_db=self.over[2])
+        if self.last_voiced == frame and not self.baseline.from_prior:
+            shift_db = self._gain_moved()
             if shift_db:
                 self.baseline.shift_level(shift_db)
                 self.over = (self.over[0] - shift_db, self.over[1], self.over[2])
         return judge(*self.over, self.thresholds, guessed_baseline=self.baseline.from_prior)
+
+    def _gain_moved(self) -> float:
+        """How far the mic gain moved (dB) by this voiced frame: a step at once (gainstep.py), a slow drift after
+        seconds of calm-sounding voice far from the baseline (rebase.py); 0.0 when it did not."""
+        if self.rebase is None or self.gain_step is None:
+            return 0.0
+        shift_db = self.gain_step.voiced(self.level, calm_sounding=calm_sounding(pitch_over_st=self.over[1],
+                                                                                tilt_over_db=self.over[2]))
+        if shift_db:
+            self.rebase.reset()  # its window holds levels over the old baseline
+            return shift_db
+        shift_db = self.rebase.step(level_over_db=self.over[0], pitch_over_st=self.over[1],
+                                    tilt_over_db=self.over[2])
+        if shift_db:
+            self.gain_step.shift(shift_db)
+        return shift_db
 
     def restart(self) -> None:
         """A new microphone: forget the baseline and the short-term voice; calibrate afresh."""
         self.baseline.restart()
         if self.rebase is not None:
             self.rebase.reset()
+        if self.gain_step is not None:
+            self.gain_step.reset()
         for median in self._short_term:
             median.clear()
         self.level = self.pitch = self.tilt = math.nan

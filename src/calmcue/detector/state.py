@@ -28,10 +28,12 @@ class Transition:
 
 
 class EpisodeMachine:
-    def __init__(self, *, min_frames: int, exit_frames: int, enter_share: float = 0.5) -> None:
+    def __init__(self, *, min_frames: int, exit_frames: int, enter_share: float = 0.5, gap_frames: int = 0) -> None:
         self.min_frames = min_frames
         self.exit_frames = exit_frames
         self.enter_share = enter_share
+        self.gap_frames = gap_frames  # a pending condition survives lapses this long (a dip inside a sentence)
+        self._last_held = 0
         self.phase = Phase.IDLE
         self.start_frame = 0
         self._calm_since = 0
@@ -42,11 +44,14 @@ class EpisodeMachine:
         if self.phase is Phase.IDLE:
             if entering:
                 self.phase, self.start_frame, self._entering_frames = Phase.PENDING, frame, 1
+                self._last_held = frame
             return None
         if self.phase is Phase.PENDING:
             if not (staying or entering):
-                self.phase = Phase.IDLE
+                if frame - self._last_held >= self.gap_frames:
+                    self.phase = Phase.IDLE
                 return None
+            self._last_held = frame
             self._entering_frames += entering
             held = frame - self.start_frame + 1
             if held >= self.min_frames and self._entering_frames >= self.enter_share * held:

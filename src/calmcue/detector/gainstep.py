@@ -1,0 +1,137 @@
+"""A gain step: everything the mic hears jumps in level at once - the room's noise and the calm voice alike.
+
+Turning the mic gain up (a knob, the mixer, an automatic gain stage) moves the whole signal by the same number
+of dB from one moment to the next: the level of the pauses (the room and the mic's own noise) and the calm
+voice, whose pitch and spectral tilt do not move. A raised voice moves the voice's level, pitch and tilt, never
+the pauses. On the development speech, voicing whose pitch and tilt read calm is common inside raised sentences,
+so the voice alone cannot tell a step from a raise (judged by calm-sounding voicing only, a third of the agent's
+raised clips went unseen); the pauses raise the question and the calm voice answers it:
+
+- the pauses' floor (the 10th percentile of the levels of frames at least 200 ms from speech) over the last
+  0.5 s sits `PAUSE_STEP_DB` or more away from that of the 3 s of pauses before: a candidate step;
+- calm-sounding voicing (rebase.calm_sounding) that follows confirms it when its short-term level has moved from
+  the calm voice's own (the same statistic, from the calibration on) by the pauses' jump give or take
+  `AGREE_DB`, over `CONFIRM_FRAMES` of it; the level baseline then moves at once by the smaller of the two jumps
+  (an overshoot would hide the next raise; the slow re-basing corrects an undershoot). Calm-sounding voicing still
+  near its old level drops the candidate (a fan or a neighbour raised the room's level; the voice stayed put).
+
+A boom moved nearer the mouth raises the voice but not the room, and a mic that gates its pauses to digital
+silence gives no pause level: the slow re-basing (rebase.py) stays the fallback for both and for gradual changes.
+Clipping is not looked at: a clipped voice reads quieter than it is, and its flattened tilt seldom sounds calm.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+from calmcue.detector.quantile import RunningQuantile
+
+PAUSE_STEP_DB = 6.0  # the pauses' floor moved this much: the gain may have (steady room noise varies 1-2 dB)
+PAUSE_QUANTILE = 0.1  # the room's floor: other sounds in a pause (a breath, a neighbour) only add to it
+PAUSE_NEW_FRAMES = 50  # the pauses' floor now: over the last 0.5 s of pause frames
+PAUSE_AFTER_MIN_FRAMES = 100  # the pauses' new level is read from 1 s of them at least
+PAUSE_REFERENCE_FRAMES = 300  # ...against that of the 3 s of pauses before those
+VOICE_REFERENCE_FRAMES = 500  # the calm voice: the median short-term level of the last 5 s of calm-sounding voicing
+VOICE_REFERENCE_MIN_FRAMES = 100  # ...known once 1 s of it was heard
+AGREE_DB = 4.0  # the calm voice moved by the pauses' jump give or take this much (calm speech varies a few dB)
+CONFIRM_FRAMES = 20  # 0.2 s of calm-sounding voicing at the new level confirms a step
+EXPIRE_FRAMES = 1000  # a candidate the voice has not confirmed within 10 s of voicing is dropped
+
+
+class GainStep:
+    """The level of the pauses and of the calm voice at the current gain, and a candidate jump of both."""
+
+    def __init__(self) -> None:
+        self._pause_new: deque[float] = deque(maxlen=PAUSE_NEW_FRAMES)
+        self._pause_now = RunningQuantile(PAUSE_NEW_FRAMES, quantile=PAUSE_QUANTILE)
+        self._pause_reference = RunningQuantile(PAUSE_REFERENCE_FRAMES, quantile=PAUSE_QUANTILE)
+        self._pause_after = RunningQuantile(PAUSE_REFERENCE_FRAMES, quantile=PAUSE_QUANTILE)  # since a jump
+        self._voice = RunningQuantile(VOICE_REFERENCE_FRAMES)
+        self._confirm = RunningQuantile(CONFIRM_FRAMES)
+        self._pause_before = math.nan  # the pauses' floor before a jump
+        self.pending = False  # the pauses jumped: a step awaits the calm voice's confirmation
+        self._voiced_since = 0
+        self.steps = 0  # how many steps moved the baseline
+
+    @property
+    def voice_reference_dbfs(self) -> float:
+        return self._voice.value() if len(self._voice) >= VOICE_REFERENCE_MIN_FRAMES else math.nan
+
+    def pause(self, level_dbfs: float) -> None:
+        """A frame well inside a pause (not digital silence): the level of the room and the mic's own noise."""
+        if len(self._pause_new) == PAUSE_NEW_FRAMES:
+            self._pause_reference.push(self._pause_new[0])
+        self._pause_new.append(level_dbfs)
+        self._pause_after.push(level_dbfs)
+        now = self._pause_now.push(level_dbfs)
+        if len(self._pause_new) < PAUSE_NEW_FRAMES or len(self._pause_reference) < PAUSE_REFERENCE_FRAMES:
+            return
+        before = self._pause_reference.value()
+        if abs(now - before) >= PAUSE_STEP_DB:
+            self._pause_before, self.pending, self._voiced_since = before, True, 0
+            self._confirm.clear()
+            self._pause_after.clear()
+            for value in self._pause_new:
+                self._pause_after.push(value)
+            self._pause_reference.clear()  # the pauses before the jump no longer say what the gain is
+
+    @property
+    def pause_jump_db(self) -> float:
+        """How far the pauses' floor moved: the pauses since the jump against those before it."""
+        return self._pause_after.value() - self._pause_before
+
+    def learn(self, level_dbfs: float) -> None:
+        """Calibration voicing (taken as calm): the calm voice's level at the gain the baseline is learned at."""
+        self._voice.push(level_dbfs)
+
+    def voiced(self, level_dbfs: float, *, calm_sounding: bool) -> float:
+        """One settled voiced frame's short-term level; returns the dB the gain moved (0.0: it did not)."""
+        if not self.pending:
+            if calm_sounding:
+                self._voice.push(level_dbfs)
+            return 0.0
+        self._voiced_since += 1
+        reference = self.voice_reference_dbfs
+        if self._voiced_since > EXPIRE_FRAMES or math.isnan(reference):
+            self.pending = False
+            return 0.0
+        if not calm_sounding:
+            return 0.0
+        moved_db, jump_db = level_dbfs - reference, self.pause_jump_db
+        if abs(moved_db) < 0.5 * abs(jump_db) or moved_db * jump_db < 0:
+            self.pending = False  # the calm voice is still where it was: the room changed, not the gain
+            self._voice.push(level_dbfs)
+            return 0.0
+        if abs(moved_db - jump_db) > AGREE_DB or abs(jump_db) < PAUSE_STEP_DB or \
+                len(self._pause_after) < PAUSE_AFTER_MIN_FRAMES:
+            return 0.0  # neither confirms nor drops the candidate
+        self._confirm.push(moved_db)
+        if len(self._confirm) < CONFIRM_FRAMES:
+            return 0.0
+        voice_db = self._confirm.value()
+        self.pending = False
+        shift_db = min(jump_db, voice_db) if jump_db > 0 else max(jump_db, voice_db)
+        return self._move(shift_db) if abs(shift_db) >= PAUSE_STEP_DB else 0.0
+
+    def _move(self, shift_db: float) -> float:
+        self.shift(shift_db)
+        self.steps += 1
+        return shift_db
+
+    def shift(self, shift_db: float) -> None:
+        """The baseline moved by `shift_db` (here, or by the slow re-basing): so did the calm voice's level."""
+        values = self._voice.values()
+        self._voice.clear()
+        for value in values:
+            self._voice.push(value + shift_db)
+        self._confirm.clear()
+
+    def reset(self) -> None:
+        self._pause_new.clear()
+        self._pause_now.clear()
+        self._pause_reference.clear()
+        self._pause_after.clear()
+        self._voice.clear()
+        self._confirm.clear()
+        self.pending = False
