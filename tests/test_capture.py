@@ -22,7 +22,7 @@ import pytest
 import soundfile as sf
 
 from calmcue.audio import devices
-from calmcue.audio.capture import Ring
+from calmcue.audio.capture import ALSA_BUFFER_S, Ring, suggested_latency
 from calmcue.audio.sources import DeviceLost, DeviceSource, DeviceSourceFactory
 from calmcue.config.schema import Settings
 from calmcue.engine.mailbox import Mailbox, Meter, Status
@@ -172,6 +172,29 @@ def test_mic_and_call_audio_are_chosen_per_stream(pulse: None, player: Player) -
     assert dominant_hz(got[:, 0], 48000) == pytest.approx(300.0, abs=5.0)
     assert dominant_hz(got[:, 1], 48000) == pytest.approx(700.0, abs=5.0)
     assert source.stats == (0, 0)
+
+
+def test_on_alsa_the_capture_buffer_is_sized_for_few_wakeups_and_the_blocks_stay_small(pulse: None) -> None:
+    """The latency class becomes an ALSA buffer (a tenth of a second for 'low'), never the block size: the
+    stream still delivers 10 ms blocks. Elsewhere (WASAPI, MME, Core Audio) the class is passed on as it is."""
+    assert suggested_latency("low", hostapi="Windows WASAPI") == "low"
+    assert suggested_latency("high", hostapi="Core Audio") == "high"
+    assert suggested_latency("low", hostapi="ALSA") == ALSA_BUFFER_S["low"]
+    source = DeviceSource(mic="", call="none")
+    source.start()
+    try:
+        mic = source._mic
+        assert mic._stream.latency >= ALSA_BUFFER_S["low"] - 2 * mic.block_frames / mic.rate_hz
+        assert mic.block_frames == round(0.01 * source.rate_hz)
+        deadline = time.monotonic() + BOUND_S
+        got = 0
+        while got < source.rate_hz // 2:  # half a second of audio
+            assert time.monotonic() < deadline, "no audio from the microphone"
+            block = source.read(0.2)
+            got += 0 if block is None else block.shape[0]
+        assert mic.ring.write == mic.ring.callbacks * mic.block_frames  # each callback brought one 10 ms block
+    finally:
+        source.stop()
 
 
 def lag_of(reference: np.ndarray, captured: np.ndarray) -> int:

@@ -25,6 +25,13 @@ import numpy as np
 
 from calmcue.errors import DeviceError
 
+# The ALSA buffer (PortAudio's suggested latency) of a capture stream on the ALSA host API, per latency class.
+# ALSA hands a capture stream each period (one block) as soon as it is filled, so the buffer is only how far the
+# callback may fall behind, not a delay: the sound server's buffer latency of the stream stayed at 0.24 ms with
+# 'low' (PortAudio's 20 ms), 0.1 s and 0.2 s. With 'low' the ALSA pulse plugin woke about twice as often: a bare
+# 10 ms-block capture at 48 kHz cost 2.1-3.0 % of a core against 1.4-1.7 % with 0.1 s
+# (benchmarks/mic_capture_cpu.py; benchmarks/results/profiles/tray_threads.md, third round).
+ALSA_BUFFER_S = {"low": 0.1, "high": 0.2}
 RING_S = 4.0  # seconds of audio the ring holds: the worker may stall this long without a drop
 STAMPS = 512  # callback time stamps kept (for callback-to-features latency)
 
@@ -89,12 +96,21 @@ class Ring:
         return float(self.stamp_time[hits[np.argmin(self.stamp_end[hits])]])
 
 
+def suggested_latency(latency: str, *, hostapi: str) -> str | float:
+    """What to ask PortAudio for: on ALSA a buffer of ALSA_BUFFER_S for the class (see there), elsewhere the class
+    itself (WASAPI, MME, Core Audio size their buffers from it, and there it is a delay)."""
+    if hostapi == "ALSA" and latency in ALSA_BUFFER_S:
+        return ALSA_BUFFER_S[latency]
+    return latency
+
+
 class PortAudioInput:
-    """One sounddevice InputStream (mono) whose callback only copies into a Ring and counts."""
+    """One sounddevice InputStream (mono) whose callback only copies into a Ring and counts. `latency` is a
+    PortAudio latency class ('low', 'high') or seconds (see `suggested_latency`)."""
 
     idles = False  # a microphone delivers blocks all the time; a pause in callbacks means trouble
 
-    def __init__(self, *, device: int, name: str, rate_hz: int, latency: str, block_s: float = 0.01,
+    def __init__(self, *, device: int, name: str, rate_hz: int, latency: str | float, block_s: float = 0.01,
                  ring_s: float = RING_S) -> None:
         self.device, self.name, self.rate_hz = device, name, int(rate_hz)
         self.latency = latency

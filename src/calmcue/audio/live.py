@@ -168,18 +168,19 @@ class DeviceSource:
 
     def _open(self, mic: Any, call: Any) -> None:
         from calmcue.audio import devices
-        from calmcue.audio.capture import PortAudioInput
+        from calmcue.audio.capture import PortAudioInput, suggested_latency
 
         self.rate_hz = mic.rate_hz
         self.channels = 1
-        self._mic = PortAudioInput(device=int(mic.id), name=mic.name, rate_hz=self.rate_hz, latency=self.latency)
+        self._mic = PortAudioInput(device=int(mic.id), name=mic.name, rate_hz=self.rate_hz,
+                                   latency=suggested_latency(self.latency, hostapi=mic.description))
         self._mic.open()
         devices.stream_opened()
         if call is not None and call.backend == devices.PORTAUDIO:
             # both PortAudio streams are created first and started back to back: sample k of one and sample k
             # of the other were then captured at the same moment (measured through PulseAudio: the same index)
             self._call = PortAudioInput(device=int(call.id), name=call.name, rate_hz=self.rate_hz,
-                                        latency=self.latency)
+                                        latency=suggested_latency(self.latency, hostapi=call.description))
             self._call.open()
             devices.stream_opened()
             self._mic.start()
