@@ -211,7 +211,7 @@ def test_mic_and_call_audio_are_chosen_per_stream(pulse: None, player: Player) -
 
 
 def test_on_alsa_the_capture_buffer_is_sized_for_few_wakeups_and_the_blocks_stay_small(pulse: None) -> None:
-    """The latency class becomes an ALSA buffer (a tenth of a second for 'low'), never the block size: the
+    """The latency class becomes an ALSA buffer (0.05 s for 'low'), never the block size: the
     stream still delivers 10 ms blocks. Elsewhere (WASAPI, MME, Core Audio) the class is passed on as it is."""
     assert suggested_latency("low", hostapi="Windows WASAPI") == "low"
     assert suggested_latency("high", hostapi="Core Audio") == "high"

@@ -26,12 +26,13 @@ import numpy as np
 from calmcue.errors import DeviceError
 
 # The ALSA buffer (PortAudio's suggested latency) of a capture stream on the ALSA host API, per latency class.
-# ALSA hands a capture stream each period (one block) as soon as it is filled, so the buffer is only how far the
-# callback may fall behind, not a delay: the sound server's buffer latency of the stream stayed at 0.24 ms with
-# 'low' (PortAudio's 20 ms), 0.1 s and 0.2 s. With 'low' the ALSA pulse plugin woke about twice as often: a bare
-# 10 ms-block capture at 48 kHz cost 2.1-3.0 % of a core against 1.4-1.7 % with 0.1 s
-# (benchmarks/mic_capture_cpu.py; benchmarks/results/profiles/tray_threads.md, third round).
-ALSA_BUFFER_S = {"low": 0.1, "high": 0.2}
+# Through the ALSA pulse plugin the buffer sets how often the blocks come: with PortAudio's 'low' (a 20 ms buffer)
+# the 10 ms blocks came in bursts every ~15 ms, with 0.05 s every ~25 ms, with 0.1 s every ~35 ms (the server's
+# own buffer latency of the stream stayed at 0.24 ms). Fewer bursts, fewer wake-ups: a bare 10 ms-block capture
+# at 48 kHz cost 2.1-3.0 % of a core with 'low', 1.5-2.4 % with 0.05 s, 1.4-1.7 % with 0.1 s; the monitor's
+# callback-to-features p99 was 16, 26 and 36 ms (benchmarks/mic_capture_cpu.py; tray_threads.md, third round).
+# 0.05 s keeps most of the saving and room under the 40 ms bound.
+ALSA_BUFFER_S = {"low": 0.05, "high": 0.1}
 RING_S = 4.0  # seconds of audio the ring holds: the worker may stall this long without a drop
 STAMPS = 512  # callback time stamps kept (for callback-to-features latency)
 
@@ -98,7 +99,7 @@ class Ring:
 
 def suggested_latency(latency: str, *, hostapi: str) -> str | float:
     """What to ask PortAudio for: on ALSA a buffer of ALSA_BUFFER_S for the class (see there), elsewhere the class
-    itself (WASAPI, MME, Core Audio size their buffers from it, and there it is a delay)."""
+    itself (WASAPI, MME and Core Audio size their buffers from it as they see fit)."""
     if hostapi == "ALSA" and latency in ALSA_BUFFER_S:
         return ALSA_BUFFER_S[latency]
     return latency
