@@ -234,7 +234,7 @@ def test_on_alsa_the_capture_buffer_is_sized_for_few_wakeups_and_the_blocks_stay
 
 
 def test_reads_are_longer_while_nothing_is_heard_and_short_again_at_once(pulse: None, player: Player) -> None:
-    """While both channels are quiet, `read` waits for `quiet_read_s` of audio (half the worker's wake-ups);
+    """While both channels are quiet, `read` waits for `quiet_read_s` of audio (a quarter of the worker's reads);
     the first block with sound brings back `read_s`. Every sample is still returned, in order."""
     source = DeviceSource()  # the default input (silent until played into) + speaker_sink.monitor
     source.start()

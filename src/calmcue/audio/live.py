@@ -73,7 +73,7 @@ class DeviceSource:
     MAX_SKEW_S = 0.1  # the call audio may lag the microphone this much before it is padded with silence
     POLL_S = 0.005  # while waiting for the first blocks
     READ_S = 0.05  # `read` returns once this much audio is in: fewer, larger batches cost less CPU per hop
-    QUIET_READ_S = 0.1  # ... and this much while nothing is heard (see QuietGate): half the worker's wake-ups
+    QUIET_READ_S = 0.2  # ... and this much while nothing is heard (see QuietGate): a quarter of the wake-ups
 
     def __init__(self, *, mic: str = "", call: str = "", latency: str = "low", read_s: float = READ_S,
                  quiet_read_s: float = QUIET_READ_S, pin: DevicePins | None = None) -> None:
