@@ -32,6 +32,8 @@ if command -v py-spy >/dev/null; then py-spy dump --pid $pid 2>/dev/null | grep 
 touch "$root/names"
 grep VmRSS /proc/$pid/status
 kill $pid; wait $pid 2>/dev/null
+# what the audio did meanwhile (a measurement without open audio is no measurement of listening)
+grep -h -E "audio open|audio lost|WARNING|ERROR" "$root"/state/calmcue/log/*.log 2>/dev/null | cut -c1-200 | tail -5
 python3 - "$t0" "$t1" "$root" <<'PY'
 import os, re, sys
 t0, t1, root = float(sys.argv[1]), float(sys.argv[2]), sys.argv[3]

@@ -22,7 +22,8 @@ import pytest
 import soundfile as sf
 
 from calmcue.audio import devices
-from calmcue.audio.capture import Ring
+from calmcue.audio.capture import ALSA_BUFFER_S, Ring, suggested_latency
+from calmcue.audio.live import QuietGate
 from calmcue.audio.sources import DeviceLost, DeviceSource, DeviceSourceFactory
 from calmcue.config.schema import Settings
 from calmcue.engine.mailbox import Mailbox, Meter, Status
@@ -32,6 +33,41 @@ from needs import missing
 from pulse_server import PulseServer
 
 BOUND_S = 30.0
+
+
+# --- the quiet gate (no server needed) ----------------------------------------------------------------------------
+
+
+def _noise(level_dbfs: float, *, frames: int = 4800, channels: int = 2, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal((frames, channels)) * 10 ** (level_dbfs / 20)).astype(np.float32)
+
+
+def test_the_quiet_gate_opens_on_the_first_block_above_the_floor_of_either_channel() -> None:
+    gate = QuietGate()
+    gate.update(np.zeros((4800, 2), np.float32))
+    assert gate.quiet, "digital silence is quiet"
+    gate.update(_noise(-60.0, seed=1))
+    for seed in range(2, 200):  # the floor climbs from digital silence to the room's noise
+        if gate.quiet:
+            break
+        gate.update(_noise(-60.0, seed=seed))
+    assert gate.quiet, "a steady noise floor is quiet"
+    assert gate.floor_db is not None and np.all(gate.floor_db > -67.0)
+    block = _noise(-60.0, seed=9)
+    block[:, 1] += _noise(-40.0, channels=1, seed=10)[:, 0]  # the caller speaks: the call channel only
+    gate.update(block)
+    assert not gate.quiet
+    gate.update(_noise(-60.0, seed=11))
+    assert gate.quiet, "quiet again with the next quiet block"
+
+
+def test_a_loud_steady_sound_is_never_quiet_however_long_it_lasts() -> None:
+    gate = QuietGate()
+    for seed in range(200):  # ten seconds of reads: the floor has long caught up with it
+        gate.update(_noise(-30.0, seed=seed))
+    assert not gate.quiet
+    assert gate.floor_db is not None and np.all(gate.floor_db < -29.0)
 
 
 # --- the ring (no server needed) ---------------------------------------------------------------------------------
@@ -172,6 +208,48 @@ def test_mic_and_call_audio_are_chosen_per_stream(pulse: None, player: Player) -
     assert dominant_hz(got[:, 0], 48000) == pytest.approx(300.0, abs=5.0)
     assert dominant_hz(got[:, 1], 48000) == pytest.approx(700.0, abs=5.0)
     assert source.stats == (0, 0)
+
+
+def test_on_alsa_the_capture_buffer_is_sized_for_few_wakeups_and_the_blocks_stay_small(pulse: None) -> None:
+    """The latency class becomes an ALSA buffer (0.05 s for 'low'), never the block size: the
+    stream still delivers 10 ms blocks. Elsewhere (WASAPI, MME, Core Audio) the class is passed on as it is."""
+    assert suggested_latency("low", hostapi="Windows WASAPI") == "low"
+    assert suggested_latency("high", hostapi="Core Audio") == "high"
+    assert suggested_latency("low", hostapi="ALSA") == ALSA_BUFFER_S["low"]
+    source = DeviceSource(mic="", call="none")
+    source.start()
+    try:
+        mic = source._mic
+        assert mic._stream.latency >= ALSA_BUFFER_S["low"] - 2 * mic.block_frames / mic.rate_hz
+        assert mic.block_frames == round(0.01 * source.rate_hz)
+        deadline = time.monotonic() + BOUND_S
+        got = 0
+        while got < source.rate_hz // 2:  # half a second of audio
+            assert time.monotonic() < deadline, "no audio from the microphone"
+            block = source.read(0.2)
+            got += 0 if block is None else block.shape[0]
+        assert mic.ring.write == mic.ring.callbacks * mic.block_frames  # each callback brought one 10 ms block
+    finally:
+        source.stop()
+
+
+def test_reads_are_longer_while_nothing_is_heard_and_short_again_at_once(pulse: None, player: Player) -> None:
+    """While both channels are quiet, `read` waits for `quiet_read_s` of audio (a quarter of the worker's reads);
+    the first block with sound brings back `read_s`. Every sample is still returned, in order."""
+    source = DeviceSource()  # the default input (silent until played into) + speaker_sink.monitor
+    source.start()
+    try:
+        quiet_frames = round(source.quiet_read_s * source.rate_hz)
+        blocks = [source.read(BOUND_S) for _ in range(4)]
+        assert source.quiet.quiet
+        assert all(b is not None for b in blocks[1:])
+        assert all(b.shape[0] >= quiet_frames for b in blocks[1:] if b is not None)
+        player.play("mic_feed", tone(300.0, seconds=3.0))
+        capture_loud(source, seconds=0.05)
+        assert not source.quiet.quiet
+        assert source._want() == round(source.read_s * source.rate_hz) < quiet_frames
+    finally:
+        source.stop()
 
 
 def lag_of(reference: np.ndarray, captured: np.ndarray) -> int:

@@ -25,6 +25,14 @@ import numpy as np
 
 from calmcue.errors import DeviceError
 
+# The ALSA buffer (PortAudio's suggested latency) of a capture stream on the ALSA host API, per latency class.
+# Through the ALSA pulse plugin the buffer sets how often the blocks come: with PortAudio's 'low' (a 20 ms buffer)
+# the 10 ms blocks came in bursts every ~15 ms, with 0.05 s every ~25 ms, with 0.1 s every ~35 ms (the server's
+# own buffer latency of the stream stayed at 0.24 ms). Fewer bursts, fewer wake-ups: a bare 10 ms-block capture
+# at 48 kHz cost 2.1-3.0 % of a core with 'low', 1.5-2.4 % with 0.05 s, 1.4-1.7 % with 0.1 s; the monitor's
+# callback-to-features p99 was 16, 26 and 36 ms (benchmarks/mic_capture_cpu.py; tray_threads.md, third round).
+# 0.05 s keeps most of the saving and room under the 40 ms bound.
+ALSA_BUFFER_S = {"low": 0.05, "high": 0.1}
 RING_S = 4.0  # seconds of audio the ring holds: the worker may stall this long without a drop
 STAMPS = 512  # callback time stamps kept (for callback-to-features latency)
 
@@ -89,12 +97,21 @@ class Ring:
         return float(self.stamp_time[hits[np.argmin(self.stamp_end[hits])]])
 
 
+def suggested_latency(latency: str, *, hostapi: str) -> str | float:
+    """What to ask PortAudio for: on ALSA a buffer of ALSA_BUFFER_S for the class (see there), elsewhere the class
+    itself (WASAPI, MME and Core Audio size their buffers from it as they see fit)."""
+    if hostapi == "ALSA" and latency in ALSA_BUFFER_S:
+        return ALSA_BUFFER_S[latency]
+    return latency
+
+
 class PortAudioInput:
-    """One sounddevice InputStream (mono) whose callback only copies into a Ring and counts."""
+    """One sounddevice InputStream (mono) whose callback only copies into a Ring and counts. `latency` is a
+    PortAudio latency class ('low', 'high') or seconds (see `suggested_latency`)."""
 
     idles = False  # a microphone delivers blocks all the time; a pause in callbacks means trouble
 
-    def __init__(self, *, device: int, name: str, rate_hz: int, latency: str, block_s: float = 0.01,
+    def __init__(self, *, device: int, name: str, rate_hz: int, latency: str | float, block_s: float = 0.01,
                  ring_s: float = RING_S) -> None:
         self.device, self.name, self.rate_hz = device, name, int(rate_hz)
         self.latency = latency

@@ -66,7 +66,7 @@ from calmcue.timebase import HOP_S
 
 log = logging.getLogger("calmcue.worker")
 
-READ_TIMEOUT_S = 0.1  # longest wait for audio before the worker looks at its commands again
+READ_TIMEOUT_S = 0.25  # longest wait for audio before the worker looks at its commands (a quiet read: 0.2 s)
 METER_EVERY_FRAMES = 5  # a Meter per 50 ms of audio while meters are on; the state is looked at as often
 QUIET_METER_EVERY_FRAMES = 100  # a Meter per second of audio while they are off (the tray's own state)
 STATS_EVERY_FRAMES = 100  # Stats per second of audio
