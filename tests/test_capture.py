@@ -504,3 +504,29 @@ def test_monitor_says_when_the_microphone_is_muted(pulse: None, player: Player, 
         monitor.send_signal(signal.SIGINT)
         monitor.wait(timeout=BOUND_S)
     assert any("[muted]" in line for line in lines), "".join(lines)
+
+
+def test_a_stream_that_hangs_while_closing_does_not_hold_the_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PortAudio's abort can wait a long time on the ALSA pulse plugin when the sound server died under the stream
+    (seen in about one server kill in ten): `stop` returns after its bound, PortAudio's exit handler is dropped
+    (it would wait for the same stream at quit), and the stream is counted closed once its close does end."""
+    from calmcue.audio import capture
+
+    release, closed = threading.Event(), threading.Event()
+    exit_handler_dropped: list[bool] = []
+
+    class HangingStream:  # stands in for the stream PortAudio is stuck closing (a real hang cannot be ordered)
+        def abort(self, *, ignore_errors: bool) -> None:
+            release.wait(60.0)
+
+        def close(self, *, ignore_errors: bool) -> None:
+            pass
+
+    monkeypatch.setattr(capture, "CLOSE_BOUND_S", 0.05)
+    monkeypatch.setattr(capture, "_no_portaudio_exit_handler", lambda: exit_handler_dropped.append(True))
+    mic = capture.PortAudioInput(device=0, name="headset", rate_hz=16000, latency="low")
+    mic._stream = HangingStream()
+    mic.stop(then=closed.set)  # returns although the abort has not
+    assert not closed.is_set() and exit_handler_dropped == [True]
+    release.set()
+    assert closed.wait(10.0), "counted closed once the close ends"

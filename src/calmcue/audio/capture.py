@@ -14,11 +14,13 @@ process (SIGABRT, no `except` can catch it). A `parec` that dies with the server
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -33,6 +35,8 @@ from calmcue.errors import DeviceError
 # callback-to-features p99 was 16, 26 and 36 ms (benchmarks/mic_capture_cpu.py; tray_threads.md, third round).
 # 0.05 s keeps most of the saving and room under the 40 ms bound.
 ALSA_BUFFER_S = {"low": 0.05, "high": 0.1}
+log = logging.getLogger("calmcue.audio")
+CLOSE_BOUND_S = 2.0  # the longest the caller waits for a PortAudio stream to close (see PortAudioInput.stop)
 RING_S = 4.0  # seconds of audio the ring holds: the worker may stall this long without a drop
 STAMPS = 512  # callback time stamps kept (for callback-to-features latency)
 
@@ -167,15 +171,48 @@ class PortAudioInput:
         except Exception:
             return 0.0
 
-    def stop(self) -> None:
+    def stop(self, *, then: Callable[[], None] | None = None) -> None:
+        """Aborts and closes the stream, then calls `then` (once it is closed, whenever that is).
+
+        When the sound server dies under the stream, PortAudio's abort can wait on the ALSA pulse plugin's thread
+        for a long time (measured: over 30 s, in about one server kill in ten): the worker must not wait with it,
+        or the tray never says the audio is lost and never reconnects. So the close runs on its own thread and the
+        caller waits at most CLOSE_BOUND_S; a stream still closing after that finishes on its own."""
         stream, self._stream = self._stream, None
         if stream is None:
+            if then is not None:
+                then()
             return
-        try:
-            stream.abort(ignore_errors=True)
-            stream.close(ignore_errors=True)
-        except Exception:  # a vanished device or server can make closing fail; the stream is gone either way
-            pass
+
+        def close() -> None:
+            try:
+                stream.abort(ignore_errors=True)
+                stream.close(ignore_errors=True)
+            except Exception:  # a vanished device or server can make closing fail; the stream is gone either way
+                pass
+            finally:
+                if then is not None:
+                    then()
+
+        closer = threading.Thread(target=close, name="calmcue-close", daemon=True)
+        closer.start()
+        closer.join(CLOSE_BOUND_S)
+        if closer.is_alive():
+            log.warning("closing '%s' took over %g s (the sound server went away?); it finishes on its own",
+                        self.name, CLOSE_BOUND_S)
+            _no_portaudio_exit_handler()
+
+
+def _no_portaudio_exit_handler() -> None:
+    """sounddevice terminates PortAudio at exit, which waits for a stream still closing - for ever, if its server
+    died: the app would hang on quit. The process's end releases the audio anyway, so that handler is dropped."""
+    import atexit
+
+    import sounddevice
+
+    handler = getattr(sounddevice, "_exit_handler", None)  # private, hence looked up, not relied on
+    if handler is not None:
+        atexit.unregister(handler)
 
 
 class ParecInput:

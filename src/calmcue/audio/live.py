@@ -327,10 +327,10 @@ class DeviceSource:
             self._watcher.stop()
             self._watcher = None
         for s in (self._call, self._mic):
-            if s is not None:
+            if isinstance(s, PortAudioInput):  # counted closed once it is (its close may outlast the bound)
+                s.stop(then=devices.stream_closed)
+            elif s is not None:
                 s.stop()
-                if isinstance(s, PortAudioInput):
-                    devices.stream_closed()
         self._mic = self._call = None
 
     @property
