@@ -21,19 +21,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+from capture_turns import cpu_s, run_in_turns, under_private_server
+
 SOURCE = "speaker_sink.monitor"
 RATE_HZ = 48_000
 PATHS = ("soundcard", "parec-10", "parec-20", "parec-50", "portaudio")
-
-
-def _cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _measure(path: str, seconds: float) -> dict[str, float]:
@@ -57,11 +53,11 @@ def _measure(path: str, seconds: float) -> dict[str, float]:
             raise SystemExit(f"{path}: no audio within 10 s")
         time.sleep(0.01)
     pids = [os.getpid()] + ([stream.pid] if isinstance(stream, ParecInput) else [])
-    cpu0, wall0, frames0 = sum(_cpu_s(p) for p in pids), time.monotonic(), stream.ring.write
+    cpu0, wall0, frames0 = sum(cpu_s(p) for p in pids), time.monotonic(), stream.ring.write
     while time.monotonic() - wall0 < seconds:  # the consumer: empty the ring every 50 ms, as the worker does
         time.sleep(0.05)
         stream.ring.skip(stream.ring.available())
-    cpu1, wall1, frames1 = sum(_cpu_s(p) for p in pids), time.monotonic(), stream.ring.write
+    cpu1, wall1, frames1 = sum(cpu_s(p) for p in pids), time.monotonic(), stream.ring.write
     stream.stop()
     return {"cpu_pct": 100.0 * (cpu1 - cpu0) / (wall1 - wall0), "wall_s": wall1 - wall0,
             "audio_s": (frames1 - frames0) / RATE_HZ, "dropped_blocks": stream.ring.dropped_blocks}
@@ -77,19 +73,9 @@ def main() -> int:
     if args.child:
         print(json.dumps(_measure(args.child, args.seconds)))
         return 0
-    if os.environ.get("CALMCUE_PULSE") != "1":
-        print("call_capture_cpu: needs the private sound server: run it under scripts/with_services.sh",
-              file=sys.stderr)
+    if not under_private_server("call_capture_cpu"):
         return 2
-    runs: dict[str, list[dict[str, float]]] = {p: [] for p in PATHS}
-    for _ in range(args.rounds):
-        for path in PATHS:
-            out = subprocess.run([sys.executable, __file__, "--child", path, "--seconds", str(args.seconds)],
-                                 capture_output=True, text=True, timeout=args.seconds + 60)
-            if out.returncode != 0:
-                print(f"{path}: failed: {out.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
-                continue
-            runs[path].append(json.loads(out.stdout.strip().splitlines()[-1]))
+    runs, _ = run_in_turns(__file__, list(PATHS), seconds=args.seconds, rounds=args.rounds)
     load = os.getloadavg()
     print(f"call-audio capture of {SOURCE}, mono {RATE_HZ} Hz, {args.seconds:g} s x {args.rounds} per path "
           f"(load average {load[0]:.1f} on {os.cpu_count()} cores):")

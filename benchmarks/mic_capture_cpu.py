@@ -12,7 +12,8 @@ span is given next to it (it converts the rate and packs the packets). Path name
 
 - `pa-<rate>k-<block frames>-<latency>`: sounddevice (PortAudio, ALSA pulse plugin, the default input device as
   `calmcue devices` resolves it); latency `low`, `high` or seconds (e.g. `0.05`).
-- `parec-<rate>k-<latency ms>`: a `parec` child reading the default source (what `audio.mic_backend = pulse` does).
+- `parec-<rate>k-<latency ms>`: a `parec` child reading the default source (how the call audio is read; measured for the
+  microphone and not adopted: no cheaper than PortAudio with a 0.05-0.1 s ALSA buffer).
 
 Paths are run in turns (ABC ABC ...) so that a load change on a shared machine hits all of them alike.
 """
@@ -27,13 +28,10 @@ import sys
 import time
 from pathlib import Path
 
+from capture_turns import cpu_s, run_in_turns, under_private_server
+
 PATHS = ("pa-16k-160-low", "pa-16k-320-low", "pa-16k-480-low", "pa-16k-480-high", "pa-16k-160-0.05",
          "pa-16k-480-0.1", "pa-48k-480-low", "pa-48k-1440-high", "parec-16k-20", "parec-48k-20", "parec-16k-50")
-
-
-def _cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def server_pid() -> int | None:
@@ -80,16 +78,16 @@ def _measure(path: str, seconds: float) -> dict[str, float]:
     time.sleep(1.0)  # start-up is not part of the figure
     pids = [os.getpid()] + ([stream.pid] if isinstance(stream, ParecInput) else [])
     server = server_pid()
-    srv0 = _cpu_s(server) if server else 0.0
-    cpu0, wall0 = sum(_cpu_s(p) for p in pids), time.monotonic()
+    srv0 = cpu_s(server) if server else 0.0
+    cpu0, wall0 = sum(cpu_s(p) for p in pids), time.monotonic()
     frames0, calls0 = stream.ring.write, stream.ring.callbacks
     while time.monotonic() - wall0 < seconds:  # the consumer: empty the ring every 50 ms, as the worker does
         if isinstance(stream, ParecInput):
             stream.wake_at = stream.ring.read + round(0.05 * rate_hz)
         time.sleep(0.05)
         stream.ring.skip(stream.ring.available())
-    cpu1, wall1 = sum(_cpu_s(p) for p in pids), time.monotonic()
-    srv1 = _cpu_s(server) if server else 0.0
+    cpu1, wall1 = sum(cpu_s(p) for p in pids), time.monotonic()
+    srv1 = cpu_s(server) if server else 0.0
     frames1, calls1 = stream.ring.write, stream.ring.callbacks
     reported = getattr(getattr(stream, "_stream", None), "latency", None)  # PortAudio's input latency, seconds
     stream.stop()
@@ -111,22 +109,10 @@ def main() -> int:
     if args.child:
         print(json.dumps(_measure(args.child, args.seconds)))
         return 0
-    if os.environ.get("CALMCUE_PULSE") != "1":
-        print("mic_capture_cpu: needs the private sound server: run it under scripts/with_services.sh",
-              file=sys.stderr)
+    if not under_private_server("mic_capture_cpu"):
         return 2
     paths = [p for p in args.paths.split(",") if p]
-    runs: dict[str, list[dict[str, float]]] = {p: [] for p in paths}
-    loads = [os.getloadavg()[0]]
-    for _ in range(args.rounds):
-        for path in paths:
-            out = subprocess.run([sys.executable, __file__, "--child", path, "--seconds", str(args.seconds)],
-                                 capture_output=True, text=True, timeout=args.seconds + 60)
-            if out.returncode != 0:
-                print(f"{path}: failed: {out.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
-                continue
-            runs[path].append(json.loads(out.stdout.strip().splitlines()[-1]))
-        loads.append(os.getloadavg()[0])
+    runs, loads = run_in_turns(__file__, paths, seconds=args.seconds, rounds=args.rounds)
     print(f"microphone capture (default source), {args.seconds:g} s x {args.rounds} per path, load average "
           f"{min(loads):.1f}-{max(loads):.1f} on {os.cpu_count()} cores:")
     summary = {}
