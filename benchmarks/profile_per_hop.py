@@ -14,6 +14,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+try:  # imported as part of the repository: benchmarks.profile_summary
+    from benchmarks.profile_summary import focused_stacks
+except ImportError:  # run as a script from benchmarks/
+    from profile_summary import focused_stacks  # type: ignore[no-redef]
+
 # (label, function names as py-spy writes them); the first match from the innermost frame wins
 PARTS = (
     ("pitch (YIN)", ("yin ", "yin_where ", "yin_audible ", "normalised_difference ", "_pick_few ", "refine_lag ")),
@@ -35,15 +40,11 @@ PARTS = (
 def per_hop(path: Path, *, focus: str, hops: int, rate_hz: float) -> list[tuple[str, float, float]]:
     counts: Counter[str] = Counter()
     total = 0
-    for line in path.read_text(encoding="utf-8").splitlines():
-        stack, _, count = line.rpartition(" ")
-        if focus not in stack or not count.isdigit():
-            continue
-        total += int(count)
-        frames = stack.split(";")
+    for frames, count in focused_stacks(path, focus=focus):
+        total += count
         label = next((name for frame in reversed(frames) for name, keys in PARTS
                       if any(frame.startswith(key) for key in keys)), "other")
-        counts[label] += int(count)
+        counts[label] += count
     order = [name for name, _ in PARTS] + ["other"]
     return [(name, 100.0 * counts[name] / total, counts[name] / rate_hz / hops * 1e6)
             for name in order if counts[name]]

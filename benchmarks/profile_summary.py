@@ -13,6 +13,7 @@ import argparse
 import re
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 LINE = re.compile(r" \(([^()]*?):\d+\)$")
@@ -28,17 +29,21 @@ def _function(frame: str) -> str:
     return f"{frame[: match.start()]} ({short})"
 
 
+def focused_stacks(path: Path, *, focus: str) -> Iterator[tuple[list[str], int]]:
+    """A raw py-spy profile's stacks (outermost frame first) that pass through `focus`, with their sample counts."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if focus in stack and count.isdigit():
+            yield stack.split(";"), int(count)
+
+
 def summarise(path: Path, *, focus: str, top: int) -> tuple[int, list[tuple[str, float, float]]]:
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
     total = 0
-    for line in path.read_text(encoding="utf-8").splitlines():
-        stack, _, count = line.rpartition(" ")
-        if focus not in stack or not count.isdigit():
-            continue
-        n = int(count)
+    for stack, n in focused_stacks(path, focus=focus):
         total += n
-        frames = [_function(f) for f in stack.split(";")]
+        frames = [_function(f) for f in stack]
         own[frames[-1]] += n
         for name in set(frames):
             inclusive[name] += n
