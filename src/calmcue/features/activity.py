@@ -35,26 +35,12 @@ class NoiseFloor:
         self.floor_dbfs = math.nan  # set by the first frame that is not digital silence
 
     def step(self, level_dbfs: float) -> float:
-        self._frame += 1
-        if level_dbfs > self.digital_silence_db:
-            while self._window and self._window[-1][1] >= level_dbfs:
-                self._window.pop()
-            self._window.append((self._frame, level_dbfs))
-        while self._window and self._window[0][0] <= self._frame - NOISE_WINDOW_FRAMES:
-            self._window.popleft()
-        if not self._window:
-            return self.floor_dbfs
-        minimum = self._window[0][1]
-        if math.isnan(self.floor_dbfs):  # start low: a stream may begin mid-word
-            self.floor_dbfs = min(minimum, INITIAL_FLOOR_DBFS)
-        rate = 0.5 if minimum < self.floor_dbfs else 0.05
-        self.floor_dbfs += rate * (minimum - self.floor_dbfs)
-        return self.floor_dbfs
-
+        """The floor after one more frame."""
+        return self.steps([level_dbfs])[0]
 
     def steps(self, levels_dbfs: list[float]) -> list[float]:
-        """`step` over a block of frames, in one call: the same operations in the same order (so the same floors),
-        with the state in local variables (a third of the cost of one `step` call per frame)."""
+        """The floors after each frame of a block, in one call: the state is kept in local variables over the block
+        (a third of the cost of a call per frame)."""
         window, frame, floor, silence_db = self._window, self._frame, self.floor_dbfs, self.digital_silence_db
         isnan, out = math.isnan, []
         for level in levels_dbfs:
