@@ -101,12 +101,12 @@ def main(which: list[str]) -> None:
 
 def _python_floor(stereo: np.ndarray) -> None:
     """Times the frame-by-frame parts of a batch run: the trackers (noise floors, voicing, octave guard, syllable
-    rate: extractor._ChannelTrackers) and the detector (the pipeline's own stage timer), best of three runs."""
+    rate, the quiet-path count: features/trackers.py) and the detector (the pipeline's own stage timer), best of
+    three runs."""
     from calmcue.engine.pipeline import StageTimes
-    from calmcue.features import extractor
-
+    targets = _tracker_methods()
     spent = {"trackers": 0}
-    original_run, original_floors = extractor._ChannelTrackers.run, extractor._ChannelTrackers.floors
+    originals = {(cls, name): getattr(cls, name) for cls, name in targets}
 
     def timed(method):  # type: ignore[no-untyped-def]
         def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -117,8 +117,8 @@ def _python_floor(stereo: np.ndarray) -> None:
                 spent["trackers"] += time.perf_counter_ns() - t0
         return wrapper
 
-    extractor._ChannelTrackers.run = timed(original_run)  # type: ignore[method-assign]
-    extractor._ChannelTrackers.floors = timed(original_floors)  # type: ignore[method-assign]
+    for (cls, name), method in originals.items():
+        setattr(cls, name, timed(method))
     try:
         rounds = []
         for _ in range(3):
@@ -128,11 +128,23 @@ def _python_floor(stereo: np.ndarray) -> None:
             detector_ns = sum(ns for ns, _ in times.samples["detector"])
             rounds.append((spent["trackers"] / hops / 1000.0, detector_ns / hops / 1000.0))
     finally:
-        extractor._ChannelTrackers.run, extractor._ChannelTrackers.floors = original_run, original_floors
+        for (cls, name), method in originals.items():
+            setattr(cls, name, method)
     trackers_us, detector_us = min(rounds, key=sum)
     floor_us = trackers_us + detector_us
     print(f"per-frame Python in batch, 2ch: trackers {trackers_us:.1f} + detector {detector_us:.1f} = {floor_us:.1f} "
           f"us/hop: at most {10_000 / floor_us:.0f}x real time with everything else free")
+
+
+def _tracker_methods() -> list[tuple[type, str]]:
+    """The methods that hold the trackers' work, in this version or (on PYTHONPATH) an older one."""
+    try:
+        from calmcue.features.trackers import Trackers
+    except ImportError:  # before issue 15's fourth round: one tracker object per channel, the count in the extractor
+        from calmcue.features import extractor
+        old = extractor._ChannelTrackers  # type: ignore[attr-defined]
+        return [(old, "floors"), (old, "run"), (extractor.FeatureExtractor, "_long_quiet")]
+    return [(Trackers, "floors"), (Trackers, "long_quiet"), (Trackers, "run")]
 
 
 def _batch_cpu_s(stereo: np.ndarray) -> float:

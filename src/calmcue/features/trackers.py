@@ -1,0 +1,168 @@
+"""The stateful per-frame trackers of every channel, a block of frames at a time.
+
+The noise floors, voicing, octave guard, syllable rate and the quiet-path count each depend on the frame before,
+but most of their work does not: the voicing rule, the noise-compensated levels and the tilt are functions of one
+frame's numbers, so they run in numpy over the whole block; the octave guard has work only on voiced frames and
+the syllable rate only on speech frames, so their loops visit only those (the other frames' answers follow from
+the run lengths). The same function serves a live hop or two and a batch of hundreds, so the same samples give
+the same features whatever the block sizes.
+
+Exactness: numpy's SIMD pow and log10 differ from the C library's in the last bit on a few per cent of values
+(measured on this machine's AVX-512 build), so the transcendental functions go through `math` (C speed through
+`map`); the arithmetic around them is IEEE-exact in both and stays in numpy.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from itertools import repeat
+
+import numpy as np
+
+from calmcue.features.activity import (
+    ABSOLUTE_FLOOR_DBFS,
+    VOICED_MAX_APERIODICITY,
+    VOICED_MIN_SNR_DB,
+    NoiseFloor,
+    VoiceActivity,
+)
+from calmcue.features.pitch import OctaveGuard, PitchTrack
+from calmcue.features.rate import SyllableRate
+from calmcue.features.spectral import SpectralShape
+
+SILENT_SNR_DB = 6.0  # tilt is reported only this far above the noise floor
+BAND_DIGITAL_SILENCE_DB = -150.0
+NOISE_BIAS_DB = 3.0  # a 3-second minimum sits about 2-4.5 dB under the mean power of steady noise (measured)
+# No pitch once a channel has had no frame that could be voiced for 0.5 s; the model's periodicity comes from a
+# cheap stand-in there. Without the hold (the stand-in on every such frame) the model misses weak speech in noise.
+QUIET_HOLD_FRAMES = 50
+
+
+@dataclass(frozen=True)
+class Floors:
+    """The tracked noise floors after each frame of a block, each (hops, channels)."""
+
+    level_dbfs: np.ndarray
+    low_db: np.ndarray  # of the 300-1000 Hz band energy
+    high_db: np.ndarray  # of the 1000-3400 Hz band energy
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """The trackers' per-frame output for a block, each (hops, channels)."""
+
+    f0_hz: np.ndarray  # after the octave guard; NaN when unvoiced
+    voiced: np.ndarray  # bool
+    speech_prob: np.ndarray
+    rate_syl_s: np.ndarray
+    speech_level_dbfs: np.ndarray
+    tilt_db: np.ndarray  # NaN when the frame is within SILENT_SNR_DB of the noise floor
+
+
+def _libm(function: object, values: np.ndarray, *first: float) -> np.ndarray:
+    """`function` (a `math` function) of every element, through the C library (see the module's note)."""
+    flat = values.ravel().tolist()
+    args = (repeat(first[0]), flat) if first else (flat,)
+    return np.fromiter(map(function, *args), np.float64, len(flat)).reshape(values.shape)  # type: ignore[call-overload]
+
+
+def without_noise_db(total_db: np.ndarray, floor_db: np.ndarray) -> np.ndarray:
+    """Power in dB after taking out the noise (its tracked floor plus the minimum's bias), never below -10 dB;
+    where the floor is NaN (nothing but digital silence so far) the total as it is."""
+    total = _libm(math.pow, total_db / 10.0, 10.0)
+    noise = _libm(math.pow, (floor_db + NOISE_BIAS_DB) / 10.0, 10.0)
+    kept = np.maximum(np.maximum(total - noise, 0.1 * total), 1e-30)
+    return np.where(np.isnan(floor_db), total_db, 10.0 * _libm(math.log10, kept))
+
+
+def voiced_frames(level_dbfs: np.ndarray, floor_dbfs: np.ndarray, aperiodicity: np.ndarray) -> np.ndarray:
+    """The classic rule's voicing (audible, above the floor, periodic); a NaN floor or aperiodicity gives False."""
+    return (level_dbfs > ABSOLUTE_FLOOR_DBFS) & (level_dbfs - floor_dbfs > VOICED_MIN_SNR_DB) & \
+        (aperiodicity < VOICED_MAX_APERIODICITY)
+
+
+def last_true(flags: np.ndarray) -> np.ndarray:
+    """Per row of (n, ...) bools: the index of the latest True at or before it, -1 where none yet."""
+    index = np.arange(flags.shape[0]).reshape((-1,) + (1,) * (flags.ndim - 1))
+    return np.maximum.accumulate(np.where(flags, index, -1), axis=0)
+
+
+class Trackers:
+    """Every channel's trackers; `floors` first (they say which frames may be voiced), then `run`."""
+
+    def __init__(self, *, channels: int, rate_window_s: float) -> None:
+        self.channels = channels
+        self.activity = [VoiceActivity() for _ in range(channels)]  # its noise floor is the level's
+        # the band energies are raw FFT power sums: digital silence reads -200 dB there
+        self.low_noise = [NoiseFloor(digital_silence_db=BAND_DIGITAL_SILENCE_DB) for _ in range(channels)]
+        self.high_noise = [NoiseFloor(digital_silence_db=BAND_DIGITAL_SILENCE_DB) for _ in range(channels)]
+        self.octave = [OctaveGuard() for _ in range(channels)]
+        self.rate = [SyllableRate(window_speech_s=rate_window_s) for _ in range(channels)]
+        self.quiet_run = np.zeros(channels, np.int64)  # frames since the last one that could be voiced
+
+    def floors(self, level_dbfs: np.ndarray, shape: SpectralShape) -> Floors:
+        """Steps the three noise floors of every channel over a block."""
+        def step(trackers: list[NoiseFloor], values: np.ndarray) -> np.ndarray:
+            columns = [t.steps(column) for t, column in zip(trackers, values.T.tolist(), strict=True)]
+            return np.array(columns, np.float64).T.reshape(values.shape)
+
+        return Floors(level_dbfs=step([a.noise for a in self.activity], level_dbfs),
+                      low_db=step(self.low_noise, shape.low_db), high_db=step(self.high_noise, shape.high_db))
+
+    def long_quiet(self, voiceable: np.ndarray) -> np.ndarray:
+        """(hops, channels): the frames that come QUIET_HOLD_FRAMES or more after the channel's last frame that
+        could be voiced (a count carried across blocks: the same answer whatever the block sizes)."""
+        latest = last_true(voiceable)
+        position = np.arange(1, voiceable.shape[0] + 1)[:, None]
+        run = np.where(latest >= 0, position - 1 - latest, self.quiet_run + position)
+        if run.shape[0]:
+            self.quiet_run = run[-1].copy()
+        return run > QUIET_HOLD_FRAMES
+
+    def run(self, level_dbfs: np.ndarray, floors: Floors, shape: SpectralShape, pitch: PitchTrack,
+            model_prob: np.ndarray | None) -> Tracked:
+        """The block's tracked features; `model_prob` (hops, channels) is the learned model's speech decision, or
+        None for the classic rule (whose probability carries a decaying memory of periodicity frame to frame)."""
+        if model_prob is None:
+            speech_prob, voiced = self._classic(level_dbfs, floors.level_dbfs, pitch.aperiodicity)
+        else:  # the learned model decides speech; the classic rule only says which frames are voiced
+            speech_prob = model_prob.astype(np.float64)
+            voiced = voiced_frames(level_dbfs, floors.level_dbfs, pitch.aperiodicity)
+        f0_hz = np.empty_like(level_dbfs)
+        rate = np.empty_like(level_dbfs)
+        speech = speech_prob >= 0.5
+        for c in range(self.channels):
+            f0_hz[:, c] = self.octave[c].steps(pitch.f0_hz[:, c], pitch.aperiodicity[:, c], pitch.dprime[:, c],
+                                               voiced=voiced[:, c])
+            rate[:, c] = _rate_steps(self.rate[c], shape.band_db[:, c], voiced[:, c], speech[:, c])
+        tilt = without_noise_db(shape.high_db, floors.high_db) - without_noise_db(shape.low_db, floors.low_db)
+        silent = ~(level_dbfs > floors.level_dbfs + SILENT_SNR_DB)  # a NaN floor is silent too
+        tilt[silent] = math.nan
+        return Tracked(f0_hz=f0_hz, voiced=voiced, speech_prob=speech_prob, rate_syl_s=rate,
+                       speech_level_dbfs=without_noise_db(level_dbfs, floors.level_dbfs), tilt_db=tilt)
+
+    def _classic(self, level_dbfs: np.ndarray, floor: np.ndarray,
+                 aperiodicity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The classic rule, frame by frame (its periodicity memory is a recurrence)."""
+        prob, voiced = np.empty(level_dbfs.shape), np.empty(level_dbfs.shape, bool)
+        for c, activity in enumerate(self.activity):
+            decided = list(map(activity.decide, level_dbfs[:, c].tolist(), floor[:, c].tolist(),
+                               aperiodicity[:, c].tolist()))
+            if decided:
+                prob[:, c], voiced[:, c] = zip(*decided, strict=True)
+        return prob, voiced
+
+
+def _rate_steps(rate: SyllableRate, band_db: np.ndarray, voiced: np.ndarray, speech: np.ndarray) -> np.ndarray:
+    """SyllableRate.step over a block, called only on the speech frames: on the others it changes nothing and
+    returns its last rate, which is what they get here."""
+    current = rate.step(0.0, False, False)  # a non-speech step: the rate so far, state unchanged
+    at = np.flatnonzero(speech)
+    if at.size == 0:
+        return np.full(band_db.shape, current)
+    values = np.array([current, *map(rate.step, band_db[at].tolist(), voiced[at].tolist(), repeat(True))])
+    # each frame takes the value after the latest speech frame at or before it (index 0: `current`)
+    rank = np.zeros(band_db.shape, np.int64)
+    rank[at] = np.arange(1, at.size + 1)
+    return values[np.maximum.accumulate(rank)]
