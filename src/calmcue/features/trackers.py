@@ -26,6 +26,7 @@ from calmcue.features.activity import (
     VOICED_MIN_SNR_DB,
     NoiseFloor,
     VoiceActivity,
+    is_voiced,
 )
 from calmcue.features.pitch import OctaveGuard, PitchTrack
 from calmcue.features.rate import SyllableRate
@@ -37,6 +38,7 @@ NOISE_BIAS_DB = 3.0  # a 3-second minimum sits about 2-4.5 dB under the mean pow
 # No pitch once a channel has had no frame that could be voiced for 0.5 s; the model's periodicity comes from a
 # cheap stand-in there. Without the hold (the stand-in on every such frame) the model misses weak speech in noise.
 QUIET_HOLD_FRAMES = 50
+FEW_FRAMES = 8  # under this many frames (a live push) the trackers run frame by frame on plain floats
 
 
 @dataclass(frozen=True)
@@ -76,16 +78,18 @@ def without_noise_db(total_db: np.ndarray, floor_db: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(floor_db), total_db, 10.0 * _libm(math.log10, kept))
 
 
+def without_noise_db_frame(total_db: float, floor_db: float) -> float:
+    """`without_noise_db` of one frame on plain floats (the few-frame path): the same operations, the same bits."""
+    if math.isnan(floor_db):
+        return total_db
+    total, noise = 10.0 ** (total_db / 10.0), 10.0 ** ((floor_db + NOISE_BIAS_DB) / 10.0)
+    return 10.0 * math.log10(max(total - noise, 0.1 * total, 1e-30))
+
+
 def voiced_frames(level_dbfs: np.ndarray, floor_dbfs: np.ndarray, aperiodicity: np.ndarray) -> np.ndarray:
     """The classic rule's voicing (audible, above the floor, periodic); a NaN floor or aperiodicity gives False."""
     return (level_dbfs > ABSOLUTE_FLOOR_DBFS) & (level_dbfs - floor_dbfs > VOICED_MIN_SNR_DB) & \
         (aperiodicity < VOICED_MAX_APERIODICITY)
-
-
-def last_true(flags: np.ndarray) -> np.ndarray:
-    """Per row of (n, ...) bools: the index of the latest True at or before it, -1 where none yet."""
-    index = np.arange(flags.shape[0]).reshape((-1,) + (1,) * (flags.ndim - 1))
-    return np.maximum.accumulate(np.where(flags, index, -1), axis=0)
 
 
 class Trackers:
@@ -99,7 +103,7 @@ class Trackers:
         self.high_noise = [NoiseFloor(digital_silence_db=BAND_DIGITAL_SILENCE_DB) for _ in range(channels)]
         self.octave = [OctaveGuard() for _ in range(channels)]
         self.rate = [SyllableRate(window_speech_s=rate_window_s) for _ in range(channels)]
-        self.quiet_run = np.zeros(channels, np.int64)  # frames since the last one that could be voiced
+        self.quiet_run = [0] * channels  # per channel, frames since the last one that could be voiced
 
     def floors(self, level_dbfs: np.ndarray, shape: SpectralShape) -> Floors:
         """Steps the three noise floors of every channel over a block."""
@@ -112,18 +116,24 @@ class Trackers:
 
     def long_quiet(self, voiceable: np.ndarray) -> np.ndarray:
         """(hops, channels): the frames that come QUIET_HOLD_FRAMES or more after the channel's last frame that
-        could be voiced (a count carried across blocks: the same answer whatever the block sizes)."""
-        latest = last_true(voiceable)
-        position = np.arange(1, voiceable.shape[0] + 1)[:, None]
-        run = np.where(latest >= 0, position - 1 - latest, self.quiet_run + position)
-        if run.shape[0]:
-            self.quiet_run = run[-1].copy()
-        return run > QUIET_HOLD_FRAMES
+        could be voiced (a count carried across blocks: the same answer whatever the block sizes). A plain loop:
+        one addition a frame costs less than the numpy calls that would replace it, even over hundreds."""
+        out = np.empty(voiceable.shape, bool)
+        for channel, column in enumerate(voiceable.T.tolist()):
+            run, flags = self.quiet_run[channel], []
+            for frame_voiceable in column:
+                run = 0 if frame_voiceable else run + 1
+                flags.append(run > QUIET_HOLD_FRAMES)
+            self.quiet_run[channel] = run
+            out[:, channel] = flags
+        return out
 
     def run(self, level_dbfs: np.ndarray, floors: Floors, shape: SpectralShape, pitch: PitchTrack,
             model_prob: np.ndarray | None) -> Tracked:
         """The block's tracked features; `model_prob` (hops, channels) is the learned model's speech decision, or
         None for the classic rule (whose probability carries a decaying memory of periodicity frame to frame)."""
+        if level_dbfs.shape[0] < FEW_FRAMES:
+            return self._run_few(level_dbfs, floors, shape, pitch, model_prob)
         if model_prob is None:
             speech_prob, voiced = self._classic(level_dbfs, floors.level_dbfs, pitch.aperiodicity)
         else:  # the learned model decides speech; the classic rule only says which frames are voiced
@@ -141,6 +151,49 @@ class Trackers:
         tilt[silent] = math.nan
         return Tracked(f0_hz=f0_hz, voiced=voiced, speech_prob=speech_prob, rate_syl_s=rate,
                        speech_level_dbfs=without_noise_db(level_dbfs, floors.level_dbfs), tilt_db=tilt)
+
+    def _run_few(self, level_dbfs: np.ndarray, floors: Floors, shape: SpectralShape, pitch: PitchTrack,
+                 model_prob: np.ndarray | None) -> Tracked:
+        """`run` frame by frame on plain floats: for a live push of a hop or a few, the forty-odd numpy calls of
+        the block path cost more than the work (the same operations in the same order: the same bits)."""
+        arrays = (level_dbfs, floors.level_dbfs, floors.low_db, floors.high_db, pitch.aperiodicity, pitch.f0_hz,
+                  shape.band_db, shape.low_db, shape.high_db)
+        columns = [a.T.tolist() for a in arrays]
+        probs = None if model_prob is None else model_prob.T.tolist()
+        per_channel = [self._channel_few(c, [column[c] for column in columns], pitch.dprime[:, c],
+                                         None if probs is None else probs[c]) for c in range(self.channels)]
+        f0, voiced, prob, rate, speech_level, tilt = (np.array(field, np.float64).T
+                                                      for field in zip(*per_channel, strict=True))
+        return Tracked(f0_hz=f0, voiced=voiced.astype(bool), speech_prob=prob, rate_syl_s=rate,
+                       speech_level_dbfs=speech_level, tilt_db=tilt)
+
+    def _channel_few(self, channel: int, columns: list[list[float]], dprime: np.ndarray,
+                     model_prob: list[float] | None) -> tuple[list[float], ...]:
+        level, floor, low_floor, high_floor, aperiodicity, f0, band_db, low_db, high_db = columns
+        decide, octave, rate = self.activity[channel].decide, self.octave[channel].step, self.rate[channel].step
+        f0_out: list[float] = []
+        voiced_out: list[float] = []
+        prob_out: list[float] = []
+        rate_out: list[float] = []
+        speech_out: list[float] = []
+        tilt_out: list[float] = []
+        for i, frame_level in enumerate(level):
+            frame_floor, frame_aperiodicity = floor[i], aperiodicity[i]
+            if model_prob is None:
+                prob, voiced = decide(frame_level, frame_floor, frame_aperiodicity)
+            else:
+                prob, voiced = model_prob[i], is_voiced(frame_level, frame_floor, frame_aperiodicity)
+            f0_out.append(octave(f0[i], frame_aperiodicity, dprime[i], voiced=voiced))
+            voiced_out.append(voiced)
+            prob_out.append(prob)
+            rate_out.append(rate(band_db[i], voiced, prob >= 0.5))
+            speech_out.append(without_noise_db_frame(frame_level, frame_floor))
+            if frame_level > frame_floor + SILENT_SNR_DB:
+                tilt_out.append(without_noise_db_frame(high_db[i], high_floor[i])
+                                - without_noise_db_frame(low_db[i], low_floor[i]))
+            else:
+                tilt_out.append(math.nan)
+        return f0_out, voiced_out, prob_out, rate_out, speech_out, tilt_out
 
     def _classic(self, level_dbfs: np.ndarray, floor: np.ndarray,
                  aperiodicity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
