@@ -15,8 +15,8 @@ Exactness: numpy's SIMD pow and log10 differ from the C library's in the last bi
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from itertools import repeat
+from typing import NamedTuple
 
 import numpy as np
 
@@ -38,11 +38,10 @@ NOISE_BIAS_DB = 3.0  # a 3-second minimum sits about 2-4.5 dB under the mean pow
 # No pitch once a channel has had no frame that could be voiced for 0.5 s; the model's periodicity comes from a
 # cheap stand-in there. Without the hold (the stand-in on every such frame) the model misses weak speech in noise.
 QUIET_HOLD_FRAMES = 50
-FEW_FRAMES = 8  # under this many frames (a live push) the trackers run frame by frame on plain floats
+FEW_FRAMES = 24  # under this many frames (live pushes) the trackers run frame by frame on plain floats
 
 
-@dataclass(frozen=True)
-class Floors:
+class Floors(NamedTuple):
     """The tracked noise floors after each frame of a block, each (hops, channels)."""
 
     level_dbfs: np.ndarray
@@ -50,9 +49,9 @@ class Floors:
     high_db: np.ndarray  # of the 1000-3400 Hz band energy
 
 
-@dataclass(frozen=True)
-class Tracked:
-    """The trackers' per-frame output for a block, each (hops, channels)."""
+class Tracked(NamedTuple):
+    """The trackers' per-frame output for a block, each (hops, channels). NamedTuples, not frozen dataclasses:
+    they never leave the engine's thread, and a live hop makes one of each (a dataclass costs a few us more)."""
 
     f0_hz: np.ndarray  # after the octave guard; NaN when unvoiced
     voiced: np.ndarray  # bool
@@ -107,12 +106,11 @@ class Trackers:
 
     def floors(self, level_dbfs: np.ndarray, shape: SpectralShape) -> Floors:
         """Steps the three noise floors of every channel over a block."""
-        def step(trackers: list[NoiseFloor], values: np.ndarray) -> np.ndarray:
-            columns = [t.steps(column) for t, column in zip(trackers, values.T.tolist(), strict=True)]
-            return np.array(columns, np.float64).T.reshape(values.shape)
-
-        return Floors(level_dbfs=step([a.noise for a in self.activity], level_dbfs),
-                      low_db=step(self.low_noise, shape.low_db), high_db=step(self.high_noise, shape.high_db))
+        series = zip((*(a.noise for a in self.activity), *self.low_noise, *self.high_noise),
+                     (*level_dbfs.T.tolist(), *shape.low_db.T.tolist(), *shape.high_db.T.tolist()), strict=True)
+        stepped = np.array([floor.steps(values) for floor, values in series], np.float64)  # (3 channels, hops)
+        level, low, high = stepped.reshape(3, self.channels, -1).transpose(0, 2, 1)
+        return Floors(level_dbfs=level, low_db=low, high_db=high)
 
     def long_quiet(self, voiceable: np.ndarray) -> np.ndarray:
         """(hops, channels): the frames that come QUIET_HOLD_FRAMES or more after the channel's last frame that
@@ -162,8 +160,8 @@ class Trackers:
         probs = None if model_prob is None else model_prob.T.tolist()
         per_channel = [self._channel_few(c, [column[c] for column in columns], pitch.dprime[:, c],
                                          None if probs is None else probs[c]) for c in range(self.channels)]
-        f0, voiced, prob, rate, speech_level, tilt = (np.array(field, np.float64).T
-                                                      for field in zip(*per_channel, strict=True))
+        # one array for every field and channel: (channels, fields, hops) -> per field (hops, channels)
+        f0, voiced, prob, rate, speech_level, tilt = np.array(per_channel, np.float64).transpose(1, 2, 0)
         return Tracked(f0_hz=f0, voiced=voiced.astype(bool), speech_prob=prob, rate_syl_s=rate,
                        speech_level_dbfs=speech_level, tilt_db=tilt)
 
