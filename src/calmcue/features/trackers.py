@@ -144,9 +144,11 @@ class Trackers:
             f0_hz[:, c] = self.octave[c].steps(pitch.f0_hz[:, c], pitch.aperiodicity[:, c], pitch.dprime[:, c],
                                                voiced=voiced[:, c])
             rate[:, c] = _rate_steps(self.rate[c], shape.band_db[:, c], voiced[:, c], speech[:, c])
-        tilt = without_noise_db(shape.high_db, floors.high_db) - without_noise_db(shape.low_db, floors.low_db)
-        silent = ~(level_dbfs > floors.level_dbfs + SILENT_SNR_DB)  # a NaN floor is silent too
-        tilt[silent] = math.nan
+        tilt = np.full(level_dbfs.shape, math.nan)
+        sounding = level_dbfs > floors.level_dbfs + SILENT_SNR_DB  # a NaN floor is silent too
+        if sounding.any():  # only there: four of the six pow and log10 calls a frame are the tilt's
+            tilt[sounding] = without_noise_db(shape.high_db[sounding], floors.high_db[sounding]) - \
+                without_noise_db(shape.low_db[sounding], floors.low_db[sounding])
         return Tracked(f0_hz=f0_hz, voiced=voiced, speech_prob=speech_prob, rate_syl_s=rate,
                        speech_level_dbfs=without_noise_db(level_dbfs, floors.level_dbfs), tilt_db=tilt)
 
