@@ -12,7 +12,9 @@ pushes (five hops) of steady noise at -70 dBFS on both channels, per hop; silenc
 batch: `analyze_samples` of the two-channel input in 1 s blocks, CPU time, best of three;
 floor: in that batch run, the per-frame Python (the stateful trackers and the detector, frame by frame) per hop,
 and the real-time factor that alone would allow (numpy cannot vectorise them: each frame depends on the last).
-Prints the load average: run the versions interleaved in the same minutes on a shared machine.
+Each live line gives wall time (p50, p99, mean) and, from a second pipeline over the same input, the thread's CPU
+time (p50, mean), which the other processes of a shared machine disturb less. Prints the load average: run the
+versions interleaved in the same minutes on a shared machine.
 
     .venv/bin/py-spy record -r 1000 -f raw -o OUT.txt -- .venv/bin/python benchmarks/hop_cost.py loop MODE N
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -38,14 +41,17 @@ QUIET_DBFS = -70.0
 TRAY_RATE_HZ, TRAY_PUSH_S = 48000, 0.05  # the worker reads 50 ms blocks of 48 kHz audio (audio/live.py READ_S)
 
 
-def per_hop_us(stereo: np.ndarray, *, hops_per_push: int, skip: int, rate_hz: int = 16000) -> np.ndarray:
+def per_hop_us(stereo: np.ndarray, *, hops_per_push: int, skip: int, rate_hz: int = 16000,
+               clock: Callable[[], int] = time.perf_counter_ns) -> np.ndarray:
+    """Per push, the time per hop; `clock` time.thread_time_ns: the thread's CPU time (what the other processes
+    of a shared machine disturb less than wall time)."""
     pipeline = Pipeline(Settings(), channels=2, in_rate_hz=rate_hz)
     step = HOP * hops_per_push * rate_hz // 16000
     spent = []
     for start in range(0, stereo.shape[0] - step, step):
-        t0 = time.perf_counter_ns()
+        t0 = clock()
         pipeline.push(stereo[start : start + step])
-        spent.append(time.perf_counter_ns() - t0)
+        spent.append(clock() - t0)
     return np.array(spent[skip:]) / 1000.0 / hops_per_push
 
 
@@ -56,9 +62,14 @@ def quiet_noise(seconds: float) -> np.ndarray:
     return (rng.standard_normal((round(seconds * TRAY_RATE_HZ), 2)) * scale).astype(np.float32)
 
 
-def _line(label: str, us: np.ndarray) -> None:
+def _line(label: str, us: np.ndarray, cpu_us: np.ndarray) -> None:
     print(f"pipeline 2ch, {label}: p50 {np.percentile(us, 50):.0f} p99 {np.percentile(us, 99):.0f} "
-          f"mean {us.mean():.0f} us")
+          f"mean {us.mean():.0f} us; CPU p50 {np.percentile(cpu_us, 50):.0f} mean {cpu_us.mean():.0f} us")
+
+
+def _both(signal: np.ndarray, **kwargs: int) -> tuple[np.ndarray, np.ndarray]:
+    """Wall time, then (a second pipeline over the same input) the thread's CPU time."""
+    return per_hop_us(signal, **kwargs), per_hop_us(signal, clock=time.thread_time_ns, **kwargs)
 
 
 def loop(mode: str, times: int) -> None:
@@ -80,16 +91,16 @@ def main(which: list[str]) -> None:
     if "hop" in which or "hop1" in which:
         for hops, label in ((1, "one hop per push"), (3, "three hops per push, per hop")):
             if hops == 1 or "hop" in which:
-                _line(label, per_hop_us(stereo, hops_per_push=hops, skip=300 // hops))
+                _line(label, *_both(stereo, hops_per_push=hops, skip=300 // hops))
     if "quiet" in which:
         hops = round(TRAY_PUSH_S * 100)
-        us = per_hop_us(quiet_noise(30.0), hops_per_push=hops, skip=300 // hops, rate_hz=TRAY_RATE_HZ)
-        _line(f"quiet noise at {QUIET_DBFS:.0f} dBFS, 48 kHz in 50 ms pushes, per hop", us)
+        us = _both(quiet_noise(30.0), hops_per_push=hops, skip=300 // hops, rate_hz=TRAY_RATE_HZ)
+        _line(f"quiet noise at {QUIET_DBFS:.0f} dBFS, 48 kHz in 50 ms pushes, per hop", *us)
     if "silence" in which:
         hops = round(TRAY_PUSH_S * 100)
         zeros = np.zeros((round(30.0 * TRAY_RATE_HZ), 2), np.float32)
         _line("digital silence, 48 kHz in 50 ms pushes, per hop",
-              per_hop_us(zeros, hops_per_push=hops, skip=300 // hops, rate_hz=TRAY_RATE_HZ))
+              *_both(zeros, hops_per_push=hops, skip=300 // hops, rate_hz=TRAY_RATE_HZ))
     if "batch" in which:
         best = min(_batch_cpu_s(stereo) for _ in range(3))
         audio_s = stereo.shape[0] / 16000
