@@ -1,7 +1,7 @@
 """Quick before/after figures for the live and batch paths (issue 15), without the whole `calmcue bench`.
 
     CALMCUE_DATA=/work/shared/data .venv/bin/python benchmarks/hop_cost.py [hop] [hop1] [quiet] [silence] \\
-        [batch] [floor]
+        [batch] [floor] [trackers] [calls]
     PYTHONPATH=/tmp/old/src .venv/bin/python benchmarks/hop_cost.py     # another version (git archive REV src)
 
 hop: the two-channel pipeline fed one 10 ms hop per push (p50/p99 per hop), then three hops per push (per hop);
@@ -11,7 +11,10 @@ pushes (five hops) of steady noise at -70 dBFS on both channels, per hop; silenc
 (two muted devices);
 batch: `analyze_samples` of the two-channel input in 1 s blocks, CPU time, best of three;
 floor: in that batch run, the per-frame Python (the stateful trackers and the detector, frame by frame) per hop,
-and the real-time factor that alone would allow (numpy cannot vectorise them: each frame depends on the last).
+and the real-time factor that alone would allow;
+trackers: the trackers' run per hop at 1, 5, 16 and 100 frames a push, frame by frame and as a block (what
+trackers.FEW_FRAMES chooses between), and a batch run's tracker time by part (this version only);
+calls: how many numpy/onnxruntime calls, other built-in calls and Python function calls a one-hop push makes.
 Each live line gives wall time (p50, p99, mean) and, from a second pipeline over the same input, the thread's CPU
 time (p50, mean), which the other processes of a shared machine disturb less. Prints the load average: run the
 versions interleaved in the same minutes on a shared machine.
@@ -107,6 +110,10 @@ def main(which: list[str]) -> None:
         print(f"batch 2ch: {audio_s / best:.0f}x real time per CPU second, {best / (audio_s * 100) * 1e6:.1f} us/hop")
     if "floor" in which:
         _python_floor(stereo)
+    if "trackers" in which:
+        _tracker_paths(stereo)
+    if "calls" in which:
+        _calls_per_push(stereo)
     print("load average", " ".join(f"{v:.2f}" for v in os.getloadavg()))
 
 
@@ -145,6 +152,80 @@ def _python_floor(stereo: np.ndarray) -> None:
     floor_us = trackers_us + detector_us
     print(f"per-frame Python in batch, 2ch: trackers {trackers_us:.1f} + detector {detector_us:.1f} = {floor_us:.1f} "
           f"us/hop (CPU): at most {10_000 / floor_us:.0f}x real time with everything else free")
+
+
+def _calls_per_push(stereo: np.ndarray) -> None:
+    """How many calls a one-hop push makes (cProfile's count over 20 s of pushes): the live path's cost is mostly
+    their fixed overhead, a microsecond or two each on this machine, not the arithmetic on two rows."""
+    import cProfile
+    import pstats
+
+    per_hop_us(stereo[: 3 * 16000], hops_per_push=1, skip=0)  # the model loaded, imports done
+    profile = cProfile.Profile()
+    profile.enable()
+    pushes = per_hop_us(stereo[: 20 * 16000], hops_per_push=1, skip=0).size
+    profile.disable()
+    counts = {"numpy and onnxruntime": 0, "other built-ins": 0, "Python functions": 0}
+    for (path, _, name), (_, calls, *_rest) in pstats.Stats(profile).stats.items():  # type: ignore[attr-defined]
+        if path != "~":
+            counts["Python functions"] += calls
+        elif any(key in name for key in ("numpy", "ufunc", "ndarray", "onnxruntime", "pocketfft")):
+            counts["numpy and onnxruntime"] += calls
+        else:
+            counts["other built-ins"] += calls
+    print("calls per one-hop push: " + ", ".join(f"{k} {v / pushes:.0f}" for k, v in counts.items()))
+
+
+def _tracker_paths(stereo: np.ndarray) -> None:
+    """The trackers' run per hop (CPU) at several push sizes, frame by frame and as a block (the choice that
+    trackers.FEW_FRAMES makes), then a batch run's tracker time split by part."""
+    from calmcue.features import trackers
+    from calmcue.features.extractor import FeatureExtractor
+    from calmcue.features.reframer import Reframer
+
+    few = trackers.FEW_FRAMES
+    try:
+        for frames in (1, 5, 16, 100):
+            best = {}
+            for path, threshold in (("frame by frame", 10**9), ("block", 0)):
+                trackers.FEW_FRAMES = threshold
+                best[path] = min(_timed_parts(stereo[: 12 * 16000], frames * HOP, FeatureExtractor, Reframer,
+                                              [(trackers.Trackers, "run")])["Trackers.run"] for _ in range(3))
+            print(f"trackers' run, {frames} frames a push: " + ", ".join(f"{k} {v:.1f}" for k, v in best.items())
+                  + " us/hop (CPU)")
+    finally:
+        trackers.FEW_FRAMES = few
+    parts = [(trackers.Trackers, "floors"), (trackers.Trackers, "long_quiet"), (trackers.Trackers, "run"),
+             (trackers, "_rate_steps"), (trackers, "without_noise_db"), (trackers.OctaveGuard, "steps")]
+    split = _timed_parts(stereo, 16000, FeatureExtractor, Reframer, parts)
+    print("trackers in batch (1 s blocks), us/hop (CPU): " + ", ".join(f"{k} {v:.1f}" for k, v in split.items()))
+
+
+def _timed_parts(stereo: np.ndarray, push: int, extractor_cls: type, reframer_cls: type,
+                 targets: list[tuple[object, str]]) -> dict[str, float]:
+    """Feeds `stereo` through a fresh extractor in pushes of `push` samples, timing each target (CPU)."""
+    spent: dict[str, int] = {}
+    originals = [(owner, name, getattr(owner, name)) for owner, name in targets]
+
+    def timed(key, method):  # type: ignore[no-untyped-def]
+        def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+            t0 = time.thread_time_ns()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                spent[key] = spent.get(key, 0) + time.thread_time_ns() - t0
+        return wrapper
+
+    for owner, name, method in originals:
+        setattr(owner, name, timed(f"{getattr(owner, '__name__', owner).split('.')[-1]}.{name}", method))
+    try:
+        reframer, extractor = reframer_cls(channels=2), extractor_cls(channels=2)
+        hops = sum(extractor.process(reframer.push(stereo[i : i + push])).count
+                   for i in range(0, stereo.shape[0] - push + 1, push))
+    finally:
+        for owner, name, method in originals:
+            setattr(owner, name, method)
+    return {key: ns / hops / 1000.0 for key, ns in spent.items()}
 
 
 def _tracker_methods() -> list[tuple[type, str]]:
