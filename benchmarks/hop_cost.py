@@ -1,7 +1,7 @@
 """Quick before/after figures for the live and batch paths (issue 15), without the whole `calmcue bench`.
 
     CALMCUE_DATA=/work/shared/data .venv/bin/python benchmarks/hop_cost.py [hop] [hop1] [quiet] [silence] \\
-        [batch] [floor]
+        [batch] [floor] [trackers] [calls]
     PYTHONPATH=/tmp/old/src .venv/bin/python benchmarks/hop_cost.py     # another version (git archive REV src)
 
 hop: the two-channel pipeline fed one 10 ms hop per push (p50/p99 per hop), then three hops per push (per hop);
@@ -11,8 +11,13 @@ pushes (five hops) of steady noise at -70 dBFS on both channels, per hop; silenc
 (two muted devices);
 batch: `analyze_samples` of the two-channel input in 1 s blocks, CPU time, best of three;
 floor: in that batch run, the per-frame Python (the stateful trackers and the detector, frame by frame) per hop,
-and the real-time factor that alone would allow (numpy cannot vectorise them: each frame depends on the last).
-Prints the load average: run the versions interleaved in the same minutes on a shared machine.
+and the real-time factor that alone would allow;
+trackers: the trackers' run per hop at 1, 5, 16 and 100 frames a push, frame by frame and as a block (what
+trackers.FEW_FRAMES chooses between), and a batch run's tracker time by part (this version only);
+calls: how many numpy/onnxruntime calls, other built-in calls and Python function calls a one-hop push makes.
+Each live line gives wall time (p50, p99, mean) and, from a second pipeline over the same input, the thread's CPU
+time (p50, mean), which the other processes of a shared machine disturb less. Prints the load average: run the
+versions interleaved in the same minutes on a shared machine.
 
     .venv/bin/py-spy record -r 1000 -f raw -o OUT.txt -- .venv/bin/python benchmarks/hop_cost.py loop MODE N
 
@@ -25,6 +30,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -38,14 +44,17 @@ QUIET_DBFS = -70.0
 TRAY_RATE_HZ, TRAY_PUSH_S = 48000, 0.05  # the worker reads 50 ms blocks of 48 kHz audio (audio/live.py READ_S)
 
 
-def per_hop_us(stereo: np.ndarray, *, hops_per_push: int, skip: int, rate_hz: int = 16000) -> np.ndarray:
+def per_hop_us(stereo: np.ndarray, *, hops_per_push: int, skip: int, rate_hz: int = 16000,
+               clock: Callable[[], int] = time.perf_counter_ns) -> np.ndarray:
+    """Per push, the time per hop; `clock` time.thread_time_ns: the thread's CPU time (what the other processes
+    of a shared machine disturb less than wall time)."""
     pipeline = Pipeline(Settings(), channels=2, in_rate_hz=rate_hz)
     step = HOP * hops_per_push * rate_hz // 16000
     spent = []
     for start in range(0, stereo.shape[0] - step, step):
-        t0 = time.perf_counter_ns()
+        t0 = clock()
         pipeline.push(stereo[start : start + step])
-        spent.append(time.perf_counter_ns() - t0)
+        spent.append(clock() - t0)
     return np.array(spent[skip:]) / 1000.0 / hops_per_push
 
 
@@ -56,9 +65,14 @@ def quiet_noise(seconds: float) -> np.ndarray:
     return (rng.standard_normal((round(seconds * TRAY_RATE_HZ), 2)) * scale).astype(np.float32)
 
 
-def _line(label: str, us: np.ndarray) -> None:
+def _line(label: str, us: np.ndarray, cpu_us: np.ndarray) -> None:
     print(f"pipeline 2ch, {label}: p50 {np.percentile(us, 50):.0f} p99 {np.percentile(us, 99):.0f} "
-          f"mean {us.mean():.0f} us")
+          f"mean {us.mean():.0f} us; CPU p50 {np.percentile(cpu_us, 50):.0f} mean {cpu_us.mean():.0f} us")
+
+
+def _both(signal: np.ndarray, **kwargs: int) -> tuple[np.ndarray, np.ndarray]:
+    """Wall time, then (a second pipeline over the same input) the thread's CPU time."""
+    return per_hop_us(signal, **kwargs), per_hop_us(signal, clock=time.thread_time_ns, **kwargs)
 
 
 def loop(mode: str, times: int) -> None:
@@ -80,59 +94,149 @@ def main(which: list[str]) -> None:
     if "hop" in which or "hop1" in which:
         for hops, label in ((1, "one hop per push"), (3, "three hops per push, per hop")):
             if hops == 1 or "hop" in which:
-                _line(label, per_hop_us(stereo, hops_per_push=hops, skip=300 // hops))
+                _line(label, *_both(stereo, hops_per_push=hops, skip=300 // hops))
     if "quiet" in which:
         hops = round(TRAY_PUSH_S * 100)
-        us = per_hop_us(quiet_noise(30.0), hops_per_push=hops, skip=300 // hops, rate_hz=TRAY_RATE_HZ)
-        _line(f"quiet noise at {QUIET_DBFS:.0f} dBFS, 48 kHz in 50 ms pushes, per hop", us)
+        us = _both(quiet_noise(30.0), hops_per_push=hops, skip=300 // hops, rate_hz=TRAY_RATE_HZ)
+        _line(f"quiet noise at {QUIET_DBFS:.0f} dBFS, 48 kHz in 50 ms pushes, per hop", *us)
     if "silence" in which:
         hops = round(TRAY_PUSH_S * 100)
         zeros = np.zeros((round(30.0 * TRAY_RATE_HZ), 2), np.float32)
         _line("digital silence, 48 kHz in 50 ms pushes, per hop",
-              per_hop_us(zeros, hops_per_push=hops, skip=300 // hops, rate_hz=TRAY_RATE_HZ))
+              *_both(zeros, hops_per_push=hops, skip=300 // hops, rate_hz=TRAY_RATE_HZ))
     if "batch" in which:
         best = min(_batch_cpu_s(stereo) for _ in range(3))
         audio_s = stereo.shape[0] / 16000
         print(f"batch 2ch: {audio_s / best:.0f}x real time per CPU second, {best / (audio_s * 100) * 1e6:.1f} us/hop")
     if "floor" in which:
         _python_floor(stereo)
+    if "trackers" in which:
+        _tracker_paths(stereo)
+    if "calls" in which:
+        _calls_per_push(stereo)
     print("load average", " ".join(f"{v:.2f}" for v in os.getloadavg()))
 
 
 def _python_floor(stereo: np.ndarray) -> None:
     """Times the frame-by-frame parts of a batch run: the trackers (noise floors, voicing, octave guard, syllable
-    rate: extractor._ChannelTrackers) and the detector (the pipeline's own stage timer), best of three runs."""
-    from calmcue.engine.pipeline import StageTimes
-    from calmcue.features import extractor
+    rate, the quiet-path count: features/trackers.py) and the detector (Detector.process), as CPU time of the
+    thread (a shared machine's other processes then cost it less than wall time), best of five runs."""
+    from calmcue.detector.detector import Detector
 
-    spent = {"trackers": 0}
-    original_run, original_floors = extractor._ChannelTrackers.run, extractor._ChannelTrackers.floors
+    targets = {"trackers": _tracker_methods(), "detector": [(Detector, "process")]}
+    spent = dict.fromkeys(targets, 0)
+    originals = {(part, cls, name): getattr(cls, name) for part, methods in targets.items() for cls, name in methods}
 
-    def timed(method):  # type: ignore[no-untyped-def]
+    def timed(part, method):  # type: ignore[no-untyped-def]
         def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
-            t0 = time.perf_counter_ns()
+            t0 = time.thread_time_ns()
             try:
                 return method(*args, **kwargs)
             finally:
-                spent["trackers"] += time.perf_counter_ns() - t0
+                spent[part] += time.thread_time_ns() - t0
         return wrapper
 
-    extractor._ChannelTrackers.run = timed(original_run)  # type: ignore[method-assign]
-    extractor._ChannelTrackers.floors = timed(original_floors)  # type: ignore[method-assign]
+    for (part, cls, name), method in originals.items():
+        setattr(cls, name, timed(part, method))
     try:
         rounds = []
-        for _ in range(3):
-            spent["trackers"], times = 0, StageTimes()
-            analyze_samples(stereo, rate_hz=16000, keep_frames=True, times=times)
-            hops = sum(frames for _, frames in times.samples["detector"])
-            detector_ns = sum(ns for ns, _ in times.samples["detector"])
-            rounds.append((spent["trackers"] / hops / 1000.0, detector_ns / hops / 1000.0))
+        hops = stereo.shape[0] // HOP
+        for _ in range(5):
+            spent.update(dict.fromkeys(spent, 0))
+            analyze_samples(stereo, rate_hz=16000, keep_frames=True)
+            rounds.append((spent["trackers"] / hops / 1000.0, spent["detector"] / hops / 1000.0))
     finally:
-        extractor._ChannelTrackers.run, extractor._ChannelTrackers.floors = original_run, original_floors
+        for (_, cls, name), method in originals.items():
+            setattr(cls, name, method)
     trackers_us, detector_us = min(rounds, key=sum)
     floor_us = trackers_us + detector_us
     print(f"per-frame Python in batch, 2ch: trackers {trackers_us:.1f} + detector {detector_us:.1f} = {floor_us:.1f} "
-          f"us/hop: at most {10_000 / floor_us:.0f}x real time with everything else free")
+          f"us/hop (CPU): at most {10_000 / floor_us:.0f}x real time with everything else free")
+
+
+def _calls_per_push(stereo: np.ndarray) -> None:
+    """How many calls a one-hop push makes (cProfile's count over 20 s of pushes): the live path's cost is mostly
+    their fixed overhead, a microsecond or two each on this machine, not the arithmetic on two rows."""
+    import cProfile
+    import pstats
+
+    per_hop_us(stereo[: 3 * 16000], hops_per_push=1, skip=0)  # the model loaded, imports done
+    profile = cProfile.Profile()
+    profile.enable()
+    pushes = per_hop_us(stereo[: 20 * 16000], hops_per_push=1, skip=0).size
+    profile.disable()
+    counts = {"numpy and onnxruntime": 0, "other built-ins": 0, "Python functions": 0}
+    for (path, _, name), (_, calls, *_rest) in pstats.Stats(profile).stats.items():  # type: ignore[attr-defined]
+        if path != "~":
+            counts["Python functions"] += calls
+        elif any(key in name for key in ("numpy", "ufunc", "ndarray", "onnxruntime", "pocketfft")):
+            counts["numpy and onnxruntime"] += calls
+        else:
+            counts["other built-ins"] += calls
+    print("calls per one-hop push: " + ", ".join(f"{k} {v / pushes:.0f}" for k, v in counts.items()))
+
+
+def _tracker_paths(stereo: np.ndarray) -> None:
+    """The trackers' run per hop (CPU) at several push sizes, frame by frame and as a block (the choice that
+    trackers.FEW_FRAMES makes), then a batch run's tracker time split by part."""
+    from calmcue.features import trackers
+    from calmcue.features.extractor import FeatureExtractor
+    from calmcue.features.reframer import Reframer
+
+    few = trackers.FEW_FRAMES
+    try:
+        for frames in (1, 5, 16, 100):
+            best = {}
+            for path, threshold in (("frame by frame", 10**9), ("block", 0)):
+                trackers.FEW_FRAMES = threshold
+                best[path] = min(_timed_parts(stereo[: 12 * 16000], frames * HOP, FeatureExtractor, Reframer,
+                                              [(trackers.Trackers, "run")])["Trackers.run"] for _ in range(3))
+            print(f"trackers' run, {frames} frames a push: " + ", ".join(f"{k} {v:.1f}" for k, v in best.items())
+                  + " us/hop (CPU)")
+    finally:
+        trackers.FEW_FRAMES = few
+    parts = [(trackers.Trackers, "floors"), (trackers.Trackers, "long_quiet"), (trackers.Trackers, "run"),
+             (trackers, "_rate_steps"), (trackers, "without_noise_db"), (trackers.OctaveGuard, "steps")]
+    split = _timed_parts(stereo, 16000, FeatureExtractor, Reframer, parts)
+    print("trackers in batch (1 s blocks), us/hop (CPU): " + ", ".join(f"{k} {v:.1f}" for k, v in split.items()))
+
+
+def _timed_parts(stereo: np.ndarray, push: int, extractor_cls: type, reframer_cls: type,
+                 targets: list[tuple[object, str]]) -> dict[str, float]:
+    """Feeds `stereo` through a fresh extractor in pushes of `push` samples, timing each target (CPU)."""
+    spent: dict[str, int] = {}
+    originals = [(owner, name, getattr(owner, name)) for owner, name in targets]
+
+    def timed(key, method):  # type: ignore[no-untyped-def]
+        def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+            t0 = time.thread_time_ns()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                spent[key] = spent.get(key, 0) + time.thread_time_ns() - t0
+        return wrapper
+
+    for owner, name, method in originals:
+        setattr(owner, name, timed(f"{getattr(owner, '__name__', owner).split('.')[-1]}.{name}", method))
+    try:
+        reframer, extractor = reframer_cls(channels=2), extractor_cls(channels=2)
+        hops = sum(extractor.process(reframer.push(stereo[i : i + push])).count
+                   for i in range(0, stereo.shape[0] - push + 1, push))
+    finally:
+        for owner, name, method in originals:
+            setattr(owner, name, method)
+    return {key: ns / hops / 1000.0 for key, ns in spent.items()}
+
+
+def _tracker_methods() -> list[tuple[type, str]]:
+    """The methods that hold the trackers' work, in this version or (on PYTHONPATH) an older one."""
+    try:
+        from calmcue.features.trackers import Trackers
+    except ImportError:  # before issue 15's fourth round: one tracker object per channel, the count in the extractor
+        from calmcue.features import extractor
+        old = extractor._ChannelTrackers  # type: ignore[attr-defined]
+        return [(old, "floors"), (old, "run"), (extractor.FeatureExtractor, "_long_quiet")]
+    return [(Trackers, "floors"), (Trackers, "long_quiet"), (Trackers, "run")]
 
 
 def _batch_cpu_s(stereo: np.ndarray) -> float:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from calmcue.features import extractor as extractor_module
+from calmcue.features import trackers as trackers_module
 from calmcue.features.extractor import QUIET_HOLD_FRAMES, FeatureExtractor
 from calmcue.features.pitch import (
     CHUNK_ROWS,
@@ -133,7 +134,7 @@ def test_the_quiet_path_gives_the_full_paths_events_on_quiet_noise_and_speech(mo
     monkeypatch.setenv("CALMCUE_ACTIVITY", "model")
     signal = _quiet_then_speech()
     cheap = analyze_samples(signal, rate_hz=RATE, keep_frames=False)
-    monkeypatch.setattr(extractor_module, "QUIET_HOLD_FRAMES", 10**9)
+    monkeypatch.setattr(trackers_module, "QUIET_HOLD_FRAMES", 10**9)
     full = analyze_samples(signal, rate_hz=RATE, keep_frames=False)
     assert [(e.kind, e.speaker, e.start_s, e.end_s) for e in cheap.episodes] == \
         [(e.kind, e.speaker, e.start_s, e.end_s) for e in full.episodes]
@@ -166,7 +167,7 @@ def test_the_quiet_path_gives_the_full_paths_events_on_a_real_call_in_quiet_nois
     monkeypatch.setattr(extractor_module, "stand_in_periodicity", counting)
     cheap = analyze_samples(samples, rate_hz=RATE, keep_frames=False)
     assert sum(used) > 500  # the pauses went through the quiet path
-    monkeypatch.setattr(extractor_module, "QUIET_HOLD_FRAMES", 10**9)
+    monkeypatch.setattr(trackers_module, "QUIET_HOLD_FRAMES", 10**9)
     full = analyze_samples(samples, rate_hz=RATE, keep_frames=False)
     assert cheap.episodes and cheap.cues
     assert [e.to_json() for e in cheap.episodes] == [e.to_json() for e in full.episodes]
