@@ -12,8 +12,8 @@ pushes (five hops) of steady noise at -70 dBFS on both channels, per hop; silenc
 batch: `analyze_samples` of the two-channel input in 1 s blocks, CPU time, best of three;
 floor: in that batch run, the per-frame Python (the stateful trackers and the detector, frame by frame) per hop,
 and the real-time factor that alone would allow;
-trackers: the trackers' run per hop at 1, 5, 16 and 100 frames a push, frame by frame and as a block (what
-trackers.FEW_FRAMES chooses between), and a batch run's tracker time by part (this version only);
+trackers: a batch run's tracker time by part (noise floors, quiet-path count, the frame-by-frame run; this
+version only);
 calls: how many numpy/onnxruntime calls, other built-in calls and Python function calls a one-hop push makes.
 Each live line gives wall time (p50, p99, mean) and, from a second pipeline over the same input, the thread's CPU
 time (p50, mean), which the other processes of a shared machine disturb less. Prints the load average: run the
@@ -177,26 +177,12 @@ def _calls_per_push(stereo: np.ndarray) -> None:
 
 
 def _tracker_paths(stereo: np.ndarray) -> None:
-    """The trackers' run per hop (CPU) at several push sizes, frame by frame and as a block (the choice that
-    trackers.FEW_FRAMES makes), then a batch run's tracker time split by part."""
+    """A batch run's tracker time (CPU) split by part."""
     from calmcue.features import trackers
     from calmcue.features.extractor import FeatureExtractor
     from calmcue.features.reframer import Reframer
 
-    few = trackers.FEW_FRAMES
-    try:
-        for frames in (1, 5, 16, 100):
-            best = {}
-            for path, threshold in (("frame by frame", 10**9), ("block", 0)):
-                trackers.FEW_FRAMES = threshold
-                best[path] = min(_timed_parts(stereo[: 12 * 16000], frames * HOP, FeatureExtractor, Reframer,
-                                              [(trackers.Trackers, "run")])["Trackers.run"] for _ in range(3))
-            print(f"trackers' run, {frames} frames a push: " + ", ".join(f"{k} {v:.1f}" for k, v in best.items())
-                  + " us/hop (CPU)")
-    finally:
-        trackers.FEW_FRAMES = few
-    parts = [(trackers.Trackers, "floors"), (trackers.Trackers, "long_quiet"), (trackers.Trackers, "run"),
-             (trackers, "_rate_steps"), (trackers, "without_noise_db"), (trackers.OctaveGuard, "steps")]
+    parts = [(trackers.Trackers, "floors"), (trackers.Trackers, "long_quiet"), (trackers.Trackers, "run")]
     split = _timed_parts(stereo, 16000, FeatureExtractor, Reframer, parts)
     print("trackers in batch (1 s blocks), us/hop (CPU): " + ", ".join(f"{k} {v:.1f}" for k, v in split.items()))
 

@@ -233,24 +233,6 @@ class OctaveGuard:
         if not voiced:
             self._unvoiced_run += 1
             return math.nan
-        return self._voiced(f0_hz, aperiodicity, dprime_row)
-
-    def steps(self, f0_hz: np.ndarray, aperiodicity: np.ndarray, dprime: np.ndarray, *,
-              voiced: np.ndarray) -> np.ndarray:
-        """`step` over a block of frames (n,), (n,), (n, TAU_MAX + 1), (n,): only the voiced frames have work; the
-        unvoiced ones between them only lengthen the unvoiced run, so they are counted, not visited."""
-        out = np.full(f0_hz.shape, math.nan)
-        at = np.flatnonzero(voiced).tolist()
-        previous = -1
-        for i, f0, frame_aperiodicity in zip(at, f0_hz[at].tolist(), aperiodicity[at].tolist(), strict=True):
-            self._unvoiced_run += i - previous - 1
-            out[i] = self._voiced(f0, frame_aperiodicity, dprime[i])
-            previous = i
-        self._unvoiced_run += f0_hz.shape[0] - 1 - previous
-        return out
-
-    def _voiced(self, f0_hz: float, aperiodicity: float, dprime_row: np.ndarray) -> float:
-        """One voiced frame: the guarded F0, and the recent track moved towards it."""
         remembered = self._unvoiced_run < self.memory_frames
         if remembered:
             jump = math.log2(f0_hz) - self._recent_log_f0

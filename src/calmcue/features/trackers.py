@@ -1,29 +1,17 @@
-"""The stateful per-frame trackers of every channel, a block of frames at a time.
-
-The noise floors, voicing, octave guard, syllable rate and the quiet-path count each depend on the frame before,
-but most of their work does not: the voicing rule, the noise-compensated levels and the tilt are functions of one
-frame's numbers, so they run in numpy over the whole block; the octave guard has work only on voiced frames and
-the syllable rate only on speech frames, so their loops visit only those (the other frames' answers follow from
-the run lengths). The same function serves a live hop or two and a batch of hundreds, so the same samples give
-the same features whatever the block sizes.
-
-Exactness: numpy's SIMD pow and log10 differ from the C library's in the last bit on a few per cent of values
-(measured on this machine's AVX-512 build), so the transcendental functions go through `math` (C speed through
-`map`); the arithmetic around them is IEEE-exact in both and stays in numpy.
+"""The stateful per-frame trackers of every channel: noise floors, voicing, octave guard, syllable rate and the
+quiet-path count, each depending on the frame before. They run frame by frame on plain floats (a few numpy calls
+per block, not per frame), so a live hop and a batch of hundreds take the same operations in the same order and
+give the same bits whatever the block sizes.
 """
 
 from __future__ import annotations
 
 import math
-from itertools import repeat
 from typing import NamedTuple
 
 import numpy as np
 
 from calmcue.features.activity import (
-    ABSOLUTE_FLOOR_DBFS,
-    VOICED_MAX_APERIODICITY,
-    VOICED_MIN_SNR_DB,
     NoiseFloor,
     VoiceActivity,
     is_voiced,
@@ -38,7 +26,6 @@ NOISE_BIAS_DB = 3.0  # a 3-second minimum sits about 2-4.5 dB under the mean pow
 # No pitch once a channel has had no frame that could be voiced for 0.5 s; the model's periodicity comes from a
 # cheap stand-in there. Without the hold (the stand-in on every such frame) the model misses weak speech in noise.
 QUIET_HOLD_FRAMES = 50
-FEW_FRAMES = 24  # under this many frames (live pushes) the trackers run frame by frame on plain floats
 
 
 class Floors(NamedTuple):
@@ -61,34 +48,13 @@ class Tracked(NamedTuple):
     tilt_db: np.ndarray  # NaN when the frame is within SILENT_SNR_DB of the noise floor
 
 
-def _libm(function: object, values: np.ndarray, *first: float) -> np.ndarray:
-    """`function` (a `math` function) of every element, through the C library (see the module's note)."""
-    flat = values.ravel().tolist()
-    args = (repeat(first[0]), flat) if first else (flat,)
-    return np.fromiter(map(function, *args), np.float64, len(flat)).reshape(values.shape)  # type: ignore[call-overload]
-
-
-def without_noise_db(total_db: np.ndarray, floor_db: np.ndarray) -> np.ndarray:
+def without_noise_db(total_db: float, floor_db: float) -> float:
     """Power in dB after taking out the noise (its tracked floor plus the minimum's bias), never below -10 dB;
     where the floor is NaN (nothing but digital silence so far) the total as it is."""
-    total = _libm(math.pow, total_db / 10.0, 10.0)
-    noise = _libm(math.pow, (floor_db + NOISE_BIAS_DB) / 10.0, 10.0)
-    kept = np.maximum(np.maximum(total - noise, 0.1 * total), 1e-30)
-    return np.where(np.isnan(floor_db), total_db, 10.0 * _libm(math.log10, kept))
-
-
-def without_noise_db_frame(total_db: float, floor_db: float) -> float:
-    """`without_noise_db` of one frame on plain floats (the few-frame path): the same operations, the same bits."""
     if math.isnan(floor_db):
         return total_db
     total, noise = 10.0 ** (total_db / 10.0), 10.0 ** ((floor_db + NOISE_BIAS_DB) / 10.0)
     return 10.0 * math.log10(max(total - noise, 0.1 * total, 1e-30))
-
-
-def voiced_frames(level_dbfs: np.ndarray, floor_dbfs: np.ndarray, aperiodicity: np.ndarray) -> np.ndarray:
-    """The classic rule's voicing (audible, above the floor, periodic); a NaN floor or aperiodicity gives False."""
-    return (level_dbfs > ABSOLUTE_FLOOR_DBFS) & (level_dbfs - floor_dbfs > VOICED_MIN_SNR_DB) & \
-        (aperiodicity < VOICED_MAX_APERIODICITY)
 
 
 class Trackers:
@@ -128,46 +94,23 @@ class Trackers:
 
     def run(self, level_dbfs: np.ndarray, floors: Floors, shape: SpectralShape, pitch: PitchTrack,
             model_prob: np.ndarray | None) -> Tracked:
-        """The block's tracked features; `model_prob` (hops, channels) is the learned model's speech decision, or
-        None for the classic rule (whose probability carries a decaying memory of periodicity frame to frame)."""
-        if level_dbfs.shape[0] < FEW_FRAMES:
-            return self._run_few(level_dbfs, floors, shape, pitch, model_prob)
-        if model_prob is None:
-            speech_prob, voiced = self._classic(level_dbfs, floors.level_dbfs, pitch.aperiodicity)
-        else:  # the learned model decides speech; the classic rule only says which frames are voiced
-            speech_prob = model_prob.astype(np.float64)
-            voiced = voiced_frames(level_dbfs, floors.level_dbfs, pitch.aperiodicity)
-        f0_hz = np.empty_like(level_dbfs)
-        rate = np.empty_like(level_dbfs)
-        speech = speech_prob >= 0.5
-        for c in range(self.channels):
-            f0_hz[:, c] = self.octave[c].steps(pitch.f0_hz[:, c], pitch.aperiodicity[:, c], pitch.dprime[:, c],
-                                               voiced=voiced[:, c])
-            rate[:, c] = _rate_steps(self.rate[c], shape.band_db[:, c], voiced[:, c], speech[:, c])
-        tilt = np.full(level_dbfs.shape, math.nan)
-        sounding = level_dbfs > floors.level_dbfs + SILENT_SNR_DB  # a NaN floor is silent too
-        if sounding.any():  # only there: four of the six pow and log10 calls a frame are the tilt's
-            tilt[sounding] = without_noise_db(shape.high_db[sounding], floors.high_db[sounding]) - \
-                without_noise_db(shape.low_db[sounding], floors.low_db[sounding])
-        return Tracked(f0_hz=f0_hz, voiced=voiced, speech_prob=speech_prob, rate_syl_s=rate,
-                       speech_level_dbfs=without_noise_db(level_dbfs, floors.level_dbfs), tilt_db=tilt)
-
-    def _run_few(self, level_dbfs: np.ndarray, floors: Floors, shape: SpectralShape, pitch: PitchTrack,
-                 model_prob: np.ndarray | None) -> Tracked:
-        """`run` frame by frame on plain floats: for a live push of a hop or a few, the forty-odd numpy calls of
-        the block path cost more than the work (the same operations in the same order: the same bits)."""
+        """The block's tracked features, frame by frame on plain floats; `model_prob` (hops, channels) is the
+        learned model's speech decision, or None for the classic rule (whose probability carries a decaying memory
+        of periodicity frame to frame). A block path in numpy was built and measured in round 4 of issue 15: it
+        only paid from about 24 frames a push and bought 3 % of batch time, not worth a second copy of the rules
+        (benchmarks/results/profiles/hop4_summary.md)."""
         arrays = (level_dbfs, floors.level_dbfs, floors.low_db, floors.high_db, pitch.aperiodicity, pitch.f0_hz,
                   shape.band_db, shape.low_db, shape.high_db)
         columns = [a.T.tolist() for a in arrays]
         probs = None if model_prob is None else model_prob.T.tolist()
-        per_channel = [self._channel_few(c, [column[c] for column in columns], pitch.dprime[:, c],
-                                         None if probs is None else probs[c]) for c in range(self.channels)]
+        per_channel = [self._channel(c, [column[c] for column in columns], pitch.dprime[:, c],
+                                     None if probs is None else probs[c]) for c in range(self.channels)]
         # one array for every field and channel: (channels, fields, hops) -> per field (hops, channels)
         f0, voiced, prob, rate, speech_level, tilt = np.array(per_channel, np.float64).transpose(1, 2, 0)
         return Tracked(f0_hz=f0, voiced=voiced.astype(bool), speech_prob=prob, rate_syl_s=rate,
                        speech_level_dbfs=speech_level, tilt_db=tilt)
 
-    def _channel_few(self, channel: int, columns: list[list[float]], dprime: np.ndarray,
+    def _channel(self, channel: int, columns: list[list[float]], dprime: np.ndarray,
                      model_prob: list[float] | None) -> tuple[list[float], ...]:
         level, floor, low_floor, high_floor, aperiodicity, f0, band_db, low_db, high_db = columns
         decide, octave, rate = self.activity[channel].decide, self.octave[channel].step, self.rate[channel].step
@@ -187,35 +130,10 @@ class Trackers:
             voiced_out.append(voiced)
             prob_out.append(prob)
             rate_out.append(rate(band_db[i], voiced, prob >= 0.5))
-            speech_out.append(without_noise_db_frame(frame_level, frame_floor))
+            speech_out.append(without_noise_db(frame_level, frame_floor))
             if frame_level > frame_floor + SILENT_SNR_DB:
-                tilt_out.append(without_noise_db_frame(high_db[i], high_floor[i])
-                                - without_noise_db_frame(low_db[i], low_floor[i]))
+                tilt_out.append(without_noise_db(high_db[i], high_floor[i])
+                                - without_noise_db(low_db[i], low_floor[i]))
             else:
                 tilt_out.append(math.nan)
         return f0_out, voiced_out, prob_out, rate_out, speech_out, tilt_out
-
-    def _classic(self, level_dbfs: np.ndarray, floor: np.ndarray,
-                 aperiodicity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The classic rule, frame by frame (its periodicity memory is a recurrence)."""
-        prob, voiced = np.empty(level_dbfs.shape), np.empty(level_dbfs.shape, bool)
-        for c, activity in enumerate(self.activity):
-            decided = list(map(activity.decide, level_dbfs[:, c].tolist(), floor[:, c].tolist(),
-                               aperiodicity[:, c].tolist()))
-            if decided:
-                prob[:, c], voiced[:, c] = zip(*decided, strict=True)
-        return prob, voiced
-
-
-def _rate_steps(rate: SyllableRate, band_db: np.ndarray, voiced: np.ndarray, speech: np.ndarray) -> np.ndarray:
-    """SyllableRate.step over a block, called only on the speech frames: on the others it changes nothing and
-    returns its last rate, which is what they get here."""
-    current = rate.step(0.0, False, False)  # a non-speech step: the rate so far, state unchanged
-    at = np.flatnonzero(speech)
-    if at.size == 0:
-        return np.full(band_db.shape, current)
-    values = np.array([current, *map(rate.step, band_db[at].tolist(), voiced[at].tolist(), repeat(True))])
-    # each frame takes the value after the latest speech frame at or before it (index 0: `current`)
-    rank = np.zeros(band_db.shape, np.int64)
-    rank[at] = np.arange(1, at.size + 1)
-    return values[np.maximum.accumulate(rank)]
