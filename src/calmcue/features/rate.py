@@ -9,7 +9,7 @@ log-frequency axis. Two cues are read over the same speech frames (pauses would 
   CENTROID_BAND_HZ. Unlike the hump's peak (the estimator of earlier rounds), which jumped between ripples of the
   hump with the words and under-read faster speech by up to 25 % when it jumped down, the centroid moves smoothly.
   It moves LESS than the tempo (the band's fixed edges and the envelope's frame-to-frame flutter, which does not
-  speed up, pull it towards the band's middle: at 1.6x it read 1.15-1.35x on the dev speech), so it is expanded
+  speed up, pull it towards the band's middle: at 1.6x it read 1.2-1.35x on the dev speech), so it is expanded
   about a typical value: CENTROID_SYLLABLES * (centroid / CENTROID_TYPICAL_HZ) ** CENTROID_EXPONENT;
 - the VOICED-ONSET RATE: voiced runs of ONSET_MIN_VOICED_FRAMES after at least ONSET_MIN_GAP_FRAMES unvoiced
   frames (about one a syllable or word), per second of ARTICULATION time: voiced frames plus the unvoiced gaps of
@@ -17,16 +17,19 @@ log-frequency axis. Two cues are read over the same speech frames (pauses would 
   each phrase is fixed in seconds and does not speed up, so per speech second the count fell behind the tempo:
   40 s at 1.6x held 1.50-1.57x fewer speech frames, not 1.6x).
 
-The estimate is their weighted geometric mean (ONSET_WEIGHT on the onsets). The constants were fitted on
-librosa-stretched speech of the tuned speakers (RAVDESS actors 1-3, LibriSpeech readers 367-2033) to follow tempo
-with the steadiest reading, and CENTROID_SYLLABLES on the RAVDESS transcripts of actors 1-3 (7 syllables a
-sentence); held out, the estimate follows a 1.2-1.6x tempo change within 4 % (median) and 11 % (worst) where the
-peak-based one of the third round was off by 8 % and 25 %, and a 40 s track at a steady pace separates from the
-same speech at 1.35x by d' 2.6 (was 1.8). benchmarks/results/detection_issue13_pace.txt has the figures and the
-alternatives tried (a syllable-nuclei peak counter, the hump's peak and variants, other centroid bands).
+The estimate is their weighted geometric mean (ONSET_WEIGHT on the onsets). The weight and the exponent were
+fitted on librosa-stretched speech of the tuned speakers (RAVDESS actors 1-3, LibriSpeech readers 367-2033) for
+the steadiest reading that follows tempo, and CENTROID_SYLLABLES on the RAVDESS transcripts of actors 1-3 (7
+syllables a sentence). In the pace benchmark the estimate follows a 1.2-1.6x tempo change within 3-7 % (median)
+and 11-13 % (worst) where the peak-based one of the third round was off by 7-9 % and 11-26 %, and reads 0.99-1.19x
+the transcript rate (was 0.83-1.01). The exponent partly corrects the phase vocoder's envelope (on an exactly
+time-scaled envelope the centroid moves a little more), so a pure synthetic syllable train, whose centroid
+scales exactly, reads fast (a 7 Hz train reads about 10 syl/s). benchmarks/results/detection_issue13_pace.txt
+has the figures and the alternatives tried (a syllable-nuclei peak counter, the hump's peak and variants, other
+centroid bands).
 
 Cost: per speech hop a few ring-buffer updates; every UPDATE_FRAMES speech hops one batch of FFTs over the buffer
-(at the default 6.5 s window 7 FFTs of 512 points and a dot product), about 4 us per hop amortised
+(at the default 6.5 s window 7 FFTs of 512 points and a dot product), 4-7 us per hop amortised
 (benchmarks/eval_detection_pace.py prints the measured figure on its last line).
 
 "Slow down" compares this rate with the speaker's usual pace, the median of it over all their usual-paced speech
