@@ -25,7 +25,8 @@ transcripts there, so no check 1), reported per corpus for the speakers the sett
 The last line is the rate's cost per hop (SyllableRate.step, amortised).
 
     python benchmarks/eval_detection_pace.py [--corpus both|ravdess|librispeech] [--actors 1,2] [--tuned 1,2,3]
-        [--stretches 10] [--enter 1.175] [--min-s 1] [--window-s 6.5] [--no-tempo]
+        [--stretches 10] [--enter 1.175] [--min-s 1] [--window-s 6.5] [--no-tempo] [--natural-s 300]
+        [--condition clean|phone|gain-18|noise10|gainstep12]
 """
 
 from __future__ import annotations
@@ -174,8 +175,15 @@ def librispeech_voice(reader: str, *, tuned: bool) -> Voice:
                  lambda seconds, rng: (librispeech_pace.pool_speech(pool, seconds=seconds, rng=rng), float("nan")))
 
 
+def conditioned(samples: np.ndarray, *, condition: str, seed: int, calibration_s: float) -> tuple[np.ndarray, int]:
+    """A session in one of benchmarks/conditions.py's recording conditions (noise: 10 dB under the speaker's
+    level over the calibration), with the rate it is at (the phone band is at 8 kHz)."""
+    return conditions.apply_condition(samples, RATE, condition, seed, level_span_s=(0.0, calibration_s))
+
+
 def slow_down_check(voice: Voice, *, n_stretches: int, settings: Settings,
-                    true_ratios: list[tuple[bool, float]]) -> dict[str, tuple[list[bool], list[bool]]]:
+                    true_ratios: list[tuple[bool, float]],
+                    condition: str = "clean") -> dict[str, tuple[list[bool], list[bool]]]:
     """Flags of the 1.35x stretches and of the natural ones in one session of this speaker, two or three ways:
 
     "onset": "Slow down" comes in (an episode becomes active, min_s after it started) within [start, end + 1 s)
@@ -205,7 +213,8 @@ def slow_down_check(voice: Voice, *, n_stretches: int, settings: Settings,
         true_ratios.append((fast, tempo * source_rate / calibration_rate))
         at_s += len(piece) / RATE
     samples = conditions.add_room_tone(np.concatenate(pieces), level_dbfs=-80.0, seed=voice.seed)
-    result = analyze_samples(samples, rate_hz=RATE, settings=settings, keep_frames=False)
+    samples, rate_hz = conditioned(samples, condition=condition, seed=voice.seed, calibration_s=len(pieces[0]) / RATE)
+    result = analyze_samples(samples, rate_hz=rate_hz, settings=settings, keep_frames=False)
     fast_eps = [e for e in result.episodes if e.kind == "fast_speech"]
     onsets = [e.start_s + settings.detector.fast_speech.min_s for e in fast_eps]
     owner = [next((i for i, (a, b, _) in enumerate(spans) if a <= t < b + 1.0), -1) for t in onsets]
@@ -224,7 +233,8 @@ def slow_down_check(voice: Voice, *, n_stretches: int, settings: Settings,
     return out
 
 
-def natural_cues(voice: Voice, *, seconds: float, settings: Settings) -> tuple[int, int, float]:
+def natural_cues(voice: Voice, *, seconds: float, settings: Settings,
+                 condition: str = "clean") -> tuple[int, int, float]:
     """(fast_speech episodes, "Slow down" cues shown, minutes) in a session of the calibration then `seconds` of
     this speaker at their natural pace only: what a false cue costs an agent who never speeds up, with the cue
     limiter's cooldown and hourly cap in force (the cues) and without (the episodes)."""
@@ -234,7 +244,8 @@ def natural_cues(voice: Voice, *, seconds: float, settings: Settings) -> tuple[i
     calibration, _ = voice.calibration(rng)
     natural, _ = voice.speech(seconds, rng)
     samples = conditions.add_room_tone(np.concatenate([calibration, natural]), level_dbfs=-80.0, seed=voice.seed)
-    result = analyze_samples(samples, rate_hz=RATE, settings=settings, keep_frames=False)
+    samples, rate_hz = conditioned(samples, condition=condition, seed=voice.seed, calibration_s=len(calibration) / RATE)
+    result = analyze_samples(samples, rate_hz=rate_hz, settings=settings, keep_frames=False)
     episodes = sum(e.kind == "fast_speech" for e in result.episodes)
     cues = sum(c.kind == "fast_speech" for c in result.cues)
     return episodes, cues, len(natural) / RATE / 60.0
@@ -314,12 +325,13 @@ def evaluate(voice: Voice, half: Half, *, args: argparse.Namespace, settings: Se
             truth = f"{half.truth_ratios[-1]:.2f}"
         row += f"{natural_rate:<12.2f}{truth:<13}{wander:<17.2f}" + "  ".join(f"{ratios[t]:<8.2f}" for t in TEMPOS)
     true_ratios: list[tuple[bool, float]] = []
-    flags = slow_down_check(voice, n_stretches=args.stretches, settings=settings, true_ratios=true_ratios)
+    flags = slow_down_check(voice, n_stretches=args.stretches, settings=settings, true_ratios=true_ratios,
+                            condition=args.condition)
     half.add(flags)
     fast, natural = flags["onset"]
     row += f"  {sum(fast)}/{len(fast)} / {sum(natural)}/{len(natural)}"
     if args.natural_s > 0:
-        half.natural.append(natural_cues(voice, seconds=args.natural_s, settings=settings))
+        half.natural.append(natural_cues(voice, seconds=args.natural_s, settings=settings, condition=args.condition))
         row += f"  natural only: {half.natural[-1][0]} episodes, {half.natural[-1][1]} cues"
     if voice.corpus == "RAVDESS":
         row += "  (transcript ratio " + " ".join(
@@ -341,6 +353,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-tempo", action="store_true", help="skip the tempo and transcript checks (tuning)")
     parser.add_argument("--natural-s", type=float, default=0.0,
                         help="also a session of this many seconds at natural pace only: false cues an hour")
+    parser.add_argument("--condition", choices=conditions.CONDITIONS, default="clean",
+                        help="recording condition of the sessions (benchmarks/conditions.py); the tempo check "
+                             "stays on clean speech")
     args = parser.parse_args(argv)
     try:
         chosen = voices(args)
@@ -356,7 +371,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = pace_settings(enter=args.enter, min_s=args.min_s, window_s=args.window_s)
     fast_settings = settings.detector.fast_speech
     print(f"fast_speech: rate_ratio_enter {fast_settings.rate_ratio_enter}, min_s {fast_settings.min_s}, "
-          f"window_speech_s {fast_settings.window_speech_s}")
+          f"window_speech_s {fast_settings.window_speech_s}; sessions {args.condition}")
     halves: dict[tuple[str, bool], Half] = {}
     print("speaker       half      rate at x1  /transcript  95th pct/median  "
           + "  ".join(f"rate x{t}" for t in TEMPOS) + "  slow-down onset fast / natural")

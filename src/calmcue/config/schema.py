@@ -120,7 +120,7 @@ class TalkOverSettings:
 @dataclass(frozen=True)
 class FastSpeechSettings:
     enabled: bool = setting(True, doc="Cue when the agent speaks much faster than their own normal pace.")
-    rate_ratio_enter: float = setting(1.175, unit="x", lo=1.05, hi=3.0,
+    rate_ratio_enter: float = setting(1.3, unit="x", lo=1.05, hi=3.0,
                                       doc="Speaking rate over the agent's usual pace (learned over their speech) "
                                           "that counts as fast.")
     window_speech_s: float = setting(6.5, unit="s", lo=2.0, hi=30.0, doc="Speech over which the rate is measured.")

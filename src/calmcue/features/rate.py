@@ -1,33 +1,39 @@
-"""Speaking rate: the syllable rhythm of the last few seconds of speech, from the envelope's modulation spectrum.
+"""Speaking rate: syllables per second over the last few seconds of speech, from two cues that move with tempo.
 
-Syllables are the loudness pulses of speech: the 300-3400 Hz band envelope rises and falls once per syllable, so
-its modulation spectrum has a broad hump at the syllable rate (about 2-8 Hz; Houtgast & Steeneken's modulation
-transfer work, Ding et al. 2017). Played faster, every pulse comes sooner and the whole hump moves up by the
-tempo factor on a log-frequency axis. A peak picker that counts nuclei (de Jong & Wempe, 2009) misses more dips
-as speech gets faster (measured on the dev speech: up to about 30 % of the nuclei gone at 1.6x, where dips fill
-in), so its count does not follow tempo; the hump's position does. The first cue is the peak of the hump after
-smoothing it across log frequency (a shift of the whole shape, not the tallest ripple), over speech frames only
-(pauses would add the phrase rhythm).
+Syllables are the loudness pulses of speech: the 300-3400 Hz band envelope rises and falls about once per
+syllable, so its modulation spectrum has a broad hump at the syllable rate (about 2-8 Hz; Houtgast & Steeneken's
+modulation transfer work, Ding et al. 2017), and played faster the whole hump moves up by the tempo factor on a
+log-frequency axis. Two cues are read over the same speech frames (pauses would add the phrase rhythm):
 
-A second cue steadies it: the rate of voiced-segment onsets (a voiced run after an unvoiced gap, about one per
-syllable or word in connected speech) over the same speech frames. Alone it follows tempo less well (at 1.6x the
-voicing detector merges short gaps) and the modulation peak alone jumps between ripples of the hump with the
-words; their geometric mean (the estimate) wanders less than the peak alone and follows tempo better than
-the onsets alone (95th percentile over the median at a steady pace: 1.11-1.54
-against 1.15-1.93 for the peak alone on LibriSpeech and RAVDESS; benchmarks/results/detection_issue13_pace.txt).
+- the modulation CENTROID: the mean log frequency of the envelope's modulation power per log frequency over
+  CENTROID_BAND_HZ. Unlike the hump's peak (the estimator of earlier rounds), which jumped between ripples of the
+  hump with the words and under-read faster speech by up to 25 % when it jumped down, the centroid moves smoothly.
+  It moves LESS than the tempo (the band's fixed edges and the envelope's frame-to-frame flutter, which does not
+  speed up, pull it towards the band's middle: at 1.6x it read 1.2-1.35x on the dev speech), so it is expanded
+  about a typical value: CENTROID_SYLLABLES * (centroid / CENTROID_TYPICAL_HZ) ** CENTROID_EXPONENT;
+- the VOICED-ONSET RATE: voiced runs of ONSET_MIN_VOICED_FRAMES after at least ONSET_MIN_GAP_FRAMES unvoiced
+  frames (about one a syllable or word), per second of ARTICULATION time: voiced frames plus the unvoiced gaps of
+  at most BRIDGE_GAP_FRAMES between them, not every frame the activity detector calls speech (its hangover after
+  each phrase is fixed in seconds and does not speed up, so per speech second the count fell behind the tempo:
+  40 s at 1.6x held 1.50-1.57x fewer speech frames, not 1.6x).
 
-Cost: per speech hop one append to two ring buffers; every UPDATE_FRAMES speech hops one batch of FFTs over the
-buffer (at the default 6.5 s window: 7 FFTs of 512 points and a 64x257 matrix-vector product, about 60 us), so
-about 4 us per hop amortised (benchmarks/eval_detection_pace.py prints the measured figure on its last line).
-The peak is recomputed every 0.2 s and the combined estimate moves every hop, so a cue's time hardly depends on
-where in the stream the count started (the demo started part-way gives the whole call's cues).
+The estimate is their weighted geometric mean (ONSET_WEIGHT on the onsets). The weight and the exponent were
+fitted on librosa-stretched speech of the tuned speakers (RAVDESS actors 1-3, LibriSpeech readers 367-2033) for
+the steadiest reading that follows tempo, and CENTROID_SYLLABLES on the RAVDESS transcripts of actors 1-3 (7
+syllables a sentence). In the pace benchmark the estimate follows a 1.2-1.6x tempo change within 3-7 % (median)
+and 11-13 % (worst) where the peak-based one of the third round was off by 7-9 % and 11-26 %, and reads 0.99-1.19x
+the transcript rate (was 0.83-1.01). The exponent partly corrects the phase vocoder's envelope (on an exactly
+time-scaled envelope the centroid moves a little more), so a pure synthetic syllable train, whose centroid
+scales exactly, reads fast (a 7 Hz train reads about 10 syl/s). benchmarks/results/detection_issue13_pace.txt
+has the figures and the alternatives tried (a syllable-nuclei peak counter, the hump's peak and variants, other
+centroid bands).
+
+Cost: per speech hop a few ring-buffer updates; every UPDATE_FRAMES speech hops one batch of FFTs over the buffer
+(at the default 6.5 s window 7 FFTs of 512 points and a dot product), 4-7 us per hop amortised
+(benchmarks/eval_detection_pace.py prints the measured figure on its last line).
 
 "Slow down" compares this rate with the speaker's usual pace, the median of it over all their usual-paced speech
-(detector/pace.py).
-
-Against transcripts (RAVDESS: 7 syllables a sentence) it reads 0.76-0.97x the true syllables per second: it is
-a rhythm, and stressed syllables pulse harder than the rest. "Slow down" compares the rate with the speaker's own
-calibrated rate, so what matters is that it moves in proportion to tempo.
+(detector/pace.py), so what matters most is that it moves in proportion to tempo.
 """
 
 from __future__ import annotations
@@ -38,94 +44,83 @@ import numpy as np
 
 from calmcue.timebase import HOP_S
 
-SUB_WINDOW_FRAMES = 256  # 2.56 s: long enough to resolve 1.5 Hz, short enough to average several over the window
+SUB_WINDOW_FRAMES = 256  # 2.56 s: resolves 1 Hz, short enough to average several over the window
 SUB_HOP_FRAMES = 64
 FFT_SIZE = 512
-UPDATE_FRAMES = 20  # the modulation peak is recomputed every 0.2 s of speech (0.1 s: the same cues, twice the cost)
-BAND_HZ = (1.5, 12.0)  # the syllable-rhythm band searched for the peak
-GRID_POINTS = 64  # log-frequency grid over BAND_HZ widened by the smoothing
-SMOOTH_OCTAVES = 0.58  # Gaussian smoothing across log frequency (sigma 0.4 in natural log units)
-_SIGMA_LN = SMOOTH_OCTAVES * math.log(2.0)
+UPDATE_FRAMES = 20  # the centroid is recomputed every 0.2 s of speech
+CENTROID_BAND_HZ = (1.0, 16.0)  # the syllable-rhythm band (and its harmonics) the centroid is taken over
+CENTROID_TYPICAL_HZ = 5.0  # a typical centroid of conversational speech ...
+CENTROID_SYLLABLES = 4.0  # ... read as this many syllables per second
+CENTROID_EXPONENT = 2.2  # undoes the centroid's compression (it moves about 1 / 2.2 of a tempo change in log)
+ONSET_WEIGHT = 0.4  # of the voiced-onset rate in the geometric mean (the centroid's share is the rest)
 ONSET_MIN_VOICED_FRAMES = 3  # a voiced run this long (30 ms) after ...
 ONSET_MIN_GAP_FRAMES = 2  # ... at least this many unvoiced speech frames is a voiced-segment onset
+BRIDGE_GAP_FRAMES = 30  # unvoiced gaps up to 0.3 s between voiced frames count as articulation time
 
-
-def _grid() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(log-frequency grid, matrix FFT bins -> smoothed power per ln f on the grid, mask of the searched band)."""
-    lo, hi = BAND_HZ[0] * math.exp(-2 * _SIGMA_LN), BAND_HZ[1] * math.exp(2 * _SIGMA_LN)
-    ln_grid = np.linspace(math.log(lo), math.log(hi), GRID_POINTS)
-    bins_hz = np.fft.rfftfreq(FFT_SIZE, HOP_S)
-    # linear interpolation of the power spectrum at each grid frequency, as a matrix; times f: power per ln f
-    position = np.exp(ln_grid) / bins_hz[1]
-    left = np.floor(position).astype(int)
-    weight = position - left
-    interp = np.zeros((GRID_POINTS, bins_hz.size))
-    interp[np.arange(GRID_POINTS), left] = 1.0 - weight
-    interp[np.arange(GRID_POINTS), left + 1] = weight
-    interp *= np.exp(ln_grid)[:, None]
-    smooth = np.exp(-0.5 * np.square((ln_grid[:, None] - ln_grid[None, :]) / _SIGMA_LN))
-    band = (ln_grid >= math.log(BAND_HZ[0])) & (ln_grid <= math.log(BAND_HZ[1]))
-    return ln_grid, smooth @ interp, band
-
-
-_LN_GRID, _TO_GRID, _BAND = _grid()
+_BINS_HZ = np.fft.rfftfreq(FFT_SIZE, HOP_S)
+_LOW_HZ, _HIGH_HZ = CENTROID_BAND_HZ
+_IN_BAND = (_BINS_HZ >= _LOW_HZ) & (_BINS_HZ <= _HIGH_HZ)
+_PER_LN_F = _BINS_HZ[_IN_BAND]  # power per ln f = power per Hz times f
+_LN_F = np.log(_BINS_HZ[_IN_BAND])
 _TAPER = np.hanning(SUB_WINDOW_FRAMES)
 
 
-def rhythm_hz(envelope: np.ndarray) -> float:
-    """Peak of the log-frequency-smoothed modulation spectrum of an amplitude envelope sampled every hop."""
+def modulation_centroid_hz(envelope: np.ndarray) -> float:
+    """exp of the mean ln f of the modulation power per ln f over CENTROID_BAND_HZ, of an amplitude envelope
+    sampled every hop (averaged over 2.56 s sub-windows, each normalised so loud and soft ones count alike)."""
     starts = range(0, envelope.size - SUB_WINDOW_FRAMES + 1, SUB_HOP_FRAMES)
     segments = np.stack([envelope[s:s + SUB_WINDOW_FRAMES] for s in starts])
     segments = (segments - segments.mean(axis=1, keepdims=True)) * _TAPER
     power = np.square(np.abs(np.fft.rfft(segments, FFT_SIZE, axis=1)))
-    power /= power.sum(axis=1, keepdims=True) + 1e-30  # each sub-window counts alike, loud or soft
-    hump = _TO_GRID @ power.mean(axis=0)
-    hump = np.where(_BAND, hump, -np.inf)
-    i = int(np.argmax(hump))
-    if not _BAND[i - 1] or not _BAND[i + 1]:
-        return float(math.exp(_LN_GRID[i]))
-    left, mid, right = hump[i - 1], hump[i], hump[i + 1]  # parabolic refinement between grid points
-    bend = left - 2.0 * mid + right
-    offset = 0.5 * (left - right) / bend if bend < 0 else 0.0
-    return float(math.exp(_LN_GRID[i] + offset * (_LN_GRID[1] - _LN_GRID[0])))
+    power /= power.sum(axis=1, keepdims=True) + 1e-30
+    weight = power.mean(axis=0)[_IN_BAND] * _PER_LN_F
+    total = float(weight.sum())
+    return float(math.exp(float(weight @ _LN_F) / total)) if total > 0 else math.nan
+
+
+def centroid_syllables(centroid_hz: float) -> float:
+    """The centroid read as syllables per second (expanded about the typical value, so it follows tempo)."""
+    return CENTROID_SYLLABLES * (centroid_hz / CENTROID_TYPICAL_HZ) ** CENTROID_EXPONENT
 
 
 class SyllableRate:
-    """Per-hop speaking rate (syllable pulses per second) over the last `window_speech_s` of speech.
-
-    Two cues over the same speech frames, combined as a geometric mean: the modulation-spectrum peak
-    (`rhythm_hz`) and the rate of voiced-segment onsets (a voiced run of ONSET_MIN_VOICED_FRAMES after at least
-    ONSET_MIN_GAP_FRAMES unvoiced speech frames). Each wanders with the words in a different way, so their mean
-    is steadier than either (benchmarks/eval_detection_pace.py); both move with tempo.
-    """
+    """Per-hop speaking rate (syllables per second) over the last `window_speech_s` of speech: the weighted
+    geometric mean of the expanded modulation centroid and the voiced-onset rate per second of articulation."""
 
     def __init__(self, *, window_speech_s: float = 5.0) -> None:
         self.window_frames = max(round(window_speech_s / HOP_S), SUB_WINDOW_FRAMES)
         self._ring = np.zeros(self.window_frames)
-        self._onsets = np.zeros(self.window_frames, dtype=bool)
+        self._onsets = [False] * self.window_frames
+        self._active = [0] * self.window_frames  # articulation frames each speech frame added
         self._onset_count = 0
+        self._active_count = 0
         self._voiced_run = 0
         self._gap_run = ONSET_MIN_GAP_FRAMES  # the first voiced run counts as an onset
+        self._since_voiced = -1  # unvoiced speech frames since the last voiced one (-1: none voiced yet)
         self._filled = 0  # speech frames held (up to the window)
         self._at = 0  # next write position in the ring
         self._since_update = 0
-        self._rhythm = math.nan  # the modulation peak, recomputed every UPDATE_FRAMES speech frames
+        self._centroid = math.nan  # in syllables per second, recomputed every UPDATE_FRAMES speech frames
         self._rate = math.nan
 
     def step(self, band_db: float, voiced: bool, speech: bool) -> float:
         """Feeds one frame; returns the rate over the recent speech, NaN until 2.56 s of speech were heard."""
         if speech:
+            at = self._at
             onset = self._is_onset(voiced)
-            self._onset_count += int(onset) - int(self._onsets[self._at])
-            self._onsets[self._at] = onset
-            self._ring[self._at] = 10.0 ** (band_db / 20.0)
-            self._at = (self._at + 1) % self.window_frames
+            self._onset_count += onset - self._onsets[at]
+            self._onsets[at] = onset
+            added = self._articulation(voiced)
+            self._active_count += added - self._active[at]
+            self._active[at] = added
+            self._ring[at] = 10.0 ** (band_db / 20.0)
+            self._at = (at + 1) % self.window_frames
             self._filled = min(self._filled + 1, self.window_frames)
             self._since_update += 1
             if self._since_update >= UPDATE_FRAMES and self._filled >= SUB_WINDOW_FRAMES:
                 self._since_update = 0
-                self._rhythm = rhythm_hz(self.recent_envelope())
-            self._rate = self._combined(self._rhythm)
+                self._centroid = centroid_syllables(modulation_centroid_hz(self.recent_envelope()))
+            self._rate = self._combined()
         return self._rate
 
     def _is_onset(self, voiced: bool) -> bool:
@@ -140,11 +135,25 @@ class SyllableRate:
             return onset
         return False
 
-    def _combined(self, rhythm: float) -> float:
-        """Geometric mean of the modulation peak and the voiced-onset rate (the peak alone while no onsets)."""
-        if self._onset_count == 0 or math.isnan(rhythm):
-            return rhythm
-        return math.sqrt(rhythm * self._onset_count / (self._filled * HOP_S))
+    def _articulation(self, voiced: bool) -> int:
+        """Articulation frames this speech frame adds: 1 if voiced, plus the unvoiced gap just before it if that
+        was short (BRIDGE_GAP_FRAMES); kept with the frame, so it leaves the window with it (a bridged gap is
+        counted up to 0.3 s longer than its own frames are held, against a window of several seconds)."""
+        if not voiced:
+            if self._since_voiced >= 0:
+                self._since_voiced += 1
+            return 0
+        gap, self._since_voiced = self._since_voiced, 0
+        return 1 + (gap if 0 < gap <= BRIDGE_GAP_FRAMES else 0)
+
+    def _combined(self) -> float:
+        """Weighted geometric mean of the centroid's rate and the onset rate (the centroid alone while no
+        articulation time is held)."""
+        centroid = self._centroid
+        if self._onset_count == 0 or self._active_count == 0 or math.isnan(centroid):
+            return centroid
+        onsets = self._onset_count / (self._active_count * HOP_S)
+        return math.exp(ONSET_WEIGHT * math.log(onsets) + (1.0 - ONSET_WEIGHT) * math.log(centroid))
 
     def recent_envelope(self) -> np.ndarray:
         """The held speech frames' amplitude envelope, oldest first."""
