@@ -24,7 +24,7 @@ class ThresholdOffsets:
     raised_voice_agent_db: float = 0.0  # on the agent's raised-voice index (level + tilt + pitch over baseline)
     raised_voice_customer_db: float = 0.0  # the same on the caller's side
     talk_over_s: float = 0.0  # on how long the agent's overlapping speech must last (longer than a backchannel)
-    fast_speech_ratio: float = 0.0  # on the speaking rate over the agent's own usual pace (1.175x -> 1.225x)
+    fast_speech_ratio: float = 0.0  # on the speaking rate over the agent's own usual pace (default 1.3x -> 1.35x)
     no_pause_s: float = 0.0  # on how long the agent talks with no turn from the caller
 
     def apply(self, settings: DetectorSettings) -> DetectorSettings:

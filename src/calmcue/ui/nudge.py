@@ -13,7 +13,7 @@ Why these numbers:
   1 dB just-noticeable difference in level, so one step is a real change but a small one (an eighth of the 12 dB
   enter index at "normal"). The other kinds get a step of similar weight in their own unit, rounded to a figure
   the agent can be told: talk-over needs 0.2 s more overlap (on 0.6 s), fast speech 0.05 more of the usual pace
-  (1.175x -> 1.225x), no pause 15 s more talk (on 45 s). Only the raised-voice cap is measured (below); the other
+  (1.3x -> 1.35x), no pause 15 s more talk (on 45 s). Only the raised-voice cap is measured (below); the other
   steps are judgement, bounded the same way.
 - The cap is 3 steps: +4.5 dB, +0.6 s, +0.15x, +45 s. What the cap costs, measured with the detection benchmark
   on the development speech (RAVDESS mono sessions, 6 actors, clean / telephone band; `python
