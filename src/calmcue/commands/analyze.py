@@ -26,10 +26,7 @@ def run(args: argparse.Namespace) -> int:
     for note in (info.truncation_note, probe(args.far_end).truncation_note if args.far_end else ""):
         if note:
             print(f"calmcue: {note}", file=sys.stderr)
-    if args.json and args.json != "-":
-        _check_writable(Path(args.json))
-    if args.plot:
-        _check_writable(args.plot)
+    _check_outputs(args)
     keep_frames = bool(args.plot) or (bool(args.json) and not args.no_frames)
     activity = ActivityKind(args.activity) if args.activity else None  # None: CALMCUE_ACTIVITY, else the model
     with _progress_bar(info.duration_s, enabled=not args.no_progress) as bar:
@@ -47,6 +44,27 @@ def run(args: argparse.Namespace) -> int:
     if not args.json or args.json != "-":
         _print_summary(result, plot=args.plot)
     return 0
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Before any work: each output can be written, and none would replace an input or the other output."""
+    inputs = [(name, path) for name, path in (("FILE", args.file), ("--far-end", args.far_end),
+                                              ("--config", args.config), ("--baseline", args.baseline)) if path]
+    outputs = [(name, Path(path)) for name, path in (("--json", args.json if args.json != "-" else None),
+                                                     ("--plot", args.plot)) if path]
+    for i, (option, out) in enumerate(outputs):
+        _check_writable(out)
+        for name, other in inputs + outputs[:i]:
+            if _same_file(out, Path(other)):
+                what = "the input" if name == "FILE" else f"the {name} file"
+                raise BadInputError(f"{option} {out}: is {what} ({other}); writing there would replace it - "
+                                    f"choose another name")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.exists() and b.exists():
+        return a.samefile(b)
+    return a.resolve() == b.resolve()
 
 
 def _check_writable(path: Path) -> None:

@@ -1,0 +1,68 @@
+"""Faults a user met running the real `calmcue` commands (the QA pass of issue qa4): each test runs the command
+as a subprocess on real files and checks the exit code, the one line on stderr and what is left on disk."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import soundfile as sf
+
+from conftest import RATE, speech_with_pauses
+
+
+@pytest.fixture(autouse=True)
+def own_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commands' settings, data, policy and log files live in the test's folder, never the user's."""
+    monkeypatch.setenv("CALMCUE_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("CALMCUE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CALMCUE_POLICY_FILE", str(tmp_path / "no-policy.toml"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("CALMCUE_ACTIVITY", "classic")
+
+
+def calmcue(*args: str | Path, timeout_s: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run([sys.executable, "-m", "calmcue", *map(str, args)], capture_output=True, text=True,
+                          env=env, timeout=timeout_s)
+
+
+def assert_one_clear_line(proc: subprocess.CompletedProcess[str], code: int, *words: str) -> str:
+    assert proc.returncode == code, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and "unexpected" not in proc.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]
+
+
+@pytest.fixture
+def recording(tmp_path: Path) -> Path:
+    path = tmp_path / "call.flac"
+    sf.write(path, speech_with_pauses(turns=2), RATE)
+    return path
+
+
+# --- analyze: where the results are written ---------------------------------------------------------------------
+
+def test_json_onto_the_recording_itself_is_refused_and_the_recording_kept(recording: Path) -> None:
+    before = recording.read_bytes()
+    line = assert_one_clear_line(calmcue("analyze", recording, "--json", recording.parent / "." / recording.name),
+                                 2, "--json", "call.flac")
+    assert "replace" in line
+    assert recording.read_bytes() == before
+
+
+def test_json_onto_the_far_end_or_the_plot_is_refused(recording: Path, tmp_path: Path) -> None:
+    far = tmp_path / "far.wav"
+    sf.write(far, speech_with_pauses(turns=2, seed=3), RATE)
+    before = far.read_bytes()
+    assert_one_clear_line(calmcue("analyze", recording, "--far-end", far, "--json", far), 2, "far.wav")
+    assert far.read_bytes() == before
+    same = tmp_path / "out.png"
+    assert_one_clear_line(calmcue("analyze", recording, "--json", same, "--plot", same), 2, "--plot", "--json")
+    assert not same.exists()
