@@ -66,3 +66,17 @@ def test_json_onto_the_far_end_or_the_plot_is_refused(recording: Path, tmp_path:
     same = tmp_path / "out.png"
     assert_one_clear_line(calmcue("analyze", recording, "--json", same, "--plot", same), 2, "--plot", "--json")
     assert not same.exists()
+
+
+def test_json_or_plot_onto_a_folder_is_one_line_before_any_work(recording: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "results"
+    folder.mkdir()
+    assert_one_clear_line(calmcue("analyze", recording, "--json", folder), 2, "--json", "is a folder")
+    assert_one_clear_line(calmcue("analyze", recording, "--plot", folder), 2, "--plot", "is a folder")
+    assert list(folder.iterdir()) == []
+
+
+def test_json_where_nothing_can_be_written_is_one_line(recording: Path) -> None:
+    """/proc takes no new files, even from root: the write fails however the permissions look."""
+    assert_one_clear_line(calmcue("analyze", recording, "--json", "/proc/calmcue-test.json"), 2,
+                          "/proc/calmcue-test.json", "cannot be written")

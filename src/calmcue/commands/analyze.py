@@ -53,7 +53,7 @@ def _check_outputs(args: argparse.Namespace) -> None:
     outputs = [(name, Path(path)) for name, path in (("--json", args.json if args.json != "-" else None),
                                                      ("--plot", args.plot)) if path]
     for i, (option, out) in enumerate(outputs):
-        _check_writable(out)
+        _check_writable(out, option)
         for name, other in inputs + outputs[:i]:
             if _same_file(out, Path(other)):
                 what = "the input" if name == "FILE" else f"the {name} file"
@@ -67,9 +67,23 @@ def _same_file(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve()
 
 
-def _check_writable(path: Path) -> None:
+def _check_writable(path: Path, option: str) -> None:
+    """A missing folder, a folder as the file, or a place that takes no file: one line now, not after the work."""
     if not path.parent.exists() and str(path.parent) not in ("", "."):
         raise BadInputError(f"{path}: its folder {path.parent} does not exist; create it or choose another path")
+    if path.is_dir():
+        example = path / ("call.json" if option == "--json" else "call.png")
+        raise BadInputError(f"{option} {path}: is a folder; give a file name (for example {example})")
+    if path.exists() and not path.is_file():
+        return  # a device or pipe (/dev/null, a fifo): opening it to try would wait for a reader
+    existed = path.exists()
+    try:
+        with open(path, "ab"):  # appending nothing: an existing file is left as it is
+            pass
+    except OSError as err:
+        raise BadInputError(f"{option} {path}: cannot be written ({err.strerror}); choose another path") from None
+    if not existed:
+        path.unlink(missing_ok=True)
 
 
 def _write_json(result: Any, target: str, *, with_frames: bool) -> None:
