@@ -80,3 +80,18 @@ def test_json_where_nothing_can_be_written_is_one_line(recording: Path) -> None:
     """/proc takes no new files, even from root: the write fails however the permissions look."""
     assert_one_clear_line(calmcue("analyze", recording, "--json", "/proc/calmcue-test.json"), 2,
                           "/proc/calmcue-test.json", "cannot be written")
+
+
+def test_plot_in_a_format_that_cannot_be_drawn_is_refused_before_any_work(recording: Path, tmp_path: Path) -> None:
+    out = tmp_path / "timeline.wav"
+    assert_one_clear_line(calmcue("analyze", recording, "--plot", out), 2, "--plot", ".png")
+    assert not out.exists()
+
+
+def test_plot_without_an_extension_is_a_png_and_the_summary_names_the_file_written(recording: Path,
+                                                                                  tmp_path: Path) -> None:
+    proc = calmcue("analyze", recording, "--plot", tmp_path / "timeline")
+    assert proc.returncode == 0, proc.stderr
+    written = tmp_path / "timeline.png"
+    assert written.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"timeline plot: {written}" in proc.stdout

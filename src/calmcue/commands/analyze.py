@@ -26,6 +26,8 @@ def run(args: argparse.Namespace) -> int:
     for note in (info.truncation_note, probe(args.far_end).truncation_note if args.far_end else ""):
         if note:
             print(f"calmcue: {note}", file=sys.stderr)
+    if args.plot:
+        args.plot = _plot_path(args.plot)  # the name the plot is written under, for the checks and the summary
     _check_outputs(args)
     keep_frames = bool(args.plot) or (bool(args.json) and not args.no_frames)
     activity = ActivityKind(args.activity) if args.activity else None  # None: CALMCUE_ACTIVITY, else the model
@@ -59,6 +61,22 @@ def _check_outputs(args: argparse.Namespace) -> None:
                 what = "the input" if name == "FILE" else f"the {name} file"
                 raise BadInputError(f"{option} {out}: is {what} ({other}); writing there would replace it - "
                                     f"choose another name")
+
+
+def _plot_path(path: Path) -> Path:
+    """OUT.png as given; a name without an extension gets .png (matplotlib adds it, so say so); a format the
+    plotting library cannot draw is refused now rather than after the analysis."""
+    if path.is_dir():
+        return path  # reported as a folder by the writability check
+    if not path.suffix:
+        return path.with_name(path.name + ".png")
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if path.suffix[1:].lower() not in formats:
+        raise BadInputError(f"--plot {path}: cannot draw a {path.suffix} file; give a name ending in .png "
+                            f"(or .{', .'.join(sorted(set(formats) - {'png'}))})")
+    return path
 
 
 def _same_file(a: Path, b: Path) -> bool:
