@@ -95,3 +95,13 @@ def test_plot_without_an_extension_is_a_png_and_the_summary_names_the_file_writt
     written = tmp_path / "timeline.png"
     assert written.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert f"timeline plot: {written}" in proc.stdout
+
+
+# --- monitor: its numbers ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seconds", ["0", "-1", "nan"])
+def test_monitor_seconds_that_are_not_a_positive_time_are_refused(recording: Path, seconds: str) -> None:
+    """--seconds 0 ran until Ctrl-C; -1 and nan stopped at once with exit 0, as if they had run."""
+    proc = calmcue("monitor", "--file", recording, "--speed", "50", f"--seconds={seconds}", timeout_s=60)
+    assert_one_clear_line(proc, 2, "--seconds")
+    assert proc.stdout == ""

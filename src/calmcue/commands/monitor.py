@@ -65,7 +65,11 @@ class MonitorOptions:
 
 
 def from_args(args: argparse.Namespace) -> MonitorOptions:
-    return MonitorOptions(**{name: getattr(args, name) for name in MonitorOptions.__dataclass_fields__})
+    options = MonitorOptions(**{name: getattr(args, name) for name in MonitorOptions.__dataclass_fields__})
+    if options.seconds is not None and not options.seconds > 0:  # also NaN
+        raise BadInputError(f"--seconds {options.seconds:g}: give a time above 0 s, or leave it out to run until "
+                            f"Ctrl-C")
+    return options
 
 
 def run(args: MonitorOptions) -> int:
