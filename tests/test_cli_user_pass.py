@@ -105,3 +105,14 @@ def test_monitor_seconds_that_are_not_a_positive_time_are_refused(recording: Pat
     proc = calmcue("monitor", "--file", recording, "--speed", "50", f"--seconds={seconds}", timeout_s=60)
     assert_one_clear_line(proc, 2, "--seconds")
     assert proc.stdout == ""
+
+
+def test_monitor_speed_zero_is_refused_not_played_in_real_time(recording: Path) -> None:
+    proc = calmcue("monitor", "--file", recording, "--speed", "0", timeout_s=60)
+    assert_one_clear_line(proc, 2, "--speed 0")
+    assert "playing" not in proc.stdout
+
+
+def test_monitor_speed_without_a_file_is_refused(tmp_path: Path) -> None:
+    """--speed only applies to --file: given alone it was silently ignored (and the devices opened)."""
+    assert_one_clear_line(calmcue("monitor", "--speed", "3", "--seconds", "1", timeout_s=60), 2, "--speed", "--file")

@@ -69,6 +69,10 @@ def from_args(args: argparse.Namespace) -> MonitorOptions:
     if options.seconds is not None and not options.seconds > 0:  # also NaN
         raise BadInputError(f"--seconds {options.seconds:g}: give a time above 0 s, or leave it out to run until "
                             f"Ctrl-C")
+    if options.speed is not None and options.file is None:
+        raise BadInputError(f"--speed {options.speed:g}: only plays a recording faster; give it with --file WAV")
+    if options.speed is not None and not options.speed > 0:
+        raise BadInputError(f"--speed {options.speed:g}: must be above 0 (1 = real time)")
     return options
 
 
@@ -120,7 +124,7 @@ def _file_factory(args: MonitorOptions, view: _View) -> Callable[[], Source]:
     """A recording played as if live (the demo without a headset): real time, or `--speed` times faster."""
     assert args.file is not None, "only for --file"
     path = Path(args.file)
-    speed = float(getattr(args, "speed", None) or 1.0)
+    speed = 1.0 if args.speed is None else float(args.speed)
     if not speed > 0:
         raise BadInputError(f"--speed {speed:g}: must be above 0 (1 = real time)")
     FileSource(path)  # checks the file now: a bad one exits 2 here, not in the worker
