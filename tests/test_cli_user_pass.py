@@ -116,3 +116,27 @@ def test_monitor_speed_zero_is_refused_not_played_in_real_time(recording: Path) 
 def test_monitor_speed_without_a_file_is_refused(tmp_path: Path) -> None:
     """--speed only applies to --file: given alone it was silently ignored (and the devices opened)."""
     assert_one_clear_line(calmcue("monitor", "--speed", "3", "--seconds", "1", timeout_s=60), 2, "--speed", "--file")
+
+
+def test_monitor_config_stands_in_for_the_user_file_under_the_machine_policy(tmp_path: Path) -> None:
+    """--config replaced the user's settings and the machine policy with them, so any agent could lift a key
+    IT had enforced. Seen through the calibration length: 5 s of speech from --config ends calibration within
+    this recording ([listening]); 120 s enforced by the policy keeps it learning to the end."""
+    speech = tmp_path / "speech.flac"
+    sf.write(speech, speech_with_pauses(turns=6), RATE)
+    config = tmp_path / "mine.toml"
+    config.write_text("[detector.baseline]\ncalibration_speech_s = 5.0\n")
+    run = ("monitor", "--file", speech, "--speed", "50", "--config", config)
+    free = calmcue(*run, timeout_s=120)
+    assert free.returncode == 0, free.stderr
+    assert "[listening]" in free.stdout
+    (tmp_path / "no-policy.toml").write_text("[enforced]\ndetector.baseline.calibration_speech_s = 120.0\n")
+    locked = calmcue(*run, timeout_s=120)
+    assert locked.returncode == 0, locked.stderr
+    assert "[calibrating]" in locked.stdout and "[listening]" not in locked.stdout
+
+
+def test_monitor_config_with_a_bad_key_is_still_exit_2(tmp_path: Path) -> None:
+    config = tmp_path / "mine.toml"
+    config.write_text("[detector.baseline]\ncalibration_speech_s = 1.0\n")
+    assert_one_clear_line(calmcue("monitor", "--config", config, timeout_s=60), 2, "calibration_speech_s", "5.0..120.0")

@@ -199,9 +199,11 @@ class _StopFlag:
 def _settings(args: MonitorOptions) -> Settings:
     from calmcue.config.loader import load_layers, load_settings_file
 
-    if args.config:
-        return load_settings_file(args.config)
-    loaded = load_layers(policy=paths.policy_file(), user=paths.user_settings_file())
+    user = paths.user_settings_file()
+    if args.config:  # in place of the user's file, under the machine policy like it
+        load_settings_file(args.config)  # strictly first: a bad file named on the command line is exit 2
+        user = args.config
+    loaded = load_layers(policy=paths.policy_file(), user=user)
     for problem in loaded.problems:
         print(f"calmcue: warning: {problem}", file=sys.stderr)
     return loaded.settings
