@@ -140,3 +140,14 @@ def test_monitor_config_with_a_bad_key_is_still_exit_2(tmp_path: Path) -> None:
     config = tmp_path / "mine.toml"
     config.write_text("[detector.baseline]\ncalibration_speech_s = 1.0\n")
     assert_one_clear_line(calmcue("monitor", "--config", config, timeout_s=60), 2, "calibration_speech_s", "5.0..120.0")
+
+
+# --- config -----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("option", ["--user", "--policy"])
+def test_config_show_with_a_file_that_is_not_there_says_so(tmp_path: Path, option: str) -> None:
+    """A mistyped --user or --policy path printed the built-in defaults as the effective settings, exit 0."""
+    typo = tmp_path / "setings.toml"
+    proc = calmcue("config", "show", option, typo)
+    assert_one_clear_line(proc, 2, option, "setings.toml", "not found")
+    assert proc.stdout == ""

@@ -42,6 +42,10 @@ def show(*, policy: Path | None, user: Path | None) -> int:
     from calmcue.config.keys import key_infos
     from calmcue.config.loader import DEFAULT_LAYER, load_layers
 
+    for option, given in (("--policy", policy), ("--user", user)):
+        if given is not None and not given.exists():  # the machine's own files may be absent; a named one not
+            raise BadInputError(f"{option} {given}: file not found; check the path (leave {option} out for the "
+                                f"{'machine policy' if option == '--policy' else 'user settings'})")
     policy = policy or paths.policy_file()
     user = user or paths.user_settings_file()
     loaded = load_layers(policy=policy, user=user)
