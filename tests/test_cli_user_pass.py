@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import soundfile as sf
 
@@ -151,3 +152,15 @@ def test_config_show_with_a_file_that_is_not_there_says_so(tmp_path: Path, optio
     proc = calmcue("config", "show", option, typo)
     assert_one_clear_line(proc, 2, option, "setings.toml", "not found")
     assert proc.stdout == ""
+
+
+# --- analyze: damaged input -------------------------------------------------------------------------------------
+
+def test_nan_samples_are_placed_where_they_are(tmp_path: Path) -> None:
+    """The line said 'near 3.0 s' (the end of the 1 s block being read) for a NaN at 2.5 s."""
+    data = speech_with_pauses(turns=2)
+    data[int(2.5 * RATE)] = np.nan
+    data[int(3.2 * RATE)] = np.inf
+    path = tmp_path / "damaged.wav"
+    sf.write(path, data, RATE, subtype="FLOAT")
+    assert_one_clear_line(calmcue("analyze", path), 2, "damaged.wav", "NaN or infinite", "at 2.50 s")

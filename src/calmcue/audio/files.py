@@ -71,9 +71,11 @@ def read_blocks(info: AudioFileInfo, *, block_s: float = BLOCK_S) -> Iterator[np
                 block = f.read(block_frames, dtype="float32", always_2d=True)
                 if block.shape[0] == 0:
                     return
-                if not np.isfinite(block).all():
-                    at_s = f.tell() / info.rate_hz
-                    raise BadInputError(f"{info.path}: holds NaN or infinite samples near {at_s:.1f} s; "
+                finite = np.isfinite(block)
+                if not finite.all():
+                    first = int(np.argmin(finite.all(axis=1)))  # the first frame with a bad sample
+                    at_s = (f.tell() - block.shape[0] + first) / info.rate_hz
+                    raise BadInputError(f"{info.path}: holds NaN or infinite samples, the first at {at_s:.2f} s; "
                                         f"the recording is damaged - export it again")
                 yield block
     except (sf.LibsndfileError, RuntimeError) as err:
