@@ -164,3 +164,20 @@ def test_nan_samples_are_placed_where_they_are(tmp_path: Path) -> None:
     path = tmp_path / "damaged.wav"
     sf.write(path, data, RATE, subtype="FLOAT")
     assert_one_clear_line(calmcue("analyze", path), 2, "damaged.wav", "NaN or infinite", "at 2.50 s")
+
+
+# --- bench: where the figures are written -----------------------------------------------------------------------
+
+def test_bench_json_onto_a_folder_is_refused_before_measuring(tmp_path: Path) -> None:
+    """It measured for a minute, then could not write; the check is up front now (the timeout would catch a run)."""
+    folder = tmp_path / "results"
+    folder.mkdir()
+    assert_one_clear_line(calmcue("bench", "--quick", "--no-progress", "--json", folder, timeout_s=30), 2,
+                          "--json", "is a folder")
+
+
+@pytest.mark.parametrize("name", ["figures.md", "figures.png"])
+def test_bench_json_named_like_its_own_report_or_chart_is_refused(tmp_path: Path, name: str) -> None:
+    """--json OUT writes OUT.md and OUT.png beside it: OUT named .md or .png was overwritten by the JSON."""
+    assert_one_clear_line(calmcue("bench", "--quick", "--no-progress", "--json", tmp_path / name, timeout_s=30), 2,
+                          "--json", name, ".json")
