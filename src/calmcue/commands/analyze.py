@@ -10,6 +10,7 @@ from typing import Any
 
 from calmcue.analysis.offline import analyze_file
 from calmcue.audio.files import probe
+from calmcue.commands.outputs import check_outputs
 from calmcue.config.loader import load_settings_file
 from calmcue.config.schema import Settings
 from calmcue.detector.baseline import load_baseline
@@ -50,17 +51,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _check_outputs(args: argparse.Namespace) -> None:
     """Before any work: each output can be written, and none would replace an input or the other output."""
-    inputs = [(name, path) for name, path in (("FILE", args.file), ("--far-end", args.far_end),
-                                              ("--config", args.config), ("--baseline", args.baseline)) if path]
+    inputs = [(name, Path(path)) for name, path in (("FILE", args.file), ("--far-end", args.far_end),
+                                                    ("--config", args.config), ("--baseline", args.baseline)) if path]
     outputs = [(name, Path(path)) for name, path in (("--json", args.json if args.json != "-" else None),
                                                      ("--plot", args.plot)) if path]
-    for i, (option, out) in enumerate(outputs):
-        _check_writable(out, option)
-        for name, other in inputs + outputs[:i]:
-            if _same_file(out, Path(other)):
-                what = "the input" if name == "FILE" else f"the {name} file"
-                raise BadInputError(f"{option} {out}: is {what} ({other}); writing there would replace it - "
-                                    f"choose another name")
+    check_outputs(outputs, inputs=inputs, examples={"--json": "call.json", "--plot": "call.png"})
 
 
 def _plot_path(path: Path) -> Path:
@@ -77,31 +72,6 @@ def _plot_path(path: Path) -> Path:
         raise BadInputError(f"--plot {path}: cannot draw a {path.suffix} file; give a name ending in .png "
                             f"(or .{', .'.join(sorted(set(formats) - {'png'}))})")
     return path
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    if a.exists() and b.exists():
-        return a.samefile(b)
-    return a.resolve() == b.resolve()
-
-
-def _check_writable(path: Path, option: str) -> None:
-    """A missing folder, a folder as the file, or a place that takes no file: one line now, not after the work."""
-    if not path.parent.exists() and str(path.parent) not in ("", "."):
-        raise BadInputError(f"{path}: its folder {path.parent} does not exist; create it or choose another path")
-    if path.is_dir():
-        example = path / ("call.json" if option == "--json" else "call.png")
-        raise BadInputError(f"{option} {path}: is a folder; give a file name (for example {example})")
-    if path.exists() and not path.is_file():
-        return  # a device or pipe (/dev/null, a fifo): opening it to try would wait for a reader
-    existed = path.exists()
-    try:
-        with open(path, "ab"):  # appending nothing: an existing file is left as it is
-            pass
-    except OSError as err:
-        raise BadInputError(f"{option} {path}: cannot be written ({err.strerror}); choose another path") from None
-    if not existed:
-        path.unlink(missing_ok=True)
 
 
 def _write_json(result: Any, target: str, *, with_frames: bool) -> None:
