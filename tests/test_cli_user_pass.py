@@ -181,3 +181,19 @@ def test_bench_json_named_like_its_own_report_or_chart_is_refused(tmp_path: Path
     """--json OUT writes OUT.md and OUT.png beside it: OUT named .md or .png was overwritten by the JSON."""
     assert_one_clear_line(calmcue("bench", "--quick", "--no-progress", "--json", tmp_path / name, timeout_s=30), 2,
                           "--json", name, ".json")
+
+
+# --- monitor: where it writes -----------------------------------------------------------------------------------
+
+def test_monitor_events_onto_the_recording_played_is_refused_and_the_recording_kept(recording: Path) -> None:
+    """--events-jsonl was opened (emptied) before --file was read: the recording was lost, then 'empty file'."""
+    before = recording.read_bytes()
+    assert_one_clear_line(calmcue("monitor", "--file", recording, "--events-jsonl", recording, timeout_s=60), 2,
+                          "--events-jsonl", "replace")
+    assert recording.read_bytes() == before
+
+
+def test_monitor_stats_onto_a_folder_is_refused_before_it_runs(recording: Path, tmp_path: Path) -> None:
+    proc = calmcue("monitor", "--file", recording, "--speed", "50", "--stats-json", tmp_path, timeout_s=60)
+    assert_one_clear_line(proc, 2, "--stats-json", "is a folder")
+    assert proc.stdout == ""

@@ -27,6 +27,7 @@ from typing import IO, Any
 from calmcue.audio.devices import resolve_call, resolve_mic
 from calmcue.audio.live import DeviceSourceFactory
 from calmcue.audio.sources import FileSource, Source
+from calmcue.commands.outputs import check_outputs
 from calmcue.config import paths
 from calmcue.config.schema import Settings
 from calmcue.detector.baseline import BaselineValues, load_baseline
@@ -77,6 +78,7 @@ def from_args(args: argparse.Namespace) -> MonitorOptions:
 
 
 def run(args: MonitorOptions) -> int:
+    _check_outputs(args)
     settings = _settings(args)
     baseline = _baseline(args.baseline)
     events = _open_events(args.events_jsonl)
@@ -107,6 +109,16 @@ def run(args: MonitorOptions) -> int:
         _write_stats(Path(args.stats_json), worker)
     view.summary(worker)
     return 0 if stopped else 1
+
+
+def _check_outputs(args: MonitorOptions) -> None:
+    """Before anything opens: the event and stats files can be written and are none of the inputs (the events
+    file is emptied when opened, so --events-jsonl onto --file's recording would lose it)."""
+    inputs = [(name, Path(path)) for name, path in (("--file", args.file), ("--config", args.config),
+                                                    ("--baseline", args.baseline)) if path]
+    outputs = [(name, Path(path)) for name, path in (("--events-jsonl", args.events_jsonl),
+                                                     ("--stats-json", args.stats_json)) if path]
+    check_outputs(outputs, inputs=inputs, examples={"--events-jsonl": "events.jsonl", "--stats-json": "stats.json"})
 
 
 def _device_factory(args: MonitorOptions, settings: Settings, view: _View) -> Callable[[], Source]:

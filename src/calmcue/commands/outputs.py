@@ -18,7 +18,7 @@ def check_outputs(outputs: Sequence[Named], *, inputs: Sequence[Named], examples
         check_writable(out, option, example=examples.get(option, "out.txt"))
         for name, other in [*inputs, *outputs[:i]]:
             if same_file(out, other):
-                what = "the input" if name == "FILE" else f"the {name} file"
+                what = "the input" if name == "FILE" else f"the file given to {name}"
                 raise BadInputError(f"{option} {out}: is {what} ({other}); writing there would replace it - "
                                     f"choose another name")
 
