@@ -197,3 +197,23 @@ def test_monitor_stats_onto_a_folder_is_refused_before_it_runs(recording: Path, 
     proc = calmcue("monitor", "--file", recording, "--speed", "50", "--stats-json", tmp_path, timeout_s=60)
     assert_one_clear_line(proc, 2, "--stats-json", "is a folder")
     assert proc.stdout == ""
+
+
+# --- history ----------------------------------------------------------------------------------------------------
+
+def test_a_history_set_aside_never_replaces_one_set_aside_before(tmp_path: Path) -> None:
+    """Copies set aside were named by the second: a second damaged file in the same second replaced the first."""
+    import time
+
+    from calmcue.history.store import CallHistory
+
+    calls = tmp_path / "calls.json"
+    now = time.time()
+    earlier = [calls.with_name(f"calls.json.bad-{time.strftime('%Y%m%d-%H%M%S', time.localtime(now + d))}")
+               for d in (0, 1, 2)]
+    for old in earlier:
+        old.write_text("set aside before")
+    calls.write_text("damaged now")
+    assert CallHistory(calls).records == []
+    assert [old.read_text() for old in earlier] == ["set aside before"] * 3
+    assert sorted(p.read_text() for p in tmp_path.glob("calls.json.bad-*")) == ["damaged now"] + ["set aside before"] * 3

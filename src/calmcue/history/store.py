@@ -123,7 +123,7 @@ class CallHistory:
 
     def _set_aside(self, problem: str) -> bool:
         """Renames the file out of the way (kept for a look, never read again); True if it is out of the way."""
-        aside = self.path.with_name(f"{self.path.name}.bad-{time.strftime('%Y%m%d-%H%M%S')}")
+        aside = _free_name(self.path.with_name(f"{self.path.name}.bad-{time.strftime('%Y%m%d-%H%M%S')}"))
         try:
             if self.path.is_dir():
                 self.path.rename(aside)
@@ -134,6 +134,15 @@ class CallHistory:
         log.warning("call history %s %s: set aside as %s, a fresh history is started", self.path, problem,
                     aside.name)
         return True
+
+
+def _free_name(path: Path) -> Path:
+    """`path`, or `path-2`, `path-3`, ... : a copy set aside never replaces one set aside before."""
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.name}-{n}")
+    return candidate
 
 
 def _atomic_write(path: Path, text: str) -> None:
