@@ -201,6 +201,19 @@ def test_monitor_stats_onto_a_folder_is_refused_before_it_runs(recording: Path, 
 
 # --- history ----------------------------------------------------------------------------------------------------
 
+def test_history_command_says_when_it_set_a_damaged_history_aside(tmp_path: Path) -> None:
+    """It printed 'No calls yet' (exit 0) with nothing about the calls the damaged file held; the log alone knew."""
+    calls = tmp_path / "data" / "calls.json"
+    calls.parent.mkdir(parents=True)
+    calls.write_text('{"schema": 1, "calls": [{"seq": 1, "ended_unix": "yester')
+    proc = calmcue("history")
+    assert proc.returncode == 0, proc.stderr
+    aside = list(calls.parent.glob("calls.json.bad-*"))
+    assert len(aside) == 1
+    line = assert_one_clear_line(proc, 0, "damaged", aside[0].name)
+    assert str(calls) in line or "call history" in line
+
+
 def test_a_history_set_aside_never_replaces_one_set_aside_before(tmp_path: Path) -> None:
     """Copies set aside were named by the second: a second damaged file in the same second replaced the first."""
     import time
@@ -216,4 +229,5 @@ def test_a_history_set_aside_never_replaces_one_set_aside_before(tmp_path: Path)
     calls.write_text("damaged now")
     assert CallHistory(calls).records == []
     assert [old.read_text() for old in earlier] == ["set aside before"] * 3
-    assert sorted(p.read_text() for p in tmp_path.glob("calls.json.bad-*")) == ["damaged now"] + ["set aside before"] * 3
+    kept = sorted(p.read_text() for p in tmp_path.glob("calls.json.bad-*"))
+    assert kept == ["damaged now"] + ["set aside before"] * 3

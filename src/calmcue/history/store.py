@@ -50,6 +50,7 @@ class CallHistory:
         self.keep_days = keep_days
         self.max_calls = max_calls
         self.clock = clock
+        self.notice = ""  # one line for the agent when a damaged or unwritable history was set aside
         self.records: list[CallRecord] = self._read()
         self._next_seq = max((r.seq for r in self.records), default=0) + 1
         self._write_failed = False
@@ -133,6 +134,8 @@ class CallHistory:
             return False
         log.warning("call history %s %s: set aside as %s, a fresh history is started", self.path, problem,
                     aside.name)
+        self.notice = (f"your call history {self.path} {problem}; it was set aside as {aside.name} and a fresh "
+                       f"one started")
         return True
 
 
