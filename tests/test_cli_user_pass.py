@@ -231,3 +231,15 @@ def test_a_history_set_aside_never_replaces_one_set_aside_before(tmp_path: Path)
     assert [old.read_text() for old in earlier] == ["set aside before"] * 3
     kept = sorted(p.read_text() for p in tmp_path.glob("calls.json.bad-*"))
     assert kept == ["damaged now"] + ["set aside before"] * 3
+
+
+@pytest.mark.parametrize("text", [None, "[overlay\n"])
+def test_config_check_of_a_file_it_cannot_read_is_one_line_without_talk_of_keys(tmp_path: Path,
+                                                                              text: str | None) -> None:
+    """A missing or broken file got a second line, '1 problem(s); CalmCue ignores these keys', for a file whose
+    keys were never read: the whole file is what is left out."""
+    path = tmp_path / "settings.toml"
+    if text is not None:
+        path.write_text(text)
+    line = assert_one_clear_line(calmcue("config", "check", path), 2, "settings.toml")
+    assert "these keys" not in line

@@ -29,6 +29,8 @@ def check(path: Path) -> int:
     kind, problems = check_file(path)
     for problem in problems:
         print(f"calmcue: {problem}", file=sys.stderr)
+    if kind == "unreadable":  # the one problem says it all: no key of it was read
+        return ExitCode.BAD_INPUT
     if problems:
         print(f"calmcue: {path}: {len(problems)} problem(s); CalmCue ignores these keys and keeps the layers "
               "below them", file=sys.stderr)
