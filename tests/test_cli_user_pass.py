@@ -243,3 +243,21 @@ def test_config_check_of_a_file_it_cannot_read_is_one_line_without_talk_of_keys(
         path.write_text(text)
     line = assert_one_clear_line(calmcue("config", "check", path), 2, "settings.toml")
     assert "these keys" not in line
+
+
+# --- monitor: devices chosen in the settings ----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("key", "name"), [("mic", "Old USB Headset"), ("call", "gone.monitor")])
+def test_monitor_names_the_setting_when_the_device_it_chose_is_gone(tmp_path: Path, key: str, name: str) -> None:
+    """'calmcue monitor' with no options said "no microphone 'Old USB Headset'" as if the user had typed the name;
+    it came from the settings file, which the line now names with the key to change."""
+    from needs import missing
+
+    if os.environ.get("CALMCUE_PULSE") != "1":
+        missing("needs a sound server with devices (run under scripts/with_services.sh)", what="device")
+    settings = tmp_path / "config" / "settings.toml"
+    settings.parent.mkdir(parents=True)
+    settings.write_text(f'[audio]\n{key} = "{name}"\n')
+    line = assert_one_clear_line(calmcue("monitor", "--seconds", "1", timeout_s=60), 3, name, f"audio.{key}",
+                                 str(settings))
+    assert f"--{key}" in line

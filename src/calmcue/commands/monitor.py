@@ -19,7 +19,8 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -29,7 +30,7 @@ from calmcue.audio.live import DeviceSourceFactory
 from calmcue.audio.sources import FileSource, Source
 from calmcue.commands.outputs import check_outputs
 from calmcue.config import paths
-from calmcue.config.schema import Settings
+from calmcue.config.loader import LoadedSettings
 from calmcue.detector.baseline import BaselineValues, load_baseline
 from calmcue.engine.mailbox import (
     CallMessage,
@@ -43,7 +44,7 @@ from calmcue.engine.mailbox import (
 )
 from calmcue.engine.metrics import LatencyHistogram
 from calmcue.engine.worker import Worker
-from calmcue.errors import BadInputError
+from calmcue.errors import BadInputError, DeviceError
 from calmcue.logs import has_file
 
 REDRAW_S = 0.1
@@ -79,12 +80,13 @@ def from_args(args: argparse.Namespace) -> MonitorOptions:
 
 def run(args: MonitorOptions) -> int:
     _check_outputs(args)
-    settings = _settings(args)
+    loaded = _settings(args)
+    settings = loaded.settings
     baseline = _baseline(args.baseline)
     events = _open_events(args.events_jsonl)
     view = _View(tty=sys.stdout.isatty(), events=events)
     from_file = bool(getattr(args, "file", None))
-    factory = _file_factory(args, view) if from_file else _device_factory(args, settings, view)
+    factory = _file_factory(args, view) if from_file else _device_factory(args, loaded, view)
     # a recording is not the user's own voice: its calibration is never saved as theirs
     worker = Worker(settings=settings, mailbox=Mailbox(), agent_baseline=baseline, source_factory=factory,
                     baseline_path=None if from_file else paths.baseline_file())
@@ -121,15 +123,35 @@ def _check_outputs(args: MonitorOptions) -> None:
     check_outputs(outputs, inputs=inputs, examples={"--events-jsonl": "events.jsonl", "--stats-json": "stats.json"})
 
 
-def _device_factory(args: MonitorOptions, settings: Settings, view: _View) -> Callable[[], Source]:
+def _device_factory(args: MonitorOptions, loaded: LoadedSettings, view: _View) -> Callable[[], Source]:
+    settings = loaded.settings
     mic_spec = args.mic if args.mic is not None else settings.audio.mic
     call_spec = args.call if args.call is not None else settings.audio.call
-    mic = resolve_mic(mic_spec)  # a device that does not exist: exit 3 now, not retried forever
-    call, note = resolve_call(call_spec)
+    # a device that does not exist: exit 3 now, not retried forever
+    with _from_settings(loaded, "mic", mic_spec, given=args.mic is not None):
+        mic = resolve_mic(mic_spec)
+    with _from_settings(loaded, "call", call_spec, given=args.call is not None):
+        call, note = resolve_call(call_spec)
     view.line(f"microphone: {mic.name}; call audio: {call.name if call else 'none'}")
     if note:
         view.line(note)
     return DeviceSourceFactory(mic=mic_spec, call=call_spec, latency=settings.audio.latency)
+
+
+@contextmanager
+def _from_settings(loaded: LoadedSettings, key: str, spec: str, *, given: bool) -> Iterator[None]:
+    """A device named in the settings (not on the command line) that is not there: the line says which setting
+    chose it and in which file, since the user never typed the name."""
+    try:
+        yield
+    except DeviceError as err:
+        if given or not spec or f"'{spec}'" not in str(err):
+            raise
+        layer = loaded.sources.get(f"audio.{key}", "the settings")
+        what = "microphone" if key == "mic" else "call-audio source"
+        raise DeviceError(f"the {what} '{spec}' chosen by audio.{key} in {layer} is not there; plug it in, choose "
+                          f"another with --{key} (see 'calmcue devices'), or set audio.{key} = \"\" for the "
+                          f"default") from None
 
 
 def _file_factory(args: MonitorOptions, view: _View) -> Callable[[], Source]:
@@ -208,7 +230,7 @@ class _StopFlag:
 # --- inputs ----------------------------------------------------------------------------------------------------
 
 
-def _settings(args: MonitorOptions) -> Settings:
+def _settings(args: MonitorOptions) -> LoadedSettings:
     from calmcue.config.loader import load_layers, load_settings_file
 
     user = paths.user_settings_file()
@@ -218,7 +240,7 @@ def _settings(args: MonitorOptions) -> Settings:
     loaded = load_layers(policy=paths.policy_file(), user=user)
     for problem in loaded.problems:
         print(f"calmcue: warning: {problem}", file=sys.stderr)
-    return loaded.settings
+    return loaded
 
 
 def _baseline(path: Path | None) -> BaselineValues | None:
