@@ -261,3 +261,12 @@ def test_monitor_names_the_setting_when_the_device_it_chose_is_gone(tmp_path: Pa
     line = assert_one_clear_line(calmcue("monitor", "--seconds", "1", timeout_s=60), 3, name, f"audio.{key}",
                                  str(settings))
     assert f"--{key}" in line
+
+
+def test_a_policy_file_given_as_settings_is_named_as_such(recording: Path, tmp_path: Path) -> None:
+    """'--config /etc/xdg/calmcue/policy.toml' said "unknown setting 'defaults.detector.sensitivity'", as if the
+    key were misspelt."""
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[defaults]\ndetector.sensitivity = "gentle"\n[enforced]\noverlay.min_gap_s = 30.0\n')
+    line = assert_one_clear_line(calmcue("analyze", recording, "--config", policy), 2, "policy.toml", "policy file")
+    assert "unknown setting" not in line

@@ -102,7 +102,14 @@ def _replace_path(obj: Any, path: list[str], value: Any) -> Any:
 
 def load_settings_file(path: Path, base: Settings | None = None) -> Settings:
     """One user-style file, strictly: the first bad key or value raises ConfigError."""
-    values = {key: check_value(str(path), key, v) for key, v in flatten(read_toml(path)).items()}
+    from calmcue.config.policy import is_policy
+
+    table = read_toml(path)
+    if is_policy(table):
+        raise ConfigError(f"{path}: is a machine policy file ([defaults]/[enforced]); this takes a settings file, "
+                          f"with the sections ([detector], [overlay], ...) at the top - 'calmcue config keys' "
+                          f"lists them")
+    values = {key: check_value(str(path), key, v) for key, v in flatten(table).items()}
     return apply(base or Settings(), values)
 
 
