@@ -270,3 +270,20 @@ def test_a_policy_file_given_as_settings_is_named_as_such(recording: Path, tmp_p
     policy.write_text('[defaults]\ndetector.sensitivity = "gentle"\n[enforced]\noverlay.min_gap_s = 30.0\n')
     line = assert_one_clear_line(calmcue("analyze", recording, "--config", policy), 2, "policy.toml", "policy file")
     assert "unknown setting" not in line
+
+
+# --- a damaged recording played as if live -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [("monitor", "--speed", "50"), ("demo", "--speed", "50")])
+def test_a_damaged_recording_played_live_is_one_line_not_endless_restarts(tmp_path: Path, command: tuple[str, ...],
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """monitor/demo --file with NaN samples part-way: the engine met them while playing, called it an unexpected
+    error and restarted the source every 0.5 s, forever (the header check at the start had passed)."""
+    data = speech_with_pauses(turns=2)
+    data[int(2.5 * RATE)] = np.nan
+    path = tmp_path / "damaged.wav"
+    sf.write(path, data, RATE, subtype="FLOAT")
+    monkeypatch.delenv("DISPLAY", raising=False)  # the demo in the terminal, not in a window
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    proc = calmcue(command[0], "--file", path, *command[1:], timeout_s=60)
+    assert_one_clear_line(proc, 2, "damaged.wav", "NaN or infinite", "at 2.50 s")

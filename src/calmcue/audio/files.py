@@ -82,6 +82,13 @@ def read_blocks(info: AudioFileInfo, *, block_s: float = BLOCK_S) -> Iterator[np
         raise BadInputError(f"{info.path}: cannot be decoded ({_short(err)}); the file may be truncated") from None
 
 
+def check_samples(info: AudioFileInfo) -> None:
+    """Reads the whole file once, so that damage (NaN or infinite samples, data that cannot be decoded) is one
+    BadInputError before a recording starts playing as if live, not an error part-way through it."""
+    for _ in read_blocks(info):
+        pass
+
+
 def paired_blocks(agent: AudioFileInfo, far: AudioFileInfo) -> Iterator[np.ndarray]:
     """Both files resampled to the analysis rate and zipped into (n, 2) blocks; the shorter is padded."""
     sides = [_Resampled(agent), _Resampled(far)]

@@ -32,9 +32,10 @@ def run(options: DemoOptions) -> int:
     if path is None:
         raise BadInputError("the demo call is missing from this installation; reinstall CalmCue "
                             "(pip install --force-reinstall calmcue) or build it with 'make demo'")
-    from calmcue.audio.files import probe
+    from calmcue.audio.files import check_samples, probe
 
-    probe(path)  # unreadable or not audio: exit 2 with one line, before any window opens
+    # unreadable, not audio, or damaged part-way: exit 2 with one line, before any window opens
+    check_samples(probe(path))
     from calmcue.commands.tray import has_display, require_qt
 
     if not has_display():

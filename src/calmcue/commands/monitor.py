@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from calmcue.audio.devices import resolve_call, resolve_mic
+from calmcue.audio.files import check_samples, probe
 from calmcue.audio.live import DeviceSourceFactory
 from calmcue.audio.sources import FileSource, Source
 from calmcue.commands.outputs import check_outputs
@@ -162,6 +163,7 @@ def _file_factory(args: MonitorOptions, view: _View) -> Callable[[], Source]:
     if not speed > 0:
         raise BadInputError(f"--speed {speed:g}: must be above 0 (1 = real time)")
     FileSource(path)  # checks the file now: a bad one exits 2 here, not in the worker
+    check_samples(probe(path))  # and its samples: damage part-way is exit 2 too, not endless restarts
     view.line(f"playing {path} as if live ({speed:g}x real time)")
     return lambda: FileSource(path, realtime=True, speed=speed)
 
