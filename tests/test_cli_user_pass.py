@@ -287,3 +287,13 @@ def test_a_damaged_recording_played_live_is_one_line_not_endless_restarts(tmp_pa
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     proc = calmcue(command[0], "--file", path, *command[1:], timeout_s=60)
     assert_one_clear_line(proc, 2, "damaged.wav", "NaN or infinite", "at 2.50 s")
+
+
+def test_a_stereo_far_end_file_is_told_it_must_be_mono(recording: Path, tmp_path: Path) -> None:
+    """It said 'has 2 channels; CalmCue reads mono, or stereo with the agent on channel 0 ...' - stereo is what
+    the file was, so the line read as a contradiction."""
+    far = tmp_path / "far.wav"
+    sf.write(far, np.zeros((RATE, 2), np.float32), RATE)
+    line = assert_one_clear_line(calmcue("analyze", recording, "--far-end", far), 2, "far.wav", "2 channels",
+                                 "--far-end", "mono")
+    assert "or stereo" not in line

@@ -51,6 +51,9 @@ def probe(path: Path, *, max_channels: int = 2) -> AudioFileInfo:
         size = path.stat().st_size
         why = "the file is empty" if size == 0 else f"not a readable audio file ({_short(err)})"
         raise BadInputError(f"{path}: {why}; give a WAV or FLAC recording") from None
+    if info.channels > max_channels == 1:  # the customer's side given on its own (--far-end)
+        raise BadInputError(f"{path}: has {info.channels} channels; --far-end takes the customer's side as a mono "
+                            f"file (or give a stereo file alone, agent on channel 0 and customer on channel 1)")
     if info.channels > max_channels:
         raise BadInputError(f"{path}: has {info.channels} channels; CalmCue reads mono, or stereo with the agent "
                             f"on channel 0 and the customer on channel 1")
