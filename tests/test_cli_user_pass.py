@@ -297,3 +297,17 @@ def test_a_stereo_far_end_file_is_told_it_must_be_mono(recording: Path, tmp_path
     line = assert_one_clear_line(calmcue("analyze", recording, "--far-end", far), 2, "far.wav", "2 channels",
                                  "--far-end", "mono")
     assert "or stereo" not in line
+
+
+def test_a_second_unreadable_settings_file_is_kept_beside_the_first(tmp_path: Path) -> None:
+    """Writing settings keeps an unparsable settings.toml as settings.toml.bad, so nothing typed is lost; a second
+    broken edit replaced the first one kept."""
+    from calmcue.config.writer import write_user_settings
+
+    path = tmp_path / "settings.toml"
+    for typed in ("[overlay\nmin_gap_s = 5\n", "[detector\nsensitivity = 'strict'\n"):
+        path.write_text(typed)
+        write_user_settings(path, {"overlay.corner": "top-left"})
+    kept = sorted(p.read_text() for p in tmp_path.glob("settings.toml.bad*"))
+    assert kept == sorted(["[overlay\nmin_gap_s = 5\n", "[detector\nsensitivity = 'strict'\n"])
+    assert 'corner = "top-left"' in path.read_text()

@@ -2,7 +2,7 @@
 
 The new text goes to a temporary file next to the target, is read back with the strict loader, and only then
 replaces the old file (`os.replace`, atomic on POSIX and Windows). A user file that no longer parses is kept as
-`settings.toml.bad` before it is replaced, so nothing the user typed is lost.
+`settings.toml.bad` (then `.bad-2`, ...) before it is replaced, so nothing the user typed is lost.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from calmcue.config.loader import check_value, flatten, load_settings_file, read_toml
+from calmcue.config.paths import free_name
 from calmcue.errors import ConfigError
 
 HEADER = ("# CalmCue user settings. CalmCue rewrites this file when you change its settings;\n"
@@ -83,4 +84,4 @@ def _keep_unreadable(path: Path) -> None:
     try:
         read_toml(path)
     except ConfigError:
-        os.replace(path, path.with_name(path.name + ".bad"))
+        os.replace(path, free_name(path.with_name(path.name + ".bad")))

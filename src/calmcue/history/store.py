@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from calmcue.config.paths import free_name
 from calmcue.detector.calls import CallSummary
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,7 @@ class CallHistory:
 
     def _set_aside(self, problem: str) -> bool:
         """Renames the file out of the way (kept for a look, never read again); True if it is out of the way."""
-        aside = _free_name(self.path.with_name(f"{self.path.name}.bad-{time.strftime('%Y%m%d-%H%M%S')}"))
+        aside = free_name(self.path.with_name(f"{self.path.name}.bad-{time.strftime('%Y%m%d-%H%M%S')}"))
         try:
             if self.path.is_dir():
                 self.path.rename(aside)
@@ -137,15 +138,6 @@ class CallHistory:
         self.notice = (f"your call history {self.path} {problem}; it was set aside as {aside.name} and a fresh "
                        f"one started")
         return True
-
-
-def _free_name(path: Path) -> Path:
-    """`path`, or `path-2`, `path-3`, ... : a copy set aside never replaces one set aside before."""
-    candidate, n = path, 1
-    while candidate.exists():
-        n += 1
-        candidate = path.with_name(f"{path.name}-{n}")
-    return candidate
 
 
 def _atomic_write(path: Path, text: str) -> None:
