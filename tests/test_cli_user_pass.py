@@ -311,3 +311,18 @@ def test_a_second_unreadable_settings_file_is_kept_beside_the_first(tmp_path: Pa
     kept = sorted(p.read_text() for p in tmp_path.glob("settings.toml.bad*"))
     assert kept == sorted(["[overlay\nmin_gap_s = 5\n", "[detector\nsensitivity = 'strict'\n"])
     assert 'corner = "top-left"' in path.read_text()
+
+
+def test_saving_settings_keeps_a_copy_of_hand_typed_keys_it_cannot_use(tmp_path: Path) -> None:
+    """A settings.toml that parses but has a bad key (a typo, a value out of range) was rewritten with the good
+    keys only: the line the user typed was gone, with no copy kept."""
+    from calmcue.config.writer import read_user_values, write_user_settings
+
+    path = tmp_path / "settings.toml"
+    typed = '[overlay]\nmin_gap_s = 5000\ncorner = "top-left"\n[detectr]\nsensitivity = "strict"\n'
+    path.write_text(typed)
+    write_user_settings(path, {**read_user_values(path), "overlay.show_s": 8.0})
+    assert [p.read_text() for p in tmp_path.glob("settings.toml.bad*")] == [typed]
+    assert read_user_values(path) == {"overlay.corner": "top-left", "overlay.show_s": 8.0}
+    write_user_settings(path, {"overlay.show_s": 9.0})  # a good file replaced: no copy
+    assert len(list(tmp_path.glob("settings.toml.bad*"))) == 1
