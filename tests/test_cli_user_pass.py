@@ -326,3 +326,15 @@ def test_saving_settings_keeps_a_copy_of_hand_typed_keys_it_cannot_use(tmp_path:
     assert read_user_values(path) == {"overlay.corner": "top-left", "overlay.show_s": 8.0}
     write_user_settings(path, {"overlay.show_s": 9.0})  # a good file replaced: no copy
     assert len(list(tmp_path.glob("settings.toml.bad*"))) == 1
+
+
+def test_a_misspelt_key_is_answered_with_the_key_meant(tmp_path: Path) -> None:
+    """A misspelt key got only "'calmcue config keys' lists every key" (66 of them) - the admin had to hunt."""
+    path = tmp_path / "policy.toml"
+    path.write_text("[enforced]\noverlay.min_gap = 30.0\ndetector.talkover.enabled = false\nzzz.qqq = 1\n")
+    proc = calmcue("config", "check", path)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert "did you mean overlay.min_gap_s?" in lines[0]
+    assert "did you mean detector.talk_over.enabled?" in lines[1]
+    assert "zzz.qqq" in lines[2] and "did you mean" not in lines[2]
