@@ -338,3 +338,21 @@ def test_a_misspelt_key_is_answered_with_the_key_meant(tmp_path: Path) -> None:
     assert "did you mean overlay.min_gap_s?" in lines[0]
     assert "did you mean detector.talk_over.enabled?" in lines[1]
     assert "zzz.qqq" in lines[2] and "did you mean" not in lines[2]
+
+
+def test_the_demo_in_the_terminal_starts_from_the_demo_voice_like_the_windowed_one(tmp_path: Path,
+                                                                                    monkeypatch: pytest.MonkeyPatch
+                                                                                    ) -> None:
+    """'calmcue demo' without a display played the whole call and learnt the demo voice first ('[calibrating]
+    learning your usual voice'): the first cue came at 39 s, where its help (and the windowed demo) start from
+    the demo voice's saved baseline and cue within seconds. The agent's own calibration stays untouched."""
+    from calmcue.config.paths import shipped_demo_file
+
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    proc = calmcue("demo", "--file", shipped_demo_file(), "--speed", "20", timeout_s=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "[calibrating]" not in proc.stdout
+    first_cue_s = next(float(line.split()[0]) for line in proc.stdout.splitlines() if " CUE " in line)
+    assert first_cue_s < 10.0, proc.stdout
+    assert not (tmp_path / "data" / "baseline.json").exists()
