@@ -132,7 +132,8 @@ def _add_monitor(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--baseline", type=Path, metavar="FILE", help="a saved calibration to start from")
     p.add_argument("--events-jsonl", type=Path, metavar="FILE",
                    help="write each cue and each finished episode as one JSON line")
-    p.add_argument("--config", type=Path, metavar="TOML", help="settings file (instead of the user settings)")
+    p.add_argument("--config", type=Path, metavar="TOML",
+                   help="settings file in place of your user settings (the machine policy still applies)")
     p.add_argument("--seconds", type=float, metavar="S", help="stop after S seconds (default: until Ctrl-C)")
     dev = _developer(p)
     dev.add_argument("--file", type=Path, metavar="WAV", help="play a recording as if live instead of the devices")

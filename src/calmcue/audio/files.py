@@ -51,6 +51,9 @@ def probe(path: Path, *, max_channels: int = 2) -> AudioFileInfo:
         size = path.stat().st_size
         why = "the file is empty" if size == 0 else f"not a readable audio file ({_short(err)})"
         raise BadInputError(f"{path}: {why}; give a WAV or FLAC recording") from None
+    if info.channels > max_channels == 1:  # the customer's side given on its own (--far-end)
+        raise BadInputError(f"{path}: has {info.channels} channels; --far-end takes the customer's side as a mono "
+                            f"file (or give a stereo file alone, agent on channel 0 and customer on channel 1)")
     if info.channels > max_channels:
         raise BadInputError(f"{path}: has {info.channels} channels; CalmCue reads mono, or stereo with the agent "
                             f"on channel 0 and the customer on channel 1")
@@ -71,13 +74,22 @@ def read_blocks(info: AudioFileInfo, *, block_s: float = BLOCK_S) -> Iterator[np
                 block = f.read(block_frames, dtype="float32", always_2d=True)
                 if block.shape[0] == 0:
                     return
-                if not np.isfinite(block).all():
-                    at_s = f.tell() / info.rate_hz
-                    raise BadInputError(f"{info.path}: holds NaN or infinite samples near {at_s:.1f} s; "
+                finite = np.isfinite(block)
+                if not finite.all():
+                    first = int(np.argmin(finite.all(axis=1)))  # the first frame with a bad sample
+                    at_s = (f.tell() - block.shape[0] + first) / info.rate_hz
+                    raise BadInputError(f"{info.path}: holds NaN or infinite samples, the first at {at_s:.2f} s; "
                                         f"the recording is damaged - export it again")
                 yield block
     except (sf.LibsndfileError, RuntimeError) as err:
         raise BadInputError(f"{info.path}: cannot be decoded ({_short(err)}); the file may be truncated") from None
+
+
+def check_samples(info: AudioFileInfo) -> None:
+    """Reads the whole file once, so that damage (NaN or infinite samples, data that cannot be decoded) is one
+    BadInputError before a recording starts playing as if live, not an error part-way through it."""
+    for _ in read_blocks(info):
+        pass
 
 
 def paired_blocks(agent: AudioFileInfo, far: AudioFileInfo) -> Iterator[np.ndarray]:

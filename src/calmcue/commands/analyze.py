@@ -10,6 +10,7 @@ from typing import Any
 
 from calmcue.analysis.offline import analyze_file
 from calmcue.audio.files import probe
+from calmcue.commands.outputs import check_outputs
 from calmcue.config.loader import load_settings_file
 from calmcue.config.schema import Settings
 from calmcue.detector.baseline import load_baseline
@@ -26,10 +27,9 @@ def run(args: argparse.Namespace) -> int:
     for note in (info.truncation_note, probe(args.far_end).truncation_note if args.far_end else ""):
         if note:
             print(f"calmcue: {note}", file=sys.stderr)
-    if args.json and args.json != "-":
-        _check_writable(Path(args.json))
     if args.plot:
-        _check_writable(args.plot)
+        args.plot = _plot_path(args.plot)  # the name the plot is written under, for the checks and the summary
+    _check_outputs(args)
     keep_frames = bool(args.plot) or (bool(args.json) and not args.no_frames)
     activity = ActivityKind(args.activity) if args.activity else None  # None: CALMCUE_ACTIVITY, else the model
     with _progress_bar(info.duration_s, enabled=not args.no_progress) as bar:
@@ -49,9 +49,29 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_writable(path: Path) -> None:
-    if not path.parent.exists() and str(path.parent) not in ("", "."):
-        raise BadInputError(f"{path}: its folder {path.parent} does not exist; create it or choose another path")
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Before any work: each output can be written, and none would replace an input or the other output."""
+    inputs = [(name, Path(path)) for name, path in (("FILE", args.file), ("--far-end", args.far_end),
+                                                    ("--config", args.config), ("--baseline", args.baseline)) if path]
+    outputs = [(name, Path(path)) for name, path in (("--json", args.json if args.json != "-" else None),
+                                                     ("--plot", args.plot)) if path]
+    check_outputs(outputs, inputs=inputs, examples={"--json": "call.json", "--plot": "call.png"})
+
+
+def _plot_path(path: Path) -> Path:
+    """OUT.png as given; a name without an extension gets .png (matplotlib adds it, so say so); a format the
+    plotting library cannot draw is refused now rather than after the analysis."""
+    if path.is_dir():
+        return path  # reported as a folder by the writability check
+    if not path.suffix:
+        return path.with_name(path.name + ".png")
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if path.suffix[1:].lower() not in formats:
+        raise BadInputError(f"--plot {path}: cannot draw a {path.suffix} file; give a name ending in .png "
+                            f"(or .{', .'.join(sorted(set(formats) - {'png'}))})")
+    return path
 
 
 def _write_json(result: Any, target: str, *, with_frames: bool) -> None:

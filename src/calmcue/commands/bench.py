@@ -13,6 +13,8 @@ from typing import Any
 
 from calmcue.errors import BadInputError
 
+COMPANIONS = (".md", ".png")  # written next to --json OUT, under OUT's name
+
 
 def run(args: argparse.Namespace) -> int:
     if args.rounds is not None and not 1 <= args.rounds <= 100:
@@ -41,6 +43,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check_writable(path: Path) -> None:
+    if path.is_dir():
+        raise BadInputError(f"--json {path}: is a folder; give a file name (for example {path / 'bench.json'})")
+    if path.suffix.lower() in COMPANIONS:  # OUT.md and OUT.png would be OUT itself
+        raise BadInputError(f"--json {path}: the report and chart go beside it as {path.with_suffix('').name}.md "
+                            f"and .png, so this name would be written over; give a name ending in .json")
     folder = path.parent
     if not folder.is_dir():
         raise BadInputError(f"{path}: its folder {folder} does not exist; create it or choose another path")

@@ -29,6 +29,8 @@ def check(path: Path) -> int:
     kind, problems = check_file(path)
     for problem in problems:
         print(f"calmcue: {problem}", file=sys.stderr)
+    if kind == "unreadable":  # the one problem says it all: no key of it was read
+        return ExitCode.BAD_INPUT
     if problems:
         print(f"calmcue: {path}: {len(problems)} problem(s); CalmCue ignores these keys and keeps the layers "
               "below them", file=sys.stderr)
@@ -42,6 +44,10 @@ def show(*, policy: Path | None, user: Path | None) -> int:
     from calmcue.config.keys import key_infos
     from calmcue.config.loader import DEFAULT_LAYER, load_layers
 
+    for option, given in (("--policy", policy), ("--user", user)):
+        if given is not None and not given.exists():  # the machine's own files may be absent; a named one not
+            raise BadInputError(f"{option} {given}: file not found; check the path (leave {option} out for the "
+                                f"{'machine policy' if option == '--policy' else 'user settings'})")
     policy = policy or paths.policy_file()
     user = user or paths.user_settings_file()
     loaded = load_layers(policy=policy, user=user)

@@ -8,9 +8,13 @@ import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from calmcue.config.paths import demo_file
 from calmcue.errors import BadInputError, CalmCueError
+
+if TYPE_CHECKING:
+    from calmcue.detector.baseline import BaselineValues
 
 __all__ = ["DemoOptions", "demo_file", "from_args", "headless_demo", "run"]
 
@@ -32,9 +36,10 @@ def run(options: DemoOptions) -> int:
     if path is None:
         raise BadInputError("the demo call is missing from this installation; reinstall CalmCue "
                             "(pip install --force-reinstall calmcue) or build it with 'make demo'")
-    from calmcue.audio.files import probe
+    from calmcue.audio.files import check_samples, probe
 
-    probe(path)  # unreadable or not audio: exit 2 with one line, before any window opens
+    # unreadable, not audio, or damaged part-way: exit 2 with one line, before any window opens
+    check_samples(probe(path))
     from calmcue.commands.tray import has_display, require_qt
 
     if not has_display():
@@ -75,10 +80,12 @@ def headless_demo(path: Path, *, speed: float = 1.0) -> int:
     from calmcue.engine.mailbox import Mailbox
     from calmcue.engine.worker import Worker
 
-    worker = Worker(settings=Settings(), source_factory=lambda: FileSource(path, realtime=True, speed=speed),
-                    mailbox=Mailbox())
+    start_s, baseline = _plan(path)
+    # the demo voice's saved baseline, never saved as the agent's (no baseline_path), as the windowed demo does
+    worker = Worker(settings=Settings(), mailbox=Mailbox(), agent_baseline=baseline,
+                    source_factory=lambda: FileSource(path, realtime=True, speed=speed, start_s=start_s))
     view = monitor._View(tty=sys.stdout.isatty(), events=None)
-    view.line(f"demo call: {path}")
+    view.line(f"demo call: {path}" + (f" (from {start_s:.1f} s, after its calm opening)" if start_s else ""))
     stop = monitor._StopFlag()
     worker.start()
     try:
@@ -89,3 +96,14 @@ def headless_demo(path: Path, *, speed: float = 1.0) -> int:
         view.close()
     view.summary(worker)
     return 0 if stopped else 1
+
+
+def _plan(path: Path) -> tuple[float, BaselineValues | None]:
+    """Where the demo starts and the demo voice's baseline, from the plan saved beside the recording (the same
+    reader as the windowed demo); the whole recording, learnt as it plays, when there is none or Qt is missing."""
+    try:
+        from calmcue.ui.demo_player import load_plan
+    except ImportError:  # Qt's libraries absent on a bare server: the demo still plays, from the start
+        return 0.0, None
+    plan = load_plan(path)
+    return plan.start_s, plan.baseline

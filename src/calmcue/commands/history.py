@@ -74,5 +74,7 @@ def open_history() -> CallHistory:
         print(f"calmcue: warning: {problem}", file=sys.stderr)
     h = loaded.settings.history
     history = CallHistory(history_file(), keep_days=h.keep_days, max_calls=h.max_calls)
+    if history.notice:
+        print(f"calmcue: warning: {history.notice}", file=sys.stderr)
     history.prune()
     return history

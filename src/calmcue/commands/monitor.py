@@ -19,16 +19,19 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from calmcue.audio.devices import resolve_call, resolve_mic
+from calmcue.audio.files import check_samples, probe
 from calmcue.audio.live import DeviceSourceFactory
 from calmcue.audio.sources import FileSource, Source
+from calmcue.commands.outputs import check_outputs
 from calmcue.config import paths
-from calmcue.config.schema import Settings
+from calmcue.config.loader import LoadedSettings
 from calmcue.detector.baseline import BaselineValues, load_baseline
 from calmcue.engine.mailbox import (
     CallMessage,
@@ -42,7 +45,7 @@ from calmcue.engine.mailbox import (
 )
 from calmcue.engine.metrics import LatencyHistogram
 from calmcue.engine.worker import Worker
-from calmcue.errors import BadInputError
+from calmcue.errors import BadInputError, DeviceError
 from calmcue.logs import has_file
 
 REDRAW_S = 0.1
@@ -65,16 +68,26 @@ class MonitorOptions:
 
 
 def from_args(args: argparse.Namespace) -> MonitorOptions:
-    return MonitorOptions(**{name: getattr(args, name) for name in MonitorOptions.__dataclass_fields__})
+    options = MonitorOptions(**{name: getattr(args, name) for name in MonitorOptions.__dataclass_fields__})
+    if options.seconds is not None and not options.seconds > 0:  # also NaN
+        raise BadInputError(f"--seconds {options.seconds:g}: give a time above 0 s, or leave it out to run until "
+                            f"Ctrl-C")
+    if options.speed is not None and options.file is None:
+        raise BadInputError(f"--speed {options.speed:g}: only plays a recording faster; give it with --file WAV")
+    if options.speed is not None and not options.speed > 0:
+        raise BadInputError(f"--speed {options.speed:g}: must be above 0 (1 = real time)")
+    return options
 
 
 def run(args: MonitorOptions) -> int:
-    settings = _settings(args)
+    _check_outputs(args)
+    loaded = _settings(args)
+    settings = loaded.settings
     baseline = _baseline(args.baseline)
     events = _open_events(args.events_jsonl)
     view = _View(tty=sys.stdout.isatty(), events=events)
     from_file = bool(getattr(args, "file", None))
-    factory = _file_factory(args, view) if from_file else _device_factory(args, settings, view)
+    factory = _file_factory(args, view) if from_file else _device_factory(args, loaded, view)
     # a recording is not the user's own voice: its calibration is never saved as theirs
     worker = Worker(settings=settings, mailbox=Mailbox(), agent_baseline=baseline, source_factory=factory,
                     baseline_path=None if from_file else paths.baseline_file())
@@ -101,25 +114,56 @@ def run(args: MonitorOptions) -> int:
     return 0 if stopped else 1
 
 
-def _device_factory(args: MonitorOptions, settings: Settings, view: _View) -> Callable[[], Source]:
+def _check_outputs(args: MonitorOptions) -> None:
+    """Before anything opens: the event and stats files can be written and are none of the inputs (the events
+    file is emptied when opened, so --events-jsonl onto --file's recording would lose it)."""
+    inputs = [(name, Path(path)) for name, path in (("--file", args.file), ("--config", args.config),
+                                                    ("--baseline", args.baseline)) if path]
+    outputs = [(name, Path(path)) for name, path in (("--events-jsonl", args.events_jsonl),
+                                                     ("--stats-json", args.stats_json)) if path]
+    check_outputs(outputs, inputs=inputs, examples={"--events-jsonl": "events.jsonl", "--stats-json": "stats.json"})
+
+
+def _device_factory(args: MonitorOptions, loaded: LoadedSettings, view: _View) -> Callable[[], Source]:
+    settings = loaded.settings
     mic_spec = args.mic if args.mic is not None else settings.audio.mic
     call_spec = args.call if args.call is not None else settings.audio.call
-    mic = resolve_mic(mic_spec)  # a device that does not exist: exit 3 now, not retried forever
-    call, note = resolve_call(call_spec)
+    # a device that does not exist: exit 3 now, not retried forever
+    with _from_settings(loaded, "mic", mic_spec, given=args.mic is not None):
+        mic = resolve_mic(mic_spec)
+    with _from_settings(loaded, "call", call_spec, given=args.call is not None):
+        call, note = resolve_call(call_spec)
     view.line(f"microphone: {mic.name}; call audio: {call.name if call else 'none'}")
     if note:
         view.line(note)
     return DeviceSourceFactory(mic=mic_spec, call=call_spec, latency=settings.audio.latency)
 
 
+@contextmanager
+def _from_settings(loaded: LoadedSettings, key: str, spec: str, *, given: bool) -> Iterator[None]:
+    """A device named in the settings (not on the command line) that is not there: the line says which setting
+    chose it and in which file, since the user never typed the name."""
+    try:
+        yield
+    except DeviceError as err:
+        if given or not spec or f"'{spec}'" not in str(err):
+            raise
+        layer = loaded.sources.get(f"audio.{key}", "the settings")
+        what = "microphone" if key == "mic" else "call-audio source"
+        raise DeviceError(f"the {what} '{spec}' chosen by audio.{key} in {layer} is not there; plug it in, choose "
+                          f"another with --{key} (see 'calmcue devices'), or set audio.{key} = \"\" for the "
+                          f"default") from None
+
+
 def _file_factory(args: MonitorOptions, view: _View) -> Callable[[], Source]:
     """A recording played as if live (the demo without a headset): real time, or `--speed` times faster."""
     assert args.file is not None, "only for --file"
     path = Path(args.file)
-    speed = float(getattr(args, "speed", None) or 1.0)
+    speed = 1.0 if args.speed is None else float(args.speed)
     if not speed > 0:
         raise BadInputError(f"--speed {speed:g}: must be above 0 (1 = real time)")
     FileSource(path)  # checks the file now: a bad one exits 2 here, not in the worker
+    check_samples(probe(path))  # and its samples: damage part-way is exit 2 too, not endless restarts
     view.line(f"playing {path} as if live ({speed:g}x real time)")
     return lambda: FileSource(path, realtime=True, speed=speed)
 
@@ -188,15 +232,17 @@ class _StopFlag:
 # --- inputs ----------------------------------------------------------------------------------------------------
 
 
-def _settings(args: MonitorOptions) -> Settings:
+def _settings(args: MonitorOptions) -> LoadedSettings:
     from calmcue.config.loader import load_layers, load_settings_file
 
-    if args.config:
-        return load_settings_file(args.config)
-    loaded = load_layers(policy=paths.policy_file(), user=paths.user_settings_file())
+    user = paths.user_settings_file()
+    if args.config:  # in place of the user's file, under the machine policy like it
+        load_settings_file(args.config)  # strictly first: a bad file named on the command line is exit 2
+        user = args.config
+    loaded = load_layers(policy=paths.policy_file(), user=user)
     for problem in loaded.problems:
         print(f"calmcue: warning: {problem}", file=sys.stderr)
-    return loaded.settings
+    return loaded
 
 
 def _baseline(path: Path | None) -> BaselineValues | None:

@@ -8,6 +8,7 @@ naming the file, key and value, and what is allowed (each also logged once).
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import logging
 import tomllib
 from dataclasses import dataclass, field
@@ -61,7 +62,9 @@ def check_value(origin: str, key: str, value: Any) -> Any:
     """Returns the value converted to the key's type, or raises ConfigError saying what is allowed."""
     f = _FIELDS.get(key)
     if f is None:
-        raise ConfigError(f"{origin}: unknown setting '{key}'; 'calmcue config keys' lists every key")
+        near = difflib.get_close_matches(key, _FIELDS, n=1, cutoff=0.8)
+        hint = f"; did you mean {near[0]}?" if near else ""
+        raise ConfigError(f"{origin}: unknown setting '{key}'; 'calmcue config keys' lists every key{hint}")
     meta, default = f.metadata, f.default
     kind = type(default)
     if kind is bool:
@@ -102,7 +105,14 @@ def _replace_path(obj: Any, path: list[str], value: Any) -> Any:
 
 def load_settings_file(path: Path, base: Settings | None = None) -> Settings:
     """One user-style file, strictly: the first bad key or value raises ConfigError."""
-    values = {key: check_value(str(path), key, v) for key, v in flatten(read_toml(path)).items()}
+    from calmcue.config.policy import is_policy
+
+    table = read_toml(path)
+    if is_policy(table):
+        raise ConfigError(f"{path}: is a machine policy file ([defaults]/[enforced]); this takes a settings file, "
+                          f"with the sections ([detector], [overlay], ...) at the top - 'calmcue config keys' "
+                          f"lists them")
+    values = {key: check_value(str(path), key, v) for key, v in flatten(table).items()}
     return apply(base or Settings(), values)
 
 

@@ -56,3 +56,12 @@ def demo_file() -> Path | None:
     candidates = [Path.cwd() / DEMO_RELATIVE, Path(__file__).resolve().parents[3] / DEMO_RELATIVE,
                   shipped_demo_file()]
     return next((p for p in candidates if p.exists()), None)
+
+
+def free_name(path: Path) -> Path:
+    """`path`, or `path-2`, `path-3`, ... if taken: a copy set aside never replaces one set aside before."""
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.name}-{n}")
+    return candidate

@@ -2,18 +2,21 @@
 
 The new text goes to a temporary file next to the target, is read back with the strict loader, and only then
 replaces the old file (`os.replace`, atomic on POSIX and Windows). A user file that no longer parses is kept as
-`settings.toml.bad` before it is replaced, so nothing the user typed is lost.
+`settings.toml.bad` (then `.bad-2`, ...) before it is replaced, and a copy of one with keys that cannot be used
+is kept the same way (the rewrite keeps only the good keys), so nothing the user typed is lost.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from calmcue.config.loader import check_value, flatten, load_settings_file, read_toml
+from calmcue.config.paths import free_name
 from calmcue.errors import ConfigError
 
 HEADER = ("# CalmCue user settings. CalmCue rewrites this file when you change its settings;\n"
@@ -78,9 +81,17 @@ def write_user_settings(path: Path, values: Mapping[str, Any]) -> None:
 
 
 def _keep_unreadable(path: Path) -> None:
+    """A file that does not parse is moved aside; one that parses but has keys CalmCue cannot use (a typo, a value
+    out of range) is copied aside, since the rewrite keeps only the good keys."""
     if not path.exists():
         return
+    aside = path.with_name(path.name + ".bad")
     try:
-        read_toml(path)
+        table = read_toml(path)
     except ConfigError:
-        os.replace(path, path.with_name(path.name + ".bad"))
+        os.replace(path, free_name(aside))
+        return
+    from calmcue.config.policy import check_table
+
+    if check_table(str(path), table).problems:
+        shutil.copyfile(path, free_name(aside))

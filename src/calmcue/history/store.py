@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from calmcue.config.paths import free_name
 from calmcue.detector.calls import CallSummary
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class CallHistory:
         self.keep_days = keep_days
         self.max_calls = max_calls
         self.clock = clock
+        self.notice = ""  # one line for the agent when a damaged or unwritable history was set aside
         self.records: list[CallRecord] = self._read()
         self._next_seq = max((r.seq for r in self.records), default=0) + 1
         self._write_failed = False
@@ -123,7 +125,7 @@ class CallHistory:
 
     def _set_aside(self, problem: str) -> bool:
         """Renames the file out of the way (kept for a look, never read again); True if it is out of the way."""
-        aside = self.path.with_name(f"{self.path.name}.bad-{time.strftime('%Y%m%d-%H%M%S')}")
+        aside = free_name(self.path.with_name(f"{self.path.name}.bad-{time.strftime('%Y%m%d-%H%M%S')}"))
         try:
             if self.path.is_dir():
                 self.path.rename(aside)
@@ -133,6 +135,8 @@ class CallHistory:
             return False
         log.warning("call history %s %s: set aside as %s, a fresh history is started", self.path, problem,
                     aside.name)
+        self.notice = (f"your call history {self.path} {problem}; it was set aside as {aside.name} and a fresh "
+                       f"one started")
         return True
 
 
