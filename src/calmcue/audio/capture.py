@@ -231,7 +231,9 @@ class ParecInput:
     LATENCY_MS = 20  # what parec asks the server for (see benchmarks/call_capture_cpu.py for the cost of each)
     READ_BYTES = 65536  # the most one read takes from the pipe (the pipe holds 64 KiB: 340 ms at 48 kHz)
     NAP_MIN_S = 0.008  # the reader lets the pipe fill when what the worker waits for is due later than this ...
-    NAP_MAX_S = 0.05  # ... for at most this long (the server sends a packet every ~5 ms: 200 reads a second)
+    NAP_MAX_S = 0.2  # ... for at most this long (the server sends a packet every ~5 ms: 200 reads a second), and
+    # never past half of what the pipe holds (PIPE_BYTES), so that parec is never held up writing
+    PIPE_BYTES = 65536  # a Linux pipe's default capacity
 
     def __init__(self, *, source_id: str, name: str, rate_hz: int, latency_ms: int = LATENCY_MS,
                  ring_s: float = RING_S) -> None:
@@ -245,6 +247,7 @@ class ParecInput:
         self.pid = 0
         self.arrived = threading.Event()  # set once `ring.write >= wake_at`, and when the child ends
         self.wake_at = 0
+        self.nap_max_s = min(self.NAP_MAX_S, self.PIPE_BYTES / 2 / 4 / self.rate_hz)  # 4 bytes a sample
         self._proc: subprocess.Popen[bytes] | None = None
         self._thread: threading.Thread | None = None
 
@@ -299,7 +302,7 @@ class ParecInput:
         if ahead_s <= 0:
             ahead_s = self.NAP_MIN_S
         if ahead_s >= self.NAP_MIN_S:
-            time.sleep(min(ahead_s, self.NAP_MAX_S))
+            time.sleep(min(ahead_s, self.nap_max_s))
 
     def _ended(self, proc: subprocess.Popen[bytes]) -> None:
         try:
