@@ -371,6 +371,47 @@ def test_the_reader_wakes_the_worker_when_the_call_audio_it_waits_for_is_in(puls
     assert source._call is None or source._call.wake_at > 0
 
 
+def test_the_parec_reader_sleeps_until_the_awaited_audio_is_due_but_never_past_half_the_pipe(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the worker waits for a long (quiet) read, the reader naps until that audio is due instead of waking
+    every 50 ms; never so long that parec's writes would fill the pipe (at any rate)."""
+    from calmcue.audio.capture import ParecInput
+
+    naps: list[float] = []
+    monkeypatch.setattr("calmcue.audio.capture.time.sleep", naps.append)
+    for rate_hz in (16000, 48000, 96000):
+        reader = ParecInput(source_id="x", name="x", rate_hz=rate_hz)
+        reader.wake_at = round(0.1 * rate_hz)  # the worker waits for 100 ms of audio
+        reader._nap()
+        reader.wake_at = round(0.2 * rate_hz)  # a quiet read: 200 ms
+        reader._nap()
+        assert naps[-2] == pytest.approx(min(0.1, reader.nap_max_s))
+        assert naps[-1] == pytest.approx(reader.nap_max_s) and naps[-1] > 0.05
+        assert naps[-1] * rate_hz * 4 <= ParecInput.PIPE_BYTES / 2  # float32 mono: what piles up meanwhile
+
+
+def test_the_pulse_watcher_waits_for_events_and_stop_interrupts_the_wait(pulse: None) -> None:
+    """The watcher does not poll: one wait lasts up to LISTEN_S (seconds), and `stop` ends the thread well within
+    that by waking the libpulse loop."""
+    from calmcue.audio.pulse import PulseWatcher
+
+    child = subprocess.Popen(["parec", "--raw", "-d", "virtual_mic"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    watcher = PulseWatcher()
+    try:
+        assert watcher.start(pids={child.pid}, expected_streams=1), "the watcher found the parec stream"
+        thread = watcher._thread
+        assert thread is not None and thread.is_alive()
+        assert PulseWatcher.STOP_S < PulseWatcher.LISTEN_S
+        watcher.stop()
+        assert not thread.is_alive(), "stop interrupted the wait for events"
+        assert watcher.problem == ""
+    finally:
+        watcher.stop()
+        child.terminate()
+        child.wait(5)
+
+
 class TempSource:
     """A PulseAudio source that a test can remove while it is captured (as a USB headset is unplugged),
     visible to PortAudio as the ALSA PCM `name` (written to the private ~/.asoundrc)."""
