@@ -84,6 +84,26 @@ def test_ring_keeps_order_across_the_wrap() -> None:
     assert ring.dropped_blocks == 0
 
 
+def test_ring_pops_into_a_column_of_a_wider_block_across_the_wrap() -> None:
+    """What DeviceSource does with two rings: each pops straight into its column of the block it returns."""
+    rings = [Ring(capacity_frames=10, channels=1) for _ in range(2)]
+    data = np.arange(80, dtype=np.float32).reshape(-1, 2)
+    out = []
+    for start in range(0, 40, 4):
+        for c, ring in enumerate(rings):
+            ring.push(data[start : start + 4, c : c + 1], stamp=float(start))
+        block = np.full((4, 2), np.nan, np.float32)
+        n = 3 if start % 8 else 4
+        got = [ring.pop(n, into=block[:, c : c + 1]).shape[0] for c, ring in enumerate(rings)]
+        assert got == [n, n]
+        out.append(block[:n])
+    rest = rings[0].available()
+    block = np.empty((rest, 2), np.float32)
+    for c, ring in enumerate(rings):
+        ring.pop(rest, into=block[:, c : c + 1])
+    np.testing.assert_array_equal(np.concatenate([*out, block]), data)
+
+
 def test_a_full_ring_drops_and_counts_whole_blocks() -> None:
     ring = Ring(capacity_frames=8, channels=2)
     block = np.ones((3, 2), np.float32)

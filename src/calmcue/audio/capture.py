@@ -78,12 +78,13 @@ class Ring:
     def available(self) -> int:
         return self.write - self.read
 
-    def pop(self, frames: int) -> np.ndarray:
-        """Copies out the oldest `frames` frames (at most what is available)."""
+    def pop(self, frames: int, *, into: np.ndarray | None = None) -> np.ndarray:
+        """Copies out the oldest `frames` frames (at most what is available), into a new array or into the first
+        rows of `into` (frames, channels) - e.g. a column of the block the caller hands on; returns those rows."""
         frames = min(frames, self.available())
         i = self.read % self.capacity
         first = min(frames, self.capacity - i)
-        out = np.empty((frames, self.channels), np.float32)
+        out = np.empty((frames, self.channels), np.float32) if into is None else into[:frames]
         out[:first] = self.buf[i : i + first]
         if first < frames:
             out[first:] = self.buf[: frames - first]

@@ -279,14 +279,14 @@ class DeviceSource:
         return int(m - self._skew if m - c > self._skew else min(m, c))
 
     def _take(self, frames: int) -> np.ndarray:
-        mic = self._mic.ring.pop(frames)
-        self._stamp = self._mic.ring.stamp_of(self._mic.ring.read)
         if self._call is None:
-            return mic
-        call = self._call.ring.pop(frames)
-        out = np.zeros((frames, 2), np.float32)
-        out[:, 0] = mic[:, 0]
-        out[: call.shape[0], 1] = call[:, 0]  # a loopback that sends nothing while nothing plays: silence
+            out = self._mic.ring.pop(frames)
+        else:  # both channels straight into the block handed on: no copies in between
+            out = np.empty((frames, 2), np.float32)
+            self._mic.ring.pop(frames, into=out[:, :1])
+            got = self._call.ring.pop(frames, into=out[:, 1:]).shape[0]
+            out[got:, 1] = 0.0  # a loopback that sends nothing while nothing plays: silence
+        self._stamp = self._mic.ring.stamp_of(self._mic.ring.read)
         if hasattr(self._call, "wake_at"):  # the reader may nap until the next read's audio is due
             self._call.wake_at = self._call.ring.read + self._want()
         return out
