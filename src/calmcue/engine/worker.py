@@ -214,7 +214,7 @@ class Worker:
 
     def _close_source(self) -> None:
         if self._source is not None:
-            source, self._source = self._source, None
+            source, self._source, self._paced = self._source, None, None
             self._count(source)
             try:
                 source.stop()
