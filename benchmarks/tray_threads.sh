@@ -8,8 +8,22 @@
 # system time from /proc/PID/task/TID/stat twice SECONDS (default 20) apart, names the threads with py-spy when it
 # is on the PATH, prints VmRSS, the threads over 0.01 % of a core and the total, with the load average; child
 # processes (the `parec` of the call audio) get their own rows and a separate total ("with children").
+#
+# HARNESS_READERS=off first stops the `parec --latency-msec=5` readers that scripts/with_services.sh keeps on every
+# source of this private server (found by pid: their command line and this PULSE_SERVER) and restarts the sinks'
+# timers: without them the sinks render in blocks set by the latency their remaining clients ask for, not ~5 ms
+# (what a headset on a desktop's sound server does; tray_threads.md, session 4). It stays so for the rest of the
+# with_services.sh run.
 set -uo pipefail
 seconds=${1:-20}
+if [ "${HARNESS_READERS:-on}" = off ] && [ -n "${PULSE_SERVER:-}" ]; then
+    for p in /proc/[0-9]*; do
+        tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -q -- "--latency-msec=5" || continue
+        tr '\0' '\n' < "$p/environ" 2>/dev/null | grep -qx "PULSE_SERVER=$PULSE_SERVER" || continue
+        kill "${p#/proc/}" 2>/dev/null
+    done
+    for sink in mic_feed speaker_sink call_feed; do pactl suspend-sink "$sink" 1 && pactl suspend-sink "$sink" 0; done >/dev/null 2>&1
+fi
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 for d in config data state cache cc dd; do mkdir -p "$root/$d"; done

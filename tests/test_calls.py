@@ -16,8 +16,9 @@ from calmcue.config.schema import Settings
 from calmcue.detector.baseline import BaselineValues
 from calmcue.detector.calls import CallEnd, CallFrame, CallSummary, CallTracker
 from calmcue.detector.events import Cue, Episode
+from calmcue.engine.commands import NewCall
 from calmcue.engine.mailbox import CallMessage, Mailbox, Status
-from calmcue.engine.worker import NewCall, Worker
+from calmcue.engine.worker import Worker
 from conftest import RATE, REPO, silence, syllables
 
 

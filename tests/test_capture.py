@@ -23,11 +23,11 @@ import soundfile as sf
 
 from calmcue.audio import devices
 from calmcue.audio.capture import ALSA_BUFFER_S, Ring, suggested_latency
-from calmcue.audio.live import QuietGate
 from calmcue.audio.sources import DeviceLost, DeviceSource, DeviceSourceFactory
 from calmcue.config.schema import Settings
 from calmcue.engine.mailbox import Mailbox, Meter, Status
-from calmcue.engine.worker import Worker
+from calmcue.engine.pipeline import Pipeline
+from calmcue.engine.worker import Worker, heard_nothing
 from calmcue.errors import DeviceError
 from needs import missing
 from pulse_server import PulseServer
@@ -35,39 +35,38 @@ from pulse_server import PulseServer
 BOUND_S = 30.0
 
 
-# --- the quiet gate (no server needed) ----------------------------------------------------------------------------
+# --- the engine's 'nothing heard' verdict that paces the reads (no server needed) ------------------------------
 
 
-def _noise(level_dbfs: float, *, frames: int = 4800, channels: int = 2, seed: int = 1) -> np.ndarray:
+def _noise(level_dbfs: float, *, frames: int = 9600, channels: int = 2, seed: int = 1) -> np.ndarray:
     rng = np.random.default_rng(seed)
     return (rng.standard_normal((frames, channels)) * 10 ** (level_dbfs / 20)).astype(np.float32)
 
 
-def test_the_quiet_gate_opens_on_the_first_block_above_the_floor_of_either_channel() -> None:
-    gate = QuietGate()
-    gate.update(np.zeros((4800, 2), np.float32))
-    assert gate.quiet, "digital silence is quiet"
-    gate.update(_noise(-60.0, seed=1))
-    for seed in range(2, 200):  # the floor climbs from digital silence to the room's noise
-        if gate.quiet:
-            break
-        gate.update(_noise(-60.0, seed=seed))
-    assert gate.quiet, "a steady noise floor is quiet"
-    assert gate.floor_db is not None and np.all(gate.floor_db > -67.0)
-    block = _noise(-60.0, seed=9)
-    block[:, 1] += _noise(-40.0, channels=1, seed=10)[:, 0]  # the caller speaks: the call channel only
-    gate.update(block)
-    assert not gate.quiet
-    gate.update(_noise(-60.0, seed=11))
-    assert gate.quiet, "quiet again with the next quiet block"
+def _verdicts(pipeline: Pipeline, blocks: list[np.ndarray]) -> list[bool]:
+    out = []
+    for block in blocks:
+        batch = pipeline.push(block).batch
+        assert batch is not None
+        out.append(heard_nothing(batch))
+    return out
 
 
-def test_a_loud_steady_sound_is_never_quiet_however_long_it_lasts() -> None:
-    gate = QuietGate()
-    for seed in range(200):  # ten seconds of reads: the floor has long caught up with it
-        gate.update(_noise(-30.0, seed=seed))
-    assert not gate.quiet
-    assert gate.floor_db is not None and np.all(gate.floor_db < -29.0)
+def test_nothing_is_heard_in_silence_and_steady_noise_and_a_voice_on_either_channel_is_heard() -> None:
+    pipeline = Pipeline(Settings(), channels=2, in_rate_hz=48000)
+    assert _verdicts(pipeline, [np.zeros((9600, 2), np.float32)] * 5) == [True] * 5, "digital silence"
+    settled = _verdicts(pipeline, [_noise(-60.0, seed=s) for s in range(30)])  # 6 s of a room's noise
+    assert settled[-10:] == [True] * 10, "a steady noise floor is nothing heard"
+    block = _noise(-60.0, seed=40)
+    block[:, 1] += 0.004 * np.sin(2 * np.pi * 200.0 * np.arange(block.shape[0]) / 48000)  # the caller, -51 dBFS
+    assert _verdicts(pipeline, [block]) == [False], "a sound well above the floor, on the call channel only"
+    assert _verdicts(pipeline, [_noise(-60.0, seed=41)] * 5)[-1], "nothing heard again once it stops"
+
+
+def test_a_loud_steady_sound_is_always_heard_however_long_it_lasts() -> None:
+    pipeline = Pipeline(Settings(), channels=1, in_rate_hz=48000)
+    verdicts = _verdicts(pipeline, [_noise(-30.0, channels=1, seed=s) for s in range(50)])  # 10 s
+    assert not any(verdicts)
 
 
 # --- the ring (no server needed) ---------------------------------------------------------------------------------
@@ -83,6 +82,26 @@ def test_ring_keeps_order_across_the_wrap() -> None:
     out.append(ring.pop(ring.available()))
     np.testing.assert_array_equal(np.concatenate(out), data)
     assert ring.dropped_blocks == 0
+
+
+def test_ring_pops_into_a_column_of_a_wider_block_across_the_wrap() -> None:
+    """What DeviceSource does with two rings: each pops straight into its column of the block it returns."""
+    rings = [Ring(capacity_frames=10, channels=1) for _ in range(2)]
+    data = np.arange(80, dtype=np.float32).reshape(-1, 2)
+    out = []
+    for start in range(0, 40, 4):
+        for c, ring in enumerate(rings):
+            ring.push(data[start : start + 4, c : c + 1], stamp=float(start))
+        block = np.full((4, 2), np.nan, np.float32)
+        n = 3 if start % 8 else 4
+        got = [ring.pop(n, into=block[:, c : c + 1]).shape[0] for c, ring in enumerate(rings)]
+        assert got == [n, n]
+        out.append(block[:n])
+    rest = rings[0].available()
+    block = np.empty((rest, 2), np.float32)
+    for c, ring in enumerate(rings):
+        ring.pop(rest, into=block[:, c : c + 1])
+    np.testing.assert_array_equal(np.concatenate([*out, block]), data)
 
 
 def test_a_full_ring_drops_and_counts_whole_blocks() -> None:
@@ -234,22 +253,53 @@ def test_on_alsa_the_capture_buffer_is_sized_for_few_wakeups_and_the_blocks_stay
 
 
 def test_reads_are_longer_while_nothing_is_heard_and_short_again_at_once(pulse: None, player: Player) -> None:
-    """While both channels are quiet, `read` waits for `quiet_read_s` of audio (a quarter of the worker's reads);
-    the first block with sound brings back `read_s`. Every sample is still returned, in order."""
-    source = DeviceSource()  # the default input (silent until played into) + speaker_sink.monitor
-    source.start()
+    """The worker passes the engine's verdict on each block to the source: while nothing is heard `read` waits
+    for `quiet_read_s` of audio (a quarter of the worker's reads), and the first block with sound brings back
+    `read_s`. Every sample is still analysed."""
+    sizes: list[int] = []
+    sources: list[DeviceSource] = []
+
+    def factory() -> DeviceSource:
+        source = DeviceSource()  # the default input (silent until played into) + speaker_sink.monitor
+        read = source.read
+
+        def counted(timeout_s: float) -> np.ndarray | None:
+            block = read(timeout_s)
+            if block is not None:
+                sizes.append(block.shape[0])
+            return block
+
+        source.read = counted  # type: ignore[method-assign]
+        sources.append(source)
+        return source
+
+    worker = Worker(settings=Settings(), source_factory=factory, mailbox=Mailbox(), meters=False)
+    worker.start()
     try:
+        assert wait_for(lambda: len(sizes) >= 6 and sources[-1].quiet), "never judged quiet in silence"
+        source = sources[-1]
         quiet_frames = round(source.quiet_read_s * source.rate_hz)
-        blocks = [source.read(BOUND_S) for _ in range(4)]
-        assert source.quiet.quiet
-        assert all(b is not None for b in blocks[1:])
-        assert all(b.shape[0] >= quiet_frames for b in blocks[1:] if b is not None)
+        start = len(sizes)
+        assert wait_for(lambda: len(sizes) >= start + 3)
+        assert all(n >= quiet_frames for n in sizes[start : start + 3])
         player.play("mic_feed", tone(300.0, seconds=3.0))
-        capture_loud(source, seconds=0.05)
-        assert not source.quiet.quiet
-        assert source._want() == round(source.read_s * source.rate_hz) < quiet_frames
+        assert wait_for(lambda: not source.quiet), "the tone was never heard"
+        heard = len(sizes)
+        assert wait_for(lambda: len(sizes) >= heard + 3)
+        assert all(n < quiet_frames for n in sizes[heard + 1 : heard + 3]), "short reads while there is sound"
+        hop = source.rate_hz // 100  # every sample read went through the pipeline (but the resampler's delay)
+        assert worker.metrics.frames * hop >= sum(sizes) - 10 * hop
     finally:
-        source.stop()
+        worker.stop()
+
+
+def wait_for(condition: Callable[[], bool]) -> bool:
+    deadline = time.monotonic() + BOUND_S
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 def lag_of(reference: np.ndarray, captured: np.ndarray) -> int:
@@ -339,6 +389,47 @@ def test_the_reader_wakes_the_worker_when_the_call_audio_it_waits_for_is_in(puls
         [None if b is None else b.shape for b in blocks]
     assert arrived.waits > 0, "read slept on the reader's Event"
     assert source._call is None or source._call.wake_at > 0
+
+
+def test_the_parec_reader_sleeps_until_the_awaited_audio_is_due_but_never_past_half_the_pipe(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the worker waits for a long (quiet) read, the reader naps until that audio is due instead of waking
+    every 50 ms; never so long that parec's writes would fill the pipe (at any rate)."""
+    from calmcue.audio.capture import ParecInput
+
+    naps: list[float] = []
+    monkeypatch.setattr("calmcue.audio.capture.time.sleep", naps.append)
+    for rate_hz in (16000, 48000, 96000):
+        reader = ParecInput(source_id="x", name="x", rate_hz=rate_hz)
+        reader.wake_at = round(0.1 * rate_hz)  # the worker waits for 100 ms of audio
+        reader._nap()
+        reader.wake_at = round(0.2 * rate_hz)  # a quiet read: 200 ms
+        reader._nap()
+        assert naps[-2] == pytest.approx(min(0.1, reader.nap_max_s))
+        assert naps[-1] == pytest.approx(reader.nap_max_s) and naps[-1] > 0.05
+        assert naps[-1] * rate_hz * 4 <= ParecInput.PIPE_BYTES / 2  # float32 mono: what piles up meanwhile
+
+
+def test_the_pulse_watcher_waits_for_events_and_stop_interrupts_the_wait(pulse: None) -> None:
+    """The watcher does not poll: one wait lasts up to LISTEN_S (seconds), and `stop` ends the thread well within
+    that by waking the libpulse loop."""
+    from calmcue.audio.pulse import PulseWatcher
+
+    child = subprocess.Popen(["parec", "--raw", "-d", "virtual_mic"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    watcher = PulseWatcher()
+    try:
+        assert watcher.start(pids={child.pid}, expected_streams=1), "the watcher found the parec stream"
+        thread = watcher._thread
+        assert thread is not None and thread.is_alive()
+        assert PulseWatcher.STOP_S < PulseWatcher.LISTEN_S
+        watcher.stop()
+        assert not thread.is_alive(), "stop interrupted the wait for events"
+        assert watcher.problem == ""
+    finally:
+        watcher.stop()
+        child.terminate()
+        child.wait(5)
 
 
 class TempSource:

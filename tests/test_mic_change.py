@@ -5,8 +5,9 @@ from __future__ import annotations
 from calmcue.audio.sources import SyntheticSource
 from calmcue.config.schema import Settings
 from calmcue.detector.baseline import BaselineValues
+from calmcue.engine.commands import SelectDevices
 from calmcue.engine.mailbox import Mailbox, Meter
-from calmcue.engine.worker import SelectDevices, Worker
+from calmcue.engine.worker import Worker
 from conftest import silence
 from test_worker import BOUND_S, Collector
 

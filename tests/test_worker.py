@@ -20,6 +20,7 @@ from calmcue.audio.sources import DeviceLost, FileSource, SourceEnded, Synthetic
 from calmcue.config.schema import Settings
 from calmcue.detector.baseline import load_baseline
 from calmcue.engine import worker as worker_module
+from calmcue.engine.commands import Pause, Recalibrate, Resume, SelectDevices, Snooze
 from calmcue.engine.mailbox import (
     MAX_MESSAGES,
     CueMessage,
@@ -30,7 +31,7 @@ from calmcue.engine.mailbox import (
     Stats,
     Status,
 )
-from calmcue.engine.worker import Pause, Recalibrate, Resume, SelectDevices, Snooze, Worker
+from calmcue.engine.worker import Worker
 from calmcue.errors import DeviceError
 from conftest import silence, speech_with_pauses, syllables
 from needs import missing

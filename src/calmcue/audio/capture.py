@@ -78,12 +78,13 @@ class Ring:
     def available(self) -> int:
         return self.write - self.read
 
-    def pop(self, frames: int) -> np.ndarray:
-        """Copies out the oldest `frames` frames (at most what is available)."""
+    def pop(self, frames: int, *, into: np.ndarray | None = None) -> np.ndarray:
+        """Copies out the oldest `frames` frames (at most what is available), into a new array or into the first
+        rows of `into` (frames, channels) - e.g. a column of the block the caller hands on; returns those rows."""
         frames = min(frames, self.available())
         i = self.read % self.capacity
         first = min(frames, self.capacity - i)
-        out = np.empty((frames, self.channels), np.float32)
+        out = np.empty((frames, self.channels), np.float32) if into is None else into[:frames]
         out[:first] = self.buf[i : i + first]
         if first < frames:
             out[first:] = self.buf[: frames - first]
@@ -231,7 +232,9 @@ class ParecInput:
     LATENCY_MS = 20  # what parec asks the server for (see benchmarks/call_capture_cpu.py for the cost of each)
     READ_BYTES = 65536  # the most one read takes from the pipe (the pipe holds 64 KiB: 340 ms at 48 kHz)
     NAP_MIN_S = 0.008  # the reader lets the pipe fill when what the worker waits for is due later than this ...
-    NAP_MAX_S = 0.05  # ... for at most this long (the server sends a packet every ~5 ms: 200 reads a second)
+    NAP_MAX_S = 0.2  # ... for at most this long (the server sends a packet every ~5 ms: 200 reads a second), and
+    # never past half of what the pipe holds (PIPE_BYTES), so that parec is never held up writing
+    PIPE_BYTES = 65536  # a Linux pipe's default capacity
 
     def __init__(self, *, source_id: str, name: str, rate_hz: int, latency_ms: int = LATENCY_MS,
                  ring_s: float = RING_S) -> None:
@@ -245,6 +248,7 @@ class ParecInput:
         self.pid = 0
         self.arrived = threading.Event()  # set once `ring.write >= wake_at`, and when the child ends
         self.wake_at = 0
+        self.nap_max_s = min(self.NAP_MAX_S, self.PIPE_BYTES / 2 / 4 / self.rate_hz)  # 4 bytes a sample
         self._proc: subprocess.Popen[bytes] | None = None
         self._thread: threading.Thread | None = None
 
@@ -299,7 +303,7 @@ class ParecInput:
         if ahead_s <= 0:
             ahead_s = self.NAP_MIN_S
         if ahead_s >= self.NAP_MIN_S:
-            time.sleep(min(ahead_s, self.NAP_MAX_S))
+            time.sleep(min(ahead_s, self.nap_max_s))
 
     def _ended(self, proc: subprocess.Popen[bytes]) -> None:
         try:

@@ -73,14 +73,14 @@ class DeviceSource:
     MAX_SKEW_S = 0.1  # the call audio may lag the microphone this much before it is padded with silence
     POLL_S = 0.005  # while waiting for the first blocks
     READ_S = 0.05  # `read` returns once this much audio is in: fewer, larger batches cost less CPU per hop
-    QUIET_READ_S = 0.2  # ... and this much while nothing is heard (see QuietGate): a quarter of the wake-ups
+    QUIET_READ_S = 0.2  # ... and this much while the engine hears nothing (see `pace`): a quarter of the wake-ups
 
     def __init__(self, *, mic: str = "", call: str = "", latency: str = "low", read_s: float = READ_S,
                  quiet_read_s: float = QUIET_READ_S, pin: DevicePins | None = None) -> None:
         self.mic_spec, self.call_spec, self.latency = mic, call, latency
         self.read_s = read_s
         self.quiet_read_s = max(read_s, quiet_read_s)
-        self.quiet = QuietGate()
+        self.quiet = False  # the engine's verdict on the last block read (`pace`)
         self.pin = pin if pin is not None else DevicePins()
         self.channels = 1
         self.rate_hz = 0
@@ -238,9 +238,15 @@ class DeviceSource:
                 return self._take(frames) if frames else None
             self._wait(want=want, left_s=deadline - now)
 
+    def pace(self, *, quiet: bool) -> None:
+        """The engine's verdict on the block it just analysed: nothing heard on any channel (`quiet`) or not.
+        Only how long the next read waits depends on it (`quiet_read_s`, else `read_s`); every sample is still
+        returned, and the first block with sound brings the short reads back."""
+        self.quiet = quiet
+
     def _want(self) -> int:
-        """Frames one `read` waits for: `read_s` of audio, `quiet_read_s` while the last block was quiet."""
-        read_s = self.quiet_read_s if self.quiet.quiet else self.read_s
+        """Frames one `read` waits for: `read_s` of audio, `quiet_read_s` while the engine hears nothing."""
+        read_s = self.quiet_read_s if self.quiet else self.read_s
         return max(self._mic.block_frames, round(read_s * self.rate_hz))
 
     def _wait(self, *, want: int, left_s: float) -> None:
@@ -273,16 +279,14 @@ class DeviceSource:
         return int(m - self._skew if m - c > self._skew else min(m, c))
 
     def _take(self, frames: int) -> np.ndarray:
-        mic = self._mic.ring.pop(frames)
-        self._stamp = self._mic.ring.stamp_of(self._mic.ring.read)
         if self._call is None:
-            self.quiet.update(mic)
-            return mic
-        call = self._call.ring.pop(frames)
-        out = np.zeros((frames, 2), np.float32)
-        out[:, 0] = mic[:, 0]
-        out[: call.shape[0], 1] = call[:, 0]  # a loopback that sends nothing while nothing plays: silence
-        self.quiet.update(out)
+            out = self._mic.ring.pop(frames)
+        else:  # both channels straight into the block handed on: no copies in between
+            out = np.empty((frames, 2), np.float32)
+            self._mic.ring.pop(frames, into=out[:, :1])
+            got = self._call.ring.pop(frames, into=out[:, 1:]).shape[0]
+            out[got:, 1] = 0.0  # a loopback that sends nothing while nothing plays: silence
+        self._stamp = self._mic.ring.stamp_of(self._mic.ring.read)
         if hasattr(self._call, "wake_at"):  # the reader may nap until the next read's audio is due
             self._call.wake_at = self._call.ring.read + self._want()
         return out
@@ -339,36 +343,6 @@ class DeviceSource:
         if streams:
             self._last_stats = (sum(s.overflows for s in streams), sum(s.ring.dropped_blocks for s in streams))
         return self._last_stats
-
-
-class QuietGate:
-    """Says whether the last block read was quiet on every channel: its level (RMS, dB) within MARGIN_DB of that
-    channel's noise floor, or below SILENT_DB. The floor follows the quietest blocks down at once and creeps up
-    by RISE_DB a block (about 2 dB a second at 20 reads a second), never below SILENT_DB, so that it finds a
-    noisier room again (after digital silence, a -60 dBFS room is quiet within about 40 blocks); a level
-    above LOUD_DB is never quiet, whatever the floor. Only how often `read` returns depends on it: every sample is
-    still analysed, and a block that is not quiet brings the short reads back at once."""
-
-    MARGIN_DB = 6.0
-    SILENT_DB = -70.0  # quieter than this is quiet even before a floor is known
-    LOUD_DB = -45.0
-    RISE_DB = 0.1
-    STRIDE = 4
-
-    def __init__(self) -> None:
-        self.floor_db: np.ndarray | None = None
-        self.quiet = False
-
-    def update(self, block: np.ndarray) -> None:
-        if block.shape[0] == 0:
-            return
-        part = block[:: self.STRIDE]  # every 4th sample is plenty for a level, and a quarter of the work
-        level = 10.0 * np.log10(np.einsum("ij,ij->j", part, part) / part.shape[0] + 1e-12)
-        floor = level if self.floor_db is None or self.floor_db.shape != level.shape else \
-            np.minimum(level, self.floor_db + self.RISE_DB)
-        self.floor_db = floor = np.maximum(floor, self.SILENT_DB)  # after digital silence: a room's floor soon
-        self.quiet = bool(np.all((level < self.SILENT_DB) | ((level < floor + self.MARGIN_DB) &
-                                                             (level < self.LOUD_DB))))
 
 
 def _server_input(call: Any, rate_hz: int) -> Any:

@@ -135,7 +135,11 @@ def settle_mic(*, pinned: str) -> tuple[str, bool]:
 
 class PulseWatcher:
     """Notices when the capture streams of `pids` are moved to another source, lose their source, or the server
-    goes away. `problem` turns from "" to one line saying what happened (read it from any thread)."""
+    goes away. `problem` turns from "" to one line saying what happened (read it from any thread). The watching
+    thread sleeps until the server sends an event (or LISTEN_S passes): it does not poll."""
+
+    LISTEN_S = 5.0  # the longest one wait for events lasts (stop interrupts it)
+    STOP_S = 1.0  # the longest `stop` waits for the thread to end
 
     def __init__(self) -> None:
         self.problem = ""
@@ -144,6 +148,8 @@ class PulseWatcher:
         self._running = False
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
+        self._pulse: Any = None  # the watching connection, for `stop` to interrupt its wait ...
+        self._pulse_lock = threading.Lock()  # ... never once it is closing
 
     def start(self, *, pids: set[int], expected_streams: int = 0) -> bool:
         """Snapshots the streams and starts watching; False where there is no such server (nothing to watch)."""
@@ -157,39 +163,57 @@ class PulseWatcher:
         return self.watching > 0
 
     def stop(self) -> None:
+        """Ends the watch: interrupts the wait for events (pulsectl's event_listen_stop wakes the libpulse loop from
+        any thread, but does nothing before the loop waits: so again until the thread ends, at most STOP_S)."""
         self._running = False
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(1.0)
-        self._thread = None
+        thread, self._thread = self._thread, None
+        if thread is None or thread is threading.current_thread():
+            return
+        deadline = time.monotonic() + self.STOP_S
+        while thread.is_alive() and time.monotonic() < deadline:
+            with self._pulse_lock:
+                if self._pulse is not None:
+                    self._pulse.event_listen_stop()
+            thread.join(0.02)
 
     def _watch(self, pids: set[int], expected: int) -> None:
         import pulsectl
 
         try:
             with pulsectl.Pulse("calmcue-watch") as pulse:
-                snapshot = self._snapshot(pulse, pids, expected)
-                self.watching = len(snapshot)
-                self._ready.set()
-                if not snapshot:
-                    return
-                pulse.event_mask_set("source_output", "source", "server")
-                changed = [False]
-
-                def on_event(_event: Any) -> None:
-                    changed[0] = True
-                    raise pulsectl.PulseLoopStop
-
-                pulse.event_callback_set(on_event)
-                while self._running and not self.problem:
-                    pulse.event_listen(timeout=0.25)
-                    if changed[0]:
-                        changed[0] = False
-                        self.problem = self._compare(pulse, pids, snapshot)
+                self._pulse = pulse
+                try:
+                    self._listen(pulse, pids, expected)
+                finally:
+                    with self._pulse_lock:
+                        self._pulse = None
         except Exception as err:  # the connection dropped: the server went away (or restarted)
             if self._running:
                 self.problem = f"the sound server went away ({type(err).__name__})"
         finally:
             self._ready.set()
+
+    def _listen(self, pulse: Any, pids: set[int], expected: int) -> None:
+        import pulsectl
+
+        snapshot = self._snapshot(pulse, pids, expected)
+        self.watching = len(snapshot)
+        self._ready.set()
+        if not snapshot:
+            return
+        pulse.event_mask_set("source_output", "source", "server")
+        changed = [False]
+
+        def on_event(_event: Any) -> None:
+            changed[0] = True
+            raise pulsectl.PulseLoopStop
+
+        pulse.event_callback_set(on_event)
+        while self._running and not self.problem:
+            pulse.event_listen(timeout=self.LISTEN_S)
+            if changed[0]:
+                changed[0] = False
+                self.problem = self._compare(pulse, pids, snapshot)
 
     def _snapshot(self, pulse: Any, pids: set[int], expected: int) -> dict[int, str]:
         deadline = time.monotonic() + 2.0

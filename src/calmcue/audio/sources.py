@@ -72,6 +72,14 @@ class Source(Protocol):
 
 
 @runtime_checkable
+class PacedReads(Protocol):
+    """A source whose reads may wait longer while nothing is heard (DeviceSource): after each analysed block the
+    worker says whether the engine heard anything in it (fewer wake-ups while nobody speaks)."""
+
+    def pace(self, *, quiet: bool) -> None: ...
+
+
+@runtime_checkable
 class SelectsDevices(Protocol):
     """A source factory whose devices can be changed (DeviceSourceFactory): SelectDevices and Reload use it."""
 

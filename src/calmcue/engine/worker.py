@@ -25,43 +25,21 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from calmcue.audio.sources import DeviceAbsent, DeviceLost, SelectsDevices, Source, SourceEnded
+from calmcue.audio.sources import DeviceAbsent, DeviceLost, PacedReads, SelectsDevices, Source, SourceEnded
 from calmcue.config.schema import Settings
 from calmcue.detector.baseline import BaselineValues, save_if_new
 from calmcue.detector.offsets import ThresholdOffsets
-from calmcue.engine.commands import (
-    BACKOFF_S,
-    Backoff,
-    Command,
-    NewCall,
-    Pause,
-    Recalibrate,
-    Reload,
-    Resume,
-    SelectDevices,
-    SetMeters,
-    SetThresholdOffsets,
-    Snooze,
-    Stop,
-)
-from calmcue.engine.mailbox import (
-    CALIBRATING,
-    DEVICE_LOST,
-    ERROR,
-    FINISHED,
-    NO_CALL_AUDIO,
-    NO_MICROPHONE,
-    PAUSED,
-    STARTING,
-    Mailbox,
-)
+from calmcue.engine import commands as cmd
+from calmcue.engine import mailbox as box
 from calmcue.engine.metrics import WorkerMetrics
 from calmcue.engine.pipeline import Pipeline
 from calmcue.engine.reporter import Reporter
 from calmcue.errors import DeviceError
+from calmcue.features.extractor import FrameBatch
 from calmcue.timebase import HOP_S
 
 log = logging.getLogger("calmcue.worker")
@@ -70,12 +48,21 @@ READ_TIMEOUT_S = 0.25  # longest wait for audio before the worker looks at its c
 METER_EVERY_FRAMES = 5  # a Meter per 50 ms of audio while meters are on; the state is looked at as often
 QUIET_METER_EVERY_FRAMES = 100  # a Meter per second of audio while they are off (the tray's own state)
 STATS_EVERY_FRAMES = 100  # Stats per second of audio
+BACKOFF_S = cmd.BACKOFF_S  # waits between attempts to reopen (tests shorten them here)
+LOUD_DBFS = -45.0  # a block with a frame this loud is never 'nothing heard', whatever the noise floor
+
+
+def heard_nothing(batch: FrameBatch) -> bool:
+    """The engine's verdict on a block: no frame of any channel stood out of its noise floor (the extractor
+    reports a tilt only SILENT_SNR_DB above it) and none was louder than LOUD_DBFS. The worker passes it to the
+    source (PacedReads), whose next read then waits longer; nothing is judged twice."""
+    return bool(np.isnan(batch.tilt_db).all() and batch.level_dbfs.max() < LOUD_DBFS)
 
 
 class Worker:
     """Runs the engine on a thread: reads the source, feeds the pipeline, posts to the mailbox."""
 
-    def __init__(self, *, settings: Settings, source_factory: Callable[[], Source], mailbox: Mailbox,
+    def __init__(self, *, settings: Settings, source_factory: Callable[[], Source], mailbox: box.Mailbox,
                  agent_baseline: BaselineValues | None = None, baseline_path: Path | None = None,
                  meters: bool = True) -> None:
         """`source_factory()` makes a new, unopened Source each time the audio is (re)opened. If it is a
@@ -86,7 +73,7 @@ class Worker:
         self.settings = settings
         self.source_factory = source_factory
         self.mailbox = mailbox
-        self.commands: queue.Queue[Command] = queue.Queue()
+        self.commands: queue.Queue[cmd.Command] = queue.Queue()
         self.metrics = WorkerMetrics()
         self.report = Reporter(mailbox=mailbox, metrics=self.metrics)
         self.baseline_path = baseline_path
@@ -94,19 +81,21 @@ class Worker:
         self._saved_baseline = agent_baseline
         self._thread: threading.Thread | None = None
         self._source: Source | None = None
+        self._paced: PacedReads | None = None  # the open source, if it takes the engine's verdict (heard_nothing)
         self._pipeline: Pipeline | None = None
         self._pipe_key: tuple[int, int] | None = None
         self._stopping = False
         self._paused = False
         self._finished = False
         self._said_no_call = False
-        self._backoff = Backoff(BACKOFF_S)
+        self._backoff = cmd.Backoff(BACKOFF_S)
         self.meters = meters
         self._next_meter = 0
         self._next_quiet_meter = 0
         self._next_stats = 0
         self._restart_after_error = True
         self.offsets = ThresholdOffsets()  # the agent's nudges (SetThresholdOffsets), on top of the settings
+        self._handlers = self._command_table()
 
     # -- thread control -------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -118,7 +107,7 @@ class Worker:
 
     def stop(self, timeout_s: float = 5.0) -> bool:
         """Asks the thread to end and waits up to `timeout_s`; True if it ended."""
-        self.commands.put(Stop())
+        self.commands.put(cmd.Stop())
         if self._thread is None:
             return True
         self._thread.join(timeout_s)
@@ -130,7 +119,7 @@ class Worker:
 
     # -- main loop ------------------------------------------------------------------------------------------
     def _run(self) -> None:
-        self.report.state(STARTING, "opening the audio")
+        self.report.state(box.STARTING, "opening the audio")
         while not self._stopping and not self._finished:
             try:
                 self._session()
@@ -140,7 +129,7 @@ class Worker:
         self._finish_pipeline()
         self._save_baseline()
         self.report.stats()
-        self.report.state(FINISHED, "stopped" if self._stopping else "the audio source ended")
+        self.report.state(box.FINISHED, "stopped" if self._stopping else "the audio source ended")
 
     def _on_crash(self, err: Exception) -> None:
         from calmcue.logs import log_exception
@@ -148,7 +137,7 @@ class Worker:
         where = log_exception(err)
         self.metrics.restarts += 1
         delay = self._backoff.next_s()
-        self.report.state(ERROR, f"unexpected {type(err).__name__}: {err}; restarting in {delay:g} s "
+        self.report.state(box.ERROR, f"unexpected {type(err).__name__}: {err}; restarting in {delay:g} s "
                                f"(details in {where})")
         self._close_source()
         self._drop_pipeline()  # a fresh pipeline (it may be what failed); the agent's baseline is kept
@@ -187,17 +176,18 @@ class Worker:
             source.start()
         except DeviceAbsent as err:  # expected back (a headset, the sound server): look again soon
             source.stop()
-            self.report.state(DEVICE_LOST, str(err), only_on_change=True, same_detail=True)
+            self.report.state(box.DEVICE_LOST, str(err), only_on_change=True, same_detail=True)
             self._idle(err.poll_s)
             return False
         except DeviceError as err:
             source.stop()
             delay = self._backoff.next_s()
-            state = DEVICE_LOST if self.metrics.reopens else NO_MICROPHONE
+            state = box.DEVICE_LOST if self.metrics.reopens else box.NO_MICROPHONE
             self.report.state(state, f"{err} - retrying in {delay:g} s")
             self._idle(delay)
             return False
         self._source = source
+        self._paced = source if isinstance(source, PacedReads) else None
         self.metrics.reopens += 1
         log.info("audio open: %s, %d channel(s) at %d Hz", source.label or type(source).__name__,
                  source.channels, source.rate_hz)
@@ -205,7 +195,7 @@ class Worker:
         note = source.note
         if source.channels == 1 and note and not self._said_no_call:
             self._said_no_call = True
-            self.report.state(NO_CALL_AUDIO, note)
+            self.report.state(box.NO_CALL_AUDIO, note)
         self.report.forget_state()  # the next meter says calibrating or listening again
         return True
 
@@ -215,16 +205,16 @@ class Worker:
         log.warning("audio lost: %s", err)
         self._close_source()
         if err.waiting:  # the message says what is awaited; look again soon (DeviceAbsent until it is back)
-            self.report.state(DEVICE_LOST, str(err))
+            self.report.state(box.DEVICE_LOST, str(err))
             self._idle(DeviceAbsent.poll_s)
             return
         delay = self._backoff.next_s()
-        self.report.state(DEVICE_LOST, f"{err} - reconnecting in {delay:g} s")
+        self.report.state(box.DEVICE_LOST, f"{err} - reconnecting in {delay:g} s")
         self._idle(delay)
 
     def _close_source(self) -> None:
         if self._source is not None:
-            source, self._source = self._source, None
+            source, self._source, self._paced = self._source, None, None
             self._count(source)
             try:
                 source.stop()
@@ -276,6 +266,8 @@ class Worker:
         if age is not None:
             self.metrics.add_latency(age * 1000.0)
         self.metrics.frames += result.batch.count
+        if self._paced is not None:
+            self._paced.pace(quiet=heard_nothing(result.batch))
         self.report.publish(result.events)
         self._track_baseline(pipeline)
         self._backoff.reset()
@@ -327,51 +319,64 @@ class Worker:
             if self._apply(command):
                 return
 
-    def _apply(self, command: Command) -> bool:
+    def _apply(self, command: cmd.Command) -> bool:
         """Carries out one command; True if the caller should stop waiting (the audio must be reopened)."""
         log.info("command %s", type(command).__name__)
-        if isinstance(command, Stop):
-            self._stopping = True
-            return True
-        if isinstance(command, Pause):
-            if not self._paused:
-                self._paused = True
-                self._close_source()
-                self._finish_pipeline()
-                self.report.state(PAUSED, "paused: the microphone is closed and nothing is measured")
-            return False
-        if isinstance(command, Resume):
-            if self._paused:
-                self._paused = False
-                self._backoff.reset()
-                self.report.state(STARTING, "resuming")
-            return True
-        if isinstance(command, Snooze):
-            self.report.snooze_until = time.monotonic() + max(0.0, command.seconds)
-            return False
-        if isinstance(command, Recalibrate):
+        handler = self._handlers.get(type(command))
+        return handler(command) if handler is not None else False
+
+    def _command_table(self) -> dict[type, Callable[[Any], bool]]:
+        """What `_apply` does per kind of command (engine/commands.py); each returns True to stop waiting."""
+        return {cmd.Stop: self._on_stop, cmd.Pause: self._on_pause, cmd.Resume: self._on_resume,
+                cmd.Snooze: self._on_snooze, cmd.Recalibrate: self._on_recalibrate,
+                cmd.Reload: lambda c: self._reload(c.settings), cmd.NewCall: self._on_new_call,
+                cmd.SelectDevices: lambda c: self._select(c.mic, c.call), cmd.SetMeters: self._on_set_meters,
+                cmd.SetThresholdOffsets: self._on_offsets}
+
+    def _on_stop(self, _: cmd.Stop) -> bool:
+        self._stopping = True
+        return True
+
+    def _on_pause(self, _: cmd.Pause) -> bool:
+        if not self._paused:
+            self._paused = True
+            self._close_source()
             self._finish_pipeline()
-            self.agent_baseline = None
-            self.report.state(CALIBRATING, "learning your usual voice again")
-            return False
-        if isinstance(command, Reload):
-            return self._reload(command.settings)
-        if isinstance(command, NewCall):
-            if self._pipeline is not None:
-                self.report.publish(self._pipeline.detector.new_call())
-            return False
-        if isinstance(command, SelectDevices):
-            return self._select(command.mic, command.call)
-        if isinstance(command, SetMeters):
-            if command.on and not self.meters:
-                self._next_meter = 0  # the window that asked shows a meter from the next block on
-            self.meters = command.on
-            return False
-        if isinstance(command, SetThresholdOffsets):
-            self.offsets = command.offsets
-            if self._pipeline is not None:
-                self._pipeline.detector.retune(self.offsets.apply(self.settings.detector))
-            return False
+            self.report.state(box.PAUSED, "paused: the microphone is closed and nothing is measured")
+        return False
+
+    def _on_resume(self, _: cmd.Resume) -> bool:
+        if self._paused:
+            self._paused = False
+            self._backoff.reset()
+            self.report.state(box.STARTING, "resuming")
+        return True
+
+    def _on_snooze(self, command: cmd.Snooze) -> bool:
+        self.report.snooze_until = time.monotonic() + max(0.0, command.seconds)
+        return False
+
+    def _on_recalibrate(self, _: cmd.Recalibrate) -> bool:
+        self._finish_pipeline()
+        self.agent_baseline = None
+        self.report.state(box.CALIBRATING, "learning your usual voice again")
+        return False
+
+    def _on_new_call(self, _: cmd.NewCall) -> bool:
+        if self._pipeline is not None:
+            self.report.publish(self._pipeline.detector.new_call())
+        return False
+
+    def _on_set_meters(self, command: cmd.SetMeters) -> bool:
+        if command.on and not self.meters:
+            self._next_meter = 0  # the window that asked shows a meter from the next block on
+        self.meters = command.on
+        return False
+
+    def _on_offsets(self, command: cmd.SetThresholdOffsets) -> bool:
+        self.offsets = command.offsets
+        if self._pipeline is not None:
+            self._pipeline.detector.retune(self.offsets.apply(self.settings.detector))
         return False
 
     def _reload(self, settings: Settings) -> bool:
@@ -394,5 +399,5 @@ class Worker:
         self._close_source()
         self._said_no_call = False
         self._backoff.reset()
-        self.report.state(STARTING, "switching devices")
+        self.report.state(box.STARTING, "switching devices")
         return True
