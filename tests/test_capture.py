@@ -26,8 +26,8 @@ from calmcue.audio.capture import ALSA_BUFFER_S, Ring, suggested_latency
 from calmcue.audio.sources import DeviceLost, DeviceSource, DeviceSourceFactory
 from calmcue.config.schema import Settings
 from calmcue.engine.mailbox import Mailbox, Meter, Status
-from calmcue.engine.pipeline import Pipeline
-from calmcue.engine.worker import Worker, heard_nothing
+from calmcue.engine.pipeline import Pipeline, heard_nothing
+from calmcue.engine.worker import Worker
 from calmcue.errors import DeviceError
 from needs import missing
 from pulse_server import PulseServer

@@ -33,7 +33,7 @@ from calmcue.engine.mailbox import (
 )
 from calmcue.engine.worker import Worker
 from calmcue.errors import DeviceError
-from conftest import silence, speech_with_pauses, syllables
+from conftest import RATE, silence, speech_with_pauses, syllables
 from needs import missing
 
 
@@ -162,6 +162,25 @@ def test_file_source_delivers_the_file_and_pairs_a_far_end(tmp_path: Path) -> No
 
 
 # --- commands --------------------------------------------------------------------------------------------------
+
+
+def test_a_recording_damaged_part_way_is_said_once_and_not_read_again(tmp_path: Path) -> None:
+    """A file whose samples turn to NaN after a while: the worker says so and finishes; reopening the file would
+    only meet the same damage again (it restarted it every 0.5 s, for ever)."""
+    damaged = np.concatenate([speech_with_pauses(turns=2, turn_s=1.0, level_dbfs=-30.0, seed=2), silence(1.0)])
+    damaged[-RATE // 2:] = np.nan
+    path = tmp_path / "damaged.wav"
+    sf.write(path, damaged, RATE, subtype="FLOAT")
+    opened: list[FileSource] = []
+
+    def factory() -> FileSource:
+        opened.append(FileSource(path, realtime=False))
+        return opened[-1]
+
+    collector = run_to_end(Worker(settings=Settings(), mailbox=Mailbox(), source_factory=factory))
+    errors = [m.detail for m in collector.of(Status) if m.state == "error"]
+    assert len(errors) == 1 and "NaN" in errors[0] and "not read further" in errors[0]
+    assert len(opened) == 1
 
 
 def test_snooze_holds_back_cues_but_not_episodes() -> None:

@@ -21,6 +21,14 @@ from calmcue.features.extractor import FeatureExtractor, FrameBatch
 from calmcue.features.reframer import Reframer
 
 STAGES = ("resample", "reframe", "features", "detector")
+LOUD_DBFS = -45.0  # a block with a frame this loud is never 'nothing heard', whatever the noise floor
+
+
+def heard_nothing(batch: FrameBatch) -> bool:
+    """The engine's verdict on a block: no frame of any channel stood out of its noise floor (the extractor
+    reports a tilt only SILENT_SNR_DB above it) and none was louder than LOUD_DBFS. The worker passes it to the
+    source (audio.sources.PacedReads), whose next read then waits longer; nothing is judged twice."""
+    return bool(np.isnan(batch.tilt_db).all() and batch.level_dbfs.max() < LOUD_DBFS)
 
 
 class StageTimes:

@@ -36,10 +36,9 @@ from calmcue.detector.offsets import ThresholdOffsets
 from calmcue.engine import commands as cmd
 from calmcue.engine import mailbox as box
 from calmcue.engine.metrics import WorkerMetrics
-from calmcue.engine.pipeline import Pipeline
+from calmcue.engine.pipeline import Pipeline, heard_nothing
 from calmcue.engine.reporter import Reporter
-from calmcue.errors import DeviceError
-from calmcue.features.extractor import FrameBatch
+from calmcue.errors import BadInputError, DeviceError
 from calmcue.timebase import HOP_S
 
 log = logging.getLogger("calmcue.worker")
@@ -49,14 +48,6 @@ METER_EVERY_FRAMES = 5  # a Meter per 50 ms of audio while meters are on; the st
 QUIET_METER_EVERY_FRAMES = 100  # a Meter per second of audio while they are off (the tray's own state)
 STATS_EVERY_FRAMES = 100  # Stats per second of audio
 BACKOFF_S = cmd.BACKOFF_S  # waits between attempts to reopen (tests shorten them here)
-LOUD_DBFS = -45.0  # a block with a frame this loud is never 'nothing heard', whatever the noise floor
-
-
-def heard_nothing(batch: FrameBatch) -> bool:
-    """The engine's verdict on a block: no frame of any channel stood out of its noise floor (the extractor
-    reports a tilt only SILENT_SNR_DB above it) and none was louder than LOUD_DBFS. The worker passes it to the
-    source (PacedReads), whose next read then waits longer; nothing is judged twice."""
-    return bool(np.isnan(batch.tilt_db).all() and batch.level_dbfs.max() < LOUD_DBFS)
 
 
 class Worker:
@@ -164,6 +155,11 @@ class Worker:
             return
         except DeviceLost as err:
             self._lost(err)
+            return
+        except BadInputError as err:  # a recording damaged part-way: reading it again meets the same damage
+            self.report.state(box.ERROR, f"{err}; this recording is not read further")
+            self._finish_pipeline()
+            self._finished = True
             return
         self._count(source)
         if block is not None and block.shape[0]:
