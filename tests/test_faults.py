@@ -218,3 +218,22 @@ def test_on_a_terminal_library_messages_get_their_own_lines(server: PulseServer,
         before = text[max(0, i - 3) : i]
         assert before.endswith(("\x1b[K", "\n")), f"glued to the meter line: {text[max(0, i - 80) : i + 40]!r}"
     assert proc.returncode == 0
+
+
+def test_ctrl_c_to_the_whole_process_group_stops_cleanly(server: PulseServer, tmp_path: Path) -> None:
+    """Ctrl-C in a terminal signals the foreground process group, children included: the call audio's parec
+    reader must not die of it first and make the stop look like the sound server closing the call audio."""
+    env = dict(server.env, CALMCUE_DATA_DIR=str(tmp_path / "data"), CALMCUE_CONFIG_DIR=str(tmp_path / "cfg"),
+               XDG_STATE_HOME=str(tmp_path / "state"), PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "-m", "calmcue", "monitor"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True)
+    out = ProcessLines(proc)
+    try:
+        out.wait_for("[calibrating]")
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(timeout=BOUND_S) == 0, out.text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    out.wait_for("[finished]")
+    assert "[device_lost]" not in out.text(), out.text()

@@ -263,8 +263,10 @@ class ParecInput:
 
     def start(self) -> None:
         try:
+            # its own session: Ctrl-C in a terminal signals the whole foreground group, and a parec that died of
+            # it first read as the sound server closing the call audio; CalmCue stops it itself
             self._proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                          stderr=subprocess.PIPE, bufsize=0)
+                                          stderr=subprocess.PIPE, bufsize=0, start_new_session=True)
         except OSError as err:
             raise DeviceError(f"cannot start 'parec' for '{self.name}' ({err.strerror}); check that "
                               f"pulseaudio-utils is installed, or use --call none") from None
