@@ -13,6 +13,7 @@ from calmcue.detector.baseline import BaselineValues, SpeakerBaseline, load_base
 from calmcue.detector.detector import heard_speech, hold_music
 from calmcue.detector.gainstep import GainStep
 from calmcue.detector.rebase import GainRebase
+from calmcue.errors import BadInputError
 from calmcue.features.extractor import ChannelFrame
 from conftest import RATE, silence, speech_with_pauses, syllables
 
@@ -94,6 +95,30 @@ def test_baseline_file_round_trip(tmp_path) -> None:
     values = BaselineValues(level_dbfs=-31.5, pitch_st=3.2, tilt_db=-9.0, rate_syl_s=4.1)
     save_baseline(tmp_path / "b.json", values)
     assert load_baseline(tmp_path / "b.json") == values
+
+
+@pytest.mark.parametrize(("content", "why"), [
+    ('{"stats": []}', "entries are not numbers"),
+    ('{"x": 1}', "no 'agent' entry"),
+    ('{"agent": {"level_dbfs": -30}}', "no 'f0_hz' entry"),
+    ("nope", "not JSON"),
+    (b"\xff\xfe", "not text"),
+    (None, "it is a folder"),
+])
+def test_a_bad_baseline_file_is_said_in_words(tmp_path, content, why) -> None:
+    """One line that says what is wrong with the file, not Python's wording ('list indices must be integers')."""
+    path = tmp_path / "b.json"
+    if content is None:
+        path.mkdir()
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    with pytest.raises(BadInputError) as caught:
+        load_baseline(path)
+    message = str(caught.value)
+    assert why in message and "recalibrate" in message
+    assert "Errno" not in message and "indices" not in message and "\n" not in message
 
 
 def test_adapt_speech_s_sets_how_fast_a_learned_baseline_follows() -> None:

@@ -165,6 +165,21 @@ def load_baseline(path: Path) -> BaselineValues:
         return BaselineValues(**{k: float(agent[k]) for k in ("level_dbfs", "pitch_st", "tilt_db", "rate_syl_s")})
     except FileNotFoundError:
         raise BadInputError(f"{path}: baseline file not found; run a calibration or leave out --baseline") from None
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        raise BadInputError(f"{path}: not a CalmCue baseline file ({err}); recalibrate, or leave out --baseline") \
-            from None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+        raise BadInputError(f"{path}: not a CalmCue baseline file ({_why_not_a_baseline(err)}); recalibrate, "
+                            "or leave out --baseline") from None
+
+
+def _why_not_a_baseline(err: Exception) -> str:
+    """What is wrong with a baseline file, in words (not Python's): the file, its JSON, or its entries."""
+    if isinstance(err, IsADirectoryError):
+        return "it is a folder"
+    if isinstance(err, OSError):
+        return err.strerror or "it cannot be read"
+    if isinstance(err, json.JSONDecodeError):
+        return f"not JSON: {err.msg.lower()} at line {err.lineno}"
+    if isinstance(err, KeyError):
+        return "no 'agent' entry" if err.args[0] == "stats" else f"no '{err.args[0]}' entry"
+    if isinstance(err, UnicodeDecodeError):
+        return "not text"
+    return "its entries are not numbers in the expected places"
