@@ -84,3 +84,12 @@ def test_the_codec_line_is_8_khz_with_the_calm_voice_at_the_nominal_level() -> N
     assert rate_hz == stress.CODEC_RATE_HZ and len(line) == len(voice) // 2
     in_band_db = 10 * np.log10((stress.CODEC_BAND_HZ[1] - stress.CODEC_BAND_HZ[0]) / (RATE / 2))  # of white noise
     assert abs(level_db - (stress.CODEC_CALM_DBFS + in_band_db)) < 1.0
+
+
+def test_the_clip_step_turns_the_agent_s_mic_up_30_db_after_the_opening_and_clips_at_full_scale() -> None:
+    voice = bursts([-40.0, -40.0])
+    stepped, _ = conditions.apply_condition(voice, RATE, "clipstep30", 1, level_span_s=(0.0, 2.0))
+    before, after = slice(0, 2 * RATE), slice(2 * RATE, None)
+    assert np.array_equal(stepped[before], voice[before]) and np.array_equal(stepped[:, 1], voice[:, 1])
+    expected = np.clip(voice[after, 0] * np.float32(10 ** (conditions.CLIP_STEP_DB / 20)), -1.0, 1.0)
+    assert np.allclose(stepped[after, 0], expected) and np.max(np.abs(stepped[after, 0])) == 1.0
