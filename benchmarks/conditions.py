@@ -1,7 +1,10 @@
 """Listening conditions for the detection benchmarks: telephone band, a gain change, noise, and the room tone.
 
 ``apply_condition(samples, rate_hz, condition, seed) -> (samples, rate_hz)`` turns a clean session into one of
-``CONDITIONS``; ``add_room_tone`` keeps pauses from being exact digital zeros.
+``CONDITIONS`` (the issue's goals are judged on these) or ``STRESS_CONDITIONS`` (built only from permissive or
+generated material, reported beside them as a check on what the dev set lacks: other noises, a harsher line, a
+mic of another tilt, a room; see ``detection_stress.py``); ``add_room_tone`` keeps pauses from being exact digital
+zeros.
 """
 
 from __future__ import annotations
@@ -11,7 +14,16 @@ import soxr
 from scipy import fft as sp_fft
 from scipy import signal
 
+try:  # imported as part of the repository (tests): benchmarks.stress
+    from benchmarks import detection_stress as stress
+except ImportError:  # run as a script from benchmarks/
+    import detection_stress as stress  # type: ignore[no-redef]
+
 CONDITIONS = ("clean", "phone", "gain-18", "noise10", "gainstep12")
+STRESS_CONDITIONS = (*stress.CONDITIONS, "clipstep30")
+CLIP_STEP_DB = 30.0  # clipstep30: a gain step so large that the calm voice clips (the dev speech's calm voice sits
+# near -44 dBFS, so gainstep12 never clips): clipping alone must not read as a raise, a clipped raise still must
+ALL_CONDITIONS = CONDITIONS + STRESS_CONDITIONS
 PHONE_RATE_HZ = 8000
 PHONE_BAND_HZ = (300.0, 3400.0)
 GAIN_DB = -18.0
@@ -84,12 +96,12 @@ def _noise(
     return out
 
 
-def _gain_step(samples: np.ndarray, *, rate_hz: int, at_s: float) -> np.ndarray:
-    """The agent's mic (channel 0) turned up by GAIN_STEP_DB at ``at_s``, clipped at full scale like a real ADC."""
+def _gain_step(samples: np.ndarray, *, rate_hz: int, at_s: float, step_db: float = GAIN_STEP_DB) -> np.ndarray:
+    """The agent's mic (channel 0) turned up by ``step_db`` at ``at_s``, clipped at full scale like a real ADC."""
     out = samples.astype(np.float32, copy=True)
     columns = out.reshape(len(out), -1)
     start = int(at_s * rate_hz)
-    columns[start:, 0] = np.clip(columns[start:, 0] * np.float32(10 ** (GAIN_STEP_DB / 20)), -1.0, 1.0)
+    columns[start:, 0] = np.clip(columns[start:, 0] * np.float32(10 ** (step_db / 20)), -1.0, 1.0)
     return out
 
 
@@ -120,4 +132,19 @@ def apply_condition(
         return _noise(samples, rate_hz=rate_hz, seed=seed, level_span_s=level_span_s), rate_hz
     if condition == "gainstep12":
         return _gain_step(samples, rate_hz=rate_hz, at_s=level_span_s[1] if level_span_s else 0.0), rate_hz
-    raise ValueError(f"unknown condition {condition!r}; choose from {', '.join(CONDITIONS)}")
+    if condition == "clipstep30":
+        at_s = level_span_s[1] if level_span_s else 0.0
+        return _gain_step(samples, rate_hz=rate_hz, at_s=at_s, step_db=CLIP_STEP_DB), rate_hz
+    if condition in STRESS_CONDITIONS:
+        calm_dbfs = [active_speech_level_dbfs(column, rate_hz=rate_hz)
+                     for column in _calm_part(samples, rate_hz=rate_hz, level_span_s=level_span_s)]
+        return stress.apply(samples, rate_hz, condition, seed, calm_dbfs=calm_dbfs)
+    raise ValueError(f"unknown condition {condition!r}; choose from {', '.join(ALL_CONDITIONS)}")
+
+
+def _calm_part(samples: np.ndarray, *, rate_hz: int, level_span_s: tuple[float, float] | None) -> list[np.ndarray]:
+    """Each channel's samples over ``level_span_s`` (the calm opening; the whole session when None)."""
+    columns = samples.reshape(len(samples), -1)
+    span = slice(None) if level_span_s is None else \
+        slice(int(level_span_s[0] * rate_hz), int(level_span_s[1] * rate_hz))
+    return [columns[span, channel] for channel in range(columns.shape[1])]

@@ -22,6 +22,8 @@ GOALS: dict[str, dict[str, float]] = {  # issue 13: raised >= +9 dB over calm vo
     "talk_over": {"catch_min_pct": 95.0, "false_flag_max_pct": 3.0},
 }
 GAIN_STEP_FALSE_FLAG_MAX_PCT = 2.0  # gainstep12: the agent's calm clips after a +12 dB step
+GAIN_STEP_CONDITIONS = ("gainstep12", "clipstep30")
+GOAL_CONDITIONS = ("clean", "phone", "gain-18", "noise10", "gainstep12")  # conditions.CONDITIONS; the rest: stress
 BAND_DB = 3.0  # the curve: share flagged per 3 dB band of measured level over the speaker's calm voice
 BAND_RANGE_DB = (-6.0, 30.0)  # clips outside are counted in the first or last band
 
@@ -63,7 +65,7 @@ def goal_checks(outcomes: Sequence[Outcome]) -> dict[str, bool | None]:
         catch = rates(outcomes, cue=cue, target=True)  # type: ignore[arg-type]
         flags = rates(outcomes, cue=cue, target=False)  # type: ignore[arg-type]
         limit = goal["false_flag_max_pct"]
-        if cue == "raised_voice" and any(o.condition == "gainstep12" for o in outcomes):
+        if cue == "raised_voice" and any(o.condition in GAIN_STEP_CONDITIONS for o in outcomes):
             limit = GAIN_STEP_FALSE_FLAG_MAX_PCT
         checks[f"{cue}_catch"] = catch.pct >= goal["catch_min_pct"] if catch.n else None
         checks[f"{cue}_false_flag"] = flags.pct <= limit if flags.n else None
@@ -117,7 +119,8 @@ def condition_table(condition: str, results: Sequence[TaskResult], *, actors: Se
     audio_s = sum(r.audio_s for r in results)
     analysis_s = sum(r.analysis_s for r in results)
     lines = [
-        f"condition {condition}: {len(results)} sessions, {audio_s / 60:.0f} min of audio, "
+        f"condition {condition}{'' if condition in GOAL_CONDITIONS else ' (stress row, not judged)'}: "
+        f"{len(results)} sessions, {audio_s / 60:.0f} min of audio, "
         f"analysed at {audio_s / max(analysis_s, 1e-9):.0f}x real time",
         f"{'actor':<8}" + "".join(f"{name:<{CELL}}" for name in HEADERS),
     ]
@@ -134,7 +137,7 @@ def condition_table(condition: str, results: Sequence[TaskResult], *, actors: Se
         if target:
             goals.append(f">= {goal['catch_min_pct']:.0f} %")
         else:
-            limit = GAIN_STEP_FALSE_FLAG_MAX_PCT if cue == "raised_voice" and condition == "gainstep12" \
+            limit = GAIN_STEP_FALSE_FLAG_MAX_PCT if cue == "raised_voice" and condition in GAIN_STEP_CONDITIONS \
                 else goal["false_flag_max_pct"]
             goals.append(f"<= {limit:.0f} %")
     marks = [
@@ -219,6 +222,7 @@ def summary_json(results: Sequence[TaskResult], *, conditions: Sequence[str], ac
             "checks": goal_checks(outcomes),
         }
         entry["pass"] = verdict(entry["checks"])
+        entry["goal"] = condition in GOAL_CONDITIONS  # stress rows are reported, not judged
         for cue in GOALS:
             entry[cue] = {
                 "catch": rates(outcomes, cue=cue, target=True).to_json(),  # type: ignore[arg-type]
@@ -247,7 +251,7 @@ def summary_json(results: Sequence[TaskResult], *, conditions: Sequence[str], ac
         entry["episodes_seen"] = dict(sorted(episode_counts.items()))
         out["conditions"][condition] = entry
         out["misses"] += [_outcome_json(o) for o in outcomes if o.is_error]
-    out["pass"] = all(entry["pass"] for entry in out["conditions"].values())
+    out["pass"] = all(entry["pass"] for entry in out["conditions"].values() if entry["goal"])
     return out
 
 

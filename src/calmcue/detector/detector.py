@@ -15,6 +15,7 @@ from calmcue.config.schema import DetectorSettings
 from calmcue.detector.baseline import BaselineValues, SpeakerBaseline
 from calmcue.detector.calls import CallEnd, CallFrame, CallTracker
 from calmcue.detector.events import Cue, Episode, Event
+from calmcue.detector.hold import HeldBack, HeldFrame
 from calmcue.detector.kinds import CueKind, Speaker
 from calmcue.detector.pace import PaceReference
 from calmcue.detector.policy import CueLimiter, cue_limits
@@ -100,6 +101,7 @@ class Detector:
         self._zero_run = 0
         self._mic_quiet = 0  # frames since the mic last heard speech
         self._music_share = 0.0
+        self._held = HeldBack()  # the caller's frames while on hold wait a second (detector/hold.py)
         self.on_hold = False
         self.frame = -1
         self._events: list[Event] = []
@@ -189,10 +191,11 @@ class Detector:
         pause_level_dbfs = agent.level_dbfs if in_pause else math.nan
         customer_speech = call_signal = False
         if customer is not None:
-            customer_speech = heard_speech(customer) and not self.on_hold  # hold music is no caller
+            heard = heard_speech(customer)
+            customer_speech = heard and not self.on_hold  # hold music is no caller
             call_signal = customer.level_dbfs > SIGNAL_LEVEL_DBFS
-            agent_speech = self._step_customer(frame, customer, agent_speech=agent_speech,
-                                               customer_speech=customer_speech, mic_level_dbfs=agent.level_dbfs)
+            agent_speech = self._step_customer(frame, customer, agent_speech=agent_speech, heard=heard,
+                                               mic_level_dbfs=agent.level_dbfs)
         agent_onset = self._agent_run.step(frame, agent_speech)
         self._on(self.agent.step(frame, level_dbfs=agent.speech_level_dbfs, f0_hz=agent.f0_hz, tilt_db=agent.tilt_db,
                                  rate_syl_s=agent.rate_syl_s, voiced=agent.voiced and agent_speech,
@@ -208,21 +211,35 @@ class Detector:
                           agent.speech_level_dbfs, agent.rate_syl_s, self._stretch_start)
         self._events.extend(self.calls.step(frame, facts, self._events[first_event:]))
 
-    def _step_customer(self, frame: int, customer: ChannelFrame, *, agent_speech: bool, customer_speech: bool,
+    def _step_customer(self, frame: int, customer: ChannelFrame, *, agent_speech: bool, heard: bool,
                        mic_level_dbfs: float) -> bool:
-        """The call-audio channel: a new call, the caller's raised voice; returns whether the agent is speaking."""
+        """The call-audio channel: a new call, the caller's raised voice; returns whether the agent is speaking.
+
+        While on hold the caller's frames wait a second (detector/hold.py): if the hold state ends, that second
+        was the start of the caller's turn."""
+        customer_speech = heard and not self.on_hold
         if customer.level_dbfs > SIGNAL_LEVEL_DBFS:
             if self._last_call_signal >= 0 and frame - self._last_call_signal > NEW_CALL_GAP_FRAMES:
                 self._start_new_call(frame)
             self._last_call_signal = frame
         agent_speech = self._leak.agent_speaking(mic_speech=agent_speech, mic_level_dbfs=mic_level_dbfs,
                                                  far_speech=customer_speech, far_level_dbfs=customer.level_dbfs)
-        self._customer_run.step(frame, customer_speech)
+        if self.on_hold:
+            late = self._held.hold(HeldFrame(frame, customer, heard))
+            if late is not None:
+                self._caller_frame(late.frame, late.values, speech=False)
+        else:
+            for item in self._held.release():
+                self._caller_frame(item.frame, item.values, speech=item.heard)
+            self._caller_frame(frame, customer, speech=customer_speech)
+        return agent_speech
+
+    def _caller_frame(self, frame: int, customer: ChannelFrame, *, speech: bool) -> None:
+        self._customer_run.step(frame, speech)
         self._on(self.customer.step(frame, level_dbfs=customer.speech_level_dbfs, f0_hz=customer.f0_hz,
                                     tilt_db=customer.tilt_db, rate_syl_s=customer.rate_syl_s,
-                                    voiced=customer.voiced and customer_speech, speech=customer_speech),
+                                    voiced=customer.voiced and speech, speech=speech),
                  CueKind.RAISED_VOICE, Speaker.CUSTOMER)
-        return agent_speech
 
     def _step_fast(self, frame: int, rate: float, *, voiced: bool) -> None:
         calibrating = self.agent.baseline.values is None or self.agent.baseline.from_prior
@@ -304,6 +321,7 @@ class Detector:
         if ended is not None:
             self._episode_ended(CueKind.RAISED_VOICE, Speaker.CUSTOMER, ended)
         self.customer = self._fresh_customer()
+        self._held.release()
         limiter = self._limiters[(CueKind.RAISED_VOICE, Speaker.CUSTOMER)]
         self._limiters[(CueKind.RAISED_VOICE, Speaker.CUSTOMER)] = CueLimiter(limiter.limits)
         self._customer_run = SpeechRun(bridge_frames=TURN_BRIDGE_FRAMES)

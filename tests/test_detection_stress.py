@@ -1,0 +1,95 @@
+"""The detection benchmark's stress conditions are what they say: a shelf of +-6 dB, a mu-law line that clips only
+at full scale, a room of the given RT60, noises set under the calm voice (benchmarks/detection_stress.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import signal
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+import conditions
+import detection_stress as stress
+
+RATE = 16000
+
+
+def bursts(levels_dbfs: list[float], *, seconds: int = 4) -> np.ndarray:
+    """Noise bursts (0.3 s on, 0.3 s off, a faint floor between) at an active level per channel: speech-like."""
+    rng = np.random.default_rng(1)
+    on = (np.arange(RATE * seconds) // round(0.3 * RATE)) % 2 == 0
+    columns = [rng.standard_normal(RATE * seconds) * np.where(on, 10 ** (level / 20), 1e-5) for level in levels_dbfs]
+    return np.stack(columns, axis=1).astype(np.float32)
+
+
+def _gain_db(sos: np.ndarray, freq_hz: float) -> float:
+    _, response = signal.sosfreqz(sos, worN=[freq_hz], fs=RATE)
+    return float(20 * np.log10(np.abs(response[0])))
+
+
+@pytest.mark.parametrize("gain_db", [6.0, -6.0])
+def test_the_shelf_moves_the_highs_and_leaves_the_lows(gain_db: float) -> None:
+    sos = stress.high_shelf_sos(gain_db=gain_db, corner_hz=stress.SHELF_HZ, rate_hz=RATE)
+    assert abs(_gain_db(sos, 100.0)) < 0.5
+    assert abs(_gain_db(sos, 5000.0) - gain_db) < 0.5
+    assert abs(_gain_db(sos, stress.SHELF_HZ) - gain_db / 2) < 0.5  # half the gain at the corner
+
+
+def test_mu_law_keeps_the_voice_under_full_scale_and_clips_over_it() -> None:
+    x = np.array([-0.5, -0.05, 0.002, 0.05, 0.5, 0.9], dtype=np.float32)
+    y = stress.mu_law(x)
+    assert np.all(np.abs(y - x) <= 0.05 * np.abs(x) + 2e-4)  # 8-bit companding: a few per cent of the value
+    assert np.array_equal(stress.mu_law(np.array([1.7, -3.0], dtype=np.float32)), np.array([1.0, -1.0], np.float32))
+
+
+@pytest.mark.parametrize("rt60_s", [0.3, 0.5])
+def test_the_room_decays_60_db_in_its_rt60(rt60_s: float) -> None:
+    response = stress.room_response(rt60_s=rt60_s, rate_hz=RATE, seed=3)
+    tail = response[1:]
+    assert response[0] == 1.0 and abs(10 * np.log10(np.sum(tail**2)) + stress.DIRECT_TO_REVERB_DB) < 0.01
+    remaining = np.cumsum(tail[::-1] ** 2)[::-1]  # Schroeder's backward integral
+    decay_db = 10 * np.log10(remaining / remaining[0])
+    t_s = np.arange(len(tail)) / RATE
+    slope_db_s = np.polyfit(t_s[(decay_db < -5) & (decay_db > -25)], decay_db[(decay_db < -5) & (decay_db > -25)], 1)[0]
+    assert abs(-60.0 / slope_db_s - rt60_s) < 0.1 * rt60_s
+
+
+@pytest.mark.data
+def test_babble_sits_10_db_under_each_channel_s_calm_voice(shared_data: Path) -> None:
+    voice = bursts([-20.0, -40.0])
+    noisy, rate_hz = conditions.apply_condition(voice, RATE, "babble10", 5, level_span_s=(0.0, 4.0))
+    level_db = 10 * np.log10(np.mean((noisy - voice).astype(np.float64) ** 2, axis=0))
+    assert rate_hz == RATE and noisy.shape == voice.shape
+    assert np.allclose(level_db, [-30.0, -50.0], atol=0.1)
+
+
+@pytest.mark.data
+def test_a_looped_sound_sits_about_10_db_under_the_calm_voice(shared_data: Path) -> None:
+    """The sound is set by its whole file's level: a minute of it (dishes, footsteps) is within a few dB of that."""
+    voice = bursts([-20.0], seconds=60)
+    noisy, rate_hz = conditions.apply_condition(voice, RATE, "sfx10", 5, level_span_s=(0.0, 60.0))
+    level_db = 10 * np.log10(np.mean((noisy - voice).astype(np.float64) ** 2))
+    assert rate_hz == RATE and noisy.shape == voice.shape
+    assert abs(level_db + 30.0) < 3.0
+
+
+def test_the_codec_line_is_8_khz_with_the_calm_voice_at_the_nominal_level() -> None:
+    voice = bursts([-50.0])[:, 0]
+    line, rate_hz = conditions.apply_condition(voice, RATE, "codec", 1, level_span_s=(0.0, 4.0))
+    level_db = conditions.active_speech_level_dbfs(line, rate_hz=rate_hz)
+    assert rate_hz == stress.CODEC_RATE_HZ and len(line) == len(voice) // 2
+    in_band_db = 10 * np.log10((stress.CODEC_BAND_HZ[1] - stress.CODEC_BAND_HZ[0]) / (RATE / 2))  # of white noise
+    assert abs(level_db - (stress.CODEC_CALM_DBFS + in_band_db)) < 1.0
+
+
+def test_the_clip_step_turns_the_agent_s_mic_up_30_db_after_the_opening_and_clips_at_full_scale() -> None:
+    voice = bursts([-40.0, -40.0])
+    stepped, _ = conditions.apply_condition(voice, RATE, "clipstep30", 1, level_span_s=(0.0, 2.0))
+    before, after = slice(0, 2 * RATE), slice(2 * RATE, None)
+    assert np.array_equal(stepped[before], voice[before]) and np.array_equal(stepped[:, 1], voice[:, 1])
+    expected = np.clip(voice[after, 0] * np.float32(10 ** (conditions.CLIP_STEP_DB / 20)), -1.0, 1.0)
+    assert np.allclose(stepped[after, 0], expected) and np.max(np.abs(stepped[after, 0])) == 1.0
