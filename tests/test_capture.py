@@ -22,7 +22,8 @@ import pytest
 import soundfile as sf
 
 from calmcue.audio import devices
-from calmcue.audio.capture import ALSA_BUFFER_S, Ring, suggested_latency
+from calmcue.audio.capture import ALSA_BUFFER_S, suggested_latency
+from calmcue.audio.ring import Ring
 from calmcue.audio.sources import DeviceLost, DeviceSource, DeviceSourceFactory
 from calmcue.config.schema import Settings
 from calmcue.engine.mailbox import Mailbox, Meter, Status
@@ -621,3 +622,43 @@ def test_a_stream_that_hangs_while_closing_does_not_hold_the_worker(monkeypatch:
     assert not closed.is_set() and exit_handler_dropped == [True]
     release.set()
     assert closed.wait(10.0), "counted closed once the close ends"
+
+
+def test_stopping_the_call_audio_reader_never_raises_when_its_child_is_slow_to_go(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a starved machine parec may outlive terminate and kill by more than the waits (seen in a soak at load 6:
+    the TimeoutExpired took the worker down and, raised out of LiveSource.stop, left the microphone open)."""
+    from calmcue.audio.capture import ParecInput
+
+    reader = ParecInput(source_id="x", name="call", rate_hz=16000)
+    monkeypatch.setattr(reader, "command", lambda: ["sh", "-c", "trap '' TERM; exec sleep 30"])
+    reader.start()
+    proc = reader._proc
+    assert proc is not None
+    real_wait = proc.wait
+
+    def slow_wait(timeout: float | None = None) -> int:  # stands in for a child the starved machine has not reaped
+        raise subprocess.TimeoutExpired(proc.args, timeout or 0.0)
+
+    monkeypatch.setattr(proc, "wait", slow_wait)
+    reader.stop()  # does not raise
+    monkeypatch.setattr(proc, "wait", real_wait)
+    assert proc.wait(timeout=BOUND_S) in (-signal.SIGTERM, -signal.SIGKILL)  # it was ended all the same
+
+
+def test_one_stream_failing_to_stop_does_not_leave_the_other_open() -> None:
+    stopped: list[str] = []
+
+    class Stream:  # stands in for a capture whose stop fails (the real failure is the one above)
+        def __init__(self, name: str, *, fails: bool) -> None:
+            self.name, self.fails = name, fails
+
+        def stop(self) -> None:
+            stopped.append(self.name)
+            if self.fails:
+                raise RuntimeError("stuck")
+
+    source = DeviceSource()
+    source._call, source._mic = Stream("call", fails=True), Stream("mic", fails=False)  # type: ignore[assignment]
+    source.stop()
+    assert stopped == ["call", "mic"] and source._mic is None and source._call is None

@@ -330,12 +330,15 @@ class DeviceSource:
         if self._watcher is not None:
             self._watcher.stop()
             self._watcher = None
-        for s in (self._call, self._mic):
-            if isinstance(s, PortAudioInput):  # counted closed once it is (its close may outlast the bound)
-                s.stop(then=devices.stream_closed)
-            elif s is not None:
-                s.stop()
-        self._mic = self._call = None
+        streams, self._mic, self._call = (self._call, self._mic), None, None
+        for s in streams:
+            try:
+                if isinstance(s, PortAudioInput):  # counted closed once it is (its close may outlast the bound)
+                    s.stop(then=devices.stream_closed)
+                elif s is not None:
+                    s.stop()
+            except Exception as err:  # one stream failing to stop must not leave the other open
+                log.warning("stopping the %s failed: %s", "call audio" if s is streams[0] else "microphone", err)
 
     @property
     def stats(self) -> tuple[int, int]:
