@@ -40,23 +40,6 @@ def test_level_follows_gain_and_floors_at_minus_100() -> None:
     assert level_dbfs(np.zeros((1, 800), np.float32))[0] == -100.0
 
 
-def test_a_dc_offset_is_not_level_nor_spectrum() -> None:
-    """A converter's DC offset is not sound: a constant reads the floor, and a tone keeps its own level and
-    spectrum with a large offset under it (both read -10 dBFS from the offset alone before)."""
-    tone = harmonic(200.0, seconds=0.1, level_dbfs=-30.0)
-    offset = np.full(tone.shape, 0.3, np.float32)
-    assert level_dbfs(offset[None, -800:])[0] == -100.0
-    assert level_dbfs((tone + offset)[None, -800:])[0] == pytest.approx(level_dbfs(tone[None, -800:])[0], abs=0.05)
-    with_offset, without = power_spectrum((tone + offset)[None, -800:])[0], power_spectrum(tone[None, -800:])[0]
-    assert with_offset[:3] == pytest.approx(without[:3], rel=0.05, abs=1e-9)
-
-
-def test_speech_with_a_dc_offset_is_found_as_speech() -> None:
-    signal = np.concatenate([silence(2.0), syllables(seconds=3.0), silence(2.0)])
-    prob = frames(signal + np.float32(0.2)).speech_prob[:, 0]
-    assert prob[220:480].mean() > 0.6 and prob[560:690].max() < 0.5
-
-
 @pytest.mark.parametrize("f0_hz", [62.0, 85.0, 110.0, 147.0, 220.0, 310.0, 440.0, 495.0])
 def test_yin_finds_the_f0_of_a_harmonic_complex(f0_hz: float) -> None:
     tone = harmonic(f0_hz, seconds=0.06)

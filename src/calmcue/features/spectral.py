@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from calmcue.features.loudness import without_dc
 from calmcue.timebase import ANALYSIS_RATE_HZ, LEVEL_WINDOW
 
 _BIN_HZ = ANALYSIS_RATE_HZ / LEVEL_WINDOW  # 31.25 Hz
@@ -39,9 +38,8 @@ class SpectralShape:
 
 
 def power_spectrum(windows: np.ndarray) -> np.ndarray:
-    """Hann-windowed power spectrum of each window's last 32 ms without its DC (loudness.without_dc);
-    (..., n) -> (..., 257)."""
-    spectrum = np.fft.rfft(without_dc(windows[..., -LEVEL_WINDOW:]) * _WINDOW_64, axis=-1)  # float64: see pitch.py
+    """Hann-windowed power spectrum of each window's last 32 ms; (..., n) -> (..., 257)."""
+    spectrum = np.fft.rfft(windows[..., -LEVEL_WINDOW:] * _WINDOW_64, axis=-1)  # float64: see pitch.py
     return np.square(spectrum.real) + np.square(spectrum.imag)  # not a sum over a (..., 2) axis: 10x cheaper
 
 
