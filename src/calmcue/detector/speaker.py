@@ -17,6 +17,10 @@ SHORT_TERM_FRAMES = 40  # the short-term voice is the median of the last 40 voic
 RECENT_SPEECH_FRAMES = 30  # voiced speech within 0.3 s keeps a condition alive across short gaps
 SETTLED_FRAMES = 15  # a new utterance is judged once 150 ms of it are voiced (its first syllable misleads)
 RESET_GAP_FRAMES = 50  # after 0.5 s without voicing the short-term values start afresh
+BRIGHT_LINE_MARGIN_DB = 2.0  # a learned calm tilt this far above the caller prior's is the line's, not the voice's
+# (the development speakers' calm tilts sit within 1.4 dB of the prior's -10 dB on the brighter side)
+BRIGHT_LINE_LEVEL_PER_TILT = 0.5  # dB of level rise discounted per dB of the line's extra brightness...
+BRIGHT_LINE_MAX_DB = 2.0  # ...at most this much, so a caller who is truly raised still reads raised
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,8 @@ class SpeakerTrack:
         self.over = (0.0, 0.0, 0.0)  # level dB, pitch st, tilt dB above baseline
         self.peak = (0.0, 0.0, 0.0)
         self.rebase = GainRebase() if rebase else None  # the caller's line gain does not jump: no re-basing
+        prior = baseline.values if baseline.from_prior else None
+        self._prior_tilt_db = prior.tilt_db if prior is not None else math.nan
         self.gain_step = GainStep() if rebase else None
 
     def step(self, frame: int, *, level_dbfs: float, f0_hz: float, tilt_db: float, rate_syl_s: float,
@@ -103,7 +109,22 @@ class SpeakerTrack:
             if shift_db:
                 self.baseline.shift_level(shift_db)
                 self.over = (self.over[0] - shift_db, self.over[1], self.over[2])
-        return judge(*self.over, self.thresholds, guessed_baseline=self.baseline.from_prior)
+        if self.baseline.from_prior:
+            return judge(*self.over, self.thresholds, guessed_baseline=True)
+        level_over = self.over[0] - self._bright_line_db(values.tilt_db)
+        return judge(level_over, self.over[1], self.over[2], self.thresholds)
+
+    def _bright_line_db(self, calm_tilt_db: float) -> float:
+        """How much of a level rise a bright line adds (dB), from how far the learned calm tilt sits above the prior's.
+
+        A brighter line (a headset, a codec lifting the highs) lifts the level of bright, effortful speech more than
+        that of the calm voice, so every brighter turn reads louder over the baseline than the same turn on a flat
+        line. Only a caller's track (it started from the prior) has a reference for how bright a line is.
+        """
+        excess_db = calm_tilt_db - (self._prior_tilt_db + BRIGHT_LINE_MARGIN_DB)
+        if not excess_db > 0.0:  # also NaN: no prior, or no learned tilt
+            return 0.0
+        return min(BRIGHT_LINE_MAX_DB, BRIGHT_LINE_LEVEL_PER_TILT * excess_db)
 
     def _gain_moved(self) -> float:
         """How far the mic gain moved (dB) by this voiced frame: a step at once (gainstep.py), a slow drift after
