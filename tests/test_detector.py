@@ -11,6 +11,7 @@ from calmcue.analysis.offline import analyze_samples
 from calmcue.config.schema import Settings
 from calmcue.detector.baseline import BaselineValues, SpeakerBaseline, load_baseline, save_baseline
 from calmcue.detector.detector import heard_speech, hold_music
+from calmcue.detector.foreground import Foreground
 from calmcue.detector.gainstep import GainStep
 from calmcue.detector.rebase import GainRebase
 from calmcue.errors import BadInputError
@@ -460,3 +461,49 @@ def test_a_pending_raise_survives_a_short_dip_but_not_a_long_one() -> None:
 
     assert started(20)
     assert not started(60)
+
+
+
+def test_steady_babble_under_a_talker_is_background_once_it_is_heard_through_the_other_s_turns() -> None:
+    """A channel that hears speech through most of the other speaker's turns (talkers behind its speaker, 10 dB
+    under their voice) has that background left out of its speaker's turns; the speaker's own voice still counts.
+    A channel heard only in its own turns is never gated."""
+    rng = np.random.default_rng(3)
+    quiet, room = Foreground(), Foreground()
+    voice_dbfs, babble_dbfs = -30.0, -40.0
+    counted = {"room": 0, "voice": 0, "quiet_voice": 0}
+    for second in range(60):
+        own_turn = second % 2 == 0  # alternating turns: this channel's speaker, then the other speaker
+        for _ in range(100):
+            voice = voice_dbfs + float(rng.normal(0.0, 3.0))
+            background = babble_dbfs + float(rng.normal(0.0, 2.0))
+            level = 10 * np.log10(10 ** (voice / 10) + 10 ** (background / 10)) if own_turn else background
+            fg = room.step(heard=True, level_dbfs=level, other_heard=not own_turn)
+            quiet_fg = quiet.step(heard=own_turn, level_dbfs=voice, other_heard=not own_turn)
+            if second >= 30:
+                counted["voice" if own_turn else "room"] += fg
+                counted["quiet_voice"] += quiet_fg
+    assert room.active and not quiet.active
+    assert counted["room"] <= 0.05 * 1500
+    assert counted["voice"] >= 0.8 * 1500
+    assert counted["quiet_voice"] == 1500
+
+
+def _babble(seconds: float, *, level_dbfs: float, seed: int) -> np.ndarray:
+    """Six made talkers at once (different voices and rhythms), their sum at `level_dbfs`: a room behind a headset."""
+    talkers = [syllables(seconds=seconds, seed=seed + k, f0_hz=100.0 + 23.0 * k, rate_syl_s=3.0 + 0.4 * k,
+                         level_dbfs=-30.0) for k in range(6)]
+    total = np.sum(talkers, axis=0)
+    rms_dbfs = 10 * np.log10(np.mean(total.astype(np.float64) ** 2)) + 3.01  # the sine convention
+    return (total * 10 ** ((level_dbfs - rms_dbfs) / 20)).astype(np.float32)
+
+
+def test_a_cut_in_with_steady_babble_10_db_under_each_voice_is_talk_over() -> None:
+    """Talkers behind both speakers, 10 dB under each one's voice, are heard as speech: the agent "spoke" through
+    the caller's turn, so their real cut-in had no onset and went unseen."""
+    samples, start_s = _conversation(cut_in=True)
+    seconds = len(samples) / RATE
+    room = np.stack([_babble(seconds, level_dbfs=CALM["level_dbfs"] - 10.0, seed=40),
+                     _babble(seconds, level_dbfs=-28.0 - 10.0, seed=60)], axis=1)
+    episodes = kinds(analyze_samples(samples + room[: len(samples)], rate_hz=RATE), "talk_over")
+    assert [e for e in episodes if abs(e.start_s - start_s) < 0.3]

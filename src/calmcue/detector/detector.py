@@ -15,6 +15,7 @@ from calmcue.config.schema import DetectorSettings
 from calmcue.detector.baseline import BaselineValues, SpeakerBaseline
 from calmcue.detector.calls import CallEnd, CallFrame, CallTracker
 from calmcue.detector.events import Cue, Episode, Event
+from calmcue.detector.foreground import Foreground
 from calmcue.detector.hold import HeldBack, HeldFrame
 from calmcue.detector.kinds import CueKind, Speaker
 from calmcue.detector.pace import PaceReference
@@ -92,6 +93,8 @@ class Detector:
         self._limiters = {key: CueLimiter(limits) for key, limits in cue_limits(settings).items()}
         self._agent_run, self._customer_run = SpeechRun(), SpeechRun(bridge_frames=TURN_BRIDGE_FRAMES)
         self._leak = LeakGate()
+        self._agent_fg, self._customer_fg = Foreground(), Foreground()
+        self._mic_heard = False
         self._talk_over = TalkOverTracker(turn_min_frames=round(to.customer_turn_min_s / HOP_S),
                                            agent_min_frames=round(to.agent_min_s / HOP_S))
         self._stretch_start: int | None = None
@@ -185,7 +188,7 @@ class Detector:
         self.frame = frame
         first_event = len(self._events)
         self._zero_run = self._zero_run + 1 if agent.level_dbfs <= SILENT_LEVEL_DBFS else 0
-        agent_speech = heard_speech(agent)
+        agent_speech = self._mic_heard = heard_speech(agent)
         self._mic_quiet = 0 if agent_speech else self._mic_quiet + 1
         in_pause = self._mic_quiet > PAUSE_AFTER_SPEECH_FRAMES and agent.level_dbfs > SILENT_LEVEL_DBFS
         pause_level_dbfs = agent.level_dbfs if in_pause else math.nan
@@ -196,7 +199,8 @@ class Detector:
             call_signal = customer.level_dbfs > SIGNAL_LEVEL_DBFS
             agent_speech = self._step_customer(frame, customer, agent_speech=agent_speech, heard=heard,
                                                mic_level_dbfs=agent.level_dbfs)
-        agent_onset = self._agent_run.step(frame, agent_speech)
+        agent_onset = self._agent_run.step(frame, self._agent_fg.step(heard=agent_speech, level_dbfs=agent.level_dbfs,
+                                                                      other_heard=customer_speech))
         self._on(self.agent.step(frame, level_dbfs=agent.speech_level_dbfs, f0_hz=agent.f0_hz, tilt_db=agent.tilt_db,
                                  rate_syl_s=agent.rate_syl_s, voiced=agent.voiced and agent_speech,
                                  speech=agent_speech, pause_level_dbfs=pause_level_dbfs),
@@ -235,7 +239,8 @@ class Detector:
         return agent_speech
 
     def _caller_frame(self, frame: int, customer: ChannelFrame, *, speech: bool) -> None:
-        self._customer_run.step(frame, speech)
+        self._customer_run.step(frame, self._customer_fg.step(heard=speech, level_dbfs=customer.level_dbfs,
+                                                              other_heard=self._mic_heard))
         self._on(self.customer.step(frame, level_dbfs=customer.speech_level_dbfs, f0_hz=customer.f0_hz,
                                     tilt_db=customer.tilt_db, rate_syl_s=customer.rate_syl_s,
                                     voiced=customer.voiced and speech, speech=speech),

@@ -1,0 +1,58 @@
+"""Foreground speech for talk-over: a speaker's own voice, not the talkers behind them heard as speech.
+
+In an open-plan room the activity model hears the other agents behind a headset wearer as speech, on the mic and
+on the caller's line alike. For talk-over that made the agent "speak" through the caller's turns (a real cut-in
+found the agent already talking: no onset) and kept the caller's turn going after they stopped (a polite answer
+read as a cut-in): on the detection benchmark's babble10 row (six talkers 10 dB under each calm voice) cut-ins
+were caught 65.5 % and polite answers flagged 41.9 %.
+
+Two facts separate the room from the speaker, both relative to the channel itself (so a gain change, a gain step
+or a line level moves nothing):
+- cross-talk: a channel with talkers behind its speaker is heard as speech through most of the other speaker's
+  turns; a quiet room or steady noise is not (the rare overlaps of real conversation stay far under
+  `CROSS_ENTER`). Only such a channel is gated; elsewhere every frame heard as speech counts, as before.
+- level: the background is steady and under the voice, so it fills the bottom of the channel's own distribution
+  of speech-frame levels; a frame counts as the speaker when it stands `MARGIN_DB` over that distribution's
+  `REFERENCE_QUANTILE` (the last `REFERENCE_FRAMES` speech frames). A raise only passes more easily.
+
+Tried and dropped (detection_replay.py --no-mono, normal): the level over the extractor's noise floor, >= 14 or
+16 dB, gated always (babble10 cut-ins 82.3 / 79.6 %, polite 7.4 / 2.8 %) cost noise10 cut-ins 95.6 -> 61.9 /
+47.8 % (speech 10 dB over pink noise stands a median 16 dB over the floor; the babble alone 8 dB); the level over
+the speech frames' 10 % quantile gated always cost clean 98.2 -> 92.0 % and noise10 -> 77.9 %.
+"""
+
+from __future__ import annotations
+
+import math
+
+from calmcue.detector.quantile import RunningQuantile
+
+REFERENCE_FRAMES = 1000  # the last 10 s of the channel's speech frames
+REFERENCE_QUANTILE = 0.1
+MARGIN_DB = 6.0
+# the share of the other speaker's speech frames in which this channel is heard as speech too: a running mean
+# (about 5 s of the other's speech); the gate comes on over CROSS_ENTER and goes off under CROSS_EXIT
+CROSS_RATE = 0.002
+CROSS_ENTER, CROSS_EXIT = 0.42, 0.27
+WARM_FRAMES = 100  # the first second of speech always counts (no distribution yet)
+
+
+class Foreground:
+    """One channel: whether a frame heard as speech is its own speaker (for the talk-over runs)."""
+
+    def __init__(self) -> None:
+        self._reference = RunningQuantile(REFERENCE_FRAMES, quantile=REFERENCE_QUANTILE)
+        self.cross_share = 0.0
+        self.active = False  # the channel hears talkers behind its speaker: the level gate is on
+
+    def step(self, *, heard: bool, level_dbfs: float, other_heard: bool) -> bool:
+        """One frame: `heard`, this channel heard as speech; `other_heard`, the other channel heard as speech."""
+        if other_heard:
+            self.cross_share += CROSS_RATE * (float(heard) - self.cross_share)
+            self.active = self.cross_share >= (CROSS_EXIT if self.active else CROSS_ENTER)
+        if not heard:
+            return False
+        reference = self._reference.push(level_dbfs)
+        if not self.active or len(self._reference) < WARM_FRAMES or math.isnan(reference):
+            return True
+        return level_dbfs >= reference + MARGIN_DB
