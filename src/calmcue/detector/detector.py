@@ -24,10 +24,10 @@ from calmcue.detector.speaker import RECENT_SPEECH_FRAMES, SpeakerTrack, Thresho
 from calmcue.detector.state import EpisodeMachine, Transition
 from calmcue.detector.texts import MESSAGES
 from calmcue.detector.turns import TURN_BRIDGE_FRAMES, LeakGate, SpeechRun, TalkOverTracker
+from calmcue.features.activity import SPEECH_PROB
 from calmcue.features.extractor import ChannelFrame, FrameBatch
 from calmcue.timebase import HOP_S, frame_time_s
 
-SPEECH_PROB = 0.5
 CALL_MEMORY_FRAMES = round(60 / HOP_S)  # call audio heard in the last minute: we are in a call
 NEW_CALL_GAP_FRAMES = round(10 / HOP_S)  # call audio back after 10 s of digital silence: the next call
 MUTED_FRAMES = 50  # 0.5 s of exact digital silence on the mic: muted

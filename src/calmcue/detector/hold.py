@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import deque
 from typing import NamedTuple
 
+from calmcue.features.activity import SPEECH_PROB
 from calmcue.features.extractor import ChannelFrame
 from calmcue.timebase import HOP_S
 
@@ -25,7 +26,6 @@ LOOKBACK_S = 1.0  # longer than the hold state takes to end once the caller spea
 LOOKBACK_FRAMES = round(LOOKBACK_S / HOP_S)
 VOICE_GAP_S = 0.2  # the voice that ended the hold: the model's speech frames with gaps no longer than this
 VOICE_GAP_FRAMES = round(VOICE_GAP_S / HOP_S)
-SPEECH_PROB = 0.5
 
 
 class HeldFrame(NamedTuple):

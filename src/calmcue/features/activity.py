@@ -17,6 +17,7 @@ DIGITAL_SILENCE_DBFS = -99.0  # exact zeros read as -100 dBFS
 ABSOLUTE_FLOOR_DBFS = -90.0  # nothing quieter is speech, whatever the noise floor (16-bit silence is -101)
 VOICED_MAX_APERIODICITY = 0.35
 VOICED_MIN_SNR_DB = 5.0
+SPEECH_PROB = 0.5  # a frame whose speech probability reaches this is speech (the detector, the hold state)
 PERIODICITY_DECAY = 0.93  # per frame: the memory of a vowel halves in about 100 ms
 
 
