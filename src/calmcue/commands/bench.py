@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from calmcue.commands.outputs import check_writable
 from calmcue.errors import BadInputError
 
 COMPANIONS = (".md", ".png")  # written next to --json OUT, under OUT's name
@@ -43,16 +44,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check_writable(path: Path) -> None:
-    if path.is_dir():
-        raise BadInputError(f"--json {path}: is a folder; give a file name (for example {path / 'bench.json'})")
+    """--json OUT: writable (commands/outputs.py, as analyze's and monitor's outputs), and not named like the report
+    and chart written beside it."""
+    check_writable(path, "--json", example="bench.json")
     if path.suffix.lower() in COMPANIONS:  # OUT.md and OUT.png would be OUT itself
         raise BadInputError(f"--json {path}: the report and chart go beside it as {path.with_suffix('').name}.md "
                             f"and .png, so this name would be written over; give a name ending in .json")
-    folder = path.parent
-    if not folder.is_dir():
-        raise BadInputError(f"{path}: its folder {folder} does not exist; create it or choose another path")
-    if not os.access(folder, os.W_OK):
-        raise BadInputError(f"{path}: cannot write in {folder}; choose another path")
 
 
 def _write_outputs(result: Any, info: dict[str, object], args: argparse.Namespace) -> None:
