@@ -14,6 +14,7 @@ process (SIGABRT, no `except` can catch it). A `parec` that dies with the server
 
 from __future__ import annotations
 
+import array
 import contextlib
 import logging
 import os
@@ -26,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from calmcue.audio import runqueue
 from calmcue.audio.ring import Ring
 from calmcue.errors import DeviceError
 
@@ -175,6 +177,7 @@ class ParecInput:
     NAP_MAX_S = 0.2  # ... for at most this long (the server sends a packet every ~5 ms: 200 reads a second), and
     # never past half of what the pipe holds (PIPE_BYTES), so that parec is never held up writing
     PIPE_BYTES = 65536  # a Linux pipe's default capacity
+    LOOK_GAP_S = 2.0  # `held_up` compares with its last look only if it was this recent
 
     def __init__(self, *, source_id: str, name: str, rate_hz: int, latency_ms: int = LATENCY_MS,
                  ring_s: float = RING_S) -> None:
@@ -191,6 +194,7 @@ class ParecInput:
         self.nap_max_s = min(self.NAP_MAX_S, self.PIPE_BYTES / 2 / 4 / self.rate_hz)  # 4 bytes a sample
         self._proc: subprocess.Popen[bytes] | None = None
         self._thread: threading.Thread | None = None
+        self._last_look: runqueue.RunQueueSample | None = None
 
     def command(self) -> list[str]:
         exe = shutil.which("parec")
@@ -261,6 +265,22 @@ class ParecInput:
 
     def now(self) -> float:
         return time.monotonic()
+
+    def held_up(self) -> bool:
+        """Whether a silence is this process's or the child's wait for a CPU, not the source's: the pipe holds
+        audio not yet read, or the child is waiting on a run queue now or was for a fair share of the time since
+        the last look (audio/runqueue.py). Read by the watchdog only once blocks have stopped coming."""
+        proc = self._proc
+        if proc is None or proc.poll() is not None:
+            return False
+        if _pipe_backlog_bytes(proc) > 0:
+            return True
+        now = runqueue.sample(proc.pid)
+        before, self._last_look = self._last_look, now
+        if now is None:
+            return False
+        recent = before if before is not None and now.at_s - before.at_s <= self.LOOK_GAP_S else None
+        return runqueue.held_up(recent, now)
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None
@@ -333,6 +353,19 @@ class SoundcardInput:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(1.0)
         self._thread = None
+
+
+def _pipe_backlog_bytes(proc: subprocess.Popen[bytes]) -> int:
+    """Bytes waiting in the child's stdout pipe (0 where that cannot be asked)."""
+    try:
+        import fcntl
+        import termios
+
+        count = array.array("i", [0])
+        fcntl.ioctl(proc.stdout.fileno() if proc.stdout is not None else -1, termios.FIONREAD, count)
+    except (ImportError, OSError, ValueError):
+        return 0
+    return int(count[0])
 
 
 def _short(err: BaseException) -> str:

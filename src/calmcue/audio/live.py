@@ -68,7 +68,8 @@ class DeviceSource:
     callbacks stop for WATCHDOG_S, the call audio's reader ends, or the sound server moves or drops one of our
     streams (PulseWatcher)."""
 
-    WATCHDOG_S = 1.5  # no callback for this long: the device is gone (a loaded 2-core box stalls ~1 s)
+    WATCHDOG_S = 1.5  # no callback for this long: the device is gone (a loaded 2-core box stalls ~1 s) ...
+    HELD_UP_MAX_S = 8.0  # ... unless its reader is only waiting for a CPU (`_held_up`): then after this long
     START_TIMEOUT_S = 3.0  # the first block must come within this
     MAX_SKEW_S = 0.1  # the call audio may lag the microphone this much before it is padded with silence
     POLL_S = 0.005  # while waiting for the first blocks
@@ -90,6 +91,8 @@ class DeviceSource:
         self._call: Any = None
         self._watcher: Any = None
         self._seen: dict[int, tuple[int, float]] = {}
+        self._held: set[int] = set()  # streams now silent but held up by a busy machine (logged once each)
+        self.held_ups = 0  # how many such waits this source had
         self._stamp: float | None = None
         self._skew = 0
         self._last_stats = (0, 0)
@@ -309,9 +312,23 @@ class DeviceSource:
             count, since = self._seen[id(s)]
             if s.ring.callbacks != count:
                 self._seen[id(s)] = (s.ring.callbacks, now)
-            elif not s.idles and now - since > self.WATCHDOG_S:
+                self._held.discard(id(s))
+            elif not s.idles and now - since > self.WATCHDOG_S and not self._held_up(s, what, now - since):
                 raise DeviceLost(f"no audio from the {what} '{s.name}' for {now - since:.1f} s",
                                  silent_s=now - since)
+
+    def _held_up(self, s: Any, what: str, silent_s: float) -> bool:
+        """A reader that says it is only waiting for a CPU (`held_up`, see audio/runqueue.py) is waited for up to
+        HELD_UP_MAX_S instead of reopened: its source keeps recording, a reopen would lose that audio."""
+        check = getattr(s, "held_up", None)
+        if check is None or silent_s > self.HELD_UP_MAX_S or not check():
+            return False
+        if id(s) not in self._held:
+            self._held.add(id(s))
+            self.held_ups += 1
+            log.warning("the %s is %.1f s behind: the machine is busy and its reader waits for a CPU; waiting "
+                        "for it rather than reopening (%d so far)", what, silent_s, self.held_ups)
+        return True
 
     def _silent_s(self, now: float) -> float:
         return now - self._seen[id(self._mic)][1] if id(self._mic) in self._seen else 0.0
