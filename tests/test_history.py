@@ -61,6 +61,20 @@ def test_a_damaged_history_is_set_aside_with_one_log_line(tmp_path: Path, caplog
     assert len(CallHistory(path, clock=Clock()).records) == 1  # a fresh history was started
 
 
+def test_a_history_a_newer_calmcue_wrote_is_left_as_it_is(tmp_path: Path, caplog) -> None:
+    """IT rolled CalmCue back: the older version must not set the newer one's history aside or overwrite it."""
+    path = tmp_path / "calls.json"
+    newer = json.dumps({"schema": 2, "calls": [{"seq": 1, "ended_unix": NOW, "summary": {"a new": "shape"}}]})
+    path.write_text(newer)
+    with caplog.at_level(logging.WARNING, logger="calmcue.history.store"):
+        history = CallHistory(path, clock=Clock())
+        history.add(summary(cues=3))
+    assert path.read_text() == newer and not list(tmp_path.glob("calls.json.bad-*"))
+    assert [r.summary.cue_count for r in history.last(5)] == [3]  # this session's call, in memory
+    assert "newer version" in history.notice
+    assert len(caplog.records) == 1 and "newer CalmCue" in caplog.records[0].getMessage()
+
+
 def test_an_unwritable_history_is_set_aside_and_a_fresh_one_written(tmp_path: Path, caplog) -> None:
     path = tmp_path / "calls.json"
     path.mkdir()  # something that cannot be written as a file

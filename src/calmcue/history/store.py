@@ -2,7 +2,9 @@
 
 One JSON file in the user data folder, rewritten atomically at each call's end. A damaged file is set aside
 (renamed `*.bad-<time>`) with one log line and a fresh history started; an unwritable one is set aside the same
-way, and if even that fails the history lives on in memory (one log line). "Delete my data" removes it all.
+way, and if even that fails the history lives on in memory (one log line). A history a newer CalmCue wrote (IT
+rolled the version back) is neither read nor touched: this session's calls stay in memory, and the newer version
+finds its history as it left it. "Delete my data" removes it all.
 
 Clock changes: every record carries a sequence number, so "the last calls" keep their order whatever the clock
 did; a record dated in the future (the clock was set back) counts as today, and none is ever pruned for being
@@ -52,6 +54,7 @@ class CallHistory:
         self.max_calls = max_calls
         self.clock = clock
         self.notice = ""  # one line for the agent when a damaged or unwritable history was set aside
+        self._newer = False  # the file is a newer CalmCue's: left alone (see the module's docstring)
         self.records: list[CallRecord] = self._read()
         self._next_seq = max((r.seq for r in self.records), default=0) + 1
         self._write_failed = False
@@ -98,6 +101,8 @@ class CallHistory:
             return []
         try:
             data = json.loads(text)
+            if isinstance(data.get("schema"), int) and data["schema"] > SCHEMA:
+                return self._leave_newer(data["schema"])
             if data.get("schema") != SCHEMA:
                 raise ValueError(f"schema {data.get('schema')!r}, expected {SCHEMA}")
             return [CallRecord.from_json(item) for item in data["calls"]]
@@ -105,7 +110,17 @@ class CallHistory:
             self._set_aside(f"is damaged ({type(err).__name__}: {err})")
             return []
 
+    def _leave_newer(self, schema: int) -> list[CallRecord]:
+        self._newer = True
+        log.warning("call history %s was written by a newer CalmCue (schema %d, this one reads %d); it is left as "
+                    "it is and this session's calls are kept in memory only", self.path, schema, SCHEMA)
+        self.notice = (f"your call history {self.path} was written by a newer version of CalmCue; this version "
+                       f"leaves it as it is and keeps today's calls until it closes")
+        return []
+
     def _write(self) -> None:
+        if self._newer:
+            return
         body = json.dumps({"schema": SCHEMA, "calls": [r.to_json() for r in self.records]}, separators=(",", ":"))
         try:
             _atomic_write(self.path, body)
