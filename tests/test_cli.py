@@ -163,6 +163,22 @@ def test_a_wav_cut_short_is_analysed_with_one_line_saying_so(tmp_path: Path) -> 
     assert calmcue("analyze", good).stderr == ""  # a whole file says nothing
 
 
+def test_a_flac_cut_short_is_analysed_as_far_as_it_decodes_with_one_line_saying_so(tmp_path: Path) -> None:
+    """A FLAC copy cut in half: its header promises 4 s; what decodes is analysed (exit 0, one line), as for a WAV;
+    one cut inside its header cannot be decoded at all (exit 2, one line)."""
+    good = tmp_path / "good.flac"
+    sf.write(good, speech_with_pauses(turns=2)[: 4 * RATE], RATE)
+    whole = good.read_bytes()
+    cut, head = tmp_path / "cut.flac", tmp_path / "head.flac"
+    cut.write_bytes(whole[: len(whole) // 2])
+    head.write_bytes(whole[:100])
+    proc = calmcue("analyze", cut, "--json", "-")
+    assert_one_clear_line(proc, 0, "cut.flac", "truncated", "promises 4 s")
+    assert 0.5 < json.loads(proc.stdout)["frames"]["t_s"][-1] < 3.5
+    assert_one_clear_line(calmcue("analyze", head), 2, "head.flac", "cannot be decoded")
+    assert calmcue("analyze", good).stderr == ""
+
+
 def test_json_into_a_fifo_writes_into_it(session_wav: Path, tmp_path: Path) -> None:
     """A device or pipe as --json OUT (/dev/null, a fifo) is written into, never replaced by a file."""
     import threading

@@ -59,8 +59,12 @@ def probe(path: Path, *, max_channels: int = 2) -> AudioFileInfo:
                             f"on channel 0 and the customer on channel 1")
     if info.samplerate < 8000:
         raise BadInputError(f"{path}: sample rate {info.samplerate} Hz is below 8000 Hz; speech needs at least 8 kHz")
-    promised = _wav_promised_frames(path)
     frames = int(info.frames)
+    promised = _wav_promised_frames(path) if info.format != "FLAC" else frames
+    if info.format == "FLAC":  # its header counts what it promises; libsndfile fails where a cut-short file ends
+        frames = _decodable_frames(path, frames)
+        if frames == 0 < promised:
+            raise BadInputError(f"{path}: cannot be decoded from the start; the file is damaged - export it again")
     return AudioFileInfo(path, int(info.samplerate), int(info.channels), frames,
                          promised if promised is not None and promised > frames else None)
 
@@ -70,8 +74,8 @@ def read_blocks(info: AudioFileInfo, *, block_s: float = BLOCK_S) -> Iterator[np
     block_frames = max(1, int(info.rate_hz * block_s))
     try:
         with sf.SoundFile(str(info.path)) as f:
-            while True:
-                block = f.read(block_frames, dtype="float32", always_2d=True)
+            while True:  # never past `info.frames`: a cut-short FLAC is read up to where it still decodes
+                block = f.read(min(block_frames, info.frames - f.tell()), dtype="float32", always_2d=True)
                 if block.shape[0] == 0:
                     return
                 finite = np.isfinite(block)
@@ -125,6 +129,28 @@ class _Resampled:
         out[: len(part)] = part
         self.buffer = self.buffer[n:]
         return out
+
+
+def _decodable_frames(path: Path, frames: int) -> int:
+    """How many of the `frames` a compressed file's header declares decode: all, unless the file was cut short;
+    then the end of what decodes, found by bisection (seek, read one frame: a few dozen cheap opens)."""
+    def decodes(at: int) -> bool:
+        try:
+            with sf.SoundFile(str(path)) as f:
+                f.seek(at)
+                return bool(f.read(1, dtype="float32").shape[0] == 1)
+        except (sf.LibsndfileError, RuntimeError):
+            return False
+
+    if frames == 0 or decodes(frames - 1):
+        return frames
+    if not decodes(0):
+        return 0
+    good, bad = 0, frames - 1
+    while bad - good > 1:
+        mid = (good + bad) // 2
+        good, bad = (mid, bad) if decodes(mid) else (good, mid)
+    return good + 1
 
 
 def _wav_promised_frames(path: Path) -> int | None:
