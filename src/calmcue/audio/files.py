@@ -63,7 +63,7 @@ def probe(path: Path, *, max_channels: int = 2) -> AudioFileInfo:
     promised = _wav_promised_frames(path) if info.format != "FLAC" else frames
     if info.format == "FLAC":  # its header counts what it promises; libsndfile fails where a cut-short file ends
         frames = _decodable_frames(path, frames)
-        if frames == 0 < promised:
+        if frames == 0 < int(info.frames):
             raise BadInputError(f"{path}: cannot be decoded from the start; the file is damaged - export it again")
     return AudioFileInfo(path, int(info.samplerate), int(info.channels), frames,
                          promised if promised is not None and promised > frames else None)
