@@ -215,7 +215,7 @@ def test_stereo_with_far_end(session_wav: Path, tmp_path: Path) -> None:
 def test_bad_config_value(session_wav: Path, tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
     config.write_text("[detector.raised_voice]\nlevel_enter_db = 99\n")
-    assert_one_clear_line(calmcue("analyze", session_wav, "--config", config), 2, "level_enter_db", "0.0..30.0")
+    assert_one_clear_line(calmcue("analyze", session_wav, "--config", config), 2, "level_enter_db", "0 .. 30")
 
 
 def test_json_into_a_missing_folder(session_wav: Path, tmp_path: Path) -> None:

@@ -140,7 +140,7 @@ def test_monitor_config_stands_in_for_the_user_file_under_the_machine_policy(tmp
 def test_monitor_config_with_a_bad_key_is_still_exit_2(tmp_path: Path) -> None:
     config = tmp_path / "mine.toml"
     config.write_text("[detector.baseline]\ncalibration_speech_s = 1.0\n")
-    assert_one_clear_line(calmcue("monitor", "--config", config, timeout_s=60), 2, "calibration_speech_s", "5.0..120.0")
+    assert_one_clear_line(calmcue("monitor", "--config", config, timeout_s=60), 2, "calibration_speech_s", "5 .. 120")
 
 
 # --- config -----------------------------------------------------------------------------------------------------

@@ -50,9 +50,9 @@ def test_check_lists_every_problem_with_file_key_value_and_what_is_allowed(tmp_p
     assert len(lines) == 6  # five problems and the summary line
     assert all(line.startswith(f"calmcue: {policy}") for line in lines)
     text = result.stderr
-    assert "detector.sensitivity = 'loud' is not allowed; choose one of gentle, normal, strict" in text
-    assert "overlay.show_s = 500.0 is out of range; allowed 1.0..60.0 s" in text
-    assert "detector.no_pause.enabled = 'yes' is not a bool" in text
+    assert "detector.sensitivity = \"loud\" is not allowed; choose one of gentle, normal, strict" in text
+    assert "overlay.show_s = 500 is out of range; allowed 1 .. 60 s" in text
+    assert "detector.no_pause.enabled = \"yes\" is not true or false" in text
     assert "unknown setting 'no_such_key'; 'calmcue config keys' lists every key" in text
     assert "'bogus' is not allowed at the top of a policy file" in text
     assert "config --list" not in text and "Traceback" not in text

@@ -60,7 +60,7 @@ def test_without_display_or_microphone_calmcue_plays_the_demo_in_the_terminal(tm
 
 @pytest.mark.parametrize(("args", "words"), [
     (["demo", "--file", "no/such/recording.wav"], "no/such/recording.wav"),
-    (["demo", "--speed", "0"], "--speed 0 is out of range; allowed 0.1..100"),
+    (["demo", "--speed", "0"], "--speed 0 is out of range; allowed 0.1 .. 100"),
 ])
 def test_demo_refuses_bad_input_with_one_line_and_exit_2(tmp_path: Path, args: list[str], words: str) -> None:
     result = subprocess.run([sys.executable, "-m", "calmcue", *args], env=_no_display_no_sound(tmp_path),

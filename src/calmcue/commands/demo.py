@@ -31,7 +31,7 @@ def from_args(args: argparse.Namespace) -> DemoOptions:
 
 def run(options: DemoOptions) -> int:
     if not 0.1 <= options.speed <= 100:
-        raise BadInputError(f"--speed {options.speed:g} is out of range; allowed 0.1..100 (1 = real time)")
+        raise BadInputError(f"--speed {options.speed:g} is out of range; allowed 0.1 .. 100 (1 = real time)")
     path = options.file if options.file is not None else demo_file()
     if path is None:
         raise BadInputError("the demo call is missing from this installation; reinstall CalmCue "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import json
 import logging
 import tomllib
 from dataclasses import dataclass, field
@@ -76,18 +77,34 @@ def check_value(origin: str, key: str, value: Any) -> Any:
         value = float(value) if ok else value
     else:
         ok = isinstance(value, str)
+    said = f"{origin}: {key} = {as_written(value)}"
     if not ok:
-        raise ConfigError(f"{origin}: {key} = {value!r} is not a {kind.__name__}; the default is {default!r}")
+        raise ConfigError(f"{said} is not {_KIND_WORDS.get(kind, 'text in quotes')}; the default is "
+                          f"{as_written(default)}")
     if meta.get("choices") and value not in meta["choices"]:
-        raise ConfigError(f"{origin}: {key} = {value!r} is not allowed; choose one of {', '.join(meta['choices'])}")
+        raise ConfigError(f"{said} is not allowed; choose one of {', '.join(meta['choices'])}")
     lo, hi = meta.get("min"), meta.get("max")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         unit = f" {meta['unit']}" if meta.get("unit") else ""
-        raise ConfigError(f"{origin}: {key} = {value!r} is out of range; allowed {lo}..{hi}{unit}")
+        raise ConfigError(f"{said} is out of range; allowed {as_written(lo)} .. {as_written(hi)}{unit}")
     problem = meta["check"](value) if meta.get("check") else None
     if problem:
-        raise ConfigError(f"{origin}: {key} = {value!r} {problem}")
+        raise ConfigError(f"{said} {problem}")
     return value
+
+
+_KIND_WORDS = {bool: "true or false", int: "a whole number", float: "a number"}
+
+
+def as_written(value: Any) -> str:
+    """A value as one would write it in the settings file (TOML): true, 6, 0.8, "text" - not Python's repr."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.12g}" if value == value else repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 def apply(settings: Settings, values: dict[str, Any]) -> Settings:
