@@ -67,6 +67,7 @@ def replay(batches: list[FrameBatch], *, channels: int, duration_s: float, setti
         offline._collect(result, StepResult(batch, detector.process(batch)))
     offline._collect(result, StepResult(None, detector.finish()))
     result.episodes.sort(key=lambda e: (e.start_s, e.kind, e.speaker))
+    result.gain_moves = list(detector.gain_moves)
     return result
 
 

@@ -49,6 +49,15 @@ HOLD_ENTER, HOLD_EXIT = 0.8, 0.3
 
 
 @dataclass(frozen=True)
+class GainMove:
+    """The agent's level baseline moved at `t_s` by `shift_db`: a gain step (gainstep.py) or a re-basing (rebase.py)."""
+
+    t_s: float
+    shift_db: float
+    kind: str  # "step" or "rebase"
+
+
+@dataclass(frozen=True)
 class DetectorStatus:
     """A snapshot for meters: how each speaker compares with their baseline right now."""
 
@@ -108,6 +117,7 @@ class Detector:
         self.on_hold = False
         self.frame = -1
         self._events: list[Event] = []
+        self.gain_moves: list[GainMove] = []  # the agent's level baseline moved for a gain change (benchmarks read it)
         # call start/end and each call's summary (detector/calls.py)
         self.calls = CallTracker(call_audio=self.two_channel, gap_frames=NEW_CALL_GAP_FRAMES,
                                  baseline=lambda: self.agent_baseline)
@@ -201,10 +211,13 @@ class Detector:
                                                mic_level_dbfs=agent.level_dbfs)
         agent_onset = self._agent_run.step(frame, self._agent_fg.step(heard=agent_speech, level_dbfs=agent.level_dbfs,
                                                                       other_heard=customer_speech))
+        moves_before = self.agent.level_moves
         self._on(self.agent.step(frame, level_dbfs=agent.speech_level_dbfs, f0_hz=agent.f0_hz, tilt_db=agent.tilt_db,
                                  rate_syl_s=agent.rate_syl_s, voiced=agent.voiced and agent_speech,
                                  speech=agent_speech, pause_level_dbfs=pause_level_dbfs),
                  CueKind.RAISED_VOICE, Speaker.AGENT)
+        if self.agent.level_moves != moves_before:
+            self.gain_moves.append(GainMove(frame_time_s(frame), self.agent.last_move_db, self.agent.last_move_kind))
         self._agent_speech_frames += agent_speech
         self._step_fast(frame, agent.rate_syl_s, voiced=agent.voiced and agent_speech)
         self._step_no_pause(frame, agent_speech)
