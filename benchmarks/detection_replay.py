@@ -55,6 +55,9 @@ def _cached_analyze(cache: Path):  # type: ignore[no-untyped-def]
             path.write_bytes(pickle.dumps((result.channels, result.duration_s, batches)))
             return result
         channels, duration_s, batches = pickle.loads(path.read_bytes())
+        for batch in batches:  # a cache written before FrameBatch had clip_share: no clipping seen
+            if "clip_share" not in batch.__dict__:
+                object.__setattr__(batch, "clip_share", np.zeros_like(batch.level_dbfs))
         return replay(batches, channels=channels, duration_s=duration_s, settings=settings)
 
     return analyze

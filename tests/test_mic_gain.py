@@ -3,9 +3,20 @@ moves the baseline by no more than the step, and a voice driven into clipping is
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from calmcue.analysis.offline import analyze_samples
+from calmcue.config.schema import Settings
+from calmcue.detector.clipping import restored_level_dbfs
+from calmcue.detector.events import Episode
 from calmcue.detector.gainstep import GainStep
+from calmcue.engine.pipeline import Pipeline
+from calmcue.features.loudness import clip_share, level_dbfs
+from conftest import RATE, speech_with_pauses
+
+CALM = {"level_dbfs": -30.0, "f0_hz": 120.0, "tilt_db_per_octave": -9.0}
+RAISED = {"level_dbfs": -18.0, "f0_hz": 170.0, "tilt_db_per_octave": -5.0}
 
 
 def _step_then(voice_db: list[float], *, room_jump_db: float = 12.0, later_pauses_db: float = 0.0) -> list[float]:
@@ -50,3 +61,75 @@ def test_louder_pauses_later_do_not_make_the_move_overshoot_the_step() -> None:
 def test_a_louder_room_with_the_voice_where_it_was_moves_nothing() -> None:
     voice = [(i % 5) - 2.0 for i in range(200)]
     assert _step_then(voice) == []
+
+
+def _sine(*, amplitude: float) -> np.ndarray:
+    t = np.arange(4096) / RATE
+    return (amplitude * np.sin(2 * np.pi * 203.0 * t)).astype(np.float32)
+
+
+def test_the_clip_share_of_a_sine_at_full_scale_and_at_minus_6_dbfs() -> None:
+    """A full-scale sine spends about an eighth of its time within 0.98 of full scale; at -6 dBFS it never gets
+    there; driven 10 dB past full scale and clipped, far more of it sits there."""
+    windows = lambda x: x.reshape(-1, 512)  # noqa: E731
+    full = clip_share(windows(_sine(amplitude=1.0)))
+    quieter = clip_share(windows(_sine(amplitude=10 ** (-3 / 20))))  # -6 dBFS: a full-scale sine is -3.01 dBFS
+    driven = clip_share(windows(np.clip(_sine(amplitude=10 ** (10 / 20)), -1.0, 1.0)))
+    assert np.all((full > 0.08) & (full < 0.18))
+    assert np.all(quieter == 0.0)
+    assert np.all(driven > 0.5)
+
+
+def test_a_clipped_frame_is_read_nearer_its_level_before_clipping() -> None:
+    """Speech-like sound 12 dB past full scale and clipped: the restored level is nearer the level it had."""
+    voice = speech_with_pauses(turns=2, **{**CALM, "level_dbfs": 0.0})[: 512 * 200].reshape(-1, 512)
+    loud = voice * np.float32(10 ** (12 / 20))
+    clipped = np.clip(loud, -1.0, 1.0)
+    share = clip_share(clipped)
+    hit = share >= 0.1
+    assert hit.sum() > 20
+    truth, measured = level_dbfs(loud)[hit], level_dbfs(clipped)[hit]
+    restored = np.array([restored_level_dbfs(m, c) for m, c in zip(measured, share[hit], strict=True)])
+    assert np.median(np.abs(restored - truth)) < 0.5 * np.median(truth - measured)
+    assert restored_level_dbfs(-20.0, 0.0) == -20.0  # an unclipped frame is unchanged
+
+
+def _step_into_clipping(*, step_db: float, then_raised: bool) -> tuple[np.ndarray, float]:
+    """Calm calibration, then the same calm voice `step_db` louder and clipped at full scale like a converter, then
+    optionally a raised voice at the same gain (clipped far harder)."""
+    gain = np.float32(10 ** (step_db / 20))
+    calm = speech_with_pauses(turns=10, **CALM)
+    louder = np.clip(speech_with_pauses(turns=8, seed=70, **CALM) * gain, -1.0, 1.0)
+    parts = [calm, louder]
+    if then_raised:
+        parts.append(np.clip(speech_with_pauses(turns=2, seed=80, **RAISED) * gain, -1.0, 1.0))
+    return np.concatenate(parts), (len(calm) + len(louder)) / RATE
+
+
+@pytest.fixture
+def classic_activity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Synthetic voices (gated harmonic complexes): the classic voice-activity detector, as in test_detector.py."""
+    monkeypatch.setenv("CALMCUE_ACTIVITY", "classic")
+
+
+@pytest.mark.usefixtures("classic_activity")
+@pytest.mark.parametrize("step_db", [28.0, 32.0])
+def test_a_calm_voice_clipped_after_a_gain_step_never_fires(step_db: float) -> None:
+    """The calm voice turned up until it clips (its tilt flattened by the clipping's harmonics) is no raise."""
+    session, _ = _step_into_clipping(step_db=step_db, then_raised=False)
+    result = analyze_samples(session, rate_hz=RATE)
+    assert [e for e in result.episodes if e.kind == "raised_voice"] == []
+
+
+@pytest.mark.usefixtures("classic_activity")
+def test_a_raise_after_a_gain_step_into_clipping_is_caught_and_the_gain_is_said_to_be_too_high() -> None:
+    session, raised_at_s = _step_into_clipping(step_db=28.0, then_raised=True)
+    pipeline = Pipeline(Settings(), channels=1, in_rate_hz=RATE)
+    events = []
+    for start in range(0, len(session), 16000):
+        events += pipeline.push(session[start:start + 16000, None]).events
+    events += pipeline.finish().events
+    episodes = [e for e in events if isinstance(e, Episode) and e.kind == "raised_voice"]
+    assert [e for e in episodes if e.start_s < raised_at_s - 0.5] == []
+    assert [e for e in episodes if e.start_s >= raised_at_s - 0.5]
+    assert pipeline.detector.status().mic_too_loud
