@@ -3,8 +3,16 @@ moves the baseline by no more than the step, and a voice driven into clipping is
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
+import soundfile as sf
 
 from calmcue.analysis.offline import analyze_samples
 from calmcue.config.schema import Settings
@@ -14,6 +22,9 @@ from calmcue.detector.gainstep import GainStep
 from calmcue.engine.pipeline import Pipeline
 from calmcue.features.loudness import clip_share, level_dbfs
 from conftest import RATE, speech_with_pauses
+from needs import missing
+
+BOUND_S = 30.0
 
 CALM = {"level_dbfs": -30.0, "f0_hz": 120.0, "tilt_db_per_octave": -9.0}
 RAISED = {"level_dbfs": -18.0, "f0_hz": 170.0, "tilt_db_per_octave": -5.0}
@@ -133,3 +144,38 @@ def test_a_raise_after_a_gain_step_into_clipping_is_caught_and_the_gain_is_said_
     assert [e for e in episodes if e.start_s < raised_at_s - 0.5] == []
     assert [e for e in episodes if e.start_s >= raised_at_s - 0.5]
     assert pipeline.detector.status().mic_too_loud
+
+
+@pytest.fixture
+def pulse() -> None:
+    if os.environ.get("CALMCUE_PULSE") != "1" or shutil.which("paplay") is None:
+        missing("no PulseAudio server with paplay (run under scripts/with_services.sh)", what="audio")
+
+
+def test_the_monitor_says_that_a_clipping_mic_is_turned_up_too_high(pulse: None, tmp_path: Path) -> None:
+    """A voice driven into clipping, through PulseAudio into `calmcue monitor`: a calm line about the input gain
+    (the tray app shows the same as a notice, once a session)."""
+    voice = np.clip(speech_with_pauses(turns=3, **CALM) * np.float32(10 ** (28 / 20)), -1.0, 1.0)
+    wav = tmp_path / "clipping.wav"
+    sf.write(wav, np.stack([voice, voice], axis=1), RATE, subtype="FLOAT")
+    env = dict(os.environ, CALMCUE_DATA_DIR=str(tmp_path / "data"), CALMCUE_CONFIG_DIR=str(tmp_path / "cfg"),
+               PYTHONUNBUFFERED="1")
+    monitor = subprocess.Popen([sys.executable, "-m", "calmcue", "monitor", "--mic", "call_mic", "--call", "none",
+                                "--seconds", str(BOUND_S)],  # the bound: its output ends by then at the latest
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    player = subprocess.Popen(["paplay", "--device=call_feed", str(wav)])
+    lines: list[str] = []
+    try:
+        assert monitor.stdout is not None
+        for line in monitor.stdout:
+            lines.append(line)
+            if "[mic too loud]" in line:
+                break
+    finally:
+        monitor.send_signal(signal.SIGINT)
+        monitor.wait(timeout=BOUND_S)
+        player.terminate()
+        player.wait(timeout=BOUND_S)
+    said = [line for line in lines if "[mic too loud]" in line]
+    assert said == ["[mic too loud] your voice clips: turn the microphone's input gain down a little\n"], \
+        "".join(lines)
