@@ -55,6 +55,9 @@ def _cached_analyze(cache: Path):  # type: ignore[no-untyped-def]
             path.write_bytes(pickle.dumps((result.channels, result.duration_s, batches)))
             return result
         channels, duration_s, batches = pickle.loads(path.read_bytes())
+        for batch in batches:  # a cache written before FrameBatch had clip_share: no clipping seen
+            if "clip_share" not in batch.__dict__:
+                object.__setattr__(batch, "clip_share", np.zeros_like(batch.level_dbfs))
         return replay(batches, channels=channels, duration_s=duration_s, settings=settings)
 
     return analyze
@@ -67,6 +70,7 @@ def replay(batches: list[FrameBatch], *, channels: int, duration_s: float, setti
         offline._collect(result, StepResult(batch, detector.process(batch)))
     offline._collect(result, StepResult(None, detector.finish()))
     result.episodes.sort(key=lambda e: (e.start_s, e.kind, e.speaker))
+    result.gain_moves = list(detector.gain_moves)
     return result
 
 

@@ -159,6 +159,24 @@ def condition_table(condition: str, results: Sequence[TaskResult], *, actors: Se
     return "\n".join(lines)
 
 
+def gain_found_line(condition: str, results: Sequence[TaskResult]) -> str:
+    """When each session's gain step was found: seconds after it to the first baseline move, and the dB moved."""
+    parts, delays = [], []
+    for r in sorted(results, key=lambda r: (r.task.session, r.task.actor, r.task.seed)):
+        moves = r.gain_found
+        where = f"{r.task.session[:4]}{r.task.actor}"
+        if not moves:
+            parts.append(f"{where} never")
+            continue
+        delays.append(moves[0][0])
+        total_db = sum(m[1] for m in moves)
+        parts.append(f"{where} {moves[0][0]:.1f}s {moves[0][2]} {moves[0][1]:+.0f}dB (total {total_db:+.0f}dB, "
+                     f"{len(moves)} moves)")
+    median = f"{sorted(delays)[len(delays) // 2]:.1f}" if delays else "-"
+    return (f"{condition} gain step found (s after it, first move; median {median} s, "
+            f"{len(delays)}/{len(results)} found): " + "; ".join(parts))
+
+
 def acted_rates(outcomes: Iterable[Outcome]) -> tuple[Rate, Rate]:
     """The acted-category figures: agent clips acted loud (strong angry/fearful/happy) caught, acted quiet
     (calm/sad/neutral) flagged, whatever their measured level."""

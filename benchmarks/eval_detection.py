@@ -118,6 +118,8 @@ class TaskResult:
     audio_s: float
     analysis_s: float
     episode_counts: dict[str, int]
+    gain_found: list[tuple[float, float, str]] = field(default_factory=list)  # gain-step rows: each baseline
+    # move after the step (s after it, dB, "step" or "rebase")
 
 
 def make_tasks(
@@ -330,7 +332,10 @@ def run_task(task: Task) -> TaskResult:
         outcomes = score_turns(items, result.episodes, tracks, task=task) + \
             score_customer(items, result.episodes, task=task)
     counts = Counter(f"{task.session}:{e.kind}/{e.speaker}" for e in result.episodes)
-    return TaskResult(task, outcomes, len(samples) / rate_hz, analysis_s, dict(counts))
+    step_s = calm_opening_end_s(items)
+    found = [(m.t_s - step_s, m.shift_db, m.kind) for m in result.gain_moves if m.t_s >= step_s] \
+        if task.condition in report.GAIN_STEP_CONDITIONS else []
+    return TaskResult(task, outcomes, len(samples) / rate_hz, analysis_s, dict(counts), found)
 
 
 def run_all(tasks: Sequence[Task], *, jobs: int) -> list[TaskResult]:
@@ -424,6 +429,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for condition in args.conditions:
         subset = [r for r in results if r.task.condition == condition]
         print(report.condition_table(condition, subset, actors=args.actors), end="\n\n")
+        if condition in report.GAIN_STEP_CONDITIONS:
+            print(report.gain_found_line(condition, subset), end="\n\n")
     summary = report.summary_json(results, conditions=args.conditions, actors=args.actors)
     for condition, entry in summary["conditions"].items():
         stress = "" if entry["goal"] else "  (stress row: measured against the goals, not judged)"

@@ -72,6 +72,7 @@ def run_blocks(blocks: Iterable[np.ndarray], *, channels: int, rate_hz: int, set
     result.episodes.sort(key=lambda e: (e.start_s, e.kind, e.speaker))
     result.baselines = {Speaker.AGENT: pipeline.detector.agent_baseline,
                         Speaker.CUSTOMER: pipeline.detector.customer_baseline}
+    result.gain_moves = list(pipeline.detector.gain_moves)
     return result
 
 

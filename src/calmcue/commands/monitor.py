@@ -294,6 +294,8 @@ class _View:
                 if m.muted != (self.meter.muted if self.meter is not None else False):
                     self.line("[muted] the microphone sends digital silence: is it muted? (no cues while muted)"
                               if m.muted else "[unmuted] the microphone is back")
+                if m.mic_too_loud and not (self.meter is not None and self.meter.mic_too_loud):
+                    self.line("[mic too loud] your voice clips: turn the microphone's input gain down a little")
                 self.meter = m
             elif isinstance(m, Stats):
                 self.stats = m

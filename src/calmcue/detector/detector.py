@@ -14,6 +14,7 @@ import numpy as np
 from calmcue.config.schema import DetectorSettings
 from calmcue.detector.baseline import BaselineValues, SpeakerBaseline
 from calmcue.detector.calls import CallEnd, CallFrame, CallTracker
+from calmcue.detector.clipping import CLIPPED_SHARE, ClipWatch, restored_level_dbfs
 from calmcue.detector.events import Cue, Episode, Event
 from calmcue.detector.foreground import Foreground
 from calmcue.detector.hold import HeldBack, HeldFrame
@@ -49,6 +50,15 @@ HOLD_ENTER, HOLD_EXIT = 0.8, 0.3
 
 
 @dataclass(frozen=True)
+class GainMove:
+    """The agent's level baseline moved at `t_s` by `shift_db`: a gain step (gainstep.py) or a re-basing (rebase.py)."""
+
+    t_s: float
+    shift_db: float
+    kind: str  # "step" or "rebase"
+
+
+@dataclass(frozen=True)
 class DetectorStatus:
     """A snapshot for meters: how each speaker compares with their baseline right now."""
 
@@ -60,6 +70,7 @@ class DetectorStatus:
     in_call: bool
     muted: bool
     on_hold: bool = False  # music on the call channel (activity model only)
+    mic_too_loud: bool = False  # much of the agent's voicing clips: their mic gain is too high (detector/clipping.py)
 
 
 class Detector:
@@ -108,6 +119,8 @@ class Detector:
         self.on_hold = False
         self.frame = -1
         self._events: list[Event] = []
+        self.clip_watch = ClipWatch()
+        self.gain_moves: list[GainMove] = []  # the agent's level baseline moved for a gain change (benchmarks read it)
         # call start/end and each call's summary (detector/calls.py)
         self.calls = CallTracker(call_audio=self.two_channel, gap_frames=NEW_CALL_GAP_FRAMES,
                                  baseline=lambda: self.agent_baseline)
@@ -152,11 +165,12 @@ class Detector:
             frame=self.frame, agent_calibration=self.agent.baseline.calibration_progress,
             agent_level_over_db=self.agent.over[0], agent_pitch_over_st=self.agent.over[1],
             customer_level_over_db=self.customer.over[0], in_call=self._in_call(), muted=self._muted(),
-            on_hold=self.on_hold)
+            on_hold=self.on_hold, mic_too_loud=self.clip_watch.too_high)
 
     def new_microphone(self) -> None:
         """The agent switched microphones: their baseline starts afresh (no cue until it is learned again)."""
         self.agent.restart()
+        self.clip_watch.reset()
         self._pace.restart()
         self._agent_speech_frames = 0
 
@@ -201,10 +215,19 @@ class Detector:
                                                mic_level_dbfs=agent.level_dbfs)
         agent_onset = self._agent_run.step(frame, self._agent_fg.step(heard=agent_speech, level_dbfs=agent.level_dbfs,
                                                                       other_heard=customer_speech))
-        self._on(self.agent.step(frame, level_dbfs=agent.speech_level_dbfs, f0_hz=agent.f0_hz, tilt_db=agent.tilt_db,
+        moves_before = self.agent.level_moves
+        if agent.voiced and agent_speech:
+            self.clip_watch.voiced(agent.clip_share)
+        clipped = agent.clip_share >= CLIPPED_SHARE
+        level_dbfs = restored_level_dbfs(agent.speech_level_dbfs, agent.clip_share)  # clipping hid this much
+        tilt_db = math.nan if clipped else agent.tilt_db  # and added harmonics that flatten the tilt: not read
+        self._on(self.agent.step(frame, level_dbfs=level_dbfs, f0_hz=agent.f0_hz, tilt_db=tilt_db,
                                  rate_syl_s=agent.rate_syl_s, voiced=agent.voiced and agent_speech,
-                                 speech=agent_speech, pause_level_dbfs=pause_level_dbfs),
+                                 speech=agent_speech, pause_level_dbfs=pause_level_dbfs,
+                                 clipped=clipped),
                  CueKind.RAISED_VOICE, Speaker.AGENT)
+        if self.agent.level_moves != moves_before:
+            self.gain_moves.append(GainMove(frame_time_s(frame), self.agent.last_move_db, self.agent.last_move_kind))
         self._agent_speech_frames += agent_speech
         self._step_fast(frame, agent.rate_syl_s, voiced=agent.voiced and agent_speech)
         self._step_no_pause(frame, agent_speech)

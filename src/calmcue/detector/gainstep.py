@@ -9,11 +9,16 @@ raised clips went unseen); the pauses raise the question and the calm voice answ
 
 - the pauses' floor (the 10th percentile of the levels of frames at least 200 ms from speech) over the last
   0.5 s sits `PAUSE_STEP_DB` or more away from that of the 3 s of pauses before: a candidate step;
-- calm-sounding voicing (rebase.calm_sounding) that follows confirms it when its short-term level has moved from
-  the calm voice's own (the same statistic, from the calibration on) by the pauses' jump give or take
-  `AGREE_DB`, over `CONFIRM_FRAMES` of it; the level baseline then moves at once by the smaller of the two jumps
-  (an overshoot would hide the next raise; the slow re-basing corrects an undershoot). Calm-sounding voicing still
-  near its old level drops the candidate (a fan or a neighbour raised the room's level; the voice stayed put).
+- calm-sounding voicing (rebase.calm_sounding) that follows confirms it when the median of its short-term level's
+  move from the calm voice's own (the same statistic, from the calibration on) over `CONFIRM_FRAMES` of it is
+  the pauses' jump less at most `AGREE_DB` or more by at most `AGREE_BEYOND_DB` (raised sentences whose pitch and
+  tilt read calm lift that median); the level baseline then moves at once by the smaller of the two jumps (an
+  overshoot would hide the next raise; the slow re-basing corrects an undershoot). A median still under half the
+  jump drops the candidate (a fan or a neighbour raised the room's level; the voice stayed put). One frame
+  decides nothing: a soft calm sentence after a step once dropped it, a loud one stalled it, for 10-30 s.
+- while a candidate waits, the pauses raise no new one (a new one lost the floor from before the jump), and the
+  floor after the jump is the lowest it has read since: the breaths and echoes of raised sentences fill later
+  pauses and lift their floor 2-3 dB, which made the move overshoot the step.
 
 A boom moved nearer the mouth raises the voice but not the room, and a mic that gates its pauses to digital
 silence gives no pause level: the slow re-basing (rebase.py) stays the fallback for both and for gradual changes.
@@ -34,8 +39,11 @@ PAUSE_AFTER_MIN_FRAMES = 100  # the pauses' new level is read from 1 s of them a
 PAUSE_REFERENCE_FRAMES = 300  # ...against that of the 3 s of pauses before those
 VOICE_REFERENCE_FRAMES = 500  # the calm voice: the median short-term level of the last 5 s of calm-sounding voicing
 VOICE_REFERENCE_MIN_FRAMES = 100  # ...known once 1 s of it was heard
-AGREE_DB = 4.0  # the calm voice moved by the pauses' jump give or take this much (calm speech varies a few dB)
-CONFIRM_FRAMES = 20  # 0.2 s of calm-sounding voicing at the new level confirms a step
+AGREE_DB = 4.0  # the calm voice moved by the pauses' jump give or take this much (calm speech varies a few dB)...
+AGREE_BEYOND_DB = 8.0  # ...or up to this much beyond it: speech after a step holds raised sentences whose pitch and
+# tilt read calm, which lift the calm-sounding voice's median (4-6 dB beyond a 12 dB step for some speakers); the
+# baseline moves by the pauses' jump then, never by more
+CONFIRM_FRAMES = 20  # the median move of 0.2 s of calm-sounding voicing confirms a step, or drops it
 EXPIRE_FRAMES = 1000  # a candidate the voice has not confirmed within 10 s of voicing is dropped
 
 
@@ -50,6 +58,7 @@ class GainStep:
         self._voice = RunningQuantile(VOICE_REFERENCE_FRAMES)
         self._confirm = RunningQuantile(CONFIRM_FRAMES)
         self._pause_before = math.nan  # the pauses' floor before a jump
+        self._pause_after_low = math.inf  # the lowest the pauses' floor read since the jump
         self.pending = False  # the pauses jumped: a step awaits the calm voice's confirmation
         self._voiced_since = 0
         self.steps = 0  # how many steps moved the baseline
@@ -63,13 +72,17 @@ class GainStep:
         if len(self._pause_new) == PAUSE_NEW_FRAMES:
             self._pause_reference.push(self._pause_new[0])
         self._pause_new.append(level_dbfs)
-        self._pause_after.push(level_dbfs)
+        after = self._pause_after.push(level_dbfs)
+        if self.pending and len(self._pause_after) >= PAUSE_AFTER_MIN_FRAMES:
+            self._pause_after_low = min(self._pause_after_low, after)
         now = self._pause_now.push(level_dbfs)
-        if len(self._pause_new) < PAUSE_NEW_FRAMES or len(self._pause_reference) < PAUSE_REFERENCE_FRAMES:
-            return
+        if self.pending or len(self._pause_new) < PAUSE_NEW_FRAMES or \
+                len(self._pause_reference) < PAUSE_REFERENCE_FRAMES:
+            return  # (a candidate keeps the floor from before its jump until the voice has decided it)
         before = self._pause_reference.value()
         if abs(now - before) >= PAUSE_STEP_DB:
             self._pause_before, self.pending, self._voiced_since = before, True, 0
+            self._pause_after_low = math.inf
             self._confirm.clear()
             self._pause_after.clear()
             for value in self._pause_new:
@@ -78,15 +91,23 @@ class GainStep:
 
     @property
     def pause_jump_db(self) -> float:
-        """How far the pauses' floor moved: the pauses since the jump against those before it."""
-        return self._pause_after.value() - self._pause_before
+        """How far the pauses' floor moved: the pauses since the jump against those before it.
+
+        The floor since the jump is the lowest it has read: later pauses hold more than the room (the breaths and
+        echoes of raised sentences lift it 2-3 dB on the development speech), and an overshoot would hide raises."""
+        after = min(self._pause_after_low, self._pause_after.value())
+        return after - self._pause_before
 
     def learn(self, level_dbfs: float) -> None:
         """Calibration voicing (taken as calm): the calm voice's level at the gain the baseline is learned at."""
         self._voice.push(level_dbfs)
 
     def voiced(self, level_dbfs: float, *, calm_sounding: bool) -> float:
-        """One settled voiced frame's short-term level; returns the dB the gain moved (0.0: it did not)."""
+        """One settled voiced frame's short-term level; returns the dB the gain moved (0.0: it did not).
+
+        While a candidate waits, each calm-sounding frame's move from the calm voice's level goes into a median of
+        the last `CONFIRM_FRAMES`: once that many were heard, a median near the pauses' jump confirms the step, one
+        under half of it drops the candidate (one soft or loud utterance alone decides neither)."""
         if not self.pending:
             if calm_sounding:
                 self._voice.push(level_dbfs)
@@ -98,20 +119,21 @@ class GainStep:
             return 0.0
         if not calm_sounding:
             return 0.0
-        moved_db, jump_db = level_dbfs - reference, self.pause_jump_db
-        if abs(moved_db) < 0.5 * abs(jump_db) or moved_db * jump_db < 0:
-            self.pending = False  # the calm voice is still where it was: the room changed, not the gain
-            self._voice.push(level_dbfs)
-            return 0.0
-        if abs(moved_db - jump_db) > AGREE_DB or abs(jump_db) < PAUSE_STEP_DB or \
-                len(self._pause_after) < PAUSE_AFTER_MIN_FRAMES:
-            return 0.0  # neither confirms nor drops the candidate
-        self._confirm.push(moved_db)
+        moved_db = self._confirm.push(level_dbfs - reference)
+        jump_db = self.pause_jump_db
         if len(self._confirm) < CONFIRM_FRAMES:
             return 0.0
-        voice_db = self._confirm.value()
+        if abs(moved_db) < 0.5 * abs(jump_db) or moved_db * jump_db < 0:
+            self.pending = False  # the calm voice is still where it was: the room changed, not the gain
+            for value in self._confirm.values():
+                self._voice.push(value + reference)
+            return 0.0
+        over_db = (moved_db - jump_db) * (1.0 if jump_db > 0 else -1.0)  # the voice moved this much beyond the jump
+        if not -AGREE_DB <= over_db <= AGREE_BEYOND_DB or abs(jump_db) < PAUSE_STEP_DB or \
+                len(self._pause_after) < PAUSE_AFTER_MIN_FRAMES:
+            return 0.0  # neither confirms nor drops the candidate
         self.pending = False
-        shift_db = min(jump_db, voice_db) if jump_db > 0 else max(jump_db, voice_db)
+        shift_db = min(jump_db, moved_db) if jump_db > 0 else max(jump_db, moved_db)
         return self._move(shift_db) if abs(shift_db) >= PAUSE_STEP_DB else 0.0
 
     def _move(self, shift_db: float) -> float:

@@ -59,10 +59,16 @@ class SpeakerTrack:
         prior = baseline.values if baseline.from_prior else None
         self._prior_tilt_db = prior.tilt_db if prior is not None else math.nan
         self.gain_step = GainStep() if rebase else None
+        self.level_moves = 0  # how often the level baseline moved for a gain change; the last move's dB and kind
+        self.last_move_db, self.last_move_kind = 0.0, ""
+        self._clipped = False
 
     def step(self, frame: int, *, level_dbfs: float, f0_hz: float, tilt_db: float, rate_syl_s: float,
-             voiced: bool, speech: bool, pause_level_dbfs: float = math.nan) -> Transition | None:
-        """One frame; `pause_level_dbfs`: the frame's level when the mic hears no speech (the room, for gainstep.py)."""
+             voiced: bool, speech: bool, pause_level_dbfs: float = math.nan,
+             clipped: bool = False) -> Transition | None:
+        """One frame; `pause_level_dbfs`: the frame's level when the mic hears no speech (the room, for gainstep.py);
+        `clipped`: the frame clips, so its level is an estimate (detector/clipping.py), not read for a gain change."""
+        self._clipped = clipped
         if self.gain_step is not None and not math.isnan(pause_level_dbfs):
             self.gain_step.pause(pause_level_dbfs)
         if voiced:
@@ -104,10 +110,11 @@ class SpeakerTrack:
             return False, False
         self.over = (self.level - values.level_dbfs, _or_zero(self.pitch - values.pitch_st),
                      _or_zero(self.tilt - values.tilt_db))
-        if self.last_voiced == frame and not self.baseline.from_prior:
+        if self.last_voiced == frame and not self.baseline.from_prior and not self._clipped:
             shift_db = self._gain_moved()
             if shift_db:
                 self.baseline.shift_level(shift_db)
+                self.level_moves += 1
                 self.over = (self.over[0] - shift_db, self.over[1], self.over[2])
         if self.baseline.from_prior:
             return judge(*self.over, self.thresholds, guessed_baseline=True)
@@ -135,11 +142,13 @@ class SpeakerTrack:
                                                                                 tilt_over_db=self.over[2]))
         if shift_db:
             self.rebase.reset()  # its window holds levels over the old baseline
+            self.last_move_db, self.last_move_kind = shift_db, "step"
             return shift_db
         shift_db = self.rebase.step(level_over_db=self.over[0], pitch_over_st=self.over[1],
                                     tilt_over_db=self.over[2])
         if shift_db:
             self.gain_step.shift(shift_db)
+            self.last_move_db, self.last_move_kind = shift_db, "rebase"
         return shift_db
 
     def restart(self) -> None:

@@ -52,6 +52,7 @@ class Meter:
     agent_level_over_db: float  # the agent's level above their baseline (NaN while unknown)
     in_call: bool  # cues can fire only in a call
     muted: bool  # the microphone delivers exact zeros (muted)
+    mic_too_loud: bool = False  # much of the agent's voicing clips: their mic input gain is too high
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ class Reporter:
         self._state: EngineState | None = None
         self._detail = ""
         self._muted = False
+        self._too_loud = False
 
     def publish(self, events: list[Event]) -> None:
         for event in events:
@@ -80,7 +81,12 @@ class Reporter:
             self.mailbox.post(Meter(t_s=t_s, level_dbfs=levels, speech=speech,
                                     agent_calibration=float(status.agent_calibration),
                                     agent_level_over_db=float(status.agent_level_over_db),
-                                    in_call=bool(status.in_call), muted=bool(status.muted)))
+                                    in_call=bool(status.in_call), muted=bool(status.muted),
+                                    mic_too_loud=bool(status.mic_too_loud)))
+        if bool(status.mic_too_loud) != self._too_loud:
+            self._too_loud = bool(status.mic_too_loud)
+            log.info("the microphone clips: its input gain is too high" if self._too_loud
+                     else "the microphone no longer clips")
         if bool(status.muted) != self._muted:
             self._muted = bool(status.muted)
             log.info("the microphone sends digital silence (muted?)" if self._muted else "the microphone sound is back")
@@ -111,3 +117,4 @@ class Reporter:
         """The next meter says calibrating or listening again (after the audio was reopened)."""
         self._state = None
         self._muted = False
+        self._too_loud = False

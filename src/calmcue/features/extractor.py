@@ -15,7 +15,7 @@ import numpy as np
 
 from calmcue.features.activity import may_be_voiced
 from calmcue.features.activity_model import ActivityKind, ActivityModel, default_kind
-from calmcue.features.loudness import LEVEL_FLOOR_DBFS, level_dbfs
+from calmcue.features.loudness import LEVEL_FLOOR_DBFS, clip_share, level_dbfs
 from calmcue.features.pitch import stand_in_periodicity, yin_where
 from calmcue.features.spectral import power_spectrum, spectral_shape
 from calmcue.features.trackers import QUIET_HOLD_FRAMES, SILENT_SNR_DB, Trackers
@@ -41,6 +41,7 @@ class FrameBatch:
     tilt_db: np.ndarray  # band ratio of the noise-compensated band energies; NaN when silent
     rate_syl_s: np.ndarray  # NaN until enough speech
     music_prob: np.ndarray  # from the activity model; NaN when the classic detector runs
+    clip_share: np.ndarray  # share of the level window's samples at full scale (loudness.clip_share): clipping
 
     @property
     def count(self) -> int:
@@ -62,6 +63,7 @@ class ChannelFrame(NamedTuple):
     rate_syl_s: float
     speech_prob: float
     voiced: bool
+    clip_share: float = 0.0
 
 
 class FeatureExtractor:
@@ -77,10 +79,11 @@ class FeatureExtractor:
         """windows: (hops, channels, n) float32 from the Reframer."""
         hops = windows.shape[0]
         if windows.any():
-            level, power = level_dbfs(windows), power_spectrum(windows)
+            level, power, clipped = level_dbfs(windows), power_spectrum(windows), clip_share(windows)
         else:  # digital silence everywhere (a muted mic, no call): the same numbers without the FFT
             level = np.full(windows.shape[:2], LEVEL_FLOOR_DBFS)
             power = np.zeros((*windows.shape[:2], POWER_BINS), np.float32)
+            clipped = np.zeros(windows.shape[:2])
         shape = spectral_shape(power)
         floors = self._trackers.floors(level, shape)
         speech = music = None
@@ -102,6 +105,7 @@ class FeatureExtractor:
             voiced=tracked.voiced, speech_prob=tracked.speech_prob, speech_level_dbfs=tracked.speech_level_dbfs,
             tilt_db=tracked.tilt_db, rate_syl_s=tracked.rate_syl_s,
             music_prob=np.full_like(level, np.nan) if music is None else music.astype(np.float64),
+            clip_share=clipped,
         )
         self.frames_done += hops
         return batch

@@ -43,6 +43,7 @@ from calmcue.ui.tray_menu import TrayMenu, state_text
 
 if TYPE_CHECKING:
     from calmcue.detector.events import Cue
+    from calmcue.engine.mailbox import Meter
     from calmcue.ui.calls_link import CallsLink
     from calmcue.ui.hotkey import GlobalHotkey
     from calmcue.ui.overlay import Overlay
@@ -160,6 +161,7 @@ class App(QObject):
         link.status.connect(self.state.on_status)
         link.status.connect(self._tell_once)
         link.meter.connect(self.state.on_meter)
+        link.meter.connect(self._tell_mic_too_loud)
         link.cue.connect(self._on_cue)
         link.demo_changed.connect(self.state.set_demo_playing)
         link.demo_changed.connect(self.menu.set_demo_playing)
@@ -214,6 +216,15 @@ class App(QObject):
         else:
             return
         self.said.add(state)
+
+    def _tell_mic_too_loud(self, meter: Meter) -> None:
+        """Once a session, calmly: the agent's voice clips (detector/clipping.py); the fix is the input gain."""
+        if not meter.mic_too_loud or "mic_too_loud" in self.said:
+            return
+        self.said.add("mic_too_loud")
+        self._notify(translate("CalmCue", "Microphone turned up high"),
+                     translate("CalmCue", "Your voice reaches the top of the microphone's range, so CalmCue hears "
+                                          "it less well. Turning the microphone's input gain down a little helps."))
 
     def _on_cue(self, cue: Cue) -> None:
         from calmcue.ui.texts import cue_message, cue_reason, cue_words

@@ -1,0 +1,181 @@
+"""The agent's mic gain: a step is found from the median of the calm voice after it (one sentence decides nothing),
+moves the baseline by no more than the step, and a voice driven into clipping is read for the level it lost."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from calmcue.analysis.offline import analyze_samples
+from calmcue.config.schema import Settings
+from calmcue.detector.clipping import restored_level_dbfs
+from calmcue.detector.events import Episode
+from calmcue.detector.gainstep import GainStep
+from calmcue.engine.pipeline import Pipeline
+from calmcue.features.loudness import clip_share, level_dbfs
+from conftest import RATE, speech_with_pauses
+from needs import missing
+
+BOUND_S = 30.0
+
+CALM = {"level_dbfs": -30.0, "f0_hz": 120.0, "tilt_db_per_octave": -9.0}
+RAISED = {"level_dbfs": -18.0, "f0_hz": 170.0, "tilt_db_per_octave": -5.0}
+
+
+def _step_then(voice_db: list[float], *, room_jump_db: float = 12.0, later_pauses_db: float = 0.0) -> list[float]:
+    """GainStep fed 3 s of calm voice at -30 dBFS, 4 s of pauses, the room `room_jump_db` louder for 2 s (and, after
+    those, 3 s of pauses `later_pauses_db` louder still), then calm-sounding voice at -30 + each of `voice_db`."""
+    step, moves = GainStep(), []
+    for _ in range(300):
+        step.learn(-30.0)
+    for i in range(400):
+        step.pause(-70.0 + 0.5 * (i % 3))
+    for i in range(200):
+        step.pause(-70.0 + room_jump_db + 0.5 * (i % 3))
+    for i in range(300):
+        step.pause(-70.0 + room_jump_db + later_pauses_db + 0.5 * (i % 3))
+    for voice in voice_db:
+        moved = step.voiced(-30.0 + voice, calm_sounding=True)
+        moves += [round(moved, 1)] if moved else []
+    return moves
+
+
+def test_a_soft_calm_sentence_right_after_a_step_does_not_drop_it() -> None:
+    """A few frames of calm voice still near the old level (the end of a soft word), then the calm voice at the new
+    level: the step is found (a single frame near the old level used to drop it; the baseline then waited for the
+    slow re-basing)."""
+    voice = [1.0] * 6 + [12.0 + (i % 5) - 2.0 for i in range(200)]
+    assert _step_then(voice) == [pytest.approx(12.0, abs=1.0)]
+
+
+def test_calm_sounding_raised_speech_after_a_step_does_not_stall_it_nor_make_it_overshoot() -> None:
+    """After a 12 dB step the calm-sounding voicing reads 17-19 dB over the old calm voice (raised sentences whose pitch
+    and tilt read calm): the step is found, and the baseline moves by the pauses' 12 dB, not by 18."""
+    voice = [18.0 + (i % 3) - 1.0 for i in range(200)]
+    assert _step_then(voice) == [pytest.approx(12.0, abs=1.0)]
+
+
+def test_louder_pauses_later_do_not_make_the_move_overshoot_the_step() -> None:
+    """Breaths and echoes of raised sentences lift the later pauses' floor 3 dB: the move stays the step's."""
+    voice = [14.0 + (i % 5) - 2.0 for i in range(200)]
+    assert _step_then(voice, later_pauses_db=3.0) == [pytest.approx(12.0, abs=1.0)]
+
+
+def test_a_louder_room_with_the_voice_where_it_was_moves_nothing() -> None:
+    voice = [(i % 5) - 2.0 for i in range(200)]
+    assert _step_then(voice) == []
+
+
+def _sine(*, amplitude: float) -> np.ndarray:
+    t = np.arange(4096) / RATE
+    return (amplitude * np.sin(2 * np.pi * 203.0 * t)).astype(np.float32)
+
+
+def test_the_clip_share_of_a_sine_at_full_scale_and_at_minus_6_dbfs() -> None:
+    """A full-scale sine spends about an eighth of its time within 0.98 of full scale; at -6 dBFS it never gets
+    there; driven 10 dB past full scale and clipped, far more of it sits there."""
+    windows = lambda x: x.reshape(-1, 512)  # noqa: E731
+    full = clip_share(windows(_sine(amplitude=1.0)))
+    quieter = clip_share(windows(_sine(amplitude=10 ** (-3 / 20))))  # -6 dBFS: a full-scale sine is -3.01 dBFS
+    driven = clip_share(windows(np.clip(_sine(amplitude=10 ** (10 / 20)), -1.0, 1.0)))
+    assert np.all((full > 0.08) & (full < 0.18))
+    assert np.all(quieter == 0.0)
+    assert np.all(driven > 0.5)
+
+
+def test_a_clipped_frame_is_read_nearer_its_level_before_clipping() -> None:
+    """Speech-like sound 12 dB past full scale and clipped: the restored level is nearer the level it had."""
+    voice = speech_with_pauses(turns=2, **{**CALM, "level_dbfs": 0.0})[: 512 * 200].reshape(-1, 512)
+    loud = voice * np.float32(10 ** (12 / 20))
+    clipped = np.clip(loud, -1.0, 1.0)
+    share = clip_share(clipped)
+    hit = share >= 0.1
+    assert hit.sum() > 20
+    truth, measured = level_dbfs(loud)[hit], level_dbfs(clipped)[hit]
+    restored = np.array([restored_level_dbfs(m, c) for m, c in zip(measured, share[hit], strict=True)])
+    assert np.median(np.abs(restored - truth)) < 0.5 * np.median(truth - measured)
+    assert restored_level_dbfs(-20.0, 0.0) == -20.0  # an unclipped frame is unchanged
+
+
+def _step_into_clipping(*, step_db: float, then_raised: bool) -> tuple[np.ndarray, float]:
+    """Calm calibration, then the same calm voice `step_db` louder and clipped at full scale like a converter, then
+    optionally a raised voice at the same gain (clipped far harder)."""
+    gain = np.float32(10 ** (step_db / 20))
+    calm = speech_with_pauses(turns=10, **CALM)
+    louder = np.clip(speech_with_pauses(turns=8, seed=70, **CALM) * gain, -1.0, 1.0)
+    parts = [calm, louder]
+    if then_raised:
+        parts.append(np.clip(speech_with_pauses(turns=2, seed=80, **RAISED) * gain, -1.0, 1.0))
+    return np.concatenate(parts), (len(calm) + len(louder)) / RATE
+
+
+@pytest.fixture
+def classic_activity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Synthetic voices (gated harmonic complexes): the classic voice-activity detector, as in test_detector.py."""
+    monkeypatch.setenv("CALMCUE_ACTIVITY", "classic")
+
+
+@pytest.mark.usefixtures("classic_activity")
+@pytest.mark.parametrize("step_db", [28.0, 32.0])
+def test_a_calm_voice_clipped_after_a_gain_step_never_fires(step_db: float) -> None:
+    """The calm voice turned up until it clips (its tilt flattened by the clipping's harmonics) is no raise."""
+    session, _ = _step_into_clipping(step_db=step_db, then_raised=False)
+    result = analyze_samples(session, rate_hz=RATE)
+    assert [e for e in result.episodes if e.kind == "raised_voice"] == []
+
+
+@pytest.mark.usefixtures("classic_activity")
+def test_a_raise_after_a_gain_step_into_clipping_is_caught_and_the_gain_is_said_to_be_too_high() -> None:
+    session, raised_at_s = _step_into_clipping(step_db=28.0, then_raised=True)
+    pipeline = Pipeline(Settings(), channels=1, in_rate_hz=RATE)
+    events = []
+    for start in range(0, len(session), 16000):
+        events += pipeline.push(session[start:start + 16000, None]).events
+    events += pipeline.finish().events
+    episodes = [e for e in events if isinstance(e, Episode) and e.kind == "raised_voice"]
+    assert [e for e in episodes if e.start_s < raised_at_s - 0.5] == []
+    assert [e for e in episodes if e.start_s >= raised_at_s - 0.5]
+    assert pipeline.detector.status().mic_too_loud
+
+
+@pytest.fixture
+def pulse() -> None:
+    if os.environ.get("CALMCUE_PULSE") != "1" or shutil.which("paplay") is None:
+        missing("no PulseAudio server with paplay (run under scripts/with_services.sh)", what="audio")
+
+
+def test_the_monitor_says_that_a_clipping_mic_is_turned_up_too_high(pulse: None, tmp_path: Path) -> None:
+    """A voice driven into clipping, through PulseAudio into `calmcue monitor`: a calm line about the input gain
+    (the tray app shows the same as a notice, once a session)."""
+    voice = np.clip(speech_with_pauses(turns=3, **CALM) * np.float32(10 ** (28 / 20)), -1.0, 1.0)
+    wav = tmp_path / "clipping.wav"
+    sf.write(wav, np.stack([voice, voice], axis=1), RATE, subtype="FLOAT")
+    env = dict(os.environ, CALMCUE_DATA_DIR=str(tmp_path / "data"), CALMCUE_CONFIG_DIR=str(tmp_path / "cfg"),
+               PYTHONUNBUFFERED="1")
+    monitor = subprocess.Popen([sys.executable, "-m", "calmcue", "monitor", "--mic", "call_mic", "--call", "none",
+                                "--seconds", str(BOUND_S)],  # the bound: its output ends by then at the latest
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    player = subprocess.Popen(["paplay", "--device=call_feed", str(wav)])
+    lines: list[str] = []
+    try:
+        assert monitor.stdout is not None
+        for line in monitor.stdout:
+            lines.append(line)
+            if "[mic too loud]" in line:
+                break
+    finally:
+        monitor.send_signal(signal.SIGINT)
+        monitor.wait(timeout=BOUND_S)
+        player.terminate()
+        player.wait(timeout=BOUND_S)
+    said = [line for line in lines if "[mic too loud]" in line]
+    assert said == ["[mic too loud] your voice clips: turn the microphone's input gain down a little\n"], \
+        "".join(lines)
