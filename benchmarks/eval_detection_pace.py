@@ -22,9 +22,18 @@ transcripts there, so no check 1), reported per corpus for the speakers the sett
    into the next natural one, by the rate window's lag, flags that one too). Goals: >= 90 % of the 1.35x
    stretches, <= 5 % of the natural ones.
 
+Speech SPOKEN faster ("TTS spoken" rows, ``tts_pace.py``): every fast stretch above is natural speech played
+faster, which keeps each syllable's shape and each pause's share; a person talking faster also shortens pauses
+and reduces and merges syllables. So 11 text-to-speech voices (espeak-ng, GPL-3.0-or-later, and flite, BSD-like;
+Debian packages, run as programs; the audio is generated per run and never stored) read the same prose at their
+default rate and at 1.2, 1.35 and 1.6 times it, and the truth is the measured duration ratio of the same
+sentences (espeak-ng asked for 1.35 speaks 1.27-1.34x). Checks 2 and 3 run on them as on the others, with the
+stretches spoken at the tempo instead of stretched to it; no transcript check. Tuned on: espeak-ng en+m3, de+f2,
+fr+m4 and flite slt; the other seven are held out.
+
 The last line is the rate's cost per hop (SyllableRate.step, amortised).
 
-    python benchmarks/eval_detection_pace.py [--corpus both|ravdess|librispeech] [--actors 1,2] [--tuned 1,2,3]
+    python benchmarks/eval_detection_pace.py [--corpus all|both|ravdess|librispeech|tts] [--actors 1,2] [--tuned 1,2,3]
         [--stretches 10] [--enter 1.175] [--min-s 1] [--window-s 6.5] [--no-tempo] [--natural-s 300]
         [--condition clean|phone|gain-18|noise10|gainstep12]
 """
