@@ -27,7 +27,7 @@ faster, which keeps each syllable's shape and each pause's share; a person talki
 and reduces and merges syllables. So 11 text-to-speech voices (espeak-ng, GPL-3.0-or-later, and flite, BSD-like;
 Debian packages, run as programs; the audio is generated per run and never stored) read the same prose at their
 default rate and at 1.2, 1.35 and 1.6 times it, and the truth is the measured duration ratio of the same
-sentences (espeak-ng asked for 1.35 speaks 1.27-1.34x). Checks 2 and 3 run on them as on the others, with the
+sentences (espeak-ng asked for 1.35 speaks 1.26-1.35x). Checks 2 and 3 run on them as on the others, with the
 stretches spoken at the tempo instead of stretched to it; no transcript check. Tuned on: espeak-ng en+m3, de+f2,
 fr+m4 and flite slt; the other seven are held out.
 

@@ -16,7 +16,7 @@ deleted at once, and never stored in the repository):
 The rate a synthesiser is asked for is not exactly the rate it speaks at, so the truth is measured: the summed
 duration of the sentences at their natural rate over that at the faster one (each sentence trimmed to where its
 samples pass -50 dBFS), for the sentences a stretch is made of (pauses between sentences are divided by the
-tempo exactly, and left out of the truth). Asked for 1.35, flite speaks 1.35-1.37x, espeak-ng 1.27-1.34x.
+tempo exactly, and left out of the truth). Asked for 1.35, flite speaks 1.33-1.38x, espeak-ng 1.26-1.35x.
 
 The prose below was written for this benchmark. Each voice's first sentences (up to CALIBRATION_S at natural
 rate) are its calibration; the stretches draw from the others, so no calibration sentence is heard again.
