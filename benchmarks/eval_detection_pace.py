@@ -22,9 +22,18 @@ transcripts there, so no check 1), reported per corpus for the speakers the sett
    into the next natural one, by the rate window's lag, flags that one too). Goals: >= 90 % of the 1.35x
    stretches, <= 5 % of the natural ones.
 
+Speech SPOKEN faster ("TTS spoken" rows, ``tts_pace.py``): every fast stretch above is natural speech played
+faster, which keeps each syllable's shape and each pause's share; a person talking faster also shortens pauses
+and reduces and merges syllables. So 11 text-to-speech voices (espeak-ng, GPL-3.0-or-later, and flite, BSD-like;
+Debian packages, run as programs; the audio is generated per run and never stored) read the same prose at their
+default rate and at 1.2, 1.35 and 1.6 times it, and the truth is the measured duration ratio of the same
+sentences (espeak-ng asked for 1.35 speaks 1.26-1.35x). Checks 2 and 3 run on them as on the others, with the
+stretches spoken at the tempo instead of stretched to it; no transcript check. Tuned on: espeak-ng en+m3, de+f2,
+fr+m4 and flite slt; the other seven are held out.
+
 The last line is the rate's cost per hop (SyllableRate.step, amortised).
 
-    python benchmarks/eval_detection_pace.py [--corpus both|ravdess|librispeech] [--actors 1,2] [--tuned 1,2,3]
+    python benchmarks/eval_detection_pace.py [--corpus all|both|ravdess|librispeech|tts] [--actors 1,2] [--tuned 1,2,3]
         [--stretches 10] [--enter 1.175] [--min-s 1] [--window-s 6.5] [--no-tempo] [--natural-s 300]
         [--condition clean|phone|gain-18|noise10|gainstep12]
 """
@@ -42,11 +51,12 @@ import numpy as np
 from calmcue.config.schema import Settings
 
 try:  # imported as part of the repository (tests)
-    from benchmarks import conditions, librispeech_pace, sessions
+    from benchmarks import conditions, librispeech_pace, sessions, tts_pace
 except ImportError:  # run as a script
     import conditions  # type: ignore[no-redef]
     import librispeech_pace  # type: ignore[no-redef]
     import sessions  # type: ignore[no-redef]
+    import tts_pace  # type: ignore[no-redef]
 
 SYLLABLES_PER_SENTENCE = 7
 TEMPOS = (1.2, 1.35, 1.6)
@@ -107,17 +117,20 @@ def transcript_check(actor: int, natural_rate: float) -> float:
     return natural_rate / float(np.median(true_rates))
 
 
-def tempo_check(speech: np.ndarray, *, seed: int, window_s: float) -> tuple[float, dict[float, float], float]:
-    """(median estimate at natural pace, median at each tempo over it, 95th percentile of the natural track over
-    its median: how far a steady pace wanders) on 40 s of one speaker's speech, over the cue's window."""
-    medians, wander = {}, 0.0
+def tempo_check(voice: Voice, *, window_s: float) -> tuple[float, dict[float, float], dict[float, float], float]:
+    """(median estimate at natural pace, median at each tempo over it, the true tempo of each, 95th percentile of
+    the natural track over its median: how far a steady pace wanders) on 40 s of one speaker's speech (the same
+    words at every tempo), over the cue's window."""
+    medians, truth, wander = {}, {}, 0.0
     for tempo in (1.0, *TEMPOS):
-        samples = conditions.add_room_tone(stretch(speech, tempo), level_dbfs=-80.0, seed=seed)
+        speech, truth[tempo] = voice.at_tempo(40.0, tempo, np.random.default_rng(voice.seed))
+        samples = conditions.add_room_tone(speech, level_dbfs=-80.0, seed=voice.seed)
         rate, _ = rate_track(samples, window_s=window_s)
         medians[tempo] = float(np.nanmedian(rate))
         if tempo == 1.0:
             wander = float(np.nanpercentile(rate, 95)) / medians[1.0]
-    return medians[1.0], {tempo: medians[tempo] / medians[1.0] for tempo in TEMPOS}, wander
+    return (medians[1.0], {tempo: medians[tempo] / medians[1.0] for tempo in TEMPOS},
+            {tempo: truth[tempo] for tempo in TEMPOS}, wander)
 
 
 def cost_per_hop_us(seconds: float = 60.0) -> float:
@@ -150,6 +163,8 @@ class Voice:
     """One speaker of either corpus: where the calibration and the stretches' speech come from.
 
     Each source returns (samples, transcript syllables per second of speech, NaN where no transcript is stored).
+    `spoken` (text-to-speech only) gives speech spoken at a tempo rather than stretched to it: (natural_s, tempo,
+    rng) -> (samples, the true tempo measured on them); None: natural speech, played faster with `stretch`.
     """
 
     name: str
@@ -158,6 +173,13 @@ class Voice:
     seed: int
     calibration: Callable[[np.random.Generator], tuple[np.ndarray, float]]
     speech: Callable[[float, np.random.Generator], tuple[np.ndarray, float]]
+    spoken: Callable[[float, float, np.random.Generator], tuple[np.ndarray, float]] | None = None
+
+    def at_tempo(self, natural_s: float, tempo: float, rng: np.random.Generator) -> tuple[np.ndarray, float]:
+        """(samples, true tempo) of speech lasting `natural_s` at natural pace, `tempo` times faster."""
+        if self.spoken is not None:
+            return self.spoken(natural_s, tempo, rng)
+        return stretch(self.speech(natural_s, rng)[0], tempo), tempo
 
 
 def ravdess_voice(actor: int, *, tuned: bool) -> Voice:
@@ -173,6 +195,20 @@ def librispeech_voice(reader: str, *, tuned: bool) -> Voice:
     return Voice(f"reader {reader}", "LibriSpeech", tuned, int(reader),
                  lambda rng: (librispeech_pace.joined(calibration, rng=rng), float("nan")),
                  lambda seconds, rng: (librispeech_pace.pool_speech(pool, seconds=seconds, rng=rng), float("nan")))
+
+
+def tts_voice(voice: tts_pace.TtsVoice, seed: int) -> Voice:
+    def speech(seconds: float, rng: np.random.Generator) -> tuple[np.ndarray, float]:
+        return tts_pace.spoken(voice, natural_s=seconds, tempo=1.0, rng=rng)[0], float("nan")
+
+    def spoken(natural_s: float, tempo: float, rng: np.random.Generator) -> tuple[np.ndarray, float]:
+        return tts_pace.spoken(voice, natural_s=natural_s, tempo=tempo, rng=rng)
+
+    def calibration(rng: np.random.Generator) -> tuple[np.ndarray, float]:
+        return tts_pace.spoken(voice, natural_s=tts_pace.CALIBRATION_S, tempo=1.0, rng=rng,
+                               calibration=True)[0], float("nan")
+
+    return Voice(voice.name, "TTS spoken", voice.tuned, seed, calibration, speech, spoken)
 
 
 def conditioned(samples: np.ndarray, *, condition: str, seed: int, calibration_s: float) -> tuple[np.ndarray, int]:
@@ -206,11 +242,15 @@ def slow_down_check(voice: Voice, *, n_stretches: int, settings: Settings,
     for index in range(n_stretches):
         fast = index % 2 == 1
         tempo = FAST_TEMPO if fast else 1.0
-        source, source_rate = voice.speech(STRETCH_S * tempo, rng)
-        piece = stretch(source, tempo)
+        if voice.spoken is not None:  # spoken at the tempo; its truth is the measured duration ratio
+            piece, true_tempo = voice.spoken(STRETCH_S * tempo, tempo, rng)
+            true_ratios.append((fast, true_tempo))
+        else:
+            source, source_rate = voice.speech(STRETCH_S * tempo, rng)
+            piece = stretch(source, tempo)
+            true_ratios.append((fast, tempo * source_rate / calibration_rate))
         pieces.append(piece)
         spans.append((at_s, at_s + len(piece) / RATE, fast))
-        true_ratios.append((fast, tempo * source_rate / calibration_rate))
         at_s += len(piece) / RATE
     samples = conditions.add_room_tone(np.concatenate(pieces), level_dbfs=-80.0, seed=voice.seed)
     samples, rate_hz = conditioned(samples, condition=condition, seed=voice.seed, calibration_s=len(pieces[0]) / RATE)
@@ -301,24 +341,25 @@ def _numbers(text: str, kind: type) -> list:  # type: ignore[type-arg]
 def voices(args: argparse.Namespace) -> list[Voice]:
     """The speakers asked for: RAVDESS actors and LibriSpeech readers, each marked tuned or held out."""
     out: list[Voice] = []
-    if args.corpus in ("ravdess", "both"):
+    if args.corpus in ("ravdess", "both", "all"):
         tuned = set(_numbers(args.tuned, int))
         out += [ravdess_voice(actor, tuned=actor in tuned) for actor in _numbers(args.actors, int)]
-    if args.corpus in ("librispeech", "both"):
+    if args.corpus in ("librispeech", "both", "all"):
         readers = librispeech_pace.readers()
         out += [librispeech_voice(reader, tuned=index < librispeech_pace.TUNED_READERS)
                 for index, reader in enumerate(readers)]
+    if args.corpus in ("tts", "all"):
+        out += [tts_voice(voice, seed=100 + index) for index, voice in enumerate(tts_pace.VOICES)]
     return out
 
 
 def evaluate(voice: Voice, half: Half, *, args: argparse.Namespace, settings: Settings) -> str:
     """One speaker's row of the table (and its figures added to its half)."""
-    row = f"{voice.name:<14}{'tuned on' if voice.tuned else 'held out':<10}"
+    row = f"{voice.name:<25}{'tuned on' if voice.tuned else 'held out':<10}"
     if not args.no_tempo:
-        speech, _ = voice.speech(40.0, np.random.default_rng(voice.seed))
-        natural_rate, ratios, wander = tempo_check(speech, seed=voice.seed,
-                                                   window_s=settings.detector.fast_speech.window_speech_s)
-        half.errors.extend(abs(ratios[t] / t - 1.0) for t in TEMPOS)
+        natural_rate, ratios, truth_tempo, wander = tempo_check(
+            voice, window_s=settings.detector.fast_speech.window_speech_s)
+        half.errors.extend(abs(ratios[t] / truth_tempo[t] - 1.0) for t in TEMPOS)
         truth = "-"
         if voice.corpus == "RAVDESS":
             half.truth_ratios.append(transcript_check(voice.seed, natural_rate))
@@ -337,12 +378,19 @@ def evaluate(voice: Voice, half: Half, *, args: argparse.Namespace, settings: Se
         row += "  (transcript ratio " + " ".join(
             f"{'fast' if is_fast else 'natural'} {min(r for f, r in true_ratios if f == is_fast):.2f}-"
             f"{max(r for f, r in true_ratios if f == is_fast):.2f}" for is_fast in (False, True)) + ")"
+    elif voice.spoken is not None:
+        spoken_fast = [r for f, r in true_ratios if f]
+        row += f"  (fast stretches spoken {min(spoken_fast):.2f}-{max(spoken_fast):.2f}x"
+        row += "; x" + "/".join(f"{t}" for t in TEMPOS) + " spoken " + "/".join(
+            f"{truth_tempo[t]:.2f}" for t in TEMPOS) + ")" if not args.no_tempo else ")"
     return row
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--corpus", choices=("ravdess", "librispeech", "both"), default="both")
+    parser.add_argument("--corpus", choices=("ravdess", "librispeech", "both", "tts", "all"), default="all",
+                        help="both: RAVDESS and LibriSpeech (stretched); tts: speech spoken fast (espeak-ng, "
+                             "flite); all: the three")
     parser.add_argument("--actors", default=",".join(str(a) for a in sessions.ACTORS))
     parser.add_argument("--tuned", default=",".join(str(a) for a in TUNED_ACTORS),
                         help="RAVDESS actors the settings were tuned on; the others are reported as held out")
@@ -365,7 +413,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FileNotFoundError:
         print("error: LibriSpeech folder not found; set CALMCUE_DATA to the shared data folder", file=sys.stderr)
         return 2
-    if args.corpus != "librispeech" and not (sessions.ravdess_dir() / "manifest.csv").is_file():
+    if args.corpus in ("tts", "all") and tts_pace.available() is not None:
+        print(f"error: the text-to-speech voices need espeak-ng and flite: {tts_pace.available()}", file=sys.stderr)
+        return 2
+    if args.corpus not in ("librispeech", "tts") and not (sessions.ravdess_dir() / "manifest.csv").is_file():
         print("error: RAVDESS manifest not found; set CALMCUE_DATA to the shared data folder", file=sys.stderr)
         return 2
     settings = pace_settings(enter=args.enter, min_s=args.min_s, window_s=args.window_s)
@@ -373,7 +424,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"fast_speech: rate_ratio_enter {fast_settings.rate_ratio_enter}, min_s {fast_settings.min_s}, "
           f"window_speech_s {fast_settings.window_speech_s}; sessions {args.condition}")
     halves: dict[tuple[str, bool], Half] = {}
-    print("speaker       half      rate at x1  /transcript  95th pct/median  "
+    print(f"{'speaker':<25}half      rate at x1  /transcript  95th pct/median  "
           + "  ".join(f"rate x{t}" for t in TEMPOS) + "  slow-down onset fast / natural")
     for voice in chosen:
         half = halves.setdefault((voice.corpus, voice.tuned),
