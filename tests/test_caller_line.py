@@ -6,6 +6,8 @@ judgement after calibration is what a bright line changed (benchmarks/detection_
 
 from __future__ import annotations
 
+import numpy as np
+
 from calmcue.config.schema import DetectorSettings
 from calmcue.detector.baseline import BaselineValues, SpeakerBaseline
 from calmcue.detector.speaker import SpeakerTrack, Thresholds
@@ -60,3 +62,37 @@ def test_a_raised_caller_on_a_bright_line_still_fires() -> None:
 def test_a_line_no_brighter_than_calm_voices_gets_no_discount() -> None:
     """A naturally bright calm voice (within the margin of the prior) is judged as on a flat line."""
     assert _turn_after_calm_speech(line_tilt_db=PRIOR.tilt_db + 2.0, level_over_db=6.0, tilt_over_db=3.0)
+
+
+
+def _calibrated(frames: list[tuple[float, float, bool]]) -> BaselineValues:
+    """A caller's baseline fed voiced frames (level, tilt, whether the prior phase judged the frame raised)."""
+    baseline = SpeakerBaseline(calibration_speech_s=5.0, adapt_speech_s=300.0, prior=PRIOR)
+    for level_dbfs, tilt_db, raised in frames:
+        baseline.observe(level_dbfs=level_dbfs, pitch_st=7.0, tilt_db=tilt_db, rate_syl_s=4.0, voiced=True,
+                         raised=raised)
+    assert not baseline.from_prior and baseline.values is not None
+    return baseline.values
+
+
+def test_calm_frames_the_prior_took_for_raised_count_in_the_calibration() -> None:
+    """On a line louder than the prior's guess, the caller's louder calm frames read raised against the prior and
+    were left out: the learned calm voice sat under the real one. Judged again against the calibration's own
+    first estimate, those near it count (the top 30 % left out here: about a third of the 2.2 dB comes back)."""
+    rng = np.random.default_rng(5)
+    calm_levels = -20.0 + rng.normal(0.0, 3.0, 800)
+    frames = [(float(level), -10.0 + 0.3 * float(level + 20.0), bool(level > -18.5)) for level in calm_levels]
+    learned = _calibrated(frames)
+    kept_only_dbfs = float(np.percentile([level for level, _, raised in frames if not raised], 80))
+    assert learned.level_dbfs >= kept_only_dbfs + 0.4  # the left-out calm frames moved it up...
+    assert learned.level_dbfs <= float(np.percentile(calm_levels, 80)) + 0.5  # ...never past the calm voice
+
+
+def test_a_caller_s_raised_frames_stay_out_of_the_calibration() -> None:
+    """A raised opening (12 dB over the calm voice, 6 dB flatter) the prior judged raised never comes back."""
+    rng = np.random.default_rng(6)
+    raised = [(float(-8.0 + rng.normal(0.0, 2.0)), -4.0, True) for _ in range(400)]
+    calm_levels = -20.0 + rng.normal(0.0, 2.0, 600)
+    calm = [(float(level), -10.0, False) for level in calm_levels]
+    learned = _calibrated(raised + calm)
+    assert abs(learned.level_dbfs - float(np.percentile(calm_levels, 80))) <= 1.0

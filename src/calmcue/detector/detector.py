@@ -262,11 +262,14 @@ class Detector:
         return agent_speech
 
     def _caller_frame(self, frame: int, customer: ChannelFrame, *, speech: bool) -> None:
-        self._customer_run.step(frame, self._customer_fg.step(heard=speech, level_dbfs=customer.level_dbfs,
-                                                              other_heard=self._mic_heard))
+        """One frame of the caller: only their foreground voice (not talkers behind them) feeds the turn and the
+        raised-voice track (detector/foreground.py)."""
+        foreground = self._customer_fg.step(heard=speech, level_dbfs=customer.level_dbfs,
+                                            other_heard=self._mic_heard)
+        self._customer_run.step(frame, foreground)
         self._on(self.customer.step(frame, level_dbfs=customer.speech_level_dbfs, f0_hz=customer.f0_hz,
                                     tilt_db=customer.tilt_db, rate_syl_s=customer.rate_syl_s,
-                                    voiced=customer.voiced and speech, speech=speech),
+                                    voiced=customer.voiced and foreground, speech=foreground),
                  CueKind.RAISED_VOICE, Speaker.CUSTOMER)
 
     def _step_fast(self, frame: int, rate: float, *, voiced: bool) -> None:
