@@ -7,7 +7,8 @@
 # Starts `calmcue tray` (Qt offscreen, private settings and data folders), waits 12 s, reads every thread's user +
 # system time from /proc/PID/task/TID/stat twice SECONDS (default 20) apart, names the threads with py-spy when it
 # is on the PATH, prints VmRSS, the threads over 0.01 % of a core and the total, with the load average; child
-# processes (the `parec` of the call audio) get their own rows and a separate total ("with children").
+# processes (the `parec` readers of the call audio and, where it is a server source, of the microphone) get their
+# own rows and a separate total ("with children": what listening costs, compare that one).
 #
 # HARNESS_READERS=off first stops the `parec --latency-msec=5` readers that scripts/with_services.sh keeps on every
 # source of this private server (found by pid: their command line and this PULSE_SERVER) and restarts the sinks'

@@ -143,3 +143,31 @@ def test_synthetic_input_without_data_is_speech_like() -> None:
     assert np.abs(inputs.agent).max() < 1.0
     assert (level_db > -40).mean() > 0.2  # speech
     assert (level_db < -55).mean() > 0.1  # pauses at the noise floor
+
+
+def test_the_apps_cpu_counts_their_child_processes_live_and_reaped() -> None:
+    """The tray's and the monitor's figures include their parec readers: a child's CPU counts while it runs and
+    after it was reaped (the parent's cutime), and a process's own CPU alone leaves it out."""
+    from calmcue.bench.listen import cpu_s, family_cpu_s
+
+    spin = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass\nprint('spun', flush=True)"
+    parent = ("import subprocess, sys\n"
+              f"child = subprocess.Popen([sys.executable, '-c', {spin!r} + '\\nsys.stdin.read()'], "
+              "stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)\n"
+              "print(child.stdout.readline().strip(), flush=True)\n"
+              "sys.stdin.readline()\nchild.stdin.close()\nchild.wait()\nprint('reaped', flush=True)\n"
+              "sys.stdin.readline()\n")
+    proc = subprocess.Popen([sys.executable, "-c", parent], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        assert proc.stdout.readline().strip() == "spun"  # the child has used 0.3 s of CPU and now waits
+        live = family_cpu_s(proc.pid) - cpu_s(proc.pid)
+        proc.stdin.write("\n")
+        proc.stdin.flush()
+        assert proc.stdout.readline().strip() == "reaped"
+        reaped = family_cpu_s(proc.pid) - cpu_s(proc.pid)
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=30)
+    assert live >= 0.25 and reaped >= live

@@ -188,9 +188,9 @@ def _speech_cpu(app: _Process, seconds: float, speech: np.ndarray | None) -> tup
 
 
 def _cpu_over(app: _Process, seconds: float) -> float:
-    cpu0, t0 = listen.cpu_s(app.proc.pid), time.perf_counter()
+    cpu0, t0 = listen.family_cpu_s(app.proc.pid), time.perf_counter()
     time.sleep(seconds)  # a measurement window, not a wait for a condition
-    return 100.0 * (listen.cpu_s(app.proc.pid) - cpu0) / (time.perf_counter() - t0)
+    return 100.0 * (listen.family_cpu_s(app.proc.pid) - cpu0) / (time.perf_counter() - t0)
 
 
 def _setting(*, offscreen: bool | None) -> str:

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -42,6 +43,19 @@ def cpu_s(pid: int) -> float:
     """User + system CPU seconds of a process (its threads included)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def family_cpu_s(pid: int) -> float:
+    """CPU seconds of a process, its live child processes (the app's `parec` readers of the microphone and the
+    call audio) and its children already reaped (the parent's cutime + cstime): what listening costs, whichever
+    process does the reading."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    total = (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK") + cpu_s(pid)
+    for listing in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in listing.read_text().split():
+            with contextlib.suppress(OSError):  # it ended meanwhile (then it is in cutime once reaped)
+                total += cpu_s(int(child))
+    return total
 
 
 def _pactl(*args: str) -> str:

@@ -61,7 +61,8 @@ UNITS = {
     "capture_floor_cpu_pct": "the cheapest bare capture of the same two streams doing nothing (capture_floor_stack "
                              "says which), % of one core, process CPU time over wall time",
     "tray_listen_cpu_pct / monitor_cpu_pct": "the app listening to its two default devices in silence, % of one "
-                                             "core; *_speech_cpu_pct the same while the demo call plays into them",
+                                             "core, its parec children included; *_speech_cpu_pct the same while "
+                                             "the demo call plays into them",
     "*_over_floor": "that CPU use over the capture floor's",
     "load_1min_apps_*": "the machine's 1-minute load average before and after the floor and app spans",
     "*_over_*": "cost ratio (reference / CalmCue); above 1 CalmCue is cheaper",
