@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from calmcue.audio.sources import DeviceAbsent, DeviceLost, Source
+from calmcue.audio.watchdog import StreamWatchdog
 from calmcue.errors import DeviceError
 
 log = logging.getLogger("calmcue.audio")
@@ -66,12 +67,10 @@ class DeviceSourceFactory:
 
 
 class DeviceSource:
-    """The live microphone and call audio. `read` raises DeviceLost when the microphone's stream ends, its
-    callbacks stop for WATCHDOG_S, the call audio's reader ends, or the sound server moves or drops one of our
-    streams (PulseWatcher)."""
+    """The live microphone and call audio. `read` raises DeviceLost when a stream ends or its blocks stop
+    (audio/watchdog.py), or the sound server moves or drops one of our streams (PulseWatcher)."""
 
-    WATCHDOG_S = 1.5  # no callback for this long: the device is gone (a loaded 2-core box stalls ~1 s) ...
-    HELD_UP_MAX_S = 8.0  # ... unless its reader is only waiting for a CPU (`_held_up`): then after this long
+    WATCHDOG_S, HELD_UP_MAX_S = StreamWatchdog.SILENT_S, StreamWatchdog.HELD_UP_MAX_S  # see audio/watchdog.py
     START_TIMEOUT_S = 3.0  # the first block must come within this
     MAX_SKEW_S = 0.1  # the call audio may lag the microphone this much before it is padded with silence
     POLL_S = 0.005  # while waiting for the first blocks
@@ -92,9 +91,7 @@ class DeviceSource:
         self._mic: Any = None
         self._call: Any = None
         self._watcher: Any = None
-        self._seen: dict[int, tuple[int, float]] = {}
-        self._held: set[int] = set()  # streams now silent but held up by a busy machine (logged once each)
-        self.held_ups = 0  # how many such waits this source had
+        self._watchdog = StreamWatchdog()
         self._stamp: float | None = None
         self._skew = 0
         self._last_stats = (0, 0)
@@ -260,7 +257,7 @@ class DeviceSource:
             if s is not None:
                 if not aligned:
                     s.ring.skip(s.ring.available())
-                self._seen[id(s)] = (s.ring.callbacks, now)
+                self._watchdog.started(s, now=now)
 
     # -- reading ------------------------------------------------------------------------------------------------
     def read(self, timeout_s: float) -> np.ndarray | None:
@@ -350,29 +347,15 @@ class DeviceSource:
                 why = s.error
                 raise DeviceLost(f"the {what} '{s.name}' stopped ({why or 'unplugged, or the sound server stopped'})",
                                  silent_s=self._silent_s(now))
-            count, since = self._seen[id(s)]
-            if s.ring.callbacks != count:
-                self._seen[id(s)] = (s.ring.callbacks, now)
-                self._held.discard(id(s))
-            elif not s.idles and now - since > self.WATCHDOG_S and not self._held_up(s, what, now - since):
-                raise DeviceLost(f"no audio from the {what} '{s.name}' for {now - since:.1f} s",
-                                 silent_s=now - since)
+            self._watchdog.check(s, what, now=now)
 
-    def _held_up(self, s: Any, what: str, silent_s: float) -> bool:
-        """A reader that says it is only waiting for a CPU (`held_up`, see audio/runqueue.py) is waited for up to
-        HELD_UP_MAX_S instead of reopened: its source keeps recording, a reopen would lose that audio."""
-        check = getattr(s, "held_up", None)
-        if check is None or silent_s > self.HELD_UP_MAX_S or not check():
-            return False
-        if id(s) not in self._held:
-            self._held.add(id(s))
-            self.held_ups += 1
-            log.warning("the %s is %.1f s behind: the machine is busy and its reader waits for a CPU; waiting "
-                        "for it rather than reopening (%d so far)", what, silent_s, self.held_ups)
-        return True
+    @property
+    def held_ups(self) -> int:
+        """How often a silent stream was waited for as held up by a busy machine (audio/watchdog.py)."""
+        return self._watchdog.held_ups
 
     def _silent_s(self, now: float) -> float:
-        return now - self._seen[id(self._mic)][1] if id(self._mic) in self._seen else 0.0
+        return self._watchdog.silent_s(self._mic, now=now)
 
     def age_s(self) -> float | None:
         """Seconds since the microphone callback delivered the newest sample of the last block read."""
