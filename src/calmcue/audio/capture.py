@@ -2,11 +2,10 @@
 
 `Ring` is a single-producer / single-consumer ring buffer with monotonic frame indices and no locks (under the
 GIL an int store is atomic; the producer publishes `write` only after the samples are in place). The producer is
-the PortAudio callback (`PortAudioInput`) or a reader thread: on Linux it reads a sound-server source by name from
-a `parec` child process (`ParecInput`: the call audio, e.g. `speaker_sink.monitor`, and a microphone that is a
-server source - cheaper than PortAudio's ALSA thread plus the ALSA pulse plugin's main loop), on Windows a WASAPI
-loopback through `soundcard` (`SoundcardInput`). The consumer is the worker thread. When the ring is full the
-block is dropped and counted, never waited for.
+the PortAudio callback (`PortAudioInput`) or, for sources PortAudio cannot open, a reader thread: on Linux it
+reads a sound-server source by name (the call audio, e.g. `speaker_sink.monitor`) from a `parec` child process
+(`ParecInput`), on Windows a WASAPI loopback through `soundcard` (`SoundcardInput`). The consumer is the worker
+thread. When the ring is full the block is dropped and counted, never waited for.
 
 Why a child process on Linux: the `soundcard` package keeps one libpulse connection from import on and never
 reconnects; a request on it after a sound-server restart fails an assertion inside libpulse and aborts the whole
@@ -181,9 +180,8 @@ class ParecInput:
     LOOK_GAP_S = 2.0  # `held_up` compares with its last look only if it was this recent
 
     def __init__(self, *, source_id: str, name: str, rate_hz: int, latency_ms: int = LATENCY_MS,
-                 ring_s: float = RING_S, role: str = "call audio") -> None:
+                 ring_s: float = RING_S) -> None:
         self.source_id, self.name, self.rate_hz = source_id, name, int(rate_hz)
-        self.role = role  # "call audio" or "microphone": the server's name for the stream, and the messages'
         self.latency_ms = int(latency_ms)
         self.block_frames = max(1, round(self.latency_ms / 1000 * self.rate_hz))
         self.ring = Ring(capacity_frames=round(ring_s * self.rate_hz), channels=1)
@@ -201,14 +199,11 @@ class ParecInput:
     def command(self) -> list[str]:
         exe = shutil.which("parec")
         if exe is None:
-            raise DeviceError(f"cannot read the {self.role} '{self.name}': the program 'parec' is missing; install "
-                              f"it (Debian/Ubuntu: apt-get install pulseaudio-utils){self._or_else()}")
+            raise DeviceError(f"cannot read the call audio '{self.name}': the program 'parec' is missing; install "
+                              f"it (Debian/Ubuntu: apt-get install pulseaudio-utils) or use --call none")
         return [exe, "--raw", "--format=float32le", f"--rate={self.rate_hz}", "--channels=1",
                 f"--latency-msec={self.latency_ms}", f"--device={self.source_id}", "--client-name=CalmCue",
-                f"--stream-name=CalmCue {self.role}"]
-
-    def _or_else(self) -> str:
-        return " or use --call none" if self.role == "call audio" else ""
+                "--stream-name=CalmCue call audio"]
 
     def start(self) -> None:
         try:
@@ -218,10 +213,9 @@ class ParecInput:
                                           stderr=subprocess.PIPE, bufsize=0, start_new_session=True)
         except OSError as err:
             raise DeviceError(f"cannot start 'parec' for '{self.name}' ({err.strerror}); check that "
-                              f"pulseaudio-utils is installed{self._or_else().replace(' or', ', or')}") from None
+                              f"pulseaudio-utils is installed, or use --call none") from None
         self.pid = self._proc.pid
-        thread_name = "calmcue-parec-mic" if self.role == "microphone" else "calmcue-parec"
-        self._thread = threading.Thread(target=self._read_loop, name=thread_name, daemon=True)
+        self._thread = threading.Thread(target=self._read_loop, name="calmcue-parec", daemon=True)
         self._thread.start()
 
     def _read_loop(self) -> None:

@@ -1,11 +1,9 @@
 """The live source: the headset microphone (channel 0) and the call audio (channel 1, when there is one).
 
-Each is its own stream, chosen per stream (no process-wide PULSE_SOURCE). The call audio goes through PortAudio
-when it names a PortAudio device, else it is a sound-server source read by a `parec` child (Linux) or a WASAPI
-loopback (Windows, `soundcard`). The microphone is a PortAudio device as the menus list it; on Linux one that is
-a sound-server source (devices.mic_server_source), with no PortAudio call audio, is read by a `parec` child too
-(cheaper than PortAudio's thread plus the ALSA pulse plugin's loop); else PortAudio opens it. Both run at the
-microphone's native rate; the worker resamples. Nothing here can abort the process when the sound server restarts.
+Each is its own stream, chosen per stream (no process-wide PULSE_SOURCE): the microphone through PortAudio, the
+call audio through PortAudio too when it names a PortAudio device, else a sound-server source read by a `parec`
+child (Linux) or a WASAPI loopback (Windows, `soundcard`). Both run at the microphone's native rate; the worker
+resamples. Nothing here can abort the process when the sound server restarts (see audio/capture.py).
 
 The chosen microphone is pinned: the server source it first read (the one the user chose, or the default input
 when CalmCue started) is the only one it ever reads. When it goes away (a headset unplugged) the server moves the
@@ -137,13 +135,7 @@ class DeviceSource:
     def _settle_mic(self) -> str:
         """Puts the microphone stream on the pinned source (or pins the one it reads); returns its name."""
         from calmcue.audio import pulse
-        from calmcue.audio.capture import ParecInput
 
-        if isinstance(self._mic, ParecInput):  # it reads the source it was opened on, by name (`_mic_source`)
-            if self._mic.source_id != self.pin.source:
-                self.pin.source = self._mic.source_id
-                log.info("microphone pinned to server source '%s'", self.pin.source)
-            return self.pin.source
         if not pulse.available():
             return ""
         try:
@@ -172,27 +164,22 @@ class DeviceSource:
         from calmcue.audio.capture import ParecInput
 
         pids = {os.getpid()}
-        pids.update(s.pid for s in (self._mic, self._call) if isinstance(s, ParecInput))
+        if isinstance(self._call, ParecInput):
+            pids.add(self._call.pid)
         self._watcher = pulse.PulseWatcher()
         self._watcher.start(pids=pids)
 
     def _open(self, mic: Any, call: Any) -> None:
         from calmcue.audio import devices
-        from calmcue.audio.capture import ParecInput, PortAudioInput, suggested_latency
+        from calmcue.audio.capture import PortAudioInput, suggested_latency
 
         self.rate_hz = mic.rate_hz
         self.channels = 1
-        paired = call is not None and call.backend == devices.PORTAUDIO  # two PortAudio streams start aligned
-        source = None if paired else self._mic_source(mic)
-        if source is not None:
-            self.rate_hz = devices.server_source_rate(source) or mic.rate_hz  # no resampling in the server
-            self._mic = ParecInput(source_id=source, name=mic.name, rate_hz=self.rate_hz, role="microphone")
-        else:
-            self._mic = PortAudioInput(device=int(mic.id), name=mic.name, rate_hz=self.rate_hz,
-                                       latency=suggested_latency(self.latency, hostapi=mic.description))
-            self._mic.open()
-            devices.stream_opened()
-        if paired:
+        self._mic = PortAudioInput(device=int(mic.id), name=mic.name, rate_hz=self.rate_hz,
+                                   latency=suggested_latency(self.latency, hostapi=mic.description))
+        self._mic.open()
+        devices.stream_opened()
+        if call is not None and call.backend == devices.PORTAUDIO:
             # both PortAudio streams are created first and started back to back: sample k of one and sample k
             # of the other were then captured at the same moment (measured through PulseAudio: the same index)
             self._call = PortAudioInput(device=int(call.id), name=call.name, rate_hz=self.rate_hz,
@@ -210,33 +197,9 @@ class DeviceSource:
             self.channels = 2
             self._skew = round(self.MAX_SKEW_S * self.rate_hz)
 
-    def _mic_source(self, mic: Any) -> str | None:
-        """The server source to read the microphone from through `parec`, or None for PortAudio. The pinned
-        source when there is one (a reopen goes back to it), else the one the device names, else the server's
-        default input; a monitor (what the speakers play) is refused as settle_mic refuses it."""
-        from calmcue.audio import devices, pulse
-
-        named = devices.mic_server_source(mic)
-        if named is None:
-            return None
-        infos = pulse.source_infos()
-        if infos is None:
-            raise DeviceAbsent(SERVER_GONE)
-        name = self.pin.source or named or next((i.name for i in infos.values() if i.default), "")
-        if self.pin.source and name not in infos:
-            raise DeviceAbsent(f"{HEADSET_GONE} ('{name}' is gone)")
-        if name not in infos:
-            raise DeviceError(f"cannot open '{mic.name}': the sound server has no source '{name or 'default'}'; "
-                              f"plug in the headset or choose another microphone (calmcue devices)")
-        if infos[name].monitor:
-            raise DeviceError(f"no microphone: '{name}' is what a playback device plays, not a microphone; plug "
-                              f"in the headset or choose a microphone (calmcue devices)")
-        return name
-
     def _wait_first_blocks(self) -> None:
-        """Waits for the first blocks. PortAudio streams started together are aligned by sample index (and a
-        microphone alone keeps its first blocks); otherwise what came before is dropped, so that both channels
-        start (about) together."""
+        """Waits for the first blocks. Two PortAudio streams started together are aligned by sample index;
+        otherwise what came before is dropped, so that both channels start (about) together."""
         from calmcue.audio.capture import PortAudioInput
 
         streams = [s for s in (self._mic, self._call) if s is not None and not s.idles]
@@ -252,7 +215,7 @@ class DeviceSource:
                                   f"check the device or the sound server")
             time.sleep(self.POLL_S)
         now = time.monotonic()
-        aligned = self._call is None or all(isinstance(s, PortAudioInput) for s in (self._mic, self._call))
+        aligned = self._call is None or isinstance(self._call, PortAudioInput)
         for s in (self._mic, self._call):
             if s is not None:
                 if not aligned:
@@ -287,22 +250,19 @@ class DeviceSource:
         return max(self._mic.block_frames, round(read_s * self.rate_hz))
 
     def _wait(self, *, want: int, left_s: float) -> None:
-        """Sleeps until about `want` frames can be read (at most `left_s`). When the stream that is behind has a
-        reader that can say so (ParecInput.arrived: the call audio, and a microphone read by parec), the worker
-        sleeps until it does: one wake-up per read, not a poll; otherwise (a PortAudio microphone is behind: it
-        comes in small blocks) until the missing audio is due and one block more."""
-        streams = [s for s in (self._mic, self._call) if s is not None]
-        for s in streams:
-            if hasattr(s, "wake_at"):
-                s.wake_at = s.ring.read + want  # the reader lets the pipe fill until then
-        behind = min(streams, key=lambda s: s.ring.available())  # the microphone when they are level
-        arrived = getattr(behind, "arrived", None)
-        if arrived is not None and behind.ring.available() < want:
-            arrived.clear()
-            if behind.ring.write < behind.wake_at and not behind.finished:  # not pushed since: sleep on it
-                arrived.wait(left_s)
-                return
+        """Sleeps until about `want` frames can be read (at most `left_s`). When the call audio is what is missing
+        and its reader can say so (ParecInput.arrived), the worker sleeps until it does: one wake-up per read,
+        not a poll; otherwise (the microphone is behind: it comes in small blocks) until the missing audio is due and
+        one block more."""
         mic, call = self._mic.ring, self._call.ring if self._call is not None else None
+        arrived = getattr(self._call, "arrived", None)
+        if call is not None and arrived is not None:
+            self._call.wake_at = call.read + want  # the reader lets the pipe fill until then
+            if call.available() < min(want, mic.available()):
+                arrived.clear()
+                if call.write < self._call.wake_at and not self._call.finished:  # not pushed since: sleep on it
+                    arrived.wait(left_s)
+                    return
         missing = want - min(mic.available(), call.available() if call is not None else mic.available())
         # one microphone block more than is missing: the blocks come a little after their audio is due, and
         # waking just before one (then again, and again) was most of the worker's wake-ups
@@ -327,9 +287,8 @@ class DeviceSource:
             got = self._call.ring.pop(frames, into=out[:, 1:]).shape[0]
             out[got:, 1] = 0.0  # a loopback that sends nothing while nothing plays: silence
         self._stamp = self._mic.ring.stamp_of(self._mic.ring.read)
-        for s in (self._mic, self._call):
-            if hasattr(s, "wake_at"):  # the reader may nap until the next read's audio is due
-                s.wake_at = s.ring.read + self._want()
+        if hasattr(self._call, "wake_at"):  # the reader may nap until the next read's audio is due
+            self._call.wake_at = self._call.ring.read + self._want()
         return out
 
     def _check(self) -> None:
