@@ -6,8 +6,13 @@ the test with everything read so far; `wait_closed` waits for the end of the out
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
+import sys
 import threading
+from collections.abc import Callable
+from pathlib import Path
 
 BOUND_S = 30.0
 
@@ -47,3 +52,27 @@ class ProcessLines:
     def text(self) -> str:
         with self._cond:
             return "\n".join(self.lines)
+
+
+def monitor_until(marker: str, *, tmp_path: Path, mic: str, call: str = "none",
+                  then: Callable[[], None] = lambda: None) -> list[str]:
+    """Runs `calmcue monitor` on `mic` (private data and config folders, bounded by BOUND_S), calls `then` once it
+    started (e.g. to play into the device), reads its lines until one holds `marker` or it ends, stops it with
+    SIGINT and returns the lines read (newlines kept)."""
+    env = dict(os.environ, CALMCUE_DATA_DIR=str(tmp_path / "data"), CALMCUE_CONFIG_DIR=str(tmp_path / "cfg"),
+               PYTHONUNBUFFERED="1")
+    monitor = subprocess.Popen([sys.executable, "-m", "calmcue", "monitor", "--mic", mic, "--call", call,
+                                "--seconds", str(BOUND_S)],  # the bound: its output ends by then at the latest
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    lines: list[str] = []
+    try:
+        then()
+        assert monitor.stdout is not None
+        for line in monitor.stdout:
+            lines.append(line)
+            if marker in line:
+                break
+    finally:
+        monitor.send_signal(signal.SIGINT)
+        monitor.wait(timeout=BOUND_S)
+    return lines

@@ -31,6 +31,7 @@ from calmcue.engine.pipeline import Pipeline, heard_nothing
 from calmcue.engine.worker import Worker
 from calmcue.errors import DeviceError
 from needs import missing
+from process_lines import monitor_until
 from pulse_server import PulseServer
 
 BOUND_S = 30.0
@@ -579,22 +580,9 @@ def test_monitor_survives_the_sound_server_restarting(pulse: None, tmp_path: Pat
 
 
 def test_monitor_says_when_the_microphone_is_muted(pulse: None, player: Player, tmp_path: Path) -> None:
-    env = dict(os.environ, CALMCUE_DATA_DIR=str(tmp_path / "data"), CALMCUE_CONFIG_DIR=str(tmp_path / "cfg"),
-               PYTHONUNBUFFERED="1")
-    monitor = subprocess.Popen([sys.executable, "-m", "calmcue", "monitor", "--mic", "call_mic", "--call", "none",
-                                "--seconds", str(BOUND_S)],  # the bound: its output ends by then at the latest
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    lines: list[str] = []
-    try:
-        assert monitor.stdout is not None
-        player.play("call_feed", tone((300.0, 300.0), seconds=2.0))  # sound, then digital silence when it ends
-        for line in monitor.stdout:
-            lines.append(line)
-            if "[muted]" in line:
-                break
-    finally:
-        monitor.send_signal(signal.SIGINT)
-        monitor.wait(timeout=BOUND_S)
+    # sound, then digital silence when it ends
+    lines = monitor_until("[muted]", tmp_path=tmp_path, mic="call_mic",
+                          then=lambda: player.play("call_feed", tone((300.0, 300.0), seconds=2.0)))
     assert any("[muted]" in line for line in lines), "".join(lines)
 
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +21,7 @@ from calmcue.engine.pipeline import Pipeline
 from calmcue.features.loudness import clip_share, level_dbfs
 from conftest import RATE, speech_with_pauses
 from needs import missing
+from process_lines import monitor_until
 
 BOUND_S = 30.0
 
@@ -158,24 +157,14 @@ def test_the_monitor_says_that_a_clipping_mic_is_turned_up_too_high(pulse: None,
     voice = np.clip(speech_with_pauses(turns=3, **CALM) * np.float32(10 ** (28 / 20)), -1.0, 1.0)
     wav = tmp_path / "clipping.wav"
     sf.write(wav, np.stack([voice, voice], axis=1), RATE, subtype="FLOAT")
-    env = dict(os.environ, CALMCUE_DATA_DIR=str(tmp_path / "data"), CALMCUE_CONFIG_DIR=str(tmp_path / "cfg"),
-               PYTHONUNBUFFERED="1")
-    monitor = subprocess.Popen([sys.executable, "-m", "calmcue", "monitor", "--mic", "call_mic", "--call", "none",
-                                "--seconds", str(BOUND_S)],  # the bound: its output ends by then at the latest
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    player = subprocess.Popen(["paplay", "--device=call_feed", str(wav)])
-    lines: list[str] = []
+    players: list[subprocess.Popen[bytes]] = []
     try:
-        assert monitor.stdout is not None
-        for line in monitor.stdout:
-            lines.append(line)
-            if "[mic too loud]" in line:
-                break
+        lines = monitor_until("[mic too loud]", tmp_path=tmp_path, mic="call_mic", then=lambda: players.append(
+            subprocess.Popen(["paplay", "--device=call_feed", str(wav)])))
     finally:
-        monitor.send_signal(signal.SIGINT)
-        monitor.wait(timeout=BOUND_S)
-        player.terminate()
-        player.wait(timeout=BOUND_S)
+        for player in players:
+            player.terminate()
+            player.wait(timeout=BOUND_S)
     said = [line for line in lines if "[mic too loud]" in line]
     assert said == ["[mic too loud] your voice clips: turn the microphone's input gain down a little\n"], \
         "".join(lines)
