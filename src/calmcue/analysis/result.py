@@ -57,7 +57,7 @@ class AnalysisResult:
     speech_frames: list[int] = field(default_factory=lambda: [0, 0])
     baselines: dict[str, BaselineValues | None] = field(default_factory=dict)
     dropped_blocks: int = 0
-    gain_moves: list[Any] = field(default_factory=list)  # detector.GainMove: not in the JSON (benchmarks read it)
+    gain_moves: list[Any] = field(default_factory=list)  # detector.speaker.GainMove (benchmarks), not in JSON
 
     @property
     def frames(self) -> dict[str, Any] | None:

@@ -21,7 +21,7 @@ from calmcue.detector.hold import HeldBack, HeldFrame
 from calmcue.detector.kinds import CueKind, Speaker
 from calmcue.detector.pace import PaceReference
 from calmcue.detector.policy import CueLimiter, cue_limits
-from calmcue.detector.speaker import RECENT_SPEECH_FRAMES, SpeakerTrack, Thresholds
+from calmcue.detector.speaker import RECENT_SPEECH_FRAMES, GainMove, SpeakerTrack, Thresholds
 from calmcue.detector.state import EpisodeMachine, Transition
 from calmcue.detector.texts import MESSAGES
 from calmcue.detector.turns import TURN_BRIDGE_FRAMES, LeakGate, SpeechRun, TalkOverTracker
@@ -47,15 +47,6 @@ FAST_PAUSE_BRIDGE_FRAMES = round(1.5 / HOP_S)
 # off again after about 1 s without. The model already keeps music out of speech_prob; this state also stops cues.
 HOLD_SMOOTHING = 0.98  # per frame: a 0.5 s running share of music frames
 HOLD_ENTER, HOLD_EXIT = 0.8, 0.3
-
-
-@dataclass(frozen=True)
-class GainMove:
-    """The agent's level baseline moved at `t_s` by `shift_db`: a gain step (gainstep.py) or a re-basing (rebase.py)."""
-
-    t_s: float
-    shift_db: float
-    kind: str  # "step" or "rebase"
 
 
 @dataclass(frozen=True)
@@ -105,7 +96,6 @@ class Detector:
         self._agent_run, self._customer_run = SpeechRun(), SpeechRun(bridge_frames=TURN_BRIDGE_FRAMES)
         self._leak = LeakGate()
         self._agent_fg, self._customer_fg = Foreground(), Foreground()
-        self._mic_heard = False
         self._talk_over = TalkOverTracker(turn_min_frames=round(to.customer_turn_min_s / HOP_S),
                                            agent_min_frames=round(to.agent_min_s / HOP_S))
         self._stretch_start: int | None = None
@@ -120,7 +110,6 @@ class Detector:
         self.frame = -1
         self._events: list[Event] = []
         self.clip_watch = ClipWatch()
-        self.gain_moves: list[GainMove] = []  # the agent's level baseline moved for a gain change (benchmarks read it)
         # call start/end and each call's summary (detector/calls.py)
         self.calls = CallTracker(call_audio=self.two_channel, gap_frames=NEW_CALL_GAP_FRAMES,
                                  baseline=lambda: self.agent_baseline)
@@ -185,6 +174,11 @@ class Detector:
         self._no_pause.min_frames = round(settings.no_pause.talk_s / HOP_S)
 
     @property
+    def gain_moves(self) -> list[GainMove]:
+        """The agent's level baseline moved for a gain change: when, by how much, how found (benchmarks read it)."""
+        return self.agent.gain_moves
+
+    @property
     def agent_baseline(self) -> BaselineValues | None:
         """The agent's calibrated voice, its rate being the usual pace learned so far (what a saved calibration
         keeps: detector/pace.py)."""
@@ -202,7 +196,7 @@ class Detector:
         self.frame = frame
         first_event = len(self._events)
         self._zero_run = self._zero_run + 1 if agent.level_dbfs <= SILENT_LEVEL_DBFS else 0
-        agent_speech = self._mic_heard = heard_speech(agent)
+        agent_speech = heard_speech(agent)
         self._mic_quiet = 0 if agent_speech else self._mic_quiet + 1
         in_pause = self._mic_quiet > PAUSE_AFTER_SPEECH_FRAMES and agent.level_dbfs > SILENT_LEVEL_DBFS
         pause_level_dbfs = agent.level_dbfs if in_pause else math.nan
@@ -215,7 +209,6 @@ class Detector:
                                                mic_level_dbfs=agent.level_dbfs)
         agent_onset = self._agent_run.step(frame, self._agent_fg.step(heard=agent_speech, level_dbfs=agent.level_dbfs,
                                                                       other_heard=customer_speech))
-        moves_before = self.agent.level_moves
         if agent.voiced and agent_speech:
             self.clip_watch.voiced(agent.clip_share)
         clipped = agent.clip_share >= CLIPPED_SHARE
@@ -226,8 +219,6 @@ class Detector:
                                  speech=agent_speech, pause_level_dbfs=pause_level_dbfs,
                                  clipped=clipped),
                  CueKind.RAISED_VOICE, Speaker.AGENT)
-        if self.agent.level_moves != moves_before:
-            self.gain_moves.append(GainMove(frame_time_s(frame), self.agent.last_move_db, self.agent.last_move_kind))
         self._agent_speech_frames += agent_speech
         self._step_fast(frame, agent.rate_syl_s, voiced=agent.voiced and agent_speech)
         self._step_no_pause(frame, agent_speech)
@@ -244,7 +235,7 @@ class Detector:
 
         While on hold the caller's frames wait a second (detector/hold.py): if the hold state ends, that second
         was the start of the caller's turn."""
-        customer_speech = heard and not self.on_hold
+        customer_speech, mic_heard = heard and not self.on_hold, agent_speech
         if customer.level_dbfs > SIGNAL_LEVEL_DBFS:
             if self._last_call_signal >= 0 and frame - self._last_call_signal > NEW_CALL_GAP_FRAMES:
                 self._start_new_call(frame)
@@ -254,18 +245,17 @@ class Detector:
         if self.on_hold:
             late = self._held.hold(HeldFrame(frame, customer, heard))
             if late is not None:
-                self._caller_frame(late.frame, late.values, speech=False)
+                self._caller_frame(late.frame, late.values, speech=False, mic_heard=mic_heard)
         else:
             for item in self._held.release():
-                self._caller_frame(item.frame, item.values, speech=item.heard)
-            self._caller_frame(frame, customer, speech=customer_speech)
+                self._caller_frame(item.frame, item.values, speech=item.heard, mic_heard=mic_heard)
+            self._caller_frame(frame, customer, speech=customer_speech, mic_heard=mic_heard)
         return agent_speech
 
-    def _caller_frame(self, frame: int, customer: ChannelFrame, *, speech: bool) -> None:
+    def _caller_frame(self, frame: int, customer: ChannelFrame, *, speech: bool, mic_heard: bool) -> None:
         """One frame of the caller: only their foreground voice (not talkers behind them) feeds the turn and the
-        raised-voice track (detector/foreground.py)."""
-        foreground = self._customer_fg.step(heard=speech, level_dbfs=customer.level_dbfs,
-                                            other_heard=self._mic_heard)
+        raised-voice track (detector/foreground.py); `mic_heard`: the microphone hears speech now."""
+        foreground = self._customer_fg.step(heard=speech, level_dbfs=customer.level_dbfs, other_heard=mic_heard)
         self._customer_run.step(frame, foreground)
         self._on(self.customer.step(frame, level_dbfs=customer.speech_level_dbfs, f0_hz=customer.f0_hz,
                                     tilt_db=customer.tilt_db, rate_syl_s=customer.rate_syl_s,

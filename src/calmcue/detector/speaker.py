@@ -11,7 +11,7 @@ from calmcue.detector.gainstep import GainStep
 from calmcue.detector.quantile import RunningQuantile
 from calmcue.detector.rebase import GainRebase, calm_sounding
 from calmcue.detector.state import EpisodeMachine, Phase, Transition
-from calmcue.timebase import HOP_S
+from calmcue.timebase import HOP_S, frame_time_s
 
 SHORT_TERM_FRAMES = 40  # the short-term voice is the median of the last 40 voiced frames (0.4 s of voicing)
 RECENT_SPEECH_FRAMES = 30  # voiced speech within 0.3 s keeps a condition alive across short gaps
@@ -40,6 +40,15 @@ class Thresholds:
                    s.effort_enter_db * scale, s.pitch_enter_st * scale)
 
 
+@dataclass(frozen=True)
+class GainMove:
+    """The level baseline moved at `t_s` by `shift_db`: a gain step (gainstep.py) or a re-basing (rebase.py)."""
+
+    t_s: float
+    shift_db: float
+    kind: str  # "step" or "rebase"
+
+
 class SpeakerTrack:
     """Short-term level, pitch and tilt over voiced frames, compared with the speaker's baseline."""
 
@@ -59,16 +68,13 @@ class SpeakerTrack:
         prior = baseline.values if baseline.from_prior else None
         self._prior_tilt_db = prior.tilt_db if prior is not None else math.nan
         self.gain_step = GainStep() if rebase else None
-        self.level_moves = 0  # how often the level baseline moved for a gain change; the last move's dB and kind
-        self.last_move_db, self.last_move_kind = 0.0, ""
-        self._clipped = False
+        self.gain_moves: list[GainMove] = []  # the level baseline moved for a gain change (benchmarks read it)
 
     def step(self, frame: int, *, level_dbfs: float, f0_hz: float, tilt_db: float, rate_syl_s: float,
              voiced: bool, speech: bool, pause_level_dbfs: float = math.nan,
              clipped: bool = False) -> Transition | None:
         """One frame; `pause_level_dbfs`: the frame's level when the mic hears no speech (the room, for gainstep.py);
         `clipped`: the frame clips, so its level is an estimate (detector/clipping.py), not read for a gain change."""
-        self._clipped = clipped
         if self.gain_step is not None and not math.isnan(pause_level_dbfs):
             self.gain_step.pause(pause_level_dbfs)
         if voiced:
@@ -77,7 +83,7 @@ class SpeakerTrack:
             pitch_st = semitones(f0_hz) if voiced else math.nan
             self.baseline.observe(level_dbfs=level_dbfs, pitch_st=pitch_st, tilt_db=tilt_db,
                                   rate_syl_s=rate_syl_s, voiced=voiced, raised=self._raised_for_learning())
-        entering, staying = self._conditions(frame)
+        entering, staying = self._conditions(frame, clipped=clipped)
         if self.machine.phase is Phase.IDLE:
             self.peak = (0.0, 0.0, 0.0)
         if entering or staying:
@@ -100,7 +106,7 @@ class SpeakerTrack:
         return raise_index_db(self.level - values.level_dbfs, _or_zero(self.pitch - values.pitch_st),
                               _or_zero(self.tilt - values.tilt_db)) >= self.thresholds.index_exit_db
 
-    def _conditions(self, frame: int) -> tuple[bool, bool]:
+    def _conditions(self, frame: int, *, clipped: bool) -> tuple[bool, bool]:
         values = self.baseline.values
         settled = len(self._short_term[0]) >= SETTLED_FRAMES
         if values is None and settled and self.gain_step is not None and self.last_voiced == frame:
@@ -110,11 +116,11 @@ class SpeakerTrack:
             return False, False
         self.over = (self.level - values.level_dbfs, _or_zero(self.pitch - values.pitch_st),
                      _or_zero(self.tilt - values.tilt_db))
-        if self.last_voiced == frame and not self.baseline.from_prior and not self._clipped:
-            shift_db = self._gain_moved()
+        if self.last_voiced == frame and not self.baseline.from_prior and not clipped:
+            shift_db, kind = self._gain_moved()
             if shift_db:
                 self.baseline.shift_level(shift_db)
-                self.level_moves += 1
+                self.gain_moves.append(GainMove(frame_time_s(frame), shift_db, kind))
                 self.over = (self.over[0] - shift_db, self.over[1], self.over[2])
         if self.baseline.from_prior:
             return judge(*self.over, self.thresholds, guessed_baseline=True)
@@ -133,23 +139,22 @@ class SpeakerTrack:
             return 0.0
         return min(BRIGHT_LINE_MAX_DB, BRIGHT_LINE_LEVEL_PER_TILT * excess_db)
 
-    def _gain_moved(self) -> float:
-        """How far the mic gain moved (dB) by this voiced frame: a step at once (gainstep.py), a slow drift after
-        seconds of calm-sounding voice far from the baseline (rebase.py); 0.0 when it did not."""
+    def _gain_moved(self) -> tuple[float, str]:
+        """How far the mic gain moved (dB) by this voiced frame, and how it was found: a step at once ("step",
+        gainstep.py), a slow drift after seconds of calm-sounding voice far from the baseline ("rebase", rebase.py);
+        0.0 when it did not."""
         if self.rebase is None or self.gain_step is None:
-            return 0.0
+            return 0.0, ""
         shift_db = self.gain_step.voiced(self.level, calm_sounding=calm_sounding(pitch_over_st=self.over[1],
                                                                                 tilt_over_db=self.over[2]))
         if shift_db:
             self.rebase.reset()  # its window holds levels over the old baseline
-            self.last_move_db, self.last_move_kind = shift_db, "step"
-            return shift_db
+            return shift_db, "step"
         shift_db = self.rebase.step(level_over_db=self.over[0], pitch_over_st=self.over[1],
                                     tilt_over_db=self.over[2])
         if shift_db:
             self.gain_step.shift(shift_db)
-            self.last_move_db, self.last_move_kind = shift_db, "rebase"
-        return shift_db
+        return shift_db, "rebase"
 
     def restart(self) -> None:
         """A new microphone: forget the baseline and the short-term voice; calibrate afresh."""
