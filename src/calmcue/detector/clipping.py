@@ -18,6 +18,7 @@ clipped voice is also harder to read.
 from __future__ import annotations
 
 import math
+from collections import deque
 
 LOST_DB_PER_LOG = 18.0  # dB of level lost per -log10(1 - share) (fitted to the medians above)
 MAX_SHARE = 0.95  # beyond this the loss is not known (a square wave): restore at most...
@@ -39,33 +40,25 @@ class ClipWatch:
     """Whether the agent's recent voicing clips often enough to tell them their mic gain is too high."""
 
     def __init__(self) -> None:
-        self._clipped: list[bool] = []
-        self._head = 0
-        self._count = 0
+        self._clipped: deque[bool] = deque(maxlen=WATCH_FRAMES)  # the last voiced frames: clipped or not
+        self._count = 0  # how many of them clipped
         self.too_high = False  # the mic gain is too high now (a notice is due once it turns on)
-        self.times_on = 0  # how often it turned on
 
     def voiced(self, share: float) -> bool:
         """One voiced frame's clip share; returns True when the gain has just been found too high."""
         clipped = share >= CLIPPED_SHARE
-        if len(self._clipped) < WATCH_FRAMES:
-            self._clipped.append(clipped)
-        else:
-            self._count -= self._clipped[self._head]
-            self._clipped[self._head] = clipped
-            self._head = (self._head + 1) % WATCH_FRAMES
+        if len(self._clipped) == WATCH_FRAMES:
+            self._count -= self._clipped[0]  # the oldest leaves the window
+        self._clipped.append(clipped)
         self._count += clipped
         if len(self._clipped) < WATCH_FRAMES // 5:
             return False
         share_now = self._count / len(self._clipped)
         was = self.too_high
         self.too_high = share_now >= NOTICE_SHARE if not was else share_now >= CLEAR_SHARE
-        if self.too_high and not was:
-            self.times_on += 1
-            return True
-        return False
+        return self.too_high and not was
 
     def reset(self) -> None:
         self._clipped.clear()
-        self._head = self._count = 0
+        self._count = 0
         self.too_high = False
