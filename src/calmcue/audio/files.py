@@ -59,12 +59,13 @@ def probe(path: Path, *, max_channels: int = 2) -> AudioFileInfo:
                             f"on channel 0 and the customer on channel 1")
     if info.samplerate < 8000:
         raise BadInputError(f"{path}: sample rate {info.samplerate} Hz is below 8000 Hz; speech needs at least 8 kHz")
-    frames = int(info.frames)
-    promised = _wav_promised_frames(path) if info.format != "FLAC" else frames
+    promised: int | None
     if info.format == "FLAC":  # its header counts what it promises; libsndfile fails where a cut-short file ends
-        frames = _decodable_frames(path, frames)
-        if frames == 0 < int(info.frames):
+        promised, frames = int(info.frames), _decodable_frames(path, int(info.frames))
+        if frames == 0 < promised:
             raise BadInputError(f"{path}: cannot be decoded from the start; the file is damaged - export it again")
+    else:  # libsndfile counts what a WAV holds; its header says what it promised
+        promised, frames = _wav_promised_frames(path), int(info.frames)
     return AudioFileInfo(path, int(info.samplerate), int(info.channels), frames,
                          promised if promised is not None and promised > frames else None)
 
