@@ -50,7 +50,7 @@ def family_cpu_s(pid: int) -> float:
     call audio) and its children already reaped (the parent's cutime + cstime): what listening costs, whichever
     process does the reading."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    total = (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK") + cpu_s(pid)
+    total = sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime stime cutime cstime
     for listing in Path(f"/proc/{pid}/task").glob("*/children"):
         for child in listing.read_text().split():
             with contextlib.suppress(OSError):  # it ended meanwhile (then it is in cutime once reaped)
