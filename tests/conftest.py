@@ -67,3 +67,25 @@ def speech_with_pauses(*, turns: int, turn_s: float = 3.0, pause_s: float = 0.8,
     for i in range(turns):
         parts += [syllables(seconds=turn_s, seed=seed + i, **voice), silence(pause_s, seed=seed + 100 + i)]
     return np.concatenate(parts)
+
+
+def gain_step_moves(voice_db: list[float], *, room_jump_db: float, later_pauses_db: float = 0.0,
+                    later_pause_frames: int = 0) -> list[float]:
+    """A GainStep (detector/gainstep.py) fed 3 s of calm voice at -30 dBFS, 4 s of pauses, the room `room_jump_db`
+    louder for 2 s (then `later_pause_frames` of pauses `later_pauses_db` louder still), then calm-sounding voice
+    at -30 + each of `voice_db`; returns the moves it made (dB, rounded to 0.1)."""
+    from calmcue.detector.gainstep import GainStep
+
+    step, moves = GainStep(), []
+    for _ in range(300):
+        step.learn(-30.0)
+    for i in range(400):
+        step.pause(-70.0 + 0.5 * (i % 3))  # a steady room, a little ripple
+    for i in range(200):
+        step.pause(-70.0 + room_jump_db + 0.5 * (i % 3))
+    for i in range(later_pause_frames):
+        step.pause(-70.0 + room_jump_db + later_pauses_db + 0.5 * (i % 3))
+    for voice in voice_db:
+        moved = step.voiced(-30.0 + voice, calm_sounding=True)
+        moves += [round(moved, 1)] if moved else []
+    return moves

@@ -12,11 +12,10 @@ from calmcue.config.schema import Settings
 from calmcue.detector.baseline import BaselineValues, SpeakerBaseline, load_baseline, save_baseline
 from calmcue.detector.detector import heard_speech, hold_music
 from calmcue.detector.foreground import Foreground
-from calmcue.detector.gainstep import GainStep
 from calmcue.detector.rebase import GainRebase
 from calmcue.errors import BadInputError
 from calmcue.features.extractor import ChannelFrame
-from conftest import RATE, silence, speech_with_pauses, syllables
+from conftest import RATE, gain_step_moves, silence, speech_with_pauses, syllables
 
 
 @pytest.fixture(autouse=True)
@@ -423,19 +422,8 @@ def test_a_frame_the_model_hears_as_speech_is_never_hold_music() -> None:
 
 
 def _gain_step_moves(*, room_jump_db: float, voice_jump_db: float) -> list[float]:
-    """GainStep fed 3 s of calm voice, 4 s of pauses, the room `room_jump_db` louder for 2 s, then calm voice
-    `voice_jump_db` louder; returns the moves it made."""
-    step, moves = GainStep(), []
-    for _ in range(300):
-        step.learn(-30.0)
-    for i in range(400):
-        step.pause(-70.0 + 0.5 * (i % 3))  # a steady room, a little ripple
-    for i in range(200):
-        step.pause(-70.0 + room_jump_db + 0.5 * (i % 3))
-    for i in range(200):
-        moved = step.voiced(-30.0 + voice_jump_db + (i % 5) - 2.0, calm_sounding=True)
-        moves += [round(moved, 1)] if moved else []
-    return moves
+    """The room `room_jump_db` louder, then 2 s of calm voice `voice_jump_db` louder (conftest.gain_step_moves)."""
+    return gain_step_moves([voice_jump_db + (i % 5) - 2.0 for i in range(200)], room_jump_db=room_jump_db)
 
 
 def test_a_gain_step_moves_the_baseline_by_the_step_at_once() -> None:

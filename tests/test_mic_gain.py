@@ -16,10 +16,9 @@ from calmcue.analysis.offline import analyze_samples
 from calmcue.config.schema import Settings
 from calmcue.detector.clipping import restored_level_dbfs
 from calmcue.detector.events import Episode
-from calmcue.detector.gainstep import GainStep
 from calmcue.engine.pipeline import Pipeline
 from calmcue.features.loudness import clip_share, level_dbfs
-from conftest import RATE, speech_with_pauses
+from conftest import RATE, gain_step_moves, speech_with_pauses
 from needs import missing
 from process_lines import monitor_until
 
@@ -30,21 +29,9 @@ RAISED = {"level_dbfs": -18.0, "f0_hz": 170.0, "tilt_db_per_octave": -5.0}
 
 
 def _step_then(voice_db: list[float], *, room_jump_db: float = 12.0, later_pauses_db: float = 0.0) -> list[float]:
-    """GainStep fed 3 s of calm voice at -30 dBFS, 4 s of pauses, the room `room_jump_db` louder for 2 s (and, after
-    those, 3 s of pauses `later_pauses_db` louder still), then calm-sounding voice at -30 + each of `voice_db`."""
-    step, moves = GainStep(), []
-    for _ in range(300):
-        step.learn(-30.0)
-    for i in range(400):
-        step.pause(-70.0 + 0.5 * (i % 3))
-    for i in range(200):
-        step.pause(-70.0 + room_jump_db + 0.5 * (i % 3))
-    for i in range(300):
-        step.pause(-70.0 + room_jump_db + later_pauses_db + 0.5 * (i % 3))
-    for voice in voice_db:
-        moved = step.voiced(-30.0 + voice, calm_sounding=True)
-        moves += [round(moved, 1)] if moved else []
-    return moves
+    """The step, 3 s of pauses after it (`later_pauses_db` louder still), then the voice (conftest.gain_step_moves)."""
+    return gain_step_moves(voice_db, room_jump_db=room_jump_db, later_pauses_db=later_pauses_db,
+                           later_pause_frames=300)
 
 
 def test_a_soft_calm_sentence_right_after_a_step_does_not_drop_it() -> None:
