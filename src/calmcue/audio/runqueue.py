@@ -1,8 +1,9 @@
 """Is a reader child process held up by a busy machine, rather than fed nothing by its source? (Linux /proc)
 
 On a loaded desktop a `parec` child may wait more than a second for a CPU. Its source keeps recording meanwhile
-(the server buffers a record stream for a slow client), so nothing is lost by waiting - while reopening the
-stream throws that buffer away. The kernel says how long a task has been runnable but not running
+(the server buffers a record stream for a slow client), so waiting costs at most the stalled stretch (the reads
+pad it and skip the late audio to stay aligned) - while reopening throws that buffer away, and the other stream's
+audio with it. The kernel says how long a task has been runnable but not running
 (`/proc/PID/schedstat`, second field, ns) and whether it is runnable now (`/proc/PID/stat`, state R). Where
 either file is missing (not Linux, a kernel without schedstats, the child gone) nothing is known: None.
 """
