@@ -27,6 +27,20 @@ def shared_data() -> Path:
     return path
 
 
+# Two synthetic voices of the detector tests (gated harmonic complexes): a calm one and the same speaker raised
+# (+12 dB, higher and brighter), as `speech_with_pauses` keyword arguments.
+CALM = {"level_dbfs": -30.0, "f0_hz": 120.0, "tilt_db_per_octave": -9.0}
+RAISED = {"level_dbfs": -18.0, "f0_hz": 170.0, "tilt_db_per_octave": -5.0}
+
+
+@pytest.fixture
+def classic_activity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The classic voice-activity detector: synthetic scenes and known answers (harmonic complexes, syllable
+    trains) are tuned with it, so tests on them pin it; the learned model is tested on real speech, music and
+    tones in test_model*.py. Modules use it with `pytestmark = pytest.mark.usefixtures("classic_activity")`."""
+    monkeypatch.setenv("CALMCUE_ACTIVITY", "classic")
+
+
 def harmonic(f0_hz: float | np.ndarray, *, seconds: float, level_dbfs: float = -20.0, harmonics: int = 10,
              tilt_db_per_octave: float = -6.0, rate_hz: int = RATE) -> np.ndarray:
     """A harmonic complex (a steady vowel-like tone) with a given F0 and RMS level; F0 may vary per sample."""

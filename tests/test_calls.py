@@ -21,12 +21,7 @@ from calmcue.engine.mailbox import CallMessage, Mailbox, Status
 from calmcue.engine.worker import Worker
 from conftest import RATE, REPO, silence, syllables
 
-
-@pytest.fixture(autouse=True)
-def classic_activity(monkeypatch):
-    """These scenes are synthetic (gated harmonic complexes), tuned with the classic voice-activity detector, so
-    they pin it; the learned model is tested on real speech, music and tones in test_model*.py."""
-    monkeypatch.setenv("CALMCUE_ACTIVITY", "classic")
+pytestmark = pytest.mark.usefixtures("classic_activity")
 
 
 DEMO = REPO / "build" / "demo" / "demo_call.wav"

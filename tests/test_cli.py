@@ -12,17 +12,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from conftest import RATE, speech_with_pauses
+from conftest import CALM, RAISED, RATE, speech_with_pauses
 
-
-@pytest.fixture(autouse=True)
-def classic_activity(monkeypatch):
-    """These scenes are synthetic (gated harmonic complexes), tuned with the classic voice-activity detector, so
-    they pin it; the learned model is tested on real speech, music and tones in test_model*.py."""
-    monkeypatch.setenv("CALMCUE_ACTIVITY", "classic")
-
-CALM = {"level_dbfs": -30.0, "f0_hz": 120.0, "tilt_db_per_octave": -9.0}
-RAISED = {"level_dbfs": -18.0, "f0_hz": 170.0, "tilt_db_per_octave": -5.0}
+pytestmark = pytest.mark.usefixtures("classic_activity")
 
 
 def calmcue(*args: str | Path) -> subprocess.CompletedProcess[str]:

@@ -15,17 +15,9 @@ from calmcue.detector.foreground import Foreground
 from calmcue.detector.rebase import GainRebase
 from calmcue.errors import BadInputError
 from calmcue.features.extractor import ChannelFrame
-from conftest import RATE, gain_step_moves, silence, speech_with_pauses, syllables
+from conftest import CALM, RAISED, RATE, gain_step_moves, silence, speech_with_pauses, syllables
 
-
-@pytest.fixture(autouse=True)
-def classic_activity(monkeypatch):
-    """These scenes are synthetic (gated harmonic complexes), tuned with the classic voice-activity detector, so
-    they pin it; the learned model is tested on real speech, music and tones in test_model*.py."""
-    monkeypatch.setenv("CALMCUE_ACTIVITY", "classic")
-
-CALM = {"level_dbfs": -30.0, "f0_hz": 120.0, "tilt_db_per_octave": -9.0}
-RAISED = {"level_dbfs": -18.0, "f0_hz": 170.0, "tilt_db_per_octave": -5.0}
+pytestmark = pytest.mark.usefixtures("classic_activity")
 
 
 def kinds(result, kind: str, speaker: str = "agent"):
@@ -449,7 +441,6 @@ def test_a_pending_raise_survives_a_short_dip_but_not_a_long_one() -> None:
 
     assert started(20)
     assert not started(60)
-
 
 
 def test_steady_babble_under_a_talker_is_background_once_it_is_heard_through_the_other_s_turns() -> None:

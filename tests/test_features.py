@@ -12,14 +12,7 @@ from calmcue.features.reframer import Reframer
 from calmcue.features.spectral import power_spectrum, spectral_shape
 from conftest import RATE, harmonic, silence, syllables
 
-
-@pytest.fixture(autouse=True)
-def classic_activity(monkeypatch):
-    """These known answers are for the classic voice-activity detector on synthetic signals (harmonic complexes,
-    syllable trains), so they pin it; the learned model is tested on real speech, music and tones in
-    test_model*.py."""
-    monkeypatch.setenv("CALMCUE_ACTIVITY", "classic")
-
+pytestmark = pytest.mark.usefixtures("classic_activity")
 
 
 def frames(signal: np.ndarray):

@@ -18,14 +18,11 @@ from calmcue.detector.clipping import restored_level_dbfs
 from calmcue.detector.events import Episode
 from calmcue.engine.pipeline import Pipeline
 from calmcue.features.loudness import clip_share, level_dbfs
-from conftest import RATE, gain_step_moves, speech_with_pauses
+from conftest import CALM, RAISED, RATE, gain_step_moves, speech_with_pauses
 from needs import missing
 from process_lines import monitor_until
 
 BOUND_S = 30.0
-
-CALM = {"level_dbfs": -30.0, "f0_hz": 120.0, "tilt_db_per_octave": -9.0}
-RAISED = {"level_dbfs": -18.0, "f0_hz": 170.0, "tilt_db_per_octave": -5.0}
 
 
 def _step_then(voice_db: list[float], *, room_jump_db: float = 12.0, later_pauses_db: float = 0.0) -> list[float]:
@@ -101,12 +98,6 @@ def _step_into_clipping(*, step_db: float, then_raised: bool) -> tuple[np.ndarra
     if then_raised:
         parts.append(np.clip(speech_with_pauses(turns=2, seed=80, **RAISED) * gain, -1.0, 1.0))
     return np.concatenate(parts), (len(calm) + len(louder)) / RATE
-
-
-@pytest.fixture
-def classic_activity(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Synthetic voices (gated harmonic complexes): the classic voice-activity detector, as in test_detector.py."""
-    monkeypatch.setenv("CALMCUE_ACTIVITY", "classic")
 
 
 @pytest.mark.usefixtures("classic_activity")

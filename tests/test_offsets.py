@@ -24,9 +24,7 @@ from test_worker import BOUND_S, agent_raises_voice
 ABOVE_THE_SCENE_DB = 20.0  # the scene's raised voice has an index of about 25 dB over 12: +20 dB keeps it out
 
 
-@pytest.fixture(autouse=True)
-def classic_activity(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CALMCUE_ACTIVITY", "classic")  # the synthetic scene is tuned with the classic detector
+pytestmark = pytest.mark.usefixtures("classic_activity")
 
 
 @pytest.mark.parametrize("sensitivity", ["gentle", "normal", "strict"])

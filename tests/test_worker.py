@@ -36,12 +36,8 @@ from calmcue.errors import DeviceError
 from conftest import RATE, silence, speech_with_pauses, syllables
 from needs import missing
 
+pytestmark = pytest.mark.usefixtures("classic_activity")
 
-@pytest.fixture(autouse=True)
-def classic_activity(monkeypatch):
-    """These scenes are synthetic (gated harmonic complexes), tuned with the classic voice-activity detector, so
-    they pin it; the learned model is tested on real speech, music and tones in test_model*.py."""
-    monkeypatch.setenv("CALMCUE_ACTIVITY", "classic")
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "build" / "demo" / "demo_call.wav"
