@@ -80,8 +80,8 @@ The agent's baseline is learned from their first speech (as much as the setting
 detector.baseline.calibration_speech_s asks) unless --baseline gives a saved calibration; no cue fires while a
 baseline is still being learned.
 
-An empty or silent file is valid (exit 0, no cues). A WAV file that holds less than its header promises (cut
-short in copying) is analysed as far as it goes, with one line on stderr saying so (exit 0).
+An empty or silent file is valid (exit 0, no cues). A WAV or FLAC file that holds less than its header
+promises (cut short in copying) is analysed as far as it decodes, with one line on stderr saying so (exit 0).
 
 Example:
   calmcue analyze call.wav --json call.json --plot call.png
