@@ -16,7 +16,9 @@ and the real-time factor that alone would allow;
 trackers: a batch run's tracker time by part (noise floors, quiet-path count, the frame-by-frame run; this
 version only);
 calls: how many numpy/onnxruntime calls, other built-in calls and Python function calls a one-hop push makes;
-cheap: on the quiet room, the share of frames the extractor's cheap path took (this version only).
+cheap: on the quiet room, the share of frames the extractor's cheap path took (this version only);
+paced: the worker's reads on the quiet room (50 ms, 200 ms after a block judged quiet), reads per second and the
+pipeline's CPU as % of one core.
 Each live line gives wall time (p50, p99, mean) and, from a second pipeline over the same input, the thread's CPU
 time (p50, mean), which the other processes of a shared machine disturb less. Prints the load average: run the
 versions interleaved in the same minutes on a shared machine.
@@ -84,6 +86,33 @@ def _room(seconds: float) -> np.ndarray:
     return room_noise(seconds=seconds, rate_hz=TRAY_RATE_HZ)
 
 
+def _paced() -> None:
+    """The tray's worker on 30 s of the quiet room: reads of 50 ms, or 200 ms after a block the engine heard
+    nothing in (engine.pipeline.heard_nothing -> audio.live PacedReads), as in audio/live.py. Prints the reads per
+    second, the share of quiet reads, and the pipeline's CPU time as % of one core (over the last 20 s: the floors
+    have settled)."""
+    from calmcue.engine.pipeline import heard_nothing
+
+    pipeline = Pipeline(Settings(), channels=2, in_rate_hz=TRAY_RATE_HZ)
+    room = _room(30.0)
+    short, long_ = round(TRAY_PUSH_S * TRAY_RATE_HZ), round(0.2 * TRAY_RATE_HZ)
+    start, quiet, reads, quiet_reads, spent_ns = 0, False, 0, 0, 0
+    settled = 10 * TRAY_RATE_HZ
+    while start + long_ <= room.shape[0]:
+        step = long_ if quiet else short
+        t0 = time.thread_time_ns()
+        result = pipeline.push(room[start : start + step])
+        quiet = result.batch is not None and heard_nothing(result.batch)
+        if start >= settled:
+            spent_ns += time.thread_time_ns() - t0
+            reads += 1
+            quiet_reads += quiet
+        start += step
+    audio_s = (start - settled) / TRAY_RATE_HZ
+    print(f"paced reads on the quiet room (after 10 s): {reads / audio_s:.1f} reads/s, {100.0 * quiet_reads / reads:.0f} "
+          f"% judged quiet, pipeline CPU {100.0 * spent_ns / 1e9 / audio_s:.2f} % of one core")
+
+
 def _cheap_share() -> None:
     """Share of frames (per channel) that took the extractor's cheap path on 30 s of the quiet room."""
     pipeline = Pipeline(Settings(), channels=2, in_rate_hz=TRAY_RATE_HZ)
@@ -138,6 +167,8 @@ def main(which: list[str]) -> None:
         hops = round(TRAY_PUSH_S * 100)
         us = _both(_room(30.0), hops_per_push=hops, skip=300 // hops, rate_hz=TRAY_RATE_HZ)
         _line("quiet room (-65 dBFS pink/brown noise + hum), 48 kHz in 50 ms pushes, per hop", *us)
+    if "paced" in which:
+        _paced()
     if "cheap" in which:
         _cheap_share()
     if "silence" in which:
