@@ -87,14 +87,14 @@ def _room(seconds: float) -> np.ndarray:
 
 
 def _paced() -> None:
-    """The tray's worker on 30 s of the quiet room: reads of 50 ms, or 200 ms after a block the engine heard
+    """The tray's worker on 70 s of the quiet room: reads of 50 ms, or 200 ms after a block the engine heard
     nothing in (engine.pipeline.heard_nothing -> audio.live PacedReads), as in audio/live.py. Prints the reads per
-    second, the share of quiet reads, and the pipeline's CPU time as % of one core (over the last 20 s: the floors
+    second, the share of quiet reads, and the pipeline's CPU time as % of one core (over the last 60 s: the floors
     have settled)."""
     from calmcue.engine.pipeline import heard_nothing
 
     pipeline = Pipeline(Settings(), channels=2, in_rate_hz=TRAY_RATE_HZ)
-    room = _room(30.0)
+    room = _room(70.0)
     short, long_ = round(TRAY_PUSH_S * TRAY_RATE_HZ), round(0.2 * TRAY_RATE_HZ)
     start, quiet, reads, quiet_reads, spent_ns = 0, False, 0, 0, 0
     settled = 10 * TRAY_RATE_HZ
