@@ -1,7 +1,7 @@
 """Quick before/after figures for the live and batch paths (issue 15), without the whole `calmcue bench`.
 
     CALMCUE_DATA=/work/shared/data .venv/bin/python benchmarks/hop_cost.py [hop] [hop1] [quiet] [room] \\
-        [silence] [batch] [floor] [trackers] [calls] [cheap]
+        [silence] [batch] [floor] [trackers] [calls] [cheap] [paced] [parts]
     PYTHONPATH=/tmp/old/src .venv/bin/python benchmarks/hop_cost.py     # another version (git archive REV src)
 
 hop: the two-channel pipeline fed one 10 ms hop per push (p50/p99 per hop), then three hops per push (per hop);
@@ -18,7 +18,7 @@ version only);
 calls: how many numpy/onnxruntime calls, other built-in calls and Python function calls a one-hop push makes;
 cheap: on the quiet room, the share of frames the extractor's cheap path took (this version only);
 paced: the worker's reads on the quiet room (50 ms, 200 ms after a block judged quiet), reads per second and the
-pipeline's CPU as % of one core.
+pipeline's CPU as % of one core; parts: the same room in 200 ms pushes, CPU of each part of the pipeline.
 Each live line gives wall time (p50, p99, mean) and, from a second pipeline over the same input, the thread's CPU
 time (p50, mean), which the other processes of a shared machine disturb less. Prints the load average: run the
 versions interleaved in the same minutes on a shared machine.
@@ -109,8 +109,54 @@ def _paced() -> None:
             quiet_reads += quiet
         start += step
     audio_s = (start - settled) / TRAY_RATE_HZ
-    print(f"paced reads on the quiet room (after 10 s): {reads / audio_s:.1f} reads/s, {100.0 * quiet_reads / reads:.0f} "
-          f"% judged quiet, pipeline CPU {100.0 * spent_ns / 1e9 / audio_s:.2f} % of one core")
+    print(f"paced reads on the quiet room (after 10 s): {reads / audio_s:.1f} reads/s, "
+          f"{100.0 * quiet_reads / reads:.0f} % judged quiet, pipeline CPU {100.0 * spent_ns / 1e9 / audio_s:.2f} % "
+          "of one core")
+
+
+def _room_parts() -> None:
+    """Where the pipeline's time goes on the quiet room in the tray's quiet 200 ms reads: thread CPU of each part
+    as % of one core over 50 s after 10 s of settling, best of three runs (by the whole push)."""
+    from calmcue.detector.detector import Detector
+    from calmcue.features import activity_model, extractor, trackers
+
+    targets = [(extractor, name, name) for name in ("level_dbfs", "power_spectrum", "clip_share", "yin_where",
+                                                    "stand_in_periodicity") if hasattr(extractor, name)]
+    targets += [(trackers.Trackers, "floors", "floors"), (trackers.Trackers, "run", "trackers run"),
+                (activity_model.ActivityModel, "process", "model"), (Detector, "process", "detector")]
+    spent: dict[str, int] = {}
+    originals = [(owner, name, getattr(owner, name)) for owner, name, _ in targets]
+
+    def timed(key, method):  # type: ignore[no-untyped-def]
+        def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+            t0 = time.thread_time_ns()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                spent[key] = spent.get(key, 0) + time.thread_time_ns() - t0
+        return wrapper
+
+    for (owner, name, key), (_, _, method) in zip(targets, originals, strict=True):
+        setattr(owner, name, timed(key, method))
+    room, step, settle = _room(60.0), round(0.2 * TRAY_RATE_HZ), 10 * TRAY_RATE_HZ
+    rounds = []
+    try:
+        for _ in range(3):
+            pipeline = Pipeline(Settings(), channels=2, in_rate_hz=TRAY_RATE_HZ)
+            for start in range(0, settle, step):
+                pipeline.push(room[start : start + step])
+            spent.clear()
+            t0 = time.thread_time_ns()
+            for start in range(settle, room.shape[0] - step + 1, step):
+                pipeline.push(room[start : start + step])
+            audio_s = (room.shape[0] - settle) / TRAY_RATE_HZ
+            rounds.append({"whole push": time.thread_time_ns() - t0, **spent})
+    finally:
+        for owner, name, method in originals:
+            setattr(owner, name, method)
+    best = min(rounds, key=lambda r: r["whole push"])
+    print("quiet room in 200 ms pushes, % of one core (CPU): " +
+          ", ".join(f"{k} {100.0 * v / 1e9 / audio_s:.3f}" for k, v in best.items()))
 
 
 def _cheap_share() -> None:
@@ -169,6 +215,8 @@ def main(which: list[str]) -> None:
         _line("quiet room (-65 dBFS pink/brown noise + hum), 48 kHz in 50 ms pushes, per hop", *us)
     if "paced" in which:
         _paced()
+    if "parts" in which:
+        _room_parts()
     if "cheap" in which:
         _cheap_share()
     if "silence" in which:
