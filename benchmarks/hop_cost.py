@@ -1,27 +1,31 @@
 """Quick before/after figures for the live and batch paths (issue 15), without the whole `calmcue bench`.
 
-    CALMCUE_DATA=/work/shared/data .venv/bin/python benchmarks/hop_cost.py [hop] [hop1] [quiet] [silence] \\
-        [batch] [floor] [trackers] [calls]
+    CALMCUE_DATA=/work/shared/data .venv/bin/python benchmarks/hop_cost.py [hop] [hop1] [quiet] [room] \\
+        [silence] [batch] [floor] [trackers] [calls] [cheap] [paced] [parts]
     PYTHONPATH=/tmp/old/src .venv/bin/python benchmarks/hop_cost.py     # another version (git archive REV src)
 
 hop: the two-channel pipeline fed one 10 ms hop per push (p50/p99 per hop), then three hops per push (per hop);
 hop1: only the one-hop-per-push half (what a profile of the live path records);
 quiet: what the tray's worker does while nobody speaks and the mic is not digitally silent - 48 kHz in, 50 ms
 pushes (five hops) of steady noise at -70 dBFS on both channels, per hop; silence: the same with digital silence
-(two muted devices);
+(two muted devices); room: the same with the bench's generated quiet room (calmcue.bench.room: pink and brown
+noise at -65 dBFS with a faint mains hum, independent per channel) - what an agent's headset hears between calls;
 batch: `analyze_samples` of the two-channel input in 1 s blocks, CPU time, best of three;
 floor: in that batch run, the per-frame Python (the stateful trackers and the detector, frame by frame) per hop,
 and the real-time factor that alone would allow;
 trackers: a batch run's tracker time by part (noise floors, quiet-path count, the frame-by-frame run; this
 version only);
-calls: how many numpy/onnxruntime calls, other built-in calls and Python function calls a one-hop push makes.
+calls: how many numpy/onnxruntime calls, other built-in calls and Python function calls a one-hop push makes;
+cheap: on the quiet room, the share of frames the extractor's cheap path took (this version only);
+paced: the worker's reads on the quiet room (50 ms, 200 ms after a block judged quiet), reads per second and the
+pipeline's CPU as % of one core; parts: the same room in 200 ms pushes, CPU of each part of the pipeline.
 Each live line gives wall time (p50, p99, mean) and, from a second pipeline over the same input, the thread's CPU
 time (p50, mean), which the other processes of a shared machine disturb less. Prints the load average: run the
 versions interleaved in the same minutes on a shared machine.
 
     .venv/bin/py-spy record -r 1000 -f raw -o OUT.txt -- .venv/bin/python benchmarks/hop_cost.py loop MODE N
 
-loop: runs MODE (hop1, quiet or batch) N times and prints nothing, for a profiler (benchmarks/profile_per_hop.py
+loop: runs MODE (hop1, quiet, room or batch) N times and prints nothing, for a profiler (benchmarks/profile_per_hop.py
 and profile_summary.py read its output; hops per run: hop1 2999, quiet 2995, batch 3000).
 """
 
@@ -65,6 +69,110 @@ def quiet_noise(seconds: float) -> np.ndarray:
     return (rng.standard_normal((round(seconds * TRAY_RATE_HZ), 2)) * scale).astype(np.float32)
 
 
+def _room(seconds: float) -> np.ndarray:
+    """The bench's quiet room at the tray's rate. An older version on PYTHONPATH may lack calmcue.bench.room (a
+    bench-only module): then this checkout's copy is loaded by path, so both versions get the same samples."""
+    try:
+        from calmcue.bench.room import room_noise
+    except ImportError:
+        import importlib.util
+        from pathlib import Path
+
+        path = Path(__file__).resolve().parents[1] / "src" / "calmcue" / "bench" / "room.py"
+        spec = importlib.util.spec_from_file_location("_room", path)
+        module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+        room_noise = module.room_noise
+    return room_noise(seconds=seconds, rate_hz=TRAY_RATE_HZ)
+
+
+def _paced() -> None:
+    """The tray's worker on 70 s of the quiet room: reads of 50 ms, or 200 ms after a block the engine heard
+    nothing in (engine.pipeline.heard_nothing -> audio.live PacedReads), as in audio/live.py. Prints the reads per
+    second, the share of quiet reads, and the pipeline's CPU time as % of one core (over the last 60 s: the floors
+    have settled)."""
+    from calmcue.engine.pipeline import heard_nothing
+
+    pipeline = Pipeline(Settings(), channels=2, in_rate_hz=TRAY_RATE_HZ)
+    room = _room(70.0)
+    short, long_ = round(TRAY_PUSH_S * TRAY_RATE_HZ), round(0.2 * TRAY_RATE_HZ)
+    start, quiet, reads, quiet_reads, spent_ns = 0, False, 0, 0, 0
+    settled = 10 * TRAY_RATE_HZ
+    while start + long_ <= room.shape[0]:
+        step = long_ if quiet else short
+        t0 = time.thread_time_ns()
+        result = pipeline.push(room[start : start + step])
+        quiet = result.batch is not None and heard_nothing(result.batch)
+        if start >= settled:
+            spent_ns += time.thread_time_ns() - t0
+            reads += 1
+            quiet_reads += quiet
+        start += step
+    audio_s = (start - settled) / TRAY_RATE_HZ
+    print(f"paced reads on the quiet room (after 10 s): {reads / audio_s:.1f} reads/s, "
+          f"{100.0 * quiet_reads / reads:.0f} % judged quiet, pipeline CPU {100.0 * spent_ns / 1e9 / audio_s:.2f} % "
+          "of one core")
+
+
+def _room_parts() -> None:
+    """Where the pipeline's time goes on the quiet room in the tray's quiet 200 ms reads: thread CPU of each part
+    as % of one core over 50 s after 10 s of settling, best of three runs (by the whole push)."""
+    from calmcue.detector.detector import Detector
+    from calmcue.features import activity_model, extractor, trackers
+
+    targets = [(extractor, name, name) for name in ("level_dbfs", "power_spectrum", "clip_share", "yin_where",
+                                                    "stand_in_periodicity") if hasattr(extractor, name)]
+    targets += [(trackers.Trackers, "floors", "floors"), (trackers.Trackers, "run", "trackers run"),
+                (activity_model.ActivityModel, "process", "model"), (Detector, "process", "detector")]
+    spent: dict[str, int] = {}
+    originals = [(owner, name, getattr(owner, name)) for owner, name, _ in targets]
+
+    def timed(key, method):  # type: ignore[no-untyped-def]
+        def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+            t0 = time.thread_time_ns()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                spent[key] = spent.get(key, 0) + time.thread_time_ns() - t0
+        return wrapper
+
+    for (owner, name, key), (_, _, method) in zip(targets, originals, strict=True):
+        setattr(owner, name, timed(key, method))
+    room, step, settle = _room(60.0), round(0.2 * TRAY_RATE_HZ), 10 * TRAY_RATE_HZ
+    rounds = []
+    try:
+        for _ in range(3):
+            pipeline = Pipeline(Settings(), channels=2, in_rate_hz=TRAY_RATE_HZ)
+            for start in range(0, settle, step):
+                pipeline.push(room[start : start + step])
+            spent.clear()
+            t0 = time.thread_time_ns()
+            for start in range(settle, room.shape[0] - step + 1, step):
+                pipeline.push(room[start : start + step])
+            audio_s = (room.shape[0] - settle) / TRAY_RATE_HZ
+            rounds.append({"whole push": time.thread_time_ns() - t0, **spent})
+    finally:
+        for owner, name, method in originals:
+            setattr(owner, name, method)
+    best = min(rounds, key=lambda r: r["whole push"])
+    print("quiet room in 200 ms pushes, % of one core (CPU): " +
+          ", ".join(f"{k} {100.0 * v / 1e9 / audio_s:.3f}" for k, v in best.items()))
+
+
+def _cheap_share() -> None:
+    """Share of frames (per channel) that took the extractor's cheap path on 30 s of the quiet room."""
+    pipeline = Pipeline(Settings(), channels=2, in_rate_hz=TRAY_RATE_HZ)
+    room, step = _room(30.0), round(TRAY_PUSH_S * TRAY_RATE_HZ)
+    for start in range(0, room.shape[0] - step, step):
+        pipeline.push(room[start : start + step])
+    counts = getattr(pipeline, "path_counts", None)
+    if counts is None:
+        print("cheap path: not counted in this version")
+        return
+    print(f"cheap path on the quiet room: {counts.cheap_frames} of {counts.frames} frames (per channel, summed; "
+          f"{100.0 * counts.cheap_frames / max(counts.frames, 1):.0f} %)")
+
+
 def _line(label: str, us: np.ndarray, cpu_us: np.ndarray) -> None:
     print(f"pipeline 2ch, {label}: p50 {np.percentile(us, 50):.0f} p99 {np.percentile(us, 99):.0f} "
           f"mean {us.mean():.0f} us; CPU p50 {np.percentile(cpu_us, 50):.0f} mean {cpu_us.mean():.0f} us")
@@ -82,6 +190,8 @@ def loop(mode: str, times: int) -> None:
             per_hop_us(stereo, hops_per_push=1, skip=0)
         elif mode == "quiet":
             per_hop_us(quiet_noise(30.0), hops_per_push=round(TRAY_PUSH_S * 100), skip=0, rate_hz=TRAY_RATE_HZ)
+        elif mode == "room":
+            per_hop_us(_room(30.0), hops_per_push=round(TRAY_PUSH_S * 100), skip=0, rate_hz=TRAY_RATE_HZ)
         else:
             _batch_cpu_s(stereo)
 
@@ -99,6 +209,16 @@ def main(which: list[str]) -> None:
         hops = round(TRAY_PUSH_S * 100)
         us = _both(quiet_noise(30.0), hops_per_push=hops, skip=300 // hops, rate_hz=TRAY_RATE_HZ)
         _line(f"quiet noise at {QUIET_DBFS:.0f} dBFS, 48 kHz in 50 ms pushes, per hop", *us)
+    if "room" in which:
+        hops = round(TRAY_PUSH_S * 100)
+        us = _both(_room(30.0), hops_per_push=hops, skip=300 // hops, rate_hz=TRAY_RATE_HZ)
+        _line("quiet room (-65 dBFS pink/brown noise + hum), 48 kHz in 50 ms pushes, per hop", *us)
+    if "paced" in which:
+        _paced()
+    if "parts" in which:
+        _room_parts()
+    if "cheap" in which:
+        _cheap_share()
     if "silence" in which:
         hops = round(TRAY_PUSH_S * 100)
         zeros = np.zeros((round(30.0 * TRAY_RATE_HZ), 2), np.float32)

@@ -10,6 +10,11 @@
 # processes (the `parec` readers of the call audio and, where it is a server source, of the microphone) get their
 # own rows and a separate total ("with children": what listening costs, compare that one).
 #
+# INPUT=room (the default) plays the bench's generated quiet room (src/calmcue/bench/room.py of this checkout,
+# whatever PYTHONPATH says: both versions hear the same samples) into both sinks of the virtual headset from before
+# the tray starts: what an agent's headset hears between calls. INPUT=silence plays nothing (digital silence, which
+# flatters the tray: the engine skips work on exact zeros that it cannot skip on a room's noise; issue 15).
+#
 # HARNESS_READERS=off first stops the `parec --latency-msec=5` readers that scripts/with_services.sh keeps on every
 # source of this private server (found by pid: their command line and this PULSE_SERVER) and restarts the sinks'
 # timers: without them the sinks render in blocks set by the latency their remaining clients ask for, not ~5 ms
@@ -26,8 +31,27 @@ if [ "${HARNESS_READERS:-on}" = off ] && [ -n "${PULSE_SERVER:-}" ]; then
     for sink in mic_feed speaker_sink call_feed; do pactl suspend-sink "$sink" 1 && pactl suspend-sink "$sink" 0; done >/dev/null 2>&1
 fi
 root=$(mktemp -d)
-trap 'rm -rf "$root"' EXIT
+players=()
+trap 'for p in "${players[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$root"' EXIT
 for d in config data state cache cc dd; do mkdir -p "$root/$d"; done
+if [ "${INPUT:-room}" = room ]; then
+    PYTHONPATH="$PWD/src" .venv/bin/python - "$root" "$((seconds + 30))" <<'PY'
+import sys
+import numpy as np
+import soundfile as sf
+from calmcue.bench.room import room_noise
+clip = room_noise(seconds=10.0, rate_hz=48000)
+repeats = int(np.ceil(float(sys.argv[2]) / 10.0))
+for channel, sink in enumerate(("mic_feed", "speaker_sink")):
+    sf.write(f"{sys.argv[1]}/{sink}.wav", np.tile(clip[:, channel], repeats), 48000, subtype="FLOAT")
+PY
+    for sink in mic_feed speaker_sink; do
+        paplay --device="$sink" "$root/$sink.wav" & players+=($!)
+    done
+    echo "input: the bench's quiet room (bench/room.py) into mic_feed and speaker_sink"
+else
+    echo "input: digital silence (nothing plays)"
+fi
 export QT_QPA_PLATFORM=offscreen XDG_CONFIG_HOME=$root/config XDG_DATA_HOME=$root/data XDG_STATE_HOME=$root/state \
     XDG_CACHE_HOME=$root/cache CALMCUE_CONFIG_DIR=$root/cc CALMCUE_DATA_DIR=$root/dd
 .venv/bin/python -m calmcue tray >/dev/null 2>&1 &

@@ -46,16 +46,17 @@ class TrayFigures:
     startup_s: float | None
     startup_method: str | None  # "ready line" or "cpu settled"
     idle_rss_mb: float | None
-    idle_cpu_pct: float | None  # listening to silence (nothing plays into its devices)
+    idle_cpu_pct: float | None  # listening between calls: a quiet room plays into its devices (listen_input)
     reason: str | None  # why figures are missing
     setting: str = ""  # display and sound server it ran with
     speech_cpu_pct: float | None = None  # listening while the demo call plays into its devices
     speech_reason: str = ""  # why there is no speech figure
+    listen_input: str = ""  # what played into its devices while idle_cpu_pct was measured
 
 
 @dataclass(frozen=True)
 class MonitorFigures:
-    cpu_pct: float | None  # listening to silence
+    cpu_pct: float | None  # listening between calls (a quiet room, listen_input)
     rss_mb: float | None
     reason: str | None
     setting: str = ""
@@ -63,6 +64,7 @@ class MonitorFigures:
     speech_reason: str = ""
     latency_p50_ms: float | None = None  # callback to features, over the whole run (its --stats-json)
     latency_p99_ms: float | None = None
+    listen_input: str = ""
 
 
 def _calmcue_cmd() -> list[str]:
@@ -187,6 +189,14 @@ def _speech_cpu(app: _Process, seconds: float, speech: np.ndarray | None) -> tup
         return _cpu_over(app, seconds), ""
 
 
+@contextmanager
+def _room(seconds: float) -> Iterator[str]:
+    """The quiet room playing into the virtual headset for `seconds` at least; yields what plays (for the report):
+    the room, or digital silence and why."""
+    with listen.room_playing(seconds=seconds) as why:
+        yield f"digital silence ({why})" if why else listen.room_description()
+
+
 def _cpu_over(app: _Process, seconds: float) -> float:
     cpu0, t0 = listen.family_cpu_s(app.proc.pid), time.perf_counter()
     time.sleep(seconds)  # a measurement window, not a wait for a condition
@@ -202,25 +212,27 @@ def _setting(*, offscreen: bool | None) -> str:
 
 
 def measure_tray(*, idle_s: float, speech: np.ndarray | None = None) -> TrayFigures:
-    """Start-up, then CPU use over `idle_s` listening to silence and over `idle_s` listening to `speech`."""
+    """Start-up, then CPU use over `idle_s` listening to a quiet room (from before the start: its noise floors have
+    settled by then) and over `idle_s` listening to `speech`."""
     if not Path("/proc/self/stat").exists():
         return TrayFigures(None, None, None, None, "needs /proc (Linux) to read CPU time and memory")
     offscreen = not (os.environ.get("DISPLAY") and os.environ.get("CALMCUE_XVFB"))
     with _private_env(offscreen=offscreen) as (root, env):
         app = _Process([*_calmcue_cmd(), "tray"], env, logs=root)
         try:
-            ready = _wait_ready(app)
-            if isinstance(ready, str):
-                return TrayFigures(None, None, None, None, ready)
-            time.sleep(MONITOR_WARMUP_S)  # the engine and its streams starting are not the listening cost
-            cpu = _cpu_over(app, idle_s)
-            rss = _rss_mb(app.proc.pid)
+            with _room(READY_TIMEOUT_S + MONITOR_WARMUP_S + idle_s + 5.0) as room:
+                ready = _wait_ready(app)
+                if isinstance(ready, str):
+                    return TrayFigures(None, None, None, None, ready)
+                time.sleep(MONITOR_WARMUP_S)  # the engine and its streams starting are not the listening cost
+                cpu = _cpu_over(app, idle_s)
+                rss = _rss_mb(app.proc.pid)
             speech_cpu, speech_why = _speech_cpu(app, idle_s, speech)
             why = app.exited()
             if why:
                 return TrayFigures(ready[0], ready[1], None, None, f"the tray app {why} while idle")
             return TrayFigures(ready[0], ready[1], rss, cpu, None, _setting(offscreen=offscreen), speech_cpu,
-                               speech_why)
+                               speech_why, room)
         finally:
             app.stop()
 
@@ -242,7 +254,8 @@ def _wait_listening(app: _Process) -> None:
 
 
 def measure_monitor(*, run_s: float, speech: np.ndarray | None = None) -> MonitorFigures:
-    """CPU use over `run_s` listening to silence, then over `run_s` listening to `speech`."""
+    """CPU use over `run_s` listening to a quiet room (playing from its start), then over `run_s` listening to
+    `speech`."""
     if not Path("/proc/self/stat").exists():
         return MonitorFigures(None, None, "needs /proc (Linux) to read CPU time and memory")
     with _private_env(offscreen=True) as (root, env):
@@ -250,9 +263,10 @@ def measure_monitor(*, run_s: float, speech: np.ndarray | None = None) -> Monito
         stats = root / "monitor-stats.json"
         app = _Process([*_calmcue_cmd(), "monitor", "--seconds", f"{seconds:g}", "--stats-json", str(stats)], env)
         try:
-            _wait_listening(app)
-            cpu = None if app.exited() else _cpu_over(app, run_s)
-            rss = None if app.exited() else _rss_mb(app.proc.pid)
+            with _room(READY_TIMEOUT_S + MONITOR_WARMUP_S + run_s + 5.0) as room:
+                _wait_listening(app)
+                cpu = None if app.exited() else _cpu_over(app, run_s)
+                rss = None if app.exited() else _rss_mb(app.proc.pid)
             speech_cpu, speech_why = _speech_cpu(app, run_s, speech) if cpu is not None else (None, "")
             why = app.exited()
             if why or cpu is None:
@@ -261,7 +275,7 @@ def measure_monitor(*, run_s: float, speech: np.ndarray | None = None) -> Monito
         finally:
             app.stop()  # SIGTERM: the monitor ends cleanly and writes its stats
         p50, p99 = _latency_ms(stats)
-        return MonitorFigures(cpu, rss, None, _setting(offscreen=None), speech_cpu, speech_why, p50, p99)
+        return MonitorFigures(cpu, rss, None, _setting(offscreen=None), speech_cpu, speech_why, p50, p99, room)
 
 
 def _latency_ms(stats: Path) -> tuple[float | None, float | None]:

@@ -5,6 +5,9 @@
   apps. Candidates: PortAudio through the ALSA pulse plugin (sounddevice, one child process per stream, at
   16 kHz in 30 ms blocks and at 48 kHz in 10 ms blocks) and `parec` (pulseaudio-utils, the server's own client,
   16 kHz float in 30 ms fragments, writing to /dev/null). The cheapest one is the floor.
+- Room: while the floor and the apps are measured "listening", the bench plays a generated quiet room into the
+  virtual headset (`room_playing`): a real microphone between calls is never digitally silent, and on digital
+  silence the engine skips work that it cannot skip on a room's noise (issue 15).
 - Speech: the demo call (or the bench's two-party input) played into the virtual headset of
   scripts/with_services.sh: channel 0 into `mic_feed` (the microphone), channel 1 into `speaker_sink` (the call).
 """
@@ -26,10 +29,12 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from calmcue.bench import room
 from calmcue.timebase import ANALYSIS_RATE_HZ
 
 MIC_SINK, CALL_SINK = "mic_feed", "speaker_sink"  # the virtual headset's sinks (scripts/with_services.sh)
 START_S = 1.5  # after start-up, before the measured span
+ROOM_RATE_HZ = 48000  # the room is generated at the devices' rate, full band
 
 
 @dataclass(frozen=True)
@@ -132,17 +137,41 @@ def measure_floor(*, seconds: float) -> FloorFigures:
 def speech_playing(stereo: np.ndarray) -> Iterator[str]:
     """Plays channel 0 into the virtual microphone's sink and channel 1 into the call's sink, on a loop, while
     the block runs. Yields "" when it plays, else why it does not (no virtual headset here)."""
+    with _playing(np.tile(stereo, (4, 1)), rate_hz=ANALYSIS_RATE_HZ, subtype="PCM_16") as why:
+        yield why
+
+
+ROOM_CLIP_S = 10.0  # the generated room loops cleanly; longer spans repeat it
+
+
+def room_description() -> str:
+    return (f"a quiet room: generated pink and brown noise at {room.ROOM_DBFS:g} dBFS with a {room.HUM_HZ:g} Hz hum "
+            f"at {room.HUM_DBFS:g} dBFS, independent on the microphone and the call audio")
+
+
+@contextmanager
+def room_playing(*, seconds: float) -> Iterator[str]:
+    """Plays the bench's quiet room (bench/room.py) into both sinks of the virtual headset for at least `seconds`:
+    what an agent's microphone hears between calls, never digital silence. Yields "" when it plays, else why not."""
+    clip = room.room_noise(seconds=ROOM_CLIP_S, rate_hz=ROOM_RATE_HZ)
+    repeats = max(1, int(np.ceil(seconds / (clip.shape[0] / ROOM_RATE_HZ))))
+    with _playing(np.tile(clip, (repeats, 1)), rate_hz=ROOM_RATE_HZ, subtype="FLOAT") as why:
+        yield why
+
+
+@contextmanager
+def _playing(stereo: np.ndarray, *, rate_hz: int, subtype: str) -> Iterator[str]:
     sinks = _pactl("list", "short", "sinks")
     names = {line.split("\t")[1] for line in sinks.splitlines() if "\t" in line}
     if shutil.which("paplay") is None or not {MIC_SINK, CALL_SINK} <= names:
         yield f"no virtual headset to play into (sinks {MIC_SINK} and {CALL_SINK}: run under scripts/with_services.sh)"
         return
-    folder = Path(tempfile.mkdtemp(prefix="calmcue-bench-speech-"))
+    folder = Path(tempfile.mkdtemp(prefix="calmcue-bench-play-"))
     procs: list[subprocess.Popen[bytes]] = []
     try:
         for channel, sink in enumerate((MIC_SINK, CALL_SINK)):
             path = folder / f"{sink}.wav"
-            sf.write(path, np.tile(stereo[:, channel], 4), ANALYSIS_RATE_HZ, subtype="PCM_16")
+            sf.write(path, stereo[:, channel], rate_hz, subtype=subtype)
             procs.append(subprocess.Popen(["paplay", f"--device={sink}", str(path)], stdin=subprocess.DEVNULL,
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         yield ""

@@ -17,7 +17,7 @@ from calmcue.detector.baseline import BaselineValues
 from calmcue.detector.detector import Detector
 from calmcue.detector.events import Event
 from calmcue.features.activity_model import ActivityKind
-from calmcue.features.extractor import FeatureExtractor, FrameBatch
+from calmcue.features.extractor import FeatureExtractor, FrameBatch, PathCounts
 from calmcue.features.reframer import Reframer
 
 STAGES = ("resample", "reframe", "features", "detector")
@@ -26,9 +26,12 @@ LOUD_DBFS = -45.0  # a block with a frame this loud is never 'nothing heard', wh
 
 def heard_nothing(batch: FrameBatch) -> bool:
     """The engine's verdict on a block: no frame of any channel stood out of its noise floor (the extractor
-    reports a tilt only SILENT_SNR_DB above it) and none was louder than LOUD_DBFS. The worker passes it to the
-    source (audio.sources.PacedReads), whose next read then waits longer; nothing is judged twice."""
-    return bool(np.isnan(batch.tilt_db).all() and batch.level_dbfs.max() < LOUD_DBFS)
+    reports a tilt only SILENT_SNR_DB above it), or every frame took the extractor's quiet path (a room's noise
+    between calls: its level swings a few dB over its floor), and none was louder than LOUD_DBFS. The worker
+    passes it to the source (audio.sources.PacedReads), whose next read then waits longer; nothing is judged
+    twice."""
+    quiet = np.isnan(batch.tilt_db).all() or (batch.cheap is not None and batch.cheap.all())
+    return bool(quiet and batch.level_dbfs.max() < LOUD_DBFS)
 
 
 class StageTimes:
@@ -77,6 +80,11 @@ class Pipeline:
         self._time(("resample", t1 - t0), ("reframe", t2 - t1), ("features", t3 - t2), ("detector", t4 - t3),
                    frames=batch.count)
         return StepResult(batch, events)
+
+    @property
+    def path_counts(self) -> PathCounts:
+        """Frames (per channel) analysed so far, and how many took the quiet path (no pitch)."""
+        return self.extractor.counts
 
     def finish(self) -> StepResult:
         """End of stream: flushes the resampler and closes open episodes."""

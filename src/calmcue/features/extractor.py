@@ -18,10 +18,10 @@ from calmcue.features.activity_model import ActivityKind, ActivityModel, default
 from calmcue.features.loudness import LEVEL_FLOOR_DBFS, clip_share, level_dbfs
 from calmcue.features.pitch import stand_in_periodicity, yin_where
 from calmcue.features.spectral import power_spectrum, spectral_shape
-from calmcue.features.trackers import QUIET_HOLD_FRAMES, SILENT_SNR_DB, Trackers
+from calmcue.features.trackers import QUIET_HOLD_FRAMES, SILENT_SNR_DB, Trackers, wakes
 from calmcue.timebase import LEVEL_WINDOW, PITCH_WINDOW
 
-__all__ = ["QUIET_HOLD_FRAMES", "SILENT_SNR_DB", "ChannelFrame", "FeatureExtractor", "FrameBatch"]
+__all__ = ["QUIET_HOLD_FRAMES", "SILENT_SNR_DB", "ChannelFrame", "FeatureExtractor", "FrameBatch", "PathCounts"]
 
 POWER_BINS = LEVEL_WINDOW // 2 + 1  # what power_spectrum returns per window
 
@@ -42,6 +42,7 @@ class FrameBatch:
     rate_syl_s: np.ndarray  # NaN until enough speech
     music_prob: np.ndarray  # from the activity model; NaN when the classic detector runs
     clip_share: np.ndarray  # share of the level window's samples at full scale (loudness.clip_share): clipping
+    cheap: np.ndarray | None = None  # bool: the frames that took the quiet path (no pitch); None: not said
 
     @property
     def count(self) -> int:
@@ -51,6 +52,15 @@ class FrameBatch:
         """One channel's frames as plain floats, for the frame-by-frame detector."""
         columns = (getattr(self, name)[:, channel].tolist() for name in ChannelFrame._fields)
         return list(map(ChannelFrame._make, zip(*columns, strict=True)))
+
+
+@dataclass(frozen=True)
+class PathCounts:
+    """How many frames (per channel, summed over channels) went through the extractor, and how many of them took
+    the quiet path (no pitch: the channel was quiet for a while; see `FeatureExtractor.process`)."""
+
+    frames: int
+    cheap_frames: int
 
 
 class ChannelFrame(NamedTuple):
@@ -74,6 +84,11 @@ class FeatureExtractor:
         self._trackers = Trackers(channels=channels, rate_window_s=rate_window_s)
         activity = activity or default_kind()  # None: CALMCUE_ACTIVITY, else the model
         self.model = ActivityModel.create(channels=channels) if activity is ActivityKind.MODEL else None
+        self._cheap_frames = 0
+
+    @property
+    def counts(self) -> PathCounts:
+        return PathCounts(frames=self.frames_done * self.channels, cheap_frames=self._cheap_frames)
 
     def process(self, windows: np.ndarray) -> FrameBatch:
         """windows: (hops, channels, n) float32 from the Reframer."""
@@ -88,9 +103,13 @@ class FeatureExtractor:
         floors = self._trackers.floors(level, shape)
         speech = music = None
         # No pitch where a frame cannot be voiced (within a few dB of the noise floor: nobody speaks, or a pause);
-        # the model, which reads periodicity on every frame, gets a cheap stand-in there.
-        voiceable = may_be_voiced(level, floors.level_dbfs)
-        quiet = self._trackers.long_quiet(voiceable) if self.model is not None else ~voiceable
+        # the model, which reads periodicity on every frame, gets a cheap stand-in there once the channel has been
+        # quiet (nothing WAKE_SNR_DB over its floor) for QUIET_HOLD_FRAMES: a room's noise, between calls.
+        if self.model is not None:
+            quiet = self._trackers.long_quiet(wakes(level, floors.level_dbfs))
+        else:
+            quiet = ~may_be_voiced(level, floors.level_dbfs)
+        self._cheap_frames += int(np.count_nonzero(quiet))
         pitch = yin_where(windows, ~quiet)
         periodicity = np.maximum(1.0 - pitch.aperiodicity, 0.0)
         if self.model is not None:
@@ -105,7 +124,7 @@ class FeatureExtractor:
             voiced=tracked.voiced, speech_prob=tracked.speech_prob, speech_level_dbfs=tracked.speech_level_dbfs,
             tilt_db=tracked.tilt_db, rate_syl_s=tracked.rate_syl_s,
             music_prob=np.full_like(level, np.nan) if music is None else music.astype(np.float64),
-            clip_share=clipped,
+            clip_share=clipped, cheap=quiet,
         )
         self.frames_done += hops
         return batch

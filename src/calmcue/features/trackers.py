@@ -12,6 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from calmcue.features.activity import (
+    ABSOLUTE_FLOOR_DBFS,
     NoiseFloor,
     VoiceActivity,
     is_voiced,
@@ -26,6 +27,17 @@ NOISE_BIAS_DB = 3.0  # a 3-second minimum sits about 2-4.5 dB under the mean pow
 # No pitch once a channel has had no frame that could be voiced for 0.5 s; the model's periodicity comes from a
 # cheap stand-in there. Without the hold (the stand-in on every such frame) the model misses weak speech in noise.
 QUIET_HOLD_FRAMES = 50
+# What 'could be voiced' means for that hold (with the learned model): this far above the channel's noise floor.
+# Not activity.VOICED_MIN_SNR_DB (5 dB): a real room's noise (pink, with a low rumble) swings its 32 ms level 7-8 dB
+# above its 3 s minimum now and then, so with 5 dB the hold was never reached and YIN ran on room noise (issue 15:
+# the bench's room noise reached the quiet path on 25 % of its frames with 5 dB, 99 % with 8 or 10 dB).
+WAKE_SNR_DB = 10.0
+
+
+def wakes(level_dbfs: np.ndarray, floor_dbfs: np.ndarray) -> np.ndarray:
+    """The frames that end a channel's quiet path (audible and WAKE_SNR_DB over its noise floor); NaN floors (only
+    digital silence so far) give False."""
+    return (level_dbfs > ABSOLUTE_FLOOR_DBFS) & (level_dbfs - floor_dbfs > WAKE_SNR_DB)
 
 
 class Floors(NamedTuple):
@@ -80,8 +92,8 @@ class Trackers:
 
     def long_quiet(self, voiceable: np.ndarray) -> np.ndarray:
         """(hops, channels): the frames that come QUIET_HOLD_FRAMES or more after the channel's last frame that
-        could be voiced (a count carried across blocks: the same answer whatever the block sizes). A plain loop:
-        one addition a frame costs less than the numpy calls that would replace it, even over hundreds."""
+        could be voiced (`wakes`; a count carried across blocks: the same answer whatever the block sizes). A plain
+        loop: one addition a frame costs less than the numpy calls that would replace it, even over hundreds."""
         out = np.empty(voiceable.shape, bool)
         for channel, column in enumerate(voiceable.T.tolist()):
             run, flags = self.quiet_run[channel], []
