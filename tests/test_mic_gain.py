@@ -60,6 +60,23 @@ def test_a_louder_room_with_the_voice_where_it_was_moves_nothing() -> None:
     assert _step_then(voice) == []
 
 
+def test_a_bump_in_the_pauses_long_before_the_step_does_not_hide_it() -> None:
+    """A door or a cough lifts the pauses' floor 8 dB for 0.6 s while the agent is silent (a candidate the voice never
+    decides), the floor is back for 5 s, then the gain goes up 12 dB: the step is found from the voice after it (the
+    stale candidate used to keep the floor from before the bump and read the step as no jump)."""
+    from calmcue.detector.gainstep import GainStep
+
+    step = GainStep()
+    for _ in range(300):
+        step.learn(-30.0)
+    pauses = [-70.0] * 400 + [-62.0] * 60 + [-70.0] * 500 + [-58.0] * 200
+    for i, level in enumerate(pauses):
+        step.pause(level + 0.5 * (i % 3))
+    moves = [round(moved, 1) for i in range(200)
+             if (moved := step.voiced(-18.0 + (i % 5) - 2.0, calm_sounding=True))]
+    assert moves == [pytest.approx(12.0, abs=1.0)]
+
+
 def _sine(*, amplitude: float) -> np.ndarray:
     t = np.arange(4096) / RATE
     return (amplitude * np.sin(2 * np.pi * 203.0 * t)).astype(np.float32)

@@ -16,9 +16,11 @@ raised clips went unseen); the pauses raise the question and the calm voice answ
   overshoot would hide the next raise; the slow re-basing corrects an undershoot). A median still under half the
   jump drops the candidate (a fan or a neighbour raised the room's level; the voice stayed put). One frame
   decides nothing: a soft calm sentence after a step once dropped it, a loud one stalled it, for 10-30 s.
-- while a candidate waits, the pauses raise no new one (a new one lost the floor from before the jump), and the
-  floor after the jump is the lowest it has read since: the breaths and echoes of raised sentences fill later
-  pauses and lift their floor 2-3 dB, which made the move overshoot the step.
+- while a candidate waits, the pauses raise no new one as long as its own jump stands (a new one lost the floor
+  from before the jump), and the floor after the jump is the lowest it has read since: the breaths and echoes of
+  raised sentences fill later pauses and lift their floor 2-3 dB, which made the move overshoot the step. A
+  candidate whose floor came back (a door, a cough in a pause while the agent listened) gives way to the next
+  jump: kept, it read a real step seconds later as no jump at all.
 
 A boom moved nearer the mouth raises the voice but not the room, and a mic that gates its pauses to digital
 silence gives no pause level: the slow re-basing (rebase.py) stays the fallback for both and for gradual changes.
@@ -76,18 +78,27 @@ class GainStep:
         if self.pending and len(self._pause_after) >= PAUSE_AFTER_MIN_FRAMES:
             self._pause_after_low = min(self._pause_after_low, after)
         now = self._pause_now.push(level_dbfs)
-        if self.pending or len(self._pause_new) < PAUSE_NEW_FRAMES or \
-                len(self._pause_reference) < PAUSE_REFERENCE_FRAMES:
-            return  # (a candidate keeps the floor from before its jump until the voice has decided it)
+        if len(self._pause_new) < PAUSE_NEW_FRAMES or len(self._pause_reference) < PAUSE_REFERENCE_FRAMES:
+            return  # (the reference is emptied at a jump: a candidate keeps the floor from before it meanwhile)
         before = self._pause_reference.value()
-        if abs(now - before) >= PAUSE_STEP_DB:
-            self._pause_before, self.pending, self._voiced_since = before, True, 0
-            self._pause_after_low = math.inf
-            self._confirm.clear()
-            self._pause_after.clear()
-            for value in self._pause_new:
-                self._pause_after.push(value)
-            self._pause_reference.clear()  # the pauses before the jump no longer say what the gain is
+        if abs(now - before) >= PAUSE_STEP_DB and not (self.pending and self._jump_stands()):
+            self._candidate(before_dbfs=before)
+
+    def _jump_stands(self) -> bool:
+        """The waiting candidate's pauses still stand `PAUSE_STEP_DB` or more from the floor before its jump."""
+        return len(self._pause_after) < PAUSE_AFTER_MIN_FRAMES or abs(self.pause_jump_db) >= PAUSE_STEP_DB
+
+    def _candidate(self, *, before_dbfs: float) -> None:
+        """The pauses' floor jumped from `before_dbfs`: a step awaits the calm voice. A candidate still waiting is
+        replaced (a cough or a door in the pauses of a silent stretch once held one open past the real step, and
+        the floor it had kept from before it read the step as no jump at all)."""
+        self._pause_before, self.pending, self._voiced_since = before_dbfs, True, 0
+        self._pause_after_low = math.inf
+        self._confirm.clear()
+        self._pause_after.clear()
+        for value in self._pause_new:
+            self._pause_after.push(value)
+        self._pause_reference.clear()  # the pauses before the jump no longer say what the gain is
 
     @property
     def pause_jump_db(self) -> float:
