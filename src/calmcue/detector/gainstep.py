@@ -204,4 +204,5 @@ class GainStep:
         self._pause_after.clear()
         self._voice.clear()
         self._confirm.clear()
+        self._confirm_any.clear()
         self.pending = False
