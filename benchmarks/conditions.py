@@ -20,9 +20,11 @@ except ImportError:  # run as a script from benchmarks/
     import detection_stress as stress  # type: ignore[no-redef]
 
 CONDITIONS = ("clean", "phone", "gain-18", "noise10", "gainstep12")
-STRESS_CONDITIONS = (*stress.CONDITIONS, "clipstep30")
+STRESS_CONDITIONS = (*stress.CONDITIONS, "clipstep30", "gainstep-12", "phonestep12")
 CLIP_STEP_DB = 30.0  # clipstep30: a gain step so large that the calm voice clips (the dev speech's calm voice sits
 # near -44 dBFS, so gainstep12 never clips): clipping alone must not read as a raise, a clipped raise still must
+# gainstep-12: the gain step down (the boom pushed away, the gain turned down); phonestep12: the +12 dB step on a
+# telephone-band line (a softphone's agent leg: 8 kHz, 300-3400 Hz), where the tilt says less
 ALL_CONDITIONS = CONDITIONS + STRESS_CONDITIONS
 PHONE_RATE_HZ = 8000
 PHONE_BAND_HZ = (300.0, 3400.0)
@@ -132,9 +134,12 @@ def apply_condition(
         return _noise(samples, rate_hz=rate_hz, seed=seed, level_span_s=level_span_s), rate_hz
     if condition == "gainstep12":
         return _gain_step(samples, rate_hz=rate_hz, at_s=level_span_s[1] if level_span_s else 0.0), rate_hz
-    if condition == "clipstep30":
-        at_s = level_span_s[1] if level_span_s else 0.0
-        return _gain_step(samples, rate_hz=rate_hz, at_s=at_s, step_db=CLIP_STEP_DB), rate_hz
+    at_s = level_span_s[1] if level_span_s else 0.0
+    if condition in ("clipstep30", "gainstep-12"):
+        step_db = CLIP_STEP_DB if condition == "clipstep30" else -GAIN_STEP_DB
+        return _gain_step(samples, rate_hz=rate_hz, at_s=at_s, step_db=step_db), rate_hz
+    if condition == "phonestep12":
+        return _gain_step(_phone(samples, rate_hz=rate_hz), rate_hz=PHONE_RATE_HZ, at_s=at_s), PHONE_RATE_HZ
     if condition in STRESS_CONDITIONS:
         calm_dbfs = [active_speech_level_dbfs(column, rate_hz=rate_hz)
                      for column in _calm_part(samples, rate_hz=rate_hz, level_span_s=level_span_s)]

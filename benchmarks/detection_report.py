@@ -22,7 +22,7 @@ GOALS: dict[str, dict[str, float]] = {  # issue 13: raised >= +9 dB over calm vo
     "talk_over": {"catch_min_pct": 95.0, "false_flag_max_pct": 3.0},
 }
 GAIN_STEP_FALSE_FLAG_MAX_PCT = 2.0  # gainstep12: the agent's calm clips after a +12 dB step
-GAIN_STEP_CONDITIONS = ("gainstep12", "clipstep30")
+GAIN_STEP_CONDITIONS = ("gainstep12", "clipstep30", "gainstep-12", "phonestep12")
 GOAL_CONDITIONS = ("clean", "phone", "gain-18", "noise10", "gainstep12")  # conditions.CONDITIONS; the rest: stress
 BAND_DB = 3.0  # the curve: share flagged per 3 dB band of measured level over the speaker's calm voice
 BAND_RANGE_DB = (-6.0, 30.0)  # clips outside are counted in the first or last band

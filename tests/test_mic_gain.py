@@ -57,6 +57,49 @@ def test_a_louder_room_with_the_voice_where_it_was_moves_nothing() -> None:
     assert _step_then(voice) == []
 
 
+def test_a_bump_in_the_pauses_long_before_the_step_does_not_hide_it() -> None:
+    """A door or a cough lifts the pauses' floor 8 dB for 0.6 s while the agent is silent (a candidate the voice never
+    decides), the floor is back for 5 s, then the gain goes up 12 dB: the step is found from the voice after it (the
+    stale candidate used to keep the floor from before the bump and read the step as no jump)."""
+    from calmcue.detector.gainstep import GainStep
+
+    step = GainStep()
+    for _ in range(300):
+        step.learn(-30.0)
+    pauses = [-70.0] * 400 + [-62.0] * 60 + [-70.0] * 500 + [-58.0] * 200
+    for i, level in enumerate(pauses):
+        step.pause(level + 0.5 * (i % 3))
+    moves = [round(moved, 1) for i in range(200)
+             if (moved := step.voiced(-18.0 + (i % 5) - 2.0, calm_sounding=True))]
+    assert moves == [pytest.approx(12.0, abs=1.0)]
+
+
+def _raised_after(*, room_jump_db: float, voice_db: float, effort_db: float) -> list[float]:
+    """The room `room_jump_db` louder, then 2 s of a raised voice only (nothing calm-sounding) `voice_db` over the calm
+    voice whose pitch and tilt explain `effort_db` of it; the moves a GainStep made."""
+    from calmcue.detector.gainstep import GainStep
+
+    step = GainStep()
+    for _ in range(300):
+        step.learn(-30.0)
+    for i, level in enumerate([-70.0] * 400 + [-70.0 + room_jump_db] * 200):
+        step.pause(level + 0.5 * (i % 3))
+    return [round(moved, 1) for i in range(200)
+            if (moved := step.voiced(-30.0 + voice_db + (i % 5) - 2.0, calm_sounding=False,
+                                     effort_level_db=effort_db))]
+
+
+def test_a_raised_voice_right_after_a_step_confirms_it_from_what_its_effort_leaves() -> None:
+    """After a 12 dB step the agent goes on raised (8 dB of it effort): no calm-sounding voicing, yet the step is found
+    within 2 s of voicing, by the pauses' jump (calm-sounding voicing alone waited 5-20 s for it)."""
+    assert _raised_after(room_jump_db=12.0, voice_db=20.0, effort_db=8.0) == [pytest.approx(12.0, abs=1.0)]
+
+
+def test_a_raise_in_a_room_that_got_louder_moves_nothing() -> None:
+    """The room 12 dB louder and the voice raised 12 dB, all of it effort: no gain step, the raise stays a raise."""
+    assert _raised_after(room_jump_db=12.0, voice_db=12.0, effort_db=12.0) == []
+
+
 def _sine(*, amplitude: float) -> np.ndarray:
     t = np.arange(4096) / RATE
     return (amplitude * np.sin(2 * np.pi * 203.0 * t)).astype(np.float32)

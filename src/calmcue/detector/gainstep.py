@@ -16,9 +16,16 @@ raised clips went unseen); the pauses raise the question and the calm voice answ
   overshoot would hide the next raise; the slow re-basing corrects an undershoot). A median still under half the
   jump drops the candidate (a fan or a neighbour raised the room's level; the voice stayed put). One frame
   decides nothing: a soft calm sentence after a step once dropped it, a loud one stalled it, for 10-30 s.
-- while a candidate waits, the pauses raise no new one (a new one lost the floor from before the jump), and the
-  floor after the jump is the lowest it has read since: the breaths and echoes of raised sentences fill later
-  pauses and lift their floor 2-3 dB, which made the move overshoot the step.
+- speech after a step often starts raised (no calm-sounding voicing for 5-20 s on the development speech): every
+  voiced frame's move less the level its pitch and tilt explain (a raised voice is louder by about 1.2 dB per
+  semitone and 1.5 dB per dB of tilt) also goes into a median of `EFFORT_CONFIRM_FRAMES`; near a jump of
+  `EFFORT_MIN_JUMP_DB` or more it confirms the step (the move is then the pauses' jump). A raise in a room that
+  got louder reads near 0 there, a gain step near the jump.
+- while a candidate waits, the pauses raise no new one as long as its own jump stands (a new one lost the floor
+  from before the jump), and the floor after the jump is the lowest it has read since: the breaths and echoes of
+  raised sentences fill later pauses and lift their floor 2-3 dB, which made the move overshoot the step. A
+  candidate whose floor came back (a door, a cough in a pause while the agent listened) gives way to the next
+  jump: kept, it read a real step seconds later as no jump at all.
 
 A boom moved nearer the mouth raises the voice but not the room, and a mic that gates its pauses to digital
 silence gives no pause level: the slow re-basing (rebase.py) stays the fallback for both and for gradual changes.
@@ -43,8 +50,22 @@ AGREE_DB = 4.0  # the calm voice moved by the pauses' jump give or take this muc
 AGREE_BEYOND_DB = 8.0  # ...or up to this much beyond it: speech after a step holds raised sentences whose pitch and
 # tilt read calm, which lift the calm-sounding voice's median (4-6 dB beyond a 12 dB step for some speakers); the
 # baseline moves by the pauses' jump then, never by more
+LEVEL_PER_PITCH_DB_PER_ST = 1.2  # how much louder a voice with more effort is: on the development speech, the level
+LEVEL_PER_TILT_DB_PER_DB = 1.5  # over the calm voice rises about this much per semitone of pitch and per dB of tilt
+# flattening (residual spread about 4.5 dB per clip; rebase.py)
+EFFORT_CONFIRM_FRAMES = 50  # the median of 0.5 s of any voicing, less the level its effort explains...
+EFFORT_AGREE_DB = 4.0  # ...within this of the pauses' jump confirms a step (the residual spread of that estimate)
+EFFORT_MIN_JUMP_DB = 9.0  # ...of this size at least: breaths and echoes of raised sentences lift the pauses' floor
+# 6-8 dB now and then, and raised speech whose tilt and pitch rise little once confirmed such a jump (a 7 dB move
+# on top of a 12 dB step, then calm clips flagged); smaller steps wait for the calm-sounding voice
 CONFIRM_FRAMES = 20  # the median move of 0.2 s of calm-sounding voicing confirms a step, or drops it
 EXPIRE_FRAMES = 1000  # a candidate the voice has not confirmed within 10 s of voicing is dropped
+
+
+def effort_level_db(*, pitch_over_st: float, tilt_over_db: float) -> float:
+    """The level rise (dB) that a voice's pitch and tilt over the calm voice's explain: the part of a level change
+    that is effort; what is left of it is the gain."""
+    return LEVEL_PER_PITCH_DB_PER_ST * pitch_over_st + LEVEL_PER_TILT_DB_PER_DB * tilt_over_db
 
 
 class GainStep:
@@ -57,6 +78,7 @@ class GainStep:
         self._pause_after = RunningQuantile(PAUSE_REFERENCE_FRAMES, quantile=PAUSE_QUANTILE)  # since a jump
         self._voice = RunningQuantile(VOICE_REFERENCE_FRAMES)
         self._confirm = RunningQuantile(CONFIRM_FRAMES)
+        self._confirm_any = RunningQuantile(EFFORT_CONFIRM_FRAMES)
         self._pause_before = math.nan  # the pauses' floor before a jump
         self._pause_after_low = math.inf  # the lowest the pauses' floor read since the jump
         self.pending = False  # the pauses jumped: a step awaits the calm voice's confirmation
@@ -76,18 +98,28 @@ class GainStep:
         if self.pending and len(self._pause_after) >= PAUSE_AFTER_MIN_FRAMES:
             self._pause_after_low = min(self._pause_after_low, after)
         now = self._pause_now.push(level_dbfs)
-        if self.pending or len(self._pause_new) < PAUSE_NEW_FRAMES or \
-                len(self._pause_reference) < PAUSE_REFERENCE_FRAMES:
-            return  # (a candidate keeps the floor from before its jump until the voice has decided it)
+        if len(self._pause_new) < PAUSE_NEW_FRAMES or len(self._pause_reference) < PAUSE_REFERENCE_FRAMES:
+            return  # (the reference is emptied at a jump: a candidate keeps the floor from before it meanwhile)
         before = self._pause_reference.value()
-        if abs(now - before) >= PAUSE_STEP_DB:
-            self._pause_before, self.pending, self._voiced_since = before, True, 0
-            self._pause_after_low = math.inf
-            self._confirm.clear()
-            self._pause_after.clear()
-            for value in self._pause_new:
-                self._pause_after.push(value)
-            self._pause_reference.clear()  # the pauses before the jump no longer say what the gain is
+        if abs(now - before) >= PAUSE_STEP_DB and not (self.pending and self._jump_stands()):
+            self._candidate(before_dbfs=before)
+
+    def _jump_stands(self) -> bool:
+        """The waiting candidate's pauses still stand `PAUSE_STEP_DB` or more from the floor before its jump."""
+        return len(self._pause_after) < PAUSE_AFTER_MIN_FRAMES or abs(self.pause_jump_db) >= PAUSE_STEP_DB
+
+    def _candidate(self, *, before_dbfs: float) -> None:
+        """The pauses' floor jumped from `before_dbfs`: a step awaits the calm voice. A candidate still waiting is
+        replaced (a cough or a door in the pauses of a silent stretch once held one open past the real step, and
+        the floor it had kept from before it read the step as no jump at all)."""
+        self._pause_before, self.pending, self._voiced_since = before_dbfs, True, 0
+        self._pause_after_low = math.inf
+        self._confirm.clear()
+        self._confirm_any.clear()
+        self._pause_after.clear()
+        for value in self._pause_new:
+            self._pause_after.push(value)
+        self._pause_reference.clear()  # the pauses before the jump no longer say what the gain is
 
     @property
     def pause_jump_db(self) -> float:
@@ -102,12 +134,16 @@ class GainStep:
         """Calibration voicing (taken as calm): the calm voice's level at the gain the baseline is learned at."""
         self._voice.push(level_dbfs)
 
-    def voiced(self, level_dbfs: float, *, calm_sounding: bool) -> float:
+    def voiced(self, level_dbfs: float, *, calm_sounding: bool, effort_level_db: float = math.nan) -> float:
         """One settled voiced frame's short-term level; returns the dB the gain moved (0.0: it did not).
 
         While a candidate waits, each calm-sounding frame's move from the calm voice's level goes into a median of
         the last `CONFIRM_FRAMES`: once that many were heard, a median near the pauses' jump confirms the step, one
-        under half of it drops the candidate (one soft or loud utterance alone decides neither)."""
+        under half of it drops the candidate (one soft or loud utterance alone decides neither). Every frame's move
+        less `effort_level_db` (the level its pitch and tilt over the calm voice explain: effort_level_db()) goes
+        into a second median: near a jump of `EFFORT_MIN_JUMP_DB` or more it confirms the step too, so speech that
+        starts raised after the step (no calm-sounding voicing for 5-20 s on the development speech) does not hold
+        it up; the pauses' jump is the move then (that estimate is the coarser)."""
         if not self.pending:
             if calm_sounding:
                 self._voice.push(level_dbfs)
@@ -117,10 +153,13 @@ class GainStep:
         if self._voiced_since > EXPIRE_FRAMES or math.isnan(reference):
             self.pending = False
             return 0.0
+        jump_db = self.pause_jump_db
+        if self._effort_confirms(level_dbfs - effort_level_db - reference, jump_db=jump_db):
+            self.pending = False
+            return self._move(jump_db)
         if not calm_sounding:
             return 0.0
         moved_db = self._confirm.push(level_dbfs - reference)
-        jump_db = self.pause_jump_db
         if len(self._confirm) < CONFIRM_FRAMES:
             return 0.0
         if abs(moved_db) < 0.5 * abs(jump_db) or moved_db * jump_db < 0:
@@ -135,6 +174,15 @@ class GainStep:
         self.pending = False
         shift_db = min(jump_db, moved_db) if jump_db > 0 else max(jump_db, moved_db)
         return self._move(shift_db) if abs(shift_db) >= PAUSE_STEP_DB else 0.0
+
+    def _effort_confirms(self, gain_db: float, *, jump_db: float) -> bool:
+        """A voiced frame's level move less what its effort explains (`gain_db`, NaN: not known) into the second
+        median; True when that median confirms the pauses' jump (voiced())."""
+        if math.isnan(gain_db):
+            return False
+        median_db = self._confirm_any.push(gain_db)
+        return len(self._confirm_any) >= EFFORT_CONFIRM_FRAMES and abs(median_db - jump_db) <= EFFORT_AGREE_DB and \
+            abs(jump_db) >= EFFORT_MIN_JUMP_DB and len(self._pause_after) >= PAUSE_AFTER_MIN_FRAMES
 
     def _move(self, shift_db: float) -> float:
         self.shift(shift_db)
@@ -156,4 +204,5 @@ class GainStep:
         self._pause_after.clear()
         self._voice.clear()
         self._confirm.clear()
+        self._confirm_any.clear()
         self.pending = False

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from calmcue.config.schema import RaisedVoiceSettings
 from calmcue.detector.baseline import LEVEL_QUANTILE, SpeakerBaseline, semitones
-from calmcue.detector.gainstep import GainStep
+from calmcue.detector.gainstep import GainStep, effort_level_db
 from calmcue.detector.quantile import RunningQuantile
 from calmcue.detector.rebase import GainRebase, calm_sounding
 from calmcue.detector.state import EpisodeMachine, Phase, Transition
@@ -145,8 +145,10 @@ class SpeakerTrack:
         0.0 when it did not."""
         if self.rebase is None or self.gain_step is None:
             return 0.0, ""
-        shift_db = self.gain_step.voiced(self.level, calm_sounding=calm_sounding(pitch_over_st=self.over[1],
-                                                                                tilt_over_db=self.over[2]))
+        pitch_over, tilt_over = self.over[1], self.over[2]
+        shift_db = self.gain_step.voiced(
+            self.level, calm_sounding=calm_sounding(pitch_over_st=pitch_over, tilt_over_db=tilt_over),
+            effort_level_db=effort_level_db(pitch_over_st=pitch_over, tilt_over_db=tilt_over))
         if shift_db:
             self.rebase.reset()  # its window holds levels over the old baseline
             return shift_db, "step"
