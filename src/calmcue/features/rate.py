@@ -61,8 +61,8 @@ BRIDGE_GAP_FRAMES = 30  # unvoiced gaps up to 0.3 s between voiced frames count 
 CUE_NAMES = ("ln centroid Hz", "ln mean crossings per s", "ln onsets per articulation s", "ln articulation share",
              "ln voiced share")
 # ln rate = RATE_OFFSET + RATE_WEIGHTS . cues (CUE_NAMES order): fitted by benchmarks/train_rate.py
-RATE_WEIGHTS = (0.6998, 0.5334, 0.2864, 0.3547, -0.3189)
-RATE_OFFSET = -1.0154
+RATE_WEIGHTS = (0.8355, 0.2725, 0.3830, 0.0330, -0.2557)
+RATE_OFFSET = -0.9783
 
 _BINS_HZ = np.fft.rfftfreq(FFT_SIZE, HOP_S)
 _LOW_HZ, _HIGH_HZ = CENTROID_BAND_HZ
