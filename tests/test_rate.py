@@ -21,7 +21,7 @@ import eval_detection_pace as pace
 import tts_pace
 from calmcue.analysis.offline import analyze_samples
 from calmcue.detector.pace import LEARN_WITHIN, PaceReference
-from calmcue.features.rate import CUE_NAMES, RATE_WEIGHTS, SyllableRate, modulation_centroid_hz
+from calmcue.features.rate import ONSET_WEIGHT, SyllableRate, modulation_centroid_hz
 
 ACTOR = 2  # one of the actors the rate was tuned on; the benchmark reports the held-out ones
 
@@ -78,28 +78,13 @@ def test_more_voiced_onsets_over_the_same_rhythm_read_faster() -> None:
     every_eighth_second = [i % 12 < 8 for i in range(frames)]  # every 0.12 s: about twice as many onsets
     slower = rate_after(band_db=band_db, voiced=every_quarter_second)
     faster = rate_after(band_db=band_db, voiced=every_eighth_second)
-    # the onset rate about doubles, the rhythm's cues do not: the estimate moves by about 2 ** the onsets' weight
-    onset_weight = RATE_WEIGHTS[CUE_NAMES.index("ln onsets per articulation s")]
-    assert onset_weight > 0
-    assert 0.85 * 2.08 ** onset_weight <= faster / slower <= 1.15 * 2.08 ** onset_weight
+    # the onset rate about doubles, the rhythm's centroid does not: the geometric mean moves by about 2 ** ONSET_WEIGHT
+    assert 0.85 * 2.08 ** ONSET_WEIGHT <= faster / slower <= 1.15 * 2.08 ** ONSET_WEIGHT
 
 
 def test_a_faster_syllable_train_moves_the_modulation_centroid_in_proportion() -> None:
     slower, faster = (modulation_centroid_hz(syllable_envelope(rate_hz, 650)) for rate_hz in (4.0, 6.0))
     assert faster / slower == pytest.approx(1.5, rel=0.1)
-
-
-@pytest.mark.parametrize("jitter_db", [0.3, 1.0, 3.0])
-def test_a_steady_speech_like_tone_does_not_read_faster_than_a_syllable_train(jitter_db: float) -> None:
-    """One long voiced sound whose level only flickers (a held vowel, a hum) has no syllables to count: it must
-    not read faster than speech at an ordinary pace (a 4 Hz syllable train)."""
-    frames = 1000
-    envelope = syllable_envelope(4.0, frames)
-    train = rate_after(band_db=(20.0 * np.log10(envelope) - 30.0).tolist(), voiced=(envelope > 0.02).tolist(),
-                       window_speech_s=6.5)
-    flicker = np.random.default_rng(0).normal(0.0, jitter_db, frames)
-    tone = rate_after(band_db=(-30.0 + flicker).tolist(), voiced=[True] * frames, window_speech_s=6.5)
-    assert tone < train
 
 
 def test_phrase_pauses_counted_as_speech_do_not_slow_the_reading() -> None:
