@@ -31,11 +31,14 @@ sentences (espeak-ng asked for 1.35 speaks 1.26-1.35x). Checks 2 and 3 run on th
 stretches spoken at the tempo instead of stretched to it; no transcript check. Tuned on: espeak-ng en+m3, de+f2,
 fr+m4 and flite slt; the other seven are held out.
 
-The last line is the rate's cost per hop (SyllableRate.step, amortised).
+The last line is the rate's cost per hop (its step, amortised).
 
     python benchmarks/eval_detection_pace.py [--corpus all|both|ravdess|librispeech|tts] [--actors 1,2] [--tuned 1,2,3]
         [--stretches 10] [--enter 1.175] [--min-s 1] [--window-s 6.5] [--no-tempo] [--natural-s 300]
-        [--condition clean|phone|gain-18|noise10|gainstep12]
+        [--condition clean|phone|gain-18|noise10|gainstep12] [--rate shipped|learned]
+
+--rate learned measures benchmarks/learned_rate.py's estimator (learned from pairs, benchmarks/train_rate.py) in
+place of rate.py's; it was measured and not shipped (benchmarks/results/detection_pace7.txt).
 """
 
 from __future__ import annotations
@@ -133,9 +136,22 @@ def tempo_check(voice: Voice, *, window_s: float) -> tuple[float, dict[float, fl
             {tempo: truth[tempo] for tempo in TEMPOS}, wander)
 
 
-def cost_per_hop_us(seconds: float = 60.0) -> float:
-    """Microseconds per hop of SyllableRate.step on speech frames (the rate's whole per-hop cost, amortised)."""
+def use_rate(kind: str) -> None:
+    """Makes the engine's trackers use rate.py's estimator ("shipped") or benchmarks/learned_rate.py's ("learned",
+    measured, not shipped): the same step interface, swapped in this process only."""
+    import calmcue.features.trackers as trackers
     from calmcue.features.rate import SyllableRate
+
+    try:  # imported as part of the repository (tests)
+        from benchmarks import learned_rate
+    except ImportError:  # run as a script
+        import learned_rate  # type: ignore[no-redef]
+    trackers.SyllableRate = learned_rate.LearnedRate if kind == "learned" else SyllableRate  # type: ignore[misc]
+
+
+def cost_per_hop_us(seconds: float = 60.0) -> float:
+    """Microseconds per hop of the rate's step on speech frames (the rate's whole per-hop cost, amortised)."""
+    from calmcue.features.trackers import SyllableRate
     from calmcue.timebase import HOP_S
 
     hops = round(seconds / HOP_S)
@@ -401,6 +417,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-tempo", action="store_true", help="skip the tempo and transcript checks (tuning)")
     parser.add_argument("--natural-s", type=float, default=0.0,
                         help="also a session of this many seconds at natural pace only: false cues an hour")
+    parser.add_argument("--rate", choices=("shipped", "learned"), default="shipped",
+                        help="learned: benchmarks/learned_rate.py's estimator (measured, not shipped) in the engine")
     parser.add_argument("--condition", choices=conditions.CONDITIONS, default="clean",
                         help="recording condition of the sessions (benchmarks/conditions.py); the tempo check "
                              "stays on clean speech")
@@ -419,9 +437,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.corpus not in ("librispeech", "tts") and not (sessions.ravdess_dir() / "manifest.csv").is_file():
         print("error: RAVDESS manifest not found; set CALMCUE_DATA to the shared data folder", file=sys.stderr)
         return 2
+    use_rate(args.rate)
     settings = pace_settings(enter=args.enter, min_s=args.min_s, window_s=args.window_s)
     fast_settings = settings.detector.fast_speech
-    print(f"fast_speech: rate_ratio_enter {fast_settings.rate_ratio_enter}, min_s {fast_settings.min_s}, "
+    print(f"rate: {args.rate}; fast_speech: rate_ratio_enter {fast_settings.rate_ratio_enter}, "
+          f"min_s {fast_settings.min_s}, "
           f"window_speech_s {fast_settings.window_speech_s}; sessions {args.condition}")
     halves: dict[tuple[str, bool], Half] = {}
     print(f"{'speaker':<25}half      rate at x1  /transcript  95th pct/median  "
@@ -432,7 +452,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(evaluate(voice, half, args=args, settings=settings), flush=True)
     for half in halves.values():
         print(half.report())
-    print(f"rate cost: {cost_per_hop_us():.1f} us per hop per channel (SyllableRate.step, amortised over 60 s)")
+    print(f"rate cost: {cost_per_hop_us():.1f} us per hop per channel ({args.rate} rate's step, amortised over 60 s)")
     return 0
 
 
