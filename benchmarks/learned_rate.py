@@ -32,47 +32,17 @@ import math
 
 import numpy as np
 
+from calmcue.features.rate import SUB_WINDOW_FRAMES, SyllableRate, modulation_centroid_hz
 from calmcue.timebase import HOP_S
 
-SUB_WINDOW_FRAMES = 256  # 2.56 s: resolves 1 Hz, short enough to average several over the window
-SUB_HOP_FRAMES = 64
-FFT_SIZE = 512
-UPDATE_FRAMES = 20  # the spectral cues are recomputed every 0.2 s of speech
-CENTROID_BAND_HZ = (1.0, 16.0)  # the syllable-rhythm band (and its harmonics) the centroid is taken over
 CROSSING_SMOOTH_FRAMES = 3  # the log envelope is smoothed over 30 ms before its mean crossings are counted
-ONSET_MIN_VOICED_FRAMES = 3  # a voiced run this long (30 ms) after ...
-ONSET_MIN_GAP_FRAMES = 2  # ... at least this many unvoiced speech frames is a voiced-segment onset
-BRIDGE_GAP_FRAMES = 30  # unvoiced gaps up to 0.3 s between voiced frames count as articulation time
 CUE_NAMES = ("ln centroid Hz", "ln mean crossings per s", "ln onsets per articulation s", "ln articulation share",
              "ln voiced share")
 # ln rate = RATE_OFFSET + RATE_WEIGHTS . cues (CUE_NAMES order): fitted by train_rate.py --steady 5 --pauses 5
 RATE_WEIGHTS = (0.8355, 0.2725, 0.3830, 0.0330, -0.2557)
 RATE_OFFSET = -0.9783
 
-_BINS_HZ = np.fft.rfftfreq(FFT_SIZE, HOP_S)
-_LOW_HZ, _HIGH_HZ = CENTROID_BAND_HZ
-_IN_BAND = (_BINS_HZ >= _LOW_HZ) & (_BINS_HZ <= _HIGH_HZ)
-_PER_LN_F = _BINS_HZ[_IN_BAND]  # power per ln f = power per Hz times f
-_LN_F = np.log(_BINS_HZ[_IN_BAND])
-_TAPER = np.hanning(SUB_WINDOW_FRAMES)
-
-
-def modulation_weights(envelope: np.ndarray) -> np.ndarray:
-    """The modulation power per ln f of an amplitude envelope sampled every hop, over CENTROID_BAND_HZ's bins
-    (averaged over 2.56 s sub-windows, each normalised so loud and soft ones count alike)."""
-    starts = range(0, envelope.size - SUB_WINDOW_FRAMES + 1, SUB_HOP_FRAMES)
-    segments = np.stack([envelope[s:s + SUB_WINDOW_FRAMES] for s in starts])
-    segments = (segments - segments.mean(axis=1, keepdims=True)) * _TAPER
-    power = np.square(np.abs(np.fft.rfft(segments, FFT_SIZE, axis=1)))
-    power /= power.sum(axis=1, keepdims=True) + 1e-30
-    return power.mean(axis=0)[_IN_BAND] * _PER_LN_F
-
-
-def modulation_centroid_hz(envelope: np.ndarray) -> float:
-    """exp of the mean ln f of the envelope's modulation power per ln f over CENTROID_BAND_HZ (NaN when flat)."""
-    weight = modulation_weights(envelope)
-    total = float(weight.sum())
-    return float(math.exp(float(weight @ _LN_F) / total)) if total > 0 else math.nan
+__all__ = ["CUE_NAMES", "SUB_WINDOW_FRAMES", "LearnedRate", "envelope_cues"]
 
 
 def mean_crossings_per_s(envelope: np.ndarray) -> float:
@@ -91,72 +61,29 @@ def envelope_cues(envelope: np.ndarray) -> tuple[float, float]:
     return (math.log(centroid), math.log(crossings)) if centroid > 0 else (math.nan, math.nan)
 
 
-class LearnedRate:
+class LearnedRate(SyllableRate):
     """Per-hop speaking rate (syllables per second) over the last `window_speech_s` of speech: exp of a learned
-    weighted sum of rate cues (CUE_NAMES) read over the held speech frames."""
+    weighted sum of rate cues (CUE_NAMES) read over the held speech frames. SyllableRate's ring, onsets and
+    articulation time, plus the voiced share; the rate moves only when the envelope's cues are read again."""
 
     def __init__(self, *, window_speech_s: float = 5.0) -> None:
-        self.window_frames = max(round(window_speech_s / HOP_S), SUB_WINDOW_FRAMES)
-        self._ring = np.zeros(self.window_frames)
-        self._onsets = [False] * self.window_frames
-        self._active = [0] * self.window_frames  # articulation frames each speech frame added
+        super().__init__(window_speech_s=window_speech_s)
         self._voiced = [False] * self.window_frames
-        self._onset_count = 0
-        self._active_count = 0
         self._voiced_count = 0
-        self._voiced_run = 0
-        self._gap_run = ONSET_MIN_GAP_FRAMES  # the first voiced run counts as an onset
-        self._since_voiced = -1  # unvoiced speech frames since the last voiced one (-1: none voiced yet)
-        self._filled = 0  # speech frames held (up to the window)
-        self._at = 0  # next write position in the ring
-        self._since_update = 0
         self._envelope_cues = (math.nan, math.nan)  # recomputed every UPDATE_FRAMES speech frames
-        self._rate = math.nan
+        self._learned = math.nan
 
     def step(self, band_db: float, voiced: bool, speech: bool) -> float:
         """Feeds one frame; returns the rate over the recent speech, NaN until 2.56 s of speech were heard."""
         if speech:
-            at = self._at
-            onset = self._is_onset(voiced)
-            self._onset_count += onset - self._onsets[at]
-            self._onsets[at] = onset
-            added = self._articulation(voiced)
-            self._active_count += added - self._active[at]
-            self._active[at] = added
+            at = self._at  # the slot SyllableRate.step is about to write
             self._voiced_count += voiced - self._voiced[at]
             self._voiced[at] = voiced
-            self._ring[at] = 10.0 ** (band_db / 20.0)
-            self._at = (at + 1) % self.window_frames
-            self._filled = min(self._filled + 1, self.window_frames)
-            self._since_update += 1
-            if self._since_update >= UPDATE_FRAMES and self._filled >= SUB_WINDOW_FRAMES:
-                self._since_update = 0
-                self._envelope_cues = envelope_cues(self.recent_envelope())
-                self._rate = self._combined()
-        return self._rate
+        return super().step(band_db, voiced, speech)
 
-    def _is_onset(self, voiced: bool) -> bool:
-        """True on the speech frame where a voiced run that follows an unvoiced gap becomes long enough."""
-        if not voiced:
-            self._voiced_run = 0
-            self._gap_run += 1
-            return False
-        self._voiced_run += 1
-        if self._voiced_run == ONSET_MIN_VOICED_FRAMES:
-            onset, self._gap_run = self._gap_run >= ONSET_MIN_GAP_FRAMES, 0
-            return onset
-        return False
-
-    def _articulation(self, voiced: bool) -> int:
-        """Articulation frames this speech frame adds: 1 if voiced, plus the unvoiced gap just before it if that
-        was short (BRIDGE_GAP_FRAMES); kept with the frame, so it leaves the window with it (a bridged gap is
-        counted up to 0.3 s longer than its own frames are held, against a window of several seconds)."""
-        if not voiced:
-            if self._since_voiced >= 0:
-                self._since_voiced += 1
-            return 0
-        gap, self._since_voiced = self._since_voiced, 0
-        return 1 + (gap if 0 < gap <= BRIDGE_GAP_FRAMES else 0)
+    def _update_envelope(self) -> None:
+        self._envelope_cues = envelope_cues(self.recent_envelope())
+        self._learned = self._weighted()
 
     def timing_cues(self) -> tuple[float, float, float]:
         """(ln onsets per articulation second, ln articulation share, ln voiced share) of the held speech frames,
@@ -171,6 +98,9 @@ class LearnedRate:
         return np.array((*self._envelope_cues, *self.timing_cues()))
 
     def _combined(self) -> float:
+        return self._learned
+
+    def _weighted(self) -> float:
         """exp(RATE_OFFSET + RATE_WEIGHTS . cues); NaN until the envelope's cues were first read."""
         centroid, crossings = self._envelope_cues
         if math.isnan(centroid):
@@ -179,9 +109,3 @@ class LearnedRate:
         w = RATE_WEIGHTS
         return math.exp(RATE_OFFSET + w[0] * centroid + w[1] * crossings + w[2] * onsets + w[3] * articulation
                         + w[4] * voiced)
-
-    def recent_envelope(self) -> np.ndarray:
-        """The held speech frames' amplitude envelope, oldest first."""
-        if self._filled < self.window_frames:
-            return self._ring[:self._filled].copy()
-        return np.roll(self._ring, -self._at)

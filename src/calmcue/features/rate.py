@@ -70,15 +70,20 @@ _LN_F = np.log(_BINS_HZ[_IN_BAND])
 _TAPER = np.hanning(SUB_WINDOW_FRAMES)
 
 
-def modulation_centroid_hz(envelope: np.ndarray) -> float:
-    """exp of the mean ln f of the modulation power per ln f over CENTROID_BAND_HZ, of an amplitude envelope
-    sampled every hop (averaged over 2.56 s sub-windows, each normalised so loud and soft ones count alike)."""
+def modulation_weights(envelope: np.ndarray) -> np.ndarray:
+    """The modulation power per ln f over CENTROID_BAND_HZ's bins of an amplitude envelope sampled every hop
+    (averaged over 2.56 s sub-windows, each normalised so loud and soft ones count alike)."""
     starts = range(0, envelope.size - SUB_WINDOW_FRAMES + 1, SUB_HOP_FRAMES)
     segments = np.stack([envelope[s:s + SUB_WINDOW_FRAMES] for s in starts])
     segments = (segments - segments.mean(axis=1, keepdims=True)) * _TAPER
     power = np.square(np.abs(np.fft.rfft(segments, FFT_SIZE, axis=1)))
     power /= power.sum(axis=1, keepdims=True) + 1e-30
-    weight = power.mean(axis=0)[_IN_BAND] * _PER_LN_F
+    return power.mean(axis=0)[_IN_BAND] * _PER_LN_F
+
+
+def modulation_centroid_hz(envelope: np.ndarray) -> float:
+    """exp of the mean ln f of the envelope's modulation power per ln f over CENTROID_BAND_HZ (NaN when flat)."""
+    weight = modulation_weights(envelope)
     total = float(weight.sum())
     return float(math.exp(float(weight @ _LN_F) / total)) if total > 0 else math.nan
 
@@ -124,9 +129,13 @@ class SyllableRate:
             self._since_update += 1
             if self._since_update >= UPDATE_FRAMES and self._filled >= SUB_WINDOW_FRAMES:
                 self._since_update = 0
-                self._centroid = centroid_syllables(modulation_centroid_hz(self.recent_envelope()))
+                self._update_envelope()
             self._rate = self._combined()
         return self._rate
+
+    def _update_envelope(self) -> None:
+        """Every UPDATE_FRAMES speech frames: the cue read from the held envelope (its modulation centroid)."""
+        self._centroid = centroid_syllables(modulation_centroid_hz(self.recent_envelope()))
 
     def _is_onset(self, voiced: bool) -> bool:
         """True on the speech frame where a voiced run that follows an unvoiced gap becomes long enough."""
