@@ -34,7 +34,8 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -114,16 +115,10 @@ def _paced() -> None:
           "of one core")
 
 
-def _room_parts() -> None:
-    """Where the pipeline's time goes on the quiet room in the tray's quiet 200 ms reads: thread CPU of each part
-    as % of one core over 50 s after 10 s of settling, best of three runs (by the whole push)."""
-    from calmcue.detector.detector import Detector
-    from calmcue.features import activity_model, extractor, trackers
-
-    targets = [(extractor, name, name) for name in ("level_dbfs", "power_spectrum", "clip_share", "yin_where",
-                                                    "stand_in_periodicity") if hasattr(extractor, name)]
-    targets += [(trackers.Trackers, "floors", "floors"), (trackers.Trackers, "run", "trackers run"),
-                (activity_model.ActivityModel, "process", "model"), (Detector, "process", "detector")]
+@contextmanager
+def _timing(targets: list[tuple[object, str, str]]) -> Iterator[dict[str, int]]:
+    """Wraps each (owner, method name, key) so its thread CPU time adds up under key in the dict yielded, and
+    puts the methods back afterwards."""
     spent: dict[str, int] = {}
     originals = [(owner, name, getattr(owner, name)) for owner, name, _ in targets]
 
@@ -138,9 +133,26 @@ def _room_parts() -> None:
 
     for (owner, name, key), (_, _, method) in zip(targets, originals, strict=True):
         setattr(owner, name, timed(key, method))
+    try:
+        yield spent
+    finally:
+        for owner, name, method in originals:
+            setattr(owner, name, method)
+
+
+def _room_parts() -> None:
+    """Where the pipeline's time goes on the quiet room in the tray's quiet 200 ms reads: thread CPU of each part
+    as % of one core over 50 s after 10 s of settling, best of three runs (by the whole push)."""
+    from calmcue.detector.detector import Detector
+    from calmcue.features import activity_model, extractor, trackers
+
+    targets = [(extractor, name, name) for name in ("level_dbfs", "power_spectrum", "clip_share", "yin_where",
+                                                    "stand_in_periodicity") if hasattr(extractor, name)]
+    targets += [(trackers.Trackers, "floors", "floors"), (trackers.Trackers, "run", "trackers run"),
+                (activity_model.ActivityModel, "process", "model"), (Detector, "process", "detector")]
     room, step, settle = _room(60.0), round(0.2 * TRAY_RATE_HZ), 10 * TRAY_RATE_HZ
     rounds = []
-    try:
+    with _timing(targets) as spent:
         for _ in range(3):
             pipeline = Pipeline(Settings(), channels=2, in_rate_hz=TRAY_RATE_HZ)
             for start in range(0, settle, step):
@@ -151,9 +163,6 @@ def _room_parts() -> None:
                 pipeline.push(room[start : start + step])
             audio_s = (room.shape[0] - settle) / TRAY_RATE_HZ
             rounds.append({"whole push": time.thread_time_ns() - t0, **spent})
-    finally:
-        for owner, name, method in originals:
-            setattr(owner, name, method)
     best = min(rounds, key=lambda r: r["whole push"])
     print("quiet room in 200 ms pushes, % of one core (CPU): " +
           ", ".join(f"{k} {100.0 * v / 1e9 / audio_s:.3f}" for k, v in best.items()))
@@ -310,27 +319,11 @@ def _tracker_paths(stereo: np.ndarray) -> None:
 def _timed_parts(stereo: np.ndarray, push: int, extractor_cls: type, reframer_cls: type,
                  targets: list[tuple[object, str]]) -> dict[str, float]:
     """Feeds `stereo` through a fresh extractor in pushes of `push` samples, timing each target (CPU)."""
-    spent: dict[str, int] = {}
-    originals = [(owner, name, getattr(owner, name)) for owner, name in targets]
-
-    def timed(key, method):  # type: ignore[no-untyped-def]
-        def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
-            t0 = time.thread_time_ns()
-            try:
-                return method(*args, **kwargs)
-            finally:
-                spent[key] = spent.get(key, 0) + time.thread_time_ns() - t0
-        return wrapper
-
-    for owner, name, method in originals:
-        setattr(owner, name, timed(f"{getattr(owner, '__name__', owner).split('.')[-1]}.{name}", method))
-    try:
+    keyed = [(owner, name, f"{getattr(owner, '__name__', owner).split('.')[-1]}.{name}") for owner, name in targets]
+    with _timing(keyed) as spent:
         reframer, extractor = reframer_cls(channels=2), extractor_cls(channels=2)
         hops = sum(extractor.process(reframer.push(stereo[i : i + push])).count
                    for i in range(0, stereo.shape[0] - push + 1, push))
-    finally:
-        for owner, name, method in originals:
-            setattr(owner, name, method)
     return {key: ns / hops / 1000.0 for key, ns in spent.items()}
 
 
