@@ -416,6 +416,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not manifest.is_file():
         print(f"error: {manifest} not found; set CALMCUE_DATA to the shared data folder", file=sys.stderr)
         return 2
+    for condition in [c for c in args.conditions if conditions.missing(c)]:
+        print(f"skipped {conditions.missing(condition)}", file=sys.stderr)
+        args.conditions.remove(condition)
     tasks = make_tasks(
         actors=args.actors,
         n_sessions=args.sessions,
