@@ -1,4 +1,5 @@
-"""Foreground speech for talk-over: a speaker's own voice, not the talkers behind them heard as speech.
+"""Foreground speech for talk-over: a speaker's own voice, not the talkers (`Foreground`) or the music (`MusicBed`)
+behind them heard as speech.
 
 In an open-plan room the activity model hears the other agents behind a headset wearer as speech, on the mic and
 on the caller's line alike. For talk-over that made the agent "speak" through the caller's turns (a real cut-in
@@ -63,3 +64,36 @@ class Foreground:
         if not self.active or len(self._reference) < WARM_FRAMES or math.isnan(reference):
             return True
         return level_dbfs >= reference + MARGIN_DB
+
+
+# A channel has a music bed when the activity model hears music in most of the frames it hears no speech in: a
+# running share over those frames (about 2 s of them), on over BED_ENTER, off under BED_EXIT. Speech over a quiet
+# room or steady noise never comes near it (clean pauses: 0 % music; the model's music in clean word frames does
+# not count, those frames are speech).
+MUSIC_PROB = 0.5
+BED_RATE = 0.005
+BED_ENTER, BED_EXIT = 0.5, 0.3
+
+
+class MusicBed:
+    """One channel: music playing behind its speaker (a radio in the agent's room, a shop or TV behind the caller).
+
+    The detector hears speech where the activity model does or where a frame is voiced (the model misses strained,
+    shouted speech, detector.heard_speech); but music is voiced too, so over a music bed the speaker "talked" through
+    every pause: on the detection benchmark's music10 row (unseen music 10 dB under each calm voice) polite answers
+    were flagged as talk-over 31.3 % (musicline, music behind the caller only: 36.4 %). Over a music bed only the
+    model's speech counts for whose turn it is (polite 3.2 %). The raised-voice tracks keep the voiced frames: their
+    quantiles read past music under the voice, and a shout the model misses is what they are for (without them the
+    agent's raised clips over music were caught 73.9 % instead of 92.8 %).
+    """
+
+    def __init__(self) -> None:
+        self.share = 0.0
+        self.active = False
+
+    def turn_speech(self, *, heard: bool, model_speech: bool, music: bool) -> bool:
+        """One frame (call it for every frame): whether `heard` speech counts for turn-taking."""
+        if not model_speech:
+            self.share += BED_RATE * (float(music) - self.share)
+            self.active = self.share >= (BED_EXIT if self.active else BED_ENTER)
+        return heard and (model_speech or not self.active)

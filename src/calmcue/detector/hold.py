@@ -32,6 +32,7 @@ class HeldFrame(NamedTuple):
     frame: int
     values: ChannelFrame
     heard: bool  # speech by the detector's rule, hold aside
+    turn: bool = True  # it counts for turn-taking (not a voiced frame over a music bed: detector/foreground.py)
 
 
 class HeldBack:
@@ -58,4 +59,4 @@ class HeldBack:
                 gap += 1
                 if gap > VOICE_GAP_FRAMES:
                     break
-        return [item if index >= start else item._replace(heard=False) for index, item in enumerate(frames)]
+        return [item if index >= start else item._replace(heard=False, turn=False) for index, item in enumerate(frames)]
