@@ -240,8 +240,9 @@ class Detector:
                        mic_level_dbfs: float) -> bool:
         """The call-audio channel: a new call, the caller's raised voice; returns whether the agent is speaking.
 
-        While on hold the caller's frames wait a second (detector/hold.py): if the hold state ends, that second
-        was the start of the caller's turn."""
+        While on hold the caller's frames wait a second for the raised-voice track (detector/hold.py): if the hold
+        state ends, that second was the start of the caller's voice. Their turn runs live on the activity model's
+        speech meanwhile (a cut-in is judged when the agent starts, often before the hold state has ended)."""
         customer_speech, mic_heard = heard and not self.on_hold, agent_speech
         if customer.level_dbfs > SIGNAL_LEVEL_DBFS:
             if self._last_call_signal >= 0 and frame - self._last_call_signal > NEW_CALL_GAP_FRAMES:
@@ -250,19 +251,20 @@ class Detector:
         agent_speech = self._leak.agent_speaking(mic_speech=agent_speech, mic_level_dbfs=mic_level_dbfs,
                                                  far_speech=customer_speech, far_level_dbfs=customer.level_dbfs)
         if self.on_hold:
-            late = self._held.hold(HeldFrame(frame, customer, heard, turn))
+            late = self._held.hold(HeldFrame(frame, customer, heard))
             if late is not None:
                 self._caller_frame(late.frame, late.values, speech=False, turn=False, mic_heard=mic_heard)
+            self._customer_run.step(frame, turn and customer.speech_prob >= SPEECH_PROB)  # the turn goes on live
         else:
-            for item in self._held.release():
-                self._caller_frame(item.frame, item.values, speech=item.heard, turn=item.turn, mic_heard=mic_heard)
+            for item in self._held.release():  # the raised-voice track only: the turn had them live
+                self._caller_frame(item.frame, item.values, speech=item.heard, turn=False, mic_heard=mic_heard)
             self._caller_frame(frame, customer, speech=customer_speech, turn=turn, mic_heard=mic_heard)
         return agent_speech
 
     def _caller_frame(self, frame: int, customer: ChannelFrame, *, speech: bool, turn: bool, mic_heard: bool) -> None:
         """One frame of the caller: only their foreground voice (not talkers behind them) feeds the turn and the
         raised-voice track, and over a music bed only the model's speech the turn (detector/foreground.py);
-        `mic_heard`: the microphone hears speech now."""
+        `turn` False: this frame does not feed the turn; `mic_heard`: the microphone hears speech now."""
         foreground = self._customer_fg.step(heard=speech, level_dbfs=customer.level_dbfs, other_heard=mic_heard)
         self._customer_run.step(frame, foreground and turn)
         self._on(self.customer.step(frame, level_dbfs=customer.speech_level_dbfs, f0_hz=customer.f0_hz,
