@@ -201,7 +201,7 @@ class Detector:
         self._zero_run = self._zero_run + 1 if agent.level_dbfs <= SILENT_LEVEL_DBFS else 0
         agent_speech = heard_speech(agent)
         agent_turn = self._agent_bed.turn_speech(heard=True, model_speech=agent.speech_prob >= SPEECH_PROB,
-                                                 music=music[0])
+                                                 music=music[0], level_dbfs=agent.level_dbfs)
         self._mic_quiet = 0 if agent_speech else self._mic_quiet + 1
         in_pause = self._mic_quiet > PAUSE_AFTER_SPEECH_FRAMES and agent.level_dbfs > SILENT_LEVEL_DBFS
         pause_level_dbfs = agent.level_dbfs if in_pause else math.nan
@@ -211,7 +211,7 @@ class Detector:
             customer_speech = heard and not self.on_hold  # hold music is no caller
             call_signal = customer.level_dbfs > SIGNAL_LEVEL_DBFS
             turn = self._customer_bed.turn_speech(heard=heard, model_speech=customer.speech_prob >= SPEECH_PROB,
-                                                  music=music[1])
+                                                  music=music[1], level_dbfs=customer.level_dbfs)
             agent_speech = self._step_customer(frame, customer, agent_speech=agent_speech, heard=heard, turn=turn,
                                                mic_level_dbfs=agent.level_dbfs)
         agent_own = self._agent_fg.step(heard=agent_speech, level_dbfs=agent.level_dbfs, other_heard=customer_speech)

@@ -13,11 +13,11 @@ waiting frames from the start of the voice that ended it (the last run of the ac
 before it stays no speech.
 
 The caller's turn (for talk-over) does not wait: while on hold it runs live on the activity model's speech alone
-(over music, voiced frames do not count for turns: detector/foreground.py's MusicBed). With music behind a
-speaking caller (a shop, a TV) the hold state comes on in every answer of the agent's and is still on for 45 % of
-the caller's speech frames; a cut-in, judged when the agent starts a second into the caller's turn, found no
-caller talking when the turn waited here (the detection benchmark's music10 row: cut-ins 75.2 % waiting, 80.5 %
-live; musicline 76.1 / 81.4 %; babble10 87.6 / 89.4 %, polite turns flagged unchanged or fewer).
+(not on voiced frames, even loud ones: hold music's loudest frames made talk-over of an agent talking over it).
+With music behind a speaking caller (a shop, a TV) the hold state comes on in every answer of the agent's and is
+still on for 45 % of the caller's speech frames; a cut-in, judged when the agent starts a second into the caller's
+turn, found no caller talking when the turn waited here (the detection benchmark's music10 row: cut-ins 75.2 %
+waiting, 80.5 % live; musicline 76.1 / 81.4 %; babble10 87.6 / 89.4 %, polite turns flagged unchanged or fewer).
 """
 
 from __future__ import annotations
