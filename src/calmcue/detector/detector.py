@@ -17,7 +17,7 @@ from calmcue.detector.calls import CallEnd, CallFrame, CallTracker
 from calmcue.detector.clipping import CLIPPED_SHARE, ClipWatch, restored_level_dbfs
 from calmcue.detector.events import Cue, Episode, Event
 from calmcue.detector.foreground import MUSIC_PROB, Foreground, MusicBed
-from calmcue.detector.hold import HeldBack, HeldFrame
+from calmcue.detector.hold import HOLD_VOICE_MARGIN_DB, HeldBack, HeldFrame
 from calmcue.detector.kinds import CueKind, Speaker
 from calmcue.detector.pace import PaceReference
 from calmcue.detector.policy import CueLimiter, cue_limits
@@ -254,7 +254,9 @@ class Detector:
             late = self._held.hold(HeldFrame(frame, customer, heard))
             if late is not None:
                 self._caller_frame(late.frame, late.values, speech=False, turn=False, mic_heard=mic_heard)
-            self._customer_run.step(frame, turn and customer.speech_prob >= SPEECH_PROB)  # the turn goes on live
+            live = customer.speech_prob >= SPEECH_PROB or \
+                (customer.voiced and self._customer_bed.over(customer.level_dbfs, margin_db=HOLD_VOICE_MARGIN_DB))
+            self._customer_run.step(frame, turn and live)  # the turn goes on live (detector/hold.py)
         else:
             for item in self._held.release():  # the raised-voice track only: the turn had them live
                 self._caller_frame(item.frame, item.values, speech=item.heard, turn=False, mic_heard=mic_heard)

@@ -111,4 +111,8 @@ class MusicBed:
                 self._levels.push(level_dbfs)
         if model_speech or not self.active:
             return heard
-        return heard and level_dbfs >= self._levels.value() + BED_MARGIN_DB  # NaN (no bed level yet): False
+        return heard and self.over(level_dbfs, margin_db=BED_MARGIN_DB)
+
+    def over(self, level_dbfs: float, *, margin_db: float) -> bool:
+        """The frame stands `margin_db` over the bed's median level (False while no level is known)."""
+        return level_dbfs >= self._levels.value() + margin_db
