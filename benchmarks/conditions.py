@@ -147,6 +147,11 @@ def apply_condition(
     raise ValueError(f"unknown condition {condition!r}; choose from {', '.join(ALL_CONDITIONS)}")
 
 
+def missing(condition: str) -> str | None:
+    """Why `condition` cannot be built here (material not installed: one line saying what to do), or None."""
+    return stress.missing(condition) if condition in STRESS_CONDITIONS else None
+
+
 def _calm_part(samples: np.ndarray, *, rate_hz: int, level_span_s: tuple[float, float] | None) -> list[np.ndarray]:
     """Each channel's samples over ``level_span_s`` (the calm opening; the whole session when None)."""
     columns = samples.reshape(len(samples), -1)

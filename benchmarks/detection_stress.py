@@ -13,7 +13,15 @@ to lines, rooms and noises it was never tuned on (reported beside the goals, nev
 - ``bright6`` / ``dull6``: a microphone and a line with another tilt: a high-shelf of +6 / -6 dB from 1 kHz up
   (RBJ biquad, shelf slope 1) on both channels;
 - ``reverb``: a room: each channel convolved with a made impulse response (a direct path and an exponentially
-  decaying noise tail, RT60 drawn from 0.3-0.5 s, direct-to-reverberant ratio 0 dB: a mic at arm's length).
+  decaying noise tail, RT60 drawn from 0.3-0.5 s, direct-to-reverberant ratio 0 dB: a mic at arm's length);
+- ``music10``: instrumental music 10 dB under each channel's calm voice (a radio in the agent's room, a TV or radio
+  behind the caller), a different piece per channel and session from a seeded offset, looped;
+- ``musicline``: the same music on the caller's channel only (a caller in a shop); mono sessions stay clean.
+
+The music is music the activity model never heard in training (models/README.md, models/train/sources.py): the
+Debian packages ``hyperrogue-music`` (Shawn Parrotte, Lincoln Domina, Will Savino; CC BY-SA 3.0) and
+``asc-music`` (Michael Kievernagel; GPL-2+), installed by ``make sysdeps``. Without them the music rows cannot be
+built: ``missing(condition)`` says so and the benchmark skips them.
 
 ``apply(samples, rate_hz, condition, seed, calm_dbfs=[per channel])`` returns the new samples and their rate.
 """
@@ -29,7 +37,8 @@ import soundfile as sf
 import soxr
 from scipy import signal
 
-CONDITIONS = ("babble10", "sfx10", "codec", "bright6", "dull6", "reverb")
+CONDITIONS = ("babble10", "sfx10", "codec", "bright6", "dull6", "reverb", "music10", "musicline")
+MUSIC_CONDITIONS = ("music10", "musicline")
 NOISE_BELOW_SPEECH_DB = 10.0
 BABBLE_TALKERS = 6
 CODEC_RATE_HZ = 8000
@@ -54,6 +63,10 @@ SFX_FILES = (
     "ambient-engine-sfx/packages/web/public/assets/footsteps.mp3",
 )
 LIBRISPEECH_DIR = "resemblyzer-librispeech/audio_data/librispeech_train-clean-100"
+# music the activity model was not trained on (Debian hyperrogue-music: CC BY-SA 3.0; asc-music: GPL-2+)
+MUSIC_GLOBS = (("/usr/share/hyperrogue/music", "*.ogg"), ("/usr/share/games/asc/music", "*.mp3"))
+MUSIC_PACKAGES = ("hyperrogue-music", "asc-music")
+CALLER_CHANNEL = 1
 
 
 def train_dir() -> Path:
@@ -108,10 +121,33 @@ def babble_noise(n_samples: int, *, rate_hz: int, seed: int) -> np.ndarray:
     return (total / (np.sqrt(np.mean(total**2)) + 1e-20)).astype(np.float32)
 
 
-def _with_noise(samples: np.ndarray, noise: Sequence[np.ndarray], *, calm_dbfs: Sequence[float]) -> np.ndarray:
+def music_files() -> list[str]:
+    """The unseen music pieces installed here, sorted (empty when the Debian packages are missing)."""
+    return sorted(str(path) for folder, pattern in MUSIC_GLOBS for path in Path(folder).glob(pattern))
+
+
+def missing(condition: str) -> str | None:
+    """Why `condition` cannot be built on this machine (one line: what is wrong, what to do), or None."""
+    if condition in MUSIC_CONDITIONS and len(music_files()) < 2:
+        return (f"{condition}: the unseen music is not installed (Debian {' and '.join(MUSIC_PACKAGES)}); "
+                "run 'make sysdeps' as root")
+    return None
+
+
+def music(n_samples: int, *, rate_hz: int, seed: int, n_channels: int) -> list[np.ndarray]:
+    """A different piece per channel (seeded: a session keeps its pieces), each from a seeded offset, looped to
+    length; unit RMS."""
+    files = music_files()
+    rng = np.random.default_rng([seed, 53])
+    picks = rng.choice(len(files), size=n_channels, replace=False)
+    return [_looped(_load(files[int(pick)], rate_hz), n_samples, rng=rng) for pick in picks]
+
+
+def _with_noise(samples: np.ndarray, noise: Sequence[np.ndarray], *, calm_dbfs: Sequence[float],
+                channels: Sequence[int] | None = None) -> np.ndarray:
     out = samples.astype(np.float32, copy=True)
     columns = out.reshape(len(out), -1)
-    for channel in range(columns.shape[1]):
+    for channel in range(columns.shape[1]) if channels is None else channels:
         gain = np.float32(10 ** ((calm_dbfs[channel] - NOISE_BELOW_SPEECH_DB) / 20))
         columns[:, channel] += noise[channel] * gain
     return out
@@ -166,6 +202,12 @@ def apply(samples: np.ndarray, rate_hz: int, condition: str, seed: int, *,
         make = babble_noise if condition == "babble10" else sfx_noise
         noise = [make(n_samples, rate_hz=rate_hz, seed=seed * 11 + channel) for channel in range(n_channels)]
         return _with_noise(samples, noise, calm_dbfs=calm_dbfs), rate_hz
+    if condition in MUSIC_CONDITIONS:
+        pieces = music(n_samples, rate_hz=rate_hz, seed=seed, n_channels=n_channels)
+        if condition == "music10":
+            return _with_noise(samples, pieces, calm_dbfs=calm_dbfs), rate_hz
+        channels = [CALLER_CHANNEL] if n_channels > CALLER_CHANNEL else []
+        return _with_noise(samples, pieces, calm_dbfs=calm_dbfs, channels=channels), rate_hz
     if condition == "codec":
         return codec_line(samples, rate_hz, calm_dbfs=calm_dbfs), CODEC_RATE_HZ
     if condition in ("bright6", "dull6"):

@@ -11,8 +11,9 @@ Sessions are built from RAVDESS by ``sessions.py`` (see there and ``benchmarks/R
   overlaps [agent speech start, agent clip end].
 
 Every session runs under each condition (clean, phone, gain-18, noise10, gainstep12: the issue's goals) and each
-stress condition (babble10, sfx10, codec, bright6, dull6, reverb: conditions the development set lacks, made from
-permissive or generated material in detection_stress.py; reported beside the goals, not judged). Prints a table per
+stress condition (babble10, sfx10, codec, bright6, dull6, reverb, music10, musicline, clipstep30: conditions the
+development set lacks, made from permissive or generated material in detection_stress.py; reported beside the goals,
+not judged; a row whose material is not installed is skipped with one line saying what to install). Prints a table per
 condition and an overall pass/fail against the goals; ``-v`` adds one line per miss or false flag with what the
 frames showed.
 
@@ -416,6 +417,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not manifest.is_file():
         print(f"error: {manifest} not found; set CALMCUE_DATA to the shared data folder", file=sys.stderr)
         return 2
+    for condition in [c for c in args.conditions if conditions.missing(c)]:
+        print(f"skipped {conditions.missing(condition)}", file=sys.stderr)
+        args.conditions.remove(condition)
     tasks = make_tasks(
         actors=args.actors,
         n_sessions=args.sessions,

@@ -3,6 +3,7 @@ at full scale, a room of the given RT60, noises set under the calm voice (benchm
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -93,3 +94,38 @@ def test_the_clip_step_turns_the_agent_s_mic_up_30_db_after_the_opening_and_clip
     assert np.array_equal(stepped[before], voice[before]) and np.array_equal(stepped[:, 1], voice[:, 1])
     expected = np.clip(voice[after, 0] * np.float32(10 ** (conditions.CLIP_STEP_DB / 20)), -1.0, 1.0)
     assert np.allclose(stepped[after, 0], expected) and np.max(np.abs(stepped[after, 0])) == 1.0
+
+
+def _need_music() -> None:
+    reason = stress.missing("music10")
+    if reason is not None:
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+def test_music_rows_say_what_to_install_when_the_music_is_absent(monkeypatch: pytest.MonkeyPatch,
+                                                                 tmp_path: Path) -> None:
+    monkeypatch.setattr(conditions.stress, "MUSIC_GLOBS", ((str(tmp_path), "*.ogg"),))
+    reason = conditions.missing("musicline")
+    assert reason is not None and "hyperrogue-music" in reason and "make sysdeps" in reason
+    assert conditions.missing("babble10") is None and conditions.missing("clean") is None
+
+
+def test_music_sits_about_10_db_under_each_calm_voice_a_different_piece_per_channel() -> None:
+    _need_music()
+    voice = bursts([-20.0, -40.0], seconds=30)
+    noisy, rate_hz = conditions.apply_condition(voice, RATE, "music10", 5, level_span_s=(0.0, 30.0))
+    added = (noisy - voice).astype(np.float64)
+    level_db = 10 * np.log10(np.mean(added**2, axis=0))
+    assert rate_hz == RATE and noisy.shape == voice.shape
+    assert np.all(np.abs(level_db - [-30.0, -50.0]) < 4.0)  # set by the whole piece's level; 30 s of it is near
+    assert abs(np.corrcoef(added[:, 0], added[:, 1])[0, 1]) < 0.5  # two pieces, not one
+
+
+def test_musicline_puts_music_behind_the_caller_only() -> None:
+    _need_music()
+    voice = bursts([-20.0, -30.0], seconds=10)
+    noisy, _ = conditions.apply_condition(voice, RATE, "musicline", 5, level_span_s=(0.0, 10.0))
+    assert np.array_equal(noisy[:, 0], voice[:, 0])
+    assert not np.allclose(noisy[:, 1], voice[:, 1])

@@ -16,8 +16,8 @@ from calmcue.detector.baseline import BaselineValues, SpeakerBaseline
 from calmcue.detector.calls import CallEnd, CallFrame, CallTracker
 from calmcue.detector.clipping import CLIPPED_SHARE, ClipWatch, restored_level_dbfs
 from calmcue.detector.events import Cue, Episode, Event
-from calmcue.detector.foreground import Foreground
-from calmcue.detector.hold import HeldBack, HeldFrame
+from calmcue.detector.foreground import MUSIC_PROB, Foreground, MusicBed
+from calmcue.detector.hold import HOLD_VOICE_MARGIN_DB, HeldBack, HeldFrame
 from calmcue.detector.kinds import CueKind, Speaker
 from calmcue.detector.pace import PaceReference
 from calmcue.detector.policy import CueLimiter, cue_limits
@@ -96,6 +96,7 @@ class Detector:
         self._agent_run, self._customer_run = SpeechRun(), SpeechRun(bridge_frames=TURN_BRIDGE_FRAMES)
         self._leak = LeakGate()
         self._agent_fg, self._customer_fg = Foreground(), Foreground()
+        self._agent_bed, self._customer_bed = MusicBed(), MusicBed()
         self._talk_over = TalkOverTracker(turn_min_frames=round(to.customer_turn_min_s / HOP_S),
                                            agent_min_frames=round(to.agent_min_s / HOP_S))
         self._stretch_start: int | None = None
@@ -122,9 +123,10 @@ class Detector:
         customer = batch.channel_frames(1) if self.two_channel else None
         music = hold_music(batch.music_prob[:, 1], batch.speech_prob[:, 1]) if self.two_channel \
             else [False] * batch.count
+        heard_music = (batch.music_prob >= MUSIC_PROB).tolist()  # NaN (the classic activity) is no music
         for i, agent_frame in enumerate(agent):
             self._step_hold(music[i])
-            self._step(batch.first_frame + i, agent_frame, customer[i] if customer else None)
+            self._step(batch.first_frame + i, agent_frame, customer[i] if customer else None, heard_music[i])
         return self._events
 
     def finish(self) -> list[Event]:
@@ -192,11 +194,14 @@ class Detector:
         return self.customer.baseline.values if self.two_channel else None
 
     # -- per frame ----------------------------------------------------------------------------------------
-    def _step(self, frame: int, agent: ChannelFrame, customer: ChannelFrame | None) -> None:
+    def _step(self, frame: int, agent: ChannelFrame, customer: ChannelFrame | None, music: list[bool]) -> None:
+        """One frame; `music`: the activity model hears music, per channel."""
         self.frame = frame
         first_event = len(self._events)
         self._zero_run = self._zero_run + 1 if agent.level_dbfs <= SILENT_LEVEL_DBFS else 0
         agent_speech = heard_speech(agent)
+        agent_turn = self._agent_bed.turn_speech(heard=True, model_speech=agent.speech_prob >= SPEECH_PROB,
+                                                 music=music[0], level_dbfs=agent.level_dbfs)
         self._mic_quiet = 0 if agent_speech else self._mic_quiet + 1
         in_pause = self._mic_quiet > PAUSE_AFTER_SPEECH_FRAMES and agent.level_dbfs > SILENT_LEVEL_DBFS
         pause_level_dbfs = agent.level_dbfs if in_pause else math.nan
@@ -205,10 +210,12 @@ class Detector:
             heard = heard_speech(customer)
             customer_speech = heard and not self.on_hold  # hold music is no caller
             call_signal = customer.level_dbfs > SIGNAL_LEVEL_DBFS
-            agent_speech = self._step_customer(frame, customer, agent_speech=agent_speech, heard=heard,
+            turn = self._customer_bed.turn_speech(heard=heard, model_speech=customer.speech_prob >= SPEECH_PROB,
+                                                  music=music[1], level_dbfs=customer.level_dbfs)
+            agent_speech = self._step_customer(frame, customer, agent_speech=agent_speech, heard=heard, turn=turn,
                                                mic_level_dbfs=agent.level_dbfs)
-        agent_onset = self._agent_run.step(frame, self._agent_fg.step(heard=agent_speech, level_dbfs=agent.level_dbfs,
-                                                                      other_heard=customer_speech))
+        agent_own = self._agent_fg.step(heard=agent_speech, level_dbfs=agent.level_dbfs, other_heard=customer_speech)
+        agent_onset = self._agent_run.step(frame, agent_own and agent_turn)
         if agent.voiced and agent_speech:
             self.clip_watch.voiced(agent.clip_share)
         clipped = agent.clip_share >= CLIPPED_SHARE
@@ -229,12 +236,13 @@ class Detector:
                           agent.speech_level_dbfs, agent.rate_syl_s, self._stretch_start)
         self._events.extend(self.calls.step(frame, facts, self._events[first_event:]))
 
-    def _step_customer(self, frame: int, customer: ChannelFrame, *, agent_speech: bool, heard: bool,
+    def _step_customer(self, frame: int, customer: ChannelFrame, *, agent_speech: bool, heard: bool, turn: bool,
                        mic_level_dbfs: float) -> bool:
         """The call-audio channel: a new call, the caller's raised voice; returns whether the agent is speaking.
 
-        While on hold the caller's frames wait a second (detector/hold.py): if the hold state ends, that second
-        was the start of the caller's turn."""
+        While on hold the caller's frames wait a second for the raised-voice track (detector/hold.py): if the hold
+        state ends, that second was the start of the caller's voice. Their turn runs live on the activity model's
+        speech meanwhile (a cut-in is judged when the agent starts, often before the hold state has ended)."""
         customer_speech, mic_heard = heard and not self.on_hold, agent_speech
         if customer.level_dbfs > SIGNAL_LEVEL_DBFS:
             if self._last_call_signal >= 0 and frame - self._last_call_signal > NEW_CALL_GAP_FRAMES:
@@ -245,18 +253,22 @@ class Detector:
         if self.on_hold:
             late = self._held.hold(HeldFrame(frame, customer, heard))
             if late is not None:
-                self._caller_frame(late.frame, late.values, speech=False, mic_heard=mic_heard)
+                self._caller_frame(late.frame, late.values, speech=False, turn=False, mic_heard=mic_heard)
+            live = customer.speech_prob >= SPEECH_PROB or \
+                (customer.voiced and self._customer_bed.over(customer.level_dbfs, margin_db=HOLD_VOICE_MARGIN_DB))
+            self._customer_run.step(frame, turn and live)  # the turn goes on live (detector/hold.py)
         else:
-            for item in self._held.release():
-                self._caller_frame(item.frame, item.values, speech=item.heard, mic_heard=mic_heard)
-            self._caller_frame(frame, customer, speech=customer_speech, mic_heard=mic_heard)
+            for item in self._held.release():  # the raised-voice track only: the turn had them live
+                self._caller_frame(item.frame, item.values, speech=item.heard, turn=False, mic_heard=mic_heard)
+            self._caller_frame(frame, customer, speech=customer_speech, turn=turn, mic_heard=mic_heard)
         return agent_speech
 
-    def _caller_frame(self, frame: int, customer: ChannelFrame, *, speech: bool, mic_heard: bool) -> None:
+    def _caller_frame(self, frame: int, customer: ChannelFrame, *, speech: bool, turn: bool, mic_heard: bool) -> None:
         """One frame of the caller: only their foreground voice (not talkers behind them) feeds the turn and the
-        raised-voice track (detector/foreground.py); `mic_heard`: the microphone hears speech now."""
+        raised-voice track, and over a music bed only the model's speech the turn (detector/foreground.py);
+        `turn` False: this frame does not feed the turn; `mic_heard`: the microphone hears speech now."""
         foreground = self._customer_fg.step(heard=speech, level_dbfs=customer.level_dbfs, other_heard=mic_heard)
-        self._customer_run.step(frame, foreground)
+        self._customer_run.step(frame, foreground and turn)
         self._on(self.customer.step(frame, level_dbfs=customer.speech_level_dbfs, f0_hz=customer.f0_hz,
                                     tilt_db=customer.tilt_db, rate_syl_s=customer.rate_syl_s,
                                     voiced=customer.voiced and foreground, speech=foreground),
