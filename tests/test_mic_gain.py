@@ -189,3 +189,78 @@ def test_the_monitor_says_that_a_clipping_mic_is_turned_up_too_high(pulse: None,
     said = [line for line in lines if "[mic too loud]" in line]
     assert said == ["[mic too loud] your voice clips: turn the microphone's input gain down a little\n"], \
         "".join(lines)
+
+
+def test_a_step_down_is_found_though_raised_sentences_lift_the_calm_sounding_voice() -> None:
+    """The gain 12 dB down, then calm-sounding voicing that first reads only 4 dB down (raised sentences whose pitch
+    and tilt read calm), then 12 dB down: the step is found, by the pauses' jump (a 0.2 s median under half the jump
+    used to drop the candidate, and only the slow re-basing moved the baseline, 20-90 s later on the dev speech)."""
+    voice = [-4.0 + (i % 5) - 2.0 for i in range(40)] + [-12.0 + (i % 5) - 2.0 for i in range(200)]
+    assert _step_then(voice, room_jump_db=-12.0) == [pytest.approx(-12.0, abs=1.0)]
+
+
+def test_a_quieter_room_with_the_voice_where_it_was_moves_nothing() -> None:
+    """A fan switched off: the pauses 8 dB quieter, the calm voice where it was for 2 s: no gain step."""
+    voice = [(i % 5) - 2.0 for i in range(200)]
+    assert _step_then(voice, room_jump_db=-8.0) == []
+
+
+def test_a_bump_in_the_pauses_just_before_a_step_down_does_not_hide_it() -> None:
+    """A cough lifts the pauses 8 dB for 0.6 s, the floor is back for 1 s, the calm voice where it was drops that
+    candidate, then the gain goes 12 dB down: the step is found (the floor from before the bump is given back; the
+    pauses since it were too few for a reference, and once they were, all of them were after the step)."""
+    from calmcue.detector.gainstep import GainStep
+
+    step = GainStep()
+    for _ in range(300):
+        step.learn(-30.0)
+    for i, level in enumerate([-70.0] * 400 + [-62.0] * 60 + [-70.0] * 100):
+        step.pause(level + 0.5 * (i % 3))
+    assert [moved for i in range(120) if (moved := step.voiced(-30.0 + (i % 5) - 2.0, calm_sounding=True))] == []
+    for i in range(200):
+        step.pause(-82.0 + 0.5 * (i % 3))
+    moves = [round(moved, 1) for i in range(200)
+             if (moved := step.voiced(-42.0 + (i % 5) - 2.0, calm_sounding=True))]
+    assert moves == [pytest.approx(-12.0, abs=1.0)]
+
+
+@pytest.mark.usefixtures("classic_activity")
+def test_a_raise_after_a_gain_step_down_fires_and_the_step_alone_does_not() -> None:
+    """Calm calibration, the whole signal (voice and room) 12 dB down, calm speech, then a raised voice at that gain:
+    the baseline moves about -12 dB within 8 s of the step, nothing fires before the raise, the raise fires."""
+    gain = np.float32(10 ** (-12.0 / 20))
+    calm = speech_with_pauses(turns=10, **CALM)
+    quieter = speech_with_pauses(turns=6, seed=70, **CALM) * gain
+    raised = speech_with_pauses(turns=2, seed=80, **RAISED) * gain
+    step_s, raised_at_s = len(calm) / RATE, (len(calm) + len(quieter)) / RATE
+    result = analyze_samples(np.concatenate([calm, quieter, raised]), rate_hz=RATE)
+    moves = [(m.t_s - step_s, m.shift_db) for m in result.gain_moves if m.t_s >= step_s]
+    assert moves and moves[0][0] <= 8.0 and moves[0][1] == pytest.approx(-12.0, abs=2.0)
+    episodes = [e for e in result.episodes if e.kind == "raised_voice"]
+    assert [e for e in episodes if e.start_s < raised_at_s - 0.5] == []
+    assert [e for e in episodes if e.start_s >= raised_at_s - 0.5]
+
+
+def test_after_a_step_down_the_baseline_follows_the_pauses_down_to_the_floor_by_a_few_db_at_most() -> None:
+    """The gain 10 dB down by the first second of pauses, which then fall 2 dB further (towards the mic's own noise):
+    the baseline follows them by 2 dB; pauses falling 3 dB more (a fan switched off, too little for a step of its own)
+    move it by 1 dB more only (3 dB in all)."""
+    from calmcue.detector.gainstep import GainStep
+
+    step = GainStep()
+    for _ in range(300):
+        step.learn(-30.0)
+
+    def voice(level_dbfs: float) -> list[float]:
+        return [round(moved, 1) for i in range(120)
+                if (moved := step.voiced(level_dbfs + (i % 5) - 2.0, calm_sounding=True))]
+
+    for i, level in enumerate([-70.0] * 400 + [-80.0] * 120):
+        step.pause(level + 0.5 * (i % 3))
+    assert voice(-40.0) == [pytest.approx(-10.0, abs=1.0)]
+    for i in range(150):
+        step.pause(-82.0 + 0.5 * (i % 3))
+    assert voice(-42.0) == [pytest.approx(-2.0, abs=0.6)]
+    for i in range(100):
+        step.pause(-85.0 + 0.5 * (i % 3))
+    assert voice(-42.0) == [pytest.approx(-1.0, abs=0.6)]

@@ -16,6 +16,11 @@ raised clips went unseen); the pauses raise the question and the calm voice answ
   overshoot would hide the next raise; the slow re-basing corrects an undershoot). A median still under half the
   jump drops the candidate (a fan or a neighbour raised the room's level; the voice stayed put). One frame
   decides nothing: a soft calm sentence after a step once dropped it, a loud one stalled it, for 10-30 s.
+- a step down is the mirror of a step up only in part. Raised sentences that read calm lift that median the
+  same way, towards no move at all: after a 12 dB step down its first 0.2 s read 3-5 dB down in two dev sessions, so
+  the median of `DROP_DOWN_FRAMES` of it (not of `CONFIRM_FRAMES`) drops the candidate, and the baseline moves
+  by the pauses' jump (they fall towards the mic's own noise and may reach the device's floor, so they read at
+  most the step).
 - speech after a step often starts raised (no calm-sounding voicing for 5-20 s on the development speech): every
   voiced frame's move less the level its pitch and tilt explain (a raised voice is louder by about 1.2 dB per
   semitone and 1.5 dB per dB of tilt) also goes into a median of `EFFORT_CONFIRM_FRAMES`; near a jump of
@@ -25,7 +30,9 @@ raised clips went unseen); the pauses raise the question and the calm voice answ
   from before the jump), and the floor after the jump is the lowest it has read since: the breaths and echoes of
   raised sentences fill later pauses and lift their floor 2-3 dB, which made the move overshoot the step. A
   candidate whose floor came back (a door, a cough in a pause while the agent listened) gives way to the next
-  jump: kept, it read a real step seconds later as no jump at all.
+  jump: kept, it read a real step seconds later as no jump at all. Dropped, it gives the floor from before it
+  back: the pauses since were too few to compare with, and by the time there were enough of them, a step taken
+  meanwhile was all of them (a -12 dB step 3 s after a cough was found only by the slow re-basing, 18 s later).
 
 A boom moved nearer the mouth raises the voice but not the room, and a mic that gates its pauses to digital
 silence gives no pause level: the slow re-basing (rebase.py) stays the fallback for both and for gradual changes.
@@ -59,6 +66,9 @@ EFFORT_MIN_JUMP_DB = 9.0  # ...of this size at least: breaths and echoes of rais
 # 6-8 dB now and then, and raised speech whose tilt and pitch rise little once confirmed such a jump (a 7 dB move
 # on top of a 12 dB step, then calm clips flagged); smaller steps wait for the calm-sounding voice
 CONFIRM_FRAMES = 20  # the median move of 0.2 s of calm-sounding voicing confirms a step, or drops it
+DROP_DOWN_FRAMES = 100  # ...after a step down, the median of 1 s of it drops a candidate
+TRIM_MIN_DB = 1.0  # after a step down, the pauses' floor this much lower still moves the baseline down by as much...
+TRIM_MAX_DB = 3.0  # ...by this much at most (a room that also got quieter must not pull a calm voice up into a raise)
 EXPIRE_FRAMES = 1000  # a candidate the voice has not confirmed within 10 s of voicing is dropped
 
 
@@ -66,6 +76,11 @@ def effort_level_db(*, pitch_over_st: float, tilt_over_db: float) -> float:
     """The level rise (dB) that a voice's pitch and tilt over the calm voice's explain: the part of a level change
     that is effort; what is left of it is the gain."""
     return LEVEL_PER_PITCH_DB_PER_ST * pitch_over_st + LEVEL_PER_TILT_DB_PER_DB * tilt_over_db
+
+
+def _under_half(moved_db: float, *, jump_db: float) -> bool:
+    """The voice moved under half the pauses' jump (or not at all, the pauses having come back), or the other way."""
+    return abs(moved_db) <= 0.5 * abs(jump_db) or moved_db * jump_db < 0
 
 
 class GainStep:
@@ -79,11 +94,16 @@ class GainStep:
         self._voice = RunningQuantile(VOICE_REFERENCE_FRAMES)
         self._confirm = RunningQuantile(CONFIRM_FRAMES)
         self._confirm_any = RunningQuantile(EFFORT_CONFIRM_FRAMES)
+        self._settle = RunningQuantile(DROP_DOWN_FRAMES)
+        self._pause_held: list[float] = []  # the pauses' reference before the waiting candidate's jump
         self._pause_before = math.nan  # the pauses' floor before a jump
         self._pause_after_low = math.inf  # the lowest the pauses' floor read since the jump
         self.pending = False  # the pauses jumped: a step awaits the calm voice's confirmation
         self._voiced_since = 0
         self.steps = 0  # how many steps moved the baseline
+        self._trim_floor_dbfs = math.nan  # the pauses' floor the last step down assumed...
+        self._trim_frames = 0  # ...watched for this many more pause frames
+        self._trim_left_db = TRIM_MAX_DB
 
     @property
     def voice_reference_dbfs(self) -> float:
@@ -95,6 +115,7 @@ class GainStep:
             self._pause_reference.push(self._pause_new[0])
         self._pause_new.append(level_dbfs)
         after = self._pause_after.push(level_dbfs)
+        self._trim_frames -= 1
         if self.pending and len(self._pause_after) >= PAUSE_AFTER_MIN_FRAMES:
             self._pause_after_low = min(self._pause_after_low, after)
         now = self._pause_now.push(level_dbfs)
@@ -113,12 +134,15 @@ class GainStep:
         replaced (a cough or a door in the pauses of a silent stretch once held one open past the real step, and
         the floor it had kept from before it read the step as no jump at all)."""
         self._pause_before, self.pending, self._voiced_since = before_dbfs, True, 0
+        self._trim_frames = 0
         self._pause_after_low = math.inf
         self._confirm.clear()
         self._confirm_any.clear()
+        self._settle.clear()
         self._pause_after.clear()
         for value in self._pause_new:
             self._pause_after.push(value)
+        self._pause_held = self._pause_reference.values()  # given back if the floor comes back (_drop())
         self._pause_reference.clear()  # the pauses before the jump no longer say what the gain is
 
     @property
@@ -147,11 +171,11 @@ class GainStep:
         if not self.pending:
             if calm_sounding:
                 self._voice.push(level_dbfs)
-            return 0.0
+            return self._trim()
         self._voiced_since += 1
         reference = self.voice_reference_dbfs
         if self._voiced_since > EXPIRE_FRAMES or math.isnan(reference):
-            self.pending = False
+            self._drop()
             return 0.0
         jump_db = self.pause_jump_db
         if self._effort_confirms(level_dbfs - effort_level_db - reference, jump_db=jump_db):
@@ -162,18 +186,44 @@ class GainStep:
         moved_db = self._confirm.push(level_dbfs - reference)
         if len(self._confirm) < CONFIRM_FRAMES:
             return 0.0
-        if abs(moved_db) < 0.5 * abs(jump_db) or moved_db * jump_db < 0:
-            self.pending = False  # the calm voice is still where it was: the room changed, not the gain
+        if self._voice_stayed(moved_db, jump_db=jump_db):
+            self._drop()  # the calm voice is still where it was: the room changed, not the gain
             for value in self._confirm.values():
                 self._voice.push(value + reference)
             return 0.0
-        over_db = (moved_db - jump_db) * (1.0 if jump_db > 0 else -1.0)  # the voice moved this much beyond the jump
-        if not -AGREE_DB <= over_db <= AGREE_BEYOND_DB or abs(jump_db) < PAUSE_STEP_DB or \
-                len(self._pause_after) < PAUSE_AFTER_MIN_FRAMES:
+        over_db = moved_db - jump_db  # the voice moved this much more up than the pauses (raised sentences lift it)
+        if not -AGREE_DB <= over_db <= AGREE_BEYOND_DB or _under_half(moved_db, jump_db=jump_db) or \
+                abs(jump_db) < PAUSE_STEP_DB or len(self._pause_after) < PAUSE_AFTER_MIN_FRAMES:
             return 0.0  # neither confirms nor drops the candidate
         self.pending = False
-        shift_db = min(jump_db, moved_db) if jump_db > 0 else max(jump_db, moved_db)
+        # up: the smaller of the two (an overshoot would hide the next raise); down: the pauses' jump, as the voice's
+        # median reads high (raised sentences) and the pauses at most the step (they may reach the device's floor)
+        shift_db = min(jump_db, moved_db) if jump_db > 0 else jump_db
         return self._move(shift_db) if abs(shift_db) >= PAUSE_STEP_DB else 0.0
+
+    def _voice_stayed(self, moved_db: float, *, jump_db: float) -> bool:
+        """The calm-sounding voice's median move says the gain did not move: under half the pauses' jump.
+
+        After a step up that median reads only higher (raised sentences whose pitch and tilt read calm lift it), so
+        `CONFIRM_FRAMES` of it decide. After a step down the same lift pulls it towards no move at all, and speech
+        after the step is often raised: the median of `DROP_DOWN_FRAMES` decides there."""
+        self._settle.push(moved_db)
+        if jump_db < 0:
+            if len(self._settle) < DROP_DOWN_FRAMES:
+                return False
+            moved_db = self._settle.value()
+        return _under_half(moved_db, jump_db=jump_db)
+
+    def _drop(self) -> None:
+        """The candidate goes. One whose pauses came back to the floor from before it (a door, a cough) gives that
+        floor back as the reference: the pauses since then are too few for one, and a step that came while it
+        waited would have been read against pauses after it, as no jump at all."""
+        self.pending = False
+        if abs(self.pause_jump_db) < PAUSE_STEP_DB:
+            values = (self._pause_held + self._pause_reference.values())[-PAUSE_REFERENCE_FRAMES:]
+            self._pause_reference.clear()
+            for value in values:
+                self._pause_reference.push(value)
 
     def _effort_confirms(self, gain_db: float, *, jump_db: float) -> bool:
         """A voiced frame's level move less what its effort explains (`gain_db`, NaN: not known) into the second
@@ -187,7 +237,26 @@ class GainStep:
     def _move(self, shift_db: float) -> float:
         self.shift(shift_db)
         self.steps += 1
+        if shift_db < 0:  # the pauses may still be falling towards the device's floor: _trim() follows them
+            self._trim_floor_dbfs, self._trim_frames = self._pause_before + shift_db, PAUSE_REFERENCE_FRAMES
+            self._trim_left_db = TRIM_MAX_DB
         return shift_db
+
+    def _trim(self) -> float:
+        """After a step down, the dB the pauses' floor has fallen below the one the move assumed (0.0: none).
+
+        The move comes from the first second of pauses after the step; down there the floor still falls towards the
+        mic's own noise for a few seconds (2 dB more in one dev session, whose raises then read 2 dB short). Only
+        the `PAUSE_REFERENCE_FRAMES` of pauses after the move count, and by `TRIM_MAX_DB` at most in all."""
+        if self._trim_frames <= 0 or len(self._pause_after) < PAUSE_AFTER_MIN_FRAMES:
+            return 0.0
+        trim_db = max(self._pause_after.value() - self._trim_floor_dbfs, -self._trim_left_db)
+        if trim_db > -TRIM_MIN_DB:
+            return 0.0
+        self._trim_floor_dbfs += trim_db
+        self._trim_left_db += trim_db
+        self.shift(trim_db)
+        return trim_db
 
     def shift(self, shift_db: float) -> None:
         """The baseline moved by `shift_db` (here, or by the slow re-basing): so did the calm voice's level."""
@@ -205,4 +274,7 @@ class GainStep:
         self._voice.clear()
         self._confirm.clear()
         self._confirm_any.clear()
+        self._settle.clear()
+        self._pause_held = []
+        self._trim_frames = 0
         self.pending = False
