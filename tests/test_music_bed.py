@@ -76,3 +76,37 @@ def test_cutting_into_a_caller_over_their_music_is_still_talk_over() -> None:
     episodes = _talk_over(agent_starts_s=1.0)
     assert len(episodes) >= 5  # every cycle but perhaps the first (the bed is learned in the first pauses)
     assert all(round(e.start_s % 4.0, 1) == 1.0 for e in episodes)
+
+
+def _agent_over_music(*, cycles: int, raised_from: int) -> tuple[Detector, list[Episode]]:
+    """A mic with a radio behind its wearer: each 4 s, 2.5 s of calm voice then 1.5 s of music alone, 14 dB under
+    the voice's louder syllables and as calm-sounding (same pitch and tilt); from cycle `raised_from` on the voice
+    is 12 dB louder with a 4 dB flatter tilt (a raised voice). The detector and its raised-voice episodes."""
+    radio = MUSIC._replace(level_dbfs=-44.0, speech_level_dbfs=-44.0, f0_hz=150.0)
+    detector = Detector(Settings().detector, channels=1)
+    events = []
+    for cycle in range(cycles):
+        raise_db, flatter_db = (12.0, 4.0) if cycle >= raised_from else (0.0, 0.0)
+        voice = [VOICE._replace(level_dbfs=level + raise_db, speech_level_dbfs=level + raise_db,
+                                tilt_db=VOICE.tilt_db + flatter_db) for level in (-30.0, -36.0)]
+        frames = [voice[i // 10 % 2] for i in range(250)] + [radio] * 150
+        columns = {name: np.array([[getattr(f, name)] for f in frames]) for name in ChannelFrame._fields}
+        batch = FrameBatch(first_frame=cycle * 400, periodicity=np.full((400, 1), np.nan),
+                           music_prob=np.array([[0.1 if f is not radio else 0.9] for f in frames]), **columns)
+        events += detector.process(batch)
+    events += detector.finish()
+    return detector, [e for e in events if isinstance(e, Episode) and e.kind == "raised_voice"]
+
+
+def test_music_alone_in_the_pauses_never_moves_the_level_baseline() -> None:
+    """The radio's calm-sounding stretches sit 14 dB under the calm voice: read as the wearer's voice they re-based
+    the level 14 dB down (a gain turned down), and the calm voice then read as raised."""
+    detector, episodes = _agent_over_music(cycles=30, raised_from=30)
+    assert detector.gain_moves == []
+    assert episodes == []
+
+
+def test_a_raised_voice_over_music_still_fires() -> None:
+    _, episodes = _agent_over_music(cycles=30, raised_from=25)
+    assert episodes
+    assert min(e.start_s for e in episodes) >= 25 * 4.0

@@ -204,7 +204,8 @@ class Detector:
                                                  music=music[0], level_dbfs=agent.level_dbfs)
         self._mic_quiet = 0 if agent_speech else self._mic_quiet + 1
         in_pause = self._mic_quiet > PAUSE_AFTER_SPEECH_FRAMES and agent.level_dbfs > SILENT_LEVEL_DBFS
-        pause_level_dbfs = agent.level_dbfs if in_pause else math.nan
+        # over a music bed the pauses hold the music: its swells and fades are no gain step (detector/foreground.py)
+        pause_level_dbfs = agent.level_dbfs if in_pause and not self._agent_bed.active else math.nan
         customer_speech = call_signal = False
         if customer is not None:
             heard = heard_speech(customer)
@@ -224,7 +225,7 @@ class Detector:
         self._on(self.agent.step(frame, level_dbfs=level_dbfs, f0_hz=agent.f0_hz, tilt_db=tilt_db,
                                  rate_syl_s=agent.rate_syl_s, voiced=agent.voiced and agent_speech,
                                  speech=agent_speech, pause_level_dbfs=pause_level_dbfs,
-                                 clipped=clipped),
+                                 clipped=clipped, own_voice=agent_turn),
                  CueKind.RAISED_VOICE, Speaker.AGENT)
         self._agent_speech_frames += agent_speech
         self._step_fast(frame, agent.rate_syl_s, voiced=agent.voiced and agent_speech)

@@ -72,9 +72,11 @@ class SpeakerTrack:
 
     def step(self, frame: int, *, level_dbfs: float, f0_hz: float, tilt_db: float, rate_syl_s: float,
              voiced: bool, speech: bool, pause_level_dbfs: float = math.nan,
-             clipped: bool = False) -> Transition | None:
+             clipped: bool = False, own_voice: bool = True) -> Transition | None:
         """One frame; `pause_level_dbfs`: the frame's level when the mic hears no speech (the room, for gainstep.py);
-        `clipped`: the frame clips, so its level is an estimate (detector/clipping.py), not read for a gain change."""
+        `clipped`: the frame clips, so its level is an estimate (detector/clipping.py), not read for a gain change;
+        `own_voice` False: the frame may be a music bed's rather than the speaker's (foreground.MusicBed), so it is
+        no evidence of the gain (it still counts for a raise)."""
         if self.gain_step is not None and not math.isnan(pause_level_dbfs):
             self.gain_step.pause(pause_level_dbfs)
         if voiced:
@@ -83,7 +85,7 @@ class SpeakerTrack:
             pitch_st = semitones(f0_hz) if voiced else math.nan
             self.baseline.observe(level_dbfs=level_dbfs, pitch_st=pitch_st, tilt_db=tilt_db,
                                   rate_syl_s=rate_syl_s, voiced=voiced, raised=self._raised_for_learning())
-        entering, staying = self._conditions(frame, clipped=clipped)
+        entering, staying = self._conditions(frame, clipped=clipped, own_voice=own_voice)
         if self.machine.phase is Phase.IDLE:
             self.peak = (0.0, 0.0, 0.0)
         if entering or staying:
@@ -106,17 +108,18 @@ class SpeakerTrack:
         return raise_index_db(self.level - values.level_dbfs, _or_zero(self.pitch - values.pitch_st),
                               _or_zero(self.tilt - values.tilt_db)) >= self.thresholds.index_exit_db
 
-    def _conditions(self, frame: int, *, clipped: bool) -> tuple[bool, bool]:
+    def _conditions(self, frame: int, *, clipped: bool, own_voice: bool) -> tuple[bool, bool]:
         values = self.baseline.values
         settled = len(self._short_term[0]) >= SETTLED_FRAMES
-        if values is None and settled and self.gain_step is not None and self.last_voiced == frame:
+        own_frame = self.last_voiced == frame and own_voice  # a voiced frame that tells the gain
+        if values is None and settled and self.gain_step is not None and own_frame:
             self.gain_step.learn(self.level)  # the calibration voice: the gain step's reference
         if values is None or not settled or frame - self.last_voiced > RECENT_SPEECH_FRAMES:
             self.over = (0.0, 0.0, 0.0)
             return False, False
         self.over = (self.level - values.level_dbfs, _or_zero(self.pitch - values.pitch_st),
                      _or_zero(self.tilt - values.tilt_db))
-        if self.last_voiced == frame and not self.baseline.from_prior and not clipped:
+        if own_frame and not self.baseline.from_prior and not clipped:
             shift_db, kind = self._gain_moved()
             if shift_db:
                 self.baseline.shift_level(shift_db)
