@@ -239,28 +239,3 @@ def test_a_raise_after_a_gain_step_down_fires_and_the_step_alone_does_not() -> N
     episodes = [e for e in result.episodes if e.kind == "raised_voice"]
     assert [e for e in episodes if e.start_s < raised_at_s - 0.5] == []
     assert [e for e in episodes if e.start_s >= raised_at_s - 0.5]
-
-
-def test_after_a_step_down_the_baseline_follows_the_pauses_down_to_the_floor_by_a_few_db_at_most() -> None:
-    """The gain 10 dB down by the first second of pauses, which then fall 2 dB further (towards the mic's own noise):
-    the baseline follows them by 2 dB; pauses falling 3 dB more (a fan switched off, too little for a step of its own)
-    move it by 1 dB more only (3 dB in all)."""
-    from calmcue.detector.gainstep import GainStep
-
-    step = GainStep()
-    for _ in range(300):
-        step.learn(-30.0)
-
-    def voice(level_dbfs: float) -> list[float]:
-        return [round(moved, 1) for i in range(120)
-                if (moved := step.voiced(level_dbfs + (i % 5) - 2.0, calm_sounding=True))]
-
-    for i, level in enumerate([-70.0] * 400 + [-80.0] * 120):
-        step.pause(level + 0.5 * (i % 3))
-    assert voice(-40.0) == [pytest.approx(-10.0, abs=1.0)]
-    for i in range(150):
-        step.pause(-82.0 + 0.5 * (i % 3))
-    assert voice(-42.0) == [pytest.approx(-2.0, abs=0.6)]
-    for i in range(100):
-        step.pause(-85.0 + 0.5 * (i % 3))
-    assert voice(-42.0) == [pytest.approx(-1.0, abs=0.6)]

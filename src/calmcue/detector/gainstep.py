@@ -67,8 +67,6 @@ EFFORT_MIN_JUMP_DB = 9.0  # ...of this size at least: breaths and echoes of rais
 # on top of a 12 dB step, then calm clips flagged); smaller steps wait for the calm-sounding voice
 CONFIRM_FRAMES = 20  # the median move of 0.2 s of calm-sounding voicing confirms a step, or drops it
 DROP_DOWN_FRAMES = 100  # ...after a step down, the median of 1 s of it drops a candidate
-TRIM_MIN_DB = 1.0  # after a step down, the pauses' floor this much lower still moves the baseline down by as much...
-TRIM_MAX_DB = 3.0  # ...by this much at most (a room that also got quieter must not pull a calm voice up into a raise)
 EXPIRE_FRAMES = 1000  # a candidate the voice has not confirmed within 10 s of voicing is dropped
 
 
@@ -101,9 +99,6 @@ class GainStep:
         self.pending = False  # the pauses jumped: a step awaits the calm voice's confirmation
         self._voiced_since = 0
         self.steps = 0  # how many steps moved the baseline
-        self._trim_floor_dbfs = math.nan  # the pauses' floor the last step down assumed...
-        self._trim_frames = 0  # ...watched for this many more pause frames
-        self._trim_left_db = TRIM_MAX_DB
 
     @property
     def voice_reference_dbfs(self) -> float:
@@ -115,7 +110,6 @@ class GainStep:
             self._pause_reference.push(self._pause_new[0])
         self._pause_new.append(level_dbfs)
         after = self._pause_after.push(level_dbfs)
-        self._trim_frames -= 1
         if self.pending and len(self._pause_after) >= PAUSE_AFTER_MIN_FRAMES:
             self._pause_after_low = min(self._pause_after_low, after)
         now = self._pause_now.push(level_dbfs)
@@ -134,7 +128,6 @@ class GainStep:
         replaced (a cough or a door in the pauses of a silent stretch once held one open past the real step, and
         the floor it had kept from before it read the step as no jump at all)."""
         self._pause_before, self.pending, self._voiced_since = before_dbfs, True, 0
-        self._trim_frames = 0
         self._pause_after_low = math.inf
         self._confirm.clear()
         self._confirm_any.clear()
@@ -171,7 +164,7 @@ class GainStep:
         if not self.pending:
             if calm_sounding:
                 self._voice.push(level_dbfs)
-            return self._trim()
+            return 0.0
         self._voiced_since += 1
         reference = self.voice_reference_dbfs
         if self._voiced_since > EXPIRE_FRAMES or math.isnan(reference):
@@ -237,26 +230,7 @@ class GainStep:
     def _move(self, shift_db: float) -> float:
         self.shift(shift_db)
         self.steps += 1
-        if shift_db < 0:  # the pauses may still be falling towards the device's floor: _trim() follows them
-            self._trim_floor_dbfs, self._trim_frames = self._pause_before + shift_db, PAUSE_REFERENCE_FRAMES
-            self._trim_left_db = TRIM_MAX_DB
         return shift_db
-
-    def _trim(self) -> float:
-        """After a step down, the dB the pauses' floor has fallen below the one the move assumed (0.0: none).
-
-        The move comes from the first second of pauses after the step; down there the floor still falls towards the
-        mic's own noise for a few seconds (2 dB more in one dev session, whose raises then read 2 dB short). Only
-        the `PAUSE_REFERENCE_FRAMES` of pauses after the move count, and by `TRIM_MAX_DB` at most in all."""
-        if self._trim_frames <= 0 or len(self._pause_after) < PAUSE_AFTER_MIN_FRAMES:
-            return 0.0
-        trim_db = max(self._pause_after.value() - self._trim_floor_dbfs, -self._trim_left_db)
-        if trim_db > -TRIM_MIN_DB:
-            return 0.0
-        self._trim_floor_dbfs += trim_db
-        self._trim_left_db += trim_db
-        self.shift(trim_db)
-        return trim_db
 
     def shift(self, shift_db: float) -> None:
         """The baseline moved by `shift_db` (here, or by the slow re-basing): so did the calm voice's level."""
@@ -276,5 +250,4 @@ class GainStep:
         self._confirm_any.clear()
         self._settle.clear()
         self._pause_held = []
-        self._trim_frames = 0
         self.pending = False
