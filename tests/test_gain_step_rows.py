@@ -10,16 +10,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 import conditions
-
-RATE = 16000
-
-
-def bursts(levels_dbfs: list[float], *, seconds: int = 4) -> np.ndarray:
-    """Seeded noise bursts (0.3 s on, 0.3 s off), one column per channel at each RMS level in dBFS."""
-    rng = np.random.default_rng(7)
-    on = (np.arange(RATE * seconds) // round(0.3 * RATE)) % 2 == 0
-    columns = [rng.standard_normal(RATE * seconds) * np.where(on, 10 ** (level / 20), 1e-5) for level in levels_dbfs]
-    return np.stack(columns, axis=1).astype(np.float32)
+from test_detection_stress import RATE, bursts
 
 
 def _rms_db(x: np.ndarray) -> float:
