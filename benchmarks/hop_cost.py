@@ -252,31 +252,14 @@ def _python_floor(stereo: np.ndarray) -> None:
     thread (a shared machine's other processes then cost it less than wall time), best of five runs."""
     from calmcue.detector.detector import Detector
 
-    targets = {"trackers": _tracker_methods(), "detector": [(Detector, "process")]}
-    spent = dict.fromkeys(targets, 0)
-    originals = {(part, cls, name): getattr(cls, name) for part, methods in targets.items() for cls, name in methods}
-
-    def timed(part, method):  # type: ignore[no-untyped-def]
-        def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
-            t0 = time.thread_time_ns()
-            try:
-                return method(*args, **kwargs)
-            finally:
-                spent[part] += time.thread_time_ns() - t0
-        return wrapper
-
-    for (part, cls, name), method in originals.items():
-        setattr(cls, name, timed(part, method))
-    try:
-        rounds = []
-        hops = stereo.shape[0] // HOP
+    targets = [(cls, name, "trackers") for cls, name in _tracker_methods()] + [(Detector, "process", "detector")]
+    rounds = []
+    hops = stereo.shape[0] // HOP
+    with _timing(targets) as spent:
         for _ in range(5):
-            spent.update(dict.fromkeys(spent, 0))
+            spent.clear()
             analyze_samples(stereo, rate_hz=16000, keep_frames=True)
-            rounds.append((spent["trackers"] / hops / 1000.0, spent["detector"] / hops / 1000.0))
-    finally:
-        for (_, cls, name), method in originals.items():
-            setattr(cls, name, method)
+            rounds.append((spent.get("trackers", 0) / hops / 1000.0, spent.get("detector", 0) / hops / 1000.0))
     trackers_us, detector_us = min(rounds, key=sum)
     floor_us = trackers_us + detector_us
     print(f"per-frame Python in batch, 2ch: trackers {trackers_us:.1f} + detector {detector_us:.1f} = {floor_us:.1f} "
