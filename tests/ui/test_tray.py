@@ -104,7 +104,8 @@ def test_enforced_settings_are_locked_in_the_menu(menu: TrayMenu) -> None:
     assert menu.cue_actions["detector.fast_speech.enabled"].isEnabled()
 
 
-def test_the_tray_and_its_menu_listen_to_the_app_state(qtbot: QtBot, menu: TrayMenu) -> None:
+def _shown_tray(qtbot: QtBot, menu: TrayMenu) -> tuple[AppState, Tray]:
+    """A tray shown beside its menu, both following one app state (as the controller wires them)."""
     state = AppState()
     tray = Tray(menu)
     tray.follow(state)
@@ -112,6 +113,11 @@ def test_the_tray_and_its_menu_listen_to_the_app_state(qtbot: QtBot, menu: TrayM
     tray.show()
     if tray.window is not None:
         qtbot.addWidget(tray.window)
+    return state, tray
+
+
+def test_the_tray_and_its_menu_listen_to_the_app_state(qtbot: QtBot, menu: TrayMenu) -> None:
+    state, tray = _shown_tray(qtbot, menu)
     state.on_status("listening", "")
     state.set_cues_today(3)
     assert tray.tooltip() == "CalmCue\nListening\nCues today: 3"
@@ -133,13 +139,7 @@ def test_the_tray_and_its_menu_listen_to_the_app_state(qtbot: QtBot, menu: TrayM
 
 def test_on_hold_has_its_own_icon_and_tooltip_and_a_snooze_shows_over_it(qtbot: QtBot, menu: TrayMenu) -> None:
     """The engine's on_hold state (music on the call channel) as the reporter posts it, through the AppState."""
-    state = AppState()
-    tray = Tray(menu)
-    tray.follow(state)
-    menu.follow(state)
-    tray.show()
-    if tray.window is not None:
-        qtbot.addWidget(tray.window)
+    state, tray = _shown_tray(qtbot, menu)
     state.on_status("listening", "")
     listening = tray.icon.icon().pixmap(32, 32).toImage()
     state.on_status("on_hold", "no cues until the caller is back")
