@@ -16,7 +16,10 @@ to lines, rooms and noises it was never tuned on (reported beside the goals, nev
   decaying noise tail, RT60 drawn from 0.3-0.5 s, direct-to-reverberant ratio 0 dB: a mic at arm's length);
 - ``music10``: instrumental music 10 dB under each channel's calm voice (a radio in the agent's room, a TV or radio
   behind the caller), a different piece per channel and session from a seeded offset, looped;
-- ``musicline``: the same music on the caller's channel only (a caller in a shop); mono sessions stay clean.
+- ``musicline``: the same music on the caller's channel only (a caller in a shop); mono sessions stay clean;
+- ``agcline`` / ``agc``: a line with automatic gain control (a mobile phone's or softphone's AGC and limiter,
+  ``line_agc.py``) on the caller's channel only / on both channels (a headset or OS "enhancement" levelling the
+  agent's microphone too); mono sessions get it on their one channel in ``agc`` only.
 
 The music is music the activity model never heard in training (models/README.md, models/train/sources.py): the
 Debian packages ``hyperrogue-music`` (Shawn Parrotte, Lincoln Domina, Will Savino; CC BY-SA 3.0) and
@@ -37,7 +40,12 @@ import soundfile as sf
 import soxr
 from scipy import signal
 
-CONDITIONS = ("babble10", "sfx10", "codec", "bright6", "dull6", "reverb", "music10", "musicline")
+try:  # imported as part of the repository (tests): benchmarks.line_agc
+    from benchmarks import line_agc
+except ImportError:  # run as a script from benchmarks/
+    import line_agc  # type: ignore[no-redef]
+
+CONDITIONS = ("babble10", "sfx10", "codec", "bright6", "dull6", "reverb", "music10", "musicline", "agcline", "agc")
 MUSIC_CONDITIONS = ("music10", "musicline")
 NOISE_BELOW_SPEECH_DB = 10.0
 BABBLE_TALKERS = 6
@@ -208,6 +216,9 @@ def apply(samples: np.ndarray, rate_hz: int, condition: str, seed: int, *,
             return _with_noise(samples, pieces, calm_dbfs=calm_dbfs), rate_hz
         channels = [CALLER_CHANNEL] if n_channels > CALLER_CHANNEL else []
         return _with_noise(samples, pieces, calm_dbfs=calm_dbfs, channels=channels), rate_hz
+    if condition in ("agcline", "agc"):
+        channels = range(n_channels) if condition == "agc" else [CALLER_CHANNEL] if n_channels > CALLER_CHANNEL else []
+        return line_agc.agc_line(samples, rate_hz, channels=channels, calm_dbfs=calm_dbfs), rate_hz
     if condition == "codec":
         return codec_line(samples, rate_hz, calm_dbfs=calm_dbfs), CODEC_RATE_HZ
     if condition in ("bright6", "dull6"):

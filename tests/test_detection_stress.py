@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 import conditions
 import detection_stress as stress
+import line_agc
 
 RATE = 16000
 
@@ -129,3 +130,24 @@ def test_musicline_puts_music_behind_the_caller_only() -> None:
     noisy, _ = conditions.apply_condition(voice, RATE, "musicline", 5, level_span_s=(0.0, 10.0))
     assert np.array_equal(noisy[:, 0], voice[:, 0])
     assert not np.allclose(noisy[:, 1], voice[:, 1])
+
+
+def _burst_level_db(samples: np.ndarray, start_s: float, end_s: float) -> float:
+    return conditions.active_speech_level_dbfs(samples[int(start_s * RATE):int(end_s * RATE)], rate_hz=RATE)
+
+
+def test_the_agc_line_levels_the_caller_s_raise_over_seconds_and_leaves_the_agent_alone() -> None:
+    """agcline: a sustained +12 dB raise reads most of its +12 dB at first and is taken down over seconds; the calm
+    voice before it sits at the AGC's target from the start (it starts settled on it); the agent's channel is
+    untouched."""
+    calm, raised = bursts([-40.0, -40.0], seconds=12), bursts([-28.0, -28.0], seconds=8)
+    session = np.concatenate([calm, raised])
+    line, rate_hz = conditions.apply_condition(session, RATE, "agcline", 3, level_span_s=(0.0, 12.0))
+    caller = line[:, stress.CALLER_CHANNEL]
+    assert rate_hz == RATE and np.array_equal(line[:, 0], session[:, 0])
+    calm_db = _burst_level_db(caller, 6.0, 12.0)
+    assert abs(calm_db - line_agc.TARGET_DBFS) < 1.5, "the AGC starts settled on the calm voice"
+    first_db, late_db = _burst_level_db(caller, 12.0, 12.6) - calm_db, _burst_level_db(caller, 17.4, 20.0) - calm_db
+    assert first_db > 6.0, "most of the raise comes through at first (the limiter takes its peaks)"
+    assert late_db < first_db - 4.0, "then the gain comes down, seconds later"
+    assert np.max(np.abs(caller)) <= 10 ** (-1.0 / 20) + 1e-6, "the limiter keeps peaks under -1 dBFS"
