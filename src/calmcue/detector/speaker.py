@@ -77,28 +77,31 @@ class SpeakerTrack:
         `clipped`: the frame clips, so its level is an estimate (detector/clipping.py), not read for a gain change;
         `own_voice` False: the frame may be a music bed's rather than the speaker's (foreground.MusicBed), so it is
         no evidence of the gain (it still counts for a raise)."""
-        if self.gain_step is not None and not math.isnan(pause_level_dbfs):
+        if pause_level_dbfs == pause_level_dbfs and self.gain_step is not None:  # (NaN: no pause level)
             self.gain_step.pause(pause_level_dbfs)
+        pitch_st = semitones(f0_hz) if voiced else math.nan
         if voiced:
-            self._update_short_term(frame, level_dbfs, semitones(f0_hz), tilt_db)
+            self._update_short_term(frame, level_dbfs, pitch_st, tilt_db)
         if speech:
-            pitch_st = semitones(f0_hz) if voiced else math.nan
             self.baseline.observe(level_dbfs=level_dbfs, pitch_st=pitch_st, tilt_db=tilt_db,
                                   rate_syl_s=rate_syl_s, voiced=voiced, raised=self._raised_for_learning())
         entering, staying = self._conditions(frame, clipped=clipped, own_voice=own_voice)
         if self.machine.phase is Phase.IDLE:
             self.peak = (0.0, 0.0, 0.0)
         if entering or staying:
-            self.peak = tuple(max(p, o) for p, o in zip(self.peak, self.over, strict=True))  # type: ignore[assignment]
+            peak, over = self.peak, self.over
+            self.peak = (max(peak[0], over[0]), max(peak[1], over[1]), max(peak[2], over[2]))
         return self.machine.step(frame, entering=entering, staying=staying)
 
     def _update_short_term(self, frame: int, level: float, pitch: float, tilt: float) -> None:
+        level_median, pitch_median, tilt_median = self._short_term
         if frame - self.last_voiced > RESET_GAP_FRAMES:
-            for median in self._short_term:
-                median.clear()
-        self.level, self.pitch, self.tilt = (median.push(value)
-                                             for median, value in zip(self._short_term, (level, pitch, tilt),
-                                                                      strict=True))
+            level_median.clear()
+            pitch_median.clear()
+            tilt_median.clear()
+        self.level = level_median.push(level)
+        self.pitch = pitch_median.push(pitch)
+        self.tilt = tilt_median.push(tilt)
         self.last_voiced = frame
 
     def _raised_for_learning(self) -> bool:
