@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -14,10 +16,12 @@ from calmcue.features.pitch import (
     _first_dips,
     _pick_few,
     normalised_difference,
+    octave_alternative,
     refine_lag,
     stand_in_periodicity,
     yin,
 )
+from calmcue.features.rate import FFT_SIZE, SUB_HOP_FRAMES, SUB_WINDOW_FRAMES, modulation_weights
 from calmcue.features.reframer import Reframer
 from calmcue.features.spectral import power_spectrum
 from calmcue.timebase import ANALYSIS_RATE_HZ
@@ -172,3 +176,52 @@ def test_the_quiet_path_gives_the_full_paths_events_on_a_real_call_in_quiet_nois
     assert cheap.episodes and cheap.cues
     assert [e.to_json() for e in cheap.episodes] == [e.to_json() for e in full.episodes]
     assert [c.to_json() for c in cheap.cues] == [c.to_json() for c in full.cues]
+
+
+def test_the_octave_guard_refines_its_other_dip_as_refine_lag_does_bit_for_bit() -> None:
+    dprime = normalised_difference(_rows())
+    for row in dprime:
+        for f0_hz in (65.0, 110.0, 151.0, 240.0, 330.0, 470.0):
+            for factor in (0.5, 2.0):
+                f0, aperiodicity = octave_alternative(row, f0_hz, factor=factor)
+                centre = round(ANALYSIS_RATE_HZ / (f0_hz * factor))
+                if np.isnan(f0):
+                    assert not 33 <= centre <= TAU_MAX - 1
+                    continue
+                low, high = max(32, centre - 2), min(TAU_MAX - 1, centre + 2)
+                best = low + int(np.argmin(row[low : high + 1]))
+                lag, value = refine_lag(row[None, :], np.array([best]))
+                assert (f0, aperiodicity) == (float(ANALYSIS_RATE_HZ / lag[0]), float(value[0]))
+
+
+def _plain_modulation_weights(envelope: np.ndarray) -> np.ndarray:
+    """The syllable rate's modulation weights written plainly (stacked slices, np.mean): the reference."""
+    starts = range(0, envelope.size - SUB_WINDOW_FRAMES + 1, SUB_HOP_FRAMES)
+    segments = np.stack([envelope[s : s + SUB_WINDOW_FRAMES] for s in starts])
+    segments = (segments - segments.mean(axis=1, keepdims=True)) * np.hanning(SUB_WINDOW_FRAMES)
+    power = np.square(np.abs(np.fft.rfft(segments, FFT_SIZE, axis=1)))
+    power /= power.sum(axis=1, keepdims=True) + 1e-30
+    return power.mean(axis=0)
+
+
+@pytest.mark.parametrize("size", [256, 257, 319, 320, 500, 777, 3000, 3100])
+def test_modulation_weights_are_those_of_the_plain_formula_bit_for_bit(size: int) -> None:
+    from calmcue.features import rate
+
+    envelope = np.abs(np.random.default_rng(size).standard_normal(size)) * 1e-3
+    envelope[: size // 3] *= 10.0
+    expected = _plain_modulation_weights(envelope)[rate._IN_BAND] * rate._PER_LN_F
+    np.testing.assert_array_equal(modulation_weights(envelope), expected)
+
+
+def test_without_noise_db_is_the_plain_formula_bit_for_bit() -> None:
+    rng = np.random.default_rng(4)
+    totals = rng.uniform(-210.0, 5.0, 5000).tolist()
+    floors = [*rng.uniform(-210.0, 5.0, 4000).tolist(), *(t - 3.0 for t in totals[:999]), float("nan")]
+    for total_db, floor_db in zip(totals, floors, strict=True):
+        if np.isnan(floor_db):
+            expected = total_db
+        else:
+            total, noise = 10.0 ** (total_db / 10.0), 10.0 ** ((floor_db + trackers_module.NOISE_BIAS_DB) / 10.0)
+            expected = 10.0 * math.log10(max(total - noise, 0.1 * total, 1e-30))
+        assert trackers_module.without_noise_db(total_db, floor_db) == expected

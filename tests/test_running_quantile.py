@@ -25,7 +25,7 @@ def test_push_matches_numpy_over_the_window(quantile: float) -> None:
     for value in _stream(1, 600):
         got = running.push(value)
         if not math.isnan(value):
-            kept = (kept + [value])[-50:]
+            kept = [*kept, value][-50:]
         assert got == pytest.approx(float(np.percentile(kept, quantile * 100)), abs=1e-9)
 
 

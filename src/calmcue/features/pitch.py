@@ -122,13 +122,18 @@ def _pick_few(dprime: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                 lag += 1
         else:
             lag = TAU_MIN + int(np.argmin(row[TAU_MIN:]))
-        lag = min(max(lag, 1), TAU_MAX - 1)
-        left, mid, right = float(row[lag - 1]), float(row[lag]), float(row[lag + 1])
-        curvature = left - 2.0 * mid + right
-        shift = min(max(0.5 * (left - right) / curvature, -0.5), 0.5) if curvature > 1e-12 else 0.0
-        f0[r] = ANALYSIS_RATE_HZ / (lag + shift)
-        aperiodicity[r] = max(mid - 0.25 * (left - right) * shift, 0.0)
+        f0[r], aperiodicity[r] = _refined(row, lag)
     return f0, aperiodicity
+
+
+def _refined(row: np.ndarray, lag: int) -> tuple[float, float]:
+    """`refine_lag` for one row and lag on plain floats (the same float operations in the same order): F0 in Hz
+    and the aperiodicity there."""
+    lag = min(max(lag, 1), TAU_MAX - 1)
+    left, mid, right = float(row[lag - 1]), float(row[lag]), float(row[lag + 1])
+    curvature = left - 2.0 * mid + right
+    shift = min(max(0.5 * (left - right) / curvature, -0.5), 0.5) if curvature > 1e-12 else 0.0
+    return ANALYSIS_RATE_HZ / (lag + shift), max(mid - 0.25 * (left - right) * shift, 0.0)
 
 
 def yin_where(windows: np.ndarray, where: np.ndarray) -> PitchTrack:
@@ -207,8 +212,7 @@ def octave_alternative(dprime_row: np.ndarray, f0_hz: float, *, factor: float) -
         return math.nan, math.inf
     low, high = max(TAU_MIN, centre - 2), min(TAU_MAX - 1, centre + 2)
     best = low + int(np.argmin(dprime_row[low : high + 1]))
-    lag, value = refine_lag(dprime_row[None, :], np.array([best]))
-    return float(ANALYSIS_RATE_HZ / lag[0]), float(value[0])
+    return _refined(dprime_row, best)  # on plain floats: refine_lag's dozen numpy calls cost more than the maths
 
 
 class OctaveGuard:

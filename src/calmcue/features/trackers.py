@@ -62,11 +62,23 @@ class Tracked(NamedTuple):
 
 def without_noise_db(total_db: float, floor_db: float) -> float:
     """Power in dB after taking out the noise (its tracked floor plus the minimum's bias), never below -10 dB;
-    where the floor is NaN (nothing but digital silence so far) the total as it is."""
-    if math.isnan(floor_db):
+    where the floor is NaN (nothing but digital silence so far) the total as it is.
+
+    Called up to three times a frame and channel: the comparisons are written out (what max() of the three
+    does: the first of the largest), and no isnan call (issue 15: about 0.2 us a call less, the same bits)."""
+    if floor_db != floor_db:  # NaN
         return total_db
-    total, noise = 10.0 ** (total_db / 10.0), 10.0 ** ((floor_db + NOISE_BIAS_DB) / 10.0)
-    return 10.0 * math.log10(max(total - noise, 0.1 * total, 1e-30))
+    total = 10.0 ** (total_db / 10.0)
+    power = total - 10.0 ** ((floor_db + NOISE_BIAS_DB) / 10.0)
+    tenth = 0.1 * total
+    if tenth > power:
+        power = tenth
+    if power < 1e-30:
+        power = 1e-30
+    return 10.0 * _log10(power)
+
+
+_log10 = math.log10
 
 
 class Trackers:
