@@ -18,6 +18,7 @@ from calmcue.features.pitch import (
     normalised_difference,
     octave_alternative,
     refine_lag,
+    silent_windows,
     stand_in_periodicity,
     yin,
 )
@@ -81,7 +82,7 @@ def _pink(seconds: float, *, level_dbfs: float) -> np.ndarray:
 def test_the_stand_in_periodicity_reads_like_yins_on_steady_noise(colour: str) -> None:
     noise = silence(2.0, noise_dbfs=-70.0) if colour == "white" else _pink(2.0, level_dbfs=-70.0)
     windows = Reframer(channels=1).push(noise[:, None])[10:, 0]
-    stand_in = stand_in_periodicity(windows, power_spectrum(windows))
+    stand_in = stand_in_periodicity(power_spectrum(windows), silent=silent_windows(windows))
     reference = np.maximum(1.0 - yin(windows).aperiodicity, 0.0)
     assert abs(stand_in.mean() - reference.mean()) < 0.04
     assert np.mean(np.abs(stand_in - reference)) < 0.1
@@ -90,7 +91,7 @@ def test_the_stand_in_periodicity_reads_like_yins_on_steady_noise(colour: str) -
 
 def test_the_stand_in_periodicity_keeps_yins_value_in_digital_silence() -> None:
     zeros = np.zeros((3, 800), np.float32)
-    np.testing.assert_array_equal(stand_in_periodicity(zeros, power_spectrum(zeros)),
+    np.testing.assert_array_equal(stand_in_periodicity(power_spectrum(zeros), silent=silent_windows(zeros)),
                                   np.maximum(1.0 - yin(zeros).aperiodicity, 0.0))
 
 
@@ -164,9 +165,9 @@ def test_the_quiet_path_gives_the_full_paths_events_on_a_real_call_in_quiet_nois
     used = []
     original = pitch.stand_in_periodicity
 
-    def counting(windows: np.ndarray, power: np.ndarray) -> np.ndarray:
-        used.append(windows.shape[0])
-        return original(windows, power)
+    def counting(power: np.ndarray, *, silent: np.ndarray) -> np.ndarray:
+        used.append(power.shape[0])
+        return original(power, silent=silent)
 
     monkeypatch.setattr(extractor_module, "stand_in_periodicity", counting)
     cheap = analyze_samples(samples, rate_hz=RATE, keep_frames=False)

@@ -184,9 +184,16 @@ _HALF = LEVEL_WINDOW // 2
 _HALF_LAGS = np.arange(1, _HALF + 1, dtype=np.float64)
 
 
-def stand_in_periodicity(windows: np.ndarray, power: np.ndarray) -> np.ndarray:
-    """A cheap periodicity (0..1) for windows (k, n) where nobody has spoken for a while (the extractor's quiet
-    path), where only the activity model reads it: YIN's own measure - the cumulative-mean-normalised difference,
+def silent_windows(windows: np.ndarray) -> np.ndarray:
+    """(...): the windows (..., n) whose pitch window holds only zeros (digital silence)."""
+    return np.logical_not(windows[..., -PITCH_WINDOW:].any(axis=-1))
+
+
+def stand_in_periodicity(power: np.ndarray, *, silent: np.ndarray) -> np.ndarray:
+    """A cheap periodicity (0..1) for windows where nobody has spoken for a while (the extractor's quiet path),
+    given their power spectra (k, 257) and which of them are digital silence (`silent_windows`, (k,): the
+    extractor reads that once a block for every window, instead of copying the quiet ones' samples out),
+    where only the activity model reads it: YIN's own measure - the cumulative-mean-normalised difference,
     its minimum over YIN's lags - taken from the level window's autocorrelation (one 512-point inverse FFT of the
     power spectrum (k, 257) already computed, lags up to half the window) instead of YIN's three larger FFTs.
 
@@ -194,7 +201,6 @@ def stand_in_periodicity(windows: np.ndarray, power: np.ndarray) -> np.ndarray:
     as periodic, and the model then calls it music. Measured against YIN on steady noise (mean periodicity,
     mean absolute difference per frame): white 0.13 against 0.12 (0.02), pink 0.08 against 0.09 (0.07).
     Digital silence keeps YIN's own value (the same numbers as before)."""
-    silent = ~windows[:, -PITCH_WINDOW:].any(axis=-1)
     out = np.full(silent.shape, max(1.0 - float(_zero_row().aperiodicity[0]), 0.0))
     sounding = ~silent
     if sounding.any():
