@@ -275,11 +275,10 @@ class Detector:
         `turn` False: this frame does not feed the turn; `mic_heard`: the microphone hears speech now."""
         foreground = self._customer_fg.step(heard=speech, level_dbfs=customer.level_dbfs, other_heard=mic_heard)
         self._customer_run.step(frame, foreground and turn)
-        transition = self.customer.step(frame, level_dbfs=customer.speech_level_dbfs, f0_hz=customer.f0_hz,
-                                        tilt_db=customer.tilt_db, rate_syl_s=customer.rate_syl_s,
-                                        voiced=customer.voiced and foreground, speech=foreground)
-        if transition is not None:
-            self._on(transition, CueKind.RAISED_VOICE, Speaker.CUSTOMER)
+        self._on(self.customer.step(frame, level_dbfs=customer.speech_level_dbfs, f0_hz=customer.f0_hz,
+                                    tilt_db=customer.tilt_db, rate_syl_s=customer.rate_syl_s,
+                                    voiced=customer.voiced and foreground, speech=foreground),
+                 CueKind.RAISED_VOICE, Speaker.CUSTOMER)
 
     def _step_fast(self, frame: int, rate: float, *, voiced: bool) -> None:
         calibrating = self.agent.baseline.values is None or self.agent.baseline.from_prior

@@ -78,12 +78,12 @@ class SpeakerTrack:
         `clipped`: the frame clips, so its level is an estimate (detector/clipping.py), not read for a gain change;
         `own_voice` False: the frame may be a music bed's rather than the speaker's (foreground.MusicBed), so it is
         no evidence of the gain (it still counts for a raise)."""
-        if pause_level_dbfs == pause_level_dbfs and self.gain_step is not None:  # (NaN: no pause level)
+        if self.gain_step is not None and not math.isnan(pause_level_dbfs):
             self.gain_step.pause(pause_level_dbfs)
-        pitch_st = semitones(f0_hz) if voiced else math.nan
         if voiced:
-            self._update_short_term(frame, level_dbfs, pitch_st, tilt_db)
+            self._update_short_term(frame, level_dbfs, semitones(f0_hz), tilt_db)
         if speech:
+            pitch_st = semitones(f0_hz) if voiced else math.nan
             self.baseline.observe(level_dbfs=level_dbfs, pitch_st=pitch_st, tilt_db=tilt_db,
                                   rate_syl_s=rate_syl_s, voiced=voiced, raised=self._raised_for_learning())
         entering, staying = self._conditions(frame, clipped=clipped, own_voice=own_voice)

@@ -241,8 +241,7 @@ class OctaveGuard:
     def step(self, f0_hz: float, aperiodicity: float, dprime_row: np.ndarray, *, voiced: bool) -> float:
         """Returns the guarded F0 in Hz (NaN when unvoiced)."""
         if not voiced:
-            self._unvoiced_run += 1
-            return math.nan
+            return self.unvoiced()
         remembered = self._unvoiced_run < self.memory_frames
         if remembered:
             jump = math.log2(f0_hz) - self._recent_log_f0
@@ -255,3 +254,8 @@ class OctaveGuard:
         self._recent_log_f0 = self._recent_log_f0 + 0.3 * (log_f0 - self._recent_log_f0) if remembered else log_f0
         self._unvoiced_run = 0
         return f0_hz
+
+    def unvoiced(self) -> float:
+        """`step` of an unvoiced frame (NaN), without its arguments: the trackers' loop takes no dprime row then."""
+        self._unvoiced_run += 1
+        return math.nan

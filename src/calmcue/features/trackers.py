@@ -138,6 +138,7 @@ class Trackers:
                      model_prob: list[float] | None) -> tuple[list[float], ...]:
         level, floor, low_floor, high_floor, aperiodicity, f0, band_db, low_db, high_db = columns
         decide, octave, rate = self.activity[channel].decide, self.octave[channel].step, self.rate[channel].step
+        unvoiced = self.octave[channel].unvoiced
         f0_out: list[float] = []
         voiced_out: list[float] = []
         prob_out: list[float] = []
@@ -150,7 +151,7 @@ class Trackers:
                 prob, voiced = decide(frame_level, frame_floor, frame_aperiodicity)
             else:
                 prob, voiced = model_prob[i], is_voiced(frame_level, frame_floor, frame_aperiodicity)
-            f0_out.append(octave(f0[i], frame_aperiodicity, dprime[i], voiced=voiced))
+            f0_out.append(octave(f0[i], frame_aperiodicity, dprime[i], voiced=True) if voiced else unvoiced())
             voiced_out.append(voiced)
             prob_out.append(prob)
             rate_out.append(rate(band_db[i], voiced, prob >= 0.5))
