@@ -9,6 +9,7 @@ features whatever the block sizes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import repeat
 from typing import NamedTuple
 
 import numpy as np
@@ -49,9 +50,10 @@ class FrameBatch:
         return int(self.level_dbfs.shape[0])
 
     def channel_frames(self, channel: int) -> list[ChannelFrame]:
-        """One channel's frames as plain floats, for the frame-by-frame detector."""
-        columns = (getattr(self, name)[:, channel].tolist() for name in ChannelFrame._fields)
-        return list(map(ChannelFrame._make, zip(*columns, strict=True)))
+        """One channel's frames as plain floats, for the frame-by-frame detector. (tuple.__new__ over the zipped
+        columns: what ChannelFrame._make does, without its length check a frame - every field is here.)"""
+        columns = [getattr(self, name)[:, channel].tolist() for name in ChannelFrame._fields]
+        return list(map(tuple.__new__, repeat(ChannelFrame), zip(*columns, strict=True)))
 
 
 @dataclass(frozen=True)
