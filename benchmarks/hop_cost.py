@@ -1,7 +1,7 @@
 """Quick before/after figures for the live and batch paths (issue 15), without the whole `calmcue bench`.
 
     CALMCUE_DATA=/work/shared/data .venv/bin/python benchmarks/hop_cost.py [hop] [hop1] [quiet] [room] \\
-        [silence] [batch] [floor] [trackers] [calls] [cheap] [paced] [parts]
+        [silence] [batch] [demo] [floor] [trackers] [calls] [cheap] [paced] [parts]
     PYTHONPATH=/tmp/old/src .venv/bin/python benchmarks/hop_cost.py     # another version (git archive REV src)
 
 hop: the two-channel pipeline fed one 10 ms hop per push (p50/p99 per hop), then three hops per push (per hop);
@@ -11,6 +11,8 @@ pushes (five hops) of steady noise at -70 dBFS on both channels, per hop; silenc
 (two muted devices); room: the same with the bench's generated quiet room (calmcue.bench.room: pink and brown
 noise at -65 dBFS with a faint mains hum, independent per channel) - what an agent's headset hears between calls;
 batch: `analyze_samples` of the two-channel input in 1 s blocks, CPU time, best of three;
+demo: `analyze_file` of the demo call (build/demo/demo_call.wav, `make demo`: a 90 s two-channel WAV), no frames
+kept, CPU time, best of three (the file is read and decoded as `calmcue analyze` does);
 floor: in that batch run, the per-frame Python (the stateful trackers and the detector, frame by frame) per hop,
 and the real-time factor that alone would allow;
 trackers: a batch run's tracker time by part (noise floors, quiet-path count, the frame-by-frame run; this
@@ -237,6 +239,8 @@ def main(which: list[str]) -> None:
         best = min(_batch_cpu_s(stereo) for _ in range(3))
         audio_s = stereo.shape[0] / 16000
         print(f"batch 2ch: {audio_s / best:.0f}x real time per CPU second, {best / (audio_s * 100) * 1e6:.1f} us/hop")
+    if "demo" in which:
+        _demo_file()
     if "floor" in which:
         _python_floor(stereo)
     if "trackers" in which:
@@ -319,6 +323,26 @@ def _tracker_methods() -> list[tuple[type, str]]:
         old = extractor._ChannelTrackers  # type: ignore[attr-defined]
         return [(old, "floors"), (old, "run"), (extractor.FeatureExtractor, "_long_quiet")]
     return [(Trackers, "floors"), (Trackers, "long_quiet"), (Trackers, "run")]
+
+
+def _demo_file() -> None:
+    from pathlib import Path
+
+    from calmcue.analysis.offline import analyze_file
+
+    path = Path(__file__).resolve().parents[1] / "build" / "demo" / "demo_call.wav"
+    if not path.exists():
+        print(f"demo: {path} is not built; run 'make demo'")
+        return
+    analyze_file(path, keep_frames=False)  # imports and the model loaded
+    spent = []
+    for _ in range(3):
+        t0 = time.process_time()
+        result = analyze_file(path, keep_frames=False)
+        spent.append(time.process_time() - t0)
+    hops = result.duration_s * 100
+    print(f"demo call 2ch (analyze_file): {result.duration_s / min(spent):.0f}x real time per CPU second, "
+          f"{min(spent) / hops * 1e6:.1f} us/hop")
 
 
 def _batch_cpu_s(stereo: np.ndarray) -> float:

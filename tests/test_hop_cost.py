@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -14,10 +16,13 @@ from calmcue.features.pitch import (
     _first_dips,
     _pick_few,
     normalised_difference,
+    octave_alternative,
     refine_lag,
+    silent_windows,
     stand_in_periodicity,
     yin,
 )
+from calmcue.features.rate import FFT_SIZE, SUB_HOP_FRAMES, SUB_WINDOW_FRAMES, modulation_weights
 from calmcue.features.reframer import Reframer
 from calmcue.features.spectral import power_spectrum
 from calmcue.timebase import ANALYSIS_RATE_HZ
@@ -77,7 +82,7 @@ def _pink(seconds: float, *, level_dbfs: float) -> np.ndarray:
 def test_the_stand_in_periodicity_reads_like_yins_on_steady_noise(colour: str) -> None:
     noise = silence(2.0, noise_dbfs=-70.0) if colour == "white" else _pink(2.0, level_dbfs=-70.0)
     windows = Reframer(channels=1).push(noise[:, None])[10:, 0]
-    stand_in = stand_in_periodicity(windows, power_spectrum(windows))
+    stand_in = stand_in_periodicity(power_spectrum(windows), silent=silent_windows(windows))
     reference = np.maximum(1.0 - yin(windows).aperiodicity, 0.0)
     assert abs(stand_in.mean() - reference.mean()) < 0.04
     assert np.mean(np.abs(stand_in - reference)) < 0.1
@@ -86,7 +91,7 @@ def test_the_stand_in_periodicity_reads_like_yins_on_steady_noise(colour: str) -
 
 def test_the_stand_in_periodicity_keeps_yins_value_in_digital_silence() -> None:
     zeros = np.zeros((3, 800), np.float32)
-    np.testing.assert_array_equal(stand_in_periodicity(zeros, power_spectrum(zeros)),
+    np.testing.assert_array_equal(stand_in_periodicity(power_spectrum(zeros), silent=silent_windows(zeros)),
                                   np.maximum(1.0 - yin(zeros).aperiodicity, 0.0))
 
 
@@ -160,9 +165,9 @@ def test_the_quiet_path_gives_the_full_paths_events_on_a_real_call_in_quiet_nois
     used = []
     original = pitch.stand_in_periodicity
 
-    def counting(windows: np.ndarray, power: np.ndarray) -> np.ndarray:
-        used.append(windows.shape[0])
-        return original(windows, power)
+    def counting(power: np.ndarray, *, silent: np.ndarray) -> np.ndarray:
+        used.append(power.shape[0])
+        return original(power, silent=silent)
 
     monkeypatch.setattr(extractor_module, "stand_in_periodicity", counting)
     cheap = analyze_samples(samples, rate_hz=RATE, keep_frames=False)
@@ -172,3 +177,52 @@ def test_the_quiet_path_gives_the_full_paths_events_on_a_real_call_in_quiet_nois
     assert cheap.episodes and cheap.cues
     assert [e.to_json() for e in cheap.episodes] == [e.to_json() for e in full.episodes]
     assert [c.to_json() for c in cheap.cues] == [c.to_json() for c in full.cues]
+
+
+def test_the_octave_guard_refines_its_other_dip_as_refine_lag_does_bit_for_bit() -> None:
+    dprime = normalised_difference(_rows())
+    for row in dprime:
+        for f0_hz in (65.0, 110.0, 151.0, 240.0, 330.0, 470.0):
+            for factor in (0.5, 2.0):
+                f0, aperiodicity = octave_alternative(row, f0_hz, factor=factor)
+                centre = round(ANALYSIS_RATE_HZ / (f0_hz * factor))
+                if np.isnan(f0):
+                    assert not 33 <= centre <= TAU_MAX - 1
+                    continue
+                low, high = max(32, centre - 2), min(TAU_MAX - 1, centre + 2)
+                best = low + int(np.argmin(row[low : high + 1]))
+                lag, value = refine_lag(row[None, :], np.array([best]))
+                assert (f0, aperiodicity) == (float(ANALYSIS_RATE_HZ / lag[0]), float(value[0]))
+
+
+def _plain_modulation_weights(envelope: np.ndarray) -> np.ndarray:
+    """The syllable rate's modulation weights written plainly (stacked slices, np.mean): the reference."""
+    starts = range(0, envelope.size - SUB_WINDOW_FRAMES + 1, SUB_HOP_FRAMES)
+    segments = np.stack([envelope[s : s + SUB_WINDOW_FRAMES] for s in starts])
+    segments = (segments - segments.mean(axis=1, keepdims=True)) * np.hanning(SUB_WINDOW_FRAMES)
+    power = np.square(np.abs(np.fft.rfft(segments, FFT_SIZE, axis=1)))
+    power /= power.sum(axis=1, keepdims=True) + 1e-30
+    return power.mean(axis=0)
+
+
+@pytest.mark.parametrize("size", [256, 257, 319, 320, 500, 777, 3000, 3100])
+def test_modulation_weights_are_those_of_the_plain_formula_bit_for_bit(size: int) -> None:
+    from calmcue.features import rate
+
+    envelope = np.abs(np.random.default_rng(size).standard_normal(size)) * 1e-3
+    envelope[: size // 3] *= 10.0
+    expected = _plain_modulation_weights(envelope)[rate._IN_BAND] * rate._PER_LN_F
+    np.testing.assert_array_equal(modulation_weights(envelope), expected)
+
+
+def test_without_noise_db_is_the_plain_formula_bit_for_bit() -> None:
+    rng = np.random.default_rng(4)
+    totals = rng.uniform(-210.0, 5.0, 5000).tolist()
+    floors = [*rng.uniform(-210.0, 5.0, 4000).tolist(), *(t - 3.0 for t in totals[:999]), float("nan")]
+    for total_db, floor_db in zip(totals, floors, strict=True):
+        if np.isnan(floor_db):
+            expected = total_db
+        else:
+            total, noise = 10.0 ** (total_db / 10.0), 10.0 ** ((floor_db + trackers_module.NOISE_BIAS_DB) / 10.0)
+            expected = 10.0 * math.log10(max(total - noise, 0.1 * total, 1e-30))
+        assert trackers_module.without_noise_db(total_db, floor_db) == expected

@@ -17,7 +17,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from calmcue.detector.baseline import LEVEL_QUANTILE, BaselineValues
 from calmcue.detector.events import Cue, Episode
@@ -144,9 +144,10 @@ class _Call:
             self.agent_raised_s += event.end_s - event.start_s
 
 
-@dataclass(frozen=True)
-class CallFrame:
-    """What the detector knows about one frame that matters for the call."""
+class CallFrame(NamedTuple):
+    """What the detector knows about one frame that matters for the call. A NamedTuple, not a frozen dataclass:
+    the detector makes one every frame and it never leaves the engine's thread (a dataclass's init costs 0.6 us
+    more, about 4 % of the detector's time per hop: issue 15)."""
 
     agent_speech: bool  # after the mic-leak gate
     customer_speech: bool

@@ -107,8 +107,11 @@ class MusicBed:
         if not model_speech:
             self.share += BED_RATE * (float(music) - self.share)
             self.active = self.share >= (BED_EXIT if self.active else BED_ENTER)
-            if music:
-                self._levels.push(level_dbfs)
+            if music:  # the level is read over an active bed (and on hold): while none is on, no sorting
+                if self.active:
+                    self._levels.add(level_dbfs)
+                else:
+                    self._levels.defer(level_dbfs)
         if model_speech or not self.active:
             return heard
         return heard and self.over(level_dbfs, margin_db=BED_MARGIN_DB)

@@ -106,15 +106,17 @@ class GainStep:
 
     def pause(self, level_dbfs: float) -> None:
         """A frame well inside a pause (not digital silence): the level of the room and the mic's own noise."""
-        if len(self._pause_new) == PAUSE_NEW_FRAMES:
-            self._pause_reference.push(self._pause_new[0])
-        self._pause_new.append(level_dbfs)
-        after = self._pause_after.push(level_dbfs)
-        if self.pending and len(self._pause_after) >= PAUSE_AFTER_MIN_FRAMES:
-            self._pause_after_low = min(self._pause_after_low, after)
-        now = self._pause_now.push(level_dbfs)
-        if len(self._pause_new) < PAUSE_NEW_FRAMES or len(self._pause_reference) < PAUSE_REFERENCE_FRAMES:
+        pause_new, pause_after = self._pause_new, self._pause_after  # (called on every pause frame: `add`, and a
+        if len(pause_new) == PAUSE_NEW_FRAMES:                          # quantile only where it is read)
+            self._pause_reference.add(pause_new[0])
+        pause_new.append(level_dbfs)
+        pause_after.add(level_dbfs)
+        if self.pending and len(pause_after) >= PAUSE_AFTER_MIN_FRAMES:
+            self._pause_after_low = min(self._pause_after_low, pause_after.value())
+        self._pause_now.add(level_dbfs)
+        if len(pause_new) < PAUSE_NEW_FRAMES or len(self._pause_reference) < PAUSE_REFERENCE_FRAMES:
             return  # (the reference is emptied at a jump: a candidate keeps the floor from before it meanwhile)
+        now = self._pause_now.value()
         before = self._pause_reference.value()
         if abs(now - before) >= PAUSE_STEP_DB and not (self.pending and self._jump_stands()):
             self._candidate(before_dbfs=before)

@@ -20,6 +20,11 @@ class Phase(StrEnum):
     EXITING = "exiting"
 
 
+# The phases as module constants: a StrEnum member looked up on its class costs about 0.12 us, and every cue
+# kind's machine steps every frame (issue 15)
+_IDLE, _PENDING, _ACTIVE, _EXITING = Phase.IDLE, Phase.PENDING, Phase.ACTIVE, Phase.EXITING
+
+
 @dataclass(frozen=True)
 class Transition:
     started: bool  # True: the episode became active now; False: it ended
@@ -41,30 +46,30 @@ class EpisodeMachine:
 
     def step(self, frame: int, *, entering: bool, staying: bool) -> Transition | None:
         """`entering`: above the enter thresholds; `staying`: still above the exit thresholds."""
-        if self.phase is Phase.IDLE:
+        if self.phase is _IDLE:
             if entering:
-                self.phase, self.start_frame, self._entering_frames = Phase.PENDING, frame, 1
+                self.phase, self.start_frame, self._entering_frames = _PENDING, frame, 1
                 self._last_held = frame
             return None
-        if self.phase is Phase.PENDING:
+        if self.phase is _PENDING:
             if not (staying or entering):
                 if frame - self._last_held >= self.gap_frames:
-                    self.phase = Phase.IDLE
+                    self.phase = _IDLE
                 return None
             self._last_held = frame
             self._entering_frames += entering
             held = frame - self.start_frame + 1
             if held >= self.min_frames and self._entering_frames >= self.enter_share * held:
-                self.phase = Phase.ACTIVE
+                self.phase = _ACTIVE
                 return Transition(True, self.start_frame, frame)
             return None
-        if entering or (staying and self.phase is Phase.ACTIVE):
-            self.phase = Phase.ACTIVE
+        if entering or (staying and self.phase is _ACTIVE):
+            self.phase = _ACTIVE
             return None
-        if self.phase is Phase.ACTIVE:
-            self.phase, self._calm_since = Phase.EXITING, frame
+        if self.phase is _ACTIVE:
+            self.phase, self._calm_since = _EXITING, frame
         if frame - self._calm_since + 1 >= self.exit_frames:
-            self.phase = Phase.IDLE
+            self.phase = _IDLE
             return Transition(False, self.start_frame, self._calm_since)
         return None
 

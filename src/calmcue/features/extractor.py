@@ -9,6 +9,7 @@ features whatever the block sizes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import repeat
 from typing import NamedTuple
 
 import numpy as np
@@ -16,10 +17,10 @@ import numpy as np
 from calmcue.features.activity import may_be_voiced
 from calmcue.features.activity_model import ActivityKind, ActivityModel, default_kind
 from calmcue.features.loudness import LEVEL_FLOOR_DBFS, clip_share, level_dbfs
-from calmcue.features.pitch import stand_in_periodicity, yin_where
+from calmcue.features.pitch import silent_windows, stand_in_periodicity, yin_where
 from calmcue.features.spectral import power_spectrum, spectral_shape
 from calmcue.features.trackers import QUIET_HOLD_FRAMES, SILENT_SNR_DB, Trackers, wakes
-from calmcue.timebase import LEVEL_WINDOW, PITCH_WINDOW
+from calmcue.timebase import LEVEL_WINDOW
 
 __all__ = ["QUIET_HOLD_FRAMES", "SILENT_SNR_DB", "ChannelFrame", "FeatureExtractor", "FrameBatch", "PathCounts"]
 
@@ -49,9 +50,10 @@ class FrameBatch:
         return int(self.level_dbfs.shape[0])
 
     def channel_frames(self, channel: int) -> list[ChannelFrame]:
-        """One channel's frames as plain floats, for the frame-by-frame detector."""
-        columns = (getattr(self, name)[:, channel].tolist() for name in ChannelFrame._fields)
-        return list(map(ChannelFrame._make, zip(*columns, strict=True)))
+        """One channel's frames as plain floats, for the frame-by-frame detector. (tuple.__new__ over the zipped
+        columns: what ChannelFrame._make does, without its length check a frame - every field is here.)"""
+        columns = [getattr(self, name)[:, channel].tolist() for name in ChannelFrame._fields]
+        return list(map(tuple.__new__, repeat(ChannelFrame), zip(*columns, strict=True)))
 
 
 @dataclass(frozen=True)
@@ -113,10 +115,17 @@ class FeatureExtractor:
         pitch = yin_where(windows, ~quiet)
         periodicity = np.maximum(1.0 - pitch.aperiodicity, 0.0)
         if self.model is not None:
-            if quiet.any():
-                periodicity[quiet] = stand_in_periodicity(windows[quiet], power[quiet])
+            any_quiet = quiet.any()
             at_floor = (level <= LEVEL_FLOOR_DBFS).all(axis=1)  # cheap first: only then look at every sample
-            silent = at_floor & ~np.any(windows[..., -PITCH_WINDOW:], axis=(1, 2)) if at_floor.any() else None
+            any_at_floor = at_floor.any()
+            # which windows are digital silence: read once for the stand-in and the model (not a copy of the
+            # quiet windows' samples: in batch that copy cost 3-4 % of the time)
+            zeros = silent_windows(windows) if any_quiet or any_at_floor else quiet
+            if any_quiet:
+                periodicity[quiet] = stand_in_periodicity(power[quiet], silent=zeros[quiet])
+            silent: np.ndarray | None = None
+            if any_at_floor:
+                silent = np.logical_and(at_floor, zeros.all(axis=1))
             speech, music = self.model.process(power, periodicity, level, silent=silent)
         tracked = self._trackers.run(level, floors, shape, pitch, speech)
         batch = FrameBatch(

@@ -68,17 +68,22 @@ _IN_BAND = (_BINS_HZ >= _LOW_HZ) & (_BINS_HZ <= _HIGH_HZ)
 _PER_LN_F = _BINS_HZ[_IN_BAND]  # power per ln f = power per Hz times f
 _LN_F = np.log(_BINS_HZ[_IN_BAND])
 _TAPER = np.hanning(SUB_WINDOW_FRAMES)
+# the sub-windows' sample indices for envelopes up to 30 s of speech (longer ones are stacked slice by slice)
+_SEGMENTS = np.arange(0, 3000, SUB_HOP_FRAMES)[:, None] + np.arange(SUB_WINDOW_FRAMES)
 
 
 def modulation_weights(envelope: np.ndarray) -> np.ndarray:
     """The modulation power per ln f over CENTROID_BAND_HZ's bins of an amplitude envelope sampled every hop
     (averaged over 2.56 s sub-windows, each normalised so loud and soft ones count alike)."""
-    starts = range(0, envelope.size - SUB_WINDOW_FRAMES + 1, SUB_HOP_FRAMES)
-    segments = np.stack([envelope[s:s + SUB_WINDOW_FRAMES] for s in starts])
-    segments = (segments - segments.mean(axis=1, keepdims=True)) * _TAPER
+    count = (envelope.size - SUB_WINDOW_FRAMES) // SUB_HOP_FRAMES + 1
+    # every sub-window in one indexing call, and the sums and means as add.reduce and a division (what np.mean
+    # does, without its wrapper): a dozen fewer numpy calls every UPDATE_FRAMES speech frames, the same numbers
+    segments = envelope[_SEGMENTS[:count]] if count <= len(_SEGMENTS) else \
+        np.stack([envelope[s:s + SUB_WINDOW_FRAMES] for s in range(0, count * SUB_HOP_FRAMES, SUB_HOP_FRAMES)])
+    segments = (segments - np.add.reduce(segments, axis=1, keepdims=True) / SUB_WINDOW_FRAMES) * _TAPER
     power = np.square(np.abs(np.fft.rfft(segments, FFT_SIZE, axis=1)))
-    power /= power.sum(axis=1, keepdims=True) + 1e-30
-    return power.mean(axis=0)[_IN_BAND] * _PER_LN_F
+    power /= np.add.reduce(power, axis=1, keepdims=True) + 1e-30
+    return (np.add.reduce(power, axis=0) / count)[_IN_BAND] * _PER_LN_F
 
 
 def modulation_centroid_hz(envelope: np.ndarray) -> float:
@@ -173,4 +178,4 @@ class SyllableRate:
         """The held speech frames' amplitude envelope, oldest first."""
         if self._filled < self.window_frames:
             return self._ring[:self._filled].copy()
-        return np.roll(self._ring, -self._at)
+        return np.concatenate((self._ring[self._at:], self._ring[:self._at]))  # np.roll's values, in one call

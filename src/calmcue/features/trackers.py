@@ -62,11 +62,23 @@ class Tracked(NamedTuple):
 
 def without_noise_db(total_db: float, floor_db: float) -> float:
     """Power in dB after taking out the noise (its tracked floor plus the minimum's bias), never below -10 dB;
-    where the floor is NaN (nothing but digital silence so far) the total as it is."""
-    if math.isnan(floor_db):
+    where the floor is NaN (nothing but digital silence so far) the total as it is.
+
+    Called up to three times a frame and channel: the comparisons are written out (what max() of the three
+    does: the first of the largest), and no isnan call (issue 15: about 0.2 us a call less, the same bits)."""
+    if floor_db != floor_db:  # NaN
         return total_db
-    total, noise = 10.0 ** (total_db / 10.0), 10.0 ** ((floor_db + NOISE_BIAS_DB) / 10.0)
-    return 10.0 * math.log10(max(total - noise, 0.1 * total, 1e-30))
+    total = 10.0 ** (total_db / 10.0)
+    power = total - 10.0 ** ((floor_db + NOISE_BIAS_DB) / 10.0)
+    tenth = 0.1 * total
+    if tenth > power:
+        power = tenth
+    if power < 1e-30:
+        power = 1e-30
+    return 10.0 * _log10(power)
+
+
+_log10 = math.log10
 
 
 class Trackers:
@@ -126,6 +138,7 @@ class Trackers:
                      model_prob: list[float] | None) -> tuple[list[float], ...]:
         level, floor, low_floor, high_floor, aperiodicity, f0, band_db, low_db, high_db = columns
         decide, octave, rate = self.activity[channel].decide, self.octave[channel].step, self.rate[channel].step
+        unvoiced = self.octave[channel].unvoiced
         f0_out: list[float] = []
         voiced_out: list[float] = []
         prob_out: list[float] = []
@@ -138,7 +151,7 @@ class Trackers:
                 prob, voiced = decide(frame_level, frame_floor, frame_aperiodicity)
             else:
                 prob, voiced = model_prob[i], is_voiced(frame_level, frame_floor, frame_aperiodicity)
-            f0_out.append(octave(f0[i], frame_aperiodicity, dprime[i], voiced=voiced))
+            f0_out.append(octave(f0[i], frame_aperiodicity, dprime[i], voiced=True) if voiced else unvoiced())
             voiced_out.append(voiced)
             prob_out.append(prob)
             rate_out.append(rate(band_db[i], voiced, prob >= 0.5))
