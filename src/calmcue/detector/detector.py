@@ -24,7 +24,7 @@ from calmcue.detector.policy import CueLimiter, cue_limits
 from calmcue.detector.speaker import RECENT_SPEECH_FRAMES, GainMove, SpeakerTrack, Thresholds
 from calmcue.detector.state import EpisodeMachine, Transition
 from calmcue.detector.texts import MESSAGES
-from calmcue.detector.turns import TURN_BRIDGE_FRAMES, LeakGate, SpeechRun, TalkOverTracker
+from calmcue.detector.turns import CLICK_FRAMES, TURN_BRIDGE_FRAMES, LeakGate, SpeechRun, TalkOverTracker
 from calmcue.features.activity import SPEECH_PROB
 from calmcue.features.extractor import ChannelFrame, FrameBatch
 from calmcue.timebase import HOP_S, frame_time_s
@@ -93,7 +93,9 @@ class Detector:
             self._pace.seed(agent_baseline.rate_syl_s)
         self._no_pause = EpisodeMachine(min_frames=round(npause.talk_s / HOP_S), exit_frames=0)
         self._limiters = {key: CueLimiter(limits) for key, limits in cue_limits(settings).items()}
-        self._agent_run, self._customer_run = SpeechRun(), SpeechRun(bridge_frames=TURN_BRIDGE_FRAMES)
+        # the agent's run ignores clicks (typing: turns.CLICK_FRAMES); the caller's line is left as it was
+        self._agent_run = SpeechRun(min_stretch_frames=CLICK_FRAMES + 1)
+        self._customer_run = SpeechRun(bridge_frames=TURN_BRIDGE_FRAMES)
         self._leak = LeakGate()
         self._agent_fg, self._customer_fg = Foreground(), Foreground()
         self._agent_bed, self._customer_bed = MusicBed(), MusicBed()
