@@ -146,3 +146,19 @@ def test_the_keys_row_types_on_the_agent_s_channel_only_each_key_peaking_10_db_u
     bursts = stress.typing_bursts(60.0, seed=5)
     assert all(2.0 <= end - start <= 8.0 for start, end, _ in bursts[:-1])
     assert all(3.0 <= rate <= 7.0 for _, _, rate in bursts)
+
+
+@pytest.mark.data
+def test_typing_in_the_agent_s_pauses_moves_no_gain_step(shared_data: Path) -> None:
+    """The keys row on actor 3's calm-and-raised mono session (no gain change in it): typing in the pauses lifted
+    their floor and its end read as a -6 dB step down, so later calm clips read raised. A key struck is not the
+    room (detector.CLICK_RISE_DB), so nothing moves, as on the clean session."""
+    _need_keys()
+    import conditions
+    import eval_detection
+    import sessions
+
+    samples, items = sessions.build_mono_session(3, 0)
+    span_s = (0.0, eval_detection.calm_opening_end_s(items))
+    typed, rate_hz = conditions.apply_condition(samples, sessions.RATE_HZ, "keys", 7919 * 3, level_span_s=span_s)
+    assert analyze_samples(typed, rate_hz=rate_hz, keep_frames=False).gain_moves == []
