@@ -53,10 +53,16 @@ class SpeechRun:
         return onset
 
     def talking(self, frame: int) -> bool:
-        return self.start is not None and frame - self.last <= STILL_TALKING_FRAMES
+        return self.start is not None and self._gap_end(frame) - self.last <= STILL_TALKING_FRAMES
 
     def ongoing(self, frame: int) -> bool:
-        return self.start is not None and frame - self.last <= self.bridge_frames
+        return self.start is not None and self._gap_end(frame) - self.last <= self.bridge_frames
+
+    def _gap_end(self, frame: int) -> int:
+        """Where the gap since the last counted frame ends: at a stretch under way (it may yet count: it is judged
+        `min_stretch_frames` late), else at `frame`. A speaker who goes on after a short gap is never cut off
+        while their next stretch is being judged."""
+        return frame - self._stretch + 1 if self._stretch else frame
 
     def length(self, frame: int) -> int:
         return frame - self.start + 1 if self.start is not None else 0
