@@ -20,11 +20,20 @@ to lines, rooms and noises it was never tuned on (reported beside the goals, nev
 - ``agcline`` / ``agc``: a line with automatic gain control (a mobile phone's or softphone's AGC and limiter,
   ``line_agc.py``) on the caller's channel only / on both channels (a headset or OS "enhancement" levelling the
   agent's microphone too); mono sessions get it on their one channel in ``agc`` only.
+- ``keys`` / ``keys0``: the agent typing into the CRM, heard by the headset mic (the agent's channel only; the
+  caller's line stays clean). Real key sounds (Debian ``bucklespring-data``: an IBM Model M recorded per key, a
+  press and a release file per scan code; Ico Doornekampt, GPL-2+). Typing comes in bursts of 2-8 s at 3-7 keys/s
+  (each burst its own rate, intervals jittered +-50 %, a key held 50-150 ms between its press and its release),
+  with 1-6 s between bursts, placed over the whole session without looking at the speech, so bursts fall
+  while the caller speaks, in the agent's pauses and under the agent's own voice. Level rule: each key's louder
+  half (press or release; the recorded release is -9 to +12 dB against its press) peaks, as its loudest 10 ms
+  RMS, ``KEYS_CONDITIONS[condition]`` dB (``keys``: 10 dB; ``keys0``: 0 dB) under the agent's calm active-speech
+  level (measured like the other rows' calm level); the other half keeps its recorded level against it.
 
 The music is music the activity model never heard in training (models/README.md, models/train/sources.py): the
 Debian packages ``hyperrogue-music`` (Shawn Parrotte, Lincoln Domina, Will Savino; CC BY-SA 3.0) and
 ``asc-music`` (Michael Kievernagel; GPL-2+), installed by ``make sysdeps``. Without them the music rows cannot be
-built: ``missing(condition)`` says so and the benchmark skips them.
+built: ``missing(condition)`` says so and the benchmark skips them; the same holds for the key sounds.
 
 ``apply(samples, rate_hz, condition, seed, calm_dbfs=[per channel])`` returns the new samples and their rate.
 """
@@ -45,8 +54,17 @@ try:  # imported as part of the repository (tests): benchmarks.line_agc
 except ImportError:  # run as a script from benchmarks/
     import line_agc  # type: ignore[no-redef]
 
-CONDITIONS = ("babble10", "sfx10", "codec", "bright6", "dull6", "reverb", "music10", "musicline", "agcline", "agc")
+CONDITIONS = ("babble10", "sfx10", "codec", "bright6", "dull6", "reverb", "music10", "musicline", "agcline", "agc",
+              "keys", "keys0")
 MUSIC_CONDITIONS = ("music10", "musicline")
+KEYS_CONDITIONS = {"keys": 10.0, "keys0": 0.0}  # condition: KEYS_BELOW_SPEECH_DB
+KEYS_DIR = "/usr/share/buckle/wav"  # Debian bucklespring-data: NN-0.wav press, NN-1.wav release per scan code
+KEYS_PACKAGE = "bucklespring-data"
+KEYS_BURST_S = (2.0, 8.0)
+KEYS_GAP_S = (1.0, 6.0)
+KEYS_PER_S = (3.0, 7.0)
+KEYS_HOLD_S = (0.05, 0.15)
+KEYS_JITTER = 0.5  # each interval between presses is the burst's mean interval times 1 +- this
 NOISE_BELOW_SPEECH_DB = 10.0
 BABBLE_TALKERS = 6
 CODEC_RATE_HZ = 8000
@@ -139,7 +157,76 @@ def missing(condition: str) -> str | None:
     if condition in MUSIC_CONDITIONS and len(music_files()) < 2:
         return (f"{condition}: the unseen music is not installed (Debian {' and '.join(MUSIC_PACKAGES)}); "
                 "run 'make sysdeps' as root")
+    if condition in KEYS_CONDITIONS and not key_codes():
+        return f"{condition}: the key sounds are not installed (Debian {KEYS_PACKAGE}); run 'make sysdeps' as root"
     return None
+
+
+def key_codes() -> list[str]:
+    """The scan codes that have both a press (NN-0.wav) and a release (NN-1.wav) here, sorted (empty if absent)."""
+    folder = Path(KEYS_DIR)
+    return sorted(path.name[:-6] for path in folder.glob("*-0.wav") if (folder / f"{path.name[:-6]}-1.wav").exists())
+
+
+def _peak_db(sound: np.ndarray, rate_hz: int) -> float:
+    """The loudest 10 ms frame's RMS level, in dB."""
+    hop = rate_hz // 100
+    n_frames = max(1, len(sound) // hop)
+    padded = np.zeros(n_frames * hop, dtype=np.float64)
+    padded[: min(len(sound), len(padded))] = sound[: len(padded)]
+    return float(10 * np.log10(np.max(np.mean(padded.reshape(n_frames, hop) ** 2, axis=1)) + 1e-20))
+
+
+@functools.lru_cache(maxsize=8)
+def key_sounds(rate_hz: int) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """(press, release) per scan code at `rate_hz`, both scaled by the same gain so the louder of the two peaks at
+    0 dB (its loudest 10 ms at unit RMS); the other keeps its recorded level against it."""
+    pairs = []
+    for code in key_codes():
+        press, release = (_raw(str(Path(KEYS_DIR) / f"{code}-{half}.wav"), rate_hz) for half in (0, 1))
+        gain = np.float32(10 ** (-max(_peak_db(press, rate_hz), _peak_db(release, rate_hz)) / 20))
+        pairs.append((press * gain, release * gain))
+    return tuple(pairs)
+
+
+def _raw(path: str, rate_hz: int) -> np.ndarray:
+    samples, file_rate_hz = sf.read(path, dtype="float32", always_2d=True)
+    mono = samples.mean(axis=1)
+    mono = mono - np.mean(mono)
+    return (soxr.resample(mono, file_rate_hz, rate_hz) if file_rate_hz != rate_hz else mono).astype(np.float32)
+
+
+def typing_bursts(duration_s: float, *, seed: int) -> list[tuple[float, float, float]]:
+    """(start_s, end_s, keys_per_s) of each burst of typing over `duration_s` (seeded)."""
+    rng = np.random.default_rng([seed, 61])
+    bursts, t_s = [], float(rng.uniform(*KEYS_GAP_S))
+    while t_s < duration_s:
+        end_s = min(duration_s, t_s + float(rng.uniform(*KEYS_BURST_S)))
+        bursts.append((t_s, end_s, float(rng.uniform(*KEYS_PER_S))))
+        t_s = end_s + float(rng.uniform(*KEYS_GAP_S))
+    return bursts
+
+
+def typing(n_samples: int, *, rate_hz: int, seed: int) -> np.ndarray:
+    """The sound of typing (see the module's docstring), each key's louder half peaking at 0 dB; seeded."""
+    sounds = key_sounds(rate_hz)
+    rng = np.random.default_rng([seed, 67])
+    out = np.zeros(n_samples, dtype=np.float32)
+
+    def add(sound: np.ndarray, at_s: float) -> None:
+        start = int(at_s * rate_hz)
+        length = min(len(sound), n_samples - start)
+        if length > 0:
+            out[start:start + length] += sound[:length]
+
+    for start_s, end_s, keys_per_s in typing_bursts(n_samples / rate_hz, seed=seed):
+        t_s = start_s
+        while t_s < end_s:
+            press, release = sounds[int(rng.integers(len(sounds)))]
+            add(press, t_s)
+            add(release, t_s + float(rng.uniform(*KEYS_HOLD_S)))
+            t_s += float(rng.uniform(1 - KEYS_JITTER, 1 + KEYS_JITTER)) / keys_per_s
+    return out
 
 
 def music(n_samples: int, *, rate_hz: int, seed: int, n_channels: int) -> list[np.ndarray]:
@@ -219,6 +306,11 @@ def apply(samples: np.ndarray, rate_hz: int, condition: str, seed: int, *,
     if condition in ("agcline", "agc"):
         channels = range(n_channels) if condition == "agc" else [CALLER_CHANNEL] if n_channels > CALLER_CHANNEL else []
         return line_agc.agc_line(samples, rate_hz, channels=channels, calm_dbfs=calm_dbfs), rate_hz
+    if condition in KEYS_CONDITIONS:  # the agent's channel (0) only
+        gain = np.float32(10 ** ((calm_dbfs[0] - KEYS_CONDITIONS[condition]) / 20))
+        out = samples.astype(np.float32, copy=True)
+        out.reshape(n_samples, -1)[:, 0] += typing(n_samples, rate_hz=rate_hz, seed=seed) * gain
+        return out, rate_hz
     if condition == "codec":
         return codec_line(samples, rate_hz, calm_dbfs=calm_dbfs), CODEC_RATE_HZ
     if condition in ("bright6", "dull6"):

@@ -24,7 +24,7 @@ from calmcue.detector.policy import CueLimiter, cue_limits
 from calmcue.detector.speaker import RECENT_SPEECH_FRAMES, GainMove, SpeakerTrack, Thresholds
 from calmcue.detector.state import EpisodeMachine, Transition
 from calmcue.detector.texts import MESSAGES
-from calmcue.detector.turns import TURN_BRIDGE_FRAMES, LeakGate, SpeechRun, TalkOverTracker
+from calmcue.detector.turns import CLICK_FRAMES, TURN_BRIDGE_FRAMES, LeakGate, SpeechRun, TalkOverTracker
 from calmcue.features.activity import SPEECH_PROB
 from calmcue.features.extractor import ChannelFrame, FrameBatch
 from calmcue.timebase import HOP_S, frame_time_s
@@ -40,6 +40,13 @@ FAST_EXIT_S = 1.0
 # such dip restarted the wait. The caller's shorter minimum needs none.
 AGENT_PENDING_GAP_FRAMES = 30
 PAUSE_AFTER_SPEECH_FRAMES = 20  # the room's level is read 200 ms after speech (no decay, breath or echo of it)
+# A click (a key, a pen, a mouse: a broadband impulse of 5-30 ms) lifts the level by CLICK_RISE_DB or more from one
+# hop to the next, which a room's steady noise never does; the room's level (gainstep.py) is not read until
+# CLICK_RING_FRAMES after it (the key's sound and its ring). Typing in the agent's pauses lifted the pauses' floor,
+# and its end read as a step down: on the keys rows (benchmarks/detection_stress.py) a false -6 dB step left calm
+# clips reading raised (keys: calm flagged 2.8 -> 0 %; keys0: 8.3 -> 2.8 %, raised caught 86.3 -> 95.4 %)
+CLICK_RISE_DB = 10.0
+CLICK_RING_FRAMES = 30
 # The rate is that of the last seconds of speech, so a pause between sentences keeps a fast episode going (it
 # only stops new ones from starting); a longer silence ends it.
 FAST_PAUSE_BRIDGE_FRAMES = round(1.5 / HOP_S)
@@ -93,7 +100,9 @@ class Detector:
             self._pace.seed(agent_baseline.rate_syl_s)
         self._no_pause = EpisodeMachine(min_frames=round(npause.talk_s / HOP_S), exit_frames=0)
         self._limiters = {key: CueLimiter(limits) for key, limits in cue_limits(settings).items()}
-        self._agent_run, self._customer_run = SpeechRun(), SpeechRun(bridge_frames=TURN_BRIDGE_FRAMES)
+        # the agent's run ignores clicks (typing: turns.CLICK_FRAMES); the caller's line is left as it was
+        self._agent_run = SpeechRun(min_stretch_frames=CLICK_FRAMES + 1)
+        self._customer_run = SpeechRun(bridge_frames=TURN_BRIDGE_FRAMES)
         self._leak = LeakGate()
         self._agent_fg, self._customer_fg = Foreground(), Foreground()
         self._agent_bed, self._customer_bed = MusicBed(), MusicBed()
@@ -105,6 +114,7 @@ class Detector:
         self._last_call_signal = -10**9
         self._zero_run = 0
         self._mic_quiet = 0  # frames since the mic last heard speech
+        self._last_level_dbfs, self._since_click = SILENT_LEVEL_DBFS, 10**9
         self._music_share = 0.0
         self._held = HeldBack()  # the caller's frames while on hold wait a second (detector/hold.py)
         self.on_hold = False
@@ -203,7 +213,10 @@ class Detector:
         agent_turn = self._agent_bed.turn_speech(heard=True, model_speech=agent.speech_prob >= SPEECH_PROB,
                                                  music=music[0], level_dbfs=agent.level_dbfs)
         self._mic_quiet = 0 if agent_speech else self._mic_quiet + 1
-        in_pause = self._mic_quiet > PAUSE_AFTER_SPEECH_FRAMES and agent.level_dbfs > SILENT_LEVEL_DBFS
+        rise_db, self._last_level_dbfs = agent.level_dbfs - self._last_level_dbfs, agent.level_dbfs
+        self._since_click = 0 if rise_db >= CLICK_RISE_DB else self._since_click + 1
+        in_pause = self._mic_quiet > PAUSE_AFTER_SPEECH_FRAMES and agent.level_dbfs > SILENT_LEVEL_DBFS and \
+            self._since_click > CLICK_RING_FRAMES  # a key struck in a pause (and its ring) is not the room
         # over a music bed the pauses hold the music: its swells and fades are no gain step (detector/foreground.py)
         pause_level_dbfs = agent.level_dbfs if in_pause and not self._agent_bed.active else math.nan
         customer_speech = call_signal = False
