@@ -19,7 +19,7 @@ to lines, rooms and noises it was never tuned on (reported beside the goals, nev
 - ``musicline``: the same music on the caller's channel only (a caller in a shop); mono sessions stay clean;
 - ``agcline`` / ``agc``: a line with automatic gain control (a mobile phone's or softphone's AGC and limiter,
   ``line_agc.py``) on the caller's channel only / on both channels (a headset or OS "enhancement" levelling the
-  agent's microphone too); mono sessions get it on their one channel in ``agc`` only.
+  agent's microphone too); mono sessions get it on their one channel in ``agc`` only;
 - ``keys`` / ``keys0``: the agent typing into the CRM, heard by the headset mic (the agent's channel only; the
   caller's line stays clean). Real key sounds (Debian ``bucklespring-data``: an IBM Model M recorded per key, a
   press and a release file per scan code; Ico Doornekampt, GPL-2+). Typing comes in bursts of 2-8 s at 3-7 keys/s
