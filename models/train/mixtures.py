@@ -1,4 +1,4 @@
-"""Synthetic scenes for training: speech, music, speech over music, tones, typing, noise and digital silence, at many
+"""Synthetic scenes for training: speech, music, speech over music, tones, noise and digital silence, at many
 levels, signal-to-noise ratios and band limits, with per-frame labels (speech, music) from the clean parts.
 
 Labels come from each clean clip's own energy (frames within 30 dB of the clip's loud frames, short gaps
@@ -110,26 +110,6 @@ def tone(rng: np.random.Generator, hops: int) -> np.ndarray:
     return np.asarray(x, np.float32)
 
 
-def keyboard(rng: np.random.Generator, hops: int) -> np.ndarray:
-    """Typing: short band-passed noise bursts (2-12 ms, decaying) at 2-10 keys per second, irregular, each key
-    sometimes followed by a weaker release click. Non-speech that starts as abruptly as a word."""
-    n = hops * HOP
-    x = np.zeros(n + RATE // 4, np.float64)  # room for a release click after the last key
-    low = rng.uniform(500, 3000)
-    sos = scipy.signal.butter(2, [low, min(low * rng.uniform(1.5, 4.0), 7500)], btype="bandpass", fs=RATE,
-                              output="sos")
-    rate = rng.uniform(2, 10)
-    t = float(rng.exponential(1 / rate))
-    while t * RATE < n:
-        for weight in (1.0, rng.uniform(0.2, 0.6)) if rng.random() < 0.5 else (1.0,):
-            size = int(rng.uniform(0.002, 0.012) * RATE)
-            burst = rng.standard_normal(size) * np.exp(-np.arange(size) / (size / rng.uniform(2, 6)))
-            at = int(t * RATE) + (0 if weight == 1.0 else int(rng.uniform(0.05, 0.12) * RATE))
-            x[at : at + size] += weight * rng.uniform(0.4, 1.0) * burst
-        t += 0.04 + float(rng.exponential(1 / rate))
-    return np.asarray(scipy.signal.sosfilt(sos, x)[:n], np.float32)
-
-
 def coloured_noise(rng: np.random.Generator, n: int) -> np.ndarray:
     """White, pink, brown or blue-ish noise by shaping a white spectrum with f^(-alpha/2)."""
     alpha = rng.choice([0.0, 1.0, 2.0, -1.0])
@@ -171,14 +151,28 @@ def scene(rng: np.random.Generator, pools: Pools) -> tuple[np.ndarray, np.ndarra
     mix = np.zeros(SCENE_HOPS * HOP, np.float64)
     labels = np.zeros((SCENE_HOPS, 2), bool)
     speech_db = rng.uniform(-45, -12)
-    bed = rng.random() < 0.35
-    if bed:  # hold music (or a music bed: a radio, a shop) under the whole scene, voices starting over it
+    if rng.random() < 0.2:  # hold music (or a music bed) under the whole scene
         i = int(rng.integers(0, len(pools.music)))
         clip, act = _crop(rng, pools.music[i], pools.music_active[i], SCENE_HOPS)
         _place(mix, labels, 0, clip, act, level_db=speech_db - rng.uniform(-6, 20), column=1)
-    at = int(rng.integers(0, 250 if bed else 80))  # over a bed, the first voice often starts well into the scene
+    at = int(rng.integers(0, 80))
     while at < SCENE_HOPS - 10:
-        at = _segment(rng, pools, mix, labels, at, speech_db)
+        hops = int(rng.integers(30, 300))
+        kind = rng.choice(["speech", "music", "both", "tone", "gap"], p=[0.42, 0.18, 0.1, 0.1, 0.2])
+        if kind in ("speech", "both"):
+            i = int(rng.integers(0, len(pools.speech)))
+            clip, act = _crop(rng, pools.speech[i], pools.speech_active[i], hops)
+            _place(mix, labels, at, clip, act, level_db=speech_db + rng.uniform(-4, 4), column=0)
+            hops = act.size
+        if kind in ("music", "both"):
+            i = int(rng.integers(0, len(pools.music)))
+            clip, act = _crop(rng, pools.music[i], pools.music_active[i], hops)
+            under = rng.uniform(3, 20) if kind == "both" else rng.uniform(-8, 8)
+            _place(mix, labels, at, clip, act, level_db=speech_db - under, column=1)
+        if kind == "tone":
+            x = tone(rng, hops)
+            _place(mix, labels, at, x, np.ones(hops, bool), level_db=speech_db + rng.uniform(-10, 6), column=-1)
+        at += hops + int(rng.integers(0, 60))
     _add_noise(rng, pools, mix, speech_db)
     out = telephone(rng, mix) if rng.random() < 0.45 else mix
     if rng.random() < 0.15:  # a cheap headset or a wide-band codec: low-pass somewhere in 3.5-7 kHz
@@ -190,38 +184,7 @@ def scene(rng: np.random.Generator, pools: Pools) -> tuple[np.ndarray, np.ndarra
     return out.astype(np.float32), labels
 
 
-def _segment(rng: np.random.Generator, pools: Pools, mix: np.ndarray, labels: np.ndarray, at: int,
-             speech_db: float) -> int:
-    """Places one segment from hop `at` on; returns the hop where the next one may start."""
-    hops = int(rng.integers(30, 300))
-    kind = rng.choice(["speech", "music", "both", "tone", "keys", "gap"], p=[0.38, 0.15, 0.17, 0.08, 0.06, 0.16])
-    if kind in ("speech", "both"):
-        i = int(rng.integers(0, len(pools.speech)))
-        clip, act = _crop(rng, pools.speech[i], pools.speech_active[i], hops)
-        _place(mix, labels, at, clip, act, level_db=speech_db + rng.uniform(-4, 4), column=0)
-        hops = act.size
-    if kind in ("music", "both"):
-        # under a voice the music mostly starts first (0-1.5 s before it), so the voice starts over running
-        # music; down to 3 dB over the voice (a loud radio)
-        lead = int(rng.integers(0, 150)) if kind == "both" and rng.random() < 0.75 else 0
-        lead = min(lead, at)
-        i = int(rng.integers(0, len(pools.music)))
-        clip, act = _crop(rng, pools.music[i], pools.music_active[i], hops + lead)
-        under = rng.uniform(-3, 20) if kind == "both" else rng.uniform(-8, 8)
-        _place(mix, labels, at - lead, clip, act, level_db=speech_db - under, column=1)
-    if kind == "tone":
-        x = tone(rng, hops)
-        _place(mix, labels, at, x, np.ones(hops, bool), level_db=speech_db + rng.uniform(-10, 6), column=-1)
-    if kind == "keys":
-        x = keyboard(rng, hops)
-        _place(mix, labels, at, x, np.ones(hops, bool), level_db=speech_db + rng.uniform(-20, -3), column=-1)
-    return at + hops + int(rng.integers(0, 60))
-
-
 def _add_noise(rng: np.random.Generator, pools: Pools, mix: np.ndarray, speech_db: float) -> None:
-    if rng.random() < 0.1:  # someone typing through the whole scene
-        keys = keyboard(rng, mix.size // HOP).astype(np.float64)
-        mix[: keys.size] += keys * 10.0 ** ((speech_db - rng.uniform(8, 25) - _rms_db(keys)) / 20.0)
     roll = rng.random()
     if roll < 0.2:
         return  # digital silence between the sounds

@@ -4,7 +4,7 @@ Only data whose licence allows shipping a derived model inside a GPL-3.0 product
 and FDA-UE (non-commercial or research-only) are never read by this code; AMI is kept for evaluation.
 Held-out files (`HELD_OUT_*`) are left out of training so benchmarks/eval_activity.py can score unseen music.
 Never read either (unseen benchmark material): Debian hyperrogue-music and asc-music (the detection benchmark's
-music rows, eval_activity.py --onsets) and bucklespring-data (keyboard sounds; typing is generated in mixtures.py).
+music rows, eval_activity.py --onsets), bucklespring-data (keyboard sounds) and AMI.
 """
 
 from __future__ import annotations
@@ -57,12 +57,6 @@ SOURCES: tuple[Source, ...] = (
            "CC BY-SA 3.0", "Debian fretsonfire-songs-muldjord", max_s_per_file=120.0),
     Source("singularity-music", "music", "*.ogg", "/usr/share/games/singularity/music", "CC BY-SA 3.0",
            "Debian singularity-music", max_s_per_file=120.0),
-    # rendered by melodies.py before loading (train.py does it): random melodies on voice-like instruments over
-    # backing, written here, sounded by FluidSynth with the FluidR3_GM soundfont (Debian fluid-soundfont-gm, MIT)
-    Source("generated-melodies", "music", "melody-*.wav", str(Path(__file__).resolve().parents[2] / "build" / "model"
-                                                                / "melodies"),
-           "generated here (GPL-3.0+); instrument samples: FluidR3_GM soundfont, MIT",
-           "models/train/melodies.py, rendered with FluidSynth and Debian fluid-soundfont-gm", max_files=20),
     Source("speechcommands-background-noise", "noise", "train/speechcommands-wids_tutorial/data/"
            "_background_noise_/*.wav", "data", "CC BY 4.0", "Google Speech Commands background noise"),
 )

@@ -23,7 +23,6 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import melodies  # noqa: E402
 import mixtures  # noqa: E402
 import sources  # noqa: E402
 
@@ -36,13 +35,7 @@ HIDDEN = 32
 BATCH = 128
 CROP = 250  # hops
 NAME = "calmcue-activity"
-VERSION = "1.1.0"
-ONSET_HOPS = 30  # the first 0.3 s of each speech segment ...
-ONSET_WEIGHT = 3.0  # ... weighs this much in the speech loss: a voice starting (over music) is heard sooner
-MUSIC_ONLY_WEIGHT = 2.0  # and music without speech weighs this much there, so the sooner onsets do not come from
-# taking music for speech (with onsets weighted alone, 1.1.0's first run: bed hops taken as speech over unseen
-# music 10 dB under 4.7 -> 7.8 %)
-MELODY_S = 40.0  # generated pieces (melodies.py; as many as the generated-melodies source reads) of this length
+VERSION = "1.0.0"
 
 
 def features_of(samples: np.ndarray) -> np.ndarray:
@@ -85,20 +78,6 @@ def make_model():  # type: ignore[no-untyped-def]
     return ActivityNet()
 
 
-def loss_weights(ys: np.ndarray) -> np.ndarray:
-    """Per-hop loss weights (scenes, hops, 2) on the speech column: ONSET_WEIGHT for the first ONSET_HOPS hops
-    after each rise of the speech label, MUSIC_ONLY_WEIGHT on music without speech, 1 elsewhere."""
-    speech = ys[:, :, 0] > 0.5
-    rise = speech & ~np.concatenate([np.zeros_like(speech[:, :1]), speech[:, :-1]], axis=1)
-    zone = np.zeros_like(speech)
-    for lag in range(ONSET_HOPS):
-        zone[:, lag:] |= rise[:, : rise.shape[1] - lag]
-    weights = np.ones(ys.shape, np.float32)
-    weights[:, :, 0] += (ONSET_WEIGHT - 1.0) * (zone & speech)
-    weights[:, :, 0] += (MUSIC_ONLY_WEIGHT - 1.0) * ((ys[:, :, 1] > 0.5) & ~speech)
-    return weights
-
-
 def train(xs: np.ndarray, ys: np.ndarray, vx: np.ndarray, vy: np.ndarray, *, minutes: float, seed: int):  # type: ignore[no-untyped-def]
     import torch
 
@@ -108,7 +87,7 @@ def train(xs: np.ndarray, ys: np.ndarray, vx: np.ndarray, vy: np.ndarray, *, min
     torch.set_num_threads(1)
     model = make_model()
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
-    x_t, y_t, w_t = torch.from_numpy(xs), torch.from_numpy(ys), torch.from_numpy(loss_weights(ys))
+    x_t, y_t = torch.from_numpy(xs), torch.from_numpy(ys)
     v_x, v_y = torch.from_numpy(vx).transpose(0, 1), torch.from_numpy(vy).transpose(0, 1)
     gen = np.random.default_rng(seed)
     deadline = time.monotonic() + minutes * 60.0
@@ -123,9 +102,8 @@ def train(xs: np.ndarray, ys: np.ndarray, vx: np.ndarray, vy: np.ndarray, *, min
             idx = torch.from_numpy(order[b : b + BATCH])
             x = x_t[idx, start : start + CROP].transpose(0, 1)
             y = y_t[idx, start : start + CROP].transpose(0, 1)
-            w = w_t[idx, start : start + CROP].transpose(0, 1)
             prob, _ = model(x, torch.zeros(1, x.shape[1], HIDDEN))
-            loss = torch.nn.functional.binary_cross_entropy(prob[20:], y[20:], weight=w[20:])  # 0.2 s to settle
+            loss = torch.nn.functional.binary_cross_entropy(prob[20:], y[20:])  # 0.2 s to settle
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -181,8 +159,6 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=HERE.parents[1] / "src" / "calmcue" / "models")
     args = parser.parse_args()
     started = time.monotonic()
-    generated = next(s for s in sources.SOURCES if s.name == "generated-melodies")
-    melodies.render(count=generated.max_files, seconds=MELODY_S, seed=args.seed)  # into that source's folder
     speech, speech_src = sources.load("speech")
     music, music_src = sources.load("music")
     noise, noise_src = sources.load("noise")
@@ -193,8 +169,7 @@ def main() -> int:
           f"({time.monotonic() - started:.0f} s)", flush=True)
     pools = mixtures.make_pools(speech, music, noise)
     val_pools = mixtures.make_pools(val_speech, held_music, noise)
-    name = f"scenes-{VERSION}-{args.seed}-{args.scenes}-{args.validation_scenes}.npz"
-    cache = HERE.parents[1] / "build" / "model" / name
+    cache = HERE.parents[1] / "build" / "model" / f"scenes-{args.seed}-{args.scenes}-{args.validation_scenes}.npz"
     if cache.exists():  # the same seed and counts give the same scenes: reuse them after an interrupted run
         with np.load(cache) as saved:
             xs, ys, vx, vy = (saved[k] for k in ("xs", "ys", "vx", "vy"))
@@ -251,14 +226,11 @@ def write_manifest(args: argparse.Namespace, onnx_path: Path, used: list[sources
                      "columns": ["speech", "music"]},
                     {"name": "state_out", "shape": [1, "channels", HIDDEN], "type": "float32"}],
         "training_data": [{"name": s.name, "kind": s.kind, "licence": s.licence, "origin": s.origin} for s in used]
-        + [{"name": "synthetic tones, typing clicks and coloured noise", "kind": "other",
-            "licence": "generated here (GPL-3.0+)", "origin": "models/train/mixtures.py"}],
+        + [{"name": "synthetic tones and coloured noise", "kind": "other", "licence": "generated here (GPL-3.0+)",
+            "origin": "models/train/mixtures.py"}],
         "labels": "energy of each clean clip (models/train/mixtures.py); no teacher model",
         "not_used_for_training": ["ravdess16k", "emodb16k", "fda_ue", "ami (evaluation)",
-                                  "held-out music: " + ", ".join(sources.HELD_OUT_MUSIC),
-                                  "hyperrogue-music, asc-music, bucklespring (unseen benchmark material)"],
-        "loss": f"binary cross-entropy; on p(speech), hops in the first {ONSET_HOPS / 100:g} s of each speech "
-                f"segment weigh {ONSET_WEIGHT:g}, music without speech {MUSIC_ONLY_WEIGHT:g}",
+                                  "held-out music: " + ", ".join(sources.HELD_OUT_MUSIC)],
         "command": f"make model  (python models/train/train.py --scenes {args.scenes} --minutes {args.minutes:g} "
                    f"--seed {args.seed})",
         "trained_with": {"torch": torch.__version__, "epochs": epochs, "seconds": round(seconds),
