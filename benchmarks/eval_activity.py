@@ -9,8 +9,16 @@
   the customer raised_voice / talk_over / no_pause episodes counted for each activity detector.
 - Cost: the model's share of the live path per 10 ms hop per channel (features + onnxruntime, the spectrum
   and pitch being computed anyway), for hops batched 1, 2 and 5 at a time on two channels.
+- Onset lag (`--onsets`, alone): how late the model hears a voice start over a bed. The calm and neutral clips of
+  the development actors (RAVDESS 1-6, never trained on) follow each other in one stream, 4 s apart, over unseen
+  music (Debian hyperrogue-music and asc-music, as benchmarks/detection_stress.py's music rows) 0, 5, 10 and 15
+  dB under the voice, over pink noise 10 dB under it, and over nothing. Lag: from the clip's first energy-active
+  hop to the first hop with p(speech) >= 0.5 (the detector's SPEECH_PROB); a voice not heard within 1.5 s is a
+  miss. Also the share of the voice's energy-active hops in its first 0.5 s heard as speech, and the share of
+  bed-only hops (from 0.5 s into each 4 s lead to the onset) taken as speech.
 
     python benchmarks/eval_activity.py [--json benchmarks/results/activity.json] [--quick]
+    python benchmarks/eval_activity.py --onsets [--json OUT]   (CALMCUE_ACTIVITY_MODEL_DIR picks another model)
 """
 
 from __future__ import annotations
@@ -232,7 +240,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path)
     parser.add_argument("--quick", action="store_true", help="three AMI excerpts, 20 s of each music piece")
+    parser.add_argument("--onsets", action="store_true", help="only the onset lag over music, noise and nothing")
     args = parser.parse_args()
+    if args.onsets:
+        return onset_main(args.json)
     clips = ami()[:3] if args.quick else ami()
     pieces = [read_16k(p, max_s=20 if args.quick else 60) for p in HELD_OUT_MUSIC if p.exists()]
     if not pieces:
@@ -254,6 +265,100 @@ def main() -> int:
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {args.json}")
+    return 0
+
+
+# --- onset lag ---------------------------------------------------------------------------------------------
+
+UNSEEN_MUSIC_GLOBS = (("/usr/share/hyperrogue/music", "*.ogg"), ("/usr/share/games/asc/music", "*.mp3"))
+ONSET_LEAD_S = 4.0
+ONSET_VOICE_DBFS = -26.0
+ONSET_MISS_S = 1.5
+
+
+def calm_clips() -> list[np.ndarray]:
+    """The neutral and calm (normal intensity) RAVDESS clips of actors 1-6, sorted."""
+    folder = data_dir() / "ravdess16k"
+    rows = [line.split(",") for line in (folder / "manifest.csv").read_text(encoding="utf-8").splitlines()[1:]]
+    return [read_16k(folder / r[0]) for r in sorted(rows) if r[3] in ("neutral", "calm") and r[4] == "normal"]
+
+
+def energy_active(x: np.ndarray) -> np.ndarray:
+    """Hops within 30 dB of the clip's 95th-percentile level (20 ms ending at each hop), as the training labels."""
+    sq = np.square(x[: x.size // HOP * HOP].astype(np.float64)).reshape(-1, HOP).mean(axis=1)
+    db = 10 * np.log10(np.maximum((sq + np.concatenate([sq[:1], sq[:-1]])) / 2, 1e-12))
+    return db > max(float(np.percentile(db, 95)) - 30.0, -75.0)
+
+
+def first_onset(active: np.ndarray, *, run: int = 5) -> int:
+    """The first hop that starts `run` active hops in a row (a click or a breath is not the voice's start)."""
+    runs = np.convolve(active.astype(int), np.ones(run, int), mode="valid")
+    hits = np.flatnonzero(runs == run)
+    return int(hits[0]) if hits.size else -1
+
+
+def onset_stream(clips: list[np.ndarray]) -> tuple[np.ndarray, list[tuple[int, int]], np.ndarray]:
+    """The clips at ONSET_VOICE_DBFS (active RMS), each after a 4 s lead; (lead's first hop, onset hop) of each;
+    the voice's energy-active hops."""
+    lead = int(ONSET_LEAD_S * RATE)
+    parts, marks, voice = [], [], []
+    at = 0
+    for clip in clips:
+        clip = clip[: clip.size // HOP * HOP]
+        active = energy_active(clip)
+        gain = 10 ** (ONSET_VOICE_DBFS / 20) / active_rms(clip, active)
+        parts += [np.zeros(lead, np.float32), (clip * gain).astype(np.float32)]
+        marks.append((at, at + lead // HOP + first_onset(active)))
+        voice += [np.zeros(lead // HOP, bool), active]
+        at += (lead + clip.size) // HOP
+    return np.concatenate(parts), marks, np.concatenate(voice)
+
+
+def bed_stream(n: int, *, kind: str) -> np.ndarray:
+    """Unit-RMS bed: the unseen music pieces one after another (looped), or pink noise."""
+    if kind == "noise":
+        return pink(n, 5)
+    files = sorted(str(p) for folder, pattern in UNSEEN_MUSIC_GLOBS for p in Path(folder).glob(pattern))
+    if not files:
+        raise SystemExit("the unseen music is not installed (Debian hyperrogue-music, asc-music); "
+                         "run 'make sysdeps' as root")
+    bed = np.resize(np.concatenate([read_16k(Path(f), max_s=60) for f in files]), n)
+    return (bed / np.sqrt(np.mean(bed.astype(np.float64) ** 2))).astype(np.float32)
+
+
+def onset_figures(prob: np.ndarray, marks: list[tuple[int, int]], voice: np.ndarray) -> dict[str, float]:
+    miss = int(ONSET_MISS_S / 0.01)
+    early = np.concatenate([prob[onset : onset + 50][voice[onset : onset + 50]] for _, onset in marks])
+    lags = []
+    for _, onset in marks:
+        heard = np.flatnonzero(prob[onset : onset + miss] >= 0.5)
+        lags.append(float(heard[0]) * 0.01 if heard.size else np.inf)
+    arr = np.array(lags)
+    bed = np.concatenate([prob[start + 50 : onset - 5] for start, onset in marks])
+    return {"onsets": len(marks), "median_lag_s": round(float(np.median(arr)), 3),
+            "p90_lag_s": round(float(np.percentile(arr, 90)), 3),
+            "heard_within_0.1_s": round(float(np.mean(arr <= 0.1)), 4),
+            "heard_within_0.3_s": round(float(np.mean(arr <= 0.3)), 4),
+            "missed_1.5_s": round(float(np.mean(np.isinf(arr))), 4),
+            "first_0.5_s_voice_hops_heard": round(float(np.mean(early >= 0.5)), 4),
+            "bed_hops_taken_as_speech": round(float(np.mean(bed >= 0.5)), 4)}
+
+
+def onset_main(json_path: Path | None) -> int:
+    speech, marks, voice = onset_stream(calm_clips())
+    run = ours(ActivityKind.MODEL)
+    out: dict[str, dict[str, float]] = {}
+    for name, kind, under_db in [("music0", "music", 0.0), ("music5", "music", 5.0), ("music10", "music", 10.0),
+                                 ("music15", "music", 15.0), ("noise10", "noise", 10.0), ("none", "none", 0.0)]:
+        x = speech
+        if kind != "none":
+            x = speech + bed_stream(speech.size, kind=kind) * np.float32(10 ** ((ONSET_VOICE_DBFS - under_db) / 20))
+        out[name] = onset_figures(_fit(run(x.astype(np.float32)), voice.size), marks, voice)
+        print(f"  onset {name:8s} {out[name]}", flush=True)
+    if json_path:
+        json_path.write_text(json.dumps({"onset_lag": out, "command": "python benchmarks/eval_activity.py --onsets",
+                                         "model_dir": os.environ.get("CALMCUE_ACTIVITY_MODEL_DIR", "shipped")},
+                                        indent=1) + "\n", encoding="utf-8")
     return 0
 
 

@@ -19,7 +19,7 @@ from calmcue.features.activity_model import ActivityKind
 from conftest import RATE, harmonic, syllables
 
 HELD_OUT_MUSIC = Path("/usr/share/asterisk/moh/macroform-robot_dity.wav")  # never seen in training
-FORBIDDEN = ("ravdess", "emodb", "fda")
+FORBIDDEN = ("ravdess", "emodb", "fda", "hyperrogue", "asc-music", "bucklespring")  # evaluation-only material
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,8 @@
 Only data whose licence allows shipping a derived model inside a GPL-3.0 product is listed here. RAVDESS, EmoDB
 and FDA-UE (non-commercial or research-only) are never read by this code; AMI is kept for evaluation.
 Held-out files (`HELD_OUT_*`) are left out of training so benchmarks/eval_activity.py can score unseen music.
+Never read either (unseen benchmark material): Debian hyperrogue-music and asc-music (the detection benchmark's
+music rows, eval_activity.py --onsets), bucklespring-data (keyboard sounds) and AMI.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import soundfile as sf
 import soxr
 
 RATE = 16_000
-FORBIDDEN = ("ravdess16k", "emodb16k", "fda_ue")
+FORBIDDEN = ("ravdess16k", "emodb16k", "fda_ue", "hyperrogue", "/asc/", "bucklespring", "/ami/")
 
 
 @dataclass(frozen=True)
