@@ -272,7 +272,8 @@ class Detector:
         self._customer_run.step(frame, foreground and turn)
         self._on(self.customer.step(frame, level_dbfs=customer.speech_level_dbfs, f0_hz=customer.f0_hz,
                                     tilt_db=customer.tilt_db, rate_syl_s=customer.rate_syl_s,
-                                    voiced=customer.voiced and foreground, speech=foreground),
+                                    voiced=customer.voiced and foreground, speech=foreground,
+                                    line_level_dbfs=customer.level_dbfs),
                  CueKind.RAISED_VOICE, Speaker.CUSTOMER)
 
     def _step_fast(self, frame: int, rate: float, *, voiced: bool) -> None:
