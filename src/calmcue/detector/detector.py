@@ -225,7 +225,8 @@ class Detector:
         self._on(self.agent.step(frame, level_dbfs=level_dbfs, f0_hz=agent.f0_hz, tilt_db=tilt_db,
                                  rate_syl_s=agent.rate_syl_s, voiced=agent.voiced and agent_speech,
                                  speech=agent_speech, pause_level_dbfs=pause_level_dbfs,
-                                 clipped=clipped, own_voice=agent_turn),
+                                 clipped=clipped, own_voice=agent_turn,
+                                 line_level_dbfs=math.nan if self._agent_bed.active else agent.level_dbfs),
                  CueKind.RAISED_VOICE, Speaker.AGENT)
         self._agent_speech_frames += agent_speech
         self._step_fast(frame, agent.rate_syl_s, voiced=agent.voiced and agent_speech)

@@ -1,18 +1,22 @@
-"""The caller's level over the line's own floor: a reading that a slowly moving line gain leaves alone.
+"""A voice's level over the line's own floor: a reading that a slowly moving line gain leaves alone.
 
 Mobile phones and softphones level the talker's voice with an automatic gain control (AGC): the gain moves slowly
-(a few dB a second), both ways, and holds in pauses. After a raised sentence it has come down, so the next raised
-sentence starts quieter over the caller's learned calm level (on the AGC stress row, raised clips read 0-3 dB
-under it and went unseen); the calm voice after it reads 10-20 dB under it. Whatever the gain is, it moves the
+(a few dB a second), both ways, and holds in pauses; headsets and OS "enhancements" do the same to the agent's
+microphone. After a raised sentence it has come down, so the next raised sentence starts quieter over the
+learned calm level (on the agcline stress row a caller's raised clips read 0-3 dB under it and went unseen); the
+calm voice after it reads 10-20 dB under it. Whatever the gain is, it moves the
 line's noise in the pauses with the voice: the voice's level over the floor of the pauses just before it is what
 it was on the line before the gain moved. So beside the level over the learned baseline, the track keeps the
 calm voice's level over the floor (learned from the same frames as the baseline, the same way: the 80th
 percentile of the calibration, then a slow sign-step tracker), and reads the short-term level over the floor
-against it. The higher of the two readings is the level the raised-voice judge sees: a floor that rose (a fan
+against it. That reading is coarser than the baseline's (the floor is read before the utterance, and the gain
+moves on during it: up during a calm one after a fall, by several dB on the development speech), so it only
+speaks when it reads a raised voice as the issue defines one, `FLOOR_RAISED_DB` (+9 dB) over the calm voice; then
+the higher of the two readings is the level the raised-voice judge sees: a floor that rose (a fan
 switched on, noise on the line) lowers this reading, so the baseline's stands; a gain that came down lowers the
 baseline's, so this one stands. A floor that fell without the gain (the noise went: a car stopped, a television
 went off) would lift this reading for every word after it; the calm voice tells the two apart, since a gain
-moves it with the floor and a noise does not: while the caller's calm-sounding voice (rebase.calm_sounding)
+moves it with the floor and a noise does not: while the speaker's calm-sounding voice (rebase.calm_sounding)
 stands well over its usual place over the floor, the reading is not made.
 
 A floor is only read from frames at least `PAUSE_AFTER_SPEECH_FRAMES` after speech (no decay or breath of it),
@@ -30,6 +34,8 @@ from calmcue.detector.baseline import LEVEL_QUANTILE
 from calmcue.detector.gainstep import AGREE_BEYOND_DB
 from calmcue.detector.quantile import RunningQuantile
 
+FLOOR_RAISED_DB = 9.0  # the reading over the floor speaks for a raise this far over the calm voice at least: the
+# issue's "raised" (+9 dB over the calm voice; from +7 dB it also flagged calm clips the AGC lifted as it rose)
 PAUSE_AFTER_SPEECH_FRAMES = 20  # a pause frame comes 200 ms after speech at least
 SILENT_LEVEL_DBFS = -99.9  # digital silence: no floor (a gated or muted line)
 FLOOR_QUANTILE = 0.1  # the floor: other sounds in a pause (a breath, a click) only add to it
@@ -71,9 +77,10 @@ class LineFloor:
 
     def voice(self, level_dbfs: float, *, calibrating: bool, step_db: float) -> None:
         """A voiced frame the baseline learns from (`calibrating`: its calibration; else it follows by `step_db`)."""
-        over_db = level_dbfs - self.floor_dbfs
-        if math.isnan(over_db):
+        floor_dbfs = self.floor_dbfs
+        if math.isnan(floor_dbfs):
             return
+        over_db = level_dbfs - floor_dbfs
         if calibrating:
             self._calibration.append(over_db)
             return
@@ -85,7 +92,8 @@ class LineFloor:
             self.calm_over_floor_db -= 2 * (1 - LEVEL_QUANTILE) * step_db
 
     def calibrated(self) -> None:
-        """The baseline has just been learned: so is the calm voice over the floor, from the same frames."""
+        """The baseline has just been learned: so is the calm voice over the floor, from the same frames (each
+        against the floor it was heard over)."""
         if len(self._calibration) >= MIN_CALIBRATION_FRAMES:
             self.calm_over_floor_db = float(np.percentile(self._calibration, LEVEL_QUANTILE * 100))
         self._calibration = []

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from calmcue.config.schema import RaisedVoiceSettings
 from calmcue.detector.baseline import LEVEL_QUANTILE, SpeakerBaseline, semitones
 from calmcue.detector.gainstep import GainStep, effort_level_db
-from calmcue.detector.linefloor import LineFloor
+from calmcue.detector.linefloor import FLOOR_RAISED_DB, LineFloor
 from calmcue.detector.quantile import RunningQuantile
 from calmcue.detector.rebase import GainRebase, calm_sounding
 from calmcue.detector.state import EpisodeMachine, Phase, Transition
@@ -70,7 +70,7 @@ class SpeakerTrack:
         self._prior_tilt_db = prior.tilt_db if prior is not None else math.nan
         self.gain_step = GainStep() if rebase else None
         self.gain_moves: list[GainMove] = []  # the level baseline moved for a gain change (benchmarks read it)
-        self.line = LineFloor() if not rebase else None  # the caller's line may level their voice (linefloor.py)
+        self.line = LineFloor()  # an AGC may move the line's gain under the voice (linefloor.py)
 
     def step(self, frame: int, *, level_dbfs: float, f0_hz: float, tilt_db: float, rate_syl_s: float,
              voiced: bool, speech: bool, pause_level_dbfs: float = math.nan,
@@ -147,7 +147,9 @@ class SpeakerTrack:
         level_over = self.over[0] - self._bright_line_db(values.tilt_db)
         if self.line is not None:  # a line gain that came down does not hide a raise (linefloor.py)
             calm = self.last_voiced == frame and calm_sounding(pitch_over_st=self.over[1], tilt_over_db=self.over[2])
-            level_over = max(level_over, _or_nan_low(self.line.level_over_db(self.level, calm_sounding=calm)))
+            floor_over = _or_nan_low(self.line.level_over_db(self.level, calm_sounding=calm))
+            if floor_over >= FLOOR_RAISED_DB:
+                level_over = max(level_over, floor_over)
         return judge(level_over, self.over[1], self.over[2], self.thresholds)
 
     def _bright_line_db(self, calm_tilt_db: float) -> float:
@@ -188,6 +190,8 @@ class SpeakerTrack:
             self.rebase.reset()
         if self.gain_step is not None:
             self.gain_step.reset()
+        if self.line is not None:
+            self.line = LineFloor()  # a new microphone has its own floor
         for median in self._short_term:
             median.clear()
         self.level = self.pitch = self.tilt = math.nan
