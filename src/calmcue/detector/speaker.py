@@ -80,8 +80,7 @@ class SpeakerTrack:
         `own_voice` False: the frame may be a music bed's rather than the speaker's (foreground.MusicBed), so it is
         no evidence of the gain (it still counts for a raise); `line_level_dbfs`: the frame's level as the line
         carries it, noise and all (the caller's track reads the line's floor from it: linefloor.py)."""
-        if self.line is not None:
-            self.line.frame(line_level_dbfs=line_level_dbfs, speech=speech)
+        self.line.frame(line_level_dbfs=line_level_dbfs, speech=speech)
         if self.gain_step is not None and not math.isnan(pause_level_dbfs):
             self.gain_step.pause(pause_level_dbfs)
         if voiced:
@@ -92,7 +91,7 @@ class SpeakerTrack:
             calibrating = self.baseline.values is None or self.baseline.from_prior
             self.baseline.observe(level_dbfs=level_dbfs, pitch_st=pitch_st, tilt_db=tilt_db,
                                   rate_syl_s=rate_syl_s, voiced=voiced, raised=raised)
-            if self.line is not None and voiced:
+            if voiced:
                 self._line_voice(level_dbfs, raised=raised, calibrating=calibrating)
         entering, staying = self._conditions(frame, clipped=clipped, own_voice=own_voice)
         if self.machine.phase is Phase.IDLE:
@@ -103,7 +102,6 @@ class SpeakerTrack:
 
     def _line_voice(self, level_dbfs: float, *, raised: bool, calibrating: bool) -> None:
         """The calm voice over the line's floor learns from the frames the baseline learns from."""
-        assert self.line is not None
         if not raised:
             self.line.voice(level_dbfs, calibrating=calibrating, step_db=self.baseline.adapt_step)
         if calibrating and self.baseline.values is not None and not self.baseline.from_prior:
@@ -145,11 +143,11 @@ class SpeakerTrack:
         if self.baseline.from_prior:
             return judge(*self.over, self.thresholds, guessed_baseline=True)
         level_over = self.over[0] - self._bright_line_db(values.tilt_db)
-        if self.line is not None:  # a line gain that came down does not hide a raise (linefloor.py)
-            calm = self.last_voiced == frame and calm_sounding(pitch_over_st=self.over[1], tilt_over_db=self.over[2])
-            floor_over = _or_nan_low(self.line.level_over_db(self.level, calm_sounding=calm))
-            if floor_over >= FLOOR_RAISED_DB:
-                level_over = max(level_over, floor_over)
+        # a line gain that came down does not hide a raise (linefloor.py)
+        calm = self.last_voiced == frame and calm_sounding(pitch_over_st=self.over[1], tilt_over_db=self.over[2])
+        floor_over = _or_nan_low(self.line.level_over_db(self.level, calm_sounding=calm))
+        if floor_over >= FLOOR_RAISED_DB:
+            level_over = max(level_over, floor_over)
         return judge(level_over, self.over[1], self.over[2], self.thresholds)
 
     def _bright_line_db(self, calm_tilt_db: float) -> float:
@@ -190,8 +188,7 @@ class SpeakerTrack:
             self.rebase.reset()
         if self.gain_step is not None:
             self.gain_step.reset()
-        if self.line is not None:
-            self.line = LineFloor()  # a new microphone has its own floor
+        self.line = LineFloor()  # a new microphone has its own floor
         for median in self._short_term:
             median.clear()
         self.level = self.pitch = self.tilt = math.nan
