@@ -240,7 +240,8 @@ class Detector:
         transition = self.agent.step(frame, level_dbfs=level_dbfs, f0_hz=agent.f0_hz, tilt_db=tilt_db,
                                      rate_syl_s=agent.rate_syl_s, voiced=agent.voiced and agent_speech,
                                      speech=agent_speech, pause_level_dbfs=pause_level_dbfs,
-                                     clipped=clipped, own_voice=agent_turn)
+                                     clipped=clipped, own_voice=agent_turn,
+                                     line_level_dbfs=math.nan if self._agent_bed.active else agent.level_dbfs)
         if transition is not None:
             self._on(transition, CueKind.RAISED_VOICE, Speaker.AGENT)
         self._agent_speech_frames += agent_speech
@@ -290,7 +291,8 @@ class Detector:
         self._customer_run.step(frame, foreground and turn)
         self._on(self.customer.step(frame, level_dbfs=customer.speech_level_dbfs, f0_hz=customer.f0_hz,
                                     tilt_db=customer.tilt_db, rate_syl_s=customer.rate_syl_s,
-                                    voiced=customer.voiced and foreground, speech=foreground),
+                                    voiced=customer.voiced and foreground, speech=foreground,
+                                    line_level_dbfs=customer.level_dbfs),
                  CueKind.RAISED_VOICE, Speaker.CUSTOMER)
 
     def _step_fast(self, frame: int, rate: float, *, voiced: bool) -> None:

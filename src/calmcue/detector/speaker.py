@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from calmcue.config.schema import RaisedVoiceSettings
 from calmcue.detector.baseline import LEVEL_QUANTILE, SpeakerBaseline, semitones
 from calmcue.detector.gainstep import GainStep, effort_level_db
+from calmcue.detector.linefloor import FLOOR_RAISED_DB, LineFloor
 from calmcue.detector.quantile import RunningQuantile
 from calmcue.detector.rebase import GainRebase, calm_sounding
 from calmcue.detector.state import EpisodeMachine, Phase, Transition
@@ -70,22 +71,29 @@ class SpeakerTrack:
         self._prior_tilt_db = prior.tilt_db if prior is not None else math.nan
         self.gain_step = GainStep() if rebase else None
         self.gain_moves: list[GainMove] = []  # the level baseline moved for a gain change (benchmarks read it)
+        self.line = LineFloor()  # an AGC may move the line's gain under the voice (linefloor.py)
 
     def step(self, frame: int, *, level_dbfs: float, f0_hz: float, tilt_db: float, rate_syl_s: float,
              voiced: bool, speech: bool, pause_level_dbfs: float = math.nan,
-             clipped: bool = False, own_voice: bool = True) -> Transition | None:
+             clipped: bool = False, own_voice: bool = True, line_level_dbfs: float = math.nan) -> Transition | None:
         """One frame; `pause_level_dbfs`: the frame's level when the mic hears no speech (the room, for gainstep.py);
         `clipped`: the frame clips, so its level is an estimate (detector/clipping.py), not read for a gain change;
         `own_voice` False: the frame may be a music bed's rather than the speaker's (foreground.MusicBed), so it is
-        no evidence of the gain (it still counts for a raise)."""
+        no evidence of the gain (it still counts for a raise); `line_level_dbfs`: the frame's level as the line
+        carries it, noise and all (the caller's track reads the line's floor from it: linefloor.py)."""
+        self.line.frame(line_level_dbfs=line_level_dbfs, speech=speech)
         if self.gain_step is not None and not math.isnan(pause_level_dbfs):
             self.gain_step.pause(pause_level_dbfs)
         if voiced:
             self._update_short_term(frame, level_dbfs, semitones(f0_hz), tilt_db)
         if speech:
             pitch_st = semitones(f0_hz) if voiced else math.nan
+            raised = self._raised_for_learning()
+            calibrating = self.baseline.values is None or self.baseline.from_prior
             self.baseline.observe(level_dbfs=level_dbfs, pitch_st=pitch_st, tilt_db=tilt_db,
-                                  rate_syl_s=rate_syl_s, voiced=voiced, raised=self._raised_for_learning())
+                                  rate_syl_s=rate_syl_s, voiced=voiced, raised=raised)
+            if voiced:
+                self._line_voice(level_dbfs, raised=raised, calibrating=calibrating)
         entering, staying = self._conditions(frame, clipped=clipped, own_voice=own_voice)
         if self.machine.phase is _IDLE:
             self.peak = (0.0, 0.0, 0.0)
@@ -93,6 +101,13 @@ class SpeakerTrack:
             peak, over = self.peak, self.over
             self.peak = (max(peak[0], over[0]), max(peak[1], over[1]), max(peak[2], over[2]))
         return self.machine.step(frame, entering=entering, staying=staying)
+
+    def _line_voice(self, level_dbfs: float, *, raised: bool, calibrating: bool) -> None:
+        """The calm voice over the line's floor learns from the frames the baseline learns from."""
+        if not raised:
+            self.line.voice(level_dbfs, calibrating=calibrating, step_db=self.baseline.adapt_step)
+        if calibrating and self.baseline.values is not None and not self.baseline.from_prior:
+            self.line.calibrated()
 
     def _update_short_term(self, frame: int, level: float, pitch: float, tilt: float) -> None:
         level_median, pitch_median, tilt_median = self._short_term
@@ -132,6 +147,11 @@ class SpeakerTrack:
         if self.baseline.from_prior:
             return judge(*self.over, self.thresholds, guessed_baseline=True)
         level_over = self.over[0] - self._bright_line_db(values.tilt_db)
+        # a line gain that came down does not hide a raise (linefloor.py)
+        calm = self.last_voiced == frame and calm_sounding(pitch_over_st=self.over[1], tilt_over_db=self.over[2])
+        floor_over = _or_nan_low(self.line.level_over_db(self.level, calm_sounding=calm))
+        if floor_over >= FLOOR_RAISED_DB:
+            level_over = max(level_over, floor_over)
         return judge(level_over, self.over[1], self.over[2], self.thresholds)
 
     def _bright_line_db(self, calm_tilt_db: float) -> float:
@@ -172,6 +192,7 @@ class SpeakerTrack:
             self.rebase.reset()
         if self.gain_step is not None:
             self.gain_step.reset()
+        self.line = LineFloor()  # a new microphone has its own floor
         for median in self._short_term:
             median.clear()
         self.level = self.pitch = self.tilt = math.nan
@@ -215,6 +236,10 @@ def judge(level_over_db: float, pitch_over_st: float, tilt_over_db: float, t: Th
         entering = entering and (tilt_over_db >= t.effort_enter_db or pitch_over_st >= t.pitch_enter_st)
     staying = index >= t.index_exit_db and level_over_db >= t.level_exit_db
     return entering, staying
+
+
+def _or_nan_low(value: float) -> float:
+    return -math.inf if math.isnan(value) else value
 
 
 def _or_zero(value: float) -> float:

@@ -1,0 +1,113 @@
+"""A voice's level over the line's own floor: a reading that a slowly moving line gain leaves alone.
+
+Mobile phones and softphones level the talker's voice with an automatic gain control (AGC): the gain moves slowly
+(a few dB a second), both ways, and holds in pauses; headsets and OS "enhancements" do the same to the agent's
+microphone. After a raised sentence it has come down, so the next raised sentence starts quieter over the
+learned calm level (on the agcline stress row a caller's raised clips read 0-3 dB under it and went unseen); the
+calm voice after it reads 10-20 dB under it. Whatever the gain is, it moves the
+line's noise in the pauses with the voice: the voice's level over the floor of the pauses just before it is what
+it was on the line before the gain moved. So beside the level over the learned baseline, the track keeps the
+calm voice's level over the floor (learned from the same frames as the baseline, the same way: the 80th
+percentile of the calibration, then a slow sign-step tracker), and reads the short-term level over the floor
+against it. That reading is coarser than the baseline's (the floor is read before the utterance, and the gain
+moves on during it: up during a calm one after a fall, by several dB on the development speech), so it only
+speaks when it reads a raised voice as the issue defines one, `FLOOR_RAISED_DB` (+9 dB) over the calm voice; then
+the higher of the two readings is the level the raised-voice judge sees: a floor that rose (a fan
+switched on, noise on the line) lowers this reading, so the baseline's stands; a gain that came down lowers the
+baseline's, so this one stands. A floor that fell without the gain (the noise went: a car stopped, a television
+went off) would lift this reading for every word after it; the calm voice tells the two apart, since a gain
+moves it with the floor and a noise does not: while the speaker's calm-sounding voice (rebase.calm_sounding)
+stands well over its usual place over the floor, the reading is not made.
+
+A floor is only read from frames at least `PAUSE_AFTER_SPEECH_FRAMES` after speech (no decay or breath of it),
+never from digital silence (a gated line has no floor: the reading is then not made), and it goes stale after
+`STALE_FRAMES` without a pause frame.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from calmcue.detector.baseline import LEVEL_QUANTILE
+from calmcue.detector.gainstep import AGREE_BEYOND_DB
+from calmcue.detector.quantile import RunningQuantile
+
+FLOOR_RAISED_DB = 9.0  # the reading over the floor speaks for a raise this far over the calm voice at least: the
+# issue's "raised" (+9 dB over the calm voice; from +7 dB it also flagged calm clips the AGC lifted as it rose)
+PAUSE_AFTER_SPEECH_FRAMES = 20  # a pause frame comes 200 ms after speech at least
+SILENT_LEVEL_DBFS = -99.9  # digital silence: no floor (a gated or muted line)
+FLOOR_QUANTILE = 0.1  # the floor: other sounds in a pause (a breath, a click) only add to it
+FLOOR_FRAMES = 100  # ...of the last 1 s of pause frames
+FLOOR_MIN_FRAMES = 30  # ...once 0.3 s of them were heard
+STALE_FRAMES = 1000  # a floor last read over 10 s ago says nothing about the gain now
+CHECK_FRAMES = 300  # the calm-sounding voice's reading over the floor: the median of its last 3 s...
+CHECK_MIN_FRAMES = 50  # ...once 0.5 s of it was heard...
+# ...stands at most AGREE_BEYOND_DB over the calm voice's (gainstep.py: raised sentences whose pitch and tilt read
+# calm lift such a median), or the floor fell without the gain (a fan, a car, a television went off)
+MIN_CALIBRATION_FRAMES = 100  # the calm voice over the floor is known from 1 s of voicing with a floor
+
+
+class LineFloor:
+    """The floor of a line's pauses and the calm voice's level over it."""
+
+    def __init__(self) -> None:
+        self._pauses = RunningQuantile(FLOOR_FRAMES, quantile=FLOOR_QUANTILE)
+        self._since_speech = PAUSE_AFTER_SPEECH_FRAMES + 1
+        self._since_pause = STALE_FRAMES + 1
+        self._calibration: list[float] = []
+        self._calm_check = RunningQuantile(CHECK_FRAMES)
+        self.calm_over_floor_db = math.nan  # the calm voice's level over the floor (80th percentile, as the baseline)
+
+    @property
+    def floor_dbfs(self) -> float:
+        """The pauses' floor now; NaN when unknown or stale."""
+        if len(self._pauses) < FLOOR_MIN_FRAMES or self._since_pause > STALE_FRAMES:
+            return math.nan
+        return self._pauses.value()
+
+    def frame(self, *, line_level_dbfs: float, speech: bool) -> None:
+        """Every frame of the line: its level as the line carries it (noise and all) and whether it is speech."""
+        self._since_speech = 0 if speech else self._since_speech + 1
+        self._since_pause += 1
+        if self._since_speech > PAUSE_AFTER_SPEECH_FRAMES and line_level_dbfs > SILENT_LEVEL_DBFS:
+            self._pauses.push(line_level_dbfs)
+            self._since_pause = 0
+
+    def voice(self, level_dbfs: float, *, calibrating: bool, step_db: float) -> None:
+        """A voiced frame the baseline learns from (`calibrating`: its calibration; else it follows by `step_db`)."""
+        floor_dbfs = self.floor_dbfs
+        if math.isnan(floor_dbfs):
+            return
+        over_db = level_dbfs - floor_dbfs
+        if calibrating:
+            self._calibration.append(over_db)
+            return
+        if math.isnan(self.calm_over_floor_db):
+            return
+        if over_db > self.calm_over_floor_db:  # the baseline's sign-step tracker of its 80th percentile
+            self.calm_over_floor_db += 2 * LEVEL_QUANTILE * step_db
+        else:
+            self.calm_over_floor_db -= 2 * (1 - LEVEL_QUANTILE) * step_db
+
+    def calibrated(self) -> None:
+        """The baseline has just been learned: so is the calm voice over the floor, from the same frames (each
+        against the floor it was heard over)."""
+        if len(self._calibration) >= MIN_CALIBRATION_FRAMES:
+            self.calm_over_floor_db = float(np.percentile(self._calibration, LEVEL_QUANTILE * 100))
+        self._calibration = []
+
+    def level_over_db(self, short_term_dbfs: float, *, calm_sounding: bool) -> float:
+        """The short-term level over the floor, against the calm voice's (dB); NaN when either is unknown, or when
+        the calm-sounding voice says the floor moved without the gain (`calm_sounding`: this frame's pitch and
+        tilt are those of the calm voice, rebase.calm_sounding)."""
+        over_db = short_term_dbfs - self.floor_dbfs - self.calm_over_floor_db
+        if math.isnan(over_db):
+            return math.nan
+        if calm_sounding:
+            self._calm_check.push(over_db)
+        if len(self._calm_check) >= CHECK_MIN_FRAMES and self._calm_check.value() > AGREE_BEYOND_DB:
+            return math.nan  # the calm voice stands this far over the floor: the noise went, not the gain
+        return over_db
+
