@@ -10,8 +10,8 @@ import pytest
 from calmcue.analysis.offline import analyze_samples
 from calmcue.config.schema import Settings
 from calmcue.detector.baseline import BaselineValues, SpeakerBaseline, load_baseline, save_baseline
-from calmcue.detector.detector import heard_speech, hold_music
-from calmcue.detector.foreground import Foreground
+from calmcue.detector.foreground import Foreground, heard_speech
+from calmcue.detector.hold import hold_music
 from calmcue.detector.rebase import GainRebase
 from calmcue.errors import BadInputError
 from calmcue.features.extractor import ChannelFrame

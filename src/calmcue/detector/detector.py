@@ -9,15 +9,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-import numpy as np
-
 from calmcue.config.schema import DetectorSettings
 from calmcue.detector.baseline import BaselineValues, SpeakerBaseline
 from calmcue.detector.calls import CallEnd, CallFrame, CallTracker
 from calmcue.detector.clipping import CLIPPED_SHARE, ClipWatch, restored_level_dbfs
 from calmcue.detector.events import Cue, Episode, Event
-from calmcue.detector.foreground import MUSIC_PROB, Foreground, MusicBed
-from calmcue.detector.hold import HOLD_VOICE_MARGIN_DB, HeldBack, HeldFrame
+from calmcue.detector.foreground import MUSIC_PROB, Foreground, MusicBed, heard_speech
+from calmcue.detector.hold import HOLD_VOICE_MARGIN_DB, HeldBack, HeldFrame, HoldState, hold_music
 from calmcue.detector.kinds import CueKind, Speaker
 from calmcue.detector.pace import PaceReference
 from calmcue.detector.policy import CueLimiter, cue_limits
@@ -50,10 +48,6 @@ CLICK_RING_FRAMES = 30
 # The rate is that of the last seconds of speech, so a pause between sentences keeps a fast episode going (it
 # only stops new ones from starting); a longer silence ends it.
 FAST_PAUSE_BRIDGE_FRAMES = round(1.5 / HOP_S)
-# Hold music (the activity model's music_prob on the call channel): on hold after about 1.5 s of mostly music,
-# off again after about 1 s without. The model already keeps music out of speech_prob; this state also stops cues.
-HOLD_SMOOTHING = 0.98  # per frame: a 0.5 s running share of music frames
-HOLD_ENTER, HOLD_EXIT = 0.8, 0.3
 
 
 @dataclass(frozen=True)
@@ -115,7 +109,7 @@ class Detector:
         self._zero_run = 0
         self._mic_quiet = 0  # frames since the mic last heard speech
         self._last_level_dbfs, self._since_click = SILENT_LEVEL_DBFS, 10**9
-        self._music_share = 0.0
+        self._hold = HoldState()
         self._held = HeldBack()  # the caller's frames while on hold wait a second (detector/hold.py)
         self.on_hold = False
         self.frame = -1
@@ -135,7 +129,7 @@ class Detector:
             else [False] * batch.count
         heard_music = (batch.music_prob >= MUSIC_PROB).tolist()  # NaN (the classic activity) is no music
         for i, agent_frame in enumerate(agent):
-            self._step_hold(music[i])
+            self.on_hold = self._hold.step(music=music[i])
             self._step(batch.first_frame + i, agent_frame, customer[i] if customer else None, heard_music[i])
         return self._events
 
@@ -384,37 +378,11 @@ class Detector:
         self._limiters[(CueKind.RAISED_VOICE, Speaker.CUSTOMER)] = CueLimiter(limiter.limits)
         self._customer_run = SpeechRun(bridge_frames=TURN_BRIDGE_FRAMES)
 
-    def _step_hold(self, music: bool) -> None:
-        self._music_share = HOLD_SMOOTHING * self._music_share + (1.0 - HOLD_SMOOTHING) * float(music)
-        self.on_hold = self._music_share >= (HOLD_EXIT if self.on_hold else HOLD_ENTER)
-
     def _in_call(self) -> bool:
         return not self.two_channel or self.frame - self._last_call_signal <= CALL_MEMORY_FRAMES
 
     def _muted(self) -> bool:
         return self._zero_run >= MUTED_FRAMES
-
-
-def heard_speech(frame: ChannelFrame) -> bool:
-    """Speech for the detector: the activity decision says so, or the frame is voiced (periodic, above the floor).
-
-    The learned model's speech decision misses much of the loudest, most strained speech (shouting is not what it
-    learned as speech), which is exactly the speech the raised-voice cues are for; the classic voicing decision
-    (periodicity over the noise floor) keeps it. Hold music, the one periodic sound that is not a voice, is
-    handled by the hold state.
-    """
-    return frame.speech_prob >= SPEECH_PROB or frame.voiced
-
-
-def hold_music(music_prob: np.ndarray, speech_prob: np.ndarray) -> list[bool]:
-    """Frames of the call channel that count towards the hold state: music, and not speech by the same model.
-
-    A caller shouting over a noisy line reads as music as well as speech to the activity model (music_prob 0.6-0.99
-    with speech_prob 0.8-0.99 on the development speech under pink noise); taken as hold music, the caller's turn
-    vanished and a cut-in into it went unseen. Hold music itself reads as speech in under a tenth of its frames
-    (the Asterisk music-on-hold set), so the hold state still comes on.
-    """
-    return ((music_prob >= 0.5) & ~(speech_prob >= SPEECH_PROB)).tolist()
 
 
 def _start_s(frame: int) -> float:

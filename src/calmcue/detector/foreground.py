@@ -33,6 +33,8 @@ from __future__ import annotations
 import math
 
 from calmcue.detector.quantile import RunningQuantile
+from calmcue.features.activity import SPEECH_PROB
+from calmcue.features.extractor import ChannelFrame
 
 REFERENCE_FRAMES = 1000  # the last 10 s of the channel's speech frames
 REFERENCE_QUANTILE = 0.1
@@ -81,7 +83,7 @@ class MusicBed:
     """One channel: music playing behind its speaker (a radio in the agent's room, a shop or TV behind the caller).
 
     The detector hears speech where the activity model does or where a frame is voiced (the model misses strained,
-    shouted speech, detector.heard_speech); but music is voiced too, so over a music bed the speaker "talked" through
+    shouted speech, heard_speech); but music is voiced too, so over a music bed the speaker "talked" through
     every pause: on the detection benchmark's music10 row (unseen music 10 dB under each calm voice) polite answers
     were flagged as talk-over 31.3 % (musicline, music behind the caller only: 36.4 %). Over a music bed a frame
     counts for whose turn it is when the model hears speech in it, or when it is voiced and stands `BED_MARGIN_DB`
@@ -119,3 +121,14 @@ class MusicBed:
     def over(self, level_dbfs: float, *, margin_db: float) -> bool:
         """The frame stands `margin_db` over the bed's median level (False while no level is known)."""
         return level_dbfs >= self._levels.value() + margin_db
+
+
+def heard_speech(frame: ChannelFrame) -> bool:
+    """Speech for the detector: the activity decision says so, or the frame is voiced (periodic, above the floor).
+
+    The learned model's speech decision misses much of the loudest, most strained speech (shouting is not what it
+    learned as speech), which is exactly the speech the raised-voice cues are for; the classic voicing decision
+    (periodicity over the noise floor) keeps it. Hold music, the one periodic sound that is not a voice, is
+    handled by the hold state.
+    """
+    return frame.speech_prob >= SPEECH_PROB or frame.voiced
