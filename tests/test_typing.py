@@ -22,26 +22,30 @@ import detection_stress as stress
 CALLER = {"f0_hz": 220.0, "level_dbfs": -28.0}
 
 
-def _talk_over_starts(agent_frames: set[int], *, min_stretch_frames: int) -> list[int]:
-    """TalkOverTracker: the caller talks over frames 0-399, the agent's mic hears `agent_frames`; the start frames."""
+def _talk_over_starts(agent_frames: set[int], *, min_stretch_frames: int, abrupt: frozenset[int] = frozenset()
+                      ) -> list[int]:
+    """TalkOverTracker: the caller talks over frames 0-399, the agent's mic hears `agent_frames`, the level jumping
+    as a click's at the `abrupt` frames; the start frames."""
     tracker = TalkOverTracker(turn_min_frames=100, agent_min_frames=60)
     agent = SpeechRun(min_stretch_frames=min_stretch_frames)
     customer = SpeechRun(bridge_frames=TURN_BRIDGE_FRAMES)
     starts = []
     for frame in range(600):
         customer.step(frame, frame < 400)
-        onset = agent.step(frame, frame in agent_frames)
+        onset = agent.step(frame, frame in agent_frames, abrupt=frame in abrupt)
         transition = tracker.step(frame, agent_onset=onset, agent=agent, customer=customer)
         starts += [transition.start_frame] if transition is not None and transition.started else []
     return starts
 
 
 def test_clicks_heard_a_few_frames_each_are_no_cut_in_and_a_word_still_is() -> None:
-    clicks = {start + i for start in range(150, 400, 15) for i in range(CLICK_FRAMES)}  # ~7 keys/s, each heard 70 ms
-    assert _talk_over_starts(clicks, min_stretch_frames=1) != []  # counted frame by frame, typing "cuts in"
-    assert _talk_over_starts(clicks, min_stretch_frames=CLICK_FRAMES + 1) == []
+    strikes = frozenset(range(150, 400, 15))  # ~7 keys/s, each heard 70 ms from its strike
+    clicks = {start + i for start in strikes for i in range(CLICK_FRAMES)}
+    assert _talk_over_starts(clicks, min_stretch_frames=1, abrupt=strikes) != []  # frame by frame, typing "cuts in"
+    assert _talk_over_starts(clicks, min_stretch_frames=CLICK_FRAMES + 1, abrupt=strikes) == []
+    assert _talk_over_starts(clicks, min_stretch_frames=CLICK_FRAMES + 1) != [], "only a click's jump is held back"
     cut_in = set(range(300, 380))  # the agent's words, dated from their first frame
-    assert _talk_over_starts(clicks | cut_in, min_stretch_frames=CLICK_FRAMES + 1) == [300]
+    assert _talk_over_starts(clicks | cut_in, min_stretch_frames=CLICK_FRAMES + 1, abrupt=strikes) == [300]
 
 
 def _need_keys() -> None:

@@ -45,6 +45,9 @@ PAUSE_AFTER_SPEECH_FRAMES = 20  # the room's level is read 200 ms after speech (
 # clips reading raised (keys: calm flagged 2.8 -> 0 %; keys0: 8.3 -> 2.8 %, raised caught 86.3 -> 95.4 %)
 CLICK_RISE_DB = 10.0
 CLICK_RING_FRAMES = 30
+# A stretch of the agent's speech that starts while such a jump is still in the level window (CLICK_FRAMES: the
+# ring of a key may be heard a few frames after its strike) may be a click: turns.SpeechRun counts it for
+# turn-taking only from CLICK_FRAMES + 1 frames in a row
 # The rate is that of the last seconds of speech, so a pause between sentences keeps a fast episode going (it
 # only stops new ones from starting); a longer silence ends it.
 FAST_PAUSE_BRIDGE_FRAMES = round(1.5 / HOP_S)
@@ -223,7 +226,8 @@ class Detector:
             agent_speech = self._step_customer(frame, customer, agent_speech=agent_speech, heard=heard, turn=turn,
                                                mic_level_dbfs=agent.level_dbfs)
         agent_own = self._agent_fg.step(heard=agent_speech, level_dbfs=agent.level_dbfs, other_heard=customer_speech)
-        agent_onset = self._agent_run.step(frame, agent_own and agent_turn)
+        agent_onset = self._agent_run.step(frame, agent_own and agent_turn,
+                                           abrupt=self._since_click <= CLICK_FRAMES)
         if agent.voiced and agent_speech:
             self.clip_watch.voiced(agent.clip_share)
         clipped = agent.clip_share >= CLIPPED_SHARE
