@@ -20,9 +20,12 @@ to lines, rooms and noises it was never tuned on (reported beside the goals, nev
 - ``agcline`` / ``agc``: a line with automatic gain control (a mobile phone's or softphone's AGC and limiter,
   ``line_agc.py``) on the caller's channel only / on both channels (a headset or OS "enhancement" levelling the
   agent's microphone too); mono sessions get it on their one channel in ``agc`` only;
-- ``hotline`` / ``quietline``: a caller's line hotter or quieter than the telephone prior guesses (softphones,
-  mobile networks and gateways differ by +-10 dB and more): the caller's channel only, +10 dB (clipped at full
-  scale, as a codec would) / -12 dB; the agent's channel and mono sessions stay as recorded;
+- ``hotline`` / ``quietline`` / ``hotline22``: a caller's line hotter or quieter than the telephone prior guesses
+  (softphones, mobile networks and gateways differ by +-10 dB and more): the caller's channel only, +10 dB
+  (clipped at full scale, as a codec would) / -12 dB / +22 dB (clipped); the agent's channel and mono sessions
+  stay as recorded. The development set's callers speak at -36..-46 dBFS (active level), 8-18 dB under the
+  prior's -28 dBFS: ``hotline`` brings them to about the prior, ``hotline22`` 4-14 dB over it (as an AGC line
+  sits), ``quietline`` 20-30 dB under it;
 - ``keys`` / ``keys0``: the agent typing into the CRM, heard by the headset mic (the agent's channel only; the
   caller's line stays clean). Real key sounds (Debian ``bucklespring-data``: an IBM Model M recorded per key, a
   press and a release file per scan code; Ico Doornekampt, GPL-2+). Typing comes in bursts of 2-8 s at 3-7 keys/s
@@ -58,7 +61,7 @@ except ImportError:  # run as a script from benchmarks/
     import line_agc  # type: ignore[no-redef]
 
 CONDITIONS = ("babble10", "sfx10", "codec", "bright6", "dull6", "reverb", "music10", "musicline", "agcline", "agc",
-              "keys", "keys0", "hotline", "quietline")
+              "keys", "keys0", "hotline", "quietline", "hotline22")
 MUSIC_CONDITIONS = ("music10", "musicline")
 KEYS_CONDITIONS = {"keys": 10.0, "keys0": 0.0}  # condition: KEYS_BELOW_SPEECH_DB
 KEYS_DIR = "/usr/share/buckle/wav"  # Debian bucklespring-data: NN-0.wav press, NN-1.wav release per scan code
@@ -96,7 +99,7 @@ LIBRISPEECH_DIR = "resemblyzer-librispeech/audio_data/librispeech_train-clean-10
 MUSIC_GLOBS = (("/usr/share/hyperrogue/music", "*.ogg"), ("/usr/share/games/asc/music", "*.mp3"))
 MUSIC_PACKAGES = ("hyperrogue-music", "asc-music")
 CALLER_CHANNEL = 1
-LINE_GAIN_CONDITIONS = {"hotline": 10.0, "quietline": -12.0}  # condition: the caller's line gain in dB
+LINE_GAIN_CONDITIONS = {"hotline": 10.0, "quietline": -12.0, "hotline22": 22.0}  # condition: caller line gain, dB
 
 
 def train_dir() -> Path:
