@@ -20,6 +20,12 @@ to lines, rooms and noises it was never tuned on (reported beside the goals, nev
 - ``agcline`` / ``agc``: a line with automatic gain control (a mobile phone's or softphone's AGC and limiter,
   ``line_agc.py``) on the caller's channel only / on both channels (a headset or OS "enhancement" levelling the
   agent's microphone too); mono sessions get it on their one channel in ``agc`` only;
+- ``hotline`` / ``quietline`` / ``hotline22``: a caller's line hotter or quieter than the telephone prior guesses
+  (softphones, mobile networks and gateways differ by +-10 dB and more): the caller's channel only, +10 dB
+  (clipped at full scale, as a codec would) / -12 dB / +22 dB (clipped); the agent's channel and mono sessions
+  stay as recorded. The development set's callers speak at -36..-46 dBFS (active level), 8-18 dB under the
+  prior's -28 dBFS: ``hotline`` brings them to about the prior, ``hotline22`` 4-14 dB over it (as an AGC line
+  sits), ``quietline`` 20-30 dB under it;
 - ``keys`` / ``keys0``: the agent typing into the CRM, heard by the headset mic (the agent's channel only; the
   caller's line stays clean). Real key sounds (Debian ``bucklespring-data``: an IBM Model M recorded per key, a
   press and a release file per scan code; Ico Doornekampt, GPL-2+). Typing comes in bursts of 2-8 s at 3-7 keys/s
@@ -55,7 +61,7 @@ except ImportError:  # run as a script from benchmarks/
     import line_agc  # type: ignore[no-redef]
 
 CONDITIONS = ("babble10", "sfx10", "codec", "bright6", "dull6", "reverb", "music10", "musicline", "agcline", "agc",
-              "keys", "keys0")
+              "keys", "keys0", "hotline", "quietline", "hotline22")
 MUSIC_CONDITIONS = ("music10", "musicline")
 KEYS_CONDITIONS = {"keys": 10.0, "keys0": 0.0}  # condition: KEYS_BELOW_SPEECH_DB
 KEYS_DIR = "/usr/share/buckle/wav"  # Debian bucklespring-data: NN-0.wav press, NN-1.wav release per scan code
@@ -93,6 +99,7 @@ LIBRISPEECH_DIR = "resemblyzer-librispeech/audio_data/librispeech_train-clean-10
 MUSIC_GLOBS = (("/usr/share/hyperrogue/music", "*.ogg"), ("/usr/share/games/asc/music", "*.mp3"))
 MUSIC_PACKAGES = ("hyperrogue-music", "asc-music")
 CALLER_CHANNEL = 1
+LINE_GAIN_CONDITIONS = {"hotline": 10.0, "quietline": -12.0, "hotline22": 22.0}  # condition: caller line gain, dB
 
 
 def train_dir() -> Path:
@@ -288,6 +295,16 @@ def room_response(*, rt60_s: float, rate_hz: int, seed: int) -> np.ndarray:
     return tail
 
 
+def caller_line_gain(samples: np.ndarray, *, gain_db: float) -> np.ndarray:
+    """The caller's channel (CALLER_CHANNEL) scaled by `gain_db` and clipped at full scale (a codec's limit); the
+    other channel, and a mono session, unchanged."""
+    out = samples.astype(np.float32, copy=True)
+    if samples.ndim == 1 or samples.shape[1] <= CALLER_CHANNEL:
+        return out
+    out[:, CALLER_CHANNEL] = np.clip(out[:, CALLER_CHANNEL] * np.float32(10 ** (gain_db / 20)), -1.0, 1.0)
+    return out
+
+
 def apply(samples: np.ndarray, rate_hz: int, condition: str, seed: int, *,
           calm_dbfs: Sequence[float]) -> tuple[np.ndarray, int]:
     """One stress condition; ``calm_dbfs``: each channel's calm active-speech level (the noise is set under it)."""
@@ -306,6 +323,8 @@ def apply(samples: np.ndarray, rate_hz: int, condition: str, seed: int, *,
     if condition in ("agcline", "agc"):
         channels = range(n_channels) if condition == "agc" else [CALLER_CHANNEL] if n_channels > CALLER_CHANNEL else []
         return line_agc.agc_line(samples, rate_hz, channels=channels, calm_dbfs=calm_dbfs), rate_hz
+    if condition in LINE_GAIN_CONDITIONS:
+        return caller_line_gain(samples, gain_db=LINE_GAIN_CONDITIONS[condition]), rate_hz
     if condition in KEYS_CONDITIONS:  # the agent's channel (0) only
         gain = np.float32(10 ** ((calm_dbfs[0] - KEYS_CONDITIONS[condition]) / 20))
         out = samples.astype(np.float32, copy=True)

@@ -151,3 +151,20 @@ def test_the_agc_line_levels_the_caller_s_raise_over_seconds_and_leaves_the_agen
     assert first_db > 6.0, "most of the raise comes through at first (the limiter takes its peaks)"
     assert late_db < first_db - 4.0, "then the gain comes down, seconds later"
     assert np.max(np.abs(caller)) <= 10 ** (-1.0 / 20) + 1e-6, "the limiter keeps peaks under -1 dBFS"
+
+
+@pytest.mark.parametrize(("condition", "gain_db"), [("hotline", 10.0), ("quietline", -12.0), ("hotline22", 22.0)])
+def test_a_line_gain_row_moves_the_caller_only_and_clips_at_full_scale(condition: str, gain_db: float) -> None:
+    samples = bursts([-30.0, -40.0])
+    samples[: RATE // 10, 1] = 0.5  # a loud start on the caller's line: a hot line drives it past full scale
+    out, rate_hz = stress.apply(samples, RATE, condition, 0, calm_dbfs=[-30.0, -40.0])
+    assert rate_hz == RATE and out.shape == samples.shape
+    np.testing.assert_array_equal(out[:, 0], samples[:, 0])  # the agent's channel as recorded
+    quiet = slice(RATE // 10, None)
+    ratio_db = 20 * np.log10(np.sqrt(np.mean(out[quiet, 1] ** 2) / np.mean(samples[quiet, 1] ** 2)))
+    assert abs(ratio_db - gain_db) < 0.1
+    assert np.max(np.abs(out[:, 1])) <= 1.0
+    if gain_db > 6.0:
+        assert np.all(out[: RATE // 10, 1] == 1.0)  # clipped, as a codec would
+    mono, _ = stress.apply(samples[:, 0].copy(), RATE, condition, 0, calm_dbfs=[-30.0])
+    np.testing.assert_array_equal(mono, samples[:, 0])  # a mono session stays as recorded

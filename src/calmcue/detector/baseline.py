@@ -3,6 +3,14 @@
 Learned from the first `calibration_speech_s` of that speaker's voiced speech (medians), then following slowly
 with a sign-step median tracker that never learns from speech that is itself raised. A caller starts from a
 telephone-speech prior instead, because a caller may be loud from their first word.
+
+Lines differ in level by +-10 dB and more (softphones, mobile networks, gateways). On a line hotter than the prior's
+guess, a calm caller reads raised against it: their frames were left out, the prior never followed them, and their
+brighter calm stretches flagged in the call's opening (a line 4-14 dB over the prior: calm clips flagged 13.3 % on
+the hotline22 stress row). So while the prior's level tracker has not come under the guess and the caller has not
+yet opened with a raised voice (`may_be_hot_line`), a voice that is louder than the guess but sounds calm (its tilt
+that of calm telephone speech, speaker.HOT_LINE_CALM_TILT_DB) is taken as the line's gain and followed; a caller
+raised from the first word has a flatter tilt and is left out as before.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ PRIOR_STEP_PER_FRAME = 0.1  # a prior is only a guess (the line gain is unknown)
 # raised turns while the prior still sat above them, and their later raised turns read as usual
 REJUDGE_INDEX_DB = 3.0  # a frame the prior phase left out as raised comes back into the calibration when its level
 # plus tilt over the calibration's own first estimate stays under this (the prior judged it from a guess)
+HOT_LINE_HELD_OUT_MAX = 100  # a hot line is read from the call's opening only: before 1 s of voice read raised
 HELD_OUT_MAX = 6000  # the prior phase's left-out frames kept for that second look (a minute of voicing at most)
 
 
@@ -61,6 +70,7 @@ class SpeakerBaseline:
         self.adapt_step = ADAPT_SPAN / round(adapt_speech_s / HOP_S)  # per voiced frame (300 s: 3 dB a minute)
         self.values = prior
         self.from_prior = prior is not None
+        self.prior = prior
         self._speech_frames = 0
         self._samples: list[tuple[float, float, float]] = []
         self._held_out: list[tuple[float, float, float]] = []  # frames the prior judged raised (see _rejudged)
@@ -69,6 +79,14 @@ class SpeakerBaseline:
     @property
     def ready(self) -> bool:
         return self.values is not None
+
+    @property
+    def may_be_hot_line(self) -> bool:
+        """Still on the prior, its level tracker has not come under the prior's guess (the caller's voice has not
+        shown the line to be quieter than the guess), and under `HOT_LINE_HELD_OUT_MAX` frames were left out as
+        raised so far (a caller who opened with a raised voice has shown how they sound on this line)."""
+        return (self.from_prior and self.values is not None and self.prior is not None
+                and self.values.level_dbfs >= self.prior.level_dbfs and len(self._held_out) < HOT_LINE_HELD_OUT_MAX)
 
     @property
     def calibration_progress(self) -> float:

@@ -20,6 +20,8 @@ SETTLED_FRAMES = 15  # a new utterance is judged once 150 ms of it are voiced (i
 RESET_GAP_FRAMES = 50  # after 0.5 s without voicing the short-term values start afresh
 BRIGHT_LINE_MARGIN_DB = 2.0  # a learned calm tilt this far above the caller prior's is the line's, not the voice's
 # (the development speakers' calm tilts sit within 1.4 dB of the prior's -10 dB on the brighter side)
+HOT_LINE_CALM_TILT_DB = 1.5  # a voice over the prior's level whose tilt is within this of the prior's (calm
+# telephone speech: the development callers' calm tilts sit within 1.4 dB of it) is taken as a hot line's, not a raise
 BRIGHT_LINE_LEVEL_PER_TILT = 0.5  # dB of level rise discounted per dB of the line's extra brightness...
 BRIGHT_LINE_MAX_DB = 2.0  # ...at most this much, so a caller who is truly raised still reads raised
 _IDLE = Phase.IDLE  # (a StrEnum member looked up on its class costs about 0.12 us a frame: issue 15)
@@ -124,8 +126,11 @@ class SpeakerTrack:
         values = self.baseline.values
         if values is None:
             return False
+        tilt_over_db = self.tilt - values.tilt_db
+        if self.baseline.may_be_hot_line and tilt_over_db <= HOT_LINE_CALM_TILT_DB:  # (a NaN tilt is no evidence)
+            return False  # louder than the guess with a calm telephone voice's tilt: the line's gain (baseline.py)
         return raise_index_db(self.level - values.level_dbfs, _or_zero(self.pitch - values.pitch_st),
-                              _or_zero(self.tilt - values.tilt_db)) >= self.thresholds.index_exit_db
+                              _or_zero(tilt_over_db)) >= self.thresholds.index_exit_db
 
     def _conditions(self, frame: int, *, clipped: bool, own_voice: bool) -> tuple[bool, bool]:
         values = self.baseline.values
