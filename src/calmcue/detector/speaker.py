@@ -95,6 +95,8 @@ class SpeakerTrack:
             if voiced:
                 self._line_voice(level_dbfs, raised=raised, calibrating=calibrating)
         entering, staying = self._conditions(frame, clipped=clipped, own_voice=own_voice)
+        if self.gain_step is not None:
+            self.gain_step.hop(raised=entering)  # a leveller's falls answer a raised voice (gainstep.py)
         if self.machine.phase is _IDLE:
             self.peak = (0.0, 0.0, 0.0)
         if entering or staying:
@@ -180,7 +182,7 @@ class SpeakerTrack:
             self.rebase.reset()  # its window holds levels over the old baseline
             return shift_db, "step"
         shift_db = self.rebase.step(level_over_db=self.over[0], pitch_over_st=self.over[1],
-                                    tilt_over_db=self.over[2])
+                                    tilt_over_db=self.over[2], line_dipped=self.gain_step.line_dipped)
         if shift_db:
             self.gain_step.shift(shift_db)
         return shift_db, "rebase"
