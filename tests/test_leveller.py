@@ -64,3 +64,17 @@ def test_a_step_down_long_after_a_raise_still_moves_the_baseline() -> None:
     _voice(step, [-30.0] * 300, calm=True)
     _pauses(step, [-82.0] * 200)
     assert _voice(step, [-42.0] * 200, calm=True) == [pytest.approx(-12.0, abs=1.0)]
+
+
+def test_what_a_leveller_took_after_a_raise_is_read_back() -> None:
+    """A raise, then the pauses 8 dB lower (the leveller took that much): the track is told about 8 dB were taken, so
+    the next raise at the lower gain is read against the calm voice at the gain it was learned at."""
+    step = GainStep()
+    _calm_then_room(step)
+    _voice(step, [-20.0] * 200, calm=False)
+    _pauses(step, [-78.0] * 150)
+    assert step.line_dipped
+    assert step.line_taken_db == pytest.approx(8.0, abs=1.0)
+    _pauses(step, [-70.0] * 100)
+    assert not step.line_dipped
+    assert step.line_taken_db == 0.0

@@ -37,15 +37,18 @@ raised clips went unseen); the pauses raise the question and the calm voice answ
 A line that levels the voice (an automatic gain control: a headset's or the OS's "voice leveller") moves the gain
 too, but it answers the voice: the gain falls while the voice is raised and comes back over the calm seconds after
 it. A real step (a knob, a boom moved) comes with a calm voice and stays. So:
-- a fall of the pauses' floor within `ANSWER_FRAMES` of a voice the track read as raised is the line answering, not
-  a candidate: the pauses since then become the reference (the floor before the raise no longer says what the gain
-  is now) and the floor from before the fall is kept;
-- while that floor is kept, a rise of the pauses that does not climb `PAUSE_STEP_DB` beyond it is the line giving
-  the gain back, not a candidate either; the floor kept goes once the pauses are back within `RETURNED_DB` of it
-  (or a step moved the baseline). On the `agc` stress row the gain-step logic read such falls and returns as
-  steps, both ways, up to nine times a session; on the gain-step rows every step came 4.7 s or more after a
-  raise, and every fall read on `agc` within 1.5 s of one (a few within 4-6 s, one 20 s after).
-The slow re-basing takes no fall of the calm voice while that floor is kept (`line_dipped`).
+- when the track reads the voice raised, the pauses' floor at that moment is kept (the floor at this gain, before
+  the line answers), until the pauses are back within `RETURNED_DB` of it or a step moves the baseline;
+- a fall of the pauses' floor within `ANSWER_FRAMES` of a raised voice is the line answering, not a candidate (a
+  candidate waiting meanwhile goes too: the pauses it jumped to fell with the voice): the pauses since then
+  become the reference, and the floor from before the fall is kept;
+- a candidate whose jump turns the other way while it waits was no step (a step stays);
+- while a floor is kept, a rise of the pauses that does not climb `PAUSE_STEP_DB` beyond it is the line giving
+  the gain back, not a candidate either; the slow re-basing takes no fall of the calm voice then (`line_dipped`),
+  and the judge reads the level with what the dip took (`line_taken_db`: the kept floor over the pauses' floor now).
+On the `agc` stress row the gain-step logic read such falls and returns as steps, both ways, up to nine times a
+session (calm clips then read +17..+30 dB over a baseline moved down); on the gain-step rows every step came 4.7 s
+or more after a raise, and nearly every fall read on `agc` within 1.5 s of one.
 
 A boom moved nearer the mouth raises the voice but not the room, and a mic that gates its pauses to digital
 silence gives no pause level: the slow re-basing (rebase.py) stays the fallback for both and for gradual changes.
@@ -124,9 +127,20 @@ class GainStep:
         """A leveller took the gain down after a raise and has not given it all back (the floor from before is kept)."""
         return not math.isnan(self._answer_floor)
 
+    @property
+    def line_taken_db(self) -> float:
+        """How many dB a leveller's dip has taken off the line now (the pauses' floor under the one kept from before
+        the fall; 0.0 when nothing was taken): the level of a voice read at this gain is that much lower."""
+        if not self.line_dipped or not self._pause_now:
+            return 0.0
+        return max(0.0, self._answer_floor - self._pause_now.value())
+
     def hop(self, *, raised: bool) -> None:
         """Every frame: whether the track read the voice raised (a leveller's falls answer that)."""
         self._since_raise = 0 if raised else self._since_raise + 1
+        if raised and not self.line_dipped and not self.pending and \
+                len(self._pause_reference) >= PAUSE_REFERENCE_FRAMES:
+            self._answer_floor = self._pause_reference.value()  # the floor at this gain, before the line answers
 
     @property
     def voice_reference_dbfs(self) -> float:
@@ -144,12 +158,14 @@ class GainStep:
             if self.pause_jump_db * self._jump_sign < 0:
                 self._turned()
         self._pause_now.add(level_dbfs)
-        if len(pause_new) < PAUSE_NEW_FRAMES or len(self._pause_reference) < PAUSE_REFERENCE_FRAMES:
+        if len(pause_new) < PAUSE_NEW_FRAMES:
+            return
+        if self.line_dipped and self._pause_now.value() >= self._answer_floor - RETURNED_DB:
+            self._answer_floor = math.nan  # the line gave the gain back
+        if len(self._pause_reference) < PAUSE_REFERENCE_FRAMES:
             return  # (the reference is emptied at a jump: a candidate keeps the floor from before it meanwhile)
         now = self._pause_now.value()
         before = self._pause_reference.value()
-        if self.line_dipped and now >= self._answer_floor - RETURNED_DB:
-            self._answer_floor = math.nan  # the line gave the gain back
         if abs(now - before) < PAUSE_STEP_DB or (self.pending and self._jump_stands()):
             return
         if self._answers(now_dbfs=now, before_dbfs=before):
@@ -163,10 +179,9 @@ class GainStep:
         if now_dbfs < before_dbfs:
             if self._since_raise > ANSWER_FRAMES:
                 return False
-            if not self.pending:  # (a candidate waiting from before keeps its own floor)
-                self._answer_floor = before_dbfs if not self.line_dipped else max(self._answer_floor, before_dbfs)
-                return True
-            return False
+            self.pending = False  # (a candidate waiting meanwhile: the pauses it jumped to fell with the voice)
+            self._answer_floor = before_dbfs if not self.line_dipped else max(self._answer_floor, before_dbfs)
+            return True
         return self.line_dipped and now_dbfs - self._answer_floor < PAUSE_STEP_DB
 
     def _turned(self) -> None:

@@ -149,6 +149,8 @@ class SpeakerTrack:
         if self.baseline.from_prior:
             return judge(*self.over, self.thresholds, guessed_baseline=True)
         level_over = self.over[0] - self._bright_line_db(values.tilt_db)
+        if self.gain_step is not None:  # a leveller's dip after a raise does not hide the next one (gainstep.py)
+            level_over += self.gain_step.line_taken_db
         # a line gain that came down does not hide a raise (linefloor.py)
         calm = self.last_voiced == frame and calm_sounding(pitch_over_st=self.over[1], tilt_over_db=self.over[2])
         floor_over = _or_nan_low(self.line.level_over_db(self.level, calm_sounding=calm))
