@@ -34,6 +34,22 @@ raised clips went unseen); the pauses raise the question and the calm voice answ
   back: the pauses since were too few to compare with, and by the time there were enough of them, a step taken
   meanwhile was all of them (a -12 dB step 3 s after a cough was found only by the slow re-basing, 18 s later).
 
+A line that levels the voice (an automatic gain control: a headset's or the OS's "voice leveller") moves the gain
+too, but it answers the voice: the gain falls while the voice is raised and comes back over the calm seconds after
+it. A real step (a knob, a boom moved) comes with a calm voice and stays. So:
+- when the track reads the voice raised, the pauses' floor at that moment is kept (the floor at this gain, before
+  the line answers), until the pauses are back within `RETURNED_DB` of it or a step moves the baseline;
+- a fall of the pauses' floor within `ANSWER_FRAMES` of a raised voice is the line answering, not a candidate (a
+  candidate waiting meanwhile goes too: the pauses it jumped to fell with the voice): the pauses since then
+  become the reference, and the floor from before the fall is kept;
+- a candidate whose jump turns the other way while it waits was no step (a step stays);
+- while a floor is kept, a rise of the pauses that does not climb `PAUSE_STEP_DB` beyond it is the line giving
+  the gain back, not a candidate either; the slow re-basing takes no fall of the calm voice then (`line_dipped`),
+  and the judge reads the level with what the dip took (`line_taken_db`: the kept floor over the pauses' floor now).
+On the `agc` stress row the gain-step logic read such falls and returns as steps, both ways, up to nine times a
+session (calm clips then read +17..+30 dB over a baseline moved down); on the gain-step rows every step came 4.7 s
+or more after a raise, and nearly every fall read on `agc` within 1.5 s of one.
+
 A boom moved nearer the mouth raises the voice but not the room, and a mic that gates its pauses to digital
 silence gives no pause level: the slow re-basing (rebase.py) stays the fallback for both and for gradual changes.
 Clipping is not looked at: a clipped voice reads quieter than it is, and its flattened tilt seldom sounds calm.
@@ -68,6 +84,9 @@ EFFORT_MIN_JUMP_DB = 9.0  # ...of this size at least: breaths and echoes of rais
 CONFIRM_FRAMES = 20  # the median move of 0.2 s of calm-sounding voicing confirms a step, or drops it
 DROP_DOWN_FRAMES = 100  # ...after a step down, the median of 1 s of it drops a candidate
 EXPIRE_FRAMES = 1000  # a candidate the voice has not confirmed within 10 s of voicing is dropped
+ANSWER_FRAMES = 300  # a fall of the pauses within 3 s of a raised voice is a leveller answering it (falls read on
+# the agc row came 0-1.5 s after the raise; a sentence's end, 200 ms to the first pause frame and 0.5 s of them)
+RETURNED_DB = 3.0  # the pauses are back within this of the floor before the fall: the line gave the gain back
 
 
 def effort_level_db(*, pitch_over_st: float, tilt_over_db: float) -> float:
@@ -98,7 +117,30 @@ class GainStep:
         self._pause_after_low = math.inf  # the lowest the pauses' floor read since the jump
         self.pending = False  # the pauses jumped: a step awaits the calm voice's confirmation
         self._voiced_since = 0
+        self._since_raise = ANSWER_FRAMES + 1  # frames since the track last read the voice raised
+        self._answer_floor = math.nan  # the pauses' floor before a fall that answered a raise (a leveller's dip)
+        self._jump_sign = 1.0  # the waiting candidate's jump: up (1) or down (-1)
         self.steps = 0  # how many steps moved the baseline
+
+    @property
+    def line_dipped(self) -> bool:
+        """A leveller took the gain down after a raise and has not given it all back (the floor from before is kept)."""
+        return not math.isnan(self._answer_floor)
+
+    @property
+    def line_taken_db(self) -> float:
+        """How many dB a leveller's dip has taken off the line now (the pauses' floor under the one kept from before
+        the fall; 0.0 when nothing was taken): the level of a voice read at this gain is that much lower."""
+        if not self.line_dipped or not self._pause_now:
+            return 0.0
+        return max(0.0, self._answer_floor - self._pause_now.value())
+
+    def hop(self, *, raised: bool) -> None:
+        """Every frame: whether the track read the voice raised (a leveller's falls answer that)."""
+        self._since_raise = 0 if raised else self._since_raise + 1
+        if raised and not self.line_dipped and not self.pending and \
+                len(self._pause_reference) >= PAUSE_REFERENCE_FRAMES:
+            self._answer_floor = self._pause_reference.value()  # the floor at this gain, before the line answers
 
     @property
     def voice_reference_dbfs(self) -> float:
@@ -113,13 +155,49 @@ class GainStep:
         pause_after.add(level_dbfs)
         if self.pending and len(pause_after) >= PAUSE_AFTER_MIN_FRAMES:
             self._pause_after_low = min(self._pause_after_low, pause_after.value())
+            if self.pause_jump_db * self._jump_sign < 0:
+                self._turned()
         self._pause_now.add(level_dbfs)
-        if len(pause_new) < PAUSE_NEW_FRAMES or len(self._pause_reference) < PAUSE_REFERENCE_FRAMES:
+        if len(pause_new) < PAUSE_NEW_FRAMES:
+            return
+        if self.line_dipped and self._pause_now.value() >= self._answer_floor - RETURNED_DB:
+            self._answer_floor = math.nan  # the line gave the gain back
+        if len(self._pause_reference) < PAUSE_REFERENCE_FRAMES:
             return  # (the reference is emptied at a jump: a candidate keeps the floor from before it meanwhile)
         now = self._pause_now.value()
         before = self._pause_reference.value()
-        if abs(now - before) >= PAUSE_STEP_DB and not (self.pending and self._jump_stands()):
+        if abs(now - before) < PAUSE_STEP_DB or (self.pending and self._jump_stands()):
+            return
+        if self._answers(now_dbfs=now, before_dbfs=before):
+            self._rebase_pauses()
+        else:
             self._candidate(before_dbfs=before)
+
+    def _answers(self, *, now_dbfs: float, before_dbfs: float) -> bool:
+        """The pauses' move is the line answering the voice: a fall soon after a raise (the floor before it is
+        kept), or a rise that does not climb a step beyond the floor kept from before such a fall."""
+        if now_dbfs < before_dbfs:
+            if self._since_raise > ANSWER_FRAMES:
+                return False
+            self.pending = False  # (a candidate waiting meanwhile: the pauses it jumped to fell with the voice)
+            self._answer_floor = before_dbfs if not self.line_dipped else max(self._answer_floor, before_dbfs)
+            return True
+        return self.line_dipped and now_dbfs - self._answer_floor < PAUSE_STEP_DB
+
+    def _turned(self) -> None:
+        """The waiting candidate's jump turned the other way: a step stays, so it was none. A fall after a raise
+        (a leveller answering it) keeps the floor from before the candidate, as a fall read outside one does."""
+        self.pending = False
+        if self._since_raise <= ANSWER_FRAMES:
+            floor = self._pause_before
+            self._answer_floor = floor if not self.line_dipped else max(self._answer_floor, floor)
+        self._rebase_pauses()
+
+    def _rebase_pauses(self) -> None:
+        """The pauses since the move are the reference now (the line's gain moved; no step of the mic's)."""
+        self._pause_reference.clear()
+        for value in self._pause_new:
+            self._pause_reference.push(value)
 
     def _jump_stands(self) -> bool:
         """The waiting candidate's pauses still stand `PAUSE_STEP_DB` or more from the floor before its jump."""
@@ -130,6 +208,7 @@ class GainStep:
         replaced (a cough or a door in the pauses of a silent stretch once held one open past the real step, and
         the floor it had kept from before it read the step as no jump at all)."""
         self._pause_before, self.pending, self._voiced_since = before_dbfs, True, 0
+        self._jump_sign = 1.0 if self._pause_now.value() > before_dbfs else -1.0
         self._pause_after_low = math.inf
         self._confirm.clear()
         self._confirm_any.clear()
@@ -232,6 +311,7 @@ class GainStep:
     def _move(self, shift_db: float) -> float:
         self.shift(shift_db)
         self.steps += 1
+        self._answer_floor = math.nan  # the gain stepped: the floor from before says nothing now
         return shift_db
 
     def shift(self, shift_db: float) -> None:
@@ -253,3 +333,5 @@ class GainStep:
         self._settle.clear()
         self._pause_held = []
         self.pending = False
+        self._since_raise = ANSWER_FRAMES + 1
+        self._answer_floor = math.nan

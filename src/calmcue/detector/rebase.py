@@ -40,12 +40,16 @@ class GainRebase:
         self._level = RunningQuantile(WINDOW_FRAMES, quantile=LEVEL_QUANTILE)
         self.rebased = 0  # how many times the baseline moved
 
-    def step(self, *, level_over_db: float, pitch_over_st: float, tilt_over_db: float) -> float:
-        """One voiced, settled frame; returns the dB to add to the level baseline (0.0 when nothing to do)."""
+    def step(self, *, level_over_db: float, pitch_over_st: float, tilt_over_db: float,
+             line_dipped: bool = False) -> float:
+        """One voiced, settled frame; returns the dB to add to the level baseline (0.0 when nothing to do).
+
+        `line_dipped`: a leveller took the line's gain down after a raise and has not given it back (gainstep.py):
+        a calm voice that reads low then is that dip, not a gain change, and moves nothing."""
         if not calm_sounding(pitch_over_st=pitch_over_st, tilt_over_db=tilt_over_db):
             return 0.0
         offset = self._level.push(level_over_db)
-        if len(self._level) < MIN_FRAMES or -GAIN_DOWN_DB < offset < GAIN_UP_DB:
+        if len(self._level) < MIN_FRAMES or -GAIN_DOWN_DB < offset < GAIN_UP_DB or (line_dipped and offset < 0):
             return 0.0
         self._level.clear()
         self.rebased += 1

@@ -97,6 +97,8 @@ class SpeakerTrack:
             if voiced:
                 self._line_voice(level_dbfs, raised=raised, calibrating=calibrating)
         entering, staying = self._conditions(frame, clipped=clipped, own_voice=own_voice)
+        if self.gain_step is not None:
+            self.gain_step.hop(raised=entering)  # a leveller's falls answer a raised voice (gainstep.py)
         if self.machine.phase is _IDLE:
             self.peak = (0.0, 0.0, 0.0)
         if entering or staying:
@@ -152,6 +154,8 @@ class SpeakerTrack:
         if self.baseline.from_prior:
             return judge(*self.over, self.thresholds, guessed_baseline=True)
         level_over = self.over[0] - self._bright_line_db(values.tilt_db)
+        if self.gain_step is not None:  # a leveller's dip after a raise does not hide the next one (gainstep.py)
+            level_over += self.gain_step.line_taken_db
         # a line gain that came down does not hide a raise (linefloor.py)
         calm = self.last_voiced == frame and calm_sounding(pitch_over_st=self.over[1], tilt_over_db=self.over[2])
         floor_over = _or_nan_low(self.line.level_over_db(self.level, calm_sounding=calm))
@@ -185,7 +189,7 @@ class SpeakerTrack:
             self.rebase.reset()  # its window holds levels over the old baseline
             return shift_db, "step"
         shift_db = self.rebase.step(level_over_db=self.over[0], pitch_over_st=self.over[1],
-                                    tilt_over_db=self.over[2])
+                                    tilt_over_db=self.over[2], line_dipped=self.gain_step.line_dipped)
         if shift_db:
             self.gain_step.shift(shift_db)
         return shift_db, "rebase"
