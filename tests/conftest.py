@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from calmcue.config.schema import DetectorSettings
+from calmcue.detector.baseline import BaselineValues, SpeakerBaseline
+from calmcue.detector.speaker import SpeakerTrack, Thresholds
 from needs import missing
 
 RATE = 16_000
@@ -31,6 +35,7 @@ def shared_data() -> Path:
 # (+12 dB, higher and brighter), as `speech_with_pauses` keyword arguments.
 CALM = {"level_dbfs": -30.0, "f0_hz": 120.0, "tilt_db_per_octave": -9.0}
 RAISED = {"level_dbfs": -18.0, "f0_hz": 170.0, "tilt_db_per_octave": -5.0}
+CALLER_PRIOR = BaselineValues(level_dbfs=-28.0, pitch_st=math.nan, tilt_db=-10.0, rate_syl_s=math.nan)
 
 
 @pytest.fixture
@@ -103,3 +108,12 @@ def gain_step_moves(voice_db: list[float], *, room_jump_db: float, later_pauses_
         moved = step.voiced(-30.0 + voice, calm_sounding=True)
         moves += [round(moved, 1)] if moved else []
     return moves
+
+
+def caller_prior_track(*, calibration_speech_s: float = 5.0) -> SpeakerTrack:
+    """The caller's raised-voice track as the detector builds it (customer thresholds, no re-basing), starting
+    from the telephone prior (-28 dBFS, tilt -10 dB) and calibrating from `calibration_speech_s` of voicing."""
+    settings = DetectorSettings()
+    baseline = SpeakerBaseline(calibration_speech_s=calibration_speech_s, adapt_speech_s=300.0, prior=CALLER_PRIOR)
+    thresholds = Thresholds.from_settings(settings.raised_voice, scale=settings.threshold_scale, customer=True)
+    return SpeakerTrack(baseline=baseline, thresholds=thresholds, min_s=0.6, exit_s=2.0, rebase=False)

@@ -10,22 +10,13 @@ from __future__ import annotations
 
 import math
 
-from calmcue.config.schema import DetectorSettings
-from calmcue.detector.baseline import BaselineValues, SpeakerBaseline
-from calmcue.detector.speaker import SpeakerTrack, Thresholds
+from calmcue.detector.speaker import SpeakerTrack
+from conftest import caller_prior_track
 
-PRIOR = BaselineValues(level_dbfs=-28.0, pitch_st=math.nan, tilt_db=-10.0, rate_syl_s=math.nan)
 CALM_LEVEL_DBFS = -30.0
 CALM_TILT_DB = -10.0
 CALM_F0_HZ = 150.0
 FLOOR_DBFS = -70.0
-
-
-def _caller_track() -> SpeakerTrack:
-    settings = DetectorSettings()
-    baseline = SpeakerBaseline(calibration_speech_s=5.0, adapt_speech_s=300.0, prior=PRIOR)
-    thresholds = Thresholds.from_settings(settings.raised_voice, scale=settings.threshold_scale, customer=True)
-    return SpeakerTrack(baseline=baseline, thresholds=thresholds, min_s=0.6, exit_s=2.0, rebase=False)
 
 
 def _turns(track: SpeakerTrack, *, start: int, count: int, level_dbfs: float, floor_dbfs: float,
@@ -48,7 +39,7 @@ def _turns(track: SpeakerTrack, *, start: int, count: int, level_dbfs: float, fl
 
 def _calibrated_caller(*, floor_dbfs: float = FLOOR_DBFS) -> SpeakerTrack:
     """A caller calm for 6 turns (9 s of voicing) on a line whose pauses sit at `floor_dbfs`."""
-    track = _caller_track()
+    track = caller_prior_track()
     assert _turns(track, start=0, count=6, level_dbfs=CALM_LEVEL_DBFS, floor_dbfs=floor_dbfs) == 0
     assert not track.baseline.from_prior
     return track

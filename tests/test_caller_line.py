@@ -8,20 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from calmcue.config.schema import DetectorSettings
 from calmcue.detector.baseline import BaselineValues, SpeakerBaseline
-from calmcue.detector.speaker import SpeakerTrack, Thresholds
+from calmcue.detector.speaker import SpeakerTrack
+from conftest import CALLER_PRIOR, caller_prior_track
 
-PRIOR = BaselineValues(level_dbfs=-28.0, pitch_st=float("nan"), tilt_db=-10.0, rate_syl_s=float("nan"))
 CALM_LEVEL_DBFS = -40.0
 CALM_F0_HZ = 150.0
-
-
-def _caller_track() -> SpeakerTrack:
-    settings = DetectorSettings()
-    baseline = SpeakerBaseline(calibration_speech_s=5.0, adapt_speech_s=300.0, prior=PRIOR)
-    thresholds = Thresholds.from_settings(settings.raised_voice, scale=settings.threshold_scale, customer=True)
-    return SpeakerTrack(baseline=baseline, thresholds=thresholds, min_s=0.6, exit_s=2.0, rebase=False)
 
 
 def _speak(track: SpeakerTrack, *, start: int, frames: int, level_dbfs: float, tilt_db: float,
@@ -38,7 +30,7 @@ def _speak(track: SpeakerTrack, *, start: int, frames: int, level_dbfs: float, t
 
 def _turn_after_calm_speech(*, line_tilt_db: float, level_over_db: float, tilt_over_db: float) -> bool:
     """A caller calm for 8 s on a line whose calm tilt is `line_tilt_db`, then one 1.5 s turn this far over it."""
-    track = _caller_track()
+    track = caller_prior_track()
     assert _speak(track, start=0, frames=800, level_dbfs=CALM_LEVEL_DBFS, tilt_db=line_tilt_db) == []
     assert not track.baseline.from_prior and abs(track.baseline.values.tilt_db - line_tilt_db) < 0.5
     turn = _speak(track, start=900, frames=150, level_dbfs=CALM_LEVEL_DBFS + level_over_db,
@@ -49,25 +41,25 @@ def _turn_after_calm_speech(*, line_tilt_db: float, level_over_db: float, tilt_o
 def test_a_brighter_turn_on_a_bright_line_is_not_raised_where_a_flat_line_would_flag_it() -> None:
     """6.5 dB louder, 3 dB flatter, a semitone up: raised on a line at the prior's tilt; on a line 6 dB brighter
     the same readings are mostly the line lifting the bright turn's level."""
-    assert _turn_after_calm_speech(line_tilt_db=PRIOR.tilt_db, level_over_db=6.5, tilt_over_db=3.0)
-    assert not _turn_after_calm_speech(line_tilt_db=PRIOR.tilt_db + 6.0, level_over_db=6.5, tilt_over_db=3.0)
+    assert _turn_after_calm_speech(line_tilt_db=CALLER_PRIOR.tilt_db, level_over_db=6.5, tilt_over_db=3.0)
+    assert not _turn_after_calm_speech(line_tilt_db=CALLER_PRIOR.tilt_db + 6.0, level_over_db=6.5, tilt_over_db=3.0)
 
 
 def test_a_raised_caller_on_a_bright_line_still_fires() -> None:
     """The line's discount is bounded: 9 dB louder with a flatter tilt is raised on any line."""
-    for line_tilt_db in (PRIOR.tilt_db, PRIOR.tilt_db + 6.0, PRIOR.tilt_db + 15.0):
+    for line_tilt_db in (CALLER_PRIOR.tilt_db, CALLER_PRIOR.tilt_db + 6.0, CALLER_PRIOR.tilt_db + 15.0):
         assert _turn_after_calm_speech(line_tilt_db=line_tilt_db, level_over_db=9.0, tilt_over_db=3.0)
 
 
 def test_a_line_no_brighter_than_calm_voices_gets_no_discount() -> None:
     """A naturally bright calm voice (within the margin of the prior) is judged as on a flat line."""
-    assert _turn_after_calm_speech(line_tilt_db=PRIOR.tilt_db + 2.0, level_over_db=6.0, tilt_over_db=3.0)
+    assert _turn_after_calm_speech(line_tilt_db=CALLER_PRIOR.tilt_db + 2.0, level_over_db=6.0, tilt_over_db=3.0)
 
 
 
 def _calibrated(frames: list[tuple[float, float, bool]]) -> BaselineValues:
     """A caller's baseline fed voiced frames (level, tilt, whether the prior phase judged the frame raised)."""
-    baseline = SpeakerBaseline(calibration_speech_s=5.0, adapt_speech_s=300.0, prior=PRIOR)
+    baseline = SpeakerBaseline(calibration_speech_s=5.0, adapt_speech_s=300.0, prior=CALLER_PRIOR)
     for level_dbfs, tilt_db, raised in frames:
         baseline.observe(level_dbfs=level_dbfs, pitch_st=7.0, tilt_db=tilt_db, rate_syl_s=4.0, voiced=True,
                          raised=raised)
