@@ -287,10 +287,11 @@ class Detector:
         `turn` False: this frame does not feed the turn; `mic_heard`: the microphone hears speech now."""
         foreground = self._customer_fg.step(heard=speech, level_dbfs=customer.level_dbfs, other_heard=mic_heard)
         self._customer_run.step(frame, foreground and turn)
+        # over a music bed the pauses hold the music, no floor of the line (linefloor.py), as on the agent's side
         self._on(self.customer.step(frame, level_dbfs=customer.speech_level_dbfs, f0_hz=customer.f0_hz,
                                     tilt_db=customer.tilt_db, rate_syl_s=customer.rate_syl_s,
                                     voiced=customer.voiced and foreground, speech=foreground,
-                                    line_level_dbfs=customer.level_dbfs),
+                                    line_level_dbfs=math.nan if self._customer_bed.active else customer.level_dbfs),
                  CueKind.RAISED_VOICE, Speaker.CUSTOMER)
 
     def _step_fast(self, frame: int, rate: float, *, voiced: bool) -> None:

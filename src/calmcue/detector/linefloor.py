@@ -39,7 +39,10 @@ FLOOR_RAISED_DB = 9.0  # the reading over the floor speaks for a raise this far 
 PAUSE_AFTER_SPEECH_FRAMES = 20  # a pause frame comes 200 ms after speech at least
 SILENT_LEVEL_DBFS = -99.9  # digital silence: no floor (a gated or muted line)
 FLOOR_QUANTILE = 0.1  # the floor: other sounds in a pause (a breath, a click) only add to it
-FLOOR_FRAMES = 100  # ...of the last 1 s of pause frames
+FLOOR_FRAMES = 300  # ...of the last 3 s of pause frames (over 1 s, typing in the pauses - keys0 - lifted the floor
+# the calm voice was learned over by ~10 dB, and later calm speech over a key-free floor read raised; the longer
+# window keeps key-free frames in it, and an AGC's dip still shows: it lowers the floor, which the 10th percentile
+# takes first)
 FLOOR_MIN_FRAMES = 30  # ...once 0.3 s of them were heard
 STALE_FRAMES = 1000  # a floor last read over 10 s ago says nothing about the gain now
 CHECK_FRAMES = 300  # the calm-sounding voice's reading over the floor: the median of its last 3 s...
