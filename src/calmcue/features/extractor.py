@@ -116,7 +116,8 @@ class FeatureExtractor:
         periodicity = np.maximum(1.0 - pitch.aperiodicity, 0.0)
         if self.model is not None:
             any_quiet = quiet.any()
-            at_floor = (level <= LEVEL_FLOOR_DBFS).all(axis=1)  # cheap first: only then look at every sample
+            # cheap first: only then look at every sample (np.logical_and.reduce: .all(axis=1) without its wrapper)
+            at_floor = np.logical_and.reduce(level <= LEVEL_FLOOR_DBFS, axis=1)
             any_at_floor = at_floor.any()
             # which windows are digital silence: read once for the stand-in and the model (not a copy of the
             # quiet windows' samples: in batch that copy cost 3-4 % of the time)

@@ -46,8 +46,13 @@ def normalised_difference(windows: np.ndarray) -> np.ndarray:
     energy = np.zeros((*x.shape[:-1], PITCH_WINDOW + 1), np.float64)
     # np.add.accumulate is what np.cumsum calls, without fromnumeric's wrapper (a few us a live hop)
     np.add.accumulate(np.square(x, dtype=np.float64), axis=-1, out=energy[..., 1:])
-    shifted = energy[..., INTEGRATION : INTEGRATION + TAU_MAX + 1] - energy[..., : TAU_MAX + 1]
-    difference = np.maximum(shifted + (energy[..., INTEGRATION, None] - 2.0 * correlation), 0.0)
+    # the same operations in the same order as max(shifted + (energy[INTEGRATION] - 2 correlation), 0), in place
+    # on the inverse FFT's own output and one new array (a live hop's arrays are tiny: the allocations cost more)
+    np.multiply(correlation, 2.0, out=correlation)
+    np.subtract(energy[..., INTEGRATION, None], correlation, out=correlation)
+    difference = np.subtract(energy[..., INTEGRATION : INTEGRATION + TAU_MAX + 1], energy[..., : TAU_MAX + 1])
+    np.add(difference, correlation, out=difference)
+    np.maximum(difference, 0.0, out=difference)
     running = np.add.accumulate(difference[..., 1:], axis=-1)
     out = np.empty_like(difference)
     out[..., 0] = 1.0
@@ -117,10 +122,12 @@ def _pick_few(dprime: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for r, row in enumerate(dprime):
         under = (row[TAU_MIN:] < DIP_THRESHOLD).nonzero()[0]  # np.flatnonzero without its ravel and wrapper
         if under.size:
-            values = row.tolist()
             lag = TAU_MIN + int(under[0])
-            while lag < TAU_MAX and values[lag + 1] < values[lag]:  # down to the bottom of the first dip
-                lag += 1
+            values = row[lag:].tolist()  # from the dip on: the rest of the row is never read
+            step = 0
+            while lag + step < TAU_MAX and values[step + 1] < values[step]:  # down to the bottom of the first dip
+                step += 1
+            lag += step
         else:
             lag = TAU_MIN + int(np.argmin(row[TAU_MIN:]))
         f0[r], aperiodicity[r] = _refined(row, lag)
