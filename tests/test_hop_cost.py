@@ -9,6 +9,7 @@ import pytest
 
 from calmcue.features import extractor as extractor_module
 from calmcue.features import trackers as trackers_module
+from calmcue.features.activity_model import ActivityModel
 from calmcue.features.extractor import QUIET_HOLD_FRAMES, FeatureExtractor
 from calmcue.features.pitch import (
     CHUNK_ROWS,
@@ -226,3 +227,26 @@ def test_without_noise_db_is_the_plain_formula_bit_for_bit() -> None:
             total, noise = 10.0 ** (total_db / 10.0), 10.0 ** ((floor_db + trackers_module.NOISE_BIAS_DB) / 10.0)
             expected = 10.0 * math.log10(max(total - noise, 0.1 * total, 1e-30))
         assert trackers_module.without_noise_db(total_db, floor_db) == expected
+
+
+def test_the_models_live_branch_gives_the_masked_paths_numbers_and_state_bit_for_bit() -> None:
+    """ActivityModel.process without a silence mask (the live case) returns np.where's arrays instead of filling
+    zeroed ones through the mask: the same probabilities and the same recurrent state as an all-sounding mask."""
+    windows = Reframer(channels=2).push(np.stack([harmonic(150.0, seconds=0.2), syllables(seconds=0.2)], axis=1))
+    power = power_spectrum(windows)
+    periodicity = np.linspace(0.1, 0.9, windows.shape[0] * 2).reshape(-1, 2)
+    level = np.full(periodicity.shape, -30.0)
+    level[3] = -120.0  # one hop under the absolute floor: its answer is 0 on both paths
+    models = ActivityModel.create(channels=2), ActivityModel.create(channels=2)
+    if models[0] is None or models[1] is None:
+        pytest.skip("the activity model did not load")
+    no_mask = [models[0].process(power[i : i + 1], periodicity[i : i + 1], level[i : i + 1])
+               for i in range(len(level))]
+    masked = [models[1].process(power[i : i + 1], periodicity[i : i + 1], level[i : i + 1], silent=np.zeros(1, bool))
+              for i in range(len(level))]
+    for (speech, music), (speech_m, music_m) in zip(no_mask, masked, strict=True):
+        assert speech.dtype == speech_m.dtype == np.float32
+        np.testing.assert_array_equal(speech, speech_m)
+        np.testing.assert_array_equal(music, music_m)
+    np.testing.assert_array_equal(models[0]._state, models[1]._state)
+    assert no_mask[3][0].max() == 0.0 and max(s.max() for s, _ in no_mask) > 0.0

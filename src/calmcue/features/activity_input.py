@@ -79,7 +79,7 @@ class ActivityInput:
         np.maximum(band_power, _FLOOR_POWER, out=band_power)
         band_db = np.log10(band_power)
         band_db *= 10.0  # in place: the same operation as 10 * log10, one array fewer
-        level_db = np.log10(band_power.sum(axis=-1, dtype=np.float64))
+        level_db = np.log10(np.add.reduce(band_power, axis=-1, dtype=np.float64))  # .sum() without its wrapper
         level_db *= 10.0
         band_db -= _band_mean(band_db)
         band_db /= 10.0

@@ -186,6 +186,10 @@ class ActivityModel:
         per-hop rule: the same numbers whatever the block sizes)."""
         features = self.inputs.process(power, periodicity)
         hops = features.shape[0]
+        if silent is None and hops:  # every hop sounds (the live case): no zeroed arrays to fill by a mask
+            probs, self._state = self.model.session.run(None, {"features": features, "state": self._state})
+            audible = level_dbfs > ABSOLUTE_FLOOR_DBFS  # digital silence is nothing, whatever the state says
+            return np.where(audible, probs[..., 0], 0.0), np.where(audible, probs[..., 1], 0.0)
         speech = np.zeros((hops, self.channels), np.float32)
         music = np.zeros((hops, self.channels), np.float32)
         sounding = slice(None) if silent is None else ~silent
@@ -194,7 +198,7 @@ class ActivityModel:
         if features.shape[0] == 0:
             return speech, music
         probs, self._state = self.model.session.run(None, {"features": features, "state": self._state})
-        audible = level_dbfs[sounding] > ABSOLUTE_FLOOR_DBFS  # digital silence is nothing, whatever the state says
+        audible = level_dbfs[sounding] > ABSOLUTE_FLOOR_DBFS
         speech[sounding] = np.where(audible, probs[..., 0], 0.0)
         music[sounding] = np.where(audible, probs[..., 1], 0.0)
         return speech, music

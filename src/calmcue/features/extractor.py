@@ -111,13 +111,15 @@ class FeatureExtractor:
             quiet = self._trackers.long_quiet(wakes(level, floors.level_dbfs))
         else:
             quiet = ~may_be_voiced(level, floors.level_dbfs)
-        self._cheap_frames += int(np.count_nonzero(quiet))
+        cheap = int(np.count_nonzero(quiet))  # np.count_nonzero without an axis: no Python wrapper, unlike .any()
+        self._cheap_frames += cheap
         pitch = yin_where(windows, ~quiet)
         periodicity = np.maximum(1.0 - pitch.aperiodicity, 0.0)
         if self.model is not None:
-            any_quiet = quiet.any()
-            at_floor = (level <= LEVEL_FLOOR_DBFS).all(axis=1)  # cheap first: only then look at every sample
-            any_at_floor = at_floor.any()
+            any_quiet = cheap > 0
+            # cheap first: only then look at every sample (np.logical_and.reduce: .all(axis=1) without its wrapper)
+            at_floor = np.logical_and.reduce(level <= LEVEL_FLOOR_DBFS, axis=1)
+            any_at_floor = np.count_nonzero(at_floor) > 0
             # which windows are digital silence: read once for the stand-in and the model (not a copy of the
             # quiet windows' samples: in batch that copy cost 3-4 % of the time)
             zeros = silent_windows(windows) if any_quiet or any_at_floor else quiet

@@ -26,4 +26,6 @@ def clip_share(windows: np.ndarray) -> np.ndarray:
     a share that grows with how far past full scale it is driven (its measured level no longer does).
     """
     tail = windows[..., -LEVEL_WINDOW:]
-    return np.count_nonzero(np.abs(tail) >= NEAR_FULL_SCALE, axis=-1) / LEVEL_WINDOW
+    # np.add.reduce over the mask with an integer count: what np.count_nonzero(axis=) does, without its wrapper
+    # (a fifth of the call on a live hop)
+    return np.add.reduce(np.abs(tail) >= NEAR_FULL_SCALE, axis=-1, dtype=np.intp) / LEVEL_WINDOW

@@ -44,10 +44,16 @@ def normalised_difference(windows: np.ndarray) -> np.ndarray:
     cross *= np.conj(spectra[1])  # in place: batches of 100 hops make these arrays megabytes
     correlation = np.fft.irfft(cross, NFFT, axis=-1)[..., : TAU_MAX + 1]
     energy = np.zeros((*x.shape[:-1], PITCH_WINDOW + 1), np.float64)
-    np.cumsum(np.square(x, dtype=np.float64), axis=-1, out=energy[..., 1:])
-    shifted = energy[..., INTEGRATION : INTEGRATION + TAU_MAX + 1] - energy[..., : TAU_MAX + 1]
-    difference = np.maximum(shifted + (energy[..., INTEGRATION, None] - 2.0 * correlation), 0.0)
-    running = np.cumsum(difference[..., 1:], axis=-1)
+    # np.add.accumulate is what np.cumsum calls, without fromnumeric's wrapper (a few us a live hop)
+    np.add.accumulate(np.square(x, dtype=np.float64), axis=-1, out=energy[..., 1:])
+    # the same operations in the same order as max(shifted + (energy[INTEGRATION] - 2 correlation), 0), in place
+    # on the inverse FFT's own output and one new array (a live hop's arrays are tiny: the allocations cost more)
+    np.multiply(correlation, 2.0, out=correlation)
+    np.subtract(energy[..., INTEGRATION, None], correlation, out=correlation)
+    difference = np.subtract(energy[..., INTEGRATION : INTEGRATION + TAU_MAX + 1], energy[..., : TAU_MAX + 1])
+    np.add(difference, correlation, out=difference)
+    np.maximum(difference, 0.0, out=difference)
+    running = np.add.accumulate(difference[..., 1:], axis=-1)
     out = np.empty_like(difference)
     out[..., 0] = 1.0
     out[..., 1:] = difference[..., 1:] * _LAGS / np.maximum(running, 1e-12)
@@ -114,14 +120,16 @@ def _pick_few(dprime: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     more than the maths."""
     f0, aperiodicity = np.empty(dprime.shape[0]), np.empty(dprime.shape[0])
     for r, row in enumerate(dprime):
-        under = np.flatnonzero(row[TAU_MIN:] < DIP_THRESHOLD)
+        under = (row[TAU_MIN:] < DIP_THRESHOLD).nonzero()[0]  # np.flatnonzero without its ravel and wrapper
         if under.size:
-            values = row.tolist()
             lag = TAU_MIN + int(under[0])
-            while lag < TAU_MAX and values[lag + 1] < values[lag]:  # down to the bottom of the first dip
-                lag += 1
+            values = row[lag:].tolist()  # from the dip on: the rest of the row is never read
+            step = 0
+            while lag + step < TAU_MAX and values[step + 1] < values[step]:  # down to the bottom of the first dip
+                step += 1
+            lag += step
         else:
-            lag = TAU_MIN + int(np.argmin(row[TAU_MIN:]))
+            lag = TAU_MIN + int(row[TAU_MIN:].argmin())  # the method: np.argmin's wrapper costs more here
         f0[r], aperiodicity[r] = _refined(row, lag)
     return f0, aperiodicity
 
@@ -217,7 +225,7 @@ def octave_alternative(dprime_row: np.ndarray, f0_hz: float, *, factor: float) -
     if not TAU_MIN + 1 <= centre <= TAU_MAX - 1:
         return math.nan, math.inf
     low, high = max(TAU_MIN, centre - 2), min(TAU_MAX - 1, centre + 2)
-    best = low + int(np.argmin(dprime_row[low : high + 1]))
+    best = low + int(dprime_row[low : high + 1].argmin())  # the method: np.argmin's wrapper costs more here
     return _refined(dprime_row, best)  # on plain floats: refine_lag's dozen numpy calls cost more than the maths
 
 
