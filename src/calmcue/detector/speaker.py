@@ -82,7 +82,7 @@ class SpeakerTrack:
         `clipped`: the frame clips, so its level is an estimate (detector/clipping.py), not read for a gain change;
         `own_voice` False: the frame may be a music bed's rather than the speaker's (foreground.MusicBed), so it is
         no evidence of the gain (it still counts for a raise); `line_level_dbfs`: the frame's level as the line
-        carries it, noise and all (the caller's track reads the line's floor from it: linefloor.py)."""
+        carries it, noise and all (NaN: none; each track reads the line's floor from it: linefloor.py)."""
         self.line.frame(line_level_dbfs=line_level_dbfs, speech=speech)
         if self.gain_step is not None and not math.isnan(pause_level_dbfs):
             self.gain_step.pause(pause_level_dbfs)
