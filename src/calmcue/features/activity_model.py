@@ -185,20 +185,17 @@ class ActivityModel:
         answer is 0 whatever the model says, so the model does not run there and its state waits for sound (a
         per-hop rule: the same numbers whatever the block sizes)."""
         features = self.inputs.process(power, periodicity)
-        hops = features.shape[0]
-        if silent is None and hops:  # every hop sounds (the live case): no zeroed arrays to fill by a mask
-            probs, self._state = self.model.session.run(None, {"features": features, "state": self._state})
-            audible = level_dbfs > ABSOLUTE_FLOOR_DBFS  # digital silence is nothing, whatever the state says
-            return np.where(audible, probs[..., 0], 0.0), np.where(audible, probs[..., 1], 0.0)
-        speech = np.zeros((hops, self.channels), np.float32)
-        music = np.zeros((hops, self.channels), np.float32)
-        sounding = slice(None) if silent is None else ~silent
-        if silent is not None:
-            features = features[sounding]
-        if features.shape[0] == 0:
-            return speech, music
-        probs, self._state = self.model.session.run(None, {"features": features, "state": self._state})
-        audible = level_dbfs[sounding] > ABSOLUTE_FLOOR_DBFS
-        speech[sounding] = np.where(audible, probs[..., 0], 0.0)
-        music[sounding] = np.where(audible, probs[..., 1], 0.0)
+        if silent is None and features.shape[0]:  # every hop sounds (the live case): no zeroed arrays, no mask
+            return self._run(features, level_dbfs)
+        speech = np.zeros((features.shape[0], self.channels), np.float32)
+        music = np.zeros((features.shape[0], self.channels), np.float32)
+        if silent is not None and not silent.all():
+            sounding = ~silent
+            speech[sounding], music[sounding] = self._run(features[sounding], level_dbfs[sounding])
         return speech, music
+
+    def _run(self, features: np.ndarray, level_dbfs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The model over hops that follow on from its state: (speech, music), each (hops, channels)."""
+        probs, self._state = self.model.session.run(None, {"features": features, "state": self._state})
+        audible = level_dbfs > ABSOLUTE_FLOOR_DBFS  # digital silence is nothing, whatever the state says
+        return np.where(audible, probs[..., 0], 0.0), np.where(audible, probs[..., 1], 0.0)
