@@ -20,6 +20,9 @@ to lines, rooms and noises it was never tuned on (reported beside the goals, nev
 - ``agcline`` / ``agc``: a line with automatic gain control (a mobile phone's or softphone's AGC and limiter,
   ``line_agc.py``) on the caller's channel only / on both channels (a headset or OS "enhancement" levelling the
   agent's microphone too); mono sessions get it on their one channel in ``agc`` only;
+- ``comp``: a fast compressor on both channels (a headset DSP's or a softphone's "voice" dynamics,
+  ``line_compressor.py``): 3:1 over a threshold 6 dB above each channel's calm voice, 5 ms attack, 150 ms release,
+  so a raise is squeezed from its first syllable on, unlike the slow AGC's;
 - ``hotline`` / ``quietline`` / ``hotline22``: a caller's line hotter or quieter than the telephone prior guesses
   (softphones, mobile networks and gateways differ by +-10 dB and more): the caller's channel only, +10 dB
   (clipped at full scale, as a codec would) / -12 dB / +22 dB (clipped); the agent's channel and mono sessions
@@ -56,12 +59,13 @@ import soxr
 from scipy import signal
 
 try:  # imported as part of the repository (tests): benchmarks.line_agc
-    from benchmarks import line_agc
+    from benchmarks import line_agc, line_compressor
 except ImportError:  # run as a script from benchmarks/
     import line_agc  # type: ignore[no-redef]
+    import line_compressor  # type: ignore[no-redef]
 
 CONDITIONS = ("babble10", "sfx10", "codec", "bright6", "dull6", "reverb", "music10", "musicline", "agcline", "agc",
-              "keys", "keys0", "hotline", "quietline", "hotline22")
+              "comp", "keys", "keys0", "hotline", "quietline", "hotline22")
 MUSIC_CONDITIONS = ("music10", "musicline")
 KEYS_CONDITIONS = {"keys": 10.0, "keys0": 0.0}  # condition: KEYS_BELOW_SPEECH_DB
 KEYS_DIR = "/usr/share/buckle/wav"  # Debian bucklespring-data: NN-0.wav press, NN-1.wav release per scan code
@@ -323,6 +327,9 @@ def apply(samples: np.ndarray, rate_hz: int, condition: str, seed: int, *,
     if condition in ("agcline", "agc"):
         channels = range(n_channels) if condition == "agc" else [CALLER_CHANNEL] if n_channels > CALLER_CHANNEL else []
         return line_agc.agc_line(samples, rate_hz, channels=channels, calm_dbfs=calm_dbfs), rate_hz
+    if condition == "comp":
+        return line_compressor.compressed_line(samples, rate_hz, channels=range(n_channels),
+                                               calm_dbfs=calm_dbfs), rate_hz
     if condition in LINE_GAIN_CONDITIONS:
         return caller_line_gain(samples, gain_db=LINE_GAIN_CONDITIONS[condition]), rate_hz
     if condition in KEYS_CONDITIONS:  # the agent's channel (0) only

@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import conditions
 import detection_stress as stress
 import line_agc
+import line_compressor
 from needs import missing
 
 RATE = 16000
@@ -149,6 +150,28 @@ def test_the_agc_line_levels_the_caller_s_raise_over_seconds_and_leaves_the_agen
     assert first_db > 6.0, "most of the raise comes through at first (the limiter takes its peaks)"
     assert late_db < first_db - 4.0, "then the gain comes down, seconds later"
     assert np.max(np.abs(caller)) <= 10 ** (-1.0 / 20) + 1e-6, "the limiter keeps peaks under -1 dBFS"
+
+
+def _rms_db(samples: np.ndarray) -> float:
+    return float(10 * np.log10(np.mean(samples.astype(np.float64) ** 2)))
+
+
+def test_the_compressor_squeezes_a_raise_from_its_first_syllable_and_leaves_a_calm_voice_nearly_alone() -> None:
+    """comp: a calm voice passes within a dB or two; a +12 dB raise reads a few dB over it from its first 0.3 s on
+    (3:1 over the threshold), and no later than that; both channels get it."""
+    calm, raised = bursts([-40.0, -36.0], seconds=6), bursts([-28.0, -24.0], seconds=6)
+    session = np.concatenate([calm, raised])
+    line, rate_hz = stress.apply(session, RATE, "comp", 0, calm_dbfs=[-40.0, -36.0])
+    assert rate_hz == RATE and line.shape == session.shape
+    for channel, calm_dbfs in enumerate([-40.0, -36.0]):
+        column = line[:, channel]
+        calm_db = _burst_level_db(column, 0.0, 6.0)
+        assert abs(calm_db - calm_dbfs) < 2.0, "a calm voice passes nearly untouched"
+        first_db = _rms_db(column[6 * RATE:round(6.3 * RATE)]) - _rms_db(column[: round(0.3 * RATE)])  # 1st bursts
+        late_db = _burst_level_db(column, 9.0, 12.0) - calm_db
+        threshold_over_calm = line_compressor.THRESHOLD_OVER_CALM_DB
+        squeezed = threshold_over_calm + (12.0 - threshold_over_calm) / line_compressor.RATIO
+        assert abs(first_db - squeezed) < 2.0 and abs(late_db - squeezed) < 2.0
 
 
 @pytest.mark.parametrize(("condition", "gain_db"), [("hotline", 10.0), ("quietline", -12.0), ("hotline22", 22.0)])
