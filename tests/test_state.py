@@ -55,18 +55,6 @@ def test_pending_needs_the_enter_condition_for_half_the_minimum() -> None:
     assert len(drive(machine, [(60, True, True), (40, False, True)])) == 1
 
 
-def test_a_steady_condition_starts_before_the_minimum_a_broken_one_does_not() -> None:
-    """An unbroken run as long as `steady_frames` starts an episode that the minimum alone would not; the same
-    run broken by frames that only stay over the exit thresholds waits for the minimum, as without the option."""
-    steady = EpisodeMachine(min_frames=80, exit_frames=150, steady_frames=70)
-    transitions = drive(steady, [(5, False, False), (72, True, True), (300, False, False)])
-    assert [(t.started, t.start_frame) for _, t in transitions] == [(True, 5), (False, 5)]
-    assert transitions[0][0] == 5 + 69
-    broken = [(5, False, False)] + [(3, True, True), (1, False, True)] * 18 + [(300, False, False)]
-    assert drive(EpisodeMachine(min_frames=80, exit_frames=150, steady_frames=70), broken) == []
-    assert drive(EpisodeMachine(min_frames=80, exit_frames=150), [(72, True, True), (300, False, False)]) == []
-
-
 def test_close_ends_an_open_episode_at_the_end_of_the_stream() -> None:
     machine = EpisodeMachine(min_frames=10, exit_frames=100)
     drive(machine, [(50, True, True)])

@@ -81,8 +81,7 @@ class Detector:
         if agent_baseline is not None:
             agent_base.values, agent_base.from_prior = agent_baseline, False
         self.agent = SpeakerTrack(baseline=agent_base, thresholds=thresholds, min_s=rv.agent_min_s,
-                                  exit_s=rv.agent_exit_s, pending_gap_frames=AGENT_PENDING_GAP_FRAMES,
-                                  steady_start=True)
+                                  exit_s=rv.agent_exit_s, pending_gap_frames=AGENT_PENDING_GAP_FRAMES)
         self._thresholds = thresholds
         self.customer = self._fresh_customer()
         to, fs, npause = settings.talk_over, settings.fast_speech, settings.no_pause

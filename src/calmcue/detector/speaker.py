@@ -24,12 +24,6 @@ HOT_LINE_CALM_TILT_DB = 1.5  # a voice over the prior's level whose tilt is with
 # telephone speech: the development callers' calm tilts sit within 1.4 dB of it) is taken as a hot line's, not a raise
 BRIGHT_LINE_LEVEL_PER_TILT = 0.5  # dB of level rise discounted per dB of the line's extra brightness...
 BRIGHT_LINE_MAX_DB = 2.0  # ...at most this much, so a caller who is truly raised still reads raised
-# A raise held unbroken (state.STEADY_SHARE of its frames over the enter thresholds) starts at this share of the
-# minimum duration (0.7 s of the agent's 0.8 s). The raised stretch of a short sentence is often shorter than the
-# minimum once its first syllable has settled the reading (SETTLED_FRAMES): the raised clips missed at +9..+12 dB
-# over calm voice entered in an unbroken run of 0.55-0.75 s before their voicing ended (benchmarks/results/
-# detection_edge11.txt), while the minimum with its 50 % share accepts 0.8 s that entered in only 0.4 s of it
-STEADY_OF_MIN = 0.875
 _IDLE = Phase.IDLE  # (a StrEnum member looked up on its class costs about 0.12 us a frame: issue 15)
 
 
@@ -63,13 +57,11 @@ class SpeakerTrack:
     """Short-term level, pitch and tilt over voiced frames, compared with the speaker's baseline."""
 
     def __init__(self, *, baseline: SpeakerBaseline, thresholds: Thresholds, min_s: float, exit_s: float,
-                 rebase: bool = True, pending_gap_frames: int = 0, steady_start: bool = False) -> None:
-        """`steady_start`: a raise held unbroken starts sooner than `min_s` (STEADY_OF_MIN of it)."""
+                 rebase: bool = True, pending_gap_frames: int = 0) -> None:
         self.baseline = baseline
         self.thresholds = thresholds
-        steady_frames = round(STEADY_OF_MIN * min_s / HOP_S) if steady_start else 0
         self.machine = EpisodeMachine(min_frames=round(min_s / HOP_S), exit_frames=round(exit_s / HOP_S),
-                                      gap_frames=pending_gap_frames, steady_frames=steady_frames)
+                                      gap_frames=pending_gap_frames)
         self._short_term = (RunningQuantile(SHORT_TERM_FRAMES, quantile=LEVEL_QUANTILE),
                             RunningQuantile(SHORT_TERM_FRAMES), RunningQuantile(SHORT_TERM_FRAMES))
         self.level = self.pitch = self.tilt = math.nan

@@ -5,11 +5,6 @@ While active, staying above the exit thresholds keeps it so (hysteresis); once i
 the enter thresholds bring it back within the exit delay, so a calm sentence after a pause never inherits an
 earlier raised one. A pending condition that lapses before the minimum leaves no episode. Times are frame
 indices.
-
-A steady condition may start sooner: with `steady_frames` set, a pending condition whose frames were over the enter
-thresholds in at least `STEADY_SHARE` of the frames since it began starts once it has lasted `steady_frames`. The
-minimum with `enter_share` 0.5 accepts a condition that entered in only half its frames; an unbroken one carries
-more evidence in less time (the raised-voice track: speaker.py).
 """
 
 from __future__ import annotations
@@ -28,7 +23,6 @@ class Phase(StrEnum):
 # The phases as module constants: a StrEnum member looked up on its class costs about 0.12 us, and every cue
 # kind's machine steps every frame (issue 15)
 _IDLE, _PENDING, _ACTIVE, _EXITING = Phase.IDLE, Phase.PENDING, Phase.ACTIVE, Phase.EXITING
-STEADY_SHARE = 0.9  # a steady condition: over the enter thresholds in at least this share of its frames
 
 
 @dataclass(frozen=True)
@@ -39,10 +33,8 @@ class Transition:
 
 
 class EpisodeMachine:
-    def __init__(self, *, min_frames: int, exit_frames: int, enter_share: float = 0.5, gap_frames: int = 0,
-                 steady_frames: int = 0) -> None:
+    def __init__(self, *, min_frames: int, exit_frames: int, enter_share: float = 0.5, gap_frames: int = 0) -> None:
         self.min_frames = min_frames
-        self.steady_frames = steady_frames or min_frames  # 0: no sooner start for a steady condition
         self.exit_frames = exit_frames
         self.enter_share = enter_share
         self.gap_frames = gap_frames  # a pending condition survives lapses this long (a dip inside a sentence)
@@ -67,9 +59,7 @@ class EpisodeMachine:
             self._last_held = frame
             self._entering_frames += entering
             held = frame - self.start_frame + 1
-            entered = self._entering_frames
-            if (held >= self.min_frames and entered >= self.enter_share * held) or \
-                    (held >= self.steady_frames and entered >= STEADY_SHARE * held):
+            if held >= self.min_frames and self._entering_frames >= self.enter_share * held:
                 self.phase = _ACTIVE
                 return Transition(True, self.start_frame, frame)
             return None
