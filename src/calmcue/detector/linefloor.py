@@ -49,7 +49,53 @@ CHECK_FRAMES = 300  # the calm-sounding voice's reading over the floor: the medi
 CHECK_MIN_FRAMES = 50  # ...once 0.5 s of it was heard...
 # ...stands at most AGREE_BEYOND_DB over the calm voice's (gainstep.py: raised sentences whose pitch and tilt read
 # calm lift such a median), or the floor fell without the gain (a fan, a car, a television went off)
+EFFORTFUL_DB = 9.0  # voicing whose pitch and tilt explain a raise (the issue's +9 dB) is effortful...
+SQUEEZE_FRAMES = 300  # ...and the last 3 s of it...
+SQUEEZE_MIN_FRAMES = 100  # ...(1 s at least) tell how much level the line takes off it
+SQUEEZED_DB = 10.0  # a median deficit this large says the line squeezes (on the clean row a caller's reads 0-9 dB
+# by speaker and stretch of the call: effort explains a clip's level within about 4.5 dB, and questions and bright
+# vowels read effortful with little level; on agcline 2-16 dB)
+SQUEEZED_STEP_DB = 2.0  # ...then the level a raise needs comes down this much at once, and dB for dB beyond it
+SQUEEZED_LEVEL_MIN_DB = 2.0  # ...never under this over the calm voice
 MIN_CALIBRATION_FRAMES = 100  # the calm voice over the floor is known from 1 s of voicing with a floor
+
+
+class LevelSqueeze:
+    """How much level a line takes off effortful voicing: a levelling line (an AGC, a limiter) squeezes a raise.
+
+    A raised voice is louder by about what its pitch and tilt over the calm voice explain (gainstep.effort_level_db:
+    the level rises with effort). A limiter caps the loudest syllables whatever the voice does, and an AGC takes the
+    gain down while the voice stays raised: on such a line effortful voicing reads far quieter than its effort
+    explains (the caller's loudest raises, +17..+25 dB over the calm voice, read +3..+5 dB on the agcline row, with
+    their pitch +8..+11 st and tilt +3..+6 dB over the calm voice's intact). So the track keeps the median, over its
+    last `SQUEEZE_FRAMES` of effortful voicing (effort explaining `EFFORTFUL_DB` or more), of what the effort
+    explains less the level read; a median of `SQUEEZED_DB` or more says the line squeezes, and the level a raise
+    needs (to enter and to stay) comes down by `SQUEEZED_STEP_DB` and the part of the median beyond `SQUEEZED_DB`,
+    to `SQUEEZED_LEVEL_MIN_DB` at least (the voice is still louder than the calm voice; the raise index, which adds
+    pitch and tilt to the level, still has to be met). Nothing here is fitted to one leveller's rate, target or
+    ceiling: any that caps or levels a raise leaves its effort and takes its level. Only the caller's track reads
+    it (speaker.py).
+    """
+
+    def __init__(self) -> None:
+        self._deficit = RunningQuantile(SQUEEZE_FRAMES)
+
+    def voiced(self, *, level_over_db: float, effort_db: float) -> None:
+        """A settled voiced frame: its level over the calm voice's and the level its effort explains (dB)."""
+        if effort_db >= EFFORTFUL_DB:
+            self._deficit.push(effort_db - level_over_db)
+
+    @property
+    def squeeze_db(self) -> float:
+        """The median level effortful voicing lacked lately (dB); 0.0 until `SQUEEZE_MIN_FRAMES` of it were heard."""
+        return self._deficit.value() if len(self._deficit) >= SQUEEZE_MIN_FRAMES else 0.0
+
+    def relief_db(self, level_enter_db: float) -> float:
+        """How far the level a raise needs comes down on this line (dB; 0.0 on a line that does not squeeze)."""
+        beyond_db = self.squeeze_db - SQUEEZED_DB
+        if beyond_db < 0.0:
+            return 0.0
+        return max(0.0, min(beyond_db + SQUEEZED_STEP_DB, level_enter_db - SQUEEZED_LEVEL_MIN_DB))
 
 
 class LineFloor:
@@ -62,6 +108,7 @@ class LineFloor:
         self._calibration: list[float] = []
         self._calm_check = RunningQuantile(CHECK_FRAMES)
         self.calm_over_floor_db = math.nan  # the calm voice's level over the floor (80th percentile, as the baseline)
+        self.squeeze = LevelSqueeze()  # how much level the line takes off effortful voicing
 
     @property
     def floor_dbfs(self) -> float:

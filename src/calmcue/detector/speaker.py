@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from calmcue.config.schema import RaisedVoiceSettings
 from calmcue.detector.baseline import LEVEL_QUANTILE, SpeakerBaseline, semitones
@@ -159,9 +159,20 @@ class SpeakerTrack:
         # a line gain that came down does not hide a raise (linefloor.py)
         calm = self.last_voiced == frame and calm_sounding(pitch_over_st=self.over[1], tilt_over_db=self.over[2])
         floor_over = _or_nan_low(self.line.level_over_db(self.level, calm_sounding=calm))
+        squeeze = self.line.squeeze  # a line that squeezes effortful voicing (linefloor.LevelSqueeze)
+        # (the caller's track only: on the agent's, the gain-step logic reads a leveller's answers from the frames
+        # read raised, and more of them cost it raised clips on the agc row)
+        relief_db = squeeze.relief_db(self.thresholds.level_enter_db) if self.gain_step is None else 0.0
         if floor_over >= FLOOR_RAISED_DB:
             level_over = max(level_over, floor_over)
-        return judge(level_over, self.over[1], self.over[2], self.thresholds)
+        if self.last_voiced == frame and self.gain_step is None:
+            squeeze.voiced(level_over_db=level_over,
+                           effort_db=effort_level_db(pitch_over_st=self.over[1], tilt_over_db=self.over[2]))
+        t = self.thresholds
+        if relief_db:
+            t = replace(t, level_enter_db=t.level_enter_db - relief_db,
+                        level_exit_db=max(0.0, t.level_exit_db - relief_db))
+        return judge(level_over, self.over[1], self.over[2], t)
 
     def _bright_line_db(self, calm_tilt_db: float) -> float:
         """How much of a level rise a bright line adds (dB), from how far the learned calm tilt sits above the prior's.

@@ -1,0 +1,90 @@
+"""A caller on a line that squeezes a raise (a limiter, an AGC): the loudest raises read only a few dB over the calm
+voice, with a raised voice's pitch and tilt intact. Once the line has been seen taking level off effortful voicing,
+such a raise fires; a calm voice on that line does not, and a line that leaves a raise its level asks it of the
+next one in full.
+
+Feature frames go straight into the caller's track (no audio): the levels the line leaves are set exactly here
+(benchmarks/detection_stress.py, agcline, measures the same on speech through benchmarks/line_agc.py).
+"""
+
+from __future__ import annotations
+
+from calmcue.detector.linefloor import LevelSqueeze
+from calmcue.detector.speaker import SpeakerTrack
+from conftest import caller_prior_track
+
+CALM_LEVEL_DBFS = -30.0
+CALM_TILT_DB = -10.0
+CALM_F0_HZ = 150.0
+FLOOR_DBFS = -70.0
+RAISED_SEMITONES = 10.0  # a raised voice's pitch and tilt over the calm voice's (the agcline row's loudest raises:
+RAISED_TILT_DB = 5.0  # +8..+11 st and +3..+6 dB)
+
+
+def _turns(track: SpeakerTrack, *, start: int, count: int, level_over_db: float, tilt_over_db: float = 0.0,
+           semitones_up: float = 0.0) -> int:
+    """`count` turns of 1.5 s of voicing `level_over_db` over the calm voice, each after 1 s of pause, from frame
+    `start`; returns how many raised-voice episodes started."""
+    started = 0
+    frame = start
+    level_dbfs = CALM_LEVEL_DBFS + level_over_db
+    for _ in range(count):
+        for index in range(250):
+            voiced = index >= 100
+            transition = track.step(frame, level_dbfs=level_dbfs, f0_hz=CALM_F0_HZ * 2 ** (semitones_up / 12),
+                                    tilt_db=CALM_TILT_DB + tilt_over_db, rate_syl_s=4.0, voiced=voiced,
+                                    speech=voiced, line_level_dbfs=level_dbfs if voiced else FLOOR_DBFS)
+            started += transition is not None and transition.started
+            frame += 1
+    return started
+
+
+def _calibrated_caller() -> SpeakerTrack:
+    track = caller_prior_track()
+    assert _turns(track, start=0, count=6, level_over_db=0.0) == 0
+    assert not track.baseline.from_prior
+    return track
+
+
+def _raises(track: SpeakerTrack, *, start: int, count: int, level_over_db: float) -> int:
+    return _turns(track, start=start, count=count, level_over_db=level_over_db, tilt_over_db=RAISED_TILT_DB,
+                  semitones_up=RAISED_SEMITONES)
+
+
+def test_a_raise_squeezed_to_a_few_db_fires_on_a_line_seen_squeezing() -> None:
+    """Raises that read only +4 dB (under the caller's 5 dB level threshold): once the line was seen squeezing
+    them, they fire."""
+    track = _calibrated_caller()
+    assert _raises(track, start=1500, count=4, level_over_db=4.0) >= 1
+    assert track.line.squeeze.relief_db(5.0) > 0.0
+
+
+def test_a_calm_voice_on_a_squeezing_line_does_not_fire() -> None:
+    """The same line, the same +4 dB, with the calm voice's pitch and tilt (a bright word, the gain coming back):
+    the level a raise needs came down, the raise index did not, so it stays unflagged."""
+    track = _calibrated_caller()
+    _raises(track, start=1500, count=4, level_over_db=4.0)
+    assert track.line.squeeze.relief_db(5.0) > 0.0
+    assert _turns(track, start=2500, count=4, level_over_db=4.0, tilt_over_db=1.0, semitones_up=1.0) == 0
+    assert _turns(track, start=3500, count=4, level_over_db=0.0) == 0
+
+
+def test_a_line_that_leaves_raises_their_level_asks_for_it_in_full() -> None:
+    """On a line that passes a raise's level (+16 dB with the same pitch and tilt), nothing is squeezed: the level
+    a raise needs stays where it was."""
+    track = _calibrated_caller()
+    assert _raises(track, start=1500, count=4, level_over_db=16.0) >= 1
+    assert track.line.squeeze.relief_db(5.0) == 0.0
+
+
+def test_the_squeeze_is_read_only_from_effortful_voicing_and_keeps_the_level_over_the_calm_voice() -> None:
+    """Calm voicing (no effort) says nothing of the line; the relief never takes the level needed under
+    the floor it is given."""
+    squeeze = LevelSqueeze()
+    for _ in range(500):
+        squeeze.voiced(level_over_db=-15.0, effort_db=2.0)  # a quiet calm voice: no effort, no evidence
+    assert squeeze.relief_db(5.0) == 0.0
+    for _ in range(500):
+        squeeze.voiced(level_over_db=0.0, effort_db=30.0)  # effort explains 30 dB, the line left none of it
+    assert 0.0 < squeeze.relief_db(5.0) <= 3.0
+    assert squeeze.relief_db(2.0) == 0.0
