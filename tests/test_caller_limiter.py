@@ -9,8 +9,10 @@ Feature frames go straight into the caller's track (no audio): the levels the li
 
 from __future__ import annotations
 
+from calmcue.config.schema import DetectorSettings
+from calmcue.detector.baseline import SpeakerBaseline
 from calmcue.detector.linefloor import LevelSqueeze
-from calmcue.detector.speaker import SpeakerTrack
+from calmcue.detector.speaker import SpeakerTrack, Thresholds
 from conftest import caller_prior_track
 
 CALM_LEVEL_DBFS = -30.0
@@ -88,3 +90,24 @@ def test_the_squeeze_is_read_only_from_effortful_voicing_and_keeps_the_level_ove
         squeeze.voiced(level_over_db=0.0, effort_db=30.0)  # effort explains 30 dB, the line left none of it
     assert 0.0 < squeeze.relief_db(5.0) <= 3.0
     assert squeeze.relief_db(2.0) == 0.0
+
+
+def _calibrated_agent() -> SpeakerTrack:
+    settings = DetectorSettings()
+    baseline = SpeakerBaseline(calibration_speech_s=5.0, adapt_speech_s=300.0)
+    thresholds = Thresholds.from_settings(settings.raised_voice, scale=settings.threshold_scale)
+    track = SpeakerTrack(baseline=baseline, thresholds=thresholds, min_s=settings.raised_voice.agent_min_s, exit_s=2.0)
+    assert _turns(track, start=0, count=6, level_over_db=0.0) == 0
+    assert track.baseline.values is not None
+    return track
+
+
+def test_the_agent_s_raise_squeezed_by_a_headset_compressor_fires_once_the_squeeze_is_seen() -> None:
+    """The agent's mic through a compressor: raises read +4 dB with pitch +10 st and tilt +2 dB - under the agent's
+    6 dB level threshold, and their raise index (11 dB) under its 12 dB. Once the line was seen squeezing them both
+    come down and they fire; a calm voice at the same +4 dB on that line does not."""
+    track = _calibrated_agent()
+    squeezed = _turns(track, start=1500, count=6, level_over_db=4.0, tilt_over_db=2.0, semitones_up=10.0)
+    assert squeezed >= 1
+    assert track.line.squeeze.relief_db(track.thresholds.level_enter_db) > 0.0
+    assert _turns(track, start=3500, count=4, level_over_db=4.0, tilt_over_db=1.0, semitones_up=1.0) == 0

@@ -71,10 +71,11 @@ class LevelSqueeze:
     last `SQUEEZE_FRAMES` of effortful voicing (effort explaining `EFFORTFUL_DB` or more), of what the effort
     explains less the level read; a median of `SQUEEZED_DB` or more says the line squeezes, and the level a raise
     needs (to enter and to stay) comes down by `SQUEEZED_STEP_DB` and the part of the median beyond `SQUEEZED_DB`,
-    to `SQUEEZED_LEVEL_MIN_DB` at least (the voice is still louder than the calm voice; the raise index, which adds
-    pitch and tilt to the level, still has to be met). Nothing here is fitted to one leveller's rate, target or
-    ceiling: any that caps or levels a raise leaves its effort and takes its level. Only the caller's track reads
-    it (speaker.py).
+    to `SQUEEZED_LEVEL_MIN_DB` at least (the voice is still louder than the calm voice). On the caller's track the
+    raise index, which adds pitch and tilt to the level, still has to be met; on the agent's it comes down too
+    (speaker.SpeakerTrack._relieved says why). Nothing here is fitted to one leveller's rate, target or ceiling:
+    any that caps or levels a raise leaves its effort and takes its level - the comp row's fast compressor, which
+    it was not tuned on, as much as the agcline row's AGC and limiter.
     """
 
     def __init__(self) -> None:

@@ -160,19 +160,30 @@ class SpeakerTrack:
         calm = self.last_voiced == frame and calm_sounding(pitch_over_st=self.over[1], tilt_over_db=self.over[2])
         floor_over = _or_nan_low(self.line.level_over_db(self.level, calm_sounding=calm))
         squeeze = self.line.squeeze  # a line that squeezes effortful voicing (linefloor.LevelSqueeze)
-        # (the caller's track only: on the agent's, the gain-step logic reads a leveller's answers from the frames
-        # read raised, and more of them cost it raised clips on the agc row)
-        relief_db = squeeze.relief_db(self.thresholds.level_enter_db) if self.gain_step is None else 0.0
+        relief_db = squeeze.relief_db(self.thresholds.level_enter_db)
         if floor_over >= FLOOR_RAISED_DB:
             level_over = max(level_over, floor_over)
-        if self.last_voiced == frame and self.gain_step is None:
+        if self.last_voiced == frame:
             squeeze.voiced(level_over_db=level_over,
                            effort_db=effort_level_db(pitch_over_st=self.over[1], tilt_over_db=self.over[2]))
+        return judge(level_over, self.over[1], self.over[2], self._relieved(relief_db))
+
+    def _relieved(self, relief_db: float) -> Thresholds:
+        """The thresholds on a line that takes `relief_db` of level off a raise (linefloor.LevelSqueeze).
+
+        The level a raise needs comes down by it, to enter and to stay. On the agent's track so does the raise
+        index, which counts that same level: its 12 dB asks a squeezed raise for more than its pitch and tilt can
+        give (the comp row: agent 66 -> 82 % caught, agc 84 -> 86 %, no calm clip flagged on any row). On the
+        caller's the index stays: its 8 dB is met by pitch and tilt alone, and lowering it flagged calm callers
+        (comp 0.8 -> 5.0 %, hotline22 3.3 -> 5.0 %).
+        """
         t = self.thresholds
-        if relief_db:
-            t = replace(t, level_enter_db=t.level_enter_db - relief_db,
-                        level_exit_db=max(0.0, t.level_exit_db - relief_db))
-        return judge(level_over, self.over[1], self.over[2], t)
+        if not relief_db:
+            return t
+        index_db = relief_db if self.gain_step is not None else 0.0  # the agent's track (it has the gain logic)
+        return replace(t, level_enter_db=t.level_enter_db - relief_db,
+                       level_exit_db=max(0.0, t.level_exit_db - relief_db),
+                       index_enter_db=t.index_enter_db - index_db, index_exit_db=t.index_exit_db - index_db)
 
     def _bright_line_db(self, calm_tilt_db: float) -> float:
         """How much of a level rise a bright line adds (dB), from how far the learned calm tilt sits above the prior's.
