@@ -19,7 +19,6 @@ What differs from the Python callback, and how it is made up for:
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import math
 import os
@@ -38,8 +37,12 @@ LEAK_S_PER_S = 0.001  # how fast the delivery-time estimate may rise (1000 ppm: 
 
 
 def available() -> bool:
-    """Whether rtmixer (and so a C callback) can be used here."""
-    return importlib.util.find_spec("rtmixer") is not None and importlib.util.find_spec("_rtmixer") is not None
+    """Whether rtmixer (and so a C callback) can be imported here: installed, and its compiled part loads."""
+    try:
+        import rtmixer  # noqa: F401
+    except Exception:  # missing, or a wheel whose compiled part does not load on this machine
+        return False
+    return True
 
 
 class RecorderRing:
@@ -138,18 +141,16 @@ class RecorderRing:
         recorder, action = self._recorder, self._action
         if recorder is None:
             return
-        if action is not None:
-            if action in recorder.actions:
-                return
+        if action is not None and self._gap_from_s < 0.0 and action not in recorder.actions:
             self._done_blocks += int(action.stats.blocks)
             self._done_overflows += int(action.stats.input_overflows)
             self._gap_from_s = float(action.actual_time) + float(action.done_frames) / self.rate_hz
-            self._action = None
+            self._action = action = None
             self.dropped_blocks += 1  # the block that did not fit, at once; the rest when the gap is known
-        if self._action is None and int(self.rb.write_available) >= self.capacity // 4:
-            self._action = recorder.record_ringbuffer(self.rb)
-        if self._action is not None and self._gap_from_s >= 0.0 and float(self._action.actual_time) > 0.0:
-            gap_frames = max(0.0, (float(self._action.actual_time) - self._gap_from_s) * self.rate_hz)
+        if action is None and int(self.rb.write_available) >= self.capacity // 4:
+            self._action = action = recorder.record_ringbuffer(self.rb)
+        if action is not None and self._gap_from_s >= 0.0 and float(action.actual_time) > 0.0:
+            gap_frames = max(0.0, (float(action.actual_time) - self._gap_from_s) * self.rate_hz)
             self.dropped_blocks += max(0, math.ceil(gap_frames / self.block_frames) - 1)
             self._t0_s += gap_frames / self.rate_hz
             self._gap_from_s = -1.0
