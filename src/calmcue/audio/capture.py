@@ -7,6 +7,9 @@ reads a sound-server source by name (the call audio, e.g. `speaker_sink.monitor`
 (`ParecInput`), on Windows a WASAPI loopback through `soundcard` (`SoundcardInput`). The consumer is the worker
 thread. When the ring is full the block is dropped and counted, never waited for.
 
+Where rtmixer can be imported, PortAudio devices are captured by a callback in C instead (audio/rtcapture.py);
+`PortAudioInput` is the fallback.
+
 Why a child process on Linux: the `soundcard` package keeps one libpulse connection from import on and never
 reconnects; a request on it after a sound-server restart fails an assertion inside libpulse and aborts the whole
 process (SIGABRT, no `except` can catch it). A `parec` that dies with the server is only a lost device.
