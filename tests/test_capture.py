@@ -21,9 +21,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from calmcue.audio import devices
+from calmcue.audio import devices, rtcapture
 from calmcue.audio.capture import ALSA_BUFFER_S, suggested_latency
 from calmcue.audio.ring import Ring
+from calmcue.audio.rtcapture import Capture
 from calmcue.audio.sources import DeviceLost, DeviceSource, DeviceSourceFactory
 from calmcue.config.schema import Settings
 from calmcue.engine.mailbox import Mailbox, Meter, Status
@@ -217,10 +218,23 @@ def test_monitor_with_a_missing_device_exits_3_with_one_line(pulse: None) -> Non
     assert "Traceback" not in out.stderr
 
 
-def test_mic_and_call_audio_are_chosen_per_stream(pulse: None, player: Player) -> None:
-    source = DeviceSource(mic="call_mic", call="call_far")
+CAPTURES = [Capture.RTMIXER, Capture.SOUNDDEVICE]  # the C callback, and the Python one it falls back to
+
+
+@pytest.fixture
+def rtmixer_installed() -> None:
+    if not rtcapture.available():
+        missing("rtmixer is not installed (it is a dependency: pip install -e .)", what="audio")
+
+
+@pytest.mark.parametrize("capture", CAPTURES)
+def test_mic_and_call_audio_are_chosen_per_stream(pulse: None, player: Player, capture: Capture) -> None:
+    if capture is Capture.RTMIXER and not rtcapture.available():
+        missing("rtmixer is not installed", what="audio")
+    source = DeviceSource(mic="call_mic", call="call_far", capture=capture)
     source.start()
     try:
+        assert type(source._mic) is rtcapture.input_class(capture) is type(source._call)
         assert (source.channels, source.rate_hz) == (2, 48000)
         player.play("call_feed", tone((300.0, 700.0), seconds=3.0))
         got = capture_loud(source, seconds=1.0)
@@ -249,9 +263,9 @@ def test_on_alsa_the_capture_buffer_is_sized_for_few_wakeups_and_the_blocks_stay
             assert time.monotonic() < deadline, "no audio from the microphone"
             block = source.read(0.2)
             got += 0 if block is None else block.shape[0]
-        assert mic.ring.write == mic.ring.callbacks * mic.block_frames  # each callback brought one 10 ms block
     finally:
         source.stop()
+    assert mic.ring.write == mic.ring.callbacks * mic.block_frames  # each callback brought one 10 ms block
 
 
 def test_reads_are_longer_while_nothing_is_heard_and_short_again_at_once(pulse: None, player: Player) -> None:
@@ -311,11 +325,15 @@ def lag_of(reference: np.ndarray, captured: np.ndarray) -> int:
     return int(np.argmax(corr[: len(captured)]))
 
 
-def test_capture_is_faithful_and_the_two_channels_stay_aligned(pulse: None, player: Player) -> None:
+@pytest.mark.parametrize("capture", CAPTURES)
+def test_capture_is_faithful_and_the_two_channels_stay_aligned(pulse: None, player: Player,
+                                                               capture: Capture) -> None:
+    if capture is Capture.RTMIXER and not rtcapture.available():
+        missing("rtmixer is not installed", what="audio")
     rng = np.random.default_rng(7)
     played = (rng.standard_normal((48000 * 3, 2)) * 0.1).astype(np.float32)  # different noise on each channel
     played[:4800] = 0.0
-    source = DeviceSource(mic="call_mic", call="call_far")
+    source = DeviceSource(mic="call_mic", call="call_far", capture=capture)
     source.start()
     try:
         blocks: list[np.ndarray] = []
@@ -337,6 +355,70 @@ def test_capture_is_faithful_and_the_two_channels_stay_aligned(pulse: None, play
         got = captured[lags[ch] : lags[ch] + len(played), ch]
         assert np.corrcoef(got, played[: len(got), ch])[0, 1] > 0.99
         assert 20 * np.log10(np.std(got) / np.std(played[: len(got), ch])) == pytest.approx(0.0, abs=0.5)
+
+
+def test_the_capture_is_rtmixer_where_it_imports_and_can_be_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CALMCUE_CAPTURE", raising=False)
+    auto = rtcapture.resolve(Capture.AUTO)
+    assert auto is (Capture.RTMIXER if rtcapture.available() else Capture.SOUNDDEVICE)
+    assert rtcapture.resolve(Capture.SOUNDDEVICE) is Capture.SOUNDDEVICE
+    monkeypatch.setenv("CALMCUE_CAPTURE", "sounddevice")
+    assert rtcapture.resolve(Capture.AUTO) is Capture.SOUNDDEVICE
+    assert rtcapture.resolve(Capture.RTMIXER if rtcapture.available() else Capture.SOUNDDEVICE) is not Capture.AUTO
+    monkeypatch.setenv("CALMCUE_CAPTURE", "jack")
+    with pytest.raises(DeviceError, match="rtmixer, sounddevice or auto"):
+        rtcapture.resolve(Capture.AUTO)
+
+
+def test_without_rtmixer_the_sounddevice_capture_runs(pulse: None, tmp_path: Path) -> None:
+    """Where rtmixer cannot be imported (here: a module of that name that fails), the microphone falls back to
+    the Python callback, and the log says which capture runs."""
+    (tmp_path / "rtmixer.py").write_text("raise ImportError('not here')\n")
+    (tmp_path / "_rtmixer.py").write_text("raise ImportError('not here')\n")
+    code = ("import logging, sys; logging.basicConfig(level=logging.INFO, stream=sys.stdout)\n"
+            "from calmcue.audio.live import DeviceSource\n"
+            "s = DeviceSource(mic='call_mic', call='none'); s.start()\n"
+            "print(type(s._mic).__name__, s.read(2.0) is not None); s.stop()\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
+    env.pop("CALMCUE_CAPTURE", None)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=BOUND_S, env=env)
+    assert out.returncode == 0, out.stderr
+    assert "capture of PortAudio devices: sounddevice" in out.stdout
+    assert "PortAudioInput True" in out.stdout
+
+
+def test_a_full_rtmixer_ring_is_counted_and_the_recording_goes_on(pulse: None, rtmixer_installed: None) -> None:
+    """rtmixer's callback stops recording into a full ring; the worker's side re-arms it once there is room and
+    counts the blocks lost meanwhile as dropped, so the frames kept plus the dropped blocks add up to the
+    stream's running time."""
+    devices.refresh_portaudio()
+    mic = rtcapture.RtmixerInput(device=int(devices.resolve_mic("call_mic").id), name="call_mic", rate_hz=48000,
+                                 latency="low", ring_s=0.05)
+    ring = mic.ring
+    mic.open()
+    first = ring._action
+    mic.start()
+    try:
+        assert wait_for(lambda: ring.rb.write_available == 0), "the ring never filled"
+        full_at = mic.now()
+        assert wait_for(lambda: mic.now() > full_at + 0.3)  # 0.3 s more of audio with nowhere to go
+        ring.available()
+        assert ring.dropped_blocks >= 1, "counted as soon as it is seen"
+
+        def going_on() -> bool:
+            ring.skip(ring.available())
+            return ring._action is not first and ring._gap_from_s < 0 and ring._action.done_frames > 4800
+
+        assert wait_for(going_on), "recording did not go on after the ring had room again"
+    finally:
+        mic.stop()
+    last = ring._action
+    ring.skip(ring.available())
+    # the ADC times of the first and of the newest frame, against the frames kept and the blocks counted dropped
+    span_s = float(last.actual_time) + last.done_frames / 48000 - float(first.actual_time)
+    accounted_s = (ring.write + ring.dropped_blocks * mic.block_frames) / 48000
+    assert ring.dropped_blocks >= 25, f"0.3 s and more lost: {ring.dropped_blocks} blocks counted"
+    assert accounted_s == pytest.approx(span_s, abs=0.02), "every block is either kept or counted dropped"
 
 
 def test_default_call_audio_is_the_playback_monitor(pulse: None, player: Player) -> None:

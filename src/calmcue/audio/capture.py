@@ -7,6 +7,9 @@ reads a sound-server source by name (the call audio, e.g. `speaker_sink.monitor`
 (`ParecInput`), on Windows a WASAPI loopback through `soundcard` (`SoundcardInput`). The consumer is the worker
 thread. When the ring is full the block is dropped and counted, never waited for.
 
+Where rtmixer can be imported, PortAudio devices are captured by a callback in C instead (audio/rtcapture.py);
+`PortAudioInput` is the fallback.
+
 Why a child process on Linux: the `soundcard` package keeps one libpulse connection from import on and never
 reconnects; a request on it after a sound-server restart fails an assertion inside libpulse and aborts the whole
 process (SIGABRT, no `except` can catch it). A `parec` that dies with the server is only a lost device.
@@ -57,6 +60,7 @@ class PortAudioInput:
     PortAudio latency class ('low', 'high') or seconds (see `suggested_latency`)."""
 
     idles = False  # a microphone delivers blocks all the time; a pause in callbacks means trouble
+    kind = "sounddevice"
 
     def __init__(self, *, device: int, name: str, rate_hz: int, latency: str | float, block_s: float = 0.01,
                  ring_s: float = RING_S) -> None:
@@ -91,7 +95,7 @@ class PortAudioInput:
                                               finished_callback=self._on_finished)
         except (sd.PortAudioError, ValueError) as err:
             self.stop()
-            raise DeviceError(f"cannot open '{self.name}' ({_short(err)}); check that it is plugged in and not "
+            raise DeviceError(f"cannot open '{self.name}' ({short_error(err)}); check that it is plugged in and not "
                               f"used exclusively by another program, or pick another (calmcue devices)") from None
 
     def start(self) -> None:
@@ -104,7 +108,7 @@ class PortAudioInput:
             self._stream.start()
         except sd.PortAudioError as err:
             self.stop()
-            raise DeviceError(f"cannot start '{self.name}' ({_short(err)}); check the device, or pick another "
+            raise DeviceError(f"cannot start '{self.name}' ({short_error(err)}); check the device, or pick another "
                               f"(calmcue devices)") from None
 
     def now(self) -> float:
@@ -115,35 +119,41 @@ class PortAudioInput:
             return 0.0
 
     def stop(self, *, then: Callable[[], None] | None = None) -> None:
-        """Aborts and closes the stream, then calls `then` (once it is closed, whenever that is).
-
-        When the sound server dies under the stream, PortAudio's abort can wait on the ALSA pulse plugin's thread
-        for a long time (measured: over 30 s, in about one server kill in ten): the worker must not wait with it,
-        or the tray never says the audio is lost and never reconnects. So the close runs on its own thread and the
-        caller waits at most CLOSE_BOUND_S; a stream still closing after that finishes on its own."""
+        """Aborts and closes the stream (bounded wait: see close_stream), then calls `then`."""
         stream, self._stream = self._stream, None
-        if stream is None:
+        close_stream(stream, name=self.name, then=then)
+
+
+def close_stream(stream: Any, *, name: str, then: Callable[[], None] | None = None) -> None:
+    """Aborts and closes a PortAudio stream (None: nothing to close), then calls `then` (once it is closed,
+    whenever that is).
+
+    When the sound server dies under the stream, PortAudio's abort can wait on the ALSA pulse plugin's thread
+    for a long time (measured: over 30 s, in about one server kill in ten): the worker must not wait with it,
+    or the tray never says the audio is lost and never reconnects. So the close runs on its own thread and the
+    caller waits at most CLOSE_BOUND_S; a stream still closing after that finishes on its own."""
+    if stream is None:
+        if then is not None:
+            then()
+        return
+
+    def close() -> None:
+        try:
+            stream.abort(ignore_errors=True)
+            stream.close(ignore_errors=True)
+        except Exception:  # a vanished device or server can make closing fail; the stream is gone either way
+            pass
+        finally:
             if then is not None:
                 then()
-            return
 
-        def close() -> None:
-            try:
-                stream.abort(ignore_errors=True)
-                stream.close(ignore_errors=True)
-            except Exception:  # a vanished device or server can make closing fail; the stream is gone either way
-                pass
-            finally:
-                if then is not None:
-                    then()
-
-        closer = threading.Thread(target=close, name="calmcue-close", daemon=True)
-        closer.start()
-        closer.join(CLOSE_BOUND_S)
-        if closer.is_alive():
-            log.warning("closing '%s' took over %g s (the sound server went away?); it finishes on its own",
-                        self.name, CLOSE_BOUND_S)
-            _no_portaudio_exit_handler()
+    closer = threading.Thread(target=close, name="calmcue-close", daemon=True)
+    closer.start()
+    closer.join(CLOSE_BOUND_S)
+    if closer.is_alive():
+        log.warning("closing '%s' took over %g s (the sound server went away?); it finishes on its own",
+                    name, CLOSE_BOUND_S)
+        _no_portaudio_exit_handler()
 
 
 def _no_portaudio_exit_handler() -> None:
@@ -237,7 +247,7 @@ class ParecInput:
                         self.arrived.set()
                 self._nap()
         except OSError as err:
-            self.error = _short(err)
+            self.error = short_error(err)
         finally:
             self._ended(proc)
 
@@ -340,7 +350,7 @@ class SoundcardInput:
                     if data.shape[0]:
                         self.ring.push(np.asarray(data, np.float32).reshape(-1, 1), time.monotonic())
         except Exception as err:  # the reader thread reports, the worker decides
-            self.error = _short(err)
+            self.error = short_error(err)
         finally:
             self.finished = True
             self._opened.set()
@@ -368,6 +378,7 @@ def _pipe_backlog_bytes(proc: subprocess.Popen[bytes]) -> int:
     return int(count[0])
 
 
-def _short(err: BaseException) -> str:
+def short_error(err: BaseException) -> str:
+    """The first line of an error's message, at most 160 characters (for one-line messages)."""
     text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     return text[:160]

@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from calmcue.audio import rtcapture
+from calmcue.audio.rtcapture import Capture
 from calmcue.audio.sources import DeviceAbsent, DeviceLost, Source
 from calmcue.audio.watchdog import StreamWatchdog
 from calmcue.errors import DeviceError
@@ -55,10 +57,11 @@ class DeviceSourceFactory:
     mic: str = ""
     call: str = ""
     latency: str = "low"
+    capture: Capture = Capture.AUTO
     pin: DevicePins = field(default_factory=DevicePins, compare=False)
 
     def __call__(self) -> Source:
-        return DeviceSource(mic=self.mic, call=self.call, latency=self.latency, pin=self.pin)
+        return DeviceSource(mic=self.mic, call=self.call, latency=self.latency, capture=self.capture, pin=self.pin)
 
     def with_devices(self, *, mic: str, call: str) -> DeviceSourceFactory:
         return replace(self, mic=mic, call=call, pin=DevicePins())
@@ -76,8 +79,10 @@ class DeviceSource:
     QUIET_READ_S = 0.2  # ... and this much while the engine hears nothing (see `pace`): a quarter of the wake-ups
 
     def __init__(self, *, mic: str = "", call: str = "", latency: str = "low", read_s: float = READ_S,
-                 quiet_read_s: float = QUIET_READ_S, pin: DevicePins | None = None) -> None:
+                 quiet_read_s: float = QUIET_READ_S, capture: Capture = Capture.AUTO,
+                 pin: DevicePins | None = None) -> None:
         self.mic_spec, self.call_spec, self.latency = mic, call, latency
+        self.capture = capture  # how PortAudio devices are captured (audio/rtcapture.py `Capture`)
         self.read_s = read_s
         self.quiet_read_s = max(read_s, quiet_read_s)
         self.quiet = False  # the engine's verdict on the last block read (`pace`)
@@ -171,19 +176,23 @@ class DeviceSource:
 
     def _open(self, mic: Any, call: Any) -> None:
         from calmcue.audio import devices
-        from calmcue.audio.capture import PortAudioInput, suggested_latency
+        from calmcue.audio.capture import suggested_latency
 
+        kind = rtcapture.resolve(self.capture)
+        stream_class = rtcapture.input_class(kind)
+        log.info("capture of PortAudio devices: %s", "rtmixer (C callback into a lock-free ring)"
+                 if kind is Capture.RTMIXER else "sounddevice (Python callback)")
         self.rate_hz = mic.rate_hz
         self.channels = 1
-        self._mic = PortAudioInput(device=int(mic.id), name=mic.name, rate_hz=self.rate_hz,
-                                   latency=suggested_latency(self.latency, hostapi=mic.description))
+        self._mic = stream_class(device=int(mic.id), name=mic.name, rate_hz=self.rate_hz,
+                                latency=suggested_latency(self.latency, hostapi=mic.description))
         self._mic.open()
         devices.stream_opened()
         if call is not None and call.backend == devices.PORTAUDIO:
             # both PortAudio streams are created first and started back to back: sample k of one and sample k
             # of the other were then captured at the same moment (measured through PulseAudio: the same index)
-            self._call = PortAudioInput(device=int(call.id), name=call.name, rate_hz=self.rate_hz,
-                                        latency=suggested_latency(self.latency, hostapi=call.description))
+            self._call = stream_class(device=int(call.id), name=call.name, rate_hz=self.rate_hz,
+                                      latency=suggested_latency(self.latency, hostapi=call.description))
             self._call.open()
             devices.stream_opened()
             self._mic.start()
@@ -200,8 +209,6 @@ class DeviceSource:
     def _wait_first_blocks(self) -> None:
         """Waits for the first blocks. Two PortAudio streams started together are aligned by sample index;
         otherwise what came before is dropped, so that both channels start (about) together."""
-        from calmcue.audio.capture import PortAudioInput
-
         streams = [s for s in (self._mic, self._call) if s is not None and not s.idles]
         deadline = time.monotonic() + self.START_TIMEOUT_S
         while any(s.ring.callbacks == 0 for s in streams):
@@ -215,7 +222,7 @@ class DeviceSource:
                                   f"check the device or the sound server")
             time.sleep(self.POLL_S)
         now = time.monotonic()
-        aligned = self._call is None or isinstance(self._call, PortAudioInput)
+        aligned = self._call is None or _portaudio(self._call)
         for s in (self._mic, self._call):
             if s is not None:
                 if not aligned:
@@ -325,7 +332,6 @@ class DeviceSource:
     # -- closing ------------------------------------------------------------------------------------------------
     def stop(self) -> None:
         from calmcue.audio import devices
-        from calmcue.audio.capture import PortAudioInput
 
         if self._watcher is not None:
             self._watcher.stop()
@@ -333,7 +339,7 @@ class DeviceSource:
         streams, self._mic, self._call = (self._call, self._mic), None, None
         for s in streams:
             try:
-                if isinstance(s, PortAudioInput):  # counted closed once it is (its close may outlast the bound)
+                if _portaudio(s):  # counted closed once it is (its close may outlast the bound)
                     s.stop(then=devices.stream_closed)
                 elif s is not None:
                     s.stop()
@@ -346,6 +352,13 @@ class DeviceSource:
         if streams:
             self._last_stats = (sum(s.overflows for s in streams), sum(s.ring.dropped_blocks for s in streams))
         return self._last_stats
+
+
+def _portaudio(stream: Any) -> bool:
+    """Whether a capture is a PortAudio stream (either kind: audio/rtcapture.py `Capture`)."""
+    from calmcue.audio.capture import PortAudioInput
+
+    return isinstance(stream, PortAudioInput | rtcapture.RtmixerInput)
 
 
 def _server_input(call: Any, rate_hz: int) -> Any:
