@@ -274,6 +274,7 @@ class Detector:
                 self._caller_frame(late.frame, late.values, speech=False, turn=False, mic_heard=mic_heard)
             live = customer.speech_prob >= SPEECH_PROB or \
                 (customer.voiced and self._customer_bed.over(customer.level_dbfs, margin_db=HOLD_VOICE_MARGIN_DB))
+            live = self._customer_fg.live(frame, heard=live, level_dbfs=customer.level_dbfs)  # not the room
             self._customer_run.step(frame, turn and live)  # the turn goes on live (detector/hold.py)
         else:
             for item in self._held.release():  # the raised-voice track only: the turn had them live

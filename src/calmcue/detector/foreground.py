@@ -31,6 +31,7 @@ the speech frames' 10 % quantile gated always cost clean 98.2 -> 92.0 % and nois
 from __future__ import annotations
 
 import math
+from collections import deque
 
 from calmcue.detector.quantile import RunningQuantile
 from calmcue.features.activity import SPEECH_PROB
@@ -44,6 +45,43 @@ MARGIN_DB = 6.0
 CROSS_RATE = 0.002
 CROSS_ENTER, CROSS_EXIT = 0.42, 0.27
 WARM_FRAMES = 100  # the first second of speech always counts (no distribution yet)
+SYLLABLE_FRAMES = 12  # a syllable's length: the speaker's energy over it, not one frame's, must stand over the room
+SYLLABLE_MARGIN_DB = 7.0
+PRESENT_FRAMES = 20  # a speaker heard in the last 200 ms (a run's bridge, turns.BRIDGE_FRAMES) is still talking
+
+
+class _VoiceGate:
+    """The level test of `Foreground`: a frame is the speaker's when it stands `MARGIN_DB` over the room and, unless
+    the speaker was counted in the last `PRESENT_FRAMES`, the power mean of the last `SYLLABLE_FRAMES` frames stands
+    `SYLLABLE_MARGIN_DB` over it (the speaker starts or comes back with a syllable, not one loud frame of the room)."""
+
+    def __init__(self) -> None:
+        self._powers: deque[float] = deque(maxlen=SYLLABLE_FRAMES)  # every frame's power, heard or not
+        self._since_own = 10**9  # frames since the last frame counted as the speaker's
+        self.last_frame = -1
+
+    def step(self, *, heard: bool, level_dbfs: float, reference_dbfs: float) -> bool:
+        """One frame; `reference_dbfs`: the room's level (NaN: no gate, every frame heard counts)."""
+        self._powers.append(10.0 ** (level_dbfs / 10.0))
+        self._since_own += 1
+        own = heard and self._over(level_dbfs, reference_dbfs)
+        if own:
+            self._since_own = 0
+        return own
+
+    def follow(self, other: _VoiceGate) -> None:
+        """Goes on from where `other` is (its last frames and when it last counted the speaker)."""
+        self._powers = deque(other._powers, maxlen=SYLLABLE_FRAMES)
+        self._since_own = other._since_own
+
+    def _over(self, level_dbfs: float, reference_dbfs: float) -> bool:
+        if math.isnan(reference_dbfs):
+            return True
+        if level_dbfs < reference_dbfs + MARGIN_DB:
+            return False
+        if self._since_own <= PRESENT_FRAMES:
+            return True
+        return 10.0 * math.log10(sum(self._powers) / len(self._powers)) >= reference_dbfs + SYLLABLE_MARGIN_DB
 
 
 class Foreground:
@@ -54,18 +92,31 @@ class Foreground:
         self._reference = RunningQuantile(REFERENCE_FRAMES, quantile=REFERENCE_QUANTILE)
         self.cross_share = 0.0
         self.active = False  # the channel hears talkers behind its speaker: the level gate is on
+        self._gate, self._live = _VoiceGate(), _VoiceGate()
 
     def step(self, *, heard: bool, level_dbfs: float, other_heard: bool) -> bool:
         """One frame: `heard`, this channel heard as speech; `other_heard`, the other channel heard as speech."""
         if other_heard:
             self.cross_share += CROSS_RATE * (float(heard) - self.cross_share)
             self.active = self.cross_share >= (CROSS_EXIT if self.active else CROSS_ENTER)
-        if not heard:
-            return False
-        reference = self._reference.push(level_dbfs)
-        if not self.active or len(self._reference) < WARM_FRAMES or math.isnan(reference):
-            return True
-        return level_dbfs >= reference + MARGIN_DB
+        reference = self._reference.push(level_dbfs) if heard else math.nan
+        return self._gate.step(heard=heard, level_dbfs=level_dbfs, reference_dbfs=self._room(reference))
+
+    def live(self, frame: int, *, heard: bool, level_dbfs: float) -> bool:
+        """`step`'s decision for a frame that reaches `step` only later (the caller's turn on hold runs live while
+        their frames wait a second for the raised-voice track: detector/hold.py); the room's level is read as it
+        is, nothing is learned from the frame."""
+        if frame != self._live.last_frame + 1:  # a new stretch: it goes on from the frames `step` had
+            self._live.follow(self._gate)
+        self._live.last_frame = frame
+        room = self._room(self._reference.value() if len(self._reference) else math.nan)
+        return self._live.step(heard=heard, level_dbfs=level_dbfs, reference_dbfs=room)
+
+    def _room(self, reference_dbfs: float) -> float:
+        """The room's level when the gate is on, else NaN."""
+        if not self.active or len(self._reference) < WARM_FRAMES:
+            return math.nan
+        return reference_dbfs
 
 
 # A channel has a music bed when the activity model hears music in most of the frames it hears no speech in: a
