@@ -57,31 +57,29 @@ class _VoiceGate:
 
     def __init__(self) -> None:
         self._powers: deque[float] = deque(maxlen=SYLLABLE_FRAMES)  # every frame's power, heard or not
-        self._since_own = 10**9  # frames since the last frame counted as the speaker's
+        self._since_syllable = 10**9  # frames since the last frame counted for its syllable
         self.last_frame = -1
 
     def step(self, *, heard: bool, level_dbfs: float, reference_dbfs: float) -> bool:
         """One frame; `reference_dbfs`: the room's level (NaN: no gate, every frame heard counts)."""
         self._powers.append(10.0 ** (level_dbfs / 10.0))
-        self._since_own += 1
-        own = heard and self._over(level_dbfs, reference_dbfs)
-        if own:
-            self._since_own = 0
-        return own
+        self._since_syllable += 1
+        return heard and self._over(level_dbfs, reference_dbfs)
 
     def follow(self, other: _VoiceGate) -> None:
         """Goes on from where `other` is (its last frames and when it last counted the speaker)."""
         self._powers = deque(other._powers, maxlen=SYLLABLE_FRAMES)
-        self._since_own = other._since_own
+        self._since_syllable = other._since_syllable
 
     def _over(self, level_dbfs: float, reference_dbfs: float) -> bool:
         if math.isnan(reference_dbfs):
             return True
         if level_dbfs < reference_dbfs + MARGIN_DB:
             return False
-        if self._since_own <= PRESENT_FRAMES:
+        if 10.0 * math.log10(sum(self._powers) / len(self._powers)) >= reference_dbfs + SYLLABLE_MARGIN_DB:
+            self._since_syllable = 0
             return True
-        return 10.0 * math.log10(sum(self._powers) / len(self._powers)) >= reference_dbfs + SYLLABLE_MARGIN_DB
+        return self._since_syllable <= PRESENT_FRAMES
 
 
 class Foreground:
