@@ -216,7 +216,7 @@ class Detector:
             self._since_click > CLICK_RING_FRAMES  # a key struck in a pause (and its ring) is not the room
         # over a music bed the pauses hold the music: its swells and fades are no gain step (detector/foreground.py)
         pause_level_dbfs = agent.level_dbfs if in_pause and not self._agent_bed.active else math.nan
-        customer_speech = call_signal = False
+        customer_speech = call_signal = caller_turn = False
         if customer is not None:
             heard = heard_speech(customer)
             customer_speech = heard and not self.on_hold  # hold music is no caller
@@ -225,7 +225,8 @@ class Detector:
                                                   music=music[1], level_dbfs=customer.level_dbfs)
             agent_speech = self._step_customer(frame, customer, agent_speech=agent_speech, heard=heard, turn=turn,
                                                mic_level_dbfs=agent.level_dbfs)
-        agent_own = self._agent_fg.step(heard=agent_speech, level_dbfs=agent.level_dbfs, other_heard=customer_speech)
+            caller_turn = customer_speech and turn  # the caller's voice, not a music bed behind them
+        agent_own = self._agent_fg.step(heard=agent_speech, level_dbfs=agent.level_dbfs, other_heard=caller_turn)
         agent_onset = self._agent_run.step(frame, agent_own and agent_turn,
                                            abrupt=self._since_click <= CLICK_FRAMES)
         if agent.voiced and agent_speech:
