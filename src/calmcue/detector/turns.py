@@ -101,6 +101,14 @@ class TalkOverTracker:
 
     Returns transitions like every other state machine: a start once the agent's overlapping speech outlasts a
     backchannel, an end when either stops talking. The start frame of both is the agent's onset.
+
+    The caller is talking at the onset when their last word is at most `STILL_TALKING_FRAMES` old, or when the
+    onset falls inside their turn's bridge (a breath, a soft syllable lost under talkers behind them) and they are
+    heard again before the cut-in is confirmed: a caller who goes on while the agent talks was interrupted; one who
+    had finished stays silent. Over babble (detector/foreground.py's syllable rule) the caller's soft last syllables
+    are often not counted: measured before the caller's turn on hold was gated too, the 150 ms rule alone caught
+    89.4 % of babble10's cut-ins (all actors) and this 93.8 % (polite 2.8 -> 3.7 %); noise10 95.6 -> 96.5 %, clean
+    unchanged.
     """
 
     def __init__(self, *, turn_min_frames: int, agent_min_frames: int) -> None:
