@@ -216,7 +216,7 @@ class Detector:
             self._since_click > CLICK_RING_FRAMES  # a key struck in a pause (and its ring) is not the room
         # over a music bed the pauses hold the music: its swells and fades are no gain step (detector/foreground.py)
         pause_level_dbfs = agent.level_dbfs if in_pause and not self._agent_bed.active else math.nan
-        customer_speech = call_signal = False
+        customer_speech = call_signal = caller_turn = False
         if customer is not None:
             heard = heard_speech(customer)
             customer_speech = heard and not self.on_hold  # hold music is no caller
@@ -225,7 +225,8 @@ class Detector:
                                                   music=music[1], level_dbfs=customer.level_dbfs)
             agent_speech = self._step_customer(frame, customer, agent_speech=agent_speech, heard=heard, turn=turn,
                                                mic_level_dbfs=agent.level_dbfs)
-        agent_own = self._agent_fg.step(heard=agent_speech, level_dbfs=agent.level_dbfs, other_heard=customer_speech)
+            caller_turn = customer_speech and turn  # the caller's voice, not a music bed behind them
+        agent_own = self._agent_fg.step(heard=agent_speech, level_dbfs=agent.level_dbfs, other_heard=caller_turn)
         agent_onset = self._agent_run.step(frame, agent_own and agent_turn,
                                            abrupt=self._since_click <= CLICK_FRAMES)
         if agent.voiced and agent_speech:
@@ -274,6 +275,7 @@ class Detector:
                 self._caller_frame(late.frame, late.values, speech=False, turn=False, mic_heard=mic_heard)
             live = customer.speech_prob >= SPEECH_PROB or \
                 (customer.voiced and self._customer_bed.over(customer.level_dbfs, margin_db=HOLD_VOICE_MARGIN_DB))
+            live = self._customer_fg.live(frame, heard=live, level_dbfs=customer.level_dbfs)  # not the room
             self._customer_run.step(frame, turn and live)  # the turn goes on live (detector/hold.py)
         else:
             for item in self._held.release():  # the raised-voice track only: the turn had them live

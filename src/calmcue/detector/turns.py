@@ -101,6 +101,14 @@ class TalkOverTracker:
 
     Returns transitions like every other state machine: a start once the agent's overlapping speech outlasts a
     backchannel, an end when either stops talking. The start frame of both is the agent's onset.
+
+    The caller is talking at the onset when their last word is at most `STILL_TALKING_FRAMES` old, or when the
+    onset falls inside their turn's bridge (a breath, a soft syllable lost under talkers behind them) and they are
+    heard again before the cut-in is confirmed: a caller who goes on while the agent talks was interrupted; one who
+    had finished stays silent. Over babble (detector/foreground.py's syllable rule) the caller's soft last syllables
+    are often not counted: measured before the caller's turn on hold was gated too, the 150 ms rule alone caught
+    89.4 % of babble10's cut-ins (all actors) and this 93.8 % (polite 2.8 -> 3.7 %); noise10 95.6 -> 96.5 %, clean
+    unchanged.
     """
 
     def __init__(self, *, turn_min_frames: int, agent_min_frames: int) -> None:
@@ -111,6 +119,7 @@ class TalkOverTracker:
         self._confirmed = False
         self._spoken = 0  # frames the agent spoke since the onset
         self._paused = False  # a pause inside the cut-in was bridged
+        self._caller_on = False
 
     @property
     def customer_talk_s(self) -> float:
@@ -119,19 +128,24 @@ class TalkOverTracker:
 
     def step(self, frame: int, *, agent_onset: bool, agent: SpeechRun, customer: SpeechRun) -> Transition | None:
         onset = agent.start if agent_onset and agent.start is not None else frame
-        if agent_onset and self._onset is None and customer.talking(onset - 1) and \
+        if agent_onset and self._onset is None and customer.ongoing(onset - 1) and \
                 customer.length(onset) >= self.turn_min_frames:
             self._onset, self._customer_talk_frames, self._confirmed = onset, customer.length(onset), False
             self._spoken, self._paused = frame - onset, False  # the stretch before this frame was spoken
+            self._caller_on = customer.talking(onset - 1)
         if self._onset is None:
             return None
         if not self._confirmed:
+            self._caller_on = self._caller_on or customer.last >= self._onset
+            if not self._caller_on and not customer.ongoing(frame):
+                self._onset = None
+                return None
             self._spoken += agent.last == frame
             if not agent.ongoing(frame):
                 self._paused = self._pausing(frame, agent=agent, customer=customer)
                 if not self._paused:
                     self._onset = None  # a backchannel: 'mm-hm'
-            elif frame - self._onset + 1 >= self.agent_min_frames and \
+            elif frame - self._onset + 1 >= self.agent_min_frames and self._caller_on and \
                     (not self._paused or 2 * self._spoken >= self.agent_min_frames):
                 self._confirmed = True
                 return Transition(True, self._onset, frame)
