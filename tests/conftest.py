@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from calmcue.config.schema import DetectorSettings
+from calmcue.config.schema import DetectorSettings, Settings
 from calmcue.detector.baseline import BaselineValues, SpeakerBaseline
+from calmcue.detector.detector import Detector
 from calmcue.detector.speaker import SpeakerTrack, Thresholds
+from calmcue.features.extractor import ChannelFrame, FrameBatch
 from needs import missing
 
 RATE = 16_000
@@ -117,3 +120,25 @@ def caller_prior_track(*, calibration_speech_s: float = 5.0) -> SpeakerTrack:
     baseline = SpeakerBaseline(calibration_speech_s=calibration_speech_s, adapt_speech_s=300.0, prior=CALLER_PRIOR)
     thresholds = Thresholds.from_settings(settings.raised_voice, scale=settings.threshold_scale, customer=True)
     return SpeakerTrack(baseline=baseline, thresholds=thresholds, min_s=0.6, exit_s=2.0, rebase=False)
+
+
+def two_channel_batch(first_frame: int, pairs: Sequence[tuple[ChannelFrame, ChannelFrame]], *,
+                      music_prob: Sequence[float] | None = None) -> FrameBatch:
+    """Feature frames of the agent and the caller, (agent, caller) per hop, as one FrameBatch for the detector;
+    `music_prob`: the caller's per hop (the agent's is 0), else 0 on both."""
+    columns = {name: np.array([[getattr(a, name), getattr(c, name)] for a, c in pairs])
+               for name in ChannelFrame._fields}
+    music = np.zeros((len(pairs), 2)) if music_prob is None else np.array([[0.0, m] for m in music_prob])
+    return FrameBatch(first_frame=first_frame, periodicity=np.full((len(pairs), 2), np.nan), music_prob=music,
+                      **columns)
+
+
+def detector_events(pairs: Sequence[tuple[ChannelFrame, ChannelFrame]], *,
+                    per_batch: int = 100) -> tuple[Detector, list[object]]:
+    """A fresh two-channel detector fed `pairs` a second at a time, then finished; it and every event it gave."""
+    detector = Detector(Settings().detector, channels=2)
+    events: list[object] = []
+    for first in range(0, len(pairs), per_batch):
+        events += detector.process(two_channel_batch(first, pairs[first:first + per_batch]))
+    events += detector.finish()
+    return detector, events

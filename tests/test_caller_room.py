@@ -11,11 +11,11 @@ import math
 
 import numpy as np
 
-from calmcue.config.schema import Settings
 from calmcue.detector.detector import Detector
 from calmcue.detector.events import Episode
 from calmcue.detector.kinds import CueKind, Speaker
-from calmcue.features.extractor import ChannelFrame, FrameBatch
+from calmcue.features.extractor import ChannelFrame
+from conftest import detector_events
 
 CALM_DBFS = -30.0
 ROOM_DBFS = CALM_DBFS - 10.0
@@ -34,7 +34,7 @@ def _frame(level_dbfs: float, *, f0_hz: float, tilt_db: float) -> ChannelFrame:
                         rate_syl_s=4.0, speech_prob=0.9, voiced=True)
 
 
-def _conversation(*, room: bool, caller_over_db: list[float], seed: int = 1) -> list[tuple[ChannelFrame, ...]]:
+def _conversation(*, room: bool, caller_over_db: list[float], seed: int = 1) -> list[tuple[ChannelFrame, ChannelFrame]]:
     """Agent and caller turns; each caller turn `caller_over_db[i]` over their calm voice (a flatter tilt and a
     higher pitch with it, as a raised voice has); with `room`, talkers 10 dB under the calm voice on the line."""
     rng = np.random.default_rng(seed)
@@ -50,7 +50,7 @@ def _conversation(*, room: bool, caller_over_db: list[float], seed: int = 1) -> 
         return _frame(ROOM_DBFS + float(rng.normal(0.0, 2.0)), f0_hz=float(rng.uniform(90.0, 250.0)),
                       tilt_db=-8.0 + float(rng.normal(0.0, 2.0)))
 
-    frames: list[tuple[ChannelFrame, ...]] = []
+    frames: list[tuple[ChannelFrame, ChannelFrame]] = []
     for over_db in caller_over_db:
         agent_voice = _frame(-28.0, f0_hz=120.0, tilt_db=-12.0)
         frames += [(agent_voice, background()) for _ in range(TURN_FRAMES)]
@@ -60,19 +60,10 @@ def _conversation(*, room: bool, caller_over_db: list[float], seed: int = 1) -> 
     return frames
 
 
-def _run(frames: list[tuple[ChannelFrame, ...]]) -> tuple[Detector, list[float]]:
+def _run(frames: list[tuple[ChannelFrame, ChannelFrame]]) -> tuple[Detector, list[float]]:
     """Feeds the frames a second at a time; returns the detector and the start times of the caller's episodes."""
-    detector = Detector(Settings().detector, channels=2)
-    started: list[float] = []
-    for first in range(0, len(frames), 100):
-        part = frames[first:first + 100]
-        columns = {name: np.array([[getattr(a, name), getattr(c, name)] for a, c in part])
-                   for name in ChannelFrame._fields}
-        batch = FrameBatch(first_frame=first, periodicity=np.full((len(part), 2), np.nan),
-                           music_prob=np.zeros((len(part), 2)), **columns)
-        started += _caller_episode_starts(detector.process(batch))
-    started += _caller_episode_starts(detector.finish())
-    return detector, started
+    detector, events = detector_events(frames)
+    return detector, _caller_episode_starts(events)
 
 
 def _caller_episode_starts(events: list[object]) -> list[float]:

@@ -3,12 +3,11 @@ music, and the frames it hid are the caller's once their voice ends it (detector
 
 from __future__ import annotations
 
-import numpy as np
-
 from calmcue.config.schema import Settings
 from calmcue.detector.detector import Detector
 from calmcue.detector.hold import LOOKBACK_FRAMES, HeldBack, HeldFrame
 from calmcue.features.extractor import ChannelFrame, FrameBatch
+from conftest import two_channel_batch
 
 MUSIC = ChannelFrame(level_dbfs=-40.0, speech_level_dbfs=-40.0, f0_hz=float("nan"), tilt_db=-10.0,
                      rate_syl_s=float("nan"), speech_prob=0.1, voiced=False)
@@ -20,10 +19,7 @@ QUIET_MIC = ChannelFrame(level_dbfs=-70.0, speech_level_dbfs=-70.0, f0_hz=float(
 
 def _batch(first_frame: int, agent: list[ChannelFrame], customer: list[ChannelFrame],
            music_prob: list[float]) -> FrameBatch:
-    columns = {name: np.array([[getattr(a, name), getattr(c, name)] for a, c in zip(agent, customer, strict=True)])
-               for name in ChannelFrame._fields}
-    return FrameBatch(first_frame=first_frame, periodicity=np.full((len(agent), 2), np.nan),
-                      music_prob=np.array([[0.0, m] for m in music_prob]), **columns)
+    return two_channel_batch(first_frame, list(zip(agent, customer, strict=True)), music_prob=music_prob)
 
 
 def test_a_caller_speaking_again_over_a_noisy_line_loses_no_frames_to_the_hold_state() -> None:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from calmcue.config.schema import Settings
-from calmcue.detector.detector import Detector
 from calmcue.detector.events import Episode
 from calmcue.detector.foreground import Foreground
 from calmcue.detector.kinds import CueKind
-from calmcue.features.extractor import ChannelFrame, FrameBatch
+from calmcue.features.extractor import ChannelFrame
+from conftest import detector_events
 
 VOICE_DBFS = -30.0
 ROOM_DBFS = VOICE_DBFS - 10.0
@@ -65,16 +64,7 @@ def _conversation(*, gap_frames: int, seed: int = 5) -> tuple[list[tuple[Channel
 
 def _talk_over_starts(frames: list[tuple[ChannelFrame, ChannelFrame]]) -> list[int]:
     """Feeds the frames a second at a time; returns the start frames of the talk-over episodes."""
-    detector = Detector(Settings().detector, channels=2)
-    events: list[object] = []
-    for first in range(0, len(frames), 100):
-        part = frames[first:first + 100]
-        columns = {name: np.array([[getattr(a, name), getattr(c, name)] for a, c in part])
-                   for name in ChannelFrame._fields}
-        batch = FrameBatch(first_frame=first, periodicity=np.full((len(part), 2), np.nan),
-                           music_prob=np.zeros((len(part), 2)), **columns)
-        events += detector.process(batch)
-    events += detector.finish()
+    _, events = detector_events(frames)
     return [round(e.start_s / 0.01) for e in events if isinstance(e, Episode) and e.kind == CueKind.TALK_OVER]
 
 
