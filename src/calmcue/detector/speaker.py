@@ -163,7 +163,7 @@ class SpeakerTrack:
         relief_db = squeeze.relief_db(self.thresholds.level_enter_db)
         if floor_over >= FLOOR_RAISED_DB:
             level_over = max(level_over, floor_over)
-        if self.last_voiced == frame:
+        if own_frame:  # (a music bed's frame says nothing of how the line treats the voice)
             squeeze.voiced(level_over_db=level_over,
                            effort_db=effort_level_db(pitch_over_st=self.over[1], tilt_over_db=self.over[2]))
         return judge(level_over, self.over[1], self.over[2], self._relieved(relief_db))
