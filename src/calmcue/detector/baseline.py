@@ -138,8 +138,8 @@ class SpeakerBaseline:
         The prior phase leaves out frames that read raised against the prior, a population guess of the line's
         level. On a line at or over the guess (the codec row: G.711 with the calm voice at a nominal -26 dBov,
         about 3 dB over the prior's -28 dBFS), the caller's brighter calm stretches read raised against it and left
-        the calibration: measured on the codec row, the learned calm tilt sat up to 1.7 dB duller and the level up
-        to 1.1 dB lower than the same caller's on the `phone` row (whose voice sits far under the guess, so its calm
+        the calibration: measured on the codec row, the learned calm tilt sat 0.1-0.8 dB duller and the level 0.3-1.1
+        dB lower than the same caller's on the `phone` row (whose voice sits far under the guess, so its calm
         opening is all kept), and their calm clips were flagged 8.3 % against 3.3 % (mu-law itself moves a
         frame's tilt by under 0.3 dB). Judged again against the calibration's own estimate (_calm_against), the
         calm ones come back: a frame whose own level plus tilt stays within REJUDGE_INDEX_DB of it, or whose
