@@ -74,6 +74,7 @@ class SpeakerTrack:
         self.gain_step = GainStep() if rebase else None
         self.gain_moves: list[GainMove] = []  # the level baseline moved for a gain change (benchmarks read it)
         self.line = LineFloor()  # an AGC may move the line's gain under the voice (linefloor.py)
+        baseline.calm_judge = self._calm_for_learning  # the prior phase's left-out frames, judged again (baseline.py)
 
     def step(self, frame: int, *, level_dbfs: float, f0_hz: float, tilt_db: float, rate_syl_s: float,
              voiced: bool, speech: bool, pause_level_dbfs: float = math.nan,
@@ -93,7 +94,8 @@ class SpeakerTrack:
             raised = self._raised_for_learning()
             calibrating = self.baseline.values is None or self.baseline.from_prior
             self.baseline.observe(level_dbfs=level_dbfs, pitch_st=pitch_st, tilt_db=tilt_db,
-                                  rate_syl_s=rate_syl_s, voiced=voiced, raised=raised)
+                                  rate_syl_s=rate_syl_s, voiced=voiced, raised=raised,
+                                  judged=(self.level, self.pitch, self.tilt))
             if voiced:
                 self._line_voice(level_dbfs, raised=raised, calibrating=calibrating)
         entering, staying = self._conditions(frame, clipped=clipped, own_voice=own_voice)
@@ -133,6 +135,11 @@ class SpeakerTrack:
             return False  # louder than the guess with a calm telephone voice's tilt: the line's gain (baseline.py)
         return raise_index_db(self.level - values.level_dbfs, _or_zero(self.pitch - values.pitch_st),
                               _or_zero(tilt_over_db)) >= self.thresholds.index_exit_db
+
+    def _calm_for_learning(self, level_over_db: float, pitch_over_st: float, tilt_over_db: float) -> bool:
+        """Whether a short-term voice this far over a learned baseline is one the baseline learns from."""
+        return raise_index_db(level_over_db, _or_zero(pitch_over_st),
+                              _or_zero(tilt_over_db)) < self.thresholds.index_exit_db
 
     def _conditions(self, frame: int, *, clipped: bool, own_voice: bool) -> tuple[bool, bool]:
         values = self.baseline.values
