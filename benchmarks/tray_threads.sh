@@ -8,7 +8,11 @@
 # system time from /proc/PID/task/TID/stat twice SECONDS (default 20) apart, names the threads with py-spy when it
 # is on the PATH, prints VmRSS, the threads over 0.01 % of a core and the total, with the load average; child
 # processes (the `parec` readers of the call audio and, where it is a server source, of the microphone) get their
-# own rows and a separate total ("with children": what listening costs, compare that one).
+# own rows and a separate total ("with children": what listening costs, compare that one). The sound server's own
+# CPU over the same span gets a row and a last total ("with the server") when its process is found (SERVER_PID, else
+# the `pulseaudio` serving this PULSE_SERVER socket): where the server resamples a stream to the rate CalmCue asks
+# for (branch rate11, not merged: profiles/rate11.md), that work is the server's, not the tray's. The server also plays the room
+# and serves the harness's readers, the same for every version measured: compare it between versions, not alone.
 #
 # INPUT=room (the default) plays the bench's generated quiet room (src/calmcue/bench/room.py of this checkout,
 # whatever PYTHONPATH says: both versions hear the same samples) into both sinks of the virtual headset from before
@@ -57,12 +61,20 @@ export QT_QPA_PLATFORM=offscreen XDG_CONFIG_HOME=$root/config XDG_DATA_HOME=$roo
 .venv/bin/python -m calmcue tray >/dev/null 2>&1 &
 pid=$!
 sleep 12
+server=${SERVER_PID:-}
+if [ -z "$server" ] && [ -n "${PULSE_SERVER:-}" ]; then
+    for p in /proc/[0-9]*; do
+        [ "$(cat "$p/comm" 2>/dev/null)" = pulseaudio ] || continue
+        tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -qF -- "socket=${PULSE_SERVER#unix:}" && server=${p#/proc/} && break
+    done
+fi
 snap() {
     for t in /proc/$pid/task/*; do echo "$(basename "$t") $(cut -d' ' -f14,15 "$t/stat") $(cat "$t/comm")"; done
     # child processes (the parec reading the call audio): their own CPU, one row each
     for c in $(cat /proc/$pid/task/*/children 2>/dev/null); do
         echo "child:$c $(cut -d' ' -f14,15 "/proc/$c/stat" 2>/dev/null) $(cat "/proc/$c/comm" 2>/dev/null) (child process)"
     done
+    if [ -n "$server" ]; then echo "server:$server $(cut -d' ' -f14,15 "/proc/$server/stat") sound server"; fi
 }
 snap > "$root/t0"; t0=$(date +%s.%N)
 sleep "$seconds"
@@ -81,13 +93,15 @@ def read(name):
     return {p[0]: p for p in (line.split() for line in open(f"{root}/{name}"))}
 a, b = read("t0"), read("t1")
 names = {m.group(1): m.group(2) for m in (re.search(r'Thread (\d+) .*"(.*)"', l) for l in open(f"{root}/names")) if m}
-rows, total, children = [], 0.0, 0.0
+rows, total, children, server = [], 0.0, 0.0, None
 for tid, v in b.items():
-    if len(v) < 3 or (tid.startswith("child:") and tid not in a):
+    if len(v) < 3 or (tid.startswith(("child:", "server:")) and tid not in a):
         continue  # a child that came or went between the two readings
     ticks = int(v[1]) + int(v[2]) - (int(a[tid][1]) + int(a[tid][2]) if tid in a else 0)
     pct = 100.0 * ticks / hz / (t1 - t0)
-    if tid.startswith("child:"):
+    if tid.startswith("server:"):
+        server = pct
+    elif tid.startswith("child:"):
         children += pct
     else:
         total += pct
@@ -97,4 +111,6 @@ for pct, tid, name in sorted(rows, reverse=True):
         print(f"{pct:6.2f} %  {tid}  {name}")
 print(f"total {total:.2f} % of one core (with children {total + children:.2f} %); "
       f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+if server is not None:
+    print(f"with the sound server {total + children + server:.2f} % (the server alone {server:.2f} %)")
 PY
