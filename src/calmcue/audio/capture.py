@@ -55,28 +55,25 @@ def suggested_latency(latency: str, *, hostapi: str) -> str | float:
     return latency
 
 
-class PortAudioInput:
-    """One sounddevice InputStream (mono) whose callback only copies into a Ring and counts. `latency` is a
-    PortAudio latency class ('low', 'high') or seconds (see `suggested_latency`)."""
+class PortAudioStreamInput:
+    """What every PortAudio microphone input shares: one mono stream of `block_s` blocks at `rate_hz`, opened
+    under the PortAudio lock, started, its clock read and closed within a bound, with one-line errors. Subclasses
+    make the stream (`_new_stream`) and the ring it fills (`ring`, `overflows`). `latency` is a PortAudio latency
+    class ('low', 'high') or seconds (see `suggested_latency`)."""
 
     idles = False  # a microphone delivers blocks all the time; a pause in callbacks means trouble
-    kind = "sounddevice"
+    kind = ""
 
-    def __init__(self, *, device: int, name: str, rate_hz: int, latency: str | float, block_s: float = 0.01,
-                 ring_s: float = RING_S) -> None:
+    def __init__(self, *, device: int, name: str, rate_hz: int, latency: str | float, block_s: float = 0.01) -> None:
         self.device, self.name, self.rate_hz = device, name, int(rate_hz)
         self.latency = latency
         self.block_frames = max(1, round(block_s * self.rate_hz))
-        self.ring = Ring(capacity_frames=round(ring_s * self.rate_hz), channels=1)
-        self.overflows = 0
         self.finished = False
         self.error = ""  # PortAudio says nothing about why a stream finished
         self._stream: Any = None
 
-    def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
-        if status and status.input_overflow:
-            self.overflows += 1
-        self.ring.push(indata, time_info.currentTime)
+    def _new_stream(self) -> Any:
+        raise NotImplementedError
 
     def _on_finished(self) -> None:
         self.finished = True
@@ -89,11 +86,8 @@ class PortAudioInput:
 
         try:
             with portaudio_lock:
-                self._stream = sd.InputStream(device=self.device, channels=1, samplerate=self.rate_hz,
-                                              blocksize=self.block_frames, latency=self.latency,
-                                              dtype="float32", callback=self._callback,
-                                              finished_callback=self._on_finished)
-        except (sd.PortAudioError, ValueError) as err:
+                self._stream = self._new_stream()
+        except (sd.PortAudioError, ValueError, RuntimeError) as err:
             self.stop()
             raise DeviceError(f"cannot open '{self.name}' ({short_error(err)}); check that it is plugged in and not "
                               f"used exclusively by another program, or pick another (calmcue devices)") from None
@@ -112,7 +106,7 @@ class PortAudioInput:
                               f"(calmcue devices)") from None
 
     def now(self) -> float:
-        """The stream clock that the callback stamps use."""
+        """The stream clock (the ring's time stamps are on it)."""
         try:
             return float(self._stream.time) if self._stream is not None else 0.0
         except Exception:
@@ -122,6 +116,30 @@ class PortAudioInput:
         """Aborts and closes the stream (bounded wait: see close_stream), then calls `then`."""
         stream, self._stream = self._stream, None
         close_stream(stream, name=self.name, then=then)
+
+
+class PortAudioInput(PortAudioStreamInput):
+    """A sounddevice InputStream whose Python callback only copies into a Ring and counts."""
+
+    kind = "sounddevice"
+
+    def __init__(self, *, device: int, name: str, rate_hz: int, latency: str | float, block_s: float = 0.01,
+                 ring_s: float = RING_S) -> None:
+        super().__init__(device=device, name=name, rate_hz=rate_hz, latency=latency, block_s=block_s)
+        self.ring = Ring(capacity_frames=round(ring_s * self.rate_hz), channels=1)
+        self.overflows = 0
+
+    def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
+        if status and status.input_overflow:
+            self.overflows += 1
+        self.ring.push(indata, time_info.currentTime)
+
+    def _new_stream(self) -> Any:
+        import sounddevice as sd
+
+        return sd.InputStream(device=self.device, channels=1, samplerate=self.rate_hz, blocksize=self.block_frames,
+                              latency=self.latency, dtype="float32", callback=self._callback,
+                              finished_callback=self._on_finished)
 
 
 def close_stream(stream: Any, *, name: str, then: Callable[[], None] | None = None) -> None:

@@ -22,13 +22,12 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
 import numpy as np
 
-from calmcue.audio.capture import RING_S, close_stream, short_error
+from calmcue.audio.capture import RING_S, PortAudioStreamInput
 from calmcue.errors import DeviceError
 
 log = logging.getLogger("calmcue.audio")
@@ -157,73 +156,34 @@ class RecorderRing:
             self._gap_from_s = -1.0
 
 
-class RtmixerInput:
-    """One rtmixer Recorder (mono) recording into a RecorderRing; the same surface as capture.PortAudioInput.
-    `latency` is a PortAudio latency class ('low', 'high') or seconds (see capture.suggested_latency)."""
+class RtmixerInput(PortAudioStreamInput):
+    """An rtmixer Recorder recording into a RecorderRing: no Python callback at all."""
 
-    idles = False  # a microphone delivers blocks all the time; a pause in callbacks means trouble
     kind = "rtmixer"
 
     def __init__(self, *, device: int, name: str, rate_hz: int, latency: str | float, block_s: float = 0.01,
                  ring_s: float = RING_S) -> None:
-        self.device, self.name, self.rate_hz = device, name, int(rate_hz)
-        self.latency = latency
-        self.block_frames = max(1, round(block_s * self.rate_hz))
+        super().__init__(device=device, name=name, rate_hz=rate_hz, latency=latency, block_s=block_s)
         self.ring = RecorderRing(capacity_frames=round(ring_s * self.rate_hz), rate_hz=self.rate_hz,
                                  block_frames=self.block_frames)
-        self.finished = False
-        self.error = ""  # PortAudio says nothing about why a stream finished
-        self._stream: Any = None
 
     @property
     def overflows(self) -> int:
         return self.ring.overflows
 
-    def _on_finished(self) -> None:
-        self.finished = True
-
-    def open(self) -> None:
-        """Creates the stream and arms its recording, without starting it (two streams can start together)."""
+    def _new_stream(self) -> Any:
+        """The recorder, its recording into the ring armed (before the stream starts)."""
         import rtmixer
-        import sounddevice as sd
 
-        from calmcue.audio.devices import portaudio_lock
-
+        recorder = rtmixer.Recorder(device=self.device, channels=1, samplerate=self.rate_hz,
+                                    blocksize=self.block_frames, latency=self.latency,
+                                    finished_callback=self._on_finished)
         try:
-            with portaudio_lock:
-                self._stream = rtmixer.Recorder(device=self.device, channels=1, samplerate=self.rate_hz,
-                                                blocksize=self.block_frames, latency=self.latency,
-                                                finished_callback=self._on_finished)
-            self.ring.attach(self._stream)
-        except (sd.PortAudioError, ValueError, RuntimeError) as err:
-            self.stop()
-            raise DeviceError(f"cannot open '{self.name}' ({short_error(err)}); check that it is plugged in and "
-                              f"not used exclusively by another program, or pick another (calmcue devices)") from None
-
-    def start(self) -> None:
-        """Opens (if needed) and starts the stream."""
-        import sounddevice as sd
-
-        if self._stream is None:
-            self.open()
-        try:
-            self._stream.start()
-        except sd.PortAudioError as err:
-            self.stop()
-            raise DeviceError(f"cannot start '{self.name}' ({short_error(err)}); check the device, or pick "
-                              f"another (calmcue devices)") from None
-
-    def now(self) -> float:
-        """The stream clock that the ring's delivery estimates use."""
-        try:
-            return float(self._stream.time) if self._stream is not None else 0.0
+            self.ring.attach(recorder)
         except Exception:
-            return 0.0
-
-    def stop(self, *, then: Callable[[], None] | None = None) -> None:
-        """Aborts and closes the stream (bounded wait: capture.close_stream), then calls `then`."""
-        stream, self._stream = self._stream, None
-        close_stream(stream, name=self.name, then=then)
+            recorder.close()  # not yet ours to close (open() has not kept it)
+            raise
+        return recorder
 
 
 class Capture(StrEnum):
