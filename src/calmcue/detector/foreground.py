@@ -178,8 +178,8 @@ class MusicBed:
     `PITCHED_SHARE` of them (a running share over about 5 s of them, `PITCHED_RATE`; a bed starts pitched) is
     `pitched` no more: a voiced frame over it counts for the turn as off a bed, and it puts no call on hold
     (detector.py). The rate was read slow enough that a music piece's quiet passages do not pass: at 0.01 and
-    10 %, two pieces on the line were unpitched in 19 and 45 % of their time and music10/musicline polite answers flagged
-    2.3/2.8 -> 6.9/8.3 %, music10's agent raised clips caught 92.8 -> 86.9 %. The mic's bed reads it too (the
+    10 %, two pieces on the line were unpitched in 19 and 45 % of their time and music10/musicline polite answers
+    flagged 2.3/2.8 -> 6.9/8.3 %, music10's agent raised clips caught 92.8 -> 86.9 %. The mic's bed reads it too (the
     agent's onsets were heard on time in every traced miss; at these values no row moved by it). The same rule
     keeps such a line off hold, whose held-back frames had cost the caller's raised voice over these sounds.
     Figures: benchmarks/results/detection_sfx11.txt.
