@@ -132,7 +132,9 @@ class Detector:
             else [False] * batch.count
         heard_music = (batch.music_prob >= MUSIC_PROB).tolist()  # NaN (the classic activity) is no music
         for i, agent_frame in enumerate(agent):
-            self.on_hold = self._hold.step(music=music[i])
+            # wind or running water on the line reads as music to the model, but it is not periodic: no hold
+            # (detector/foreground.py's MusicBed.pitched)
+            self.on_hold = self._hold.step(music=music[i] and self._customer_bed.pitched)
             self._step(batch.first_frame + i, agent_frame, customer[i] if customer else None, heard_music[i])
         return self._events
 
@@ -208,7 +210,7 @@ class Detector:
         self._zero_run = self._zero_run + 1 if agent.level_dbfs <= SILENT_LEVEL_DBFS else 0
         agent_speech = heard_speech(agent)
         agent_turn = self._agent_bed.turn_speech(heard=True, model_speech=agent.speech_prob >= SPEECH_PROB,
-                                                 music=music[0], level_dbfs=agent.level_dbfs)
+                                                 music=music[0], level_dbfs=agent.level_dbfs, voiced=agent.voiced)
         self._mic_quiet = 0 if agent_speech else self._mic_quiet + 1
         rise_db, self._last_level_dbfs = agent.level_dbfs - self._last_level_dbfs, agent.level_dbfs
         self._since_click = 0 if rise_db >= CLICK_RISE_DB else self._since_click + 1
@@ -222,7 +224,8 @@ class Detector:
             customer_speech = heard and not self.on_hold  # hold music is no caller
             call_signal = customer.level_dbfs > SIGNAL_LEVEL_DBFS
             turn = self._customer_bed.turn_speech(heard=heard, model_speech=customer.speech_prob >= SPEECH_PROB,
-                                                  music=music[1], level_dbfs=customer.level_dbfs)
+                                                  music=music[1], level_dbfs=customer.level_dbfs,
+                                                  voiced=customer.voiced)
             agent_speech = self._step_customer(frame, customer, agent_speech=agent_speech, heard=heard, turn=turn,
                                                mic_level_dbfs=agent.level_dbfs)
             caller_turn = customer_speech and turn  # the caller's voice, not a music bed behind them
