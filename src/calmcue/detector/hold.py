@@ -1,17 +1,17 @@
 """The caller's frames while the call seems on hold: kept back a second, so a caller who was never away loses none.
 
-The hold state (music on the call channel that is not speech) came on in a caller's pauses when their line
-carried a steady sound of their surroundings - wind, running water, a bicycle or traffic hum read as music in
-66-82 % of the call channel's frames (the detection benchmark's sfx10 row) - and went off only about 0.6 s after
-they spoke again. (Since sfx11 a background whose own frames are almost never voiced is not music and keeps the
-line off hold: foreground.MusicBed's pitched share; tonal sounds and real music still bring it on.) Dropped, those first 0.6 s cut every turn short: the caller's raise was judged on the rest
-of it and a cut-in found the caller's turn too young (caller raised voice caught 74.5 %, cut-ins 56.6 %; with no
-hold state at all 95.4 % and 92.9 %). Hold music itself cannot simply count: it reads as speech in runs of up to
-0.7 s, and its voiced frames would be a caller (tests/test_model_hold.py). So while on hold the call channel's
-frames wait `LOOKBACK_S` here; the oldest leave as no speech (the hold was real), and when the hold state ends the
-waiting frames from the start of the voice that ended it (the last run of the activity model's speech, gaps up to
-`VOICE_GAP_S`) are the start of the caller's voice and go to the caller's raised-voice track as heard; the music
-before it stays no speech.
+The hold state (music on the call channel that is not speech) came on in a caller's pauses when their line carried a
+steady sound of their surroundings - wind, running water, a bicycle or traffic hum read as music in 66-82 % of the
+call channel's frames (the detection benchmark's sfx10 row) - and went off only about 0.6 s after they spoke again.
+(Since sfx11 a background whose own frames are almost never voiced is not music and keeps the line off hold:
+foreground.MusicBed's pitched share; tonal sounds and real music still bring it on.) Dropped, those first 0.6 s cut
+every turn short: the caller's raise was judged on the rest of it and a cut-in found the caller's turn too young
+(caller raised voice caught 74.5 %, cut-ins 56.6 %; with no hold state at all 95.4 % and 92.9 %). Hold music itself
+cannot simply count: it reads as speech in runs of up to 0.7 s, and its voiced frames would be a caller
+(tests/test_model_hold.py). So while on hold the call channel's frames wait `LOOKBACK_S` here; the oldest leave as
+no speech (the hold was real), and when the hold state ends the waiting frames from the start of the voice that
+ended it (the last run of the activity model's speech, gaps up to `VOICE_GAP_S`) are the start of the caller's voice
+and go to the caller's raised-voice track as heard; the music before it stays no speech.
 
 The caller's turn (for talk-over) does not wait: while on hold it runs live on the activity model's speech and on
 voiced frames `HOLD_VOICE_MARGIN_DB` over the music bed's median level (detector/foreground.py's MusicBed: off hold
