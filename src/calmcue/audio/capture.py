@@ -8,7 +8,7 @@ reads a sound-server source by name (the call audio, e.g. `speaker_sink.monitor`
 thread. When the ring is full the block is dropped and counted, never waited for.
 
 Where rtmixer can be imported, PortAudio devices are captured by a callback in C instead (audio/rtcapture.py);
-`PortAudioInput` is the fallback.
+`PortAudioInput` is the fallback. Both are a `PortAudioStreamInput` (opening, starting, closing, errors).
 
 Why a child process on Linux: the `soundcard` package keeps one libpulse connection from import on and never
 reconnects; a request on it after a sound-server restart fails an assertion inside libpulse and aborts the whole
@@ -43,7 +43,7 @@ from calmcue.errors import DeviceError
 # 0.05 s keeps most of the saving and room under the 40 ms bound.
 ALSA_BUFFER_S = {"low": 0.05, "high": 0.1}
 log = logging.getLogger("calmcue.audio")
-CLOSE_BOUND_S = 2.0  # the longest the caller waits for a PortAudio stream to close (see PortAudioInput.stop)
+CLOSE_BOUND_S = 2.0  # the longest the caller waits for a PortAudio stream to close (see close_stream)
 RING_S = 4.0  # seconds of audio the ring holds: the worker may stall this long without a drop
 
 
