@@ -356,9 +356,9 @@ class DeviceSource:
 
 def _portaudio(stream: Any) -> bool:
     """Whether a capture is a PortAudio stream (either kind: audio/rtcapture.py `Capture`)."""
-    from calmcue.audio.capture import PortAudioInput
+    from calmcue.audio.capture import PortAudioStreamInput
 
-    return isinstance(stream, PortAudioInput | rtcapture.RtmixerInput)
+    return isinstance(stream, PortAudioStreamInput)
 
 
 def _server_input(call: Any, rate_hz: int) -> Any:
