@@ -34,7 +34,8 @@ PATHS = ("soundcard", "parec-10", "parec-20", "parec-50", "portaudio")
 
 def _measure(path: str, seconds: float) -> dict[str, float]:
     """Runs in the child: opens the path, waits for audio, measures, closes."""
-    from calmcue.audio.capture import ParecInput, PortAudioInput, SoundcardInput
+    from calmcue.audio.capture import PortAudioInput
+    from calmcue.audio.server_capture import ParecInput, SoundcardInput
 
     stream: ParecInput | PortAudioInput | SoundcardInput
     if path == "soundcard":

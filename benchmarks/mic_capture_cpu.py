@@ -4,11 +4,11 @@ nothing with it, per capture path, rate, block size and latency (issue 15, third
     bash scripts/with_services.sh .venv/bin/python benchmarks/mic_capture_cpu.py [--seconds 15] [--rounds 2]
         [--paths pa-16k-160-low,parec-16k-20] [--json OUT]
 
-Each path runs in its own child process for `--seconds` after its first block, through the app's own capture
-classes (audio/capture.py: PortAudioInput's callback or ParecInput's reader, into the same Ring), with a consumer
-that empties the ring every 50 ms as the worker does. The figure is the CPU of that process plus, for parec, the
-parec child (from /proc), as % of one core over the measured wall time; the sound server's own CPU in the same
-span is given next to it (it converts the rate and packs the packets). Path names:
+Each path runs in its own child process for `--seconds` after its first block, through the app's own capture classes
+(audio/capture.py PortAudioInput's callback or audio/server_capture.py ParecInput's reader, into the same Ring),
+with a consumer that empties the ring every 50 ms as the worker does. The figure is the CPU of that process plus,
+for parec, the parec child (from /proc), as % of one core over the measured wall time; the sound server's own CPU in
+the same span is given next to it (it converts the rate and packs the packets). Path names:
 
 - `pa-<rate>k-<block frames>-<latency>`: sounddevice (PortAudio, ALSA pulse plugin, the default input device as
   `calmcue devices` resolves it); latency `low`, `high` or seconds (e.g. `0.05`).
@@ -49,7 +49,8 @@ def server_pid() -> int | None:
 
 def _open(path: str):  # type: ignore[no-untyped-def]
     from calmcue.audio import devices
-    from calmcue.audio.capture import ParecInput, PortAudioInput
+    from calmcue.audio.capture import PortAudioInput
+    from calmcue.audio.server_capture import ParecInput
 
     parts = path.split("-")
     rate_hz = int(parts[1].rstrip("k")) * 1000
@@ -66,7 +67,7 @@ def _open(path: str):  # type: ignore[no-untyped-def]
 
 def _measure(path: str, seconds: float) -> dict[str, float]:
     """Runs in the child: opens the path, waits for audio, measures, closes."""
-    from calmcue.audio.capture import ParecInput
+    from calmcue.audio.server_capture import ParecInput
 
     stream, rate_hz = _open(path)
     stream.start()

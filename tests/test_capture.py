@@ -452,7 +452,7 @@ class CountingEvent(threading.Event):
 def test_the_reader_wakes_the_worker_when_the_call_audio_it_waits_for_is_in(pulse: None, player: Player) -> None:
     """No polling for the call audio: `read` tells the parec reader how far to fill (`wake_at`) and sleeps on its
     `arrived` Event; each block it returns holds at least `read_s` of both channels."""
-    from calmcue.audio.capture import ParecInput
+    from calmcue.audio.server_capture import ParecInput
 
     source = DeviceSource()  # the default input + speaker_sink.monitor, read by a parec child
     source.start()
@@ -479,10 +479,10 @@ def test_the_parec_reader_sleeps_until_the_awaited_audio_is_due_but_never_past_h
         monkeypatch: pytest.MonkeyPatch) -> None:
     """While the worker waits for a long (quiet) read, the reader naps until that audio is due instead of waking
     every 50 ms; never so long that parec's writes would fill the pipe (at any rate)."""
-    from calmcue.audio.capture import ParecInput
+    from calmcue.audio.server_capture import ParecInput
 
     naps: list[float] = []
-    monkeypatch.setattr("calmcue.audio.capture.time.sleep", naps.append)
+    monkeypatch.setattr("calmcue.audio.server_capture.time.sleep", naps.append)
     for rate_hz in (16000, 48000, 96000):
         reader = ParecInput(source_id="x", name="x", rate_hz=rate_hz)
         reader.wake_at = round(0.1 * rate_hz)  # the worker waits for 100 ms of audio
@@ -698,7 +698,7 @@ def test_stopping_the_call_audio_reader_never_raises_when_its_child_is_slow_to_g
         monkeypatch: pytest.MonkeyPatch) -> None:
     """On a starved machine parec may outlive terminate and kill by more than the waits (seen in a soak at load 6:
     the TimeoutExpired took the worker down and, raised out of LiveSource.stop, left the microphone open)."""
-    from calmcue.audio.capture import ParecInput
+    from calmcue.audio.server_capture import ParecInput
 
     reader = ParecInput(source_id="x", name="call", rate_hz=16000)
     monkeypatch.setattr(reader, "command", lambda: ["sh", "-c", "trap '' TERM; exec sleep 30"])

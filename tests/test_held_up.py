@@ -66,7 +66,7 @@ def _read_through(source: DeviceSource, seconds: float) -> None:
 def test_a_call_audio_reader_that_falls_behind_is_waited_for_not_reopened(pulse: None, player: Player) -> None:  # noqa: F811
     """The reader thread stops reading for longer than the watchdog (as on a starved machine): parec's audio piles
     up in the pipe, so the source is alive and nothing is reopened; the wait is counted once."""
-    from calmcue.audio.capture import ParecInput
+    from calmcue.audio.server_capture import ParecInput
 
     source = DeviceSource()  # the default input + speaker_sink.monitor, read by a parec child
     source.start()

@@ -166,7 +166,7 @@ class DeviceSource:
         import os
 
         from calmcue.audio import pulse
-        from calmcue.audio.capture import ParecInput
+        from calmcue.audio.server_capture import ParecInput
 
         pids = {os.getpid()}
         if isinstance(self._call, ParecInput):
@@ -365,7 +365,7 @@ def _server_input(call: Any, rate_hz: int) -> Any:
     """The reader for a call-audio source PortAudio cannot open: parec on Linux, a soundcard loopback on Windows."""
     import sys
 
-    from calmcue.audio.capture import ParecInput, SoundcardInput
+    from calmcue.audio.server_capture import ParecInput, SoundcardInput
 
     if sys.platform == "win32" or call.loopback:
         return SoundcardInput(source_id=call.id, name=call.name, rate_hz=rate_hz, loopback=call.loopback)

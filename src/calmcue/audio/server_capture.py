@@ -1,0 +1,239 @@
+"""Readers of the sources PortAudio cannot open, each a thread copying whole samples into a Ring and counting:
+on Linux a sound-server source read by name (the call audio, e.g. `speaker_sink.monitor`) from a `parec` child
+process (`ParecInput`), on Windows a WASAPI loopback through `soundcard` (`SoundcardInput`). Split from
+audio/capture.py (the PortAudio streams).
+
+Why a child process on Linux: the `soundcard` package keeps one libpulse connection from import on and never
+reconnects; a request on it after a sound-server restart fails an assertion inside libpulse and aborts the whole
+process (SIGABRT, no `except` can catch it). A `parec` that dies with the server is only a lost device.
+"""
+
+from __future__ import annotations
+
+import array
+import contextlib
+import logging
+import os
+import shutil
+import subprocess
+import threading
+import time
+
+import numpy as np
+
+from calmcue.audio import runqueue
+from calmcue.audio.capture import RING_S, short_error
+from calmcue.audio.ring import Ring
+from calmcue.errors import DeviceError
+
+log = logging.getLogger("calmcue.audio")
+
+
+class ParecInput:
+    """A sound-server source (PulseAudio, or PipeWire's pulse server) read by name from a `parec` child process.
+
+    The child writes raw float32 mono at `rate_hz` to a pipe; a reader thread copies whole samples into the Ring
+    and, once the ring's write index reaches `wake_at` (set by the consumer before it waits), sets `arrived`: the
+    worker sleeps on that instead of polling (the reader is an ordinary thread, not a real-time callback, so it
+    may take the Event's lock). When the child ends (the source or the server went away, or it was killed) the
+    stream is `finished` (and `arrived` set) and `error` holds the child's last words; nothing the child does can
+    take this process down. The server sees the stream under the child's process id (`pid`), which is how
+    PulseWatcher tells it from the microphone.
+    """
+
+    idles = False  # a monitor source with a reader keeps its sink running: blocks come all the time
+    LATENCY_MS = 20  # what parec asks the server for (see benchmarks/call_capture_cpu.py for the cost of each)
+    READ_BYTES = 65536  # the most one read takes from the pipe (the pipe holds 64 KiB: 340 ms at 48 kHz)
+    NAP_MIN_S = 0.008  # the reader lets the pipe fill when what the worker waits for is due later than this ...
+    NAP_MAX_S = 0.2  # ... for at most this long (the server sends a packet every ~5 ms: 200 reads a second), and
+    # never past half of what the pipe holds (PIPE_BYTES), so that parec is never held up writing
+    PIPE_BYTES = 65536  # a Linux pipe's default capacity
+    LOOK_GAP_S = 2.0  # `held_up` compares with its last look only if it was this recent
+
+    def __init__(self, *, source_id: str, name: str, rate_hz: int, latency_ms: int = LATENCY_MS,
+                 ring_s: float = RING_S) -> None:
+        self.source_id, self.name, self.rate_hz = source_id, name, int(rate_hz)
+        self.latency_ms = int(latency_ms)
+        self.block_frames = max(1, round(self.latency_ms / 1000 * self.rate_hz))
+        self.ring = Ring(capacity_frames=round(ring_s * self.rate_hz), channels=1)
+        self.overflows = 0
+        self.finished = False
+        self.error = ""
+        self.pid = 0
+        self.arrived = threading.Event()  # set once `ring.write >= wake_at`, and when the child ends
+        self.wake_at = 0
+        self.nap_max_s = min(self.NAP_MAX_S, self.PIPE_BYTES / 2 / 4 / self.rate_hz)  # 4 bytes a sample
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._thread: threading.Thread | None = None
+        self._last_look: runqueue.RunQueueSample | None = None
+
+    def command(self) -> list[str]:
+        exe = shutil.which("parec")
+        if exe is None:
+            raise DeviceError(f"cannot read the call audio '{self.name}': the program 'parec' is missing; install "
+                              f"it (Debian/Ubuntu: apt-get install pulseaudio-utils) or use --call none")
+        return [exe, "--raw", "--format=float32le", f"--rate={self.rate_hz}", "--channels=1",
+                f"--latency-msec={self.latency_ms}", f"--device={self.source_id}", "--client-name=CalmCue",
+                "--stream-name=CalmCue call audio"]
+
+    def start(self) -> None:
+        try:
+            # its own session: Ctrl-C in a terminal signals the whole foreground group, and a parec that died of
+            # it first read as the sound server closing the call audio; CalmCue stops it itself
+            self._proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                          stderr=subprocess.PIPE, bufsize=0, start_new_session=True)
+        except OSError as err:
+            raise DeviceError(f"cannot start 'parec' for '{self.name}' ({err.strerror}); check that "
+                              f"pulseaudio-utils is installed, or use --call none") from None
+        self.pid = self._proc.pid
+        self._thread = threading.Thread(target=self._read_loop, name="calmcue-parec", daemon=True)
+        self._thread.start()
+
+    def _read_loop(self) -> None:
+        proc = self._proc
+        assert proc is not None and proc.stdout is not None
+        fd = proc.stdout.fileno()
+        rest = b""
+        try:
+            while True:
+                chunk = os.read(fd, self.READ_BYTES)
+                if not chunk:
+                    break
+                data = rest + chunk if rest else chunk
+                whole = len(data) - len(data) % 4
+                rest = data[whole:]
+                if whole:
+                    self.ring.push(np.frombuffer(data[:whole], "<f4").reshape(-1, 1), time.monotonic())
+                    if self.ring.write >= self.wake_at:
+                        self.arrived.set()
+                self._nap()
+        except OSError as err:
+            self.error = short_error(err)
+        finally:
+            self._ended(proc)
+
+    def _nap(self) -> None:
+        """Sleeps while the audio the worker waits for (`wake_at`) is still well ahead, so that the packets pile
+        up in the pipe and one read takes them all, instead of waking for each. Just after the worker was woken
+        (`wake_at` reached, not yet moved on) it naps the shortest time."""
+        ahead_s = (self.wake_at - self.ring.write) / self.rate_hz
+        if ahead_s <= 0:
+            ahead_s = self.NAP_MIN_S
+        if ahead_s >= self.NAP_MIN_S:
+            time.sleep(min(ahead_s, self.nap_max_s))
+
+    def _ended(self, proc: subprocess.Popen[bytes]) -> None:
+        try:
+            proc.wait(1.0)
+            said = proc.stderr.read().decode("utf-8", "replace") if proc.stderr is not None else ""
+        except (subprocess.TimeoutExpired, OSError, ValueError):
+            said = ""
+        lines = [ln.strip() for ln in said.splitlines() if ln.strip()]
+        if not self.error:
+            self.error = lines[-1][:160] if lines else f"parec ended with status {proc.returncode}"
+        self.finished = True
+        self.arrived.set()
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def held_up(self) -> bool:
+        """Whether a silence is this process's or the child's wait for a CPU, not the source's: the pipe holds
+        audio not yet read, or the child is waiting on a run queue now or was for a fair share of the time since
+        the last look (audio/runqueue.py). Read by the watchdog only once blocks have stopped coming."""
+        proc = self._proc
+        if proc is None or proc.poll() is not None:
+            return False
+        if _pipe_backlog_bytes(proc) > 0:
+            return True
+        now = runqueue.sample(proc.pid)
+        before, self._last_look = self._last_look, now
+        if now is None:
+            return False
+        recent = before if before is not None and now.at_s - before.at_s <= self.LOOK_GAP_S else None
+        return runqueue.held_up(recent, now)
+
+    def stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(1.0)
+            except subprocess.TimeoutExpired:
+                proc.kill()  # stopping never raises: on a starved machine even a killed child may take a while
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(1.0)
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(1.0)
+        self._thread = None
+        for pipe in (proc.stdout, proc.stderr) if proc is not None else ():
+            if pipe is not None:
+                pipe.close()
+
+
+class SoundcardInput:
+    """A WASAPI loopback on Windows (what plays on a playback device), read through `soundcard` in a reader
+    thread that fills a Ring; a loopback delivers nothing while nothing plays (`idles`). Never used on Linux,
+    where `soundcard`'s libpulse connection aborts the process after a sound-server restart (see ParecInput).
+    """
+
+    def __init__(self, *, source_id: str, name: str, rate_hz: int, loopback: bool, block_s: float = 0.01,
+                 ring_s: float = RING_S) -> None:
+        self.source_id, self.name, self.rate_hz = source_id, name, int(rate_hz)
+        self.idles = loopback
+        self.block_frames = max(1, round(block_s * self.rate_hz))
+        self.ring = Ring(capacity_frames=round(ring_s * self.rate_hz), channels=1)
+        self.overflows = 0
+        self.finished = False
+        self.error = ""
+        self._running = False
+        self._opened = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._running = True
+        self._thread = threading.Thread(target=self._read_loop, name="calmcue-capture", daemon=True)
+        self._thread.start()
+        if not self._opened.wait(5.0) or self.error:
+            self.stop()
+            raise DeviceError(f"cannot open '{self.name}' ({self.error or 'no answer within 5 s'}); "
+                              f"pick another call-audio source (calmcue devices)")
+
+    def _read_loop(self) -> None:
+        try:
+            import soundcard
+
+            mic = soundcard.get_microphone(self.source_id, include_loopback=True)
+            with mic.recorder(samplerate=self.rate_hz, channels=1, blocksize=self.block_frames) as recorder:
+                self._opened.set()
+                while self._running:
+                    data = recorder.record(numframes=None)
+                    if data.shape[0]:
+                        self.ring.push(np.asarray(data, np.float32).reshape(-1, 1), time.monotonic())
+        except Exception as err:  # the reader thread reports, the worker decides
+            self.error = short_error(err)
+        finally:
+            self.finished = True
+            self._opened.set()
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def stop(self) -> None:
+        self._running = False
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(1.0)
+        self._thread = None
+
+
+def _pipe_backlog_bytes(proc: subprocess.Popen[bytes]) -> int:
+    """Bytes waiting in the child's stdout pipe (0 where that cannot be asked)."""
+    try:
+        import fcntl
+        import termios
+
+        count = array.array("i", [0])
+        fcntl.ioctl(proc.stdout.fileno() if proc.stdout is not None else -1, termios.FIONREAD, count)
+    except (ImportError, OSError, ValueError):
+        return 0
+    return int(count[0])
