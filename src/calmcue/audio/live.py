@@ -76,7 +76,7 @@ class DeviceSource:
     MAX_SKEW_S = 0.1  # the call audio may lag the microphone this much before it is padded with silence
     POLL_S = 0.005  # while waiting for the first blocks
     READ_S = 0.05  # `read` returns once this much audio is in: fewer, larger batches cost less CPU per hop
-    QUIET_READ_S = 0.2  # ... and this much while the engine hears nothing (see `pace`): a quarter of the wake-ups
+    QUIET_READ_S = 0.2  # ... and this much while the engine hears nothing, unless `pace` says how long
 
     def __init__(self, *, mic: str = "", call: str = "", latency: str = "low", read_s: float = READ_S,
                  quiet_read_s: float = QUIET_READ_S, capture: Capture = Capture.AUTO,
@@ -245,11 +245,14 @@ class DeviceSource:
                 return self._take(frames) if frames else None
             self._wait(want=want, left_s=deadline - now)
 
-    def pace(self, *, quiet: bool) -> None:
-        """The engine's verdict on the block it just analysed: nothing heard on any channel (`quiet`) or not.
-        Only how long the next read waits depends on it (`quiet_read_s`, else `read_s`); every sample is still
-        returned, and the first block with sound brings the short reads back."""
+    def pace(self, *, quiet: bool, quiet_read_s: float | None = None) -> None:
+        """The engine's verdict on the block it just analysed: nothing heard on any channel (`quiet`) or not, and
+        how long a read may then wait (`quiet_read_s`; None: as before). Only how long the next read waits depends
+        on it (`quiet_read_s`, else `read_s`); every sample is still returned, and the first block with sound
+        brings the short reads back."""
         self.quiet = quiet
+        if quiet_read_s is not None:
+            self.quiet_read_s = max(self.read_s, quiet_read_s)
 
     def _want(self) -> int:
         """Frames one `read` waits for: `read_s` of audio, `quiet_read_s` while the engine hears nothing."""
