@@ -268,6 +268,20 @@ def test_on_alsa_the_capture_buffer_is_sized_for_few_wakeups_and_the_blocks_stay
     assert mic.ring.write == mic.ring.callbacks * mic.block_frames  # each callback brought one 10 ms block
 
 
+def test_an_interrupt_ends_a_long_read_with_what_has_come(pulse: None) -> None:
+    """A command for the worker (CommandQueue.wake -> `interrupt`, from another thread) ends the wait of a read
+    for far more audio than has come: the read returns the audio so far at once."""
+    source = DeviceSource()  # the default input + speaker_sink.monitor
+    source.start()
+    try:
+        source.pace(quiet=True, quiet_read_s=BOUND_S / 2)
+        threading.Timer(0.3, source.interrupt).start()
+        block = source.read(BOUND_S)  # 0.3 s in, blocks have come: it returns them
+    finally:
+        source.stop()
+    assert block is not None and 0 < block.shape[0] < BOUND_S / 2 * source.rate_hz
+
+
 def test_reads_are_longer_while_nothing_is_heard_and_short_again_at_once(pulse: None, player: Player) -> None:
     """The worker passes the engine's verdict on each block to the source: while nothing is heard `read` waits
     for `quiet_read_s` of audio (engine/pipeline.py `quiet_read_s`), and the first block with sound brings back

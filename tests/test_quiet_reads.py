@@ -28,11 +28,15 @@ class PacedSource(SyntheticSource):
         super().__init__(samples, rate_hz=RATE)
         self.quiet, self.quiet_read_s = False, 0.0
         self.reads: list[tuple[float, float]] = []
+        self.interrupts = 0
 
     def pace(self, *, quiet: bool, quiet_read_s: float | None = None) -> None:
         self.quiet = quiet
         if quiet_read_s is not None:
             self.quiet_read_s = quiet_read_s
+
+    def interrupt(self) -> None:
+        self.interrupts += 1
 
     def read(self, timeout_s: float) -> np.ndarray | None:
         self.block = round((self.quiet_read_s if self.quiet else READ_S) * RATE)
@@ -108,6 +112,33 @@ def test_the_first_block_with_sound_brings_the_short_reads_back() -> None:
     after = [(end, length) for end, length in source.reads if end > onset_s]
     assert after[0][1] > READ_S, "the read holding the onset was a long one"
     assert all(length == pytest.approx(READ_S) for _, length in after[1:20]), "short reads while there is sound"
+
+
+def test_a_command_interrupts_the_open_source_s_wait() -> None:
+    """Whatever the reads' length, a command put on the worker's queue ends the open source's wait
+    (CommandQueue.wake -> PacedReads.interrupt): it is obeyed at once, not when a long quiet read ends."""
+    import time
+
+    from calmcue.engine.commands import CommandQueue, Snooze
+
+    woken: list[int] = []
+    commands = CommandQueue()
+    commands.put(Snooze(0.0))
+    commands.wake = lambda: woken.append(1)
+    commands.put(Snooze(0.0))
+    assert woken == [1] and commands.qsize() == 2, "queued as before, and woken once a command is in"
+    source = PacedSource(np.zeros(RATE, np.float32))
+    source.loop = True
+    worker = Worker(settings=Settings(), mailbox=Mailbox(), source_factory=lambda: source, meters=False)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 60.0
+        while not source.reads and time.monotonic() < deadline:
+            time.sleep(0.01)
+        worker.commands.put(Snooze(0.0))
+        assert source.interrupts == 1, "the open source's wait was ended"
+    finally:
+        assert worker.stop(timeout_s=60.0)
 
 
 def _ran_to_the_end(worker: Worker) -> bool:

@@ -15,6 +15,7 @@ never taken as the microphone.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -86,6 +87,7 @@ class DeviceSource:
         self.read_s = read_s
         self.quiet_read_s = max(read_s, quiet_read_s)
         self.quiet = False  # the engine's verdict on the last block read (`pace`)
+        self._woken = threading.Event()  # `interrupt`: the read under way returns now
         self.pin = pin if pin is not None else DevicePins()
         self.channels = 1
         self.rate_hz = 0
@@ -241,7 +243,8 @@ class DeviceSource:
             if frames >= want:
                 return self._take(frames)
             now = time.monotonic()
-            if now >= deadline:
+            if now >= deadline or self._woken.is_set():
+                self._woken.clear()
                 return self._take(frames) if frames else None
             self._wait(want=want, left_s=deadline - now)
 
@@ -253,6 +256,14 @@ class DeviceSource:
         self.quiet = quiet
         if quiet_read_s is not None:
             self.quiet_read_s = max(self.read_s, quiet_read_s)
+
+    def interrupt(self) -> None:
+        """Ends the wait of the read under way (or the next) at once, with what has come: the worker has a command
+        to obey. Any thread: it only sets Events."""
+        self._woken.set()
+        arrived = getattr(self._call, "arrived", None)
+        if arrived is not None:
+            arrived.set()
 
     def _want(self) -> int:
         """Frames one `read` waits for: `read_s` of audio, `quiet_read_s` while the engine hears nothing."""
@@ -270,13 +281,15 @@ class DeviceSource:
             self._call.wake_at = call.read + want  # the reader lets the pipe fill until then
             if call.available() < min(want, mic.available()):
                 arrived.clear()
+                if self._woken.is_set():  # interrupted just before the clear
+                    return
                 if call.write < self._call.wake_at and not self._call.finished:  # not pushed since: sleep on it
                     arrived.wait(left_s)
                     return
         missing = want - min(mic.available(), call.available() if call is not None else mic.available())
         # one microphone block more than is missing: the blocks come a little after their audio is due, and
         # waking just before one (then again, and again) was most of the worker's wake-ups
-        time.sleep(min(left_s, (max(0, missing) + self._mic.block_frames) / self.rate_hz))
+        self._woken.wait(min(left_s, (max(0, missing) + self._mic.block_frames) / self.rate_hz))
 
     def _ready_frames(self) -> int:
         m = self._mic.ring.available()

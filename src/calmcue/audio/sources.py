@@ -79,6 +79,9 @@ class PacedReads(Protocol):
 
     def pace(self, *, quiet: bool, quiet_read_s: float | None = None) -> None: ...
 
+    def interrupt(self) -> None:
+        """Ends the wait of the `read` under way (or the next) now, with what has come; from any thread."""
+
 
 @runtime_checkable
 class SelectsDevices(Protocol):

@@ -64,7 +64,7 @@ class Worker:
         self.settings = settings
         self.source_factory = source_factory
         self.mailbox = mailbox
-        self.commands: queue.Queue[cmd.Command] = queue.Queue()
+        self.commands = cmd.CommandQueue()  # a command ends the source's wait (a long read while all is quiet)
         self.metrics = WorkerMetrics()
         self.report = Reporter(mailbox=mailbox, metrics=self.metrics)
         self.baseline_path = baseline_path
@@ -183,6 +183,7 @@ class Worker:
             return False
         self._source = source
         self._paced = source if isinstance(source, PacedReads) else None
+        self.commands.wake = self._paced.interrupt if self._paced is not None else None
         self.metrics.reopens += 1
         log.info("audio open: %s, %d channel(s) at %d Hz", source.label or type(source).__name__,
                  source.channels, source.rate_hz)
