@@ -268,9 +268,23 @@ def test_on_alsa_the_capture_buffer_is_sized_for_few_wakeups_and_the_blocks_stay
     assert mic.ring.write == mic.ring.callbacks * mic.block_frames  # each callback brought one 10 ms block
 
 
+def test_an_interrupt_ends_a_long_read_with_what_has_come(pulse: None) -> None:
+    """A command for the worker (CommandQueue.wake -> `interrupt`, from another thread) ends the wait of a read
+    for far more audio than has come: the read returns the audio so far at once."""
+    source = DeviceSource()  # the default input + speaker_sink.monitor
+    source.start()
+    try:
+        source.pace(quiet=True, quiet_read_s=BOUND_S / 2)
+        threading.Timer(0.3, source.interrupt).start()
+        block = source.read(BOUND_S)  # 0.3 s in, blocks have come: it returns them
+    finally:
+        source.stop()
+    assert block is not None and 0 < block.shape[0] < BOUND_S / 2 * source.rate_hz
+
+
 def test_reads_are_longer_while_nothing_is_heard_and_short_again_at_once(pulse: None, player: Player) -> None:
     """The worker passes the engine's verdict on each block to the source: while nothing is heard `read` waits
-    for `quiet_read_s` of audio (a quarter of the worker's reads), and the first block with sound brings back
+    for `quiet_read_s` of audio (engine/pipeline.py `quiet_read_s`), and the first block with sound brings back
     `read_s`. Every sample is still analysed."""
     sizes: list[int] = []
     sources: list[DeviceSource] = []
@@ -458,6 +472,7 @@ def test_the_reader_wakes_the_worker_when_the_call_audio_it_waits_for_is_in(puls
     source.start()
     try:
         assert isinstance(source._call, ParecInput)
+        reader_pipe = source._call.pipe_bytes
         arrived = source._call.arrived = CountingEvent()
         want = round(source.read_s * source.rate_hz)
         player.play("speaker_sink", tone(900.0, seconds=3.0))
@@ -473,25 +488,31 @@ def test_the_reader_wakes_the_worker_when_the_call_audio_it_waits_for_is_in(puls
         [None if b is None else b.shape for b in blocks]
     assert arrived.waits > 0, "read slept on the reader's Event"
     assert source._call is None or source._call.wake_at > 0
+    assert reader_pipe >= ParecInput.WIDE_PIPE_BYTES, "the pipe was widened for the long quiet naps"
 
 
 def test_the_parec_reader_sleeps_until_the_awaited_audio_is_due_but_never_past_half_the_pipe(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """While the worker waits for a long (quiet) read, the reader naps until that audio is due instead of waking
-    every 50 ms; never so long that parec's writes would fill the pipe (at any rate)."""
+    every 50 ms; never so long that parec's writes would fill the pipe (at any rate, with the default pipe or a
+    wider one)."""
     from calmcue.audio.server_capture import ParecInput
 
     naps: list[float] = []
     monkeypatch.setattr("calmcue.audio.server_capture.time.sleep", naps.append)
     for rate_hz in (16000, 48000, 96000):
-        reader = ParecInput(source_id="x", name="x", rate_hz=rate_hz)
-        reader.wake_at = round(0.1 * rate_hz)  # the worker waits for 100 ms of audio
-        reader._nap()
-        reader.wake_at = round(0.2 * rate_hz)  # a quiet read: 200 ms
-        reader._nap()
-        assert naps[-2] == pytest.approx(min(0.1, reader.nap_max_s))
-        assert naps[-1] == pytest.approx(reader.nap_max_s) and naps[-1] > 0.05
-        assert naps[-1] * rate_hz * 4 <= ParecInput.PIPE_BYTES / 2  # float32 mono: what piles up meanwhile
+        for pipe_bytes in (ParecInput.PIPE_BYTES, ParecInput.WIDE_PIPE_BYTES):
+            reader = ParecInput(source_id="x", name="x", rate_hz=rate_hz)
+            reader.pipe_bytes = pipe_bytes
+            reader.nap_max_s = reader._nap_max_s()
+            reader.wake_at = round(0.1 * rate_hz)  # the worker waits for 100 ms of audio
+            reader._nap()
+            reader.wake_at = round(2.0 * rate_hz)  # longer than any quiet read
+            reader._nap()
+            assert naps[-2] == pytest.approx(min(0.1, reader.nap_max_s))
+            assert naps[-1] == pytest.approx(reader.nap_max_s) and naps[-1] > 0.05
+            assert naps[-1] <= ParecInput.NAP_MAX_S
+            assert naps[-1] * rate_hz * 4 <= pipe_bytes / 2  # float32 mono: what piles up meanwhile
 
 
 def test_the_pulse_watcher_waits_for_events_and_stop_interrupts_the_wait(pulse: None) -> None:

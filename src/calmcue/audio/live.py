@@ -15,6 +15,7 @@ never taken as the microphone.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -76,7 +77,7 @@ class DeviceSource:
     MAX_SKEW_S = 0.1  # the call audio may lag the microphone this much before it is padded with silence
     POLL_S = 0.005  # while waiting for the first blocks
     READ_S = 0.05  # `read` returns once this much audio is in: fewer, larger batches cost less CPU per hop
-    QUIET_READ_S = 0.2  # ... and this much while the engine hears nothing (see `pace`): a quarter of the wake-ups
+    QUIET_READ_S = 0.2  # ... and this much while the engine hears nothing, unless `pace` says how long
 
     def __init__(self, *, mic: str = "", call: str = "", latency: str = "low", read_s: float = READ_S,
                  quiet_read_s: float = QUIET_READ_S, capture: Capture = Capture.AUTO,
@@ -86,6 +87,7 @@ class DeviceSource:
         self.read_s = read_s
         self.quiet_read_s = max(read_s, quiet_read_s)
         self.quiet = False  # the engine's verdict on the last block read (`pace`)
+        self._woken = threading.Event()  # `interrupt`: the read under way returns now
         self.pin = pin if pin is not None else DevicePins()
         self.channels = 1
         self.rate_hz = 0
@@ -241,15 +243,27 @@ class DeviceSource:
             if frames >= want:
                 return self._take(frames)
             now = time.monotonic()
-            if now >= deadline:
+            if now >= deadline or self._woken.is_set():
+                self._woken.clear()
                 return self._take(frames) if frames else None
             self._wait(want=want, left_s=deadline - now)
 
-    def pace(self, *, quiet: bool) -> None:
-        """The engine's verdict on the block it just analysed: nothing heard on any channel (`quiet`) or not.
-        Only how long the next read waits depends on it (`quiet_read_s`, else `read_s`); every sample is still
-        returned, and the first block with sound brings the short reads back."""
+    def pace(self, *, quiet: bool, quiet_read_s: float | None = None) -> None:
+        """The engine's verdict on the block it just analysed: nothing heard on any channel (`quiet`) or not, and
+        how long a read may then wait (`quiet_read_s`; None: as before). Only how long the next read waits depends
+        on it (`quiet_read_s`, else `read_s`); every sample is still returned, and the first block with sound
+        brings the short reads back."""
         self.quiet = quiet
+        if quiet_read_s is not None:
+            self.quiet_read_s = max(self.read_s, quiet_read_s)
+
+    def interrupt(self) -> None:
+        """Ends the wait of the read under way (or the next) at once, with what has come: the worker has a command
+        to obey. Any thread: it only sets Events."""
+        self._woken.set()
+        arrived = getattr(self._call, "arrived", None)
+        if arrived is not None:
+            arrived.set()
 
     def _want(self) -> int:
         """Frames one `read` waits for: `read_s` of audio, `quiet_read_s` while the engine hears nothing."""
@@ -267,13 +281,15 @@ class DeviceSource:
             self._call.wake_at = call.read + want  # the reader lets the pipe fill until then
             if call.available() < min(want, mic.available()):
                 arrived.clear()
+                if self._woken.is_set():  # interrupted just before the clear
+                    return
                 if call.write < self._call.wake_at and not self._call.finished:  # not pushed since: sleep on it
                     arrived.wait(left_s)
                     return
         missing = want - min(mic.available(), call.available() if call is not None else mic.available())
         # one microphone block more than is missing: the blocks come a little after their audio is due, and
         # waking just before one (then again, and again) was most of the worker's wake-ups
-        time.sleep(min(left_s, (max(0, missing) + self._mic.block_frames) / self.rate_hz))
+        self._woken.wait(min(left_s, (max(0, missing) + self._mic.block_frames) / self.rate_hz))
 
     def _ready_frames(self) -> int:
         m = self._mic.ring.available()

@@ -43,11 +43,12 @@ class ParecInput:
 
     idles = False  # a monitor source with a reader keeps its sink running: blocks come all the time
     LATENCY_MS = 20  # what parec asks the server for (see benchmarks/call_capture_cpu.py for the cost of each)
-    READ_BYTES = 65536  # the most one read takes from the pipe (the pipe holds 64 KiB: 340 ms at 48 kHz)
     NAP_MIN_S = 0.008  # the reader lets the pipe fill when what the worker waits for is due later than this ...
-    NAP_MAX_S = 0.2  # ... for at most this long (the server sends a packet every ~5 ms: 200 reads a second), and
-    # never past half of what the pipe holds (PIPE_BYTES), so that parec is never held up writing
-    PIPE_BYTES = 65536  # a Linux pipe's default capacity
+    NAP_MAX_S = 0.6  # ... for at most this long (the server sends a packet every ~5 ms: 200 reads a second; the
+    # engine's longest quiet read is 0.6 s), and never past half of what the pipe holds, so that parec is never
+    # held up writing
+    PIPE_BYTES = 65536  # a Linux pipe's default capacity (340 ms at 48 kHz) ...
+    WIDE_PIPE_BYTES = 262144  # ... and what `start` asks for (1.4 s at 48 kHz; the unprivileged limit is 1 MiB)
     LOOK_GAP_S = 2.0  # `held_up` compares with its last look only if it was this recent
 
     def __init__(self, *, source_id: str, name: str, rate_hz: int, latency_ms: int = LATENCY_MS,
@@ -62,7 +63,8 @@ class ParecInput:
         self.pid = 0
         self.arrived = threading.Event()  # set once `ring.write >= wake_at`, and when the child ends
         self.wake_at = 0
-        self.nap_max_s = min(self.NAP_MAX_S, self.PIPE_BYTES / 2 / 4 / self.rate_hz)  # 4 bytes a sample
+        self.pipe_bytes = self.PIPE_BYTES  # what one read takes at most: the pipe's capacity (set by `start`)
+        self.nap_max_s = self._nap_max_s()
         self._proc: subprocess.Popen[bytes] | None = None
         self._thread: threading.Thread | None = None
         self._last_look: runqueue.RunQueueSample | None = None
@@ -86,6 +88,9 @@ class ParecInput:
             raise DeviceError(f"cannot start 'parec' for '{self.name}' ({err.strerror}); check that "
                               f"pulseaudio-utils is installed, or use --call none") from None
         self.pid = self._proc.pid
+        assert self._proc.stdout is not None
+        self.pipe_bytes = _widen_pipe(self._proc.stdout.fileno(), self.WIDE_PIPE_BYTES) or self.PIPE_BYTES
+        self.nap_max_s = self._nap_max_s()
         self._thread = threading.Thread(target=self._read_loop, name="calmcue-parec", daemon=True)
         self._thread.start()
 
@@ -96,7 +101,7 @@ class ParecInput:
         rest = b""
         try:
             while True:
-                chunk = os.read(fd, self.READ_BYTES)
+                chunk = os.read(fd, self.pipe_bytes)
                 if not chunk:
                     break
                 data = rest + chunk if rest else chunk
@@ -111,6 +116,9 @@ class ParecInput:
             self.error = short_error(err)
         finally:
             self._ended(proc)
+
+    def _nap_max_s(self) -> float:
+        return min(self.NAP_MAX_S, self.pipe_bytes / 2 / 4 / self.rate_hz)  # 4 bytes a sample
 
     def _nap(self) -> None:
         """Sleeps while the audio the worker waits for (`wake_at`) is still well ahead, so that the packets pile
@@ -224,6 +232,16 @@ class SoundcardInput:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(1.0)
         self._thread = None
+
+
+def _widen_pipe(fd: int, size_bytes: int) -> int:
+    """Asks for a pipe of `size_bytes` (Linux: F_SETPIPE_SZ); its capacity now, or 0 where that cannot be done."""
+    try:
+        import fcntl
+
+        return int(fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, size_bytes))
+    except (ImportError, AttributeError, OSError):
+        return 0
 
 
 def _pipe_backlog_bytes(proc: subprocess.Popen[bytes]) -> int:

@@ -74,9 +74,13 @@ class Source(Protocol):
 @runtime_checkable
 class PacedReads(Protocol):
     """A source whose reads may wait longer while nothing is heard (DeviceSource): after each analysed block the
-    worker says whether the engine heard anything in it (fewer wake-ups while nobody speaks)."""
+    worker says whether the engine heard anything in it, and how long a read may then wait (fewer wake-ups while
+    nobody speaks)."""
 
-    def pace(self, *, quiet: bool) -> None: ...
+    def pace(self, *, quiet: bool, quiet_read_s: float | None = None) -> None: ...
+
+    def interrupt(self) -> None:
+        """Ends the wait of the `read` under way (or the next) now, with what has come; from any thread."""
 
 
 @runtime_checkable

@@ -5,6 +5,8 @@ Each command is a frozen dataclass, so it crosses threads as it is; `Command` is
 
 from __future__ import annotations
 
+import queue
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from calmcue.config.schema import Settings
@@ -78,6 +80,19 @@ class Stop:
 
 Command = (Pause | Resume | Snooze | Recalibrate | Reload | SelectDevices | NewCall | SetThresholdOffsets | SetMeters
            | Stop)
+
+
+class CommandQueue(queue.Queue[Command]):
+    """The worker's commands. `put` also calls `wake` (the open source's `interrupt`, when it has one), so that a
+    command sent while the worker waits through a long quiet read is obeyed now, not when the read ends."""
+
+    wake: Callable[[], None] | None = None
+
+    def put(self, item: Command, block: bool = True, timeout: float | None = None) -> None:
+        super().put(item, block, timeout)
+        wake = self.wake
+        if wake is not None:
+            wake()
 
 
 class Backoff:

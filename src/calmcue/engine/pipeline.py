@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from calmcue.audio.resample import StreamResampler
-from calmcue.config.schema import Settings
+from calmcue.config.schema import DetectorSettings, Settings
 from calmcue.detector.baseline import BaselineValues
 from calmcue.detector.detector import Detector
 from calmcue.detector.events import Event
@@ -22,6 +22,8 @@ from calmcue.features.reframer import Reframer
 
 STAGES = ("resample", "reframe", "features", "detector")
 LOUD_DBFS = -45.0  # a block with a frame this loud is never 'nothing heard', whatever the noise floor
+METER_QUIET_READ_S = 0.2  # a read's length while nothing is heard and a level meter is on screen (5 updates a second)
+LONGEST_QUIET_READ_S = 0.6  # ... and while none is: the default shortest minimum duration (caller, talk-over)
 
 
 def heard_nothing(batch: FrameBatch) -> bool:
@@ -32,6 +34,16 @@ def heard_nothing(batch: FrameBatch) -> bool:
     twice."""
     quiet = np.isnan(batch.tilt_db).all() or (batch.cheap is not None and batch.cheap.all())
     return bool(quiet and batch.level_dbfs.max() < LOUD_DBFS)
+
+
+def quiet_read_s(detector: DetectorSettings, *, meters: bool) -> float:
+    """How much audio a read may wait for while nothing is heard. A block with a sound's onset is analysed when
+    its read ends; a read no longer than the shortest minimum duration of any cue ends before that cue's frame
+    is due, and every read after the onset is short again, so onset to cue stays the minimum plus one short
+    read. The worker reads (and costs: cold caches, per-call overheads) a fraction as often as with 50 ms reads."""
+    shortest = min(detector.raised_voice.agent_min_s, detector.raised_voice.customer_min_s,
+                   detector.talk_over.agent_min_s, detector.fast_speech.min_s)
+    return METER_QUIET_READ_S if meters else max(METER_QUIET_READ_S, min(LONGEST_QUIET_READ_S, shortest))
 
 
 class StageTimes:

@@ -36,14 +36,14 @@ from calmcue.detector.offsets import ThresholdOffsets
 from calmcue.engine import commands as cmd
 from calmcue.engine import mailbox as box
 from calmcue.engine.metrics import WorkerMetrics
-from calmcue.engine.pipeline import Pipeline, heard_nothing
+from calmcue.engine.pipeline import Pipeline, heard_nothing, quiet_read_s
 from calmcue.engine.reporter import Reporter
 from calmcue.errors import BadInputError, DeviceError
 from calmcue.timebase import HOP_S
 
 log = logging.getLogger("calmcue.worker")
 
-READ_TIMEOUT_S = 0.25  # longest wait for audio before the worker looks at its commands (a quiet read: 0.2 s)
+READ_SLACK_S = 0.05  # a read waits this much longer than its audio before the worker looks at its commands
 METER_EVERY_FRAMES = 5  # a Meter per 50 ms of audio while meters are on; the state is looked at as often
 QUIET_METER_EVERY_FRAMES = 100  # a Meter per second of audio while they are off (the tray's own state)
 STATS_EVERY_FRAMES = 100  # Stats per second of audio
@@ -64,7 +64,7 @@ class Worker:
         self.settings = settings
         self.source_factory = source_factory
         self.mailbox = mailbox
-        self.commands: queue.Queue[cmd.Command] = queue.Queue()
+        self.commands = cmd.CommandQueue()  # a command ends the source's wait (a long read while all is quiet)
         self.metrics = WorkerMetrics()
         self.report = Reporter(mailbox=mailbox, metrics=self.metrics)
         self.baseline_path = baseline_path
@@ -81,9 +81,8 @@ class Worker:
         self._said_no_call = False
         self._backoff = cmd.Backoff(BACKOFF_S)
         self.meters = meters
-        self._next_meter = 0
-        self._next_quiet_meter = 0
-        self._next_stats = 0
+        self._quiet_read_s = quiet_read_s(settings.detector, meters=meters)  # set again after each block
+        self._next_meter = self._next_quiet_meter = self._next_stats = 0
         self._restart_after_error = True
         self.offsets = ThresholdOffsets()  # the agent's nudges (SetThresholdOffsets), on top of the settings
         self._handlers = self._command_table()
@@ -148,7 +147,7 @@ class Worker:
 
     def _step(self, source: Source) -> None:
         try:
-            block = source.read(READ_TIMEOUT_S)
+            block = source.read(self._quiet_read_s + READ_SLACK_S)
         except SourceEnded:
             self._finish_pipeline()
             self._finished = True
@@ -184,6 +183,7 @@ class Worker:
             return False
         self._source = source
         self._paced = source if isinstance(source, PacedReads) else None
+        self.commands.wake = self._paced.interrupt if self._paced is not None else None
         self.metrics.reopens += 1
         log.info("audio open: %s, %d channel(s) at %d Hz", source.label or type(source).__name__,
                  source.channels, source.rate_hz)
@@ -263,7 +263,8 @@ class Worker:
             self.metrics.add_latency(age * 1000.0)
         self.metrics.frames += result.batch.count
         if self._paced is not None:
-            self._paced.pace(quiet=heard_nothing(result.batch))
+            self._quiet_read_s = quiet_read_s(pipeline.detector.settings, meters=self.meters)
+            self._paced.pace(quiet=heard_nothing(result.batch), quiet_read_s=self._quiet_read_s)
         self.report.publish(result.events)
         self._track_baseline(pipeline)
         self._backoff.reset()
