@@ -16,7 +16,7 @@ import numpy as np
 
 from calmcue.features.activity import may_be_voiced
 from calmcue.features.activity_model import ActivityKind, ActivityModel, default_kind
-from calmcue.features.loudness import LEVEL_FLOOR_DBFS, clip_share, level_dbfs
+from calmcue.features.loudness import LEVEL_FLOOR_DBFS, clip_share_where_loud, level_dbfs
 from calmcue.features.pitch import silent_windows, stand_in_periodicity, yin_where
 from calmcue.features.spectral import power_spectrum, spectral_shape
 from calmcue.features.trackers import QUIET_HOLD_FRAMES, SILENT_SNR_DB, Trackers, wakes
@@ -96,7 +96,8 @@ class FeatureExtractor:
         """windows: (hops, channels, n) float32 from the Reframer."""
         hops = windows.shape[0]
         if windows.any():
-            level, power, clipped = level_dbfs(windows), power_spectrum(windows), clip_share(windows)
+            level, power = level_dbfs(windows), power_spectrum(windows)
+            clipped = clip_share_where_loud(windows, level)
         else:  # digital silence everywhere (a muted mic, no call): the same numbers without the FFT
             level = np.full(windows.shape[:2], LEVEL_FLOOR_DBFS)
             power = np.zeros((*windows.shape[:2], POWER_BINS), np.float32)
