@@ -50,10 +50,16 @@ class FrameBatch:
         return int(self.level_dbfs.shape[0])
 
     def channel_frames(self, channel: int) -> list[ChannelFrame]:
-        """One channel's frames as plain floats, for the frame-by-frame detector. (tuple.__new__ over the zipped
-        columns: what ChannelFrame._make does, without its length check a frame - every field is here.)"""
-        columns = [getattr(self, name)[:, channel].tolist() for name in ChannelFrame._fields]
-        return list(map(tuple.__new__, repeat(ChannelFrame), zip(*columns, strict=True)))
+        """One channel's frames as plain floats, for the frame-by-frame detector."""
+        return self.frames_by_channel()[channel]
+
+    def frames_by_channel(self) -> list[list[ChannelFrame]]:
+        """Every channel's frames as plain floats, one list per channel: each field's array read out once for all
+        channels (a live hop: 8 conversions, not 8 per channel). (tuple.__new__ over the zipped columns: what
+        ChannelFrame._make does, without its length check a frame - every field is here.)"""
+        fields = [getattr(self, name).T.tolist() for name in ChannelFrame._fields]  # per field: channels x hops
+        return [list(map(tuple.__new__, repeat(ChannelFrame), zip(*columns, strict=True)))
+                for columns in zip(*fields, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -130,7 +136,7 @@ class FeatureExtractor:
             if any_at_floor:
                 silent = np.logical_and(at_floor, zeros.all(axis=1))
             speech, music = self.model.process(power, periodicity, level, silent=silent)
-        tracked = self._trackers.run(level, floors, shape, pitch, speech)
+        tracked = self._trackers.run(floors, shape, pitch, speech)
         batch = FrameBatch(
             first_frame=self.frames_done, level_dbfs=level, f0_hz=tracked.f0_hz, periodicity=periodicity,
             voiced=tracked.voiced, speech_prob=tracked.speech_prob, speech_level_dbfs=tracked.speech_level_dbfs,
