@@ -19,7 +19,7 @@ from calmcue.features.activity_model import ActivityKind, ActivityModel, default
 from calmcue.features.loudness import LEVEL_FLOOR_DBFS, clip_share_where_loud, level_dbfs
 from calmcue.features.pitch import silent_windows, stand_in_periodicity, yin_where
 from calmcue.features.spectral import power_spectrum, spectral_shape
-from calmcue.features.trackers import QUIET_HOLD_FRAMES, SILENT_SNR_DB, Trackers, wakes
+from calmcue.features.trackers import QUIET_HOLD_FRAMES, SILENT_SNR_DB, Trackers
 from calmcue.timebase import LEVEL_WINDOW
 
 __all__ = ["QUIET_HOLD_FRAMES", "SILENT_SNR_DB", "ChannelFrame", "FeatureExtractor", "FrameBatch", "PathCounts"]
@@ -115,7 +115,7 @@ class FeatureExtractor:
         # the model, which reads periodicity on every frame, gets a cheap stand-in there once the channel has been
         # quiet (nothing WAKE_SNR_DB over its floor) for QUIET_HOLD_FRAMES: a room's noise, between calls.
         if self.model is not None:
-            quiet = self._trackers.long_quiet(wakes(level, floors.level_dbfs))
+            quiet = self._trackers.long_quiet(floors)
         else:
             quiet = ~may_be_voiced(level, floors.level_dbfs)
         cheap = int(np.count_nonzero(quiet))  # np.count_nonzero without an axis: no Python wrapper, unlike .any()

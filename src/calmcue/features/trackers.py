@@ -35,12 +35,6 @@ QUIET_HOLD_FRAMES = 50
 WAKE_SNR_DB = 10.0
 
 
-def wakes(level_dbfs: np.ndarray, floor_dbfs: np.ndarray) -> np.ndarray:
-    """The frames that end a channel's quiet path (audible and WAKE_SNR_DB over its noise floor); NaN floors (only
-    digital silence so far) give False."""
-    return (level_dbfs > ABSOLUTE_FLOOR_DBFS) & (level_dbfs - floor_dbfs > WAKE_SNR_DB)
-
-
 class Floors(NamedTuple):
     """The tracked noise floors after each frame of a block, each (hops, channels)."""
 
@@ -109,19 +103,21 @@ class Trackers:
                    for c in range(n)]
         return Floors(level_dbfs=level, low_db=low, high_db=high, columns=columns)
 
-    def long_quiet(self, voiceable: np.ndarray) -> np.ndarray:
+    def long_quiet(self, floors: Floors) -> np.ndarray:
         """(hops, channels): the frames that come QUIET_HOLD_FRAMES or more after the channel's last frame that
-        could be voiced (`wakes`; a count carried across blocks: the same answer whatever the block sizes). A plain
-        loop: one addition a frame costs less than the numpy calls that would replace it, even over hundreds."""
-        out = np.empty(voiceable.shape, bool)
-        for channel, column in enumerate(voiceable.T.tolist()):
+        could be voiced - audible and WAKE_SNR_DB over its noise floor (a NaN floor, only digital silence so far:
+        never) - a count carried across blocks (the same answer whatever the block sizes). A plain loop over the
+        floats `floors` holds: two comparisons and an addition a frame cost less than the numpy calls that would
+        replace them, even over hundreds."""
+        per_channel = []
+        for channel, (levels, _, _, level_floors, _, _) in enumerate(floors.columns):
             run, flags = self.quiet_run[channel], []
-            for frame_voiceable in column:
-                run = 0 if frame_voiceable else run + 1
+            for level, floor in zip(levels, level_floors, strict=True):
+                run = 0 if level > ABSOLUTE_FLOOR_DBFS and level - floor > WAKE_SNR_DB else run + 1
                 flags.append(run > QUIET_HOLD_FRAMES)
             self.quiet_run[channel] = run
-            out[:, channel] = flags
-        return out
+            per_channel.append(flags)
+        return np.array(per_channel, bool).T
 
     def run(self, floors: Floors, shape: SpectralShape, pitch: PitchTrack, model_prob: np.ndarray | None) -> Tracked:
         """The block's tracked features (of the levels and bands `floors` stepped over), frame by frame on plain
