@@ -125,7 +125,7 @@ class Trackers:
         (whose probability carries a decaying memory of periodicity frame to frame). A block path in numpy was
         built and measured in round 4 of issue 15: it only paid from about 24 frames a push and bought 3 % of batch
         time, not worth a second copy of the rules (benchmarks/results/profiles/hop4_summary.md)."""
-        aperiodicity, f0, band_db = (a.T.tolist() for a in (pitch.aperiodicity, pitch.f0_hz, shape.band_db))
+        aperiodicity, f0, band_db = pitch.aperiodicity.T.tolist(), pitch.f0_hz.T.tolist(), shape.band_db.T.tolist()
         probs = None if model_prob is None else model_prob.T.tolist()
         per_channel = [self._channel(c, [*floors.columns[c], aperiodicity[c], f0[c], band_db[c]],
                                      pitch.dprime[:, c], None if probs is None else probs[c])
