@@ -148,8 +148,8 @@ def _room_parts() -> None:
     from calmcue.detector.detector import Detector
     from calmcue.features import activity_model, extractor, trackers
 
-    targets = [(extractor, name, name) for name in ("level_dbfs", "power_spectrum", "clip_share", "yin_where",
-                                                    "stand_in_periodicity") if hasattr(extractor, name)]
+    parts = ("level_dbfs", "power_spectrum", "clip_share", "clip_share_where_loud", "yin_where", "stand_in_periodicity")
+    targets = [(extractor, name, name) for name in parts if hasattr(extractor, name)]
     targets += [(trackers.Trackers, "floors", "floors"), (trackers.Trackers, "run", "trackers run"),
                 (activity_model.ActivityModel, "process", "model"), (Detector, "process", "detector")]
     room, step, settle = _room(60.0), round(0.2 * TRAY_RATE_HZ), 10 * TRAY_RATE_HZ

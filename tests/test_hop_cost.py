@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 import pytest
 
 from calmcue.features import extractor as extractor_module
+from calmcue.features import fft as fft_module
 from calmcue.features import trackers as trackers_module
+from calmcue.features.activity_input import ActivityInput
 from calmcue.features.activity_model import ActivityModel
-from calmcue.features.extractor import QUIET_HOLD_FRAMES, FeatureExtractor
+from calmcue.features.extractor import QUIET_HOLD_FRAMES, ChannelFrame, FeatureExtractor
+from calmcue.features.loudness import (
+    CLIP_LEVEL_DBFS,
+    NEAR_FULL_SCALE,
+    clip_share,
+    clip_share_where_loud,
+    level_dbfs,
+)
 from calmcue.features.pitch import (
     CHUNK_ROWS,
     TAU_MAX,
@@ -250,3 +260,57 @@ def test_the_models_live_branch_gives_the_masked_paths_numbers_and_state_bit_for
         np.testing.assert_array_equal(music, music_m)
     np.testing.assert_array_equal(models[0]._state, models[1]._state)
     assert no_mask[3][0].max() == 0.0 and max(s.max() for s, _ in no_mask) > 0.0
+
+
+@pytest.mark.parametrize("shape", [(2, 2, 800), (64, 800), (2, 512), (3, 1, 512)])
+def test_the_features_ffts_give_numpy_ffts_bits(shape: tuple[int, ...]) -> None:
+    """features/fft.py (numpy's transforms without numpy.fft's wrapper, where numpy has them) gives np.fft's numbers
+    bit for bit, forward and back, on the shapes the live hop and batch make, and on what it hands to the wrapper."""
+    x = np.random.default_rng(len(shape)).standard_normal(shape)
+    n = shape[-1]
+    spectra = fft_module.rfft(x, n)
+    assert spectra.tobytes() == np.fft.rfft(x, n, axis=-1).tobytes()
+    assert fft_module.irfft(spectra, n).tobytes() == np.fft.irfft(spectra, n, axis=-1).tobytes()
+    single = x.astype(np.float32)  # not float64: the wrapper's path
+    assert fft_module.rfft(single, n).tobytes() == np.fft.rfft(single, n, axis=-1).tobytes()
+
+
+def test_the_features_ffts_are_numpy_ffts_when_numpy_lacks_the_private_transforms(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "numpy.fft._pocketfft_umath", None)  # the import fails, as on numpy 1.26
+    assert fft_module._direct() is None
+
+
+def test_the_clip_share_of_the_loud_windows_only_is_the_clip_share_of_all() -> None:
+    """clip_share_where_loud skips the windows under CLIP_LEVEL_DBFS; one sample at 0.98 in a silent window (the
+    quietest window that can hold one, -27.3 dBFS) is still counted, and so is every window of a clipped voice."""
+    rng = np.random.default_rng(3)
+    quiet = rng.standard_normal((4, 2, 800)).astype(np.float32) * 0.01
+    lone = np.zeros((1, 2, 800), np.float32)
+    lone[0, 1, -3] = NEAR_FULL_SCALE
+    driven = np.clip(rng.standard_normal((3, 2, 800)) * 0.8, -1.0, 1.0).astype(np.float32)
+    for windows in (quiet, lone, driven, np.concatenate([quiet, lone, driven])):
+        shares = clip_share_where_loud(windows, level_dbfs(windows))
+        assert shares.tobytes() == clip_share(windows).tobytes()
+    assert clip_share_where_loud(lone, level_dbfs(lone))[0, 1] > 0.0
+    assert level_dbfs(lone)[0, 1] >= CLIP_LEVEL_DBFS
+
+
+def test_the_slow_band_mean_of_one_hop_at_a_time_is_that_of_whole_blocks() -> None:
+    """ActivityInput's one-hop path (both channels in one numpy expression) gives the block loop's numbers."""
+    windows = Reframer(channels=2).push(np.stack([syllables(seconds=1.0), silence(1.0)], axis=1))
+    power, periodicity = power_spectrum(windows), np.full(windows.shape[:2], 0.5)
+    one_by_one = ActivityInput(channels=2)
+    hops = np.concatenate([one_by_one.process(power[i : i + 1], periodicity[i : i + 1])
+                           for i in range(len(power))])
+    assert hops.tobytes() == ActivityInput(channels=2).process(power, periodicity).tobytes()
+
+
+def test_every_channels_frames_read_at_once_are_each_channels_frames() -> None:
+    """FrameBatch.frames_by_channel: per channel, the frame tuples of that channel's column of every field."""
+    extractor = FeatureExtractor(channels=2)
+    batch = extractor.process(Reframer(channels=2).push(np.stack([syllables(seconds=0.5), silence(0.5)], axis=1)))
+    for channel, frames in enumerate(batch.frames_by_channel()):
+        expected = [tuple(getattr(batch, name)[i, channel].item() for name in ChannelFrame._fields)
+                    for i in range(batch.count)]
+        assert repr([tuple(frame) for frame in frames]) == repr(expected)  # (NaN fields: compared as text)
+        assert all(isinstance(frame, ChannelFrame) for frame in frames)

@@ -126,8 +126,8 @@ class Detector:
     def process(self, batch: FrameBatch) -> list[Event]:
         """Feeds a batch of frames; returns the episodes that ended and the cues that fired, in time order."""
         self._events = []
-        agent = batch.channel_frames(0)
-        customer = batch.channel_frames(1) if self.two_channel else None
+        agent, *others = batch.frames_by_channel()
+        customer = others[0] if self.two_channel else None
         music = hold_music(batch.music_prob[:, 1], batch.speech_prob[:, 1]) if self.two_channel \
             else [False] * batch.count
         heard_music = (batch.music_prob >= MUSIC_PROB).tolist()  # NaN (the classic activity) is no music

@@ -21,6 +21,7 @@ FLOOR_DB = -100.0
 SLOW_MEAN_S = 2.0
 HOP_S = 0.01
 _SLOW = float(np.exp(-HOP_S / SLOW_MEAN_S))  # one-pole smoothing factor per hop
+_TAKE = 1.0 - _SLOW
 _BIN_HZ = ANALYSIS_RATE_HZ / LEVEL_WINDOW
 _HANN_POWER = float(np.sum(np.hanning(LEVEL_WINDOW) ** 2))
 
@@ -99,8 +100,12 @@ class ActivityInput:
         the few hops of a live block, and without importing scipy.signal (about 40 MB the tray does not need)."""
         if self._slow_db is None:
             self._slow_db = level_db[0].astype(np.float64)
+        if level_db.shape[0] == 1:  # a live hop: the same three operations, on every channel at once
+            slow_db = _TAKE * level_db + _SLOW * self._slow_db
+            self._slow_db = slow_db[0]
+            return slow_db
         slow_db = np.empty(level_db.shape, np.float64)
-        keep, take = _SLOW, 1.0 - _SLOW
+        keep, take = _SLOW, _TAKE
         last = self._slow_db.tolist()
         for channel, series in enumerate(level_db.T.tolist()):
             previous, out = last[channel], []

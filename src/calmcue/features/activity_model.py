@@ -198,4 +198,6 @@ class ActivityModel:
         """The model over hops that follow on from its state: (speech, music), each (hops, channels)."""
         probs, self._state = self.model.session.run(None, {"features": features, "state": self._state})
         audible = level_dbfs > ABSOLUTE_FLOOR_DBFS  # digital silence is nothing, whatever the state says
+        if np.count_nonzero(audible) == audible.size:  # speech: every hop audible, the model's own numbers
+            return probs[..., 0], probs[..., 1]
         return np.where(audible, probs[..., 0], 0.0), np.where(audible, probs[..., 1], 0.0)

@@ -16,10 +16,10 @@ import numpy as np
 
 from calmcue.features.activity import may_be_voiced
 from calmcue.features.activity_model import ActivityKind, ActivityModel, default_kind
-from calmcue.features.loudness import LEVEL_FLOOR_DBFS, clip_share, level_dbfs
+from calmcue.features.loudness import LEVEL_FLOOR_DBFS, clip_share_where_loud, level_dbfs
 from calmcue.features.pitch import silent_windows, stand_in_periodicity, yin_where
 from calmcue.features.spectral import power_spectrum, spectral_shape
-from calmcue.features.trackers import QUIET_HOLD_FRAMES, SILENT_SNR_DB, Trackers, wakes
+from calmcue.features.trackers import QUIET_HOLD_FRAMES, SILENT_SNR_DB, Trackers
 from calmcue.timebase import LEVEL_WINDOW
 
 __all__ = ["QUIET_HOLD_FRAMES", "SILENT_SNR_DB", "ChannelFrame", "FeatureExtractor", "FrameBatch", "PathCounts"]
@@ -50,10 +50,16 @@ class FrameBatch:
         return int(self.level_dbfs.shape[0])
 
     def channel_frames(self, channel: int) -> list[ChannelFrame]:
-        """One channel's frames as plain floats, for the frame-by-frame detector. (tuple.__new__ over the zipped
-        columns: what ChannelFrame._make does, without its length check a frame - every field is here.)"""
-        columns = [getattr(self, name)[:, channel].tolist() for name in ChannelFrame._fields]
-        return list(map(tuple.__new__, repeat(ChannelFrame), zip(*columns, strict=True)))
+        """One channel's frames as plain floats, for the frame-by-frame detector."""
+        return self.frames_by_channel()[channel]
+
+    def frames_by_channel(self) -> list[list[ChannelFrame]]:
+        """Every channel's frames as plain floats, one list per channel: each field's array read out once for all
+        channels (a live hop: 8 conversions, not 8 per channel). (tuple.__new__ over the zipped columns: what
+        ChannelFrame._make does, without its length check a frame - every field is here.)"""
+        fields = [getattr(self, name).T.tolist() for name in ChannelFrame._fields]  # per field: channels x hops
+        return [list(map(tuple.__new__, repeat(ChannelFrame), zip(*columns, strict=True)))
+                for columns in zip(*fields, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,8 @@ class FeatureExtractor:
         """windows: (hops, channels, n) float32 from the Reframer."""
         hops = windows.shape[0]
         if windows.any():
-            level, power, clipped = level_dbfs(windows), power_spectrum(windows), clip_share(windows)
+            level, power = level_dbfs(windows), power_spectrum(windows)
+            clipped = clip_share_where_loud(windows, level)
         else:  # digital silence everywhere (a muted mic, no call): the same numbers without the FFT
             level = np.full(windows.shape[:2], LEVEL_FLOOR_DBFS)
             power = np.zeros((*windows.shape[:2], POWER_BINS), np.float32)
@@ -108,7 +115,7 @@ class FeatureExtractor:
         # the model, which reads periodicity on every frame, gets a cheap stand-in there once the channel has been
         # quiet (nothing WAKE_SNR_DB over its floor) for QUIET_HOLD_FRAMES: a room's noise, between calls.
         if self.model is not None:
-            quiet = self._trackers.long_quiet(wakes(level, floors.level_dbfs))
+            quiet = self._trackers.long_quiet(floors)
         else:
             quiet = ~may_be_voiced(level, floors.level_dbfs)
         cheap = int(np.count_nonzero(quiet))  # np.count_nonzero without an axis: no Python wrapper, unlike .any()
@@ -129,7 +136,7 @@ class FeatureExtractor:
             if any_at_floor:
                 silent = np.logical_and(at_floor, zeros.all(axis=1))
             speech, music = self.model.process(power, periodicity, level, silent=silent)
-        tracked = self._trackers.run(level, floors, shape, pitch, speech)
+        tracked = self._trackers.run(floors, shape, pitch, speech)
         batch = FrameBatch(
             first_frame=self.frames_done, level_dbfs=level, f0_hz=tracked.f0_hz, periodicity=periodicity,
             voiced=tracked.voiced, speech_prob=tracked.speech_prob, speech_level_dbfs=tracked.speech_level_dbfs,

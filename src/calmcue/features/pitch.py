@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from calmcue.features.fft import irfft, rfft
 from calmcue.timebase import ANALYSIS_RATE_HZ, LEVEL_WINDOW, PITCH_WINDOW
 
 F0_MIN_HZ = 60.0
@@ -39,13 +40,14 @@ def normalised_difference(windows: np.ndarray) -> np.ndarray:
     padded = np.zeros((2, *x.shape[:-1], NFFT), np.float64)  # the window and its head: one FFT call for both
     padded[0, ..., :PITCH_WINDOW] = x
     padded[1, ..., :INTEGRATION] = x[..., :INTEGRATION]
-    spectra = np.fft.rfft(padded, axis=-1)
+    spectra = rfft(padded, NFFT)
     cross = spectra[0]
-    cross *= np.conj(spectra[1])  # in place: batches of 100 hops make these arrays megabytes
-    correlation = np.fft.irfft(cross, NFFT, axis=-1)[..., : TAU_MAX + 1]
+    cross *= np.conjugate(spectra[1], out=spectra[1])  # in place: batches of 100 hops make these arrays megabytes
+    correlation = irfft(cross, NFFT)[..., : TAU_MAX + 1]
     energy = np.zeros((*x.shape[:-1], PITCH_WINDOW + 1), np.float64)
-    # np.add.accumulate is what np.cumsum calls, without fromnumeric's wrapper (a few us a live hop)
-    np.add.accumulate(np.square(x, dtype=np.float64), axis=-1, out=energy[..., 1:])
+    # np.add.accumulate is what np.cumsum calls, without fromnumeric's wrapper (a few us a live hop); the window
+    # squared from its float64 copy, the same values as squaring x in float64 (no cast)
+    np.add.accumulate(np.square(padded[0, ..., :PITCH_WINDOW]), axis=-1, out=energy[..., 1:])
     # the same operations in the same order as max(shifted + (energy[INTEGRATION] - 2 correlation), 0), in place
     # on the inverse FFT's own output and one new array (a live hop's arrays are tiny: the allocations cost more)
     np.multiply(correlation, 2.0, out=correlation)
@@ -53,10 +55,14 @@ def normalised_difference(windows: np.ndarray) -> np.ndarray:
     difference = np.subtract(energy[..., INTEGRATION : INTEGRATION + TAU_MAX + 1], energy[..., : TAU_MAX + 1])
     np.add(difference, correlation, out=difference)
     np.maximum(difference, 0.0, out=difference)
-    running = np.add.accumulate(difference[..., 1:], axis=-1)
+    # d'(tau) = d(tau) tau / max(running sum, tiny): the same three operations in the same order, written into
+    # the output and the difference itself instead of three new arrays (in batch: 5-10 % of YIN's time)
     out = np.empty_like(difference)
+    running = np.add.accumulate(difference[..., 1:], axis=-1, out=out[..., 1:])
+    np.maximum(running, 1e-12, out=running)
+    weighted = np.multiply(difference[..., 1:], _LAGS, out=difference[..., 1:])
+    np.divide(weighted, running, out=running)
     out[..., 0] = 1.0
-    out[..., 1:] = difference[..., 1:] * _LAGS / np.maximum(running, 1e-12)
     return out
 
 

@@ -7,6 +7,7 @@ give the same bits whatever the block sizes.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -34,18 +35,15 @@ QUIET_HOLD_FRAMES = 50
 WAKE_SNR_DB = 10.0
 
 
-def wakes(level_dbfs: np.ndarray, floor_dbfs: np.ndarray) -> np.ndarray:
-    """The frames that end a channel's quiet path (audible and WAKE_SNR_DB over its noise floor); NaN floors (only
-    digital silence so far) give False."""
-    return (level_dbfs > ABSOLUTE_FLOOR_DBFS) & (level_dbfs - floor_dbfs > WAKE_SNR_DB)
-
-
 class Floors(NamedTuple):
     """The tracked noise floors after each frame of a block, each (hops, channels)."""
 
     level_dbfs: np.ndarray
     low_db: np.ndarray  # of the 300-1000 Hz band energy
     high_db: np.ndarray  # of the 1000-3400 Hz band energy
+    # the same as plain floats, with the values they were stepped over, for `Trackers.run` (which would otherwise
+    # read six of these arrays out again): per channel, (level, low_db, high_db, level floor, low floor, high floor)
+    columns: Sequence[tuple[list[float], ...]]
 
 
 class Tracked(NamedTuple):
@@ -96,39 +94,42 @@ class Trackers:
 
     def floors(self, level_dbfs: np.ndarray, shape: SpectralShape) -> Floors:
         """Steps the three noise floors of every channel over a block."""
-        series = zip((*(a.noise for a in self.activity), *self.low_noise, *self.high_noise),
-                     (*level_dbfs.T.tolist(), *shape.low_db.T.tolist(), *shape.high_db.T.tolist()), strict=True)
-        stepped = np.array([floor.steps(values) for floor, values in series], np.float64)  # (3 channels, hops)
-        level, low, high = stepped.reshape(3, self.channels, -1).transpose(0, 2, 1)
-        return Floors(level_dbfs=level, low_db=low, high_db=high)
+        values = (*level_dbfs.T.tolist(), *shape.low_db.T.tolist(), *shape.high_db.T.tolist())  # (3 channels)
+        floors = (*(a.noise for a in self.activity), *self.low_noise, *self.high_noise)
+        lists = [floor.steps(series) for floor, series in zip(floors, values, strict=True)]
+        level, low, high = np.array(lists, np.float64).reshape(3, self.channels, -1).transpose(0, 2, 1)
+        n = self.channels
+        columns = [(values[c], values[n + c], values[2 * n + c], lists[c], lists[n + c], lists[2 * n + c])
+                   for c in range(n)]
+        return Floors(level_dbfs=level, low_db=low, high_db=high, columns=columns)
 
-    def long_quiet(self, voiceable: np.ndarray) -> np.ndarray:
+    def long_quiet(self, floors: Floors) -> np.ndarray:
         """(hops, channels): the frames that come QUIET_HOLD_FRAMES or more after the channel's last frame that
-        could be voiced (`wakes`; a count carried across blocks: the same answer whatever the block sizes). A plain
-        loop: one addition a frame costs less than the numpy calls that would replace it, even over hundreds."""
-        out = np.empty(voiceable.shape, bool)
-        for channel, column in enumerate(voiceable.T.tolist()):
+        could be voiced - audible and WAKE_SNR_DB over its noise floor (a NaN floor, only digital silence so far:
+        never) - a count carried across blocks (the same answer whatever the block sizes). A plain loop over the
+        floats `floors` holds: two comparisons and an addition a frame cost less than the numpy calls that would
+        replace them, even over hundreds."""
+        per_channel = []
+        for channel, (levels, _, _, level_floors, _, _) in enumerate(floors.columns):
             run, flags = self.quiet_run[channel], []
-            for frame_voiceable in column:
-                run = 0 if frame_voiceable else run + 1
+            for level, floor in zip(levels, level_floors, strict=True):
+                run = 0 if level > ABSOLUTE_FLOOR_DBFS and level - floor > WAKE_SNR_DB else run + 1
                 flags.append(run > QUIET_HOLD_FRAMES)
             self.quiet_run[channel] = run
-            out[:, channel] = flags
-        return out
+            per_channel.append(flags)
+        return np.array(per_channel, bool).T
 
-    def run(self, level_dbfs: np.ndarray, floors: Floors, shape: SpectralShape, pitch: PitchTrack,
-            model_prob: np.ndarray | None) -> Tracked:
-        """The block's tracked features, frame by frame on plain floats; `model_prob` (hops, channels) is the
-        learned model's speech decision, or None for the classic rule (whose probability carries a decaying memory
-        of periodicity frame to frame). A block path in numpy was built and measured in round 4 of issue 15: it
-        only paid from about 24 frames a push and bought 3 % of batch time, not worth a second copy of the rules
-        (benchmarks/results/profiles/hop4_summary.md)."""
-        arrays = (level_dbfs, floors.level_dbfs, floors.low_db, floors.high_db, pitch.aperiodicity, pitch.f0_hz,
-                  shape.band_db, shape.low_db, shape.high_db)
-        columns = [a.T.tolist() for a in arrays]
+    def run(self, floors: Floors, shape: SpectralShape, pitch: PitchTrack, model_prob: np.ndarray | None) -> Tracked:
+        """The block's tracked features (of the levels and bands `floors` stepped over), frame by frame on plain
+        floats; `model_prob` (hops, channels) is the learned model's speech decision, or None for the classic rule
+        (whose probability carries a decaying memory of periodicity frame to frame). A block path in numpy was
+        built and measured in round 4 of issue 15: it only paid from about 24 frames a push and bought 3 % of batch
+        time, not worth a second copy of the rules (benchmarks/results/profiles/hop4_summary.md)."""
+        aperiodicity, f0, band_db = pitch.aperiodicity.T.tolist(), pitch.f0_hz.T.tolist(), shape.band_db.T.tolist()
         probs = None if model_prob is None else model_prob.T.tolist()
-        per_channel = [self._channel(c, [column[c] for column in columns], pitch.dprime[:, c],
-                                     None if probs is None else probs[c]) for c in range(self.channels)]
+        per_channel = [self._channel(c, [*floors.columns[c], aperiodicity[c], f0[c], band_db[c]],
+                                     pitch.dprime[:, c], None if probs is None else probs[c])
+                       for c in range(self.channels)]
         # one array for every field and channel: (channels, fields, hops) -> per field (hops, channels)
         f0, voiced, prob, rate, speech_level, tilt = np.array(per_channel, np.float64).transpose(1, 2, 0)
         return Tracked(f0_hz=f0, voiced=voiced.astype(bool), speech_prob=prob, rate_syl_s=rate,
@@ -136,7 +137,7 @@ class Trackers:
 
     def _channel(self, channel: int, columns: list[list[float]], dprime: np.ndarray,
                      model_prob: list[float] | None) -> tuple[list[float], ...]:
-        level, floor, low_floor, high_floor, aperiodicity, f0, band_db, low_db, high_db = columns
+        level, low_db, high_db, floor, low_floor, high_floor, aperiodicity, f0, band_db = columns
         decide, octave, rate = self.activity[channel].decide, self.octave[channel].step, self.rate[channel].step
         unvoiced = self.octave[channel].unvoiced
         f0_out: list[float] = []
