@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import math
-import sys
 
 import numpy as np
 import pytest
 
 from calmcue.features import extractor as extractor_module
-from calmcue.features import fft as fft_module
 from calmcue.features import trackers as trackers_module
 from calmcue.features.activity_input import ActivityInput
 from calmcue.features.activity_model import ActivityModel
@@ -260,24 +258,6 @@ def test_the_models_live_branch_gives_the_masked_paths_numbers_and_state_bit_for
         np.testing.assert_array_equal(music, music_m)
     np.testing.assert_array_equal(models[0]._state, models[1]._state)
     assert no_mask[3][0].max() == 0.0 and max(s.max() for s, _ in no_mask) > 0.0
-
-
-@pytest.mark.parametrize("shape", [(2, 2, 800), (64, 800), (2, 512), (3, 1, 512)])
-def test_the_features_ffts_give_numpy_ffts_bits(shape: tuple[int, ...]) -> None:
-    """features/fft.py (numpy's transforms without numpy.fft's wrapper, where numpy has them) gives np.fft's numbers
-    bit for bit, forward and back, on the shapes the live hop and batch make, and on what it hands to the wrapper."""
-    x = np.random.default_rng(len(shape)).standard_normal(shape)
-    n = shape[-1]
-    spectra = fft_module.rfft(x, n)
-    assert spectra.tobytes() == np.fft.rfft(x, n, axis=-1).tobytes()
-    assert fft_module.irfft(spectra, n).tobytes() == np.fft.irfft(spectra, n, axis=-1).tobytes()
-    single = x.astype(np.float32)  # not float64: the wrapper's path
-    assert fft_module.rfft(single, n).tobytes() == np.fft.rfft(single, n, axis=-1).tobytes()
-
-
-def test_the_features_ffts_are_numpy_ffts_when_numpy_lacks_the_private_transforms(monkeypatch) -> None:
-    monkeypatch.setitem(sys.modules, "numpy.fft._pocketfft_umath", None)  # the import fails, as on numpy 1.26
-    assert fft_module._direct() is None
 
 
 def test_the_clip_share_of_the_loud_windows_only_is_the_clip_share_of_all() -> None:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from calmcue.features.fft import irfft, rfft
 from calmcue.timebase import ANALYSIS_RATE_HZ, LEVEL_WINDOW, PITCH_WINDOW
 
 F0_MIN_HZ = 60.0
@@ -40,10 +39,10 @@ def normalised_difference(windows: np.ndarray) -> np.ndarray:
     padded = np.zeros((2, *x.shape[:-1], NFFT), np.float64)  # the window and its head: one FFT call for both
     padded[0, ..., :PITCH_WINDOW] = x
     padded[1, ..., :INTEGRATION] = x[..., :INTEGRATION]
-    spectra = rfft(padded, NFFT)
+    spectra = np.fft.rfft(padded, axis=-1)
     cross = spectra[0]
     cross *= np.conjugate(spectra[1], out=spectra[1])  # in place: batches of 100 hops make these arrays megabytes
-    correlation = irfft(cross, NFFT)[..., : TAU_MAX + 1]
+    correlation = np.fft.irfft(cross, NFFT, axis=-1)[..., : TAU_MAX + 1]
     energy = np.zeros((*x.shape[:-1], PITCH_WINDOW + 1), np.float64)
     # np.add.accumulate is what np.cumsum calls, without fromnumeric's wrapper (a few us a live hop); the window
     # squared from its float64 copy, the same values as squaring x in float64 (no cast)
