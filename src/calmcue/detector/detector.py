@@ -97,8 +97,7 @@ class Detector:
             self._pace.seed(agent_baseline.rate_syl_s)
         self._no_pause = EpisodeMachine(min_frames=round(npause.talk_s / HOP_S), exit_frames=0)
         self._limiters = {key: CueLimiter(limits) for key, limits in cue_limits(settings).items()}
-        # the agent's run ignores clicks (typing: turns.CLICK_FRAMES); the caller's line is left as it was
-        self._agent_run = SpeechRun(min_stretch_frames=CLICK_FRAMES + 1)
+        self._agent_run = SpeechRun(min_stretch_frames=CLICK_FRAMES + 1)  # not clicks (typing: turns.CLICK_FRAMES)
         self._customer_run = SpeechRun(bridge_frames=TURN_BRIDGE_FRAMES)
         self._leak = LeakGate()
         self._agent_fg, self._customer_fg = Foreground(), Foreground()
@@ -226,6 +225,7 @@ class Detector:
             turn = self._customer_bed.turn_speech(heard=heard, model_speech=customer.speech_prob >= SPEECH_PROB,
                                                   music=music[1], level_dbfs=customer.level_dbfs,
                                                   voiced=customer.voiced)
+            self._customer_run.masked = self._customer_bed.masks_voice  # music hides soft words (turns.SpeechRun)
             agent_speech = self._step_customer(frame, customer, agent_speech=agent_speech, heard=heard, turn=turn,
                                                mic_level_dbfs=agent.level_dbfs)
             caller_turn = customer_speech and turn  # the caller's voice, not a music bed behind them

@@ -195,6 +195,11 @@ class MusicBed:
         self._levels = RunningQuantile(BED_FRAMES)
 
     @property
+    def masks_voice(self) -> bool:
+        """Music plays behind the speaker: the activity model loses their softer words under it (turns.SpeechRun)."""
+        return self.active and self.pitched
+
+    @property
     def pitched(self) -> bool:
         """The bed is periodic, as music is: a voiced frame over it may be the bed (else it is a voice)."""
         return self.voiced_share >= PITCHED_SHARE
@@ -213,7 +218,7 @@ class MusicBed:
                     self._levels.add(level_dbfs)
                 else:
                     self._levels.defer(level_dbfs)
-        if model_speech or not self.active or not self.pitched:
+        if model_speech or not self.masks_voice:
             return heard
         return heard and self.over(level_dbfs, margin_db=BED_MARGIN_DB)
 
