@@ -50,7 +50,7 @@ class LineDip:
             self._calm.clear()  # long after a raise, with no dip left to follow: soft speech is no dip
             return
         if calm_sounding:
-            self._calm.push(level_over_db)
+            self._calm.add(level_over_db)  # (read only where the dip is asked for)
 
     @property
     def dip_db(self) -> float:
