@@ -19,6 +19,12 @@ went off) would lift this reading for every word after it; the calm voice tells 
 moves it with the floor and a noise does not: while the speaker's calm-sounding voice (rebase.calm_sounding)
 stands well over its usual place over the floor, the reading is not made.
 
+The reading takes the higher of that floor and the floor of the latest pause alone: an AGC holds its gain in a
+pause, so the latest pause is the gain the voice starts at, while the lowest over 3 s of pauses is the deepest
+point of a dip the gain has since climbed back from (on the agc row two of the agent's three calm clips flagged
+read +10..+11 dB over such a floor with their level 0-1 dB over the calm voice's; a higher floor only lowers the
+reading, so typing in the latest pause - keys0 - costs a raise at most, never a calm flag).
+
 A floor is only read from frames at least `PAUSE_AFTER_SPEECH_FRAMES` after speech (no decay or breath of it),
 never from digital silence (a gated line has no floor: the reading is then not made), and it goes stale after
 `STALE_FRAMES` without a pause frame.
@@ -106,6 +112,7 @@ class LineFloor:
         self._pauses = RunningQuantile(FLOOR_FRAMES, quantile=FLOOR_QUANTILE)
         self._since_speech = PAUSE_AFTER_SPEECH_FRAMES + 1
         self._since_pause = STALE_FRAMES + 1
+        self._latest = RunningQuantile(FLOOR_FRAMES, quantile=FLOOR_QUANTILE)  # the latest pause's frames (its floor)
         self._calibration: list[float] = []
         self._calm_check = RunningQuantile(CHECK_FRAMES)
         self.calm_over_floor_db = math.nan  # the calm voice's level over the floor (80th percentile, as the baseline)
@@ -123,7 +130,10 @@ class LineFloor:
         self._since_speech = 0 if speech else self._since_speech + 1
         self._since_pause += 1
         if self._since_speech > PAUSE_AFTER_SPEECH_FRAMES and line_level_dbfs > SILENT_LEVEL_DBFS:
-            self._pauses.push(line_level_dbfs)
+            self._pauses.add(line_level_dbfs)
+            if self._since_pause > 1:
+                self._latest.clear()
+            self._latest.add(line_level_dbfs)
             self._since_pause = 0
 
     def voice(self, level_dbfs: float, *, calibrating: bool, step_db: float) -> None:
@@ -153,7 +163,10 @@ class LineFloor:
         """The short-term level over the floor, against the calm voice's (dB); NaN when either is unknown, or when
         the calm-sounding voice says the floor moved without the gain (`calm_sounding`: this frame's pitch and
         tilt are those of the calm voice, rebase.calm_sounding)."""
-        over_db = short_term_dbfs - self.floor_dbfs - self.calm_over_floor_db
+        floor_dbfs = self.floor_dbfs
+        if len(self._latest) >= FLOOR_MIN_FRAMES and self._latest.value() > floor_dbfs:
+            floor_dbfs = self._latest.value()
+        over_db = short_term_dbfs - floor_dbfs - self.calm_over_floor_db
         if math.isnan(over_db):
             return math.nan
         if calm_sounding:

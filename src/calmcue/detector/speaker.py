@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from calmcue.config.schema import RaisedVoiceSettings
 from calmcue.detector.baseline import LEVEL_QUANTILE, SpeakerBaseline, semitones
 from calmcue.detector.gainstep import GainStep, effort_level_db
+from calmcue.detector.linedip import LineDip
 from calmcue.detector.linefloor import FLOOR_RAISED_DB, LineFloor
 from calmcue.detector.quantile import RunningQuantile
 from calmcue.detector.rebase import GainRebase, calm_sounding
@@ -74,6 +75,9 @@ class SpeakerTrack:
         self.gain_step = GainStep() if rebase else None
         self.gain_moves: list[GainMove] = []  # the level baseline moved for a gain change (benchmarks read it)
         self.line = LineFloor()  # an AGC may move the line's gain under the voice (linefloor.py)
+        # ...and dips it after a raise (linedip.py). The caller's track only: the agent's reads such dips from the
+        # pauses (gainstep.py), and on it the calm voice's reading flagged calm clips on agc (4.2 -> 9.7 %)
+        self.dip = LineDip() if not rebase else None
         baseline.calm_judge = self._calm_for_learning  # the prior phase's left-out frames, judged again (baseline.py)
 
     def step(self, frame: int, *, level_dbfs: float, f0_hz: float, tilt_db: float, rate_syl_s: float,
@@ -101,6 +105,8 @@ class SpeakerTrack:
         entering, staying = self._conditions(frame, clipped=clipped, own_voice=own_voice)
         if self.gain_step is not None:
             self.gain_step.hop(raised=entering)  # a leveller's falls answer a raised voice (gainstep.py)
+        if self.dip is not None:
+            self.dip.hop(raised=entering)
         if self.machine.phase is _IDLE:
             self.peak = (0.0, 0.0, 0.0)
         if entering or staying:
@@ -160,12 +166,17 @@ class SpeakerTrack:
                 self.over = (self.over[0] - shift_db, self.over[1], self.over[2])
         if self.baseline.from_prior:
             return judge(*self.over, self.thresholds, guessed_baseline=True)
-        level_over = self.over[0] - self._bright_line_db(values.tilt_db)
-        if self.gain_step is not None:  # a leveller's dip after a raise does not hide the next one (gainstep.py)
-            level_over += self.gain_step.line_taken_db
-        # a line gain that came down does not hide a raise (linefloor.py)
         calm = self.last_voiced == frame and calm_sounding(pitch_over_st=self.over[1], tilt_over_db=self.over[2])
+        dip = self.dip
+        if own_frame and dip is not None:
+            dip.voiced(level_over_db=self.over[0], calm_sounding=calm and self.machine.phase is _IDLE)
+        # a line gain that came down does not hide a raise (linefloor.py)
         floor_over = _or_nan_low(self.line.level_over_db(self.level, calm_sounding=calm))
+        # nor does a leveller's dip after a raise (gainstep.py reads it from the pauses; linedip.py from the calm
+        # voice, taken as far as the pauses fell with it: a gain moves both, a soft voice only the voice)
+        dip_db = min(dip.dip_db, max(0.0, floor_over - self.over[0])) if dip is not None else 0.0
+        taken_db = self.gain_step.line_taken_db if self.gain_step is not None else 0.0
+        level_over = self.over[0] - self._bright_line_db(values.tilt_db) + max(taken_db, dip_db)
         squeeze = self.line.squeeze  # a line that squeezes effortful voicing (linefloor.LevelSqueeze)
         relief_db = squeeze.relief_db(self.thresholds.level_enter_db)
         if floor_over >= FLOOR_RAISED_DB:
@@ -231,6 +242,7 @@ class SpeakerTrack:
         if self.gain_step is not None:
             self.gain_step.reset()
         self.line = LineFloor()  # a new microphone has its own floor
+        self.dip = LineDip() if self.dip is not None else None
         for median in self._short_term:
             median.clear()
         self.level = self.pitch = self.tilt = math.nan
