@@ -49,10 +49,6 @@ class FrameBatch:
     def count(self) -> int:
         return int(self.level_dbfs.shape[0])
 
-    def channel_frames(self, channel: int) -> list[ChannelFrame]:
-        """One channel's frames as plain floats, for the frame-by-frame detector."""
-        return self.frames_by_channel()[channel]
-
     def frames_by_channel(self) -> list[list[ChannelFrame]]:
         """Every channel's frames as plain floats, one list per channel: each field's array read out once for all
         channels (a live hop: 8 conversions, not 8 per channel). (tuple.__new__ over the zipped columns: what
