@@ -164,8 +164,9 @@ class LineFloor:
         the calm-sounding voice says the floor moved without the gain (`calm_sounding`: this frame's pitch and
         tilt are those of the calm voice, rebase.calm_sounding)."""
         floor_dbfs = self.floor_dbfs
-        if len(self._latest) >= FLOOR_MIN_FRAMES and self._latest.value() > floor_dbfs:
-            floor_dbfs = self._latest.value()
+        latest_dbfs = self._latest.value() if len(self._latest) >= FLOOR_MIN_FRAMES else math.nan
+        if latest_dbfs > floor_dbfs:  # never when either is NaN (a stale or unknown floor stays unknown)
+            floor_dbfs = latest_dbfs
         over_db = short_term_dbfs - floor_dbfs - self.calm_over_floor_db
         if math.isnan(over_db):
             return math.nan
