@@ -18,6 +18,8 @@
 # whatever PYTHONPATH says: both versions hear the same samples) into both sinks of the virtual headset from before
 # the tray starts: what an agent's headset hears between calls. INPUT=silence plays nothing (digital silence, which
 # flatters the tray: the engine skips work on exact zeros that it cannot skip on a room's noise; issue 15).
+# INPUT=demo plays the demo call (build/demo/demo_call.wav, `make demo`: the agent into mic_feed, the caller into
+# speaker_sink, from its start, looped): the tray while people speak.
 #
 # HARNESS_READERS=off first stops the `parec --latency-msec=5` readers that scripts/with_services.sh keeps on every
 # source of this private server (found by pid: their command line and this PULSE_SERVER) and restarts the sinks'
@@ -53,6 +55,20 @@ PY
         paplay --device="$sink" "$root/$sink.wav" & players+=($!)
     done
     echo "input: the bench's quiet room (bench/room.py) into mic_feed and speaker_sink"
+elif [ "${INPUT:-room}" = demo ]; then
+    .venv/bin/python - "$root" "$((seconds + 30))" build/demo/demo_call.wav <<'PY' || exit 1
+import sys
+import numpy as np
+import soundfile as sf
+call, rate = sf.read(sys.argv[3], dtype="float32", always_2d=True)
+repeats = int(np.ceil(float(sys.argv[2]) * rate / call.shape[0]))
+for channel, sink in enumerate(("mic_feed", "speaker_sink")):
+    sf.write(f"{sys.argv[1]}/{sink}.wav", np.tile(call[:, channel], repeats), rate, subtype="FLOAT")
+PY
+    for sink in mic_feed speaker_sink; do
+        paplay --device="$sink" "$root/$sink.wav" & players+=($!)
+    done
+    echo "input: the demo call (build/demo/demo_call.wav): the agent into mic_feed, the caller into speaker_sink"
 else
     echo "input: digital silence (nothing plays)"
 fi

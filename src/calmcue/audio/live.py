@@ -77,15 +77,14 @@ class DeviceSource:
     MAX_SKEW_S = 0.1  # the call audio may lag the microphone this much before it is padded with silence
     POLL_S = 0.005  # while waiting for the first blocks
     READ_S = 0.05  # `read` returns once this much audio is in: fewer, larger batches cost less CPU per hop
-    QUIET_READ_S = 0.2  # ... and this much while the engine hears nothing, unless `pace` says how long
 
     def __init__(self, *, mic: str = "", call: str = "", latency: str = "low", read_s: float = READ_S,
-                 quiet_read_s: float = QUIET_READ_S, capture: Capture = Capture.AUTO,
+                 quiet_read_s: float = 0.0, capture: Capture = Capture.AUTO,
                  pin: DevicePins | None = None) -> None:
         self.mic_spec, self.call_spec, self.latency = mic, call, latency
         self.capture = capture  # how PortAudio devices are captured (audio/rtcapture.py `Capture`)
         self.read_s = read_s
-        self.quiet_read_s = max(read_s, quiet_read_s)
+        self.quiet_read_s = max(read_s, quiet_read_s)  # while nothing is heard; the engine's `pace` says how long
         self.quiet = False  # the engine's verdict on the last block read (`pace`)
         self._woken = threading.Event()  # `interrupt`: the read under way returns now
         self.pin = pin if pin is not None else DevicePins()

@@ -148,11 +148,11 @@ class GainStep:
 
     def pause(self, level_dbfs: float) -> None:
         """A frame well inside a pause (not digital silence): the level of the room and the mic's own noise."""
-        pause_new, pause_after = self._pause_new, self._pause_after  # (called on every pause frame: `add`, and a
-        if len(pause_new) == PAUSE_NEW_FRAMES:                          # quantile only where it is read)
+        pause_new, pause_after = self._pause_new, self._pause_after  # (called on every pause frame: `add` or
+        if len(pause_new) == PAUSE_NEW_FRAMES:                          # `defer`, and a quantile where it is read)
             self._pause_reference.add(pause_new[0])
         pause_new.append(level_dbfs)
-        pause_after.add(level_dbfs)
+        pause_after.defer(level_dbfs)  # read only while a candidate waits: sorted then (quantile.RunningQuantile)
         if self.pending and len(pause_after) >= PAUSE_AFTER_MIN_FRAMES:
             self._pause_after_low = min(self._pause_after_low, pause_after.value())
             if self.pause_jump_db * self._jump_sign < 0:

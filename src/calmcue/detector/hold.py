@@ -63,6 +63,8 @@ class HeldBack:
     def release(self) -> list[HeldFrame]:
         """The hold state ended: every frame still waiting, oldest first, heard only from the start of the voice
         that ended it (before it: no speech)."""
+        if not self._frames:  # (called on every frame off hold: nothing waits)
+            return []
         frames = list(self._frames)
         self._frames.clear()
         start, gap = len(frames), 0

@@ -130,10 +130,12 @@ class LineFloor:
         self._since_speech = 0 if speech else self._since_speech + 1
         self._since_pause += 1
         if self._since_speech > PAUSE_AFTER_SPEECH_FRAMES and line_level_dbfs > SILENT_LEVEL_DBFS:
-            self._pauses.add(line_level_dbfs)
+            # deferred: the floors are read only with the voice (a long quiet stretch sorts its frames once, when
+            # the voice comes back, instead of an insertion each; issue 15)
+            self._pauses.defer(line_level_dbfs)
             if self._since_pause > 1:
                 self._latest.clear()
-            self._latest.add(line_level_dbfs)
+            self._latest.defer(line_level_dbfs)
             self._since_pause = 0
 
     def voice(self, level_dbfs: float, *, calibrating: bool, step_db: float) -> None:

@@ -6,6 +6,10 @@ import math
 from bisect import bisect_left, insort
 from collections import deque
 
+# a read after at most this many deferred values sorts them into the list held (an insertion each); after more, it
+# sorts the values held afresh (one sort of `size` values costs about as much as a few dozen insertions)
+MERGE_MAX = 32
+
 
 class RunningQuantile:
     """A quantile (default the median) of the last `size` finite values: a sorted list beside a FIFO.
@@ -18,31 +22,42 @@ class RunningQuantile:
         self.quantile = quantile
         self._fifo: deque[float] = deque()
         self._sorted: list[float] = []
-        self._stale = False  # values were deferred: the sorted list is rebuilt at the next read
+        self._stale = False  # values were deferred: the sorted list is brought up to date at the next read
+        # while stale: the values deferred and those that left the FIFO meanwhile, for the next read to merge;
+        # None once more than MERGE_MAX were deferred (the next read sorts afresh)
+        self._pending: list[float] | None = []
+        self._left: list[float] = []
 
     def add(self, value: float) -> None:
         """Takes in one value (NaN is skipped); the oldest leaves once `size` are held."""
         if value == value:  # not NaN
             fifo = self._fifo
-            fifo.append(value)
             if self._stale:
-                if len(fifo) > self.size:
-                    fifo.popleft()
+                self.defer(value)
                 return
+            fifo.append(value)
             ordered = self._sorted
             insort(ordered, value)
             if len(fifo) > self.size:
                 del ordered[bisect_left(ordered, fifo.popleft())]
 
     def defer(self, value: float) -> None:
-        """`add` for a stretch in which nobody reads the quantile: only the FIFO moves, and the next read sorts the
-        values held afresh (the same list: the same values in order). Cheaper than `add` when many values come
-        between two reads (a music bed's level while no bed is on: foreground.MusicBed)."""
+        """`add` for a stretch in which nobody reads the quantile: only the FIFO moves, and the next read brings
+        the sorted list up to date (the same list: the same values in order). Cheaper than `add` when many values
+        come between two reads (a music bed's level while no bed is on: foreground.MusicBed; a line's pauses,
+        read when the voice comes back: linefloor.LineFloor), and no dearer when few do."""
         if value == value:
-            fifo = self._fifo
+            fifo, pending = self._fifo, self._pending
             fifo.append(value)
-            if len(fifo) > self.size:
-                fifo.popleft()
+            gone = fifo.popleft() if len(fifo) > self.size else None
+            if pending is not None:
+                if len(pending) < MERGE_MAX:
+                    pending.append(value)
+                    if gone is not None:
+                        self._left.append(gone)
+                else:
+                    self._pending = None
+                    self._left.clear()
             self._stale = True
 
     def push(self, value: float) -> float:
@@ -53,8 +68,7 @@ class RunningQuantile:
     def value(self) -> float:
         """The quantile of the values held now (NaN when empty)."""
         if self._stale:
-            self._sorted = sorted(self._fifo)
-            self._stale = False
+            self._catch_up()
         ordered = self._sorted
         n = len(ordered)
         if n == 0:
@@ -66,6 +80,19 @@ class RunningQuantile:
         low = ordered[below]
         return low + (ordered[below + 1] - low) * (position - below)
 
+    def _catch_up(self) -> None:
+        """The sorted list after deferred values: each inserted and each that left taken out (every one that left
+        is held by then, as a value or an equal one), or the FIFO sorted afresh after many."""
+        pending, ordered = self._pending, self._sorted
+        if pending is None:
+            self._sorted = sorted(self._fifo)
+        else:
+            for value in pending:
+                insort(ordered, value)
+            for value in self._left:
+                del ordered[bisect_left(ordered, value)]
+        self._pending, self._left, self._stale = [], [], False
+
     def values(self) -> list[float]:
         """The values held, oldest first."""
         return list(self._fifo)
@@ -76,4 +103,4 @@ class RunningQuantile:
     def clear(self) -> None:
         self._fifo.clear()
         self._sorted.clear()
-        self._stale = False
+        self._pending, self._left, self._stale = [], [], False

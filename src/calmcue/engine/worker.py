@@ -81,7 +81,7 @@ class Worker:
         self._said_no_call = False
         self._backoff = cmd.Backoff(BACKOFF_S)
         self.meters = meters
-        self._quiet_read_s = quiet_read_s(settings.detector, meters=meters)  # set again after each block
+        self._quiet_read_s = quiet_read_s(settings.detector, meters=meters)  # again after each command, not per block
         self._next_meter = self._next_quiet_meter = self._next_stats = 0
         self._restart_after_error = True
         self.offsets = ThresholdOffsets()  # the agent's nudges (SetThresholdOffsets), on top of the settings
@@ -263,7 +263,6 @@ class Worker:
             self.metrics.add_latency(age * 1000.0)
         self.metrics.frames += result.batch.count
         if self._paced is not None:
-            self._quiet_read_s = quiet_read_s(pipeline.detector.settings, meters=self.meters)
             self._paced.pace(quiet=heard_nothing(result.batch), quiet_read_s=self._quiet_read_s)
         self.report.publish(result.events)
         self._track_baseline(pipeline)
@@ -319,8 +318,9 @@ class Worker:
     def _apply(self, command: cmd.Command) -> bool:
         """Carries out one command; True if the caller should stop waiting (the audio must be reopened)."""
         log.info("command %s", type(command).__name__)
-        handler = self._handlers.get(type(command))
-        return handler(command) if handler is not None else False
+        reopen = self._handlers.get(type(command), lambda _: False)(command)
+        self._quiet_read_s = quiet_read_s(self.offsets.apply(self.settings.detector), meters=self.meters)
+        return reopen
 
     def _command_table(self) -> dict[type, Callable[[Any], bool]]:
         """What `_apply` does per kind of command (engine/commands.py); each returns True to stop waiting."""

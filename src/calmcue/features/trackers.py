@@ -36,13 +36,12 @@ WAKE_SNR_DB = 10.0
 
 
 class Floors(NamedTuple):
-    """The tracked noise floors after each frame of a block, each (hops, channels)."""
+    """The tracked noise floors after each frame of a block: the level's as an array (hops, channels), for the
+    classic activity rule; and for `Trackers.run` every floor as plain floats with the values they were stepped
+    over (the bands' floors are read only there): per channel, (level, low_db, high_db, level floor, low floor,
+    high floor), the bands being 300-1000 and 1000-3400 Hz."""
 
     level_dbfs: np.ndarray
-    low_db: np.ndarray  # of the 300-1000 Hz band energy
-    high_db: np.ndarray  # of the 1000-3400 Hz band energy
-    # the same as plain floats, with the values they were stepped over, for `Trackers.run` (which would otherwise
-    # read six of these arrays out again): per channel, (level, low_db, high_db, level floor, low floor, high floor)
     columns: Sequence[tuple[list[float], ...]]
 
 
@@ -97,11 +96,11 @@ class Trackers:
         values = (*level_dbfs.T.tolist(), *shape.low_db.T.tolist(), *shape.high_db.T.tolist())  # (3 channels)
         floors = (*(a.noise for a in self.activity), *self.low_noise, *self.high_noise)
         lists = [floor.steps(series) for floor, series in zip(floors, values, strict=True)]
-        level, low, high = np.array(lists, np.float64).reshape(3, self.channels, -1).transpose(0, 2, 1)
         n = self.channels
+        level = np.array(lists[:n], np.float64).T
         columns = [(values[c], values[n + c], values[2 * n + c], lists[c], lists[n + c], lists[2 * n + c])
                    for c in range(n)]
-        return Floors(level_dbfs=level, low_db=low, high_db=high, columns=columns)
+        return Floors(level_dbfs=level, columns=columns)
 
     def long_quiet(self, floors: Floors) -> np.ndarray:
         """(hops, channels): the frames that come QUIET_HOLD_FRAMES or more after the channel's last frame that
