@@ -3,12 +3,13 @@
 Noise 10 dB under a calm voice leaves its loud syllables voiced but hides the weak frames at the edges of each
 (the voicing decision cannot tell them from the noise), while a raised voice, 10 dB louder, keeps nearly all of its
 frames. Read over the voiced frames alone, the calm voice's level quantile then comes out higher than on a quiet
-line, and a raise reads smaller over it. Those hidden frames are still speech and half noise or more
-(speaker.in_noise): counted where they stood, the raise reads over the calm voice as it does without the noise, and
-the calm voice still reads calm.
+line, and a raise reads smaller over it. Those hidden frames are still speech, and where the noise is as loud as
+they are it may have covered them (detector/masking.py): counted where they stood, the raise reads over the calm
+voice as it does without the noise, and the calm voice still reads calm.
 
-Feature frames go straight into a track (no audio): each syllable's frames rise and fall over 24 dB, and a frame
-the noise hides is exactly one whose level stood under the noise floor plus the voicing margin.
+Feature frames go straight into a track (no audio): each syllable's frames rise and fall over 24 dB over steady
+noise 16 dB under the calm peaks; a frame the noise hides is one under the noise plus a 4 dB voicing margin, and
+the features take the noise's power off exactly (so a frame is half noise where it stood at the noise or under).
 """
 
 from __future__ import annotations
@@ -19,14 +20,15 @@ import numpy as np
 
 from calmcue.config.schema import DetectorSettings
 from calmcue.detector.baseline import SpeakerBaseline
-from calmcue.detector.speaker import MASKED_DB, SpeakerTrack, Thresholds, in_noise
-from calmcue.features.extractor import ChannelFrame
+from calmcue.detector.masking import NoiseMask
+from calmcue.detector.speaker import SpeakerTrack, Thresholds
 
 CALM_PEAK_DBFS = -30.0
 CALM_TILT_DB = -10.0
 CALM_F0_HZ = 150.0
 SYLLABLE = np.concatenate([np.linspace(-24.0, 0.0, 12), np.linspace(0.0, -24.0, 12)[1:]])  # dB, one syllable
-HIDDEN_UNDER_DBFS = CALM_PEAK_DBFS - 12.0  # the noise 16 dB under the calm peaks, voicing 4 dB over it
+NOISE_DBFS = CALM_PEAK_DBFS - 16.0
+HIDDEN_UNDER_DBFS = NOISE_DBFS + 4.0  # voicing needs this much
 RAISE_DB = 10.0
 
 
@@ -45,11 +47,12 @@ def _speak(track: SpeakerTrack, frame: int, *, syllables: int, over_db: float, n
     for _ in range(syllables):
         for level_db in [*SYLLABLE + over_db, *[math.nan] * 6]:
             speech = not math.isnan(level_db)
-            level_dbfs = CALM_PEAK_DBFS + level_db if speech else -90.0
+            level_dbfs = CALM_PEAK_DBFS + level_db if speech else -120.0
             hidden = noisy and speech and level_dbfs < HIDDEN_UNDER_DBFS
+            heard_dbfs = 10 * math.log10(10 ** (level_dbfs / 10) + 10 ** (NOISE_DBFS / 10)) if noisy else level_dbfs
             track.step(frame, level_dbfs=level_dbfs, f0_hz=CALM_F0_HZ * 2 ** (semitones_up / 12),
                        tilt_db=CALM_TILT_DB + tilt_over_db, rate_syl_s=4.0, voiced=speech and not hidden,
-                       speech=speech, masked=hidden and masked_seen)
+                       speech=speech, heard_dbfs=heard_dbfs if masked_seen else math.nan)
             if speech and level_db == over_db:
                 readings.append(track.over[0])
             frame += 1
@@ -67,17 +70,21 @@ def _raise_reads(*, noisy: bool, masked_seen: bool) -> tuple[float, float]:
 
 
 def test_a_raise_reads_as_on_a_quiet_line_when_the_hidden_frames_count() -> None:
-    quiet_calm, quiet_raise = _raise_reads(noisy=False, masked_seen=False)
-    _, unseen_raise = _raise_reads(noisy=True, masked_seen=False)
+    _, quiet_raise = _raise_reads(noisy=False, masked_seen=False)
+    unseen_calm, unseen_raise = _raise_reads(noisy=True, masked_seen=False)
     seen_calm, seen_raise = _raise_reads(noisy=True, masked_seen=True)
     assert quiet_raise - unseen_raise >= 1.5  # the effect: read over voiced frames alone, the raise shrinks
     assert abs(seen_raise - quiet_raise) < 0.5 * (quiet_raise - unseen_raise)
-    assert abs(seen_calm - quiet_calm) < 1.0  # and the calm voice still reads calm
+    assert abs(seen_calm - unseen_calm) < 1.0  # and the calm voice reads no louder for the frames counted
 
 
-def test_a_frame_is_in_noise_when_the_noise_took_half_its_power() -> None:
-    def frame(level_dbfs: float, speech_level_dbfs: float) -> ChannelFrame:
-        return ChannelFrame(level_dbfs, speech_level_dbfs, math.nan, math.nan, math.nan, 0.9, False)
-
-    assert in_noise(frame(-40.0, -40.0 - MASKED_DB))
-    assert not in_noise(frame(-40.0, -40.5))  # a voice far over its floor: the noise took little
+def test_an_unvoiced_speech_frame_is_covered_where_the_noise_is_as_loud() -> None:
+    mask = NoiseMask()
+    assert mask.covered(heard_dbfs=-40.0, speech_dbfs=-44.0, speech=True, voiced=False)  # half noise or more
+    assert not mask.covered(heard_dbfs=-40.0, speech_dbfs=-44.0, speech=True, voiced=True)  # voiced: read as it is
+    assert not mask.covered(heard_dbfs=-40.0, speech_dbfs=-40.5, speech=True, voiced=False)  # no pauses heard yet
+    for index in range(100):  # a noise that comes and goes: its pauses' median is -45 dBFS
+        mask.covered(heard_dbfs=-50.0 if index % 2 else -40.0, speech_dbfs=-60.0, speech=False, voiced=False)
+    assert mask.covered(heard_dbfs=-46.0, speech_dbfs=-46.5, speech=True, voiced=False)
+    assert not mask.covered(heard_dbfs=-40.0, speech_dbfs=-40.5, speech=True, voiced=False)  # clearer than the noise
+    assert not mask.covered(heard_dbfs=-50.0, speech_dbfs=-50.0, speech=False, voiced=False)  # a pause: no speech

@@ -10,10 +10,10 @@ from calmcue.detector.baseline import LEVEL_QUANTILE, SpeakerBaseline, semitones
 from calmcue.detector.gainstep import GainStep, effort_level_db
 from calmcue.detector.linedip import LineDip
 from calmcue.detector.linefloor import FLOOR_RAISED_DB, LineFloor
+from calmcue.detector.masking import NoiseMask
 from calmcue.detector.quantile import RunningQuantile
 from calmcue.detector.rebase import GainRebase, calm_sounding
 from calmcue.detector.state import EpisodeMachine, Phase, Transition
-from calmcue.features.extractor import ChannelFrame
 from calmcue.timebase import HOP_S, frame_time_s
 
 SHORT_TERM_FRAMES = 40  # the short-term voice is the median of the last 40 voiced frames (0.4 s of voicing)
@@ -26,12 +26,6 @@ HOT_LINE_CALM_TILT_DB = 1.5  # a voice over the prior's level whose tilt is with
 # telephone speech: the development callers' calm tilts sit within 1.4 dB of it) is taken as a hot line's, not a raise
 BRIGHT_LINE_LEVEL_PER_TILT = 0.5  # dB of level rise discounted per dB of the line's extra brightness...
 BRIGHT_LINE_MAX_DB = 2.0  # ...at most this much, so a caller who is truly raised still reads raised
-MASKED_DB = 3.0  # a frame is half noise or more when the features' noise floor takes this much off its level
-# Noise 10 dB under a calm voice hides its weakest voiced frames from the voicing decision (on the sfx10 row 15-20 %
-# of a calm voice's voiced frames; a raised voice, 10 dB louder, loses far fewer), so the 80th percentile of what is
-# left reads 1-3 dB over the calm voice's own and a raise reads that much smaller (agent's misses on sfx10 and
-# babble10). Such a frame is still heard as speech, and half noise or more: counted where it stood (under the calm
-# level) by both the baseline's and the short-term's level, the quantile of each is that of the voice's time again.
 _IDLE = Phase.IDLE  # (a StrEnum member looked up on its class costs about 0.12 us a frame: issue 15)
 
 
@@ -73,10 +67,11 @@ class SpeakerTrack:
         self._short_term = (RunningQuantile(SHORT_TERM_FRAMES, quantile=LEVEL_QUANTILE),
                             RunningQuantile(SHORT_TERM_FRAMES), RunningQuantile(SHORT_TERM_FRAMES))
         self.level = self.pitch = self.tilt = math.nan
-        # the short-term level the judge reads: voiced frames and the weak ones noise hid (in_noise); `level`, of
+        # the short-term level the judge reads: voiced frames and the weak ones noise hid (masking.py); `level`, of
         # voiced frames alone, is the one the gain's trackers (gainstep.py, linefloor.py) learned and compare
         self._seen = RunningQuantile(SHORT_TERM_FRAMES, quantile=LEVEL_QUANTILE)
         self.level_seen = math.nan
+        self.mask = NoiseMask()  # which unvoiced speech frames noise may have hidden (masking.py)
         self.last_voiced = -10**9
         self.over = (0.0, 0.0, 0.0)  # level dB, pitch st, tilt dB above baseline
         self.peak = (0.0, 0.0, 0.0)
@@ -94,18 +89,19 @@ class SpeakerTrack:
     def step(self, frame: int, *, level_dbfs: float, f0_hz: float, tilt_db: float, rate_syl_s: float,
              voiced: bool, speech: bool, pause_level_dbfs: float = math.nan,
              clipped: bool = False, own_voice: bool = True, line_level_dbfs: float = math.nan,
-             masked: bool = False) -> Transition | None:
+             heard_dbfs: float = math.nan) -> Transition | None:
         """One frame; `pause_level_dbfs`: the frame's level when the mic hears no speech (the room, for gainstep.py);
         `clipped`: the frame clips, so its level is an estimate (detector/clipping.py), not read for a gain change;
         `own_voice` False: the frame may be a music bed's rather than the speaker's (foreground.MusicBed), so it is
         no evidence of the gain (it still counts for a raise); `line_level_dbfs`: the frame's level as the line
-        carries it, noise and all (NaN: none; each track reads the line's floor from it: linefloor.py); `masked`: the
-        frame is half noise or more (in_noise), so a speech frame of it that is not voiced may be a weak voiced frame
-        the noise hid: it counts as one for the level (`level_seen`, the baseline's level), never for pitch or tilt."""
+        carries it, noise and all (NaN: none; each track reads the line's floor from it: linefloor.py); `heard_dbfs`:
+        the frame's level with any noise in it, even over a music bed (NaN: not known): an unvoiced speech frame the
+        noise may have hidden (masking.NoiseMask) counts for the level (`level_seen` and the baseline's level) as a
+        voiced one, never for pitch or tilt."""
         self.line.frame(line_level_dbfs=line_level_dbfs, speech=speech)
         if self.gain_step is not None and not math.isnan(pause_level_dbfs):
             self.gain_step.pause(pause_level_dbfs)
-        hidden = masked and speech and not voiced
+        hidden = self.mask.covered(heard_dbfs=heard_dbfs, speech_dbfs=level_dbfs, speech=speech, voiced=voiced)
         if voiced:
             self._update_short_term(frame, level_dbfs, semitones(f0_hz), tilt_db)
         elif hidden and frame - self.last_voiced <= RESET_GAP_FRAMES:  # (within the utterance the short term holds)
@@ -305,11 +301,6 @@ def judge(level_over_db: float, pitch_over_st: float, tilt_over_db: float, t: Th
         entering = entering and (tilt_over_db >= t.effort_enter_db or pitch_over_st >= t.pitch_enter_st)
     staying = index >= t.index_exit_db and level_over_db >= t.level_exit_db
     return entering, staying
-
-
-def in_noise(frame: ChannelFrame) -> bool:
-    """Whether a frame is half noise or more: the features took `MASKED_DB` or more of noise power off its level."""
-    return frame.level_dbfs - frame.speech_level_dbfs >= MASKED_DB
 
 
 def _or_nan_low(value: float) -> float:
