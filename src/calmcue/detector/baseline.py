@@ -102,7 +102,10 @@ class SpeakerBaseline:
                 voiced: bool, raised: bool, judged: tuple[float, float, float] | None = None,
                 hidden: bool = False) -> None:
         """One speech frame of this speaker; only voiced frames carry level, pitch and tilt values. `judged`: the
-        short-term (level, pitch, tilt) that `raised` was judged on (see _rejudged)."""
+        short-term (level, pitch, tilt) that `raised` was judged on (see _rejudged). `hidden`: a frame the noise may
+        have hidden from the voicing decision (detector/masking.py), given as voiced with its level alone: it counts
+        for the calibration and the following, not for a prior's fast follow (there it pulled the guess under a calm
+        caller's voice: a calm clip flagged on noise10)."""
         calibrating = self.values is None or self.from_prior
         if calibrating:
             self._speech_frames += 1

@@ -258,6 +258,7 @@ class SpeakerTrack:
             self.gain_step.reset()
         self.line = LineFloor()  # a new microphone has its own floor
         self.dip = LineDip() if self.dip is not None else None
+        self.mask = NoiseMask()  # a new microphone has its own noise
         for median in (*self._short_term, self._seen):
             median.clear()
         self.level = self.level_seen = self.pitch = self.tilt = math.nan
