@@ -99,22 +99,26 @@ class SpeakerBaseline:
         return min(1.0, self._speech_frames / self.calibration_frames)
 
     def observe(self, *, level_dbfs: float, pitch_st: float, tilt_db: float, rate_syl_s: float,
-                voiced: bool, raised: bool, judged: tuple[float, float, float] | None = None) -> None:
+                voiced: bool, raised: bool, judged: tuple[float, float, float] | None = None,
+                hidden: bool = False) -> None:
         """One speech frame of this speaker; only voiced frames carry level, pitch and tilt values. `judged`: the
-        short-term (level, pitch, tilt) that `raised` was judged on (see _rejudged)."""
+        short-term (level, pitch, tilt) that `raised` was judged on (see _rejudged). `hidden`: a frame the noise may
+        have hidden from the voicing decision (detector/masking.py), given as voiced with its level alone: it counts
+        for the calibration and the following, not for a prior's fast follow (there it pulled the guess under a calm
+        caller's voice: a calm clip flagged on noise10)."""
         calibrating = self.values is None or self.from_prior
         if calibrating:
             self._speech_frames += 1
         if not voiced:
             return
         if calibrating:
-            self._calibrate(level_dbfs, pitch_st, tilt_db, rate_syl_s, raised, judged)
+            self._calibrate(level_dbfs, pitch_st, tilt_db, rate_syl_s, raised, judged, hidden)
         elif not raised:
             self._follow(level_dbfs, pitch_st, tilt_db, rate_syl_s, self.adapt_step)
 
     def _calibrate(self, level: float, pitch: float, tilt: float, rate: float, raised: bool,
-                   judged: tuple[float, float, float] | None) -> None:
-        if self.from_prior and not raised:
+                   judged: tuple[float, float, float] | None, hidden: bool = False) -> None:
+        if self.from_prior and not raised and not hidden:
             self._follow(level, pitch, tilt, rate, PRIOR_STEP_PER_FRAME)
         if self.from_prior and raised:
             if len(self._held_out) < HELD_OUT_MAX:

@@ -107,8 +107,7 @@ class Detector:
         self._stretch_start: int | None = None
         self._customer_turn_frames = round(npause.customer_turn_s / HOP_S)
         self._pause_frames = round(npause.mono_pause_s / HOP_S)
-        self._last_call_signal = -10**9
-        self._zero_run = 0
+        self._last_call_signal, self._zero_run = -10**9, 0
         self._mic_quiet = 0  # frames since the mic last heard speech
         self._last_level_dbfs, self._since_click = SILENT_LEVEL_DBFS, 10**9
         self._hold = HoldState()
@@ -242,7 +241,7 @@ class Detector:
         transition = self.agent.step(frame, level_dbfs=level_dbfs, f0_hz=agent.f0_hz, tilt_db=tilt_db,
                                      rate_syl_s=agent.rate_syl_s, voiced=agent.voiced and agent_speech,
                                      speech=agent_speech, pause_level_dbfs=pause_level_dbfs,
-                                     clipped=clipped, own_voice=agent_turn,
+                                     clipped=clipped, own_voice=agent_turn, heard_dbfs=agent.level_dbfs,
                                      line_level_dbfs=math.nan if self._agent_bed.active else agent.level_dbfs)
         if transition is not None:
             self._on(transition, CueKind.RAISED_VOICE, Speaker.AGENT)
@@ -296,6 +295,7 @@ class Detector:
         self._on(self.customer.step(frame, level_dbfs=customer.speech_level_dbfs, f0_hz=customer.f0_hz,
                                     tilt_db=customer.tilt_db, rate_syl_s=customer.rate_syl_s,
                                     voiced=customer.voiced and foreground, speech=foreground,
+                                    heard_dbfs=customer.level_dbfs,
                                     line_level_dbfs=math.nan if self._customer_bed.active else customer.level_dbfs),
                  CueKind.RAISED_VOICE, Speaker.CUSTOMER)
 

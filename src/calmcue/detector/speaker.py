@@ -10,6 +10,7 @@ from calmcue.detector.baseline import LEVEL_QUANTILE, SpeakerBaseline, semitones
 from calmcue.detector.gainstep import GainStep, effort_level_db
 from calmcue.detector.linedip import LineDip
 from calmcue.detector.linefloor import FLOOR_RAISED_DB, LineFloor
+from calmcue.detector.masking import NoiseMask
 from calmcue.detector.quantile import RunningQuantile
 from calmcue.detector.rebase import GainRebase, calm_sounding
 from calmcue.detector.state import EpisodeMachine, Phase, Transition
@@ -66,6 +67,11 @@ class SpeakerTrack:
         self._short_term = (RunningQuantile(SHORT_TERM_FRAMES, quantile=LEVEL_QUANTILE),
                             RunningQuantile(SHORT_TERM_FRAMES), RunningQuantile(SHORT_TERM_FRAMES))
         self.level = self.pitch = self.tilt = math.nan
+        # the short-term level the judge reads: voiced frames and the weak ones noise hid (masking.py); `level`, of
+        # voiced frames alone, is the one the gain's trackers (gainstep.py, linefloor.py) learned and compare
+        self._seen = RunningQuantile(SHORT_TERM_FRAMES, quantile=LEVEL_QUANTILE)
+        self.level_seen = math.nan
+        self.mask = NoiseMask()  # which unvoiced speech frames noise may have hidden (masking.py)
         self.last_voiced = -10**9
         self.over = (0.0, 0.0, 0.0)  # level dB, pitch st, tilt dB above baseline
         self.peak = (0.0, 0.0, 0.0)
@@ -82,24 +88,31 @@ class SpeakerTrack:
 
     def step(self, frame: int, *, level_dbfs: float, f0_hz: float, tilt_db: float, rate_syl_s: float,
              voiced: bool, speech: bool, pause_level_dbfs: float = math.nan,
-             clipped: bool = False, own_voice: bool = True, line_level_dbfs: float = math.nan) -> Transition | None:
+             clipped: bool = False, own_voice: bool = True, line_level_dbfs: float = math.nan,
+             heard_dbfs: float = math.nan) -> Transition | None:
         """One frame; `pause_level_dbfs`: the frame's level when the mic hears no speech (the room, for gainstep.py);
         `clipped`: the frame clips, so its level is an estimate (detector/clipping.py), not read for a gain change;
         `own_voice` False: the frame may be a music bed's rather than the speaker's (foreground.MusicBed), so it is
         no evidence of the gain (it still counts for a raise); `line_level_dbfs`: the frame's level as the line
-        carries it, noise and all (NaN: none; each track reads the line's floor from it: linefloor.py)."""
+        carries it, noise and all (NaN: none; each track reads the line's floor from it: linefloor.py); `heard_dbfs`:
+        the frame's level with any noise in it, even over a music bed (NaN: not known): an unvoiced speech frame the
+        noise may have hidden (masking.NoiseMask) counts for the level (`level_seen` and the baseline's level) as a
+        voiced one, never for pitch or tilt."""
         self.line.frame(line_level_dbfs=line_level_dbfs, speech=speech)
         if self.gain_step is not None and not math.isnan(pause_level_dbfs):
             self.gain_step.pause(pause_level_dbfs)
+        hidden = self.mask.covered(heard_dbfs=heard_dbfs, speech_dbfs=level_dbfs, speech=speech, voiced=voiced)
         if voiced:
             self._update_short_term(frame, level_dbfs, semitones(f0_hz), tilt_db)
+        elif hidden and frame - self.last_voiced <= RESET_GAP_FRAMES:  # (within the utterance the short term holds)
+            self.level_seen = self._seen.push(level_dbfs)
         if speech:
             pitch_st = semitones(f0_hz) if voiced else math.nan
             raised = self._raised_for_learning()
             calibrating = self.baseline.values is None or self.baseline.from_prior
-            self.baseline.observe(level_dbfs=level_dbfs, pitch_st=pitch_st, tilt_db=tilt_db,
-                                  rate_syl_s=rate_syl_s, voiced=voiced, raised=raised,
-                                  judged=(self.level, self.pitch, self.tilt))
+            self.baseline.observe(level_dbfs=level_dbfs, pitch_st=pitch_st, tilt_db=tilt_db if voiced else math.nan,
+                                  rate_syl_s=rate_syl_s, voiced=voiced or hidden, raised=raised, hidden=hidden,
+                                  judged=(self.level_seen, self.pitch, self.tilt))
             if voiced:
                 self._line_voice(level_dbfs, raised=raised, calibrating=calibrating)
         entering, staying = self._conditions(frame, clipped=clipped, own_voice=own_voice)
@@ -127,7 +140,9 @@ class SpeakerTrack:
             level_median.clear()
             pitch_median.clear()
             tilt_median.clear()
+            self._seen.clear()
         self.level = level_median.push(level)
+        self.level_seen = self._seen.push(level)
         self.pitch = pitch_median.push(pitch)
         self.tilt = tilt_median.push(tilt)
         self.last_voiced = frame
@@ -139,7 +154,7 @@ class SpeakerTrack:
         tilt_over_db = self.tilt - values.tilt_db
         if self.baseline.may_be_hot_line and tilt_over_db <= HOT_LINE_CALM_TILT_DB:  # (a NaN tilt is no evidence)
             return False  # louder than the guess with a calm telephone voice's tilt: the line's gain (baseline.py)
-        return raise_index_db(self.level - values.level_dbfs, _or_zero(self.pitch - values.pitch_st),
+        return raise_index_db(self.level_seen - values.level_dbfs, _or_zero(self.pitch - values.pitch_st),
                               _or_zero(tilt_over_db)) >= self.thresholds.index_exit_db
 
     def _calm_for_learning(self, level_over_db: float, pitch_over_st: float, tilt_over_db: float) -> bool:
@@ -156,7 +171,7 @@ class SpeakerTrack:
         if values is None or not settled or frame - self.last_voiced > RECENT_SPEECH_FRAMES:
             self.over = (0.0, 0.0, 0.0)
             return False, False
-        self.over = (self.level - values.level_dbfs, _or_zero(self.pitch - values.pitch_st),
+        self.over = (self.level_seen - values.level_dbfs, _or_zero(self.pitch - values.pitch_st),
                      _or_zero(self.tilt - values.tilt_db))
         if own_frame and not self.baseline.from_prior and not clipped:
             shift_db, kind = self._gain_moved()
@@ -243,9 +258,10 @@ class SpeakerTrack:
             self.gain_step.reset()
         self.line = LineFloor()  # a new microphone has its own floor
         self.dip = LineDip() if self.dip is not None else None
-        for median in self._short_term:
+        self.mask = NoiseMask()  # a new microphone has its own noise
+        for median in (*self._short_term, self._seen):
             median.clear()
-        self.level = self.pitch = self.tilt = math.nan
+        self.level = self.level_seen = self.pitch = self.tilt = math.nan
         self.over = self.peak = (0.0, 0.0, 0.0)
 
     def evidence(self, *, duration_s: float) -> dict[str, float]:
