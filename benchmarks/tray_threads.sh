@@ -25,7 +25,8 @@
 # source of this private server (found by pid: their command line and this PULSE_SERVER) and restarts the sinks'
 # timers: without them the sinks render in blocks set by the latency their remaining clients ask for, not ~5 ms
 # (what a headset on a desktop's sound server does; tray_threads.md, session 4). It stays so for the rest of the
-# with_services.sh run.
+# with_services.sh run. scripts/with_services.sh reads the same variable and then starts none (as `make bench`
+# does): `HARNESS_READERS=off bash scripts/with_services.sh bash benchmarks/tray_threads.sh` finds none to stop.
 set -uo pipefail
 seconds=${1:-20}
 if [ "${HARNESS_READERS:-on}" = off ] && [ -n "${PULSE_SERVER:-}" ]; then

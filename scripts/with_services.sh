@@ -12,6 +12,9 @@
 #   PULSE_SERVER, CALMCUE_PULSE=1      only if PulseAudio came up
 #   DISPLAY, CALMCUE_XVFB=1            only if Xvfb came up
 #
+# HARNESS_READERS=off (environment) starts no `parec --latency-msec=5` readers on the sources (see start_pulse):
+# for CPU measurements that should stand for a desktop (`make bench`); the tests keep them (the default, on).
+#
 # PulseAudio (recipe: ../shared/notes/REAL_PARTS.md):
 #   sinks    mic_feed (mono)      play the agent's voice here
 #            speaker_sink (mono)  play the customer's voice here (the headset speaker)
@@ -139,8 +142,16 @@ pcm.call_mic  { type pulse; device "call_mic"; hint { show on; description "Calm
 pcm.call_far  { type pulse; device "call_far"; hint { show on; description "CalmCue two-party call, channel 1 (customer)" } }
 EOF
 
+    export CALMCUE_PULSE=1
     # Pitfall: an idle null sink renders in blocks of up to 2 s, so a new stream's first callback comes late.
-    # A low-latency reader on every source keeps the sinks rendering in small blocks.
+    # A low-latency reader on every source keeps the sinks rendering in small blocks. Every other client of
+    # those sources then gets its audio in ~5 ms packets whatever it asks for, and the server and the clients pay
+    # for them: HARNESS_READERS=off leaves them out, so that the sinks render in the blocks their own clients ask
+    # for, as a headset on a desktop's sound server does (what `make bench` measures CPU under;
+    # benchmarks/results/profiles/bench13.md).
+    if [ "${HARNESS_READERS:-on}" = off ]; then
+        return 0
+    fi
     for src in virtual_mic speaker_sink.monitor call_mic call_far; do
         parec --raw --latency-msec=5 -d "$src" >/dev/null 2>>"$WORK/parec.log" </dev/null &
         STARTED+=("$!")
@@ -151,7 +162,6 @@ EOF
     for sink in mic_feed speaker_sink call_feed; do
         pactl suspend-sink "$sink" 1 && pactl suspend-sink "$sink" 0
     done >/dev/null 2>&1
-    export CALMCUE_PULSE=1
     return 0
 }
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ from calmcue.bench import pitch_accuracy as pa
 from calmcue.bench.inputs import load_inputs
 from calmcue.bench.report import README_END, README_START, update_readme
 from calmcue.bench.stats import Series, summarise
+from needs import missing
 
 REQUIRED = ("pipeline_1ch_p50_us", "pipeline_1ch_p99_us", "pipeline_2ch_p50_us", "pipeline_2ch_p99_us",
             "pitch_p50_us", "librosa_yin_p50_us", "librosa_pyin_p50_us", "webrtcvad_p50_us", "silero_p50_us",
@@ -170,4 +172,55 @@ def test_the_apps_cpu_counts_their_child_processes_live_and_reaped() -> None:
     finally:
         proc.stdin.close()
         proc.wait(timeout=30)
-    assert live >= 0.25 and reaped >= live
+    tick_s = 1.0 / os.sysconf("SC_CLK_TCK")  # the reaped child is in the parent's cutime: whole clock ticks
+    assert live >= 0.25 and reaped >= live - tick_s
+
+
+def test_cpu_s_reads_finer_than_the_clock_tick() -> None:
+    """A bare capture uses about one 10 ms tick in the quick bench's 3 s spans: the CPU read must not round a
+    process's time to whole ticks (then the floor reads 0 and its ratios have nothing to divide by)."""
+    from calmcue.bench.listen import cpu_s
+
+    if not any(Path("/proc/self/task").glob("*/schedstat")):
+        pytest.skip("this kernel keeps no per-thread run time (/proc/PID/task/*/schedstat)")
+    spin = ("import sys, time\nt = time.process_time()\nwhile time.process_time() - t < 0.045: pass\n"
+            "print(time.process_time(), flush=True)\nsys.stdin.read()\n")
+    proc = subprocess.Popen([sys.executable, "-c", spin], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        own = float(proc.stdout.readline())  # the child's own CPU clock (ns resolution), then it waits
+        read = cpu_s(proc.pid)
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=30)
+    assert own <= read < own + 0.004  # a tick-based figure is up to 10 ms under
+
+
+def _streams_by_program(described: str) -> dict[str, int]:
+    """"4 (pacat x3, softphone x1)" -> {"pacat": 3, "softphone": 1}; "none" -> {}."""
+    if described == "none":
+        return {}
+    inner = described.split("(", 1)[1].rstrip(")")
+    return {name: int(count) for name, count in (part.rsplit(" x", 1) for part in inner.split(", "))}
+
+
+def test_other_capture_streams_counts_a_reader_of_the_server() -> None:
+    """The report says which other clients capture from the sound server while the floor and the apps run (they
+    set every capture's packet size): a `parec` started here (its program is pacat) is counted once more."""
+    import shutil
+    import time
+
+    from calmcue.bench.listen import other_capture_streams
+
+    if os.environ.get("CALMCUE_PULSE") != "1" or shutil.which("parec") is None:
+        missing("no PulseAudio server with parec (run under scripts/with_services.sh)", what="pulse")
+    before = _streams_by_program(other_capture_streams())
+    reader = subprocess.Popen(["parec", "--raw", "--latency-msec=50", "/dev/null"], stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10.0
+        while (now := _streams_by_program(other_capture_streams())) == before and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        reader.terminate()
+        reader.wait(timeout=10)
+    assert now == {**before, "pacat": before.get("pacat", 0) + 1}, (before, now)

@@ -33,7 +33,9 @@ from calmcue.bench import room
 from calmcue.timebase import ANALYSIS_RATE_HZ
 
 MIC_SINK, CALL_SINK = "mic_feed", "speaker_sink"  # the virtual headset's sinks (scripts/with_services.sh)
-START_S = 1.5  # after start-up, before the measured span
+# after start-up, before the measured span: a sound server's null sink with no other client renders 2 s blocks, so
+# a new stream's first packet can take up to 2 s (measured 0.8-2.0 s; a desktop's hardware source answers at once)
+START_S = 3.0
 ROOM_RATE_HZ = 48000  # the room is generated at the devices' rate, full band
 
 
@@ -42,20 +44,35 @@ class FloorFigures:
     cpu_pct: float | None  # the cheapest candidate, % of one core
     stack: str  # which one that was
     candidates: dict[str, float | str] = field(default_factory=dict)  # label -> % of one core, or why not
+    others: str = ""  # the other clients' capture streams on the sound server meanwhile (other_capture_streams)
+
+
+def _stat_ticks(pid: int) -> list[int]:
+    """utime, stime, cutime, cstime of /proc/PID/stat, in clock ticks."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return [int(f) for f in fields[11:15]]
 
 
 def cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process (its threads included)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds of a process (its threads included). The kernel's run time of each live thread
+    in ns (/proc/PID/task/*/schedstat) where it keeps one: a bare `parec` uses about one 10 ms clock tick in 3 s,
+    so the ticks alone read 0 or 0.33 % over the quick bench's spans; never less than the ticks, which also hold
+    the threads that have ended."""
+    utime, stime = _stat_ticks(pid)[:2]
+    ticks_s = (utime + stime) / os.sysconf("SC_CLK_TCK")
+    try:
+        run_ns = sum(int((task / "schedstat").read_text().split()[0]) for task in Path(f"/proc/{pid}/task").iterdir())
+    except (OSError, ValueError, IndexError):  # no schedstat in this kernel, or a thread ended while read
+        return ticks_s
+    return max(ticks_s, run_ns / 1e9)
 
 
 def family_cpu_s(pid: int) -> float:
     """CPU seconds of a process, its live child processes (the app's `parec` readers of the microphone and the
     call audio) and its children already reaped (the parent's cutime + cstime): what listening costs, whichever
     process does the reading."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    total = sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime stime cutime cstime
+    cutime, cstime = _stat_ticks(pid)[2:]
+    total = cpu_s(pid) + (cutime + cstime) / os.sysconf("SC_CLK_TCK")
     for listing in Path(f"/proc/{pid}/task").glob("*/children"):
         for child in listing.read_text().split():
             with contextlib.suppress(OSError):  # it ended meanwhile (then it is in cutime once reaped)
@@ -79,6 +96,19 @@ def default_sources() -> tuple[str, str] | None:
     return (mic, f"{sink}.monitor") if mic and sink else None
 
 
+def other_capture_streams() -> str:
+    """The capture streams other clients hold on the sound server ("none", or how many and their programs): they set how
+    often every capture of the same source wakes (a client asking for 5 ms packets makes the server send 5 ms
+    packets to all), so the floor's and the apps' figures stand for a desktop only where there are none."""
+    streams = [line.split("\t") for line in _pactl("list", "short", "source-outputs").splitlines()]
+    clients = dict(line.split("\t")[::2] for line in _pactl("list", "short", "clients").splitlines()
+                   if line.count("\t") == 2)
+    names = [clients.get(s[2], "?") for s in streams if len(s) > 2 and s[2] != "-"]  # "-": the server's own filters
+    if not names:
+        return "none"
+    return f"{len(names)} (" + ", ".join(f"{n} x{names.count(n)}" for n in sorted(set(names))) + ")"
+
+
 def _candidates(sources: tuple[str, str], seconds: float) -> dict[str, list[tuple[list[str], dict[str, str]]]]:
     """label -> the processes (argv, extra environment) that together capture both streams."""
     out: dict[str, list[tuple[list[str], dict[str, str]]]] = {}
@@ -98,7 +128,7 @@ def _measure_group(commands: list[tuple[list[str], dict[str, str]]], seconds: fl
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
              for argv, extra in commands]
     try:
-        time.sleep(START_S)  # start-up (imports, stream set-up) is not part of the floor
+        time.sleep(START_S)  # start-up (imports, stream set-up, the first packet) is not part of the floor
         if any(p.poll() is not None for p in procs):
             err = next((p.stderr.read().strip() for p in procs if p.poll() and p.stderr), "")
             return f"exited early: {err[:160] or 'no reason given'}"
@@ -124,13 +154,14 @@ def measure_floor(*, seconds: float) -> FloorFigures:
     sources = default_sources()
     if sources is None:
         return FloorFigures(None, "", {"all": "no PulseAudio server (run under scripts/with_services.sh)"})
+    others = other_capture_streams()
     figures = {label: _measure_group(commands, seconds)
                for label, commands in _candidates(sources, seconds + START_S + 5.0).items()}
     measured = {k: v for k, v in figures.items() if isinstance(v, float)}
     if not measured:
-        return FloorFigures(None, "", figures)
+        return FloorFigures(None, "", figures, others)
     best = min(measured, key=lambda k: measured[k])
-    return FloorFigures(measured[best], f"{best}; sources {sources[0]} + {sources[1]}", figures)
+    return FloorFigures(measured[best], f"{best}; sources {sources[0]} + {sources[1]}", figures, others)
 
 
 @contextmanager

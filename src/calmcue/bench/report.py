@@ -66,6 +66,8 @@ UNITS = {
                                              "never digitally silent); *_speech_cpu_pct the same while the demo "
                                              "call plays into them",
     "*_over_floor": "that CPU use over the capture floor's",
+    "capture_other_streams": "other clients' capture streams on the sound server while the floor and the apps ran "
+                             "(`make bench` runs with none, as on a desktop: with_services.sh HARNESS_READERS=off)",
     "load_1min_apps_*": "the machine's 1-minute load average before and after the floor and app spans",
     "*_over_*": "cost ratio (reference / CalmCue); above 1 CalmCue is cheaper",
 }
@@ -128,6 +130,7 @@ def _app_keys(result: BenchResult) -> tuple[dict[str, Any], dict[str, str]]:
         "capture_floor_candidates": {k: _round(v) if isinstance(v, float) else v
                                      for k, v in floor.candidates.items()} if floor else {},
         "listen_input": (tray.listen_input if tray else "") or (monitor.listen_input if monitor else ""),
+        "capture_other_streams": floor.others if floor else "",
         "tray_setting": tray.setting if tray else "",
         "monitor_setting": monitor.setting if monitor else "",
         "load_1min_apps_start": result.load_during_apps[0] if result.load_during_apps else None,
@@ -309,7 +312,8 @@ def apps_table(doc: dict[str, Any]) -> list[str]:
             ("live monitor, callback to features p50 / p99",
              f"{_f(doc.get('monitor_latency_p50_ms'), 1)} / {_f(doc.get('monitor_latency_p99_ms'), 1, ' ms')}",
              "monitor_latency_p99_ms"))
-    load = f"load average {doc.get('load_1min_apps_start')} -> {doc.get('load_1min_apps_end')}"
+    load = (f"load average {doc.get('load_1min_apps_start')} -> {doc.get('load_1min_apps_end')}; other capture "
+            f"streams on the server: {doc.get('capture_other_streams') or 'not known'}")
     lines = ["| what | measured | note |", "|---|--:|---|"]
     for what, value, key in rows:
         if key == "capture_floor_cpu_pct":
