@@ -230,8 +230,7 @@ class Detector:
                                                mic_level_dbfs=agent.level_dbfs)
             caller_turn = customer_speech and turn  # the caller's voice, not a music bed behind them
         agent_own = self._agent_fg.step(heard=agent_speech, level_dbfs=agent.level_dbfs, other_heard=caller_turn)
-        agent_onset = self._agent_run.step(frame, agent_own and agent_turn,
-                                           abrupt=self._since_click <= CLICK_FRAMES)
+        agent_onset = self._agent_run.step(frame, agent_own and agent_turn, abrupt=self._since_click <= CLICK_FRAMES)
         if agent.voiced and agent_speech:
             self.clip_watch.voiced(agent.clip_share)
         clipped = agent.clip_share >= CLIPPED_SHARE
@@ -272,6 +271,7 @@ class Detector:
             self._last_call_signal = frame
         agent_speech = self._leak.agent_speaking(mic_speech=agent_speech, mic_level_dbfs=mic_level_dbfs,
                                                  far_speech=customer_speech, far_level_dbfs=customer.level_dbfs)
+        self._customer_run.lead(frame, self._customer_bed.voice_lead(customer))  # heard late over music (turns.py)
         if self.on_hold:
             late = self._held.hold(HeldFrame(frame, customer, heard))
             if late is not None:
