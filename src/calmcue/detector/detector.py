@@ -223,14 +223,13 @@ class Detector:
             call_signal = customer.level_dbfs > SIGNAL_LEVEL_DBFS
             turn = self._customer_bed.turn_speech(heard=heard, model_speech=customer.speech_prob >= SPEECH_PROB,
                                                   music=music[1], level_dbfs=customer.level_dbfs,
-                                                  voiced=customer.voiced)
+                                                  voiced=customer.voiced, speech_prob=customer.speech_prob)
             self._customer_run.masked = self._customer_bed.masks_voice  # music hides soft words (turns.SpeechRun)
             agent_speech = self._step_customer(frame, customer, agent_speech=agent_speech, heard=heard, turn=turn,
                                                mic_level_dbfs=agent.level_dbfs)
             caller_turn = customer_speech and turn  # the caller's voice, not a music bed behind them
         agent_own = self._agent_fg.step(heard=agent_speech, level_dbfs=agent.level_dbfs, other_heard=caller_turn)
-        agent_onset = self._agent_run.step(frame, agent_own and agent_turn,
-                                           abrupt=self._since_click <= CLICK_FRAMES)
+        agent_onset = self._agent_run.step(frame, agent_own and agent_turn, abrupt=self._since_click <= CLICK_FRAMES)
         if agent.voiced and agent_speech:
             self.clip_watch.voiced(agent.clip_share)
         clipped = agent.clip_share >= CLIPPED_SHARE
@@ -271,6 +270,7 @@ class Detector:
             self._last_call_signal = frame
         agent_speech = self._leak.agent_speaking(mic_speech=agent_speech, mic_level_dbfs=mic_level_dbfs,
                                                  far_speech=customer_speech, far_level_dbfs=customer.level_dbfs)
+        self._customer_run.lead(frame, self._customer_bed.voice_lead(customer))  # heard late over music (turns.py)
         if self.on_hold:
             late = self._held.hold(HeldFrame(frame, customer, heard))
             if late is not None:
@@ -278,7 +278,7 @@ class Detector:
             live = customer.speech_prob >= SPEECH_PROB or \
                 (customer.voiced and self._customer_bed.over(customer.level_dbfs, margin_db=HOLD_VOICE_MARGIN_DB))
             live = self._customer_fg.live(frame, heard=live, level_dbfs=customer.level_dbfs)  # not the room
-            self._customer_run.step(frame, turn and live)  # the turn goes on live (detector/hold.py)
+            self._customer_run.step(frame, (turn and live) or self._customer_bed.voice_under(customer.speech_prob))
         else:
             for item in self._held.release():  # the raised-voice track only: the turn had them live
                 self._caller_frame(item.frame, item.values, speech=item.heard, turn=False, mic_heard=mic_heard)

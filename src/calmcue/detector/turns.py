@@ -12,6 +12,11 @@ TURN_BRIDGE_FRAMES = 50  # a caller's turn goes on through pauses up to 500 ms (
 # Over music (a masked run: SpeechRun.masked) a run that starts again this soon after the last keeps the last one's
 # start: the activity model loses a caller's softer words under music, and the turn's age is what a cut-in is judged by
 TURN_AGE_FRAMES = 75
+# Over music the model also hears a caller's first words late (0.3-1.0 s into their turn, traced on music10 and
+# musicline), while their voiced syllables already stand over the bed: a run the model starts over music is dated
+# back through such lead frames (SpeechRun.lead) with gaps up to LEAD_GAP_FRAMES (an unvoiced consonant, a short
+# breath), at most TURN_AGE_FRAMES back
+LEAD_GAP_FRAMES = 30
 STILL_TALKING_FRAMES = 15  # a speaker whose last speech is at most 150 ms old is still talking
 LEAK_MARGIN_DB = 10.0  # the mic must be this much above the learned leak of the far end to count as the agent
 LEAK_RISE_DB_PER_FRAME = 0.01  # the leak estimate forgets a low reading at 1 dB/s
@@ -52,6 +57,14 @@ class SpeechRun:
     on babble10. Bridging the gaps outright (`bridge_frames` 75: the caller "still talking" up to 0.75 s after their
     last word) caught as many but flagged 5 more polite answers over babble; keeping only the age, 1. Figures:
     benchmarks/results/detection_music12.txt.
+
+    `lead` (fed frame by frame by the caller of `step`; issue 13 item 5, talk13): over music the model also hears a
+    caller's first words late, so their turn was too young when the agent cut in a second into it (6 of musicline's
+    14 missed cut-ins: the model's first speech 0.3-1.0 s after their first word, their voiced syllables meanwhile
+    standing over the bed). A masked run that starts within `LEAD_GAP_FRAMES` of such a lead frame starts where their
+    chain began (at most `TURN_AGE_FRAMES` back). Lead frames alone never start, extend or bridge a run, so whether
+    the caller is still talking is judged as before; only a turn the model hears is aged. Figures:
+    benchmarks/results/detection_talk13.txt.
     """
 
     def __init__(self, *, bridge_frames: int = BRIDGE_FRAMES, min_stretch_frames: int = 1) -> None:
@@ -62,6 +75,16 @@ class SpeechRun:
         self.last = -10**9
         self._stretch = 0  # frames heard in a row up to now
         self._need = 1  # frames the current stretch must reach to count
+        self._lead_first = self._lead_last = -10**9  # the latest chain of lead frames (see `lead`)
+
+    def lead(self, frame: int, heard: bool) -> None:
+        """Feeds one frame that may be the speaker's voice the model has not heard yet (over music: voiced and
+        standing over the bed). Such frames never start or extend a run; over music (`masked`) a run that starts
+        within LEAD_GAP_FRAMES of the last of them is dated back to the first of their chain."""
+        if heard:
+            if frame - self._lead_last > LEAD_GAP_FRAMES:
+                self._lead_first = frame
+            self._lead_last = frame
 
     def step(self, frame: int, speaking: bool, *, abrupt: bool = False) -> bool:
         """Feeds one frame; True when a new run starts (its start, `self.start`, may be a few frames back).
@@ -74,7 +97,8 @@ class SpeechRun:
         first = frame - self._stretch + 1 if self._stretch == self._need else frame
         onset = self.start is None or first - self.last > self.bridge_frames
         if onset and not (self.masked and first - self.last <= TURN_AGE_FRAMES):
-            self.start = first
+            led = self.masked and first - self._lead_last <= LEAD_GAP_FRAMES
+            self.start = min(first, max(self._lead_first, first - TURN_AGE_FRAMES)) if led else first
         self.last = frame
         return onset
 
