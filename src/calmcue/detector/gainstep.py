@@ -33,9 +33,6 @@ raised clips went unseen); the pauses raise the question and the calm voice answ
   jump: kept, it read a real step seconds later as no jump at all. Dropped, it gives the floor from before it
   back: the pauses since were too few to compare with, and by the time there were enough of them, a step taken
   meanwhile was all of them (a -12 dB step 3 s after a cough was found only by the slow re-basing, 18 s later).
-- a sound of the room that comes and goes (a tap, a street, footsteps) moves the pauses' floor between the room's
-  and the noise's: a floor within `HEARD_MARGIN_DB` of the range the pauses read (for 1 s or more) over the last
-  30 s of them at this gain raises no candidate, as a gain step takes every floor past that range (_heard_before()).
 
 A line that levels the voice (an automatic gain control: a headset's or the OS's "voice leveller") moves the gain
 too, but it answers the voice: the gain falls while the voice is raised and comes back over the calm seconds after
@@ -90,10 +87,6 @@ EXPIRE_FRAMES = 1000  # a candidate the voice has not confirmed within 10 s of v
 ANSWER_FRAMES = 300  # a fall of the pauses within 3 s of a raised voice is a leveller answering it (falls read on
 # the agc row came 0-1.5 s after the raise; a sentence's end, 200 ms to the first pause frame and 0.5 s of them)
 RETURNED_DB = 3.0  # the pauses are back within this of the floor before the fall: the line gave the gain back
-HEARD_FLOORS = 60  # the pauses' floors read over the last 30 s of pauses (one per 0.5 s of them)...
-HEARD_RECENT = 7  # ...leaving out the newest 3.5 s (the jump itself and the reference it is read against)
-HEARD_LASTED = 2  # ...each end read for 1 s of pauses at least (a breath or a cough in one pause is no room sound)
-HEARD_MARGIN_DB = 3.0  # a floor within this of that range was heard at this gain (a steady room's floor varies 1-2 dB)
 
 
 def effort_level_db(*, pitch_over_st: float, tilt_over_db: float) -> float:
@@ -113,8 +106,6 @@ class GainStep:
     def __init__(self) -> None:
         self._pause_new: deque[float] = deque(maxlen=PAUSE_NEW_FRAMES)
         self._pause_now = RunningQuantile(PAUSE_NEW_FRAMES, quantile=PAUSE_QUANTILE)
-        self._heard: deque[float] = deque(maxlen=HEARD_FLOORS)  # the pauses' floors read at this gain
-        self._pause_count = 0
         self._pause_reference = RunningQuantile(PAUSE_REFERENCE_FRAMES, quantile=PAUSE_QUANTILE)
         self._pause_after = RunningQuantile(PAUSE_REFERENCE_FRAMES, quantile=PAUSE_QUANTILE)  # since a jump
         self._voice = RunningQuantile(VOICE_REFERENCE_FRAMES)
@@ -169,9 +160,6 @@ class GainStep:
         self._pause_now.add(level_dbfs)
         if len(pause_new) < PAUSE_NEW_FRAMES:
             return
-        self._pause_count += 1
-        if self._pause_count % PAUSE_NEW_FRAMES == 0:
-            self._heard.append(self._pause_now.value())
         if self.line_dipped and self._pause_now.value() >= self._answer_floor - RETURNED_DB:
             self._answer_floor = math.nan  # the line gave the gain back
         if len(self._pause_reference) < PAUSE_REFERENCE_FRAMES:
@@ -182,20 +170,8 @@ class GainStep:
             return
         if self._answers(now_dbfs=now, before_dbfs=before):
             self._rebase_pauses()
-        elif not self._heard_before(now):
+        else:
             self._candidate(before_dbfs=before)
-
-    def _heard_before(self, now_dbfs: float) -> bool:
-        """The pauses' floor now lies within the range their floors read over the last 30 s at this gain: a sound
-        of the room that comes and goes (a tap, a street, a dish) stopped or came back, no gain moved. A gain step
-        moves every floor the pauses can read, the quietest and the loudest alike: a step down takes the floor under
-        the quietest the room read at the old gain, a step up over the loudest (under intermittent noise (sfx10)
-        the floor jumped between the room's and the noise's every 10-20 s, and the calm voice, its weak frames hidden
-        by the noise, confirmed some of those jumps as steps: up to four false steps a session)."""
-        heard = sorted(list(self._heard)[:-HEARD_RECENT])
-        if len(heard) < HEARD_LASTED:
-            return False
-        return heard[HEARD_LASTED - 1] - HEARD_MARGIN_DB < now_dbfs < heard[-HEARD_LASTED] + HEARD_MARGIN_DB
 
     def _answers(self, *, now_dbfs: float, before_dbfs: float) -> bool:
         """The pauses' move is the line answering the voice: a fall soon after a raise (the floor before it is
@@ -335,7 +311,6 @@ class GainStep:
     def _move(self, shift_db: float) -> float:
         self.shift(shift_db)
         self.steps += 1
-        self._heard.clear()  # the floors read at the old gain
         self._answer_floor = math.nan  # the gain stepped: the floor from before says nothing now
         return shift_db
 
@@ -352,8 +327,6 @@ class GainStep:
         self._pause_now.clear()
         self._pause_reference.clear()
         self._pause_after.clear()
-        self._heard.clear()
-        self._pause_count = 0
         self._voice.clear()
         self._confirm.clear()
         self._confirm_any.clear()
