@@ -13,6 +13,7 @@ import pytest
 from calmcue.config.schema import DetectorSettings, Settings
 from calmcue.detector.baseline import BaselineValues, SpeakerBaseline
 from calmcue.detector.detector import Detector
+from calmcue.detector.events import Episode
 from calmcue.detector.speaker import SpeakerTrack, Thresholds
 from calmcue.features.extractor import ChannelFrame, FrameBatch
 from needs import missing
@@ -131,6 +132,19 @@ def two_channel_batch(first_frame: int, pairs: Sequence[tuple[ChannelFrame, Chan
     music = np.zeros((len(pairs), 2)) if music_prob is None else np.array([[0.0, m] for m in music_prob])
     return FrameBatch(first_frame=first_frame, periodicity=np.full((len(pairs), 2), np.nan), music_prob=music,
                       **columns)
+
+
+def talk_over_cycles(agent: Sequence[ChannelFrame], caller: Sequence[ChannelFrame], *, music_prob: float,
+                     cycles: int) -> list[Episode]:
+    """The same cycle of (agent, caller) frames fed `cycles` times to a fresh two-channel detector, one batch a
+    cycle, the caller's music probability `music_prob` throughout; the talk-over episodes it gave."""
+    pairs = list(zip(agent, caller, strict=True))
+    detector = Detector(Settings().detector, channels=2)
+    events: list[object] = []
+    for cycle in range(cycles):
+        events += detector.process(two_channel_batch(cycle * len(pairs), pairs, music_prob=[music_prob] * len(pairs)))
+    events += detector.finish()
+    return [e for e in events if isinstance(e, Episode) and e.kind == "talk_over"]
 
 
 def detector_events(pairs: Sequence[tuple[ChannelFrame, ChannelFrame]], *,

@@ -4,13 +4,10 @@ not, and over a quiet line a real pause still starts a new turn."""
 
 from __future__ import annotations
 
-import numpy as np
-
-from calmcue.config.schema import Settings
-from calmcue.detector.detector import Detector
 from calmcue.detector.events import Episode
 from calmcue.detector.turns import TURN_AGE_FRAMES, TURN_BRIDGE_FRAMES, SpeechRun
-from calmcue.features.extractor import ChannelFrame, FrameBatch
+from calmcue.features.extractor import ChannelFrame
+from conftest import talk_over_cycles
 
 BED_DBFS = -40.0
 MUSIC = ChannelFrame(level_dbfs=BED_DBFS, speech_level_dbfs=BED_DBFS, f0_hz=220.0, tilt_db=-10.0,
@@ -37,16 +34,7 @@ def _talk_over(*, behind: ChannelFrame, gap: ChannelFrame, agent_starts_s: float
     agent_start = round(agent_starts_s * 100)
     agent = [QUIET] * agent_start + [AGENT[i // 10 % 2] for i in range(150)] + [QUIET] * (CYCLE - 150 - agent_start)
     music_prob = 0.9 if behind is MUSIC else 0.0  # the model hears the music under the voice too
-    detector = Detector(Settings().detector, channels=2)
-    events = []
-    for cycle in range(CYCLES):
-        columns = {name: np.array([[getattr(a, name), getattr(c, name)] for a, c in zip(agent, caller, strict=True)])
-                   for name in ChannelFrame._fields}
-        batch = FrameBatch(first_frame=cycle * CYCLE, periodicity=np.full((CYCLE, 2), np.nan),
-                           music_prob=np.array([[0.0, music_prob]] * CYCLE), **columns)
-        events += detector.process(batch)
-    events += detector.finish()
-    return [e for e in events if isinstance(e, Episode) and e.kind == "talk_over"]
+    return talk_over_cycles(agent, caller, music_prob=music_prob, cycles=CYCLES)
 
 
 def test_a_run_resumed_over_music_keeps_its_start_and_a_run_over_a_quiet_line_does_not() -> None:

@@ -5,14 +5,11 @@ a run starts where the model hears it."""
 
 from __future__ import annotations
 
-import numpy as np
-
-from calmcue.config.schema import Settings
-from calmcue.detector.detector import Detector
 from calmcue.detector.events import Episode
 from calmcue.detector.foreground import LEAD_MARGIN_DB
 from calmcue.detector.turns import LEAD_GAP_FRAMES, TURN_AGE_FRAMES, TURN_BRIDGE_FRAMES, SpeechRun
-from calmcue.features.extractor import ChannelFrame, FrameBatch
+from calmcue.features.extractor import ChannelFrame
+from conftest import talk_over_cycles
 
 BED_DBFS = -40.0
 MUSIC = ChannelFrame(level_dbfs=BED_DBFS, speech_level_dbfs=BED_DBFS, f0_hz=220.0, tilt_db=-10.0,
@@ -40,17 +37,7 @@ def _talk_over(*, early: ChannelFrame) -> list[Episode]:
     caller = [early] * LATE_FRAMES + [VOICE] * (CALLER_FRAMES - LATE_FRAMES) + [MUSIC] * (CYCLE - CALLER_FRAMES)
     agent = [QUIET] * AGENT_START_FRAMES + [AGENT[i // 10 % 2] for i in range(150)] + \
         [QUIET] * (CYCLE - 150 - AGENT_START_FRAMES)
-    music_prob = 0.9  # the model hears the music under the voice too
-    detector = Detector(Settings().detector, channels=2)
-    events = []
-    for cycle in range(CYCLES):
-        columns = {name: np.array([[getattr(a, name), getattr(c, name)] for a, c in zip(agent, caller, strict=True)])
-                   for name in ChannelFrame._fields}
-        batch = FrameBatch(first_frame=cycle * CYCLE, periodicity=np.full((CYCLE, 2), np.nan),
-                           music_prob=np.array([[0.0, music_prob]] * CYCLE), **columns)
-        events += detector.process(batch)
-    events += detector.finish()
-    return [e for e in events if isinstance(e, Episode) and e.kind == "talk_over"]
+    return talk_over_cycles(agent, caller, music_prob=0.9, cycles=CYCLES)  # the model hears the music under the voice
 
 
 def test_a_run_started_over_music_is_dated_back_through_its_lead_frames_within_limits() -> None:
