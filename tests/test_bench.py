@@ -152,7 +152,8 @@ def test_the_apps_cpu_counts_their_child_processes_live_and_reaped() -> None:
     after it was reaped (the parent's cutime), and a process's own CPU alone leaves it out."""
     from calmcue.bench.listen import cpu_s, family_cpu_s
 
-    spin = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass\nprint('spun', flush=True)"
+    spin = ("import sys, time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass\n"
+            "print('spun', flush=True)")
     parent = ("import subprocess, sys\n"
               f"child = subprocess.Popen([sys.executable, '-c', {spin!r} + '\\nsys.stdin.read()'], "
               "stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)\n"
@@ -172,8 +173,10 @@ def test_the_apps_cpu_counts_their_child_processes_live_and_reaped() -> None:
     finally:
         proc.stdin.close()
         proc.wait(timeout=30)
-    tick_s = 1.0 / os.sysconf("SC_CLK_TCK")  # the reaped child is in the parent's cutime: whole clock ticks
-    assert live >= 0.25 and reaped >= live - tick_s
+    # the reaped child is in the parent's cutime, whole clock ticks sampled by the kernel, which can fall short of
+    # the run time the live figure reads in ns by more than one tick (CI: 0.30 against 0.315 s)
+    tick_s = 1.0 / os.sysconf("SC_CLK_TCK")
+    assert live >= 0.25 and reaped >= live - max(3 * tick_s, 0.1 * live)
 
 
 def test_cpu_s_reads_finer_than_the_clock_tick() -> None:
