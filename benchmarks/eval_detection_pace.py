@@ -150,7 +150,8 @@ def use_rate(kind: str) -> None:
 
 
 def cost_per_hop_us(seconds: float = 60.0) -> float:
-    """Microseconds per hop of the rate's step on speech frames (the rate's whole per-hop cost, amortised)."""
+    """Microseconds per hop of the rate's step on speech frames (the syllable rate's whole per-hop cost,
+    amortised)."""
     from calmcue.features.trackers import SyllableRate
     from calmcue.timebase import HOP_S
 
@@ -162,6 +163,29 @@ def cost_per_hop_us(seconds: float = 60.0) -> float:
     for value in band:
         rate.step(value, True, True)
     return 1e6 * (time.perf_counter() - start) / len(band)
+
+
+def pace_cost_per_hop_us(seconds: float = 60.0) -> float:
+    """Microseconds per hop of the spectral pace (benchmarks/spectral_pace.py, measured and not shipped) fed one
+    speech hop at a time, as live: its log-mel of the hop's power spectrum and its step, amortised (two thirds of
+    the hops voiced)."""
+    from calmcue.timebase import HOP_S
+
+    try:  # imported as part of the repository (tests)
+        from benchmarks.spectral_pace import SpectralPace, log_mel_db
+    except ImportError:  # run as a script
+        from spectral_pace import SpectralPace, log_mel_db  # type: ignore[no-redef]
+
+    hops = round(seconds / HOP_S)
+    rng = np.random.default_rng(0)
+    power = np.square(rng.normal(size=(hops, 1, 257))) * (1.0 + np.sin(np.arange(hops) * 0.25))[:, None, None]
+    voiced = list(rng.random((hops, 1)) > 1.0 / 3.0)
+    speech = np.ones(1, bool)
+    pace = SpectralPace(window_speech_s=Settings().detector.fast_speech.window_speech_s)
+    start = time.perf_counter()
+    for hop_power, hop_voiced in zip(power, voiced, strict=True):
+        pace.process(log_mel_db(hop_power), hop_voiced, speech)
+    return 1e6 * (time.perf_counter() - start) / hops
 
 
 def pace_settings(*, enter: float | None, min_s: float | None, window_s: float | None = None) -> Settings:
@@ -452,7 +476,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(evaluate(voice, half, args=args, settings=settings), flush=True)
     for half in halves.values():
         print(half.report())
-    print(f"rate cost: {cost_per_hop_us():.1f} us per hop per channel ({args.rate} rate's step, amortised over 60 s)")
+    print(f"rate cost: {cost_per_hop_us():.1f} us per hop per channel ({args.rate} rate's step, amortised over 60 s)"
+          f"; spectral pace (not shipped) {pace_cost_per_hop_us():.1f} us (its log-mel and step)")
     return 0
 
 
