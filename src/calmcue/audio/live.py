@@ -169,10 +169,6 @@ class DeviceSource:
         from calmcue.audio import devices
         from calmcue.audio.capture import suggested_latency
 
-        kind = rtcapture.resolve(self.capture)
-        stream_class = rtcapture.input_class(kind)
-        log.info("capture of PortAudio devices: %s", "rtmixer (C callback into a lock-free ring)"
-                 if kind is Capture.RTMIXER else "sounddevice (Python callback)")
         self.rate_hz = mic.rate_hz
         self.channels = 1
         paired = call is not None and call.backend == devices.PORTAUDIO  # two PortAudio streams start aligned
@@ -186,6 +182,10 @@ class DeviceSource:
                     pair(reader, self._call)
                 self.channels, self._skew = 2, round(self.MAX_SKEW_S * self.rate_hz)
             return
+        kind = rtcapture.resolve(self.capture)
+        stream_class = rtcapture.input_class(kind)
+        log.info("capture of PortAudio devices: %s", "rtmixer (C callback into a lock-free ring)"
+                 if kind is Capture.RTMIXER else "sounddevice (Python callback)")
         self._mic = stream_class(device=int(mic.id), name=mic.name, rate_hz=self.rate_hz,
                                 latency=suggested_latency(self.latency, hostapi=mic.description))
         self._mic.open()

@@ -1,7 +1,7 @@
-"""Readers of the sources PortAudio cannot open, each a thread copying whole samples into a Ring and counting:
-on Linux a sound-server source read by name (the call audio, e.g. `speaker_sink.monitor`) from a `parec` child
-process (`ParecInput`), on Windows a WASAPI loopback through `soundcard` (`SoundcardInput`). Split from
-audio/capture.py (the PortAudio streams).
+"""Readers of sound-server sources, each a thread copying whole samples into a Ring and counting: on Linux a
+source read by name from a `parec` child process (`ParecInput`: the call audio, e.g. `speaker_sink.monitor`, and
+the microphone when it is a server source, audio/server_mic.py), on Windows a WASAPI loopback through `soundcard`
+(`SoundcardInput`). Split from audio/capture.py (the PortAudio streams).
 
 Why a child process on Linux: the `soundcard` package keeps one libpulse connection from import on and never
 reconnects; a request on it after a sound-server restart fails an assertion inside libpulse and aborts the whole
@@ -40,7 +40,9 @@ class ParecInput:
     may take the Event's lock). When the child ends (the source or the server went away, or it was killed) the
     stream is `finished` (and `arrived` set) and `error` holds the child's last words; nothing the child does can
     take this process down. The server sees the stream under the child's process id (`pid`), which is how
-    PulseWatcher tells it from the microphone.
+    PulseWatcher tells the streams apart. When the microphone and the call audio are both read so, `pair` gives
+    them one Event, set once both hold what the worker waits for, and the second child joins the first one's
+    process group (`process_group`).
     """
 
     idles = False  # a monitor source with a reader keeps its sink running: blocks come all the time
@@ -155,11 +157,14 @@ class ParecInput:
 
     def _nap(self) -> None:
         """Sleeps while the audio the worker waits for (`wake_at`) is still well ahead, so that the packets pile
-        up in the pipe and one read takes them all, instead of waking for each. Just after the worker was woken
-        (`wake_at` reached, not yet moved on) it naps the shortest time."""
+        up in the pipe and one read takes them all, instead of waking for each. Once its part is in (`wake_at`
+        reached, the worker not yet moved on) it naps the shortest time, or, when paired, as long as the partner's
+        part is still due later: the worker reads neither before both are in (`due`)."""
         ahead_s = (self.wake_at - self.ring.write) / self.rate_hz
         if ahead_s <= 0:
-            ahead_s = self.NAP_MIN_S
+            other = self.partner
+            behind_s = 0.0 if other is None or other.finished else (other.wake_at - other.ring.write) / other.rate_hz
+            ahead_s = max(self.NAP_MIN_S, behind_s)
         if ahead_s >= self.NAP_MIN_S:
             time.sleep(min(ahead_s, self.nap_max_s))
 
