@@ -251,7 +251,7 @@ def test_on_alsa_the_capture_buffer_is_sized_for_few_wakeups_and_the_blocks_stay
     assert suggested_latency("low", hostapi="Windows WASAPI") == "low"
     assert suggested_latency("high", hostapi="Core Audio") == "high"
     assert suggested_latency("low", hostapi="ALSA") == ALSA_BUFFER_S["low"]
-    source = DeviceSource(mic="", call="none")
+    source = DeviceSource(mic="", call="none", capture=rtcapture.resolve())  # PortAudio, not parec (server_mic)
     source.start()
     try:
         mic = source._mic
@@ -391,7 +391,7 @@ def test_without_rtmixer_the_sounddevice_capture_runs(pulse: None, tmp_path: Pat
     (tmp_path / "_rtmixer.py").write_text("raise ImportError('not here')\n")
     code = ("import logging, sys; logging.basicConfig(level=logging.INFO, stream=sys.stdout)\n"
             "from calmcue.audio.live import DeviceSource\n"
-            "s = DeviceSource(mic='call_mic', call='none'); s.start()\n"
+            "s = DeviceSource(mic='call_mic', call='call_far'); s.start()\n"  # PortAudio both (not server_mic's parec)
             "print(type(s._mic).__name__, s.read(2.0) is not None); s.stop()\n")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
     env.pop("CALMCUE_CAPTURE", None)
@@ -468,10 +468,10 @@ def test_the_reader_wakes_the_worker_when_the_call_audio_it_waits_for_is_in(puls
     `arrived` Event; each block it returns holds at least `read_s` of both channels."""
     from calmcue.audio.server_capture import ParecInput
 
-    source = DeviceSource()  # the default input + speaker_sink.monitor, read by a parec child
+    source = DeviceSource(capture=rtcapture.resolve())  # PortAudio's default input + speaker_sink.monitor by parec
     source.start()
     try:
-        assert isinstance(source._call, ParecInput)
+        assert isinstance(source._call, ParecInput) and not isinstance(source._mic, ParecInput)
         reader_pipe = source._call.pipe_bytes
         arrived = source._call.arrived = CountingEvent()
         want = round(source.read_s * source.rate_hz)

@@ -1,9 +1,11 @@
 """The live source: the headset microphone (channel 0) and the call audio (channel 1, when there is one).
 
-Each is its own stream, chosen per stream (no process-wide PULSE_SOURCE): the microphone through PortAudio, the
-call audio through PortAudio too when it names a PortAudio device, else a sound-server source read by a `parec`
-child (Linux) or a WASAPI loopback (Windows, `soundcard`). Both run at the microphone's native rate; the worker
-resamples. Nothing here can abort the process when the sound server restarts (see audio/capture.py).
+Each is its own stream, chosen per stream (no process-wide PULSE_SOURCE). The call audio goes through PortAudio
+when it names a PortAudio device, else it is a sound-server source read by a `parec` child (Linux) or a WASAPI
+loopback (Windows, `soundcard`). The microphone goes through PortAudio, except on Linux when it is a sound-server
+source and the call audio is not PortAudio (audio/server_mic.py): then a `parec` child reads it too, both children
+in one process group of this session, and the worker wakes once both readers hold what it waits for. Both run at
+the microphone's rate; the worker resamples. Nothing here can abort the process when the sound server restarts.
 
 The chosen microphone is pinned: the server source it first read (the one the user chose, or the default input
 when CalmCue started) is the only one it ever reads. When it goes away (a headset unplugged) the server moves the
@@ -22,17 +24,16 @@ from typing import Any
 
 import numpy as np
 
-from calmcue.audio import rtcapture
+from calmcue.audio import rtcapture, server_mic
 from calmcue.audio.rtcapture import Capture
+from calmcue.audio.server_capture import ParecInput, pair, server_input
+from calmcue.audio.server_mic import CALL_GONE, HEADSET_GONE, SERVER_GONE
 from calmcue.audio.sources import DeviceAbsent, DeviceLost, Source
 from calmcue.audio.watchdog import StreamWatchdog
 from calmcue.errors import DeviceError
 
 log = logging.getLogger("calmcue.audio")
 
-HEADSET_GONE = "headset disconnected - waiting for it"
-SERVER_GONE = "the sound server is not answering - waiting for it"
-CALL_GONE = "call audio disconnected - waiting for it"
 
 
 class DevicePins:
@@ -104,7 +105,7 @@ class DeviceSource:
     def start(self) -> None:
         from calmcue.audio import devices
 
-        self._check_pinned_sources()
+        server_mic.check_pinned(self.pin)
         devices.refresh_portaudio()
         mic = devices.resolve_mic(self.mic_spec)
         call, self.note = devices.resolve_call(self.pin.call or self.call_spec)
@@ -114,34 +115,25 @@ class DeviceSource:
         try:
             self._open(mic, call)
             self._wait_first_blocks()
-            server_mic = self._settle_mic()
+            settled = self._settle_mic()
             self._watch()
         except BaseException:
             self.stop()
             raise
         if call is not None and call.backend == devices.SERVER and not call.loopback:
             self.pin.call = call.id
-        where = f" (server source {server_mic})" if server_mic and server_mic != mic.name else ""
+        where = f" (server source {settled})" if settled and settled != mic.name else ""
         self.label = f"{mic.name}{where} + {call.name}" if call is not None else f"{mic.name}{where}"
-
-    def _check_pinned_sources(self) -> None:
-        """After the first open: the chosen devices must be there before anything is opened."""
-        from calmcue.audio import pulse
-
-        if not (self.pin.source or self.pin.call) or not pulse.available():
-            return
-        sources = pulse.server_sources()
-        if sources is None:
-            raise DeviceAbsent(SERVER_GONE)
-        if self.pin.source and self.pin.source not in sources:
-            raise DeviceAbsent(f"{HEADSET_GONE} ('{self.pin.source}')")
-        if self.pin.call and self.pin.call not in sources:
-            raise DeviceAbsent(f"{CALL_GONE} ('{self.pin.call}')")
 
     def _settle_mic(self) -> str:
         """Puts the microphone stream on the pinned source (or pins the one it reads); returns its name."""
         from calmcue.audio import pulse
 
+        if isinstance(self._mic, ParecInput):  # it reads the source it was opened on, by name (server_mic.mic_source)
+            if self._mic.source_id != self.pin.source:
+                self.pin.source = self._mic.source_id
+                log.info("microphone pinned to server source '%s'", self.pin.source)
+            return str(self.pin.source)
         if not pulse.available():
             return ""
         try:
@@ -167,11 +159,9 @@ class DeviceSource:
         import os
 
         from calmcue.audio import pulse
-        from calmcue.audio.server_capture import ParecInput
 
         pids = {os.getpid()}
-        if isinstance(self._call, ParecInput):
-            pids.add(self._call.pid)
+        pids.update(s.pid for s in (self._mic, self._call) if isinstance(s, ParecInput))
         self._watcher = pulse.PulseWatcher()
         self._watcher.start(pids=pids)
 
@@ -179,17 +169,28 @@ class DeviceSource:
         from calmcue.audio import devices
         from calmcue.audio.capture import suggested_latency
 
+        self.rate_hz = mic.rate_hz
+        self.channels = 1
+        paired = call is not None and call.backend == devices.PORTAUDIO  # two PortAudio streams start aligned
+        reader = None if paired else server_mic.open_reader(mic, pinned=self.pin.source, capture=self.capture)
+        if reader is not None:  # both through parec: one process group, one wake-up per read
+            self._mic, self.rate_hz = reader, reader.rate_hz
+            if call is not None:
+                self._call = server_input(call, self.rate_hz, group=reader.pid)
+                self._call.start()
+                if isinstance(self._call, ParecInput):
+                    pair(reader, self._call)
+                self.channels, self._skew = 2, round(self.MAX_SKEW_S * self.rate_hz)
+            return
         kind = rtcapture.resolve(self.capture)
         stream_class = rtcapture.input_class(kind)
         log.info("capture of PortAudio devices: %s", "rtmixer (C callback into a lock-free ring)"
                  if kind is Capture.RTMIXER else "sounddevice (Python callback)")
-        self.rate_hz = mic.rate_hz
-        self.channels = 1
         self._mic = stream_class(device=int(mic.id), name=mic.name, rate_hz=self.rate_hz,
                                 latency=suggested_latency(self.latency, hostapi=mic.description))
         self._mic.open()
         devices.stream_opened()
-        if call is not None and call.backend == devices.PORTAUDIO:
+        if paired:
             # both PortAudio streams are created first and started back to back: sample k of one and sample k
             # of the other were then captured at the same moment (measured through PulseAudio: the same index)
             self._call = stream_class(device=int(call.id), name=call.name, rate_hz=self.rate_hz,
@@ -201,7 +202,7 @@ class DeviceSource:
         else:
             self._mic.start()
             if call is not None:
-                self._call = _server_input(call, self.rate_hz)
+                self._call = server_input(call, self.rate_hz)
                 self._call.start()
         if self._call is not None:
             self.channels = 2
@@ -260,9 +261,10 @@ class DeviceSource:
         """Ends the wait of the read under way (or the next) at once, with what has come: the worker has a command
         to obey. Any thread: it only sets Events."""
         self._woken.set()
-        arrived = getattr(self._call, "arrived", None)
-        if arrived is not None:
-            arrived.set()
+        for s in (self._mic, self._call):
+            arrived = getattr(s, "arrived", None)
+            if arrived is not None:
+                arrived.set()
 
     def _want(self) -> int:
         """Frames one `read` waits for: `read_s` of audio, `quiet_read_s` while the engine hears nothing."""
@@ -274,6 +276,9 @@ class DeviceSource:
         and its reader can say so (ParecInput.arrived), the worker sleeps until it does: one wake-up per read,
         not a poll; otherwise (the microphone is behind: it comes in small blocks) until the missing audio is due and
         one block more."""
+        if isinstance(self._mic, ParecInput):
+            self._wait_readers(want=want, left_s=left_s)
+            return
         mic, call = self._mic.ring, self._call.ring if self._call is not None else None
         arrived = getattr(self._call, "arrived", None)
         if call is not None and arrived is not None:
@@ -289,6 +294,21 @@ class DeviceSource:
         # one microphone block more than is missing: the blocks come a little after their audio is due, and
         # waking just before one (then again, and again) was most of the worker's wake-ups
         self._woken.wait(min(left_s, (max(0, missing) + self._mic.block_frames) / self.rate_hz))
+
+    def _wait_readers(self, *, want: int, left_s: float) -> None:
+        """Every stream is a parec reader (the microphone's, and the call audio's when there is one, paired): each
+        is told how far to fill (`wake_at`) and naps until then; the worker sleeps on their one Event, which the
+        reader that completes the read sets (ParecInput.due). Checked again after the clear: both may have come
+        in between."""
+        streams = [s for s in (self._mic, self._call) if s is not None]
+        for s in streams:
+            s.wake_at = s.ring.read + want
+        arrived = self._mic.arrived
+        arrived.clear()
+        if self._woken.is_set():  # interrupted just before the clear
+            return
+        if not self._mic.due():
+            arrived.wait(left_s)
 
     def _ready_frames(self) -> int:
         m = self._mic.ring.available()
@@ -309,8 +329,9 @@ class DeviceSource:
             got = self._call.ring.pop(frames, into=out[:, 1:]).shape[0]
             out[got:, 1] = 0.0  # a loopback that sends nothing while nothing plays: silence
         self._stamp = self._mic.ring.stamp_of(self._mic.ring.read)
-        if hasattr(self._call, "wake_at"):  # the reader may nap until the next read's audio is due
-            self._call.wake_at = self._call.ring.read + self._want()
+        for s in (self._mic, self._call):
+            if isinstance(s, ParecInput):  # the reader may nap until the next read's audio is due
+                s.wake_at = s.ring.read + self._want()
         return out
 
     def _check(self) -> None:
@@ -374,14 +395,3 @@ def _portaudio(stream: Any) -> bool:
     from calmcue.audio.capture import PortAudioStreamInput
 
     return isinstance(stream, PortAudioStreamInput)
-
-
-def _server_input(call: Any, rate_hz: int) -> Any:
-    """The reader for a call-audio source PortAudio cannot open: parec on Linux, a soundcard loopback on Windows."""
-    import sys
-
-    from calmcue.audio.server_capture import ParecInput, SoundcardInput
-
-    if sys.platform == "win32" or call.loopback:
-        return SoundcardInput(source_id=call.id, name=call.name, rate_hz=rate_hz, loopback=call.loopback)
-    return ParecInput(source_id=call.id, name=call.name, rate_hz=rate_hz)

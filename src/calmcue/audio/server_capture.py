@@ -1,7 +1,7 @@
-"""Readers of the sources PortAudio cannot open, each a thread copying whole samples into a Ring and counting:
-on Linux a sound-server source read by name (the call audio, e.g. `speaker_sink.monitor`) from a `parec` child
-process (`ParecInput`), on Windows a WASAPI loopback through `soundcard` (`SoundcardInput`). Split from
-audio/capture.py (the PortAudio streams).
+"""Readers of sound-server sources, each a thread copying whole samples into a Ring and counting: on Linux a
+source read by name from a `parec` child process (`ParecInput`: the call audio, e.g. `speaker_sink.monitor`, and
+the microphone when it is a server source, audio/server_mic.py), on Windows a WASAPI loopback through `soundcard`
+(`SoundcardInput`). Split from audio/capture.py (the PortAudio streams).
 
 Why a child process on Linux: the `soundcard` package keeps one libpulse connection from import on and never
 reconnects; a request on it after a sound-server restart fails an assertion inside libpulse and aborts the whole
@@ -16,8 +16,10 @@ import logging
 import os
 import shutil
 import subprocess
+import sys
 import threading
 import time
+from typing import Any
 
 import numpy as np
 
@@ -38,7 +40,9 @@ class ParecInput:
     may take the Event's lock). When the child ends (the source or the server went away, or it was killed) the
     stream is `finished` (and `arrived` set) and `error` holds the child's last words; nothing the child does can
     take this process down. The server sees the stream under the child's process id (`pid`), which is how
-    PulseWatcher tells it from the microphone.
+    PulseWatcher tells the streams apart. When the microphone and the call audio are both read so, `pair` gives
+    them one Event, set once both hold what the worker waits for, and the second child joins the first one's
+    process group (`process_group`).
     """
 
     idles = False  # a monitor source with a reader keeps its sink running: blocks come all the time
@@ -52,8 +56,11 @@ class ParecInput:
     LOOK_GAP_S = 2.0  # `held_up` compares with its last look only if it was this recent
 
     def __init__(self, *, source_id: str, name: str, rate_hz: int, latency_ms: int = LATENCY_MS,
-                 ring_s: float = RING_S) -> None:
+                 ring_s: float = RING_S, role: str = "call audio", process_group: int = 0) -> None:
         self.source_id, self.name, self.rate_hz = source_id, name, int(rate_hz)
+        self.role = role  # "call audio" or "microphone": the server's name for the stream, and the messages'
+        self.process_group = process_group  # 0: a new group led by this child; else a sibling's group to join
+        self.partner: ParecInput | None = None  # the other stream's reader when both are parec (`pair`)
         self.latency_ms = int(latency_ms)
         self.block_frames = max(1, round(self.latency_ms / 1000 * self.rate_hz))
         self.ring = Ring(capacity_frames=round(ring_s * self.rate_hz), channels=1)
@@ -72,27 +79,47 @@ class ParecInput:
     def command(self) -> list[str]:
         exe = shutil.which("parec")
         if exe is None:
-            raise DeviceError(f"cannot read the call audio '{self.name}': the program 'parec' is missing; install "
-                              f"it (Debian/Ubuntu: apt-get install pulseaudio-utils) or use --call none")
+            raise DeviceError(f"cannot read the {self.role} '{self.name}': the program 'parec' is missing; install "
+                              f"it (Debian/Ubuntu: apt-get install pulseaudio-utils){self._or_else()}")
+        device = [f"--device={self.source_id}"] if self.source_id else []  # none: the server's default input
         return [exe, "--raw", "--format=float32le", f"--rate={self.rate_hz}", "--channels=1",
-                f"--latency-msec={self.latency_ms}", f"--device={self.source_id}", "--client-name=CalmCue",
-                "--stream-name=CalmCue call audio"]
+                f"--latency-msec={self.latency_ms}", *device, "--client-name=CalmCue",
+                f"--stream-name=CalmCue {self.role}"]
+
+    def _or_else(self) -> str:
+        return " or use --call none" if self.role == "call audio" else ""
 
     def start(self) -> None:
+        command = self.command()
         try:
-            # its own session: Ctrl-C in a terminal signals the whole foreground group, and a parec that died of
-            # it first read as the sound server closing the call audio; CalmCue stops it itself
-            self._proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                          stderr=subprocess.PIPE, bufsize=0, start_new_session=True)
+            self._proc = self._spawn(command)
         except OSError as err:
             raise DeviceError(f"cannot start 'parec' for '{self.name}' ({err.strerror}); check that "
-                              f"pulseaudio-utils is installed, or use --call none") from None
+                              f"pulseaudio-utils is installed{self._or_else().replace(' or', ', or')}") from None
         self.pid = self._proc.pid
         assert self._proc.stdout is not None
         self.pipe_bytes = _widen_pipe(self._proc.stdout.fileno(), self.WIDE_PIPE_BYTES) or self.PIPE_BYTES
         self.nap_max_s = self._nap_max_s()
-        self._thread = threading.Thread(target=self._read_loop, name="calmcue-parec", daemon=True)
+        thread_name = "calmcue-parec-mic" if self.role == "microphone" else "calmcue-parec"
+        self._thread = threading.Thread(target=self._read_loop, name=thread_name, daemon=True)
         self._thread.start()
+
+    def _spawn(self, command: list[str]) -> subprocess.Popen[bytes]:
+        """The child, in a process group of its own (or its sibling's) inside this process's session: Ctrl-C in a
+        terminal signals the foreground group only, and a parec that died of it first read as the sound server
+        closing the stream (CalmCue stops it itself). Not a session of its own: the kernel's autogroup scheduler
+        gives each session its own share of a busy CPU, and two children in two sessions starved apart
+        (benchmarks/RELIABILITY.md, "The microphone through parec")."""
+        def popen(group: int) -> subprocess.Popen[bytes]:
+            return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, bufsize=0, process_group=group)
+
+        if self.process_group:
+            try:
+                return popen(self.process_group)
+            except (OSError, subprocess.SubprocessError):  # the sibling's group is gone: one of its own then
+                log.info("parec for '%s' could not join process group %d", self.name, self.process_group)
+        return popen(0)
 
     def _read_loop(self) -> None:
         proc = self._proc
@@ -109,7 +136,7 @@ class ParecInput:
                 rest = data[whole:]
                 if whole:
                     self.ring.push(np.frombuffer(data[:whole], "<f4").reshape(-1, 1), time.monotonic())
-                    if self.ring.write >= self.wake_at:
+                    if self.due():
                         self.arrived.set()
                 self._nap()
         except OSError as err:
@@ -117,16 +144,27 @@ class ParecInput:
         finally:
             self._ended(proc)
 
+    def due(self) -> bool:
+        """Whether the worker can read what it waits for: this ring reached `wake_at` and, when paired, the
+        partner's too (or the partner ended). Each reader publishes its own write index before it asks, so of two
+        readers pushing at once at least one sees both in: the worker wakes once per read, not once per stream."""
+        mine = self.ring.write >= self.wake_at
+        other = self.partner
+        return mine and (other is None or other.finished or other.ring.write >= other.wake_at)
+
     def _nap_max_s(self) -> float:
         return min(self.NAP_MAX_S, self.pipe_bytes / 2 / 4 / self.rate_hz)  # 4 bytes a sample
 
     def _nap(self) -> None:
         """Sleeps while the audio the worker waits for (`wake_at`) is still well ahead, so that the packets pile
-        up in the pipe and one read takes them all, instead of waking for each. Just after the worker was woken
-        (`wake_at` reached, not yet moved on) it naps the shortest time."""
+        up in the pipe and one read takes them all, instead of waking for each. Once its part is in (`wake_at`
+        reached, the worker not yet moved on) it naps the shortest time, or, when paired, as long as the partner's
+        part is still due later: the worker reads neither before both are in (`due`)."""
         ahead_s = (self.wake_at - self.ring.write) / self.rate_hz
         if ahead_s <= 0:
-            ahead_s = self.NAP_MIN_S
+            other = self.partner
+            behind_s = 0.0 if other is None or other.finished else (other.wake_at - other.ring.write) / other.rate_hz
+            ahead_s = max(self.NAP_MIN_S, behind_s)
         if ahead_s >= self.NAP_MIN_S:
             time.sleep(min(ahead_s, self.nap_max_s))
 
@@ -162,6 +200,7 @@ class ParecInput:
         return runqueue.held_up(recent, now)
 
     def stop(self) -> None:
+        self.partner = None
         proc, self._proc = self._proc, None
         if proc is not None and proc.poll() is None:
             proc.terminate()
@@ -232,6 +271,22 @@ class SoundcardInput:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(1.0)
         self._thread = None
+
+
+def pair(mic: ParecInput, call: ParecInput) -> None:
+    """Two parec readers that wake the worker together: one `arrived` Event, set by whichever reader completes
+    the read the worker waits for (ParecInput.due), so the worker neither wakes on the first stream and then waits
+    again for the second, nor reads one while the other's audio still lies in its pipe."""
+    call.arrived = mic.arrived
+    mic.partner, call.partner = call, mic
+
+
+def server_input(call: Any, rate_hz: int, *, group: int = 0) -> ParecInput | SoundcardInput:
+    """The reader for a call-audio source PortAudio cannot open: parec on Linux (its child in process group
+    `group`, the microphone's parec's, or a new one), a soundcard loopback on Windows."""
+    if sys.platform == "win32" or call.loopback:
+        return SoundcardInput(source_id=call.id, name=call.name, rate_hz=rate_hz, loopback=call.loopback)
+    return ParecInput(source_id=call.id, name=call.name, rate_hz=rate_hz, process_group=group)
 
 
 def _widen_pipe(fd: int, size_bytes: int) -> int:
