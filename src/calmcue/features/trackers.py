@@ -190,4 +190,3 @@ class Trackers:
             elif noise_now.pending:  # speech: the run's last frames may have been its onset
                 noise_now.pending.clear()
         return f0_out, voiced_out, prob_out, rate_out, speech_out, tilt_out
-
