@@ -65,13 +65,14 @@ def harmonic(f0_hz: float | np.ndarray, *, seconds: float, level_dbfs: float = -
 
 
 def syllables(*, seconds: float, rate_syl_s: float = 4.0, f0_hz: float = 120.0, level_dbfs: float = -26.0,
-              tilt_db_per_octave: float = -6.0, seed: int = 0) -> np.ndarray:
+              tilt_db_per_octave: float = -6.0, seed: int = 0, harmonics: int = 10) -> np.ndarray:
     """Speech-like: a voiced harmonic complex gated into syllables at a given rate, with gliding pitch."""
     rng = np.random.default_rng(seed)
     n = int(seconds * RATE)
     t = np.arange(n) / RATE
     f0 = f0_hz * (1 + 0.06 * np.sin(2 * np.pi * 0.7 * t + rng.uniform(0, 6)))
-    voice = harmonic(f0, seconds=seconds, level_dbfs=0.0, tilt_db_per_octave=tilt_db_per_octave)
+    voice = harmonic(f0, seconds=seconds, level_dbfs=0.0, tilt_db_per_octave=tilt_db_per_octave,
+                     harmonics=harmonics)
     envelope = np.clip(np.sin(np.pi * rate_syl_s * t) ** 2 * 1.4, 0, 1) ** 1.5
     x = voice * envelope + rng.standard_normal(n).astype(np.float32) * 1e-4
     active = envelope > 0.1

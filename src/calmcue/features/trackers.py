@@ -14,10 +14,12 @@ import numpy as np
 
 from calmcue.features.activity import (
     ABSOLUTE_FLOOR_DBFS,
+    SPEECH_PROB,
     NoiseFloor,
     VoiceActivity,
     is_voiced,
 )
+from calmcue.features.noise_now import BandNoiseNow
 from calmcue.features.pitch import OctaveGuard, PitchTrack
 from calmcue.features.rate import SyllableRate
 from calmcue.features.spectral import SpectralShape
@@ -78,6 +80,24 @@ def without_noise_db(total_db: float, floor_db: float) -> float:
 _log10 = math.log10
 
 
+def without_band_noise_db(total_db: float, floor_db: float, recent_power: float) -> float:
+    """`without_noise_db` against the higher of the band's floor (plus the bias) and the recent noise's mean
+    power (linear; 0 before any frame without speech)."""
+    if floor_db != floor_db:  # NaN: nothing but digital silence so far
+        return total_db
+    noise = 10.0 ** ((floor_db + NOISE_BIAS_DB) / 10.0)
+    if recent_power > noise:
+        noise = recent_power
+    total = 10.0 ** (total_db / 10.0)
+    power = total - noise
+    tenth = 0.1 * total
+    if tenth > power:
+        power = tenth
+    if power < 1e-30:
+        power = 1e-30
+    return 10.0 * _log10(power)
+
+
 class Trackers:
     """Every channel's trackers; `floors` first (they say which frames may be voiced), then `run`."""
 
@@ -90,6 +110,7 @@ class Trackers:
         self.octave = [OctaveGuard() for _ in range(channels)]
         self.rate = [SyllableRate(window_speech_s=rate_window_s) for _ in range(channels)]
         self.quiet_run = [0] * channels  # per channel, frames since the last one that could be voiced
+        self.noise_now = [BandNoiseNow() for _ in range(channels)]  # the tilt's bands: noise that comes and goes
 
     def floors(self, level_dbfs: np.ndarray, shape: SpectralShape) -> Floors:
         """Steps the three noise floors of every channel over a block."""
@@ -145,6 +166,7 @@ class Trackers:
         rate_out: list[float] = []
         speech_out: list[float] = []
         tilt_out: list[float] = []
+        noise_now = self.noise_now[channel]
         for i, frame_level in enumerate(level):
             frame_floor, frame_aperiodicity = floor[i], aperiodicity[i]
             if model_prob is None:
@@ -157,8 +179,14 @@ class Trackers:
             rate_out.append(rate(band_db[i], voiced, prob >= 0.5))
             speech_out.append(without_noise_db(frame_level, frame_floor))
             if frame_level > frame_floor + SILENT_SNR_DB:
-                tilt_out.append(without_noise_db(high_db[i], high_floor[i])
-                                - without_noise_db(low_db[i], low_floor[i]))
+                tilt_out.append(without_band_noise_db(high_db[i], high_floor[i], noise_now.high_power)
+                                - without_band_noise_db(low_db[i], low_floor[i], noise_now.low_power))
             else:
                 tilt_out.append(math.nan)
+            # after the frame's own tilt: the noise heard before it. Not a voiced frame: the model calls a few whole
+            # words no speech (on clean speech, half of the loud frames it did were voiced)
+            if prob < SPEECH_PROB and not voiced:
+                noise_now.hear(low_db=low_db[i], high_db=high_db[i])
+            elif noise_now.pending:  # speech: the run's last frames may have been its onset
+                noise_now.pending.clear()
         return f0_out, voiced_out, prob_out, rate_out, speech_out, tilt_out
