@@ -35,6 +35,7 @@ from calmcue.detector.baseline import BaselineValues, save_if_new
 from calmcue.detector.offsets import ThresholdOffsets
 from calmcue.engine import commands as cmd
 from calmcue.engine import mailbox as box
+from calmcue.engine.heap import keep_block_memory
 from calmcue.engine.metrics import WorkerMetrics
 from calmcue.engine.pipeline import Pipeline, heard_nothing, quiet_read_s
 from calmcue.engine.reporter import Reporter
@@ -75,9 +76,7 @@ class Worker:
         self._paced: PacedReads | None = None  # the open source, if it takes the engine's verdict (heard_nothing)
         self._pipeline: Pipeline | None = None
         self._pipe_key: tuple[int, int] | None = None
-        self._stopping = False
-        self._paused = False
-        self._finished = False
+        self._stopping = self._paused = self._finished = False
         self._said_no_call = False
         self._backoff = cmd.Backoff(BACKOFF_S)
         self.meters = meters
@@ -92,6 +91,7 @@ class Worker:
         """Starts the thread (once)."""
         if self._thread is not None:
             raise RuntimeError("the worker was already started")
+        keep_block_memory()  # every read frees and allocates the same arrays: keep their pages mapped
         self._thread = threading.Thread(target=self._run, name="calmcue-worker", daemon=True)
         self._thread.start()
 
@@ -219,8 +219,7 @@ class Worker:
             self.metrics.source_closed()
 
     def _count(self, source: Source) -> None:
-        overflows, dropped = source.stats
-        self.metrics.source_counts(overflows, dropped)
+        self.metrics.source_counts(*source.stats)
 
     # -- the pipeline ---------------------------------------------------------------------------------------
     def _ensure_pipeline(self, source: Source) -> None:
