@@ -435,20 +435,26 @@ def test_a_full_rtmixer_ring_is_counted_and_the_recording_goes_on(pulse: None, r
     assert accounted_s == pytest.approx(span_s, abs=0.02), "every block is either kept or counted dropped"
 
 
+def assert_mic_and_call_tones(source: DeviceSource, player: Player) -> None:
+    """Plays 250 Hz into the microphone's feed and 900 Hz into the speakers; the started `source` must hear each on
+    its own channel (microphone 0, call audio 1)."""
+    player.play("mic_feed", tone(250.0, seconds=3.0))
+    player.play("speaker_sink", tone(900.0, seconds=3.0))
+    got = capture_loud(source, seconds=1.0, channel=1)
+    loud = got[np.abs(got[:, 0]) > 0.0]
+    assert dominant_hz(got[:, 1], 48000) == pytest.approx(900.0, abs=5.0)
+    assert len(loud) and dominant_hz(loud[:, 0], 48000) == pytest.approx(250.0, abs=5.0)
+
+
 def test_default_call_audio_is_the_playback_monitor(pulse: None, player: Player) -> None:
     source = DeviceSource()  # the default input (virtual_mic) + speaker_sink.monitor through the sound server
     source.start()
     try:
         assert source.channels == 2
         assert "speaker_sink.monitor" in source.label
-        player.play("mic_feed", tone(250.0, seconds=3.0))
-        player.play("speaker_sink", tone(900.0, seconds=3.0))
-        got = capture_loud(source, seconds=1.0, channel=1)
+        assert_mic_and_call_tones(source, player)
     finally:
         source.stop()
-    loud = got[np.abs(got[:, 0]) > 0.0]
-    assert dominant_hz(got[:, 1], 48000) == pytest.approx(900.0, abs=5.0)
-    assert len(loud) and dominant_hz(loud[:, 0], 48000) == pytest.approx(250.0, abs=5.0)
 
 
 class CountingEvent(threading.Event):
