@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import threading
@@ -285,7 +286,8 @@ def test_an_interrupt_ends_a_long_read_with_what_has_come(pulse: None) -> None:
 def test_reads_are_longer_while_nothing_is_heard_and_short_again_at_once(pulse: None, player: Player) -> None:
     """The worker passes the engine's verdict on each block to the source: while nothing is heard `read` waits
     for `quiet_read_s` of audio (engine/pipeline.py `quiet_read_s`), and the first block with sound brings back
-    `read_s`. Every sample is still analysed."""
+    `read_s`. Every sample is still analysed. Judged by the median of a few reads: a reader that wakes later than
+    the read's slack (worker.READ_SLACK_S; a loaded machine) makes one read short and the next one longer."""
     sizes: list[int] = []
     sources: list[DeviceSource] = []
 
@@ -310,13 +312,13 @@ def test_reads_are_longer_while_nothing_is_heard_and_short_again_at_once(pulse: 
         source = sources[-1]
         quiet_frames = round(source.quiet_read_s * source.rate_hz)
         start = len(sizes)
-        assert wait_for(lambda: len(sizes) >= start + 3)
-        assert all(n >= quiet_frames for n in sizes[start : start + 3])
+        assert wait_for(lambda: len(sizes) >= start + 5)
+        assert statistics.median(sizes[start : start + 5]) >= quiet_frames, "no longer reads while nothing is heard"
         player.play("mic_feed", tone(300.0, seconds=3.0))
         assert wait_for(lambda: not source.quiet), "the tone was never heard"
         heard = len(sizes)
-        assert wait_for(lambda: len(sizes) >= heard + 3)
-        assert all(n < quiet_frames for n in sizes[heard + 1 : heard + 3]), "short reads while there is sound"
+        assert wait_for(lambda: len(sizes) >= heard + 6)
+        assert statistics.median(sizes[heard + 1 : heard + 6]) < quiet_frames, "short reads while there is sound"
         hop = source.rate_hz // 100  # every sample read went through the pipeline (but the resampler's delay)
         assert worker.metrics.frames * hop >= sum(sizes) - 10 * hop
     finally:

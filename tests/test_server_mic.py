@@ -98,3 +98,22 @@ def test_each_read_of_two_parec_streams_sleeps_once_until_both_are_in(pulse: Non
         source.stop()
     assert all(b is not None and b.shape == (b.shape[0], 2) and b.shape[0] >= want for b in blocks)
     assert 0 < waits <= len(blocks) + 2  # waking on each stream in turn would be up to two a read
+
+
+@linux_only
+def test_the_microphone_is_read_at_its_server_sources_own_rate(pulse: None) -> None:  # noqa: F811
+    """No resampling in the server: the reader asks for the rate the default source runs at, as `pactl` (not
+    our own client) reports it."""
+    import subprocess
+
+    default = subprocess.run(["pactl", "get-default-source"], capture_output=True, text=True, check=True).stdout.strip()
+    listing = subprocess.run(["pactl", "list", "short", "sources"], capture_output=True, text=True, check=True).stdout
+    spec = next(line.split("\t")[3] for line in listing.splitlines() if line.split("\t")[1] == default)
+    server_rate_hz = int(spec.split()[-1].removesuffix("Hz"))
+    source = DeviceSource()
+    source.start()
+    try:
+        assert isinstance(source._mic, ParecInput)
+        assert source._mic.rate_hz == server_rate_hz
+    finally:
+        source.stop()

@@ -238,8 +238,9 @@ _PULSE_DEVICE = re.compile(r"\bdevice\s+\"?([^\"\s;}]+)")
 def mic_server_source(mic: AudioDevice) -> str | None:
     """The sound-server source a PortAudio microphone is, for reading it through `parec` instead (Linux): "" for the
     server's default input (the ALSA PCMs in SERVER_PLUGINS), the source's name for an ALSA PCM of type pulse that
-    names one (alsa_pulse_pcms), None for anything else - a plain ALSA hw device, another host API, no `parec`, no
-    server answering - which PortAudio opens as before."""
+    names one (alsa_pulse_pcms), None for anything else - a plain ALSA hw device, another host API, no `parec` -
+    which PortAudio opens as before. Whether a server answers is the caller's to ask (server_mic.mic_source asks
+    it once, for the sources and their rates)."""
     if not sys.platform.startswith("linux") or mic.backend != PORTAUDIO or mic.description != "ALSA":
         return None
     source = "" if mic.name in SERVER_PLUGINS else alsa_pulse_pcms().get(mic.name)
@@ -247,14 +248,7 @@ def mic_server_source(mic: AudioDevice) -> str | None:
         return None
     import shutil
 
-    if shutil.which("parec") is None or not _server_source_rates():
-        return None
-    return source
-
-
-def server_source_rate(name: str) -> int | None:
-    """A server source's own rate ("" = the default source's), None when the server does not list it."""
-    return _server_source_rates().get(name or "@default")
+    return None if shutil.which("parec") is None else source
 
 
 # --- choosing ---------------------------------------------------------------------------------------------------

@@ -70,6 +70,7 @@ class SourceInfo:
     monitor: bool  # what a playback device plays
     master: str  # the source a filter (remap, echo cancel) reads; "" for none
     default: bool  # the server's default input
+    rate_hz: int = 0  # the source's own sample rate (0: not known)
 
 
 def source_infos() -> dict[str, SourceInfo] | None:
@@ -80,7 +81,7 @@ def source_infos() -> dict[str, SourceInfo] | None:
             return {s.name: SourceInfo(name=s.name, description=str(s.description or s.name),
                                        monitor=bool(getattr(s, "monitor_of_sink_name", None)),
                                        master=str(s.proplist.get("device.master_device", "")),
-                                       default=s.name == default)
+                                       default=s.name == default, rate_hz=int(s.sample_spec.rate))
                     for s in pulse.source_list()}
     except Exception:
         return None

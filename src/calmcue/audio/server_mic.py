@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from calmcue.audio.rtcapture import Capture
 from calmcue.audio.server_capture import ParecInput
 from calmcue.audio.sources import DeviceAbsent
 from calmcue.errors import DeviceError
+
+if TYPE_CHECKING:
+    from calmcue.audio.pulse import SourceInfo
 
 log = logging.getLogger("calmcue.audio")
 
@@ -48,10 +51,11 @@ def check_pinned(pin: Any) -> None:
         raise DeviceAbsent(f"{CALL_GONE} ('{pin.call}')")
 
 
-def mic_source(mic: Any, *, pinned: str) -> str | None:
-    """The server source to read the microphone from through `parec`, or None for PortAudio: the pinned source
-    when there is one (a reopen goes back to it), else the one the device names, else the server's default input.
-    A monitor (what the speakers play) is refused as pulse.settle_mic refuses it."""
+def mic_source(mic: Any, *, pinned: str) -> SourceInfo | None:
+    """The server source to read the microphone from through `parec`, or None for PortAudio (also when no server
+    answers, as PortAudio then meets it): the pinned source when there is one (a reopen goes back to it), else the
+    one the device names, else the server's default input. A monitor (what the speakers play) is refused as
+    pulse.settle_mic refuses it. The server is asked once: the sources and their rates come in one answer."""
     from calmcue.audio import devices, pulse
 
     named = devices.mic_server_source(mic)
@@ -59,7 +63,7 @@ def mic_source(mic: Any, *, pinned: str) -> str | None:
         return None
     infos = pulse.source_infos()
     if infos is None:
-        raise DeviceAbsent(SERVER_GONE)
+        return None
     name = pinned or named or next((i.name for i in infos.values() if i.default), "")
     if pinned and name not in infos:
         raise DeviceAbsent(f"{HEADSET_GONE} ('{name}' is gone)")
@@ -69,18 +73,17 @@ def mic_source(mic: Any, *, pinned: str) -> str | None:
     if infos[name].monitor:
         raise DeviceError(f"no microphone: '{name}' is what a playback device plays, not a microphone; plug "
                           f"in the headset or choose a microphone (calmcue devices)")
-    return name
+    return infos[name]
 
 
 def open_reader(mic: Any, *, pinned: str, capture: Capture) -> ParecInput | None:
     """The microphone's `parec` reader, started, where it is a server source and parec may read it (`wanted`);
     None where PortAudio is the path, or when the child cannot be started (logged: PortAudio reads it then)."""
-    from calmcue.audio import devices
-
-    source = mic_source(mic, pinned=pinned) if wanted(capture) else None
-    if source is None:
+    info = mic_source(mic, pinned=pinned) if wanted(capture) else None
+    if info is None:
         return None
-    rate_hz = devices.server_source_rate(source) or mic.rate_hz  # the source's own rate: no resampling in the server
+    source = info.name
+    rate_hz = info.rate_hz or mic.rate_hz  # the source's own rate: no resampling in the server
     reader = ParecInput(source_id=source, name=mic.name, rate_hz=rate_hz, role="microphone")
     try:
         reader.start()
