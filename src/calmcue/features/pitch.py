@@ -31,8 +31,9 @@ class PitchTrack:
     dprime: np.ndarray  # (..., TAU_MAX + 1)
 
 
-def normalised_difference(windows: np.ndarray) -> np.ndarray:
-    """YIN's cumulative-mean-normalised difference d'(tau) for tau = 0..TAU_MAX; (..., n) -> (..., TAU_MAX+1)."""
+def normalised_difference(windows: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
+    """YIN's cumulative-mean-normalised difference d'(tau) for tau = 0..TAU_MAX; (..., n) -> (..., TAU_MAX+1),
+    written into `out` when given (`yin`'s rows of a batch, chunk by chunk: no concatenation afterwards)."""
     x = np.asarray(windows[..., -PITCH_WINDOW:], np.float32)
     # numpy's FFT in float64 (its float32 path is several times slower on batches); not scipy.fft, whose import
     # (scipy.special, array-api glue) costs the tray about 18 MB of memory
@@ -49,8 +50,10 @@ def normalised_difference(windows: np.ndarray) -> np.ndarray:
     energy = np.empty((*x.shape[:-1], PITCH_WINDOW + 1), np.float64)
     energy[..., 0] = 0.0
     # np.add.accumulate is what np.cumsum calls, without fromnumeric's wrapper (a few us a live hop); the window
-    # squared from its float64 copy, the same values as squaring x in float64 (no cast)
-    np.add.accumulate(np.square(padded[0, ..., :PITCH_WINDOW]), axis=-1, out=energy[..., 1:])
+    # squared from its float64 copy, the same values as squaring x in float64 (no cast), in place: the FFT has
+    # read it
+    squares = np.square(padded[0], out=padded[0])
+    np.add.accumulate(squares, axis=-1, out=energy[..., 1:])
     # the same operations in the same order as max(shifted + (energy[INTEGRATION] - 2 correlation), 0), in place
     # on the inverse FFT's own output and one new array (a live hop's arrays are tiny: the allocations cost more)
     np.multiply(correlation, 2.0, out=correlation)
@@ -60,7 +63,8 @@ def normalised_difference(windows: np.ndarray) -> np.ndarray:
     np.maximum(difference, 0.0, out=difference)
     # d'(tau) = d(tau) tau / max(running sum, tiny): the same three operations in the same order, written into
     # the output and the difference itself instead of three new arrays (in batch: 5-10 % of YIN's time)
-    out = np.empty_like(difference)
+    if out is None:
+        out = np.empty_like(difference)
     running = np.add.accumulate(difference[..., 1:], axis=-1, out=out[..., 1:])
     np.maximum(running, 1e-12, out=running)
     weighted = np.multiply(difference[..., 1:], _LAGS, out=difference[..., 1:])
@@ -90,8 +94,9 @@ def yin(windows: np.ndarray) -> PitchTrack:
     shape = windows.shape[:-1]
     rows = windows.reshape(-1, windows.shape[-1])
     if rows.shape[0] > CHUNK_ROWS:
-        dprime = np.concatenate([normalised_difference(rows[i : i + CHUNK_ROWS])
-                                 for i in range(0, rows.shape[0], CHUNK_ROWS)])
+        dprime = np.empty((rows.shape[0], TAU_MAX + 1))
+        for i in range(0, rows.shape[0], CHUNK_ROWS):
+            normalised_difference(rows[i : i + CHUNK_ROWS], out=dprime[i : i + CHUNK_ROWS])
     else:
         dprime = normalised_difference(rows)
     if dprime.shape[0] < _FEW_ROWS:
