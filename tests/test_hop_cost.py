@@ -23,6 +23,7 @@ from calmcue.features.pitch import (
     CHUNK_ROWS,
     INTEGRATION,
     TAU_MAX,
+    _energy_spans,
     _first_dips,
     _pick_few,
     normalised_difference,
@@ -97,6 +98,17 @@ def test_the_difference_function_is_yins_definition_whatever_the_memory_held() -
     np.testing.assert_array_equal(dprime, normalised_difference(rows))
     np.testing.assert_allclose(dprime[:, 1:], expected, rtol=1e-6, atol=1e-9)
     assert (dprime[:, 0] == 1.0).all()
+
+
+def test_two_rows_a_chain_give_each_rows_own_sums_bit_for_bit() -> None:
+    rows = np.concatenate([_rows()] * 2)[:16].astype(np.float64)  # an even count: two rows a chain
+    head, spans = _energy_spans(rows.copy())
+    for i, row in enumerate(rows):
+        alone_head, alone_spans = _energy_spans(row[None].copy())  # one row: its own chain
+        assert head[i] == alone_head[0]
+        np.testing.assert_array_equal(spans[i], alone_spans[0])
+    assert head[0] == pytest.approx(np.sum(rows[0, :INTEGRATION] ** 2), rel=1e-12)
+    assert spans[0, 5] == pytest.approx(np.sum(rows[0, 5 : 5 + INTEGRATION] ** 2), rel=1e-12)
 
 
 def _pink(seconds: float, *, level_dbfs: float) -> np.ndarray:
