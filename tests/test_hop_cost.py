@@ -21,7 +21,9 @@ from calmcue.features.loudness import (
 )
 from calmcue.features.pitch import (
     CHUNK_ROWS,
+    INTEGRATION,
     TAU_MAX,
+    _energy_spans,
     _first_dips,
     _pick_few,
     normalised_difference,
@@ -78,6 +80,35 @@ def test_yin_in_chunks_gives_the_numbers_of_one_call_bit_for_bit() -> None:
     np.testing.assert_array_equal(chunked.dprime, dprime)
     np.testing.assert_array_equal(chunked.f0_hz, ANALYSIS_RATE_HZ / lag)
     np.testing.assert_array_equal(chunked.aperiodicity, aperiodicity)
+
+
+def test_the_difference_function_is_yins_definition_whatever_the_memory_held() -> None:
+    # the work arrays are no longer zeroed (np.empty): a buffer reused from the heap must not leak into the result
+    rows = _rows()
+    x = rows.astype(np.float64)
+    lags = np.arange(1, TAU_MAX + 1)
+    direct = np.array([[np.sum((row[:INTEGRATION] - row[tau : tau + INTEGRATION]) ** 2) for tau in lags] for row in x])
+    expected = direct * lags / np.maximum(np.cumsum(direct, axis=-1), 1e-12)
+    poisoned = np.full((rows.shape[0], TAU_MAX + 1), np.nan)
+    for _ in range(3):  # garbage left in freed blocks of the same sizes
+        np.full((2, rows.shape[0], 800), np.nan)
+        np.full((rows.shape[0], 801), np.inf)
+    dprime = normalised_difference(rows, out=poisoned)
+    assert dprime is poisoned and np.isfinite(dprime).all()
+    np.testing.assert_array_equal(dprime, normalised_difference(rows))
+    np.testing.assert_allclose(dprime[:, 1:], expected, rtol=1e-6, atol=1e-9)
+    assert (dprime[:, 0] == 1.0).all()
+
+
+def test_two_rows_a_chain_give_each_rows_own_sums_bit_for_bit() -> None:
+    rows = np.concatenate([_rows()] * 2)[:16].astype(np.float64)  # an even count: two rows a chain
+    head, spans = _energy_spans(rows.copy())
+    for i, row in enumerate(rows):
+        alone_head, alone_spans = _energy_spans(row[None].copy())  # one row: its own chain
+        assert head[i] == alone_head[0]
+        np.testing.assert_array_equal(spans[i], alone_spans[0])
+    assert head[0] == pytest.approx(np.sum(rows[0, :INTEGRATION] ** 2), rel=1e-12)
+    assert spans[0, 5] == pytest.approx(np.sum(rows[0, 5 : 5 + INTEGRATION] ** 2), rel=1e-12)
 
 
 def _pink(seconds: float, *, level_dbfs: float) -> np.ndarray:
