@@ -121,7 +121,22 @@ def _clips(items: list[Any], *, mono: bool) -> list[tuple[str, float, float, flo
              t.customer_speech_start_s, t.customer_speech_end_s) for t in items]
 
 
-def _line(tag: str, name: str, truth: float, rows: np.ndarray, true_gain_db: float, since_s: float) -> str:
+def _entering_run_s(col: dict[str, np.ndarray]) -> float:
+    """The longest stretch (s) from a voiced frame entering to the last voiced frame still entering or staying."""
+    times = np.array([frame_time_s(int(f)) for f in col["frame"]])
+    best, start = 0.0, math.nan
+    for t, entering, staying in zip(times, col["entering"], col["staying"], strict=True):
+        if math.isnan(start) and entering:
+            start = t
+        elif not (entering or staying):
+            start = math.nan
+        if not math.isnan(start):
+            best = max(best, t - start)
+    return best
+
+
+def _line(tag: str, name: str, truth: float, rows: np.ndarray, true_gain_db: float, since_s: float,
+          speech_s: float) -> str:
     col = {name: rows[:, i] for i, name in enumerate(COLUMNS)}
     effort = np.array([effort_level_db(pitch_over_st=p, tilt_over_db=t)
                        for p, t in zip(col["pitch_over"], col["tilt_over"], strict=True)])
@@ -134,7 +149,8 @@ def _line(tag: str, name: str, truth: float, rows: np.ndarray, true_gain_db: flo
             f"effort {med(effort):+5.1f} | judged {med(col['judged']):+5.1f} need {med(col['level_need']):.1f} index "
             f"{med(col['index_need']):.1f} entering {col['entering'].mean():.2f} staying {col['staying'].mean():.2f} | "
             f"squeeze {med(col['squeeze']):4.1f} taken {med(col['taken']):4.1f} floor {med(col['floor_over']):+5.1f} "
-            f"dip {med(col['dip']):4.1f} | AGC gain {true_gain_db:+5.1f} | {since_s:5.1f} s after an episode")
+            f"dip {med(col['dip']):4.1f} | AGC gain {true_gain_db:+5.1f} | {since_s:5.1f} s after an episode | speech "
+            f"{speech_s:4.2f} s, voiced {len(rows) * 0.01:4.2f} s, entering run {_entering_run_s(col):4.2f} s")
 
 
 def trace(args: argparse.Namespace) -> list[str]:
@@ -169,7 +185,7 @@ def trace(args: argparse.Namespace) -> list[str]:
             true_gain_db = float(np.median(gain[lo:hi]) - gain[0])
         since_s = min((speech_start_s - e.end_s for e in episodes if e.end_s <= speech_start_s), default=math.inf)
         tag = ("MISS" if target else "FLAG") if hit != target else ("hit " if target else "calm")
-        lines.append(_line(tag, name, truth, rows[span], true_gain_db, since_s))
+        lines.append(_line(tag, name, truth, rows[span], true_gain_db, since_s, speech_end_s - speech_start_s))
     return lines
 
 

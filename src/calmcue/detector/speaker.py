@@ -104,8 +104,8 @@ class SpeakerTrack:
         hidden = self.mask.covered(heard_dbfs=heard_dbfs, speech_dbfs=level_dbfs, speech=speech, voiced=voiced)
         if voiced:
             self._update_short_term(frame, level_dbfs, semitones(f0_hz), tilt_db)
-        elif hidden and frame - self.last_voiced <= RESET_GAP_FRAMES:  # (within the utterance the short term holds)
-            self.level_seen = self._seen.push(level_dbfs)
+        elif frame - self.last_voiced <= RESET_GAP_FRAMES and (hidden or self._voice_lost(level_dbfs, speech=speech)):
+            self.level_seen = self._seen.push(level_dbfs)  # (within the utterance the short term holds)
         if speech:
             pitch_st = semitones(f0_hz) if voiced else math.nan
             raised = self._raised_for_learning()
@@ -126,6 +126,17 @@ class SpeakerTrack:
             peak, over = self.peak, self.over
             self.peak = (max(peak[0], over[0]), max(peak[1], over[1]), max(peak[2], over[2]))
         return self.machine.step(frame, entering=entering, staying=staying)
+
+    def _voice_lost(self, level_dbfs: float, *, speech: bool) -> bool:
+        """Whether an unvoiced speech frame on the agent's track is voice the pitch tracker lost: louder than the
+        short-term level of the voice's recent voiced frames. A shouted or pressed voice is rough, and the voicing
+        decision drops some of its loudest frames (on actor 5's raised clips over half the speech went unvoiced,
+        and the judge read +5..8 dB of a +10..14 dB raise); an unvoiced consonant is never louder than the vowels
+        around it, so a calm voice's consonants never count. Only for the level the judge reads (`level_seen`):
+        never for pitch or tilt, never learned by the baseline or the gain's trackers (they read voiced frames).
+        The caller's track is left as it was: its line's noise and codec make loud unvoiced frames of their own,
+        and it was not measured there."""
+        return speech and self.gain_step is not None and level_dbfs > self.level_seen
 
     def _line_voice(self, level_dbfs: float, *, raised: bool, calibrating: bool) -> None:
         """The calm voice over the line's floor learns from the frames the baseline learns from."""
