@@ -73,3 +73,38 @@ def test_a_raise_whose_loudest_frames_were_not_voiced_reads_as_loud() -> None:
 def test_a_calm_voice_s_quieter_unvoiced_frames_leave_it_calm() -> None:
     consonant_calm, _ = _reads(lost_bottom_db=-12.0)  # every syllable's quieter edges unvoiced (consonants)
     assert abs(consonant_calm) < 1.0  # counted, they would pull the short-term level under the baseline
+
+
+def _utter(track: SpeakerTrack, frame: int, starts: list[int], *, syllables: int, over_db: float = 0.0,
+           pitch_st: float = 0.0, tilt_db: float = 0.0) -> int:
+    """Voiced syllables `over_db`, `pitch_st` and `tilt_db` over the calm voice; episodes started go to `starts`."""
+    for _ in range(syllables):
+        for level_db in [*SYLLABLE, *[math.nan] * 6]:
+            speech = not math.isnan(level_db)
+            moved = track.step(frame, level_dbfs=CALM_PEAK_DBFS + over_db + level_db if speech else -120.0,
+                               f0_hz=CALM_F0_HZ * 2.0 ** (pitch_st / 12.0) if speech else math.nan,
+                               tilt_db=CALM_TILT_DB + tilt_db, rate_syl_s=4.0, voiced=speech, speech=speech)
+            starts += [frame] if moved is not None and moved.started else []
+            frame += 1
+    return frame
+
+
+def test_a_loud_unvoiced_burst_in_a_calm_voice_is_no_raise() -> None:
+    """A cough, a laugh's breath or a sigh into the boom is speech to the activity model, unvoiced and louder
+    than the voice: counted for the level, it must still not make a lively calm voice (a little higher and
+    brighter than its baseline) read raised - a raise needs the voice's effort too, and that voice raised does."""
+    for burst_s in (0.0, 0.6, 1.0):
+        track, starts = _agent_track(), []
+        frame, _ = _speak(track, 0, syllables=350, over_db=0.0)
+        frame = _utter(track, frame, starts, syllables=3, pitch_st=2.0, tilt_db=2.0)
+        for _ in range(round(burst_s / 0.01)):
+            moved = track.step(frame, level_dbfs=CALM_PEAK_DBFS + 20.0, f0_hz=math.nan, tilt_db=math.nan,
+                               rate_syl_s=4.0, voiced=False, speech=True)
+            starts += [frame] if moved is not None and moved.started else []
+            frame += 1
+        _utter(track, frame, starts, syllables=10, pitch_st=2.0, tilt_db=2.0)
+        assert starts == [], f"a {burst_s} s unvoiced burst started an episode"
+    track, starts = _agent_track(), []
+    frame, _ = _speak(track, 0, syllables=350, over_db=0.0)
+    _utter(track, frame, starts, syllables=10, over_db=12.0, pitch_st=3.0, tilt_db=4.0)
+    assert starts, "the same voice raised 12 dB with its effort was not caught"
