@@ -84,11 +84,14 @@ class LevelSqueeze:
     last `SQUEEZE_FRAMES` of effortful voicing (effort explaining `EFFORTFUL_DB` or more), of what the effort
     explains less the level read; a median of `SQUEEZED_DB` or more says the line squeezes, and the level a raise
     needs (to enter and to stay) comes down by `SQUEEZED_STEP_DB` and the part of the median beyond `SQUEEZED_DB`,
-    to `SQUEEZED_LEVEL_MIN_DB` at least (the voice is still louder than the calm voice). On the caller's track the
-    raise index, which adds pitch and tilt to the level, still has to be met; on the agent's it comes down too
-    (speaker.SpeakerTrack._relieved says why). Nothing here is fitted to one leveller's rate, target or ceiling:
-    any that caps or levels a raise leaves its effort and takes its level - the comp row's fast compressor, which
-    it was not tuned on, as much as the agcline row's AGC and limiter.
+    to `SQUEEZED_LEVEL_MIN_DB` at least (the voice is still louder than the calm voice). A compressor takes a
+    share of a rise, not a number of dB: its small raises lack few dB but keep only one over its ratio. So the
+    median share of the explained level that effortful voicing kept speaks too: at `SQUEEZED_SHARE` or less, a
+    raise needs `SQUEEZED_SHARE_LEVEL_DB`. On the caller's track the raise index, which adds pitch and tilt to the
+    level, still has to be met; on the agent's it comes down too (speaker.SpeakerTrack._relieved says why). Nothing
+    here is fitted to one leveller's rate, target or ceiling: any that caps or levels a raise leaves its effort and
+    takes its level (the deficit was set on the agcline row's AGC and limiter and carried to the comp row's fast
+    compressor; the share was set from the comp row against the goal rows: line13).
     """
 
     def __init__(self) -> None:
