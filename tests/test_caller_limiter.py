@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from calmcue.config.schema import DetectorSettings
 from calmcue.detector.baseline import SpeakerBaseline
-from calmcue.detector.linefloor import LevelSqueeze
+from calmcue.detector.linefloor import SQUEEZED_DB, SQUEEZED_SHARE, LevelSqueeze
 from calmcue.detector.speaker import SpeakerTrack, Thresholds
 from conftest import caller_prior_track
 
@@ -111,3 +111,30 @@ def test_the_agent_s_raise_squeezed_by_a_headset_compressor_fires_once_the_squee
     assert squeezed >= 1
     assert track.line.squeeze.relief_db(track.thresholds.level_enter_db) > 0.0
     assert _turns(track, start=3500, count=4, level_over_db=4.0, tilt_over_db=1.0, semitones_up=1.0) == 0
+
+
+def test_a_line_that_keeps_a_third_of_a_small_raise_is_seen_squeezing() -> None:
+    """A compressor takes a fixed share of a rise, so a small raise loses few dB: effort explaining +10.5 dB that
+    reads +3.5 dB lacks 7 dB (under SQUEEZED_DB) but keeps a third of its level. Such a line squeezes; one that
+    keeps most of the level does not, however many dB the effort explains."""
+    squeeze = LevelSqueeze()
+    for _ in range(500):
+        squeeze.voiced(level_over_db=3.5, effort_db=10.5)
+    assert squeeze.squeeze_db < SQUEEZED_DB
+    assert squeeze.kept_share <= SQUEEZED_SHARE
+    assert squeeze.relief_db(5.0) > 0.0
+    kept = LevelSqueeze()
+    for _ in range(500):
+        kept.voiced(level_over_db=14.0, effort_db=20.0)  # 6 dB short of its effort, 70 % of its level kept
+    assert kept.relief_db(5.0) == 0.0
+
+
+def test_a_caller_raised_behind_a_compressor_fires_and_calm_behind_it_does_not() -> None:
+    """Raises with pitch +5 st and tilt +3 dB that a compressor leaves +3.5 dB over the calm voice (under the
+    caller's 5 dB level threshold; their raise index 9 dB is met): once the line was seen keeping a third of their
+    level, they fire; the calm voice at the same +3.5 dB with its own pitch and tilt does not."""
+    track = _calibrated_caller()
+    raised = _turns(track, start=1500, count=4, level_over_db=3.5, tilt_over_db=3.0, semitones_up=5.0)
+    assert raised >= 1
+    assert track.line.squeeze.relief_db(track.thresholds.level_enter_db) > 0.0
+    assert _turns(track, start=2500, count=4, level_over_db=3.5, tilt_over_db=1.0, semitones_up=1.0) == 0

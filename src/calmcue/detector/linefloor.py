@@ -62,6 +62,13 @@ SQUEEZED_DB = 10.0  # a median deficit this large says the line squeezes (on the
 # by speaker and stretch of the call: effort explains a clip's level within about 4.5 dB, and questions and bright
 # vowels read effortful with little level; on agcline 2-16 dB)
 SQUEEZED_STEP_DB = 2.0  # ...then the level a raise needs comes down this much at once, and dB for dB beyond it
+SQUEEZED_SHARE = 0.4  # effortful voicing that keeps this share of the level its effort explains or less (its median
+# over the same frames) says the line squeezes too, however much effort there was: a compressor passes a fixed
+# share of a rise over its threshold (1 / ratio), so a small raise loses few dB but most of its level. On the goal
+# rows callers keep 0.46..1.1 (medians 0.57..0.97), on the comp row 0.25..0.45...
+SQUEEZED_SHARE_LEVEL_DB = 3.0  # ...and there a raise needs this much level over the calm voice (the issue's +9 dB
+# raise keeps 3.6 dB at that share; at 2 dB the bright first syllables of calm words, +2..+4 dB with their tilt
+# +9..+10 dB, entered on agcline)
 SQUEEZED_LEVEL_MIN_DB = 2.0  # ...never under this over the calm voice
 MIN_CALIBRATION_FRAMES = 100  # the calm voice over the floor is known from 1 s of voicing with a floor
 
@@ -77,32 +84,44 @@ class LevelSqueeze:
     last `SQUEEZE_FRAMES` of effortful voicing (effort explaining `EFFORTFUL_DB` or more), of what the effort
     explains less the level read; a median of `SQUEEZED_DB` or more says the line squeezes, and the level a raise
     needs (to enter and to stay) comes down by `SQUEEZED_STEP_DB` and the part of the median beyond `SQUEEZED_DB`,
-    to `SQUEEZED_LEVEL_MIN_DB` at least (the voice is still louder than the calm voice). On the caller's track the
-    raise index, which adds pitch and tilt to the level, still has to be met; on the agent's it comes down too
-    (speaker.SpeakerTrack._relieved says why). Nothing here is fitted to one leveller's rate, target or ceiling:
-    any that caps or levels a raise leaves its effort and takes its level - the comp row's fast compressor, which
-    it was not tuned on, as much as the agcline row's AGC and limiter.
+    to `SQUEEZED_LEVEL_MIN_DB` at least (the voice is still louder than the calm voice). A compressor takes a
+    share of a rise, not a number of dB: its small raises lack few dB but keep only one over its ratio. So the
+    median share of the explained level that effortful voicing kept speaks too: at `SQUEEZED_SHARE` or less, a
+    raise needs `SQUEEZED_SHARE_LEVEL_DB`. On the caller's track the raise index, which adds pitch and tilt to the
+    level, still has to be met; on the agent's it comes down too (speaker.SpeakerTrack._relieved says why). Nothing
+    here is fitted to one leveller's rate, target or ceiling: any that caps or levels a raise leaves its effort and
+    takes its level (the deficit was set on the agcline row's AGC and limiter and carried to the comp row's fast
+    compressor; the share was set from the comp row against the goal rows: line13).
     """
 
     def __init__(self) -> None:
         self._deficit = RunningQuantile(SQUEEZE_FRAMES)
+        self._kept = RunningQuantile(SQUEEZE_FRAMES)
 
     def voiced(self, *, level_over_db: float, effort_db: float) -> None:
         """A settled voiced frame: its level over the calm voice's and the level its effort explains (dB)."""
         if effort_db >= EFFORTFUL_DB:
             self._deficit.push(effort_db - level_over_db)
+            self._kept.push(level_over_db / effort_db)
 
     @property
     def squeeze_db(self) -> float:
         """The median level effortful voicing lacked lately (dB); 0.0 until `SQUEEZE_MIN_FRAMES` of it were heard."""
         return self._deficit.value() if len(self._deficit) >= SQUEEZE_MIN_FRAMES else 0.0
 
+    @property
+    def kept_share(self) -> float:
+        """The median share of the level its effort explains that effortful voicing kept lately; 1.0 until
+        `SQUEEZE_MIN_FRAMES` of it were heard."""
+        return self._kept.value() if len(self._kept) >= SQUEEZE_MIN_FRAMES else 1.0
+
     def relief_db(self, level_enter_db: float) -> float:
         """How far the level a raise needs comes down on this line (dB; 0.0 on a line that does not squeeze)."""
         beyond_db = self.squeeze_db - SQUEEZED_DB
-        if beyond_db < 0.0:
-            return 0.0
-        return max(0.0, min(beyond_db + SQUEEZED_STEP_DB, level_enter_db - SQUEEZED_LEVEL_MIN_DB))
+        relief_db = beyond_db + SQUEEZED_STEP_DB if beyond_db >= 0.0 else 0.0
+        if self.kept_share <= SQUEEZED_SHARE:
+            relief_db = max(relief_db, level_enter_db - SQUEEZED_SHARE_LEVEL_DB)
+        return max(0.0, min(relief_db, level_enter_db - SQUEEZED_LEVEL_MIN_DB))
 
 
 class LineFloor:
