@@ -134,8 +134,8 @@ class SpeakerTrack:
         and the judge read +5..8 dB of a +10..14 dB raise); an unvoiced consonant is never louder than the vowels
         around it, so a calm voice's consonants never count. Only for the level the judge reads (`level_seen`):
         never for pitch or tilt, never learned by the baseline or the gain's trackers (they read voiced frames).
-        The caller's track is left as it was: its line's noise and codec make loud unvoiced frames of their own,
-        and it was not measured there."""
+        The caller's track is left as it was: its line's noise and codec make loud unvoiced frames of their own (the
+        same rule there caught no more callers and flagged more calm ones: codec 4.8 -> 6.5 %, heldout13)."""
         return speech and self.gain_step is not None and level_dbfs > self.level_seen
 
     def _line_voice(self, level_dbfs: float, *, raised: bool, calibrating: bool) -> None:
