@@ -69,3 +69,10 @@ def test_a_cut_in_mid_word_in_the_same_room_is_still_talk_over() -> None:
     levels = caller_levels(rt60_s=0.8, n_frames=500, speak_until=speaking_until)
     cut_in = range(150, 250)  # the agent starts 1.5 s into the caller's turn; the caller goes on a second
     assert _talk_over(cut_in, levels=levels, caller_until=speaking_until + HEARD_TAIL_FRAMES)[:1] == [True]
+
+
+def test_a_soft_syllable_after_a_loud_vowel_is_the_voice_not_the_room() -> None:
+    """A vowel, then soft unvoiced syllables 15-19 dB under it that rise 5 dB over their dips (traced on noise10)."""
+    tail = RoomTail()
+    reads = [tail.step(level) for level in (-39.0, -39.0, -45.0, -52.0, -58.5, -58.5, -53.5, -54.0, -55.0)]
+    assert reads[4] and not any(reads[6:])

@@ -32,7 +32,10 @@ CLICK_FRAMES = math.ceil((CLICK_MAX_S + LEVEL_WINDOW_S) / HOP_S - 1e-9)
 # onset, yet the activity model and the voicing decision go on hearing it for 0.2-0.6 s in a large room (RT60
 # 0.7-0.9 s). A voice still talking keeps coming back within some dB of its peak; the tail only falls. See RoomTail.
 TAIL_FALL_DB = 15.0  # fallen this far under the peak since the last onset: the room, not the caller
-TAIL_ONSET_DB = 6.0  # a rise this far over the lowest level since the peak is a new onset (a syllable)
+# A rise this far over the lowest level since the peak is a new onset (a syllable, a soft consonant after a dip); a
+# tail's 32 ms level ripples by less. 3 dB let one large-room tail pass as an onset; at 6 dB a caller's soft
+# unvoiced syllables on noise10 (a 4.5 dB rise, 15-19 dB under the vowel before) read as the room.
+TAIL_ONSET_DB = 4.0
 
 
 class SpeechRun:
@@ -150,7 +153,8 @@ class RoomTail:
     be told from the voice, in any room: a larger room decays more slowly and is judged later, never wrongly.
     Traced on the reverb08 stress row (RT60 0.7-0.9 s), the caller's counted frames that made 23 polite answers
     read as cut-ins had all fallen 21-64 dB; in 110 of 111 caught cut-ins the caller had a frame within 8.3 dB of
-    the peak around the agent's onset. Over a noise floor (a line, a room) the level cannot fall far: no tail.
+    the peak around the agent's onset (the other: the agent heard 1.1 s late, after the caller had finished).
+    Over a noise floor (a line, a room) the level cannot fall far: no tail. Figures: detection_room13.txt.
     """
 
     def __init__(self) -> None:
