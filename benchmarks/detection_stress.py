@@ -14,6 +14,8 @@ to lines, rooms and noises it was never tuned on (reported beside the goals, nev
   (RBJ biquad, shelf slope 1) on both channels;
 - ``reverb``: a room: each channel convolved with a made impulse response (a direct path and an exponentially
   decaying noise tail, RT60 drawn from 0.3-0.5 s, direct-to-reverberant ratio 0 dB: a mic at arm's length);
+  ``reverb08``: the same in a large untreated room (RT60 0.7-0.9 s: an open-plan floor, a caller on speakerphone in
+  a kitchen), where a caller's last word rings on under the agent's answer;
 - ``music10``: instrumental music 10 dB under each channel's calm voice (a radio in the agent's room, a TV or radio
   behind the caller), a different piece per channel and session from a seeded offset, looped;
 - ``musicline``: the same music on the caller's channel only (a caller in a shop); mono sessions stay clean;
@@ -65,7 +67,7 @@ except ImportError:  # run as a script from benchmarks/
     import line_compressor  # type: ignore[no-redef]
 
 CONDITIONS = ("babble10", "sfx10", "codec", "bright6", "dull6", "reverb", "music10", "musicline", "agcline", "agc",
-              "comp", "keys", "keys0", "hotline", "quietline", "hotline22")
+              "comp", "keys", "keys0", "hotline", "quietline", "hotline22", "reverb08")
 MUSIC_CONDITIONS = ("music10", "musicline")
 KEYS_CONDITIONS = {"keys": 10.0, "keys0": 0.0}  # condition: KEYS_BELOW_SPEECH_DB
 KEYS_DIR = "/usr/share/buckle/wav"  # Debian bucklespring-data: NN-0.wav press, NN-1.wav release per scan code
@@ -85,6 +87,7 @@ MU_STEPS = 127  # codes per sign (8 bits: a sign and 7 bits of magnitude), full 
 SHELF_HZ = 1000.0
 SHELF_DB = 6.0
 RT60_S = (0.3, 0.5)
+RT60_LARGE_S = (0.7, 0.9)  # reverb08
 DIRECT_TO_REVERB_DB = 0.0
 SFX_FILES = (
     "speechcommands-wids_tutorial/data/_background_noise_/doing_the_dishes.wav",
@@ -343,9 +346,10 @@ def apply(samples: np.ndarray, rate_hz: int, condition: str, seed: int, *,
         gain_db = SHELF_DB if condition == "bright6" else -SHELF_DB
         sos = high_shelf_sos(gain_db=gain_db, corner_hz=SHELF_HZ, rate_hz=rate_hz)
         return signal.sosfilt(sos, samples, axis=0).astype(np.float32), rate_hz
-    if condition == "reverb":
+    if condition in ("reverb", "reverb08"):
         columns = samples.reshape(n_samples, -1)
-        rt60_s = float(np.random.default_rng([seed, 41]).uniform(*RT60_S))  # one room per session
+        span_s = RT60_S if condition == "reverb" else RT60_LARGE_S
+        rt60_s = float(np.random.default_rng([seed, 41]).uniform(*span_s))  # one room per session
         responses = [room_response(rt60_s=rt60_s, rate_hz=rate_hz, seed=seed + channel)
                      for channel in range(n_channels)]
         out = np.stack([signal.fftconvolve(columns[:, channel], responses[channel])[:n_samples]

@@ -12,7 +12,7 @@ Sessions are built from RAVDESS by ``sessions.py`` (see there and ``benchmarks/R
 
 Every session runs under each condition (clean, phone, gain-18, noise10, gainstep12: the issue's goals) and each
 stress condition (babble10, sfx10, codec, bright6, dull6, reverb, music10, musicline, agcline, agc, comp, keys,
-keys0, hotline, quietline, hotline22, clipstep30, gainstep-12, phonestep12: conditions the
+keys0, hotline, quietline, hotline22, reverb08, clipstep30, gainstep-12, phonestep12: conditions the
 development set lacks, made from permissive or generated material in detection_stress.py; reported beside the goals,
 not judged; a row whose material is not installed is skipped with one line saying what to install). Prints a table per
 condition and an overall pass/fail against the goals; ``-v`` adds one line per miss or false flag with what the

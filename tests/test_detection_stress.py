@@ -49,7 +49,7 @@ def test_mu_law_keeps_the_voice_under_full_scale_and_clips_over_it() -> None:
     assert np.array_equal(stress.mu_law(np.array([1.7, -3.0], dtype=np.float32)), np.array([1.0, -1.0], np.float32))
 
 
-@pytest.mark.parametrize("rt60_s", [0.3, 0.5])
+@pytest.mark.parametrize("rt60_s", [0.3, 0.5, 0.8])
 def test_the_room_decays_60_db_in_its_rt60(rt60_s: float) -> None:
     response = stress.room_response(rt60_s=rt60_s, rate_hz=RATE, seed=3)
     tail = response[1:]

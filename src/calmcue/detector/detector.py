@@ -249,7 +249,7 @@ class Detector:
         self._step_no_pause(frame, agent_speech)
         if customer is not None:
             transition = self._talk_over.step(frame, agent_onset=agent_onset, agent=self._agent_run,
-                                              customer=self._customer_run)
+                                              customer=self._customer_run, caller_level_dbfs=customer.level_dbfs)
             if transition is not None:
                 self._on(transition, CueKind.TALK_OVER, Speaker.AGENT)
         facts = CallFrame(agent_speech, customer_speech, call_signal, agent.voiced and agent_speech,
