@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import math
+from collections.abc import Container, Sequence
 
 import numpy as np
 import pytest
@@ -384,17 +386,20 @@ def test_on_a_quiet_line_the_caller_s_raised_turns_still_fire_and_calm_ones_do_n
     assert [e for e in episodes if calm_between[0] <= e.start_s < calm_between[1]] == []
 
 
-def _talk_over_with(agent_frames: set[int], *, customer_until: int = 400) -> list[bool]:
-    """TalkOverTracker on frame sets: the caller talks from frame 0 to `customer_until`; the agent on `agent_frames`."""
+def _talk_over_with(agent_frames: Container[int], *, customer_until: int = 400, turn_min_frames: int = 100,
+                    frames: int = 600, caller_levels_dbfs: Sequence[float] | None = None) -> list[bool]:
+    """TalkOverTracker on frame sets: the caller is heard from frame 0 to `customer_until`, at
+    `caller_levels_dbfs` (None: not fed); the agent on `agent_frames`. The transitions' `started`, in order."""
     from calmcue.detector.turns import TURN_BRIDGE_FRAMES, SpeechRun, TalkOverTracker
 
-    tracker = TalkOverTracker(turn_min_frames=100, agent_min_frames=60)
+    tracker = TalkOverTracker(turn_min_frames=turn_min_frames, agent_min_frames=60)
     agent, customer = SpeechRun(), SpeechRun(bridge_frames=TURN_BRIDGE_FRAMES)
     started = []
-    for frame in range(600):
+    for frame in range(frames):
         customer.step(frame, frame < customer_until)
         onset = agent.step(frame, frame in agent_frames)
-        transition = tracker.step(frame, agent_onset=onset, agent=agent, customer=customer)
+        level = float(caller_levels_dbfs[frame]) if caller_levels_dbfs is not None else math.nan
+        transition = tracker.step(frame, agent_onset=onset, agent=agent, customer=customer, caller_level_dbfs=level)
         started += [transition.started] if transition is not None else []
     return started
 

@@ -8,8 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from calmcue.detector.turns import TAIL_FALL_DB, TURN_BRIDGE_FRAMES, RoomTail, SpeechRun, TalkOverTracker
+from calmcue.detector.turns import TAIL_FALL_DB, RoomTail
 from calmcue.timebase import HOP_S
+from test_detector import _talk_over_with
 
 WORDS_END = 200  # the caller speaks frames 0-199
 HEARD_TAIL_FRAMES = 40  # the activity model goes on hearing the tail this long (0.2-0.6 s traced on reverb08)
@@ -44,16 +45,8 @@ def test_an_unknown_level_is_never_the_tail() -> None:
 
 def _talk_over(agent_frames: range, *, levels: np.ndarray | None, caller_until: int) -> list[bool]:
     """TalkOverTracker: the caller heard through `caller_until`, their level `levels` (None: not fed)."""
-    tracker = TalkOverTracker(turn_min_frames=80, agent_min_frames=60)
-    agent, customer = SpeechRun(), SpeechRun(bridge_frames=TURN_BRIDGE_FRAMES)
-    started = []
-    for frame in range(500):
-        customer.step(frame, frame < caller_until)
-        onset = agent.step(frame, frame in agent_frames)
-        level = float(levels[frame]) if levels is not None else math.nan
-        transition = tracker.step(frame, agent_onset=onset, agent=agent, customer=customer, caller_level_dbfs=level)
-        started += [transition.started] if transition is not None else []
-    return started
+    return _talk_over_with(agent_frames, customer_until=caller_until, turn_min_frames=80, frames=500,
+                           caller_levels_dbfs=levels)
 
 
 def test_an_answer_over_a_large_room_s_tail_is_no_cut_in() -> None:
