@@ -499,28 +499,50 @@ def test_the_reader_wakes_the_worker_when_the_call_audio_it_waits_for_is_in(puls
     assert reader_pipe >= ParecInput.WIDE_PIPE_BYTES, "the pipe was widened for the long quiet naps"
 
 
-def test_the_parec_reader_sleeps_until_the_awaited_audio_is_due_but_never_past_half_the_pipe(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_parec_reader_sleeps_until_the_awaited_audio_is_due_but_never_past_half_the_pipe() -> None:
     """While the worker waits for a long (quiet) read, the reader naps until that audio is due instead of waking
     every 50 ms; never so long that parec's writes would fill the pipe (at any rate, with the default pipe or a
     wider one)."""
     from calmcue.audio.server_capture import ParecInput
 
     naps: list[float] = []
-    monkeypatch.setattr("calmcue.audio.server_capture.time.sleep", naps.append)
     for rate_hz in (16000, 48000, 96000):
         for pipe_bytes in (ParecInput.PIPE_BYTES, ParecInput.WIDE_PIPE_BYTES):
             reader = ParecInput(source_id="x", name="x", rate_hz=rate_hz)
             reader.pipe_bytes = pipe_bytes
             reader.nap_max_s = reader._nap_max_s()
             reader.wake_at = round(0.1 * rate_hz)  # the worker waits for 100 ms of audio
-            reader._nap()
+            naps.append(reader._nap_s())
             reader.wake_at = round(2.0 * rate_hz)  # longer than any quiet read
-            reader._nap()
+            naps.append(reader._nap_s())
             assert naps[-2] == pytest.approx(min(0.1, reader.nap_max_s))
             assert naps[-1] == pytest.approx(reader.nap_max_s) and naps[-1] > 0.05
             assert naps[-1] <= ParecInput.NAP_MAX_S
             assert naps[-1] * rate_hz * 4 <= pipe_bytes / 2  # float32 mono: what piles up meanwhile
+
+
+def test_a_stopped_reader_has_ended_when_stop_returns_even_in_a_long_nap(pulse: None) -> None:
+    """`stop` wakes a reader napping toward audio due far ahead (a long quiet read) and returns once the reader
+    has ended: a reader still alive after stop, its pipe closed under it, read the next stream's pipe once the
+    descriptor was reused and took most of that stream's audio."""
+    from calmcue.audio.server_capture import ParecInput
+
+    reader = ParecInput(source_id="", name="default input", rate_hz=16000, role="microphone")
+    reader.nap_max_s = 30.0  # a nap far longer than stop's bounded wait for the reader
+    reader.start()
+    try:
+        deadline = time.monotonic() + BOUND_S
+        while reader.ring.write == 0:
+            assert time.monotonic() < deadline, "no audio from the default input"
+            time.sleep(0.02)
+        reader.wake_at = reader.ring.write + 20 * 16000  # 20 s ahead: the reader naps
+        thread = reader._thread
+        assert thread is not None
+        time.sleep(0.2)
+    finally:
+        reader.stop()
+    assert not thread.is_alive(), "the reader outlived stop"
+    assert reader._proc is None
 
 
 def test_the_pulse_watcher_waits_for_events_and_stop_interrupts_the_wait(pulse: None) -> None:

@@ -76,9 +76,9 @@ def test_a_call_audio_reader_that_falls_behind_is_waited_for_not_reopened(pulse:
         player.play("speaker_sink", tone(700.0, seconds=10.0))
         _read_through(source, 0.5)
         stall = threading.Event()
-        real_nap = call._nap
-        call._nap = lambda: time.sleep(DeviceSource.WATCHDOG_S + 1.5) if not stall.is_set() and not stall.set() \
-            else real_nap()  # type: ignore[method-assign]
+        real_nap_s = call._nap_s
+        call._nap_s = lambda: DeviceSource.WATCHDOG_S + 1.5 if not stall.is_set() and not stall.set() \
+            else real_nap_s()  # type: ignore[method-assign]
         _read_through(source, DeviceSource.WATCHDOG_S + 2.5)  # raises DeviceLost if the watchdog reopens
         assert stall.is_set()
         assert source.held_ups == 1

@@ -70,6 +70,7 @@ class ParecInput:
         self.pid = 0
         self.arrived = threading.Event()  # set once `ring.write >= wake_at`, and when the child ends
         self.wake_at = 0
+        self._stopping = threading.Event()  # `stop`: the reader's nap ends now and it reads no more
         self.pipe_bytes = self.PIPE_BYTES  # what one read takes at most: the pipe's capacity (set by `start`)
         self.nap_max_s = self._nap_max_s()
         self._proc: subprocess.Popen[bytes] | None = None
@@ -127,7 +128,7 @@ class ParecInput:
         fd = proc.stdout.fileno()
         rest = b""
         try:
-            while True:
+            while not self._stopping.is_set():
                 chunk = os.read(fd, self.pipe_bytes)
                 if not chunk:
                     break
@@ -138,11 +139,16 @@ class ParecInput:
                     self.ring.push(np.frombuffer(data[:whole], "<f4").reshape(-1, 1), time.monotonic())
                     if self.due():
                         self.arrived.set()
-                self._nap()
+                nap_s = self._nap_s()
+                if nap_s:
+                    self._stopping.wait(nap_s)
         except OSError as err:
             self.error = short_error(err)
         finally:
             self._ended(proc)
+            _close_pipes(proc)  # here, not in `stop`: a descriptor closed under a reader can be reused by the
+            # next stream's pipe, which this reader would then go on reading (seen: a stopped microphone reader
+            # took most of the next one's audio)
 
     def due(self) -> bool:
         """Whether the worker can read what it waits for: this ring reached `wake_at` and, when paired, the
@@ -155,18 +161,18 @@ class ParecInput:
     def _nap_max_s(self) -> float:
         return min(self.NAP_MAX_S, self.pipe_bytes / 2 / 4 / self.rate_hz)  # 4 bytes a sample
 
-    def _nap(self) -> None:
-        """Sleeps while the audio the worker waits for (`wake_at`) is still well ahead, so that the packets pile
-        up in the pipe and one read takes them all, instead of waking for each. Once its part is in (`wake_at`
-        reached, the worker not yet moved on) it naps the shortest time, or, when paired, as long as the partner's
-        part is still due later: the worker reads neither before both are in (`due`)."""
+    def _nap_s(self) -> float:
+        """How long the reader sleeps before its next read (0: none): while the audio the worker waits for
+        (`wake_at`) is still well ahead, so that the packets pile up in the pipe and one read takes them all,
+        instead of waking for each. Once its part is in (`wake_at` reached, the worker not yet moved on) it naps the
+        shortest time, or, when paired, as long as the partner's part is still due later: the worker reads neither
+        before both are in (`due`). `stop` ends a nap at once."""
         ahead_s = (self.wake_at - self.ring.write) / self.rate_hz
         if ahead_s <= 0:
             other = self.partner
             behind_s = 0.0 if other is None or other.finished else (other.wake_at - other.ring.write) / other.rate_hz
             ahead_s = max(self.NAP_MIN_S, behind_s)
-        if ahead_s >= self.NAP_MIN_S:
-            time.sleep(min(ahead_s, self.nap_max_s))
+        return min(ahead_s, self.nap_max_s) if ahead_s >= self.NAP_MIN_S else 0.0
 
     def _ended(self, proc: subprocess.Popen[bytes]) -> None:
         try:
@@ -200,7 +206,10 @@ class ParecInput:
         return runqueue.held_up(recent, now)
 
     def stop(self) -> None:
+        """Ends the child and the reader. The reader closes the pipes once it has ended; they are closed here
+        only if it never started."""
         self.partner = None
+        self._stopping.set()
         proc, self._proc = self._proc, None
         if proc is not None and proc.poll() is None:
             proc.terminate()
@@ -210,12 +219,12 @@ class ParecInput:
                 proc.kill()  # stopping never raises: on a starved machine even a killed child may take a while
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     proc.wait(1.0)
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(1.0)
-        self._thread = None
-        for pipe in (proc.stdout, proc.stderr) if proc is not None else ():
-            if pipe is not None:
-                pipe.close()
+        thread, self._thread = self._thread, None
+        if thread is None:
+            if proc is not None:
+                _close_pipes(proc)
+        elif thread is not threading.current_thread():
+            thread.join(1.0)
 
 
 class SoundcardInput:
@@ -287,6 +296,12 @@ def server_input(call: Any, rate_hz: int, *, group: int = 0) -> ParecInput | Sou
     if sys.platform == "win32" or call.loopback:
         return SoundcardInput(source_id=call.id, name=call.name, rate_hz=rate_hz, loopback=call.loopback)
     return ParecInput(source_id=call.id, name=call.name, rate_hz=rate_hz, process_group=group)
+
+
+def _close_pipes(proc: subprocess.Popen[bytes]) -> None:
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
 
 
 def _widen_pipe(fd: int, size_bytes: int) -> int:
