@@ -140,19 +140,17 @@ def _pulse() -> Any:
 
 
 def _server_source_rates() -> dict[str, int]:
-    pulse = _pulse()
-    if pulse is None:
+    """Each server source's rate by name, and the default source's as "@default" (empty without a server)."""
+    if not sys.platform.startswith("linux"):
         return {}
-    try:
-        rates = {s.name: int(s.sample_spec.rate) for s in pulse.source_list()}
-        default = pulse.server_info().default_source_name
-        if default in rates:
-            rates["@default"] = rates[default]
-        return rates
-    except Exception:
-        return {}
-    finally:
-        pulse.close()
+    from calmcue.audio import pulse
+
+    infos = pulse.source_infos() or {}
+    rates = {name: info.rate_hz for name, info in infos.items()}
+    default = next((info for info in infos.values() if info.default), None)
+    if default is not None:
+        rates["@default"] = default.rate_hz
+    return rates
 
 
 def list_call_sources() -> list[AudioDevice]:
