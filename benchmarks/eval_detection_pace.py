@@ -49,6 +49,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -261,10 +262,20 @@ def conditioned(samples: np.ndarray, *, condition: str, seed: int, calibration_s
     return conditions.apply_condition(samples, RATE, condition, seed, level_span_s=(0.0, calibration_s))
 
 
+class CurvePoint(NamedTuple):
+    """One stretch scored by what it is: its true syllable rate (transcript) over the speaker's usual one."""
+
+    true_over_usual: float
+    onset: bool  # "Slow down" came in (slow_down_check's "onset")
+    oracle: bool  # the transcript oracle's flag
+    start_s: float  # where the stretch is in its session
+    end_s: float
+
+
 def slow_down_check(voice: Voice, *, n_stretches: int, settings: Settings,
                     true_ratios: list[tuple[bool, float]],
                     condition: str = "clean",
-                    curve: list[tuple[float, bool, bool]] | None = None) -> dict[str, tuple[list[bool], list[bool]]]:
+                    curve: list[CurvePoint] | None = None) -> dict[str, tuple[list[bool], list[bool]]]:
     """Flags of the 1.35x stretches and of the natural ones in one session of this speaker, two or three ways:
 
     "onset": "Slow down" comes in (an episode becomes active, min_s after it started) within [start, end + 1 s)
@@ -276,8 +287,7 @@ def slow_down_check(voice: Voice, *, n_stretches: int, settings: Settings,
     what an exact counter over the whole stretch would do. RAVDESS takes vary in pace (per-clip rate CV 12-27 %),
     so a natural stretch is not exactly 1.0x and a fast one not exactly 1.35x: this is the ceiling of the goals.
     The cue limiter's cooldown is left out: it would hide the repeats this session is made of.
-    `curve` (speakers with a usual transcript rate): gets per stretch (its true rate over the speaker's usual one,
-    onset flag, oracle flag).
+    `curve` (speakers with a usual transcript rate): gets a CurvePoint per stretch.
     """
     from calmcue.analysis.offline import analyze_samples
 
@@ -320,8 +330,9 @@ def slow_down_check(voice: Voice, *, n_stretches: int, settings: Settings,
     if curve is not None and np.isfinite(voice.usual_rate):
         onset_flags = [index in owner for index in range(len(spans))]
         oracle_flags = [ratio >= ORACLE_RATIO for _, ratio in true_ratios]
-        curve.extend((ratio * calibration_rate / voice.usual_rate, onset, oracle)
-                     for (_, ratio), onset, oracle in zip(true_ratios, onset_flags, oracle_flags, strict=True))
+        curve.extend(CurvePoint(ratio * calibration_rate / voice.usual_rate, onset, oracle, start_s, end_s)
+                     for (_, ratio), onset, oracle, (start_s, end_s, _) in zip(
+                         true_ratios, onset_flags, oracle_flags, spans, strict=True))
     return out
 
 
@@ -356,7 +367,7 @@ class Half:
     flags: dict[str, tuple[list[bool], list[bool]]] = field(default_factory=dict)
     truth_ratios: list[float] = field(default_factory=list)
     natural: list[tuple[int, int, float]] = field(default_factory=list)  # natural_cues per speaker
-    curve: list[tuple[float, bool, bool]] = field(default_factory=list)  # per stretch: true / usual, onset, oracle
+    curve: list[CurvePoint] = field(default_factory=list)
 
     def add(self, flags: dict[str, tuple[list[bool], list[bool]]]) -> None:
         for way, (fast, natural) in flags.items():
@@ -392,13 +403,13 @@ class Half:
 CURVE_BANDS = (0.0, 1.1, 1.2, 1.3, 1.45, float("inf"))
 
 
-def curve_report(curve: list[tuple[float, bool, bool]]) -> str:
+def curve_report(curve: list[CurvePoint]) -> str:
     """Share of stretches with "Slow down" (onset) and with the transcript oracle's flag per band of the stretch's
     TRUE rate over the speaker's usual rate (transcript rate of all their calm clips): what a fast stretch is,
     scored by its syllables rather than by how it was made."""
     lines = ["  by true rate / usual rate (transcript)   stretches  slow down (onset)  transcript oracle"]
     for low, high in itertools.pairwise(CURVE_BANDS):
-        rows = [(onset, oracle) for ratio, onset, oracle in curve if low <= ratio < high]
+        rows = [(point.onset, point.oracle) for point in curve if low <= point.true_over_usual < high]
         name = f"< {high}" if low == 0.0 else f">= {low}" if high == float("inf") else f"{low}-{high}"
         shares = (f"{_pct([r[0] for r in rows]):9.0f} %  {_pct([r[1] for r in rows]):15.0f} %" if rows
                   else f"{'-':>11}  {'-':>17}")

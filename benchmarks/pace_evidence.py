@@ -2,7 +2,7 @@
 branch pace13).
 
     python benchmarks/pace_evidence.py --cache DIR [--window-s 6.5] [--rule level|cusum] [--drift 1.15]
-        [--evidence 0.5] -- [eval_detection_pace.py arguments, with --no-tempo]
+        [--evidence 0.5] [--onset-weight 0.4] [--trace FILE] -- [eval_detection_pace.py arguments, with --no-tempo]
 
 The first run analyses every session as eval_detection_pace.py does and keeps each session's feature batches with
 the syllable rate's own per-frame inputs (band level, voicing, speech) beside them; every run then recomputes the
@@ -37,7 +37,9 @@ except ImportError:
 import calmcue.analysis.offline as offline
 import calmcue.detector.detector as detector_module
 import calmcue.features.extractor as extractor
+import calmcue.features.rate as rate_module
 import calmcue.features.trackers as trackers
+from calmcue.config.schema import Settings
 from calmcue.features.rate import SyllableRate
 from calmcue.timebase import HOP_S
 
@@ -110,6 +112,40 @@ def _cusum_step(drift: float, evidence: float):  # type: ignore[no-untyped-def]
     return step_fast
 
 
+_TRACE: list[tuple[int, float, float]] = []  # (frame, rate, usual pace) of every frame the last session judged
+
+
+def _traced(step_fast):  # type: ignore[no-untyped-def]
+    def step(self, frame: int, rate: float, *, voiced: bool) -> None:  # type: ignore[no-untyped-def]
+        step_fast(self, frame, rate, voiced=voiced)
+        if voiced:
+            _TRACE.append((frame, rate, self._pace.value))
+    return step
+
+
+def _trace_stretches(path: Path):  # type: ignore[no-untyped-def]
+    """slow_down_check, also writing per RAVDESS stretch: its true rate / usual rate, onset, and the engine's
+    ratio (rate / usual pace learned so far) over the stretch's voiced frames: median, maximum, last."""
+    check = eval_detection_pace.slow_down_check
+
+    def traced(voice, **kwargs):  # type: ignore[no-untyped-def]
+        points: list[eval_detection_pace.CurvePoint] = []
+        out = check(voice, **{**kwargs, "curve": points})
+        if kwargs.get("curve") is not None:
+            kwargs["curve"].extend(points)
+        frames = np.array(_TRACE)
+        with path.open("a") as file:
+            for point in points:
+                inside = frames[(frames[:, 0] * HOP_S >= point.start_s) & (frames[:, 0] * HOP_S < point.end_s + 1.0)]
+                ratio = inside[:, 1] / inside[:, 2]
+                ratio = ratio[np.isfinite(ratio)]
+                stats = (np.median(ratio), ratio.max(), ratio[-1], inside[-1, 2]) if ratio.size else (np.nan,) * 4
+                file.write(f"{voice.name}\t{int(voice.tuned)}\t{point.true_over_usual:.3f}\t{int(point.onset)}\t"
+                           + "\t".join(f"{v:.3f}" for v in stats) + f"\t{voice.usual_rate:.3f}\n")
+        return out
+    return traced
+
+
 def _option(argv: list[str], name: str, default: str) -> str:
     return argv[argv.index(name) + 1] if name in argv else default
 
@@ -125,13 +161,21 @@ def main(argv: list[str]) -> int:
     trackers.SyllableRate = _RecordingRate  # type: ignore[misc]
     eval_detection_pace.use_rate = lambda kind: None  # the recording rate is rate.py's own
     extractor.FeatureExtractor.process = _with_inputs(extractor.FeatureExtractor.process)  # type: ignore[method-assign]
-    detection_replay.replay = _recomputed(window_s)  # type: ignore[assignment]
+    if "--onset-weight" in ours:  # rate.py's weight of the onset cue (read at every step)
+        rate_module.ONSET_WEIGHT = float(_option(ours, "--onset-weight", ""))
+    if window_s != Settings().detector.fast_speech.window_speech_s or "--onset-weight" in ours:
+        # the cached column is the shipped estimator's
+        detection_replay.replay = _recomputed(window_s)  # type: ignore[assignment]
     if _option(ours, "--rule", "level") == "cusum":
         detector_module.Detector._step_fast = _cusum_step(  # type: ignore[method-assign]
             float(_option(ours, "--drift", "1.15")), float(_option(ours, "--evidence", "0.5")))
+    detector_module.Detector._step_fast = _traced(detector_module.Detector._step_fast)  # type: ignore[method-assign]
+    if "--trace" in ours:
+        eval_detection_pace.slow_down_check = _trace_stretches(Path(_option(ours, "--trace", "")))
     cached = detection_replay._cached_analyze(cache)
 
     def analyze(samples, **kwargs):  # type: ignore[no-untyped-def]
+        _TRACE.clear()
         cached(samples, **kwargs)  # analyses and caches a new session ...
         return cached(samples, **kwargs)  # ... so every result is a replay with the rate and rule asked for
 
