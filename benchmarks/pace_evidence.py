@@ -2,7 +2,8 @@
 branch pace13).
 
     python benchmarks/pace_evidence.py --cache DIR [--window-s 6.5] [--rule level|cusum] [--drift 1.15]
-        [--evidence 0.5] [--onset-weight 0.4] [--trace FILE] -- [eval_detection_pace.py arguments, with --no-tempo]
+        [--evidence 0.5] [--onset-weight 0.4] [--articulation-centroid] [--trace FILE]
+        -- [eval_detection_pace.py arguments]
 
 The first run analyses every session as eval_detection_pace.py does and keeps each session's feature batches with
 the syllable rate's own per-frame inputs (band level, voicing, speech) beside them; every run then recomputes the
@@ -56,10 +57,32 @@ class _RecordingRate(SyllableRate):
         return super().step(band_db, voiced, speech)
 
 
+class _ArticulationCentroid(SyllableRate):
+    """rate.SyllableRate whose modulation centroid reads only articulation frames (voiced, or unvoiced within
+    BRIDGE_GAP_FRAMES after a voiced one): the activity detector's hangover after each phrase is fixed in seconds,
+    does not speed up with the talker, and adds a phrase-edge step to the envelope (measured, not shipped)."""
+
+    def __init__(self, *, window_speech_s: float = 5.0) -> None:
+        super().__init__(window_speech_s=window_speech_s)
+        self._art: list[float] = []
+
+    def step(self, band_db: float, voiced: bool, speech: bool) -> float:
+        if speech and (voiced or 0 <= self._since_voiced < rate_module.BRIDGE_GAP_FRAMES):
+            self._art.append(10.0 ** (band_db / 20.0))
+            del self._art[:-self.window_frames]
+        return super().step(band_db, voiced, speech)
+
+    def _update_envelope(self) -> None:
+        if len(self._art) >= rate_module.SUB_WINDOW_FRAMES:
+            self._centroid = rate_module.centroid_syllables(rate_module.modulation_centroid_hz(np.array(self._art)))
+
+
 def _with_inputs(process):  # type: ignore[no-untyped-def]
     def wrapped(self, windows):  # type: ignore[no-untyped-def]
         batch = process(self, windows)
         rates = self._trackers.rate
+        if not all(isinstance(r, _RecordingRate) for r in rates):  # a variant's live features (the tempo check)
+            return batch
         inputs = np.stack([np.array(r.inputs[-batch.count:], np.float64).reshape(batch.count, 3) for r in rates],
                           axis=1)
         for r in rates:
@@ -69,11 +92,14 @@ def _with_inputs(process):  # type: ignore[no-untyped-def]
     return wrapped
 
 
+_ESTIMATOR: type[SyllableRate] = SyllableRate
+
+
 def _recomputed(window_s: float):  # type: ignore[no-untyped-def]
     replay = detection_replay.replay
 
     def replayed(batches, *, channels, duration_s, settings):  # type: ignore[no-untyped-def]
-        rates = [SyllableRate(window_speech_s=window_s) for _ in range(channels)]
+        rates = [_ESTIMATOR(window_speech_s=window_s) for _ in range(channels)]
         made = []
         for batch in batches:
             column = np.array([[rates[c].step(float(row[c, 0]), bool(row[c, 1]), bool(row[c, 2]))
@@ -163,7 +189,12 @@ def main(argv: list[str]) -> int:
     extractor.FeatureExtractor.process = _with_inputs(extractor.FeatureExtractor.process)  # type: ignore[method-assign]
     if "--onset-weight" in ours:  # rate.py's weight of the onset cue (read at every step)
         rate_module.ONSET_WEIGHT = float(_option(ours, "--onset-weight", ""))
-    if window_s != Settings().detector.fast_speech.window_speech_s or "--onset-weight" in ours:
+    if "--articulation-centroid" in ours:
+        global _ESTIMATOR
+        _ESTIMATOR = _ArticulationCentroid
+        trackers.SyllableRate = _ArticulationCentroid  # type: ignore[misc]  # the tempo check reads features live
+    if window_s != Settings().detector.fast_speech.window_speech_s or "--onset-weight" in ours or \
+            "--articulation-centroid" in ours:
         # the cached column is the shipped estimator's
         detection_replay.replay = _recomputed(window_s)  # type: ignore[assignment]
     if _option(ours, "--rule", "level") == "cusum":
