@@ -21,6 +21,10 @@ transcripts there, so no check 1), reported per corpus for the speakers the sett
    "overlap": a fast_speech episode overlaps [start, end + 1 s] (an episode begun in a fast stretch and lasting
    into the next natural one, by the rate window's lag, flags that one too). Goals: >= 90 % of the 1.35x
    stretches, <= 5 % of the natural ones.
+   Beside the goals, each RAVDESS half is scored by what its stretches ARE: the share with an onset, and with the
+   transcript oracle's flag, per band of the stretch's true rate over the speaker's usual one (7 syllables a
+   sentence over all their calm clips' speech time): CURVE_BANDS, curve_report. LibriSpeech stores no
+   transcripts, so it is not in the curve.
 
 Speech SPOKEN faster ("TTS spoken" rows, ``tts_pace.py``): every fast stretch above is natural speech played
 faster, which keeps each syllable's shape and each pause's share; a person talking faster also shortens pauses
