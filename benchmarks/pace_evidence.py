@@ -2,7 +2,7 @@
 branch pace13).
 
     python benchmarks/pace_evidence.py --cache DIR [--window-s 6.5] [--rule level|cusum] [--drift 1.15]
-        [--evidence 0.5] [--onset-weight 0.4] [--articulation-centroid] [--trace FILE]
+        [--evidence 0.5] [--onset-weight 0.4] [--articulation-centroid] [--learn-within 1.2] [--trace FILE]
         -- [eval_detection_pace.py arguments]
 
 The first run analyses every session as eval_detection_pace.py does and keeps each session's feature batches with
@@ -37,6 +37,7 @@ except ImportError:
 
 import calmcue.analysis.offline as offline
 import calmcue.detector.detector as detector_module
+import calmcue.detector.pace as pace_module
 import calmcue.features.extractor as extractor
 import calmcue.features.rate as rate_module
 import calmcue.features.trackers as trackers
@@ -187,6 +188,8 @@ def main(argv: list[str]) -> int:
     trackers.SyllableRate = _RecordingRate  # type: ignore[misc]
     eval_detection_pace.use_rate = lambda kind: None  # the recording rate is rate.py's own
     extractor.FeatureExtractor.process = _with_inputs(extractor.FeatureExtractor.process)  # type: ignore[method-assign]
+    if "--learn-within" in ours:  # detector/pace.py's learning band about the usual pace (read at every step)
+        pace_module.LEARN_WITHIN = float(_option(ours, "--learn-within", ""))
     if "--onset-weight" in ours:  # rate.py's weight of the onset cue (read at every step)
         rate_module.ONSET_WEIGHT = float(_option(ours, "--onset-weight", ""))
     if "--articulation-centroid" in ours:
