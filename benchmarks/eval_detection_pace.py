@@ -21,6 +21,10 @@ transcripts there, so no check 1), reported per corpus for the speakers the sett
    "overlap": a fast_speech episode overlaps [start, end + 1 s] (an episode begun in a fast stretch and lasting
    into the next natural one, by the rate window's lag, flags that one too). Goals: >= 90 % of the 1.35x
    stretches, <= 5 % of the natural ones.
+   Beside the goals, each RAVDESS half is scored by what its stretches ARE: the share with an onset, and with the
+   transcript oracle's flag, per band of the stretch's true rate over the speaker's usual one (7 syllables a
+   sentence over all their calm clips' speech time): CURVE_BANDS, curve_report. LibriSpeech stores no
+   transcripts, so it is not in the curve.
 
 Speech SPOKEN faster ("TTS spoken" rows, ``tts_pace.py``): every fast stretch above is natural speech played
 faster, which keeps each syllable's shape and each pause's share; a person talking faster also shortens pauses
@@ -44,10 +48,12 @@ place of rate.py's; it was measured and not shipped (benchmarks/results/detectio
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -214,6 +220,7 @@ class Voice:
     calibration: Callable[[np.random.Generator], tuple[np.ndarray, float]]
     speech: Callable[[float, np.random.Generator], tuple[np.ndarray, float]]
     spoken: Callable[[float, float, np.random.Generator], tuple[np.ndarray, float]] | None = None
+    usual_rate: float = float("nan")  # transcript syllables per second over all the speaker's calm clips
 
     def at_tempo(self, natural_s: float, tempo: float, rng: np.random.Generator) -> tuple[np.ndarray, float]:
         """(samples, true tempo) of speech lasting `natural_s` at natural pace, `tempo` times faster."""
@@ -227,7 +234,9 @@ def ravdess_voice(actor: int, *, tuned: bool) -> Voice:
         chosen: list[sessions.ClipInfo] = []
         return calm_speech(actor, seconds=seconds, rng=rng, chosen=chosen), transcript_rate(chosen)
 
-    return Voice(f"actor {actor}", "RAVDESS", tuned, actor, lambda rng: source(CALIBRATION_S, rng), source)
+    usual = transcript_rate([c for c in sessions.actor_clips(actor) if c.calm_baseline])
+    return Voice(f"actor {actor}", "RAVDESS", tuned, actor, lambda rng: source(CALIBRATION_S, rng), source,
+                 usual_rate=usual)
 
 
 def librispeech_voice(reader: str, *, tuned: bool) -> Voice:
@@ -257,9 +266,20 @@ def conditioned(samples: np.ndarray, *, condition: str, seed: int, calibration_s
     return conditions.apply_condition(samples, RATE, condition, seed, level_span_s=(0.0, calibration_s))
 
 
+class CurvePoint(NamedTuple):
+    """One stretch scored by what it is: its true syllable rate (transcript) over the speaker's usual one."""
+
+    true_over_usual: float
+    onset: bool  # "Slow down" came in (slow_down_check's "onset")
+    oracle: bool  # the transcript oracle's flag
+    start_s: float  # where the stretch is in its session
+    end_s: float
+
+
 def slow_down_check(voice: Voice, *, n_stretches: int, settings: Settings,
                     true_ratios: list[tuple[bool, float]],
-                    condition: str = "clean") -> dict[str, tuple[list[bool], list[bool]]]:
+                    condition: str = "clean",
+                    curve: list[CurvePoint] | None = None) -> dict[str, tuple[list[bool], list[bool]]]:
     """Flags of the 1.35x stretches and of the natural ones in one session of this speaker, two or three ways:
 
     "onset": "Slow down" comes in (an episode becomes active, min_s after it started) within [start, end + 1 s)
@@ -271,6 +291,7 @@ def slow_down_check(voice: Voice, *, n_stretches: int, settings: Settings,
     what an exact counter over the whole stretch would do. RAVDESS takes vary in pace (per-clip rate CV 12-27 %),
     so a natural stretch is not exactly 1.0x and a fast one not exactly 1.35x: this is the ceiling of the goals.
     The cue limiter's cooldown is left out: it would hide the repeats this session is made of.
+    `curve` (speakers with a usual transcript rate): gets a CurvePoint per stretch.
     """
     from calmcue.analysis.offline import analyze_samples
 
@@ -310,6 +331,12 @@ def slow_down_check(voice: Voice, *, n_stretches: int, settings: Settings,
             else:  # an exact syllable count over the whole stretch, no lag, the best threshold: the eval's ceiling
                 flags[fast].append(true_ratios[index][1] >= ORACLE_RATIO)
         out[way] = (flags[True], flags[False])
+    if curve is not None and np.isfinite(voice.usual_rate):
+        onset_flags = [index in owner for index in range(len(spans))]
+        oracle_flags = [ratio >= ORACLE_RATIO for _, ratio in true_ratios]
+        curve.extend(CurvePoint(ratio * calibration_rate / voice.usual_rate, onset, oracle, start_s, end_s)
+                     for (_, ratio), onset, oracle, (start_s, end_s, _) in zip(
+                         true_ratios, onset_flags, oracle_flags, spans, strict=True))
     return out
 
 
@@ -344,6 +371,7 @@ class Half:
     flags: dict[str, tuple[list[bool], list[bool]]] = field(default_factory=dict)
     truth_ratios: list[float] = field(default_factory=list)
     natural: list[tuple[int, int, float]] = field(default_factory=list)  # natural_cues per speaker
+    curve: list[CurvePoint] = field(default_factory=list)
 
     def add(self, flags: dict[str, tuple[list[bool], list[bool]]]) -> None:
         for way, (fast, natural) in flags.items():
@@ -371,7 +399,26 @@ class Half:
             lines.append(f"  slow down ({way}) at {FAST_TEMPO}x: {fast:.0f} % of {len(fast_flags)} (goal >= 90 %) "
                          f"{'pass' if fast >= 90 else 'FAIL'}; at natural pace: {natural:.0f} % of "
                          f"{len(natural_flags)} (goal <= 5 %) {'pass' if natural <= 5 else 'FAIL'}")
+        if self.curve:
+            lines.append(curve_report(self.curve))
         return "\n".join(lines)
+
+
+CURVE_BANDS = (0.0, 1.1, 1.2, 1.3, 1.45, float("inf"))
+
+
+def curve_report(curve: list[CurvePoint]) -> str:
+    """Share of stretches with "Slow down" (onset) and with the transcript oracle's flag per band of the stretch's
+    TRUE rate over the speaker's usual rate (transcript rate of all their calm clips): what a fast stretch is,
+    scored by its syllables rather than by how it was made."""
+    lines = ["  by true rate / usual rate (transcript)   stretches  slow down (onset)  transcript oracle"]
+    for low, high in itertools.pairwise(CURVE_BANDS):
+        rows = [(point.onset, point.oracle) for point in curve if low <= point.true_over_usual < high]
+        name = f"< {high}" if low == 0.0 else f">= {low}" if high == float("inf") else f"{low}-{high}"
+        shares = (f"{_pct([r[0] for r in rows]):9.0f} %  {_pct([r[1] for r in rows]):15.0f} %" if rows
+                  else f"{'-':>11}  {'-':>17}")
+        lines.append(f"    {name:<36}  {len(rows):9d}  {shares}")
+    return "\n".join(lines)
 
 
 def _numbers(text: str, kind: type) -> list:  # type: ignore[type-arg]
@@ -407,7 +454,7 @@ def evaluate(voice: Voice, half: Half, *, args: argparse.Namespace, settings: Se
         row += f"{natural_rate:<12.2f}{truth:<13}{wander:<17.2f}" + "  ".join(f"{ratios[t]:<8.2f}" for t in TEMPOS)
     true_ratios: list[tuple[bool, float]] = []
     flags = slow_down_check(voice, n_stretches=args.stretches, settings=settings, true_ratios=true_ratios,
-                            condition=args.condition)
+                            condition=args.condition, curve=half.curve)
     half.add(flags)
     fast, natural = flags["onset"]
     row += f"  {sum(fast)}/{len(fast)} / {sum(natural)}/{len(natural)}"
@@ -476,6 +523,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(evaluate(voice, half, args=args, settings=settings), flush=True)
     for half in halves.values():
         print(half.report())
+    pooled = [point for half in halves.values() for point in half.curve]
+    if pooled and sum(bool(half.curve) for half in halves.values()) > 1:
+        print("both halves (every speaker with a transcript):\n" + curve_report(pooled))
     print(f"rate cost: {cost_per_hop_us():.1f} us per hop per channel ({args.rate} rate's step, amortised over 60 s)"
           f"; spectral pace (not shipped) {pace_cost_per_hop_us():.1f} us (its log-mel and step)")
     return 0

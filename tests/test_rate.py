@@ -194,3 +194,11 @@ def test_a_steady_spoken_pace_never_fires_and_a_sustained_faster_one_does() -> N
     fast, _ = spoken(45.0, 1.5, seed=4)
     episodes = fast_episodes(np.concatenate([calibration, fast]))
     assert any(start_s >= len(calibration) / pace.RATE for start_s, _ in episodes)
+
+
+def test_the_pace_curve_bins_each_stretch_by_its_true_ratio() -> None:
+    points = [pace.CurvePoint(1.0, False, False, 0.0, 12.0), pace.CurvePoint(1.3, True, True, 12.0, 21.0),
+              pace.CurvePoint(1.44, False, True, 21.0, 33.0)]
+    rows = {line.split()[0]: line.split()[1:] for line in pace.curve_report(points).splitlines()[1:]}
+    assert rows["<"][1:3] == ["1", "0"] and rows["1.3-1.45"][:4] == ["2", "50", "%", "100"]
+    assert rows[">="][1] == "0" and rows["1.2-1.3"][0] == "0"
