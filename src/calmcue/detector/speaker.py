@@ -29,7 +29,7 @@ BRIGHT_LINE_MAX_DB = 2.0  # ...at most this much, so a caller who is truly raise
 # A raise whose level is clearly over the level a raise needs (twice the power: +9 dB at normal sensitivity, where the
 # benchmark's truth starts calling a voice raised) is confirmed in half the minimum duration (state.EpisodeMachine's
 # early_frames). A calm exclamation's pitch and brightness can lift the raise index as far as a raise's, but its level
-# over calm stays lower: on the development speech the calm clips' judged level read at most +8 dB over 0.2 s or more
+# over calm stays lower: on the development speech's goal rows no calm clip's judged level held +9 dB for over 0.16 s
 CLEAR_OVER_ENTER_DB = 3.0
 CLEAR_SHARE_OF_MIN = 0.5
 _IDLE = Phase.IDLE  # (a StrEnum member looked up on its class costs about 0.12 us a frame: issue 15)
