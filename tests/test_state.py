@@ -74,3 +74,19 @@ def test_cooldown_and_hourly_cap() -> None:
 
 def test_disabled_cues_never_fire() -> None:
     assert not CueLimiter(Limits(enabled=False, cooldown_s=0.0, max_per_hour=100)).allow(0)
+
+
+def test_clear_frames_confirm_a_pending_condition_early_and_weaker_frames_take_them_back() -> None:
+    def run(pattern: list[tuple[int, bool]]) -> list[int]:
+        machine, frame, starts = EpisodeMachine(min_frames=80, exit_frames=50, early_frames=40), 0, []
+        for count, clear in pattern:
+            for _ in range(count):
+                t = machine.step(frame, entering=True, staying=True, clear=clear)
+                starts += [frame] if t is not None and t.started else []
+                frame += 1
+        return starts
+
+    assert run([(40, True), (100, False)]) == [39]  # 40 clear frames: confirmed at the 40th
+    assert run([(30, True), (10, False), (30, True), (100, False)]) == [59]  # 10 weaker frames took 10 back
+    assert run([(100, False)]) == [79]  # none clear: the minimum, as without early_frames
+    assert drive(EpisodeMachine(min_frames=80, exit_frames=50), [(60, True, True)]) == []  # no early_frames

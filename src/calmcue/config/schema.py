@@ -94,7 +94,8 @@ class RaisedVoiceSettings:
                                     doc="Pitch rise that, or the tilt flattening, a raised voice needs beside the "
                                         "level; a caller's guessed baseline needs both.")
     agent_min_s: float = setting(0.8, unit="s", lo=0.2, hi=10.0,
-                                 doc="Agent: how long it must last (a raised sentence is often under 2 s).")
+                                 doc="Agent: how long it must last (a raised sentence is often under 2 s); "
+                                     "a clearly louder raise, half as long.")
     agent_exit_s: float = setting(1.5, unit="s", lo=0.2, hi=10.0, doc="Agent: calm time that ends it.")
     agent_cooldown_s: float = setting(30.0, unit="s", lo=0.0, hi=3600.0, doc="Agent: quiet time between cues.")
     agent_max_per_hour: int = setting(20, unit="per hour", lo=0, hi=200, doc="Agent: most cues in any hour.")
