@@ -117,3 +117,21 @@ def test_the_microphone_is_read_at_its_server_sources_own_rate(pulse: None) -> N
         assert source._mic.rate_hz == server_rate_hz
     finally:
         source.stop()
+
+
+def test_a_blocks_age_is_the_earlier_streams_when_both_are_parec() -> None:
+    """The block waited for the later stream, so the earlier one's newest sample is the older one: its age is what
+    callback-to-features reports (a call audio that arrived first was not counted before; profiles/lat15.md)."""
+    mic = ParecInput(source_id="m", name="mic", rate_hz=16000, role="microphone")
+    call = ParecInput(source_id="c", name="call", rate_hz=16000)
+    pair(mic, call)
+    source = DeviceSource()
+    source._mic, source._call, source.rate_hz, source.channels = mic, call, 16000, 2
+    mic.ring.push(np.zeros((800, 1), np.float32), 100.0)
+    call.ring.push(np.zeros((800, 1), np.float32), 99.94)  # the call audio came 60 ms before the microphone's
+    assert source._take(800).shape == (800, 2)
+    assert source._stamp == 99.94
+    call.ring.push(np.zeros((400, 1), np.float32), 99.0)  # padded with silence: its stamp says nothing
+    mic.ring.push(np.zeros((800, 1), np.float32), 101.0)
+    source._take(800)
+    assert source._stamp == 101.0

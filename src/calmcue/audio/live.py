@@ -35,7 +35,6 @@ from calmcue.errors import DeviceError
 log = logging.getLogger("calmcue.audio")
 
 
-
 class DevicePins:
     """The server sources the microphone (`source`) and the call audio (`call`) are pinned to ("" until the first
     open, or when not a server source); shared by the sources one factory makes, so that a reopened source goes
@@ -321,6 +320,7 @@ class DeviceSource:
         return int(m - self._skew if m - c > self._skew else min(m, c))
 
     def _take(self, frames: int) -> np.ndarray:
+        got = 0
         if self._call is None:
             out = self._mic.ring.pop(frames)
         else:  # both channels straight into the block handed on: no copies in between
@@ -328,7 +328,10 @@ class DeviceSource:
             self._mic.ring.pop(frames, into=out[:, :1])
             got = self._call.ring.pop(frames, into=out[:, 1:]).shape[0]
             out[got:, 1] = 0.0  # a loopback that sends nothing while nothing plays: silence
-        self._stamp = self._mic.ring.stamp_of(self._mic.ring.read)
+        # the block waited for both streams: with two parec readers (one clock) the earlier one's sample is the older
+        both = got == frames and self._call is not None and getattr(self._mic, "partner", None) is self._call
+        stamps = [s.ring.stamp_of(s.ring.read) for s in ((self._mic, self._call) if both else (self._mic,))]
+        self._stamp = None if None in stamps else min(stamps)
         for s in (self._mic, self._call):
             if isinstance(s, ParecInput):  # the reader may nap until the next read's audio is due
                 s.wake_at = s.ring.read + self._want()
@@ -360,7 +363,7 @@ class DeviceSource:
         return self._watchdog.silent_s(self._mic, now=now)
 
     def age_s(self) -> float | None:
-        """Seconds since the microphone callback delivered the newest sample of the last block read."""
+        """Seconds since the newest sample of the last block read was delivered (see `_take`)."""
         if self._stamp is None or self._mic is None:
             return None
         return float(self._mic.now() - self._stamp)
