@@ -73,7 +73,6 @@ class SpeakerTrack:
         early_s = CLEAR_SHARE_OF_MIN * min_s if rebase else 0.0
         self.machine = EpisodeMachine(min_frames=round(min_s / HOP_S), exit_frames=round(exit_s / HOP_S),
                                       gap_frames=pending_gap_frames, early_frames=round(early_s / HOP_S))
-        self._clear = False  # this frame's judged level is clearly over the level a raise needs
         self._short_term = (RunningQuantile(SHORT_TERM_FRAMES, quantile=LEVEL_QUANTILE),
                             RunningQuantile(SHORT_TERM_FRAMES), RunningQuantile(SHORT_TERM_FRAMES))
         self.level = self.pitch = self.tilt = math.nan
@@ -125,7 +124,7 @@ class SpeakerTrack:
                                   judged=(self.level_seen, self.pitch, self.tilt))
             if voiced:
                 self._line_voice(level_dbfs, raised=raised, calibrating=calibrating)
-        entering, staying = self._conditions(frame, clipped=clipped, own_voice=own_voice)
+        entering, staying, clear = self._conditions(frame, clipped=clipped, own_voice=own_voice)
         if self.gain_step is not None:
             self.gain_step.hop(raised=entering)  # a leveller's falls answer a raised voice (gainstep.py)
         if self.dip is not None:
@@ -135,7 +134,7 @@ class SpeakerTrack:
         if entering or staying:
             peak, over = self.peak, self.over
             self.peak = (max(peak[0], over[0]), max(peak[1], over[1]), max(peak[2], over[2]))
-        return self.machine.step(frame, entering=entering, staying=staying, clear=speech and self._clear)
+        return self.machine.step(frame, entering=entering, staying=staying, clear=speech and clear)
 
     def _voice_lost(self, level_dbfs: float, *, speech: bool) -> bool:
         """Whether an unvoiced speech frame on the agent's track is voice the pitch tracker lost: louder than the
@@ -183,8 +182,8 @@ class SpeakerTrack:
         return raise_index_db(level_over_db, _or_zero(pitch_over_st),
                               _or_zero(tilt_over_db)) < self.thresholds.index_exit_db
 
-    def _conditions(self, frame: int, *, clipped: bool, own_voice: bool) -> tuple[bool, bool]:
-        self._clear = False
+    def _conditions(self, frame: int, *, clipped: bool, own_voice: bool) -> tuple[bool, bool, bool]:
+        """Whether this frame enters a raise, stays in one, and is clearly over what a raise needs (`_clearly_loud`)."""
         values = self.baseline.values
         settled = len(self._short_term[0]) >= SETTLED_FRAMES
         own_frame = self.last_voiced == frame and own_voice  # a voiced frame that tells the gain
@@ -192,7 +191,7 @@ class SpeakerTrack:
             self.gain_step.learn(self.level)  # the calibration voice: the gain step's reference
         if values is None or not settled or frame - self.last_voiced > RECENT_SPEECH_FRAMES:
             self.over = (0.0, 0.0, 0.0)
-            return False, False
+            return False, False, False
         self.over = (self.level_seen - values.level_dbfs, _or_zero(self.pitch - values.pitch_st),
                      _or_zero(self.tilt - values.tilt_db))
         if own_frame and not self.baseline.from_prior and not clipped:
@@ -202,7 +201,7 @@ class SpeakerTrack:
                 self.gain_moves.append(GainMove(frame_time_s(frame), shift_db, kind))
                 self.over = (self.over[0] - shift_db, self.over[1], self.over[2])
         if self.baseline.from_prior:
-            return judge(*self.over, self.thresholds, guessed_baseline=True)
+            return *judge(*self.over, self.thresholds, guessed_baseline=True), False
         calm = self.last_voiced == frame and calm_sounding(pitch_over_st=self.over[1], tilt_over_db=self.over[2])
         dip = self.dip
         if own_frame and dip is not None:
@@ -223,8 +222,7 @@ class SpeakerTrack:
                            effort_db=effort_level_db(pitch_over_st=self.over[1], tilt_over_db=self.over[2]))
         thresholds = self._relieved(relief_db)
         entering, staying = judge(level_over, self.over[1], self.over[2], thresholds)
-        self._clear = entering and self._clearly_loud(level_over, thresholds)
-        return entering, staying
+        return entering, staying, entering and self._clearly_loud(level_over, thresholds)
 
     def _clearly_loud(self, level_over_db: float, t: Thresholds) -> bool:
         """Whether the level the judge reads is clearly over the level a raise needs, the gain not in question.
