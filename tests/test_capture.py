@@ -198,6 +198,8 @@ def test_devices_are_listed_with_defaults_marked(pulse: None) -> None:
     calls = devices.list_call_sources()
     default_calls = [d.id for d in calls if d.default]
     assert default_calls == ["speaker_sink.monitor"], "the default playback device's monitor is the call audio"
+    assert all(d.description.startswith("what plays on ") for d in calls)
+    assert devices.server_source_exists("speaker_sink.monitor") and not devices.server_source_exists("no_such_source")
     assert devices.resolve_mic("call_mic").name == "call_mic"
     with pytest.raises(DeviceError, match="calmcue devices"):
         devices.resolve_mic("no such headset")

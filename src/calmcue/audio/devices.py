@@ -127,18 +127,6 @@ def _native_rate(name: str, portaudio_rate: int, server: dict[str, int]) -> int:
 # --- the sound server (PulseAudio / PipeWire) and Windows loopback ----------------------------------------------
 
 
-def _pulse() -> Any:
-    """A pulsectl client, or None where there is no PulseAudio-compatible server (or no pulsectl)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import pulsectl
-
-        return pulsectl.Pulse("calmcue-devices", connect=True)
-    except Exception:
-        return None
-
-
 def _server_source_rates() -> dict[str, int]:
     """Each server source's rate by name, and the default source's as "@default" (empty without a server)."""
     if not sys.platform.startswith("linux"):
@@ -163,25 +151,15 @@ def list_call_sources() -> list[AudioDevice]:
 
 
 def _pulse_monitors() -> list[AudioDevice]:
-    pulse = _pulse()
-    if pulse is None:
+    from calmcue.audio import pulse
+
+    infos = pulse.source_infos()
+    if infos is None:
+        log.warning("cannot list the sound server's sources: it does not answer")
         return []
-    try:
-        default_sink = pulse.server_info().default_sink_name
-        out = []
-        for s in pulse.source_list():
-            sink = getattr(s, "monitor_of_sink_name", None)
-            if not sink:
-                continue
-            out.append(AudioDevice(id=s.name, name=s.name, kind=CALL, backend=SERVER,
-                                   rate_hz=int(s.sample_spec.rate), default=sink == default_sink,
-                                   description=f"what plays on {sink} ({s.description})"))
-        return out
-    except Exception as err:
-        log.warning("cannot list the sound server's sources: %s", err)
-        return []
-    finally:
-        pulse.close()
+    return [AudioDevice(id=i.name, name=i.name, kind=CALL, backend=SERVER, rate_hz=i.rate_hz,
+                        default=i.default_output, description=f"what plays on {i.sink} ({i.description})")
+            for i in infos.values() if i.monitor]
 
 
 def _loopbacks() -> list[AudioDevice]:
@@ -198,15 +176,12 @@ def _loopbacks() -> list[AudioDevice]:
 
 
 def server_source_exists(name: str) -> bool:
-    pulse = _pulse()
-    if pulse is None:
+    """Whether the sound server (Linux) has a source of this name now."""
+    if not sys.platform.startswith("linux"):
         return False
-    try:
-        return any(s.name == name for s in pulse.source_list())
-    except Exception:
-        return False
-    finally:
-        pulse.close()
+    from calmcue.audio import pulse
+
+    return name in (pulse.source_infos() or {})
 
 
 def alsa_pulse_pcms() -> dict[str, str]:

@@ -2,8 +2,8 @@
 fresh connection each, and a watcher on its own connection. A server that goes away only ends a connection here:
 pulsectl raises, nothing aborts.
 
-- `server_sources()`: the sources there are now (name -> is it a monitor of a playback device?).
-- `source_infos()`: the same sources with the desktop's descriptions (for the device menus' labels).
+- `source_infos()`: the sources there are now, with the desktop's descriptions, which playback device each monitor
+  plays, and which are the defaults (one request: device lists, device choice and the menus' labels all read it).
 - `settle_mic(...)`: after the streams are open, finds which server source the microphone stream landed on, puts
   it back on the chosen one if the server put it elsewhere, and refuses a monitor source as a microphone.
 - `PulseWatcher`: notices when one of our capture streams (ours, or a `parec` child's) is moved to another
@@ -52,15 +52,6 @@ def connection(name: str = "calmcue") -> Iterator[Any]:
         pulse.close()
 
 
-def server_sources() -> dict[str, bool] | None:
-    """Source name -> True for a monitor of a playback device; None when no server answers."""
-    try:
-        with connection("calmcue-sources") as pulse:
-            return {s.name: bool(getattr(s, "monitor_of_sink_name", None)) for s in pulse.source_list()}
-    except Exception:
-        return None
-
-
 @dataclass(frozen=True)
 class SourceInfo:
     """A server source as the desktop names it."""
@@ -71,20 +62,27 @@ class SourceInfo:
     master: str  # the source a filter (remap, echo cancel) reads; "" for none
     default: bool  # the server's default input
     rate_hz: int = 0  # the source's own sample rate (0: not known)
+    sink: str = ""  # for a monitor: the playback device it plays ("" otherwise)
+    default_output: bool = False  # a monitor of the server's default playback device (the call audio by default)
 
 
 def source_infos() -> dict[str, SourceInfo] | None:
-    """Every source with its description; None when no server answers."""
+    """Every source by name; None when no server answers."""
     try:
-        with connection("calmcue-names") as pulse:
-            default = pulse.server_info().default_source_name
-            return {s.name: SourceInfo(name=s.name, description=str(s.description or s.name),
-                                       monitor=bool(getattr(s, "monitor_of_sink_name", None)),
-                                       master=str(s.proplist.get("device.master_device", "")),
-                                       default=s.name == default, rate_hz=int(s.sample_spec.rate))
-                    for s in pulse.source_list()}
+        with connection("calmcue-sources") as pulse:
+            server = pulse.server_info()
+            return {s.name: _source_info(s, default_source=server.default_source_name,
+                                         default_sink=server.default_sink_name) for s in pulse.source_list()}
     except Exception:
         return None
+
+
+def _source_info(source: Any, *, default_source: str, default_sink: str) -> SourceInfo:
+    sink = str(getattr(source, "monitor_of_sink_name", None) or "")
+    return SourceInfo(name=source.name, description=str(source.description or source.name), monitor=bool(sink),
+                      master=str(source.proplist.get("device.master_device", "")),
+                      default=source.name == default_source, rate_hz=int(source.sample_spec.rate), sink=sink,
+                      default_output=bool(sink) and sink == default_sink)
 
 
 @dataclass(frozen=True)

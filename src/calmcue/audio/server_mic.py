@@ -42,7 +42,7 @@ def check_pinned(pin: Any) -> None:
 
     if not (pin.source or pin.call) or not pulse.available():
         return
-    sources = pulse.server_sources()
+    sources = pulse.source_infos()
     if sources is None:
         raise DeviceAbsent(SERVER_GONE)
     if pin.source and pin.source not in sources:
