@@ -74,6 +74,34 @@ def test_both_children_share_one_process_group_inside_this_session(pulse: None, 
 
 
 @linux_only
+def test_portaudio_is_released_while_the_server_reads_both_streams_and_back_when_needed(
+        pulse: None, player: Player) -> None:  # noqa: F811
+    """PortAudio's device scan (every ALSA plugin the system configures) is not held while nothing reads through
+    it; listing or opening a PortAudio device initialises it again."""
+    import sounddevice
+
+    from calmcue.audio import devices
+
+    source = DeviceSource()
+    source.start()
+    try:
+        assert isinstance(source._mic, ParecInput)
+        assert sounddevice._initialized == 0, "released once both streams read through the server"
+        assert any(d.name == "agent_mic" for d in devices.list_microphones()), "listed again after the release"
+        assert sounddevice._initialized == 1
+        assert_mic_and_call_tones(source, player)
+    finally:
+        source.stop()
+    through_portaudio = DeviceSource(mic="agent_mic", capture=Capture.SOUNDDEVICE)
+    through_portaudio.start()
+    try:
+        assert not isinstance(through_portaudio._mic, ParecInput) and sounddevice._initialized == 1
+        assert_mic_and_call_tones(through_portaudio, player)
+    finally:
+        through_portaudio.stop()
+
+
+@linux_only
 def test_each_read_of_two_parec_streams_sleeps_once_until_both_are_in(pulse: None, player: Player) -> None:  # noqa: F811
     """The worker neither wakes on the first stream and then waits again for the second, nor returns less than
     `read_s` of either: per read at most one wait on the shared Event."""

@@ -71,10 +71,11 @@ class PortAudioStreamInput:
         """Creates the stream without starting it (so that two streams can be started together)."""
         import sounddevice as sd
 
-        from calmcue.audio.devices import portaudio_lock
+        from calmcue.audio.devices import portaudio, portaudio_lock
 
         try:
             with portaudio_lock:
+                portaudio()
                 self._stream = self._new_stream()
         except (sd.PortAudioError, ValueError, RuntimeError) as err:
             self.stop()

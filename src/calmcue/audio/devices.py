@@ -52,19 +52,27 @@ class AudioDevice:
 # --- PortAudio -------------------------------------------------------------------------------------------------
 
 
-def _sd() -> Any:
+def portaudio() -> Any:
+    """sounddevice, with PortAudio initialised (again, after `release_portaudio`). Call it holding
+    portaudio_lock, as every PortAudio call here does, so that no release comes in between."""
     try:
         import sounddevice
     except (ImportError, OSError) as err:
         raise DeviceError(f"no audio library ({err}); install PortAudio (Debian: apt-get install libportaudio2) "
                           f"and sounddevice (pip install sounddevice)") from None
+    with portaudio_lock:
+        if getattr(sounddevice, "_initialized", 1) == 0:
+            try:
+                sounddevice._initialize()
+            except Exception as err:
+                raise DeviceError(f"the audio system does not answer ({err}); check the sound server") from None
     return sounddevice
 
 
 def refresh_portaudio() -> None:
     """Re-reads PortAudio's device list (it is cached at start); only when no PortAudio stream is open."""
-    sd = _sd()
     with portaudio_lock:
+        sd = portaudio()
         if _open_streams:
             return
         try:
@@ -72,6 +80,24 @@ def refresh_portaudio() -> None:
             sd._initialize()
         except Exception as err:
             log.warning("could not refresh the PortAudio device list: %s", err)
+
+
+def release_portaudio() -> None:
+    """Terminates PortAudio while no PortAudio stream is open (the audio is read through the sound server): its
+    device scan loads every ALSA plugin the system configures (a52, jack, speex, ...) and the codec libraries
+    behind them, about 11 MB of the tray's memory that only listing or opening a PortAudio device needs;
+    `portaudio()` initialises it again then (benchmarks/results/profiles/tray_memory.md)."""
+    sd = sys.modules.get("sounddevice")
+    if sd is None:
+        return
+    with portaudio_lock:
+        if _open_streams:
+            return
+        try:
+            while getattr(sd, "_initialized", 0) > 0:
+                sd._terminate()
+        except Exception as err:
+            log.warning("could not release PortAudio: %s", err)
 
 
 def stream_opened() -> None:
@@ -88,24 +114,20 @@ def stream_closed() -> None:
 
 def list_microphones() -> list[AudioDevice]:
     """PortAudio input devices; the system default input is marked."""
-    sd = _sd()
-    try:
-        with portaudio_lock:
+    with portaudio_lock:
+        sd = portaudio()
+        try:
             devices = sd.query_devices()
             default_in = sd.default.device[0]
-    except sd.PortAudioError as err:
-        raise DeviceError(f"the audio system does not answer ({err}); check the sound server") from None
+        except sd.PortAudioError as err:
+            raise DeviceError(f"the audio system does not answer ({err}); check the sound server") from None
+        hostapis = {d["index"]: _hostapi(sd, d) for d in devices if d["max_input_channels"] > 0}
     server = _server_source_rates()
-    mics = []
-    for d in devices:
-        if d["max_input_channels"] <= 0:
-            continue
-        rate = _native_rate(d["name"], int(d["default_samplerate"]), server)
-        with portaudio_lock:
-            hostapi = _hostapi(sd, d)
-        mics.append(AudioDevice(id=str(d["index"]), name=d["name"], kind=MIC, backend=PORTAUDIO, rate_hz=rate,
-                                default=d["index"] == default_in, description=hostapi))
-    return mics
+    pcms = alsa_pulse_pcms() if server else {}
+    return [AudioDevice(id=str(d["index"]), name=d["name"], kind=MIC, backend=PORTAUDIO,
+                        rate_hz=_native_rate(d["name"], int(d["default_samplerate"]), server, pcms),
+                        default=d["index"] == default_in, description=hostapis[d["index"]])
+            for d in devices if d["index"] in hostapis]
 
 
 def _hostapi(sd: Any, d: dict[str, Any]) -> str:
@@ -115,8 +137,10 @@ def _hostapi(sd: Any, d: dict[str, Any]) -> str:
         return ""
 
 
-def _native_rate(name: str, portaudio_rate: int, server: dict[str, int]) -> int:
-    """The device's own rate: a sound-server PCM runs at its server source's rate, not PortAudio's guess."""
+def _native_rate(name: str, portaudio_rate: int, server: dict[str, int], pcms: dict[str, str]) -> int:
+    """The device's own rate: a sound-server PCM (the server itself, or an ALSA PCM of type pulse naming one of its
+    sources) runs at its server source's rate, not PortAudio's guess (the server would resample to that)."""
+    name = pcms.get(name, name)
     if name in server:
         return server[name]
     if name in SERVER_PLUGINS and "@default" in server:

@@ -42,8 +42,7 @@ class DevicePins:
     that vanishes and comes back is waited for, not replaced by whatever the server makes the default."""
 
     def __init__(self) -> None:
-        self.source = ""
-        self.call = ""
+        self.source = self.call = ""
 
 
 @dataclass(frozen=True)
@@ -88,8 +87,7 @@ class DeviceSource:
         self.quiet = False  # the engine's verdict on the last block read (`pace`)
         self._woken = threading.Event()  # `interrupt`: the read under way returns now
         self.pin = pin if pin is not None else DevicePins()
-        self.channels = 1
-        self.rate_hz = 0
+        self.channels, self.rate_hz = 1, 0
         self.label = ""
         self.note = ""  # why there is no call audio (said once by the worker)
         self._mic: Any = None
@@ -123,6 +121,8 @@ class DeviceSource:
             self.pin.call = call.id
         where = f" (server source {settled})" if settled and settled != mic.name else ""
         self.label = f"{mic.name}{where} + {call.name}" if call is not None else f"{mic.name}{where}"
+        if not (_portaudio(self._mic) or _portaudio(self._call)):  # all through the sound server: free PortAudio
+            devices.release_portaudio()
 
     def _settle_mic(self) -> str:
         """Puts the microphone stream on the pinned source (or pins the one it reads); returns its name."""
