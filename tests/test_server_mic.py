@@ -75,12 +75,13 @@ def test_both_children_share_one_process_group_inside_this_session(pulse: None, 
 
 @linux_only
 def test_portaudio_is_released_while_the_server_reads_both_streams_and_back_when_needed(
-        pulse: None, player: Player) -> None:  # noqa: F811
+        pulse: None, player: Player, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     """PortAudio's device scan (every ALSA plugin the system configures) is not held while nothing reads through
     it; listing or opening a PortAudio device initialises it again."""
     import sounddevice
 
     from calmcue.audio import devices
+    from calmcue.ui import devices as ui_devices
 
     source = DeviceSource()
     source.start()
@@ -89,6 +90,9 @@ def test_portaudio_is_released_while_the_server_reads_both_streams_and_back_when
         assert sounddevice._initialized == 0, "released once both streams read through the server"
         assert any(d.name == "agent_mic" for d in devices.list_microphones()), "listed again after the release"
         assert sounddevice._initialized == 1
+        monkeypatch.setattr(ui_devices, "_cache", None)
+        assert "agent_mic" in dict(ui_devices.list_devices()[0]), "the tray's menu lists it ..."
+        assert sounddevice._initialized == 0, "... and lets it go again"
         assert_mic_and_call_tones(source, player)
     finally:
         source.stop()
@@ -96,6 +100,9 @@ def test_portaudio_is_released_while_the_server_reads_both_streams_and_back_when
     through_portaudio.start()
     try:
         assert not isinstance(through_portaudio._mic, ParecInput) and sounddevice._initialized == 1
+        monkeypatch.setattr(ui_devices, "_cache", None)
+        ui_devices.list_devices()
+        assert sounddevice._initialized == 1, "never released under an open PortAudio stream"
         assert_mic_and_call_tones(through_portaudio, player)
     finally:
         through_portaudio.stop()

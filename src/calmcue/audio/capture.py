@@ -71,12 +71,13 @@ class PortAudioStreamInput:
         """Creates the stream without starting it (so that two streams can be started together)."""
         import sounddevice as sd
 
-        from calmcue.audio.devices import portaudio, portaudio_lock
+        from calmcue.audio.devices import portaudio, portaudio_lock, stream_opened
 
         try:
-            with portaudio_lock:
+            with portaudio_lock:  # created and counted at once: PortAudio is never released under an open stream
                 portaudio()
                 self._stream = self._new_stream()
+                stream_opened()
         except (sd.PortAudioError, ValueError, RuntimeError) as err:
             self.stop()
             raise DeviceError(f"cannot open '{self.name}' ({short_error(err)}); check that it is plugged in and not "
@@ -103,9 +104,19 @@ class PortAudioStreamInput:
             return 0.0
 
     def stop(self, *, then: Callable[[], None] | None = None) -> None:
-        """Aborts and closes the stream (bounded wait: see close_stream), then calls `then`."""
+        """Aborts and closes the stream (bounded wait: see close_stream), then calls `then`; it stops counting as
+        open once it is closed (its close may outlast the bound)."""
+        from calmcue.audio.devices import stream_closed
+
         stream, self._stream = self._stream, None
-        close_stream(stream, name=self.name, then=then)
+
+        def closed() -> None:
+            if stream is not None:
+                stream_closed()
+            if then is not None:
+                then()
+
+        close_stream(stream, name=self.name, then=closed)
 
 
 class PortAudioInput(PortAudioStreamInput):

@@ -188,14 +188,12 @@ class DeviceSource:
         self._mic = stream_class(device=int(mic.id), name=mic.name, rate_hz=self.rate_hz,
                                 latency=suggested_latency(self.latency, hostapi=mic.description))
         self._mic.open()
-        devices.stream_opened()
         if paired:
             # both PortAudio streams are created first and started back to back: sample k of one and sample k
             # of the other were then captured at the same moment (measured through PulseAudio: the same index)
             self._call = stream_class(device=int(call.id), name=call.name, rate_hz=self.rate_hz,
                                       latency=suggested_latency(self.latency, hostapi=call.description))
             self._call.open()
-            devices.stream_opened()
             self._mic.start()
             self._call.start()
         else:
@@ -370,17 +368,13 @@ class DeviceSource:
 
     # -- closing ------------------------------------------------------------------------------------------------
     def stop(self) -> None:
-        from calmcue.audio import devices
-
         if self._watcher is not None:
             self._watcher.stop()
             self._watcher = None
         streams, self._mic, self._call = (self._call, self._mic), None, None
         for s in streams:
             try:
-                if _portaudio(s):  # counted closed once it is (its close may outlast the bound)
-                    s.stop(then=devices.stream_closed)
-                elif s is not None:
+                if s is not None:  # a PortAudio stream counts as open until it is closed (capture.py `stop`)
                     s.stop()
             except Exception as err:  # one stream failing to stop must not leave the other open
                 log.warning("stopping the %s failed: %s", "call audio" if s is streams[0] else "microphone", err)

@@ -40,6 +40,7 @@ def list_devices() -> tuple[list[Choice], list[Choice]]:
     except CalmCueError as err:
         log.warning("cannot list microphones: %s", err)
         mics = []
+    devices.release_portaudio()  # its device scan's memory, unless a PortAudio stream is open (then it stays)
     calls = call_choices((d.name for d in devices.list_call_sources()), sources=sources)
     _cache = (now, (mics, calls))
     return mics, calls
