@@ -1,7 +1,8 @@
 """Music on the caller's line is not the caller (detector/turns.py RoomTail's floor, fed foreground.MusicBed's
 voice_floor_dbfs): once their voice has fallen back into the bed, the bed's own swells that the model hears as speech
 neither keep them talking nor have them heard again, so a polite answer is no cut-in; a cut-in while they go on
-over the bed still is."""
+over the bed still is. A frame the model half hears as speech (0.3) over music is the caller, over talkers it is not
+(foreground.MusicBed.voice_under)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import math
 
 import numpy as np
 
+from calmcue.detector.foreground import MusicBed
 from calmcue.detector.turns import TURN_BRIDGE_FRAMES, RoomTail, SpeechRun, TalkOverTracker
 
 BED_DBFS = -60.0
@@ -59,3 +61,22 @@ def test_a_swell_of_the_bed_is_no_onset_but_a_syllable_over_it_is() -> None:
     reads = [tail.step(level, FLOOR_DBFS) for level in (-45.0, -58.0, -64.0, -56.0, -52.0)]
     assert reads[1:] == [True] * 4  # fallen 15 dB under the vowel; rising 12 dB within the bed changes nothing
     assert not tail.step(-40.0, FLOOR_DBFS)  # a syllable 20 dB over the bed: the caller again
+
+
+def _bed_after(speech_share: float, frames: int = 8000) -> MusicBed:
+    """A pitched music bed whose own frames the model gives 0.35 speech in `speech_share` of them, else 0.02."""
+    rng = np.random.default_rng(3)
+    bed = MusicBed()
+    for _ in range(frames):
+        prob = 0.35 if rng.uniform() < speech_share else 0.02
+        bed.turn_speech(heard=True, model_speech=False, music=True, level_dbfs=float(rng.uniform(-63.0, -57.0)),
+                        voiced=True, speech_prob=prob)
+    return bed
+
+
+def test_a_voice_the_model_half_hears_over_music_counts_but_not_over_talkers() -> None:
+    """Music's own frames reach 0.3 in 2-9 % of them (music10, musicline), talkers' in 28-62 % (babble10)."""
+    for share in (0.02, 0.08):
+        assert _bed_after(share).voice_under(0.35), share
+    assert not _bed_after(0.3).voice_under(0.35)
+    assert not _bed_after(0.02).voice_under(0.2)  # under BED_SPEECH_PROB: the music's own belief
