@@ -235,8 +235,7 @@ class Detector:
         clipped = agent.clip_share >= CLIPPED_SHARE
         level_dbfs = restored_level_dbfs(agent.speech_level_dbfs, agent.clip_share)  # clipping hid this much
         tilt_db = math.nan if clipped else agent.tilt_db  # and added harmonics that flatten the tilt: not read
-        # (each state machine's transition is looked at only when there is one: an enum member lookup costs
-        # about 0.12 us, five call sites a frame - issue 15)
+        # (a state machine's transition is looked at only when there is one: an enum lookup costs 0.12 us - issue 15)
         transition = self.agent.step(frame, level_dbfs=level_dbfs, f0_hz=agent.f0_hz, tilt_db=tilt_db,
                                      rate_syl_s=agent.rate_syl_s, voiced=agent.voiced and agent_speech,
                                      speech=agent_speech, pause_level_dbfs=pause_level_dbfs,
@@ -249,7 +248,8 @@ class Detector:
         self._step_no_pause(frame, agent_speech)
         if customer is not None:
             transition = self._talk_over.step(frame, agent_onset=agent_onset, agent=self._agent_run,
-                                              customer=self._customer_run, caller_level_dbfs=customer.level_dbfs)
+                                              customer=self._customer_run, caller_level_dbfs=customer.level_dbfs,
+                                              caller_floor_dbfs=self._customer_bed.voice_floor_dbfs())
             if transition is not None:
                 self._on(transition, CueKind.TALK_OVER, Speaker.AGENT)
         facts = CallFrame(agent_speech, customer_speech, call_signal, agent.voiced and agent_speech,
