@@ -248,7 +248,7 @@ class MusicBed:
         """Where a voice over the bed starts: `LEAD_MARGIN_DB` over its median (-inf while no bed masks a voice or
         no level is known). The bed's own swells stay under it in 94 % of its voiced frames (music10, see above)."""
         floor = self._levels.value() + LEAD_MARGIN_DB if self.masks_voice else math.nan
-        return floor if floor == floor else -math.inf
+        return -math.inf if math.isnan(floor) else floor
 
     def voice_under(self, speech_prob: float) -> bool:
         """A frame the model gives `BED_SPEECH_PROB` over a music bed it almost never gives that: the speaker."""
