@@ -113,32 +113,6 @@ def test_the_agent_s_raise_squeezed_by_a_headset_compressor_fires_once_the_squee
     assert _turns(track, start=3500, count=4, level_over_db=4.0, tilt_over_db=1.0, semitones_up=1.0) == 0
 
 
-def test_the_agent_s_level_need_follows_the_share_the_line_keeps_in_proportion() -> None:
-    """A line that keeps 0.45 of effortful voicing's level (a compressor whose share reads just over
-    SQUEEZED_SHARE): the level a raise needs comes down part of the way, less than on a line keeping 0.35, and the
-    raise index is not lowered (relief_db stays 0); a line that keeps 0.85 asks for the level in full."""
-    def squeeze_keeping(share: float) -> LevelSqueeze:
-        squeeze = LevelSqueeze()
-        for _ in range(500):
-            squeeze.voiced(level_over_db=12.0 * share, effort_db=12.0)
-        return squeeze
-
-    part, most, none = (squeeze_keeping(share).level_relief_db(6.0) for share in (0.45, 0.35, 0.85))
-    assert 0.0 < part < most
-    assert squeeze_keeping(0.45).relief_db(6.0) == 0.0
-    assert none == 0.0
-
-
-def test_the_agent_s_raise_a_compressor_keeps_under_half_of_fires_and_its_calm_voice_does_not() -> None:
-    """Raises reading +5.5 dB over the calm voice with pitch +6 st and tilt +4 dB (their effort explains 13.2 dB:
-    the line keeps 0.42 of it; raise index 12.5 dB): under the agent's 6 dB level threshold, over the level a raise
-    needs on a line keeping that share. The calm voice at the same +5.5 dB with its own pitch and tilt does not."""
-    track = _calibrated_agent()
-    assert _turns(track, start=1500, count=6, level_over_db=5.5, tilt_over_db=4.0, semitones_up=6.0) >= 1
-    assert track.line.squeeze.relief_db(track.thresholds.level_enter_db) == 0.0  # not the share's cliff
-    assert _turns(track, start=3500, count=4, level_over_db=5.5, tilt_over_db=1.0, semitones_up=1.0) == 0
-
-
 def test_a_line_that_keeps_a_third_of_a_small_raise_is_seen_squeezing() -> None:
     """A compressor takes a fixed share of a rise, so a small raise loses few dB: effort explaining +10.5 dB that
     reads +3.5 dB lacks 7 dB (under SQUEEZED_DB) but keeps a third of its level. Such a line squeezes; one that

@@ -123,19 +123,6 @@ class LevelSqueeze:
             relief_db = max(relief_db, level_enter_db - SQUEEZED_SHARE_LEVEL_DB)
         return max(0.0, min(relief_db, level_enter_db - SQUEEZED_LEVEL_MIN_DB))
 
-    def level_relief_db(self, level_enter_db: float) -> float:
-        """How far the LEVEL a raise needs comes down, the share kept read in proportion (dB; the agent's track).
-
-        A line that keeps a share of effortful voicing's level keeps that share of a raise's: the issue's +9 dB
-        raise reads 9 x share over the calm voice. So the level a raise needs follows the share in proportion, on the
-        same footing as `SQUEEZED_SHARE_LEVEL_DB` at `SQUEEZED_SHARE` (3 dB at 0.4, 4.5 at 0.6, the full need from
-        0.8 at normal sensitivity), instead of all at once at 0.4: on the comp row the agent's share read 0.40-0.48
-        on most missed raises, which then needed their full 6 dB with 4.8-5.9 dB left to them. The raise index is
-        left to `relief_db` (lowering it in proportion too flagged calm clips read with a bright tilt on comp,
-        bright6, music10 and reverb08: level13)."""
-        graded_db = level_enter_db - SQUEEZED_SHARE_LEVEL_DB * self.kept_share / SQUEEZED_SHARE
-        return max(0.0, min(max(self.relief_db(level_enter_db), graded_db), level_enter_db - SQUEEZED_LEVEL_MIN_DB))
-
 
 class LineFloor:
     """The floor of a line's pauses and the calm voice's level over it."""

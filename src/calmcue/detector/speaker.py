@@ -214,16 +214,13 @@ class SpeakerTrack:
         taken_db = self.gain_step.line_taken_db if self.gain_step is not None else 0.0
         level_over = self.over[0] - self._bright_line_db(values.tilt_db) + max(taken_db, dip_db)
         squeeze = self.line.squeeze  # a line that squeezes effortful voicing (linefloor.LevelSqueeze)
-        level_enter_db = self.thresholds.level_enter_db
-        relief_db = squeeze.relief_db(level_enter_db)
-        # the agent's track reads the share kept in proportion for the level (linefloor.LevelSqueeze.level_relief_db)
-        level_relief_db = squeeze.level_relief_db(level_enter_db) if self.gain_step is not None else relief_db
+        relief_db = squeeze.relief_db(self.thresholds.level_enter_db)
         if floor_over >= FLOOR_RAISED_DB:
             level_over = max(level_over, floor_over)
         if own_frame:  # (a music bed's frame says nothing of how the line treats the voice)
             squeeze.voiced(level_over_db=level_over,
                            effort_db=effort_level_db(pitch_over_st=self.over[1], tilt_over_db=self.over[2]))
-        thresholds = self._relieved(level_relief_db, index_relief_db=relief_db)
+        thresholds = self._relieved(relief_db)
         entering, staying = judge(level_over, self.over[1], self.over[2], thresholds)
         return entering, staying, entering and self._clearly_loud(level_over, thresholds)
 
@@ -239,19 +236,19 @@ class SpeakerTrack:
             return False
         return level_over_db >= t.level_enter_db + CLEAR_OVER_ENTER_DB
 
-    def _relieved(self, relief_db: float, *, index_relief_db: float) -> Thresholds:
+    def _relieved(self, relief_db: float) -> Thresholds:
         """The thresholds on a line that takes `relief_db` of level off a raise (linefloor.LevelSqueeze).
 
-        The level a raise needs comes down by it, to enter and to stay. On the agent's track the raise index, which
-        counts that same level, comes down by `index_relief_db`: its 12 dB asks a squeezed raise for more than its
-        pitch and tilt can give (the comp row: agent 66 -> 82 % caught, agc 84 -> 86 %, no calm clip flagged on any
-        row). On the caller's the index stays: its 8 dB is met by pitch and tilt alone, and lowering it flagged calm
-        callers (comp 0.8 -> 5.0 %, hotline22 3.3 -> 5.0 %).
+        The level a raise needs comes down by it, to enter and to stay. On the agent's track so does the raise
+        index, which counts that same level: its 12 dB asks a squeezed raise for more than its pitch and tilt can
+        give (the comp row: agent 66 -> 82 % caught, agc 84 -> 86 %, no calm clip flagged on any row). On the
+        caller's the index stays: its 8 dB is met by pitch and tilt alone, and lowering it flagged calm callers
+        (comp 0.8 -> 5.0 %, hotline22 3.3 -> 5.0 %).
         """
         t = self.thresholds
         if not relief_db:
             return t
-        index_db = index_relief_db if self.gain_step is not None else 0.0  # the agent's track (it has the gain logic)
+        index_db = relief_db if self.gain_step is not None else 0.0  # the agent's track (it has the gain logic)
         return replace(t, level_enter_db=t.level_enter_db - relief_db,
                        level_exit_db=max(0.0, t.level_exit_db - relief_db),
                        index_enter_db=t.index_enter_db - index_db, index_exit_db=t.index_exit_db - index_db)
