@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from calmcue.detector.gainstep import GainStep
+from calmcue.detector.rebase import GainRebase
 
 
 def _calm_then_room(step: GainStep) -> None:
@@ -78,3 +79,19 @@ def test_what_a_leveller_took_after_a_raise_is_read_back() -> None:
     _pauses(step, [-70.0] * 100)
     assert not step.line_dipped
     assert step.line_taken_db == 0.0
+
+
+def test_a_calm_voice_heard_in_a_leveller_s_dip_moves_no_re_basing_after_it() -> None:
+    """1 s of calm voice 14 dB under the baseline while a leveller's dip stands, then 1 s of it once the pauses came
+    back (a soft voice after the dip): no re-basing down, as 1 s alone is too little to re-base on. The same 2 s
+    with no dip is a gain turned down: one move of -14 dB. A calm voice louder than the baseline during a dip is no
+    dip's: it still moves the baseline up."""
+    def moves(*, dipped_frames: int, level_over_db: float = -14.0) -> list[float]:
+        rebase = GainRebase()
+        shifts = [rebase.step(level_over_db=level_over_db, pitch_over_st=0.5, tilt_over_db=0.0,
+                              line_dipped=i < dipped_frames) for i in range(200)]
+        return [round(shift, 1) for shift in shifts if shift]
+
+    assert moves(dipped_frames=100) == []
+    assert moves(dipped_frames=0) == [-14.0]
+    assert moves(dipped_frames=200, level_over_db=12.0) == [12.0]

@@ -45,8 +45,13 @@ class GainRebase:
         """One voiced, settled frame; returns the dB to add to the level baseline (0.0 when nothing to do).
 
         `line_dipped`: a leveller took the line's gain down after a raise and has not given it back (gainstep.py):
-        a calm voice that reads low then is that dip, not a gain change, and moves nothing."""
-        if not calm_sounding(pitch_over_st=pitch_over_st, tilt_over_db=tilt_over_db):
+        a calm voice that reads low then is that dip, not a gain change, and moves nothing. Nor is it kept for
+        later: it is the leveller's gain, which is coming back, and left in the window it carried the dip past its
+        end (on the agc row a calm voice heard 9 dB into a dip, then 0.8 s of a soft one after the pauses came
+        back, re-based the baseline 12 dB down, and the calm clips after it read +14 dB: both of actors 1-3's
+        agent calm flags). A voice that reads louder than the baseline during a dip is no dip's and still counts."""
+        if not calm_sounding(pitch_over_st=pitch_over_st, tilt_over_db=tilt_over_db) or \
+                (line_dipped and level_over_db < 0.0):
             return 0.0
         offset = self._level.push(level_over_db)
         if len(self._level) < MIN_FRAMES or -GAIN_DOWN_DB < offset < GAIN_UP_DB or (line_dipped and offset < 0):
