@@ -72,8 +72,10 @@ def portaudio() -> Any:
 def refresh_portaudio() -> None:
     """Re-reads PortAudio's device list (it is cached at start); only when no PortAudio stream is open."""
     with portaudio_lock:
+        loaded = sys.modules.get("sounddevice")
+        scanned_now = loaded is None or getattr(loaded, "_initialized", 1) == 0  # a (re)initialisation scans
         sd = portaudio()
-        if _open_streams:
+        if scanned_now or _open_streams:
             return
         try:
             sd._terminate()
