@@ -4,7 +4,8 @@
 #   bash scripts/with_services.sh bash benchmarks/tray_threads.sh [SECONDS]      # from the repository root
 #   PYTHONPATH=/tmp/old/src bash scripts/with_services.sh bash benchmarks/tray_threads.sh   # another version
 #
-# Starts `calmcue tray` (Qt offscreen, private settings and data folders), waits 12 s, reads every thread's user +
+# Starts `calmcue tray` (Qt offscreen, or the platform TRAY_QPA names, e.g. xcb on the X display with_services.sh
+# starts; private settings and data folders), waits 12 s, reads every thread's user +
 # system time from /proc/PID/task/TID/stat twice SECONDS (default 20) apart, names the threads with py-spy when it
 # is on the PATH, prints VmRSS, the threads over 0.01 % of a core and the total, with the load average; child
 # processes (the `parec` readers of the call audio and, where it is a server source, of the microphone) get their
@@ -73,7 +74,7 @@ PY
 else
     echo "input: digital silence (nothing plays)"
 fi
-export QT_QPA_PLATFORM=offscreen XDG_CONFIG_HOME=$root/config XDG_DATA_HOME=$root/data XDG_STATE_HOME=$root/state \
+export QT_QPA_PLATFORM=${TRAY_QPA:-offscreen} XDG_CONFIG_HOME=$root/config XDG_DATA_HOME=$root/data XDG_STATE_HOME=$root/state \
     XDG_CACHE_HOME=$root/cache CALMCUE_CONFIG_DIR=$root/cc CALMCUE_DATA_DIR=$root/dd
 .venv/bin/python -m calmcue tray >/dev/null 2>&1 &
 pid=$!
