@@ -1,7 +1,7 @@
 """The pace benchmark with the rate's window and the "Slow down" decision varied, on cached frames (issue 13 item 6,
 branch pace13).
 
-    python benchmarks/pace_evidence.py --cache DIR [--window-s 6.5] [--rule level|cusum] [--drift 1.15]
+    python benchmarks/pace_evidence.py --cache DIR [--window-s 6.5] [--rule level|cusum|rise] [--drift 1.15]
         [--evidence 0.5] [--onset-weight 0.4] [--articulation-centroid] [--learn-within 1.2] [--trace FILE]
         -- [eval_detection_pace.py arguments]
 
@@ -16,7 +16,9 @@ a window or a decision rule is measured in seconds. Rules:
   S = max(0, S + (ln(rate / usual) - ln(drift)) * hop_s) on each voiced frame; it enters while S >= --evidence
   (in ln-units times seconds of voicing: 0.5 is e.g. 3 s of voicing at 1.35x over a drift of 1.15). A pace just
   over the drift builds evidence slowly, a pace well over it quickly, and steady natural speech drains it.
-The exit (staying) is the detector's own in both. With --rule level and --window-s 6.5 the figures are
+- "rise": enters while the ratio reads --rise-enter or more AND --rise times or more what it read --lag-s seconds
+  of voicing before: a pace that went up, rather than a reading that wanders high for a while (session 12).
+The exit (staying) is the detector's own in all three. With --rule level and --window-s 6.5 the figures are
 eval_detection_pace.py's own.
 """
 
@@ -139,6 +141,37 @@ def _cusum_step(drift: float, evidence: float):  # type: ignore[no-untyped-def]
     return step_fast
 
 
+def _rise_step(enter: float, rise: float, lag_s: float):  # type: ignore[no-untyped-def]
+    """"Slow down" enters while the ratio reads `enter` or more AND has risen `rise` times or more over the ratio
+    read `lag_s` seconds of voicing before (a pace that went up, not one that reads high for a while); the exit is
+    the detector's own."""
+    lag = max(1, round(lag_s / HOP_S))
+
+    def step_fast(self, frame: int, rate: float, *, voiced: bool) -> None:  # type: ignore[no-untyped-def]
+        calibrating = self.agent.baseline.values is None or self.agent.baseline.from_prior
+        if voiced:
+            self._pace.observe(rate, calibrating=calibrating)
+        history = self.__dict__.setdefault("_fast_history", [])
+        if calibrating or not self._pace.value > 0 or math.isnan(rate) or \
+                self._agent_speech_frames < self._fast_window_frames:
+            entering = staying = False
+        else:
+            since_voiced = frame - self.agent.last_voiced
+            ratio = rate / self._pace.value
+            if voiced:
+                history.append(ratio)
+                del history[:-lag - 1]
+            risen = len(history) > lag and ratio >= rise * history[0]
+            entering = since_voiced <= detector_module.RECENT_SPEECH_FRAMES and ratio >= enter and risen
+            staying = since_voiced <= detector_module.FAST_PAUSE_BRIDGE_FRAMES and \
+                ratio >= 1.0 + 0.6 * (self._fast_ratio_enter - 1.0)
+            self._fast_ratio = ratio
+        transition = self._fast.step(frame, entering=entering, staying=staying)
+        if transition is not None:
+            self._on(transition, detector_module.CueKind.FAST_SPEECH, detector_module.Speaker.AGENT)
+    return step_fast
+
+
 _TRACE: list[tuple[int, float, float]] = []  # (frame, rate, usual pace) of every frame the last session judged
 
 
@@ -203,6 +236,10 @@ def main(argv: list[str]) -> int:
     if _option(ours, "--rule", "level") == "cusum":
         detector_module.Detector._step_fast = _cusum_step(  # type: ignore[method-assign]
             float(_option(ours, "--drift", "1.15")), float(_option(ours, "--evidence", "0.5")))
+    if _option(ours, "--rule", "level") == "rise":
+        detector_module.Detector._step_fast = _rise_step(  # type: ignore[method-assign]
+            float(_option(ours, "--rise-enter", "1.2")), float(_option(ours, "--rise", "1.12")),
+            float(_option(ours, "--lag-s", "4")))
     detector_module.Detector._step_fast = _traced(detector_module.Detector._step_fast)  # type: ignore[method-assign]
     if "--trace" in ours:
         eval_detection_pace.slow_down_check = _trace_stretches(Path(_option(ours, "--trace", "")))
