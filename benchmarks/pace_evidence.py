@@ -113,32 +113,47 @@ def _recomputed(window_s: float):  # type: ignore[no-untyped-def]
     return replayed
 
 
-def _cusum_step(drift: float, evidence: float):  # type: ignore[no-untyped-def]
-    ln_drift = math.log(drift)
+def _entering_replaced(enters, *, on_gated=None):  # type: ignore[no-untyped-def]
+    """Detector._step_fast with its entering rule replaced (its gate, exit and transition kept, copied here): `enters
+    (detector, ratio, voiced)` is asked on every frame past the gate, before the recent-speech check, so a rule that
+    keeps state sees every frame; `on_gated(detector)` runs on the frames the gate holds back."""
 
     def step_fast(self, frame: int, rate: float, *, voiced: bool) -> None:  # type: ignore[no-untyped-def]
         calibrating = self.agent.baseline.values is None or self.agent.baseline.from_prior
         if voiced:
             self._pace.observe(rate, calibrating=calibrating)
-        score = getattr(self, "_fast_evidence", 0.0)
         if calibrating or not self._pace.value > 0 or math.isnan(rate) or \
                 self._agent_speech_frames < self._fast_window_frames:
             entering = staying = False
-            score = 0.0
+            if on_gated is not None:
+                on_gated(self)
         else:
             since_voiced = frame - self.agent.last_voiced
             ratio = rate / self._pace.value
-            if voiced:
-                score = max(0.0, score + (math.log(ratio) - ln_drift) * HOP_S)
-            entering = since_voiced <= detector_module.RECENT_SPEECH_FRAMES and score >= evidence
+            entering = enters(self, ratio, voiced) and since_voiced <= detector_module.RECENT_SPEECH_FRAMES
             staying = since_voiced <= detector_module.FAST_PAUSE_BRIDGE_FRAMES and \
                 ratio >= 1.0 + 0.6 * (self._fast_ratio_enter - 1.0)
             self._fast_ratio = ratio
-        self._fast_evidence = score
         transition = self._fast.step(frame, entering=entering, staying=staying)
         if transition is not None:
             self._on(transition, detector_module.CueKind.FAST_SPEECH, detector_module.Speaker.AGENT)
     return step_fast
+
+
+def _cusum_step(drift: float, evidence: float):  # type: ignore[no-untyped-def]
+    ln_drift = math.log(drift)
+
+    def enters(detector, ratio: float, voiced: bool) -> bool:  # type: ignore[no-untyped-def]
+        score = getattr(detector, "_fast_evidence", 0.0)
+        if voiced:
+            score = max(0.0, score + (math.log(ratio) - ln_drift) * HOP_S)
+        detector._fast_evidence = score
+        return bool(score >= evidence)
+
+    def drained(detector) -> None:  # type: ignore[no-untyped-def]
+        detector._fast_evidence = 0.0
+
+    return _entering_replaced(enters, on_gated=drained)
 
 
 def _rise_step(enter: float, rise: float, lag_s: float):  # type: ignore[no-untyped-def]
@@ -147,29 +162,14 @@ def _rise_step(enter: float, rise: float, lag_s: float):  # type: ignore[no-unty
     the detector's own."""
     lag = max(1, round(lag_s / HOP_S))
 
-    def step_fast(self, frame: int, rate: float, *, voiced: bool) -> None:  # type: ignore[no-untyped-def]
-        calibrating = self.agent.baseline.values is None or self.agent.baseline.from_prior
+    def enters(detector, ratio: float, voiced: bool) -> bool:  # type: ignore[no-untyped-def]
+        history = detector.__dict__.setdefault("_fast_history", [])
         if voiced:
-            self._pace.observe(rate, calibrating=calibrating)
-        history = self.__dict__.setdefault("_fast_history", [])
-        if calibrating or not self._pace.value > 0 or math.isnan(rate) or \
-                self._agent_speech_frames < self._fast_window_frames:
-            entering = staying = False
-        else:
-            since_voiced = frame - self.agent.last_voiced
-            ratio = rate / self._pace.value
-            if voiced:
-                history.append(ratio)
-                del history[:-lag - 1]
-            risen = len(history) > lag and ratio >= rise * history[0]
-            entering = since_voiced <= detector_module.RECENT_SPEECH_FRAMES and ratio >= enter and risen
-            staying = since_voiced <= detector_module.FAST_PAUSE_BRIDGE_FRAMES and \
-                ratio >= 1.0 + 0.6 * (self._fast_ratio_enter - 1.0)
-            self._fast_ratio = ratio
-        transition = self._fast.step(frame, entering=entering, staying=staying)
-        if transition is not None:
-            self._on(transition, detector_module.CueKind.FAST_SPEECH, detector_module.Speaker.AGENT)
-    return step_fast
+            history.append(ratio)
+            del history[:-lag - 1]
+        return len(history) > lag and ratio >= rise * history[0] and ratio >= enter
+
+    return _entering_replaced(enters)
 
 
 _TRACE: list[tuple[int, float, float]] = []  # (frame, rate, usual pace) of every frame the last session judged
