@@ -39,7 +39,9 @@ to lines, rooms and noises it was never tuned on (reported beside the goals, nev
   while the caller speaks, in the agent's pauses and under the agent's own voice. Level rule: each key's louder
   half (press or release; the recorded release is -9 to +12 dB against its press) peaks, as its loudest 10 ms
   RMS, ``KEYS_CONDITIONS[condition]`` dB (``keys``: 10 dB; ``keys0``: 0 dB) under the agent's calm active-speech
-  level (measured like the other rows' calm level); the other half keeps its recorded level against it.
+  level (measured like the other rows' calm level); the other half keeps its recorded level against it;
+- ``dc`` / ``hum`` / ``gsm`` / ``loss5``: faults of cheap hardware and mobile lines (a DC offset on the microphone,
+  mains hum, the GSM full-rate codec, bursty packet loss on the caller's line): ``line_faults.py``.
 
 The music is music the activity model never heard in training (models/README.md, models/train/sources.py): the
 Debian packages ``hyperrogue-music`` (Shawn Parrotte, Lincoln Domina, Will Savino; CC BY-SA 3.0) and
@@ -61,13 +63,14 @@ import soxr
 from scipy import signal
 
 try:  # imported as part of the repository (tests): benchmarks.line_agc
-    from benchmarks import line_agc, line_compressor
+    from benchmarks import line_agc, line_compressor, line_faults
 except ImportError:  # run as a script from benchmarks/
     import line_agc  # type: ignore[no-redef]
     import line_compressor  # type: ignore[no-redef]
+    import line_faults  # type: ignore[no-redef]
 
 CONDITIONS = ("babble10", "sfx10", "codec", "bright6", "dull6", "reverb", "music10", "musicline", "agcline", "agc",
-              "comp", "keys", "keys0", "hotline", "quietline", "hotline22", "reverb08")
+              "comp", "keys", "keys0", "hotline", "quietline", "hotline22", "reverb08", *line_faults.CONDITIONS)
 MUSIC_CONDITIONS = ("music10", "musicline")
 KEYS_CONDITIONS = {"keys": 10.0, "keys0": 0.0}  # condition: KEYS_BELOW_SPEECH_DB
 KEYS_DIR = "/usr/share/buckle/wav"  # Debian bucklespring-data: NN-0.wav press, NN-1.wav release per scan code
@@ -173,7 +176,7 @@ def missing(condition: str) -> str | None:
                 "run 'make sysdeps' as root")
     if condition in KEYS_CONDITIONS and not key_codes():
         return f"{condition}: the key sounds are not installed (Debian {KEYS_PACKAGE}); run 'make sysdeps' as root"
-    return None
+    return line_faults.missing(condition)
 
 
 def key_codes() -> list[str]:
@@ -340,6 +343,8 @@ def apply(samples: np.ndarray, rate_hz: int, condition: str, seed: int, *,
         out = samples.astype(np.float32, copy=True)
         out.reshape(n_samples, -1)[:, 0] += typing(n_samples, rate_hz=rate_hz, seed=seed) * gain
         return out, rate_hz
+    if condition in line_faults.CONDITIONS:
+        return line_faults.apply(samples, rate_hz, condition, seed, calm_dbfs=calm_dbfs)
     if condition == "codec":
         return codec_line(samples, rate_hz, calm_dbfs=calm_dbfs), CODEC_RATE_HZ
     if condition in ("bright6", "dull6"):

@@ -17,14 +17,16 @@ import numpy as np
 from calmcue.features.activity import may_be_voiced
 from calmcue.features.activity_model import ActivityKind, ActivityModel, default_kind
 from calmcue.features.loudness import LEVEL_FLOOR_DBFS, clip_share_where_loud, level_dbfs
-from calmcue.features.pitch import silent_windows, stand_in_periodicity, yin_where
+from calmcue.features.offset import OffsetTracker
+from calmcue.features.pitch import dropout_windows, silent_windows, stand_in_periodicity, yin_where
 from calmcue.features.spectral import power_spectrum, spectral_shape
 from calmcue.features.trackers import QUIET_HOLD_FRAMES, SILENT_SNR_DB, Trackers
-from calmcue.timebase import LEVEL_WINDOW
+from calmcue.timebase import HISTORY, HOP, LEVEL_WINDOW
 
 __all__ = ["QUIET_HOLD_FRAMES", "SILENT_SNR_DB", "ChannelFrame", "FeatureExtractor", "FrameBatch", "PathCounts"]
 
 POWER_BINS = LEVEL_WINDOW // 2 + 1  # what power_spectrum returns per window
+_LEAD_FRAMES = -(-HISTORY // HOP)  # the frames whose windows begin before the stream's first sample
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ class FeatureExtractor:
         self.channels = channels
         self.frames_done = 0
         self._trackers = Trackers(channels=channels, rate_window_s=rate_window_s)
+        self._offset = OffsetTracker(channels=channels)
         activity = activity or default_kind()  # None: CALMCUE_ACTIVITY, else the model
         self.model = ActivityModel.create(channels=channels) if activity is ActivityKind.MODEL else None
         self._cheap_frames = 0
@@ -97,8 +100,9 @@ class FeatureExtractor:
     def process(self, windows: np.ndarray) -> FrameBatch:
         """windows: (hops, channels, n) float32 from the Reframer."""
         hops = windows.shape[0]
+        centred = self._offset.remove(windows)  # level and spectrum without a DC offset; clipping reads the samples
         if windows.any():
-            level, power = level_dbfs(windows), power_spectrum(windows)
+            level, power = level_dbfs(centred), power_spectrum(centred)
             clipped = clip_share_where_loud(windows, level)
         else:  # digital silence everywhere (a muted mic, no call): the same numbers without the FFT
             level = np.full(windows.shape[:2], LEVEL_FLOOR_DBFS)
@@ -116,8 +120,15 @@ class FeatureExtractor:
             quiet = ~may_be_voiced(level, floors.level_dbfs)
         cheap = int(np.count_nonzero(quiet))  # np.count_nonzero without an axis: no Python wrapper, unlike .any()
         self._cheap_frames += cheap
-        pitch = yin_where(windows, ~quiet)
+        # a lost packet played as silence, or a device's dropout: no pitch where the sound comes back (YIN reads that
+        # edge as a period); the zeros before the stream's first samples are no dropout
+        dropped = dropout_windows(windows) if cheap < quiet.size else None
+        if dropped is not None and self.frames_done < _LEAD_FRAMES:
+            dropped[: _LEAD_FRAMES - self.frames_done] = False
+        pitch = yin_where(windows, ~quiet if dropped is None else ~quiet & ~dropped)
         periodicity = np.maximum(1.0 - pitch.aperiodicity, 0.0)
+        if dropped is not None:
+            periodicity[dropped & ~quiet] = 0.0
         if self.model is not None:
             any_quiet = cheap > 0
             # cheap first: only then look at every sample (np.logical_and.reduce: .all(axis=1) without its wrapper)

@@ -184,6 +184,20 @@ def _refined(row: np.ndarray, lag: int) -> tuple[float, float]:
     return ANALYSIS_RATE_HZ / (lag + shift), max(mid - 0.25 * (left - right) * shift, 0.0)
 
 
+DROPOUT_PROBE = 16  # samples between the probes of a window (1 ms at 16 kHz)
+DROPOUT_PROBES = 10  # this many probes in a row at exact zero: a run of at least 9 ms of digital silence
+
+
+def dropout_windows(windows: np.ndarray) -> np.ndarray:
+    """(..., n) -> (...): which windows hold a run of exact zeros (a lost packet played as silence, a device's
+    dropout) amid sound. YIN reads the edge where the sound comes back as a period and calls it voiced."""
+    probes = windows[..., ::DROPOUT_PROBE] == 0.0
+    if not np.logical_or.reduce(probes, axis=None):  # no probe at zero at all: a live hop's usual case, in 2 us
+        return np.zeros(windows.shape[:-1], dtype=bool)
+    runs = np.lib.stride_tricks.sliding_window_view(probes, DROPOUT_PROBES, axis=-1)
+    return np.logical_or.reduce(np.logical_and.reduce(runs, axis=-1), axis=-1)
+
+
 def yin_where(windows: np.ndarray, where: np.ndarray) -> PitchTrack:
     """`yin` on the windows (..., n) where `where` (...) is True; elsewhere F0 and aperiodicity are NaN and the
     dprime rows are undefined. While nobody speaks (a muted mic, no call, a pause) this skips the pitch entirely."""

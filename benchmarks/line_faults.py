@@ -1,0 +1,118 @@
+"""Faults of cheap hardware and mobile lines, for the detection benchmark's stress rows (issue 13 item 7).
+
+The other stress rows add sounds (noise, music, keys) or reshape the voice (band, tilt, dynamics, rooms). These add
+what a sound card or a network does to a signal, none of which the development speech has:
+
+- ``dc``: a DC offset on the agent's microphone, 1 % of full scale (-40 dBFS: onboard codecs without a blocking
+  capacitor read 0.1-2 %), over a quiet room's floor. A level read as the mean square counts the offset as sound.
+- ``hum``: mains hum from a ground loop on both channels: a 50 or 60 Hz fundamental (seeded per session) with its
+  harmonics up to 1 kHz, the odd ones stronger (a rectifier's buzz), 20 dB under each channel's calm voice.
+  Voiced-looking, periodic, and under the pitch range of a low male voice.
+- ``gsm``: the GSM 06.10 full-rate codec (13 kbit/s, what a 2G/3G mobile call still falls back to) on both channels,
+  encoded and decoded by SoX's libgsm; the calm voice set to the nominal -26 dBFS first, as a network does.
+- ``loss5``: packet loss on the caller's line: 20 ms packets lost in bursts (a two-state Gilbert model: 5 % of
+  packets lost, bursts of 2.5 packets on average), each lost packet played as silence (a gateway without
+  concealment). The voice breaks mid-word; a pause inside a word must not read as a finished turn or a new one.
+
+Round figures from the hardware and network descriptions above, not fitted to the development set.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+CONDITIONS = ("dc", "hum", "gsm", "loss5")
+DC_OFFSET = 0.01  # of full scale, on the agent's channel
+HUM_BELOW_SPEECH_DB = 20.0
+HUM_TOP_HZ = 1000.0
+GSM_RATE_HZ = 8000
+GSM_CALM_DBFS = -26.0
+PACKET_S = 0.02
+LOSS_SHARE = 0.05  # of packets, on average
+LOSS_BURST_PACKETS = 2.5  # mean length of a run of lost packets
+CALLER_CHANNEL = 1
+
+
+def missing(condition: str) -> str | None:
+    """Why `condition` cannot be built here (one line: what is wrong, what to do), or None."""
+    if condition == "gsm":
+        try:
+            formats = subprocess.run(["sox", "-h"], capture_output=True, text=True, check=False).stdout
+        except OSError:
+            return "gsm: SoX is not installed (Debian sox); run 'make sysdeps' as root"
+        if " gsm" not in formats:
+            return "gsm: this SoX has no GSM codec (Debian sox with libsox-fmt-base); run 'make sysdeps' as root"
+    return None
+
+
+def mains_hum(n_samples: int, *, rate_hz: int, seed: int) -> np.ndarray:
+    """Unit-RMS hum: 50 or 60 Hz and its harmonics to HUM_TOP_HZ, odd harmonics 1/k, even ones 1/(2k)."""
+    rng = np.random.default_rng([seed, 71])
+    mains_hz = 50.0 if rng.random() < 0.5 else 60.0
+    t = np.arange(n_samples) / rate_hz
+    hum = np.zeros(n_samples)
+    for k in range(1, int(HUM_TOP_HZ // mains_hz) + 1):
+        amplitude = 1.0 / k if k % 2 else 0.5 / k
+        hum += amplitude * np.sin(2 * np.pi * k * mains_hz * t + rng.uniform(0, 2 * np.pi))
+    return (hum / np.sqrt(np.mean(hum**2))).astype(np.float32)
+
+
+def gsm_round_trip(column: np.ndarray, *, rate_hz: int) -> np.ndarray:
+    """One channel through SoX's GSM 06.10 encoder and decoder, returned at GSM_RATE_HZ."""
+    narrow = soxr.resample(column.astype(np.float32), rate_hz, GSM_RATE_HZ)
+    with tempfile.TemporaryDirectory(prefix="calmcue-gsm-") as folder:
+        wav, coded, back = (Path(folder) / name for name in ("in.wav", "line.gsm", "out.wav"))
+        sf.write(wav, np.clip(narrow, -1.0, 1.0), GSM_RATE_HZ, subtype="PCM_16")
+        for source, target in ((wav, coded), (coded, back)):
+            subprocess.run(["sox", "-q", str(source), "-r", str(GSM_RATE_HZ), "-c", "1", str(target)], check=True)
+        decoded, _ = sf.read(back, dtype="float32")
+    out = np.zeros(len(narrow), dtype=np.float32)
+    out[: min(len(out), len(decoded))] = decoded[: len(out)]
+    return out
+
+
+def lost_packets(n_packets: int, *, seed: int) -> np.ndarray:
+    """True for each lost packet: a two-state Markov chain with LOSS_SHARE lost and bursts of LOSS_BURST_PACKETS."""
+    rng = np.random.default_rng([seed, 73])
+    leave_loss = 1.0 / LOSS_BURST_PACKETS
+    enter_loss = leave_loss * LOSS_SHARE / (1.0 - LOSS_SHARE)
+    lost = np.zeros(n_packets, dtype=bool)
+    state = False
+    for index, draw in enumerate(rng.random(n_packets)):
+        state = draw >= leave_loss if state else draw < enter_loss
+        lost[index] = state
+    return lost
+
+
+def apply(samples: np.ndarray, rate_hz: int, condition: str, seed: int, *,
+          calm_dbfs: Sequence[float]) -> tuple[np.ndarray, int]:
+    """One fault; ``calm_dbfs``: each channel's calm active-speech level. Returns the samples and their rate."""
+    out = samples.astype(np.float32, copy=True)
+    columns = out.reshape(len(out), -1)
+    if condition == "dc":
+        columns[:, 0] = np.clip(columns[:, 0] + np.float32(DC_OFFSET), -1.0, 1.0)
+        return out, rate_hz
+    if condition == "hum":
+        for channel in range(columns.shape[1]):
+            gain = np.float32(10 ** ((calm_dbfs[channel] - HUM_BELOW_SPEECH_DB) / 20))
+            columns[:, channel] += mains_hum(len(out), rate_hz=rate_hz, seed=seed * 7 + channel) * gain
+        return out, rate_hz
+    if condition == "gsm":
+        coded = [gsm_round_trip(columns[:, channel] * np.float32(10 ** ((GSM_CALM_DBFS - calm_dbfs[channel]) / 20)),
+                                rate_hz=rate_hz) for channel in range(columns.shape[1])]
+        stacked = np.stack(coded, axis=1)
+        return (stacked[:, 0] if samples.ndim == 1 else stacked), GSM_RATE_HZ
+    if condition == "loss5":
+        if columns.shape[1] > CALLER_CHANNEL:
+            packet = round(PACKET_S * rate_hz)
+            lost = np.repeat(lost_packets(-(-len(out) // packet), seed=seed), packet)[: len(out)]
+            columns[lost, CALLER_CHANNEL] = 0.0
+        return out, rate_hz
+    raise ValueError(f"unknown line fault {condition!r}; choose from {', '.join(CONDITIONS)}")

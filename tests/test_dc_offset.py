@@ -1,0 +1,88 @@
+"""A sound card's DC offset is no sound: the level and the spectrum read the signal without it (features/offset.py),
+whatever the blocks (a raise over an offset, on real speech: tests/test_real_speech.py's `dc` case)."""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+import conditions
+import sessions
+from calmcue.analysis.offline import analyze_samples
+from calmcue.features.loudness import level_dbfs
+from calmcue.features.offset import OFFSET_HOPS, OffsetTracker
+from calmcue.features.reframer import Reframer
+from calmcue.timebase import HOP
+from conftest import RATE, silence
+
+OFFSET = 0.01  # 1 % of full scale: -40 dBFS as a level
+
+
+def _windows(samples: np.ndarray) -> np.ndarray:
+    return Reframer(channels=samples.shape[1]).push(samples)
+
+
+def test_a_room_over_an_offset_reads_its_own_level_once_100_ms_have_passed() -> None:
+    room = silence(2.0, noise_dbfs=-65.0)[:, None]
+    windows = _windows(room)
+    offset_windows = _windows(room + np.float32(OFFSET))
+    plain = level_dbfs(OffsetTracker(channels=1).remove(windows))
+    shifted = level_dbfs(OffsetTracker(channels=1).remove(offset_windows))
+    settled = slice(OFFSET_HOPS + 4, None)  # the level window (32 ms) lies wholly within the tracked hops
+    assert level_dbfs(offset_windows)[settled].min() > -41.0  # read raw, the offset swamps the room
+    np.testing.assert_allclose(shifted[settled], plain[settled], atol=0.05)
+    assert abs(float(np.median(plain[settled])) - -65.0) < 1.5
+
+
+def test_mains_hum_adds_nothing_to_the_offset() -> None:
+    t = np.arange(RATE) / RATE
+    for mains_hz in (50.0, 60.0):
+        hum = (0.05 * np.sin(2 * np.pi * mains_hz * t + 0.3)).astype(np.float32)[:, None]
+        windows = _windows(hum)
+        tracker = OffsetTracker(channels=1)
+        settled = slice(OFFSET_HOPS, None)
+        centred = level_dbfs(tracker.remove(windows))[settled]
+        raw = level_dbfs(windows)[settled]
+        assert abs(float(tracker._sum[0])) / OFFSET_HOPS < 1e-6
+        np.testing.assert_allclose(centred, raw, atol=0.01)
+        # a window's own mean (1.6 periods of 50 Hz in 32 ms) would take a share of the hum that beats with its phase
+        if mains_hz == 50.0:
+            tail = windows[..., -512:]
+            own = level_dbfs(tail - tail.mean(axis=-1, keepdims=True))[settled]
+            assert np.abs(own - raw).max() > 0.05
+
+
+def test_the_offsets_do_not_depend_on_how_the_hops_are_grouped() -> None:
+    rng = np.random.default_rng(3)
+    samples = (rng.standard_normal((HOP * 57, 2)) * 0.05 + [0.02, -0.004]).astype(np.float32)
+    windows = _windows(samples)
+    whole = OffsetTracker(channels=2).remove(windows)
+    one_by_one = OffsetTracker(channels=2)
+    grouped = OffsetTracker(channels=2)
+    singles = np.concatenate([one_by_one.remove(windows[h:h + 1]) for h in range(len(windows))])
+    cuts = [0, 5, 6, 23, 40, len(windows)]
+    groups = np.concatenate([grouped.remove(windows[a:b]) for a, b in itertools.pairwise(cuts)])
+    assert np.array_equal(singles, whole) and np.array_equal(groups, whole)
+
+
+def test_a_raise_over_an_offset_is_caught_on_real_speech(shared_data: Path) -> None:
+    """Actor 1's quiet voice (about -40 dBFS) under a 1 % offset: read raw, 1 raise in 12 was caught."""
+    samples, clips = sessions.build_mono_session(1, 0, data_dir=shared_data)
+    calm_end_s = max(c.end_s for c in clips if c.calibration)
+    samples, rate_hz = conditions.apply_condition(samples, sessions.RATE_HZ, "dc", 0, level_span_s=(0.0, calm_end_s))
+    episodes = [e for e in analyze_samples(samples, rate_hz=rate_hz, keep_frames=False).episodes
+                if e.kind == "raised_voice"]
+
+    def flagged(start_s: float, end_s: float) -> bool:
+        return any(e.start_s < end_s and e.end_s > start_s for e in episodes)
+
+    loud = [c for c in clips if c.role == "loud"]
+    calm = [c for c in clips if c.role == "quiet" and not c.calibration and "-04-" not in c.file]  # not 'sad'
+    assert len(loud) >= 8 and len(calm) >= 2
+    assert sum(flagged(c.start_s, c.end_s + 1.0) for c in loud) >= 0.85 * len(loud)
+    assert sum(flagged(c.start_s, c.end_s) for c in calm) <= 1

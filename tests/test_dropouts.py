@@ -1,0 +1,67 @@
+"""A lost packet played as silence (a gateway without concealment, a device's dropout) is no pitch: YIN read the
+edge where the sound comes back as a period and called it voiced, so a finished caller was "heard again" under the
+agent's answer and polite answers were flagged as talk-over (the detection benchmark's loss5 row: 14 of 217)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+import conditions
+import eval_detection
+import sessions
+from calmcue.analysis.offline import analyze_samples
+from calmcue.features.extractor import FeatureExtractor
+from calmcue.features.pitch import dropout_windows
+from calmcue.features.reframer import Reframer
+from conftest import harmonic, silence
+
+
+def test_a_run_of_zeros_is_a_dropout_and_scattered_zeros_are_not() -> None:
+    room = silence(1.0, noise_dbfs=-60.0)
+    lost = room.copy()
+    lost[8000:8320] = 0.0  # one 20 ms packet
+    quantised = np.round(silence(1.0, noise_dbfs=-85.0) * 32768) / 32768  # a quiet 16-bit room: many lone zeros
+    assert np.mean(quantised == 0) > 0.1
+    assert not dropout_windows(Reframer(channels=1).push(room[:, None])[5:]).any()
+    assert not dropout_windows(Reframer(channels=1).push(quantised[:, None].astype(np.float32))[5:]).any()
+    flagged = 5 + np.nonzero(dropout_windows(Reframer(channels=1).push(lost[:, None]))[5:, 0])[0]  # (after the
+    # zeros before the stream's start, which the extractor does not count)
+    # the frames whose 50 ms window holds at least 9 ms of the lost packet: frame k ends at sample 160 (k + 1)
+    assert flagged.min() == 8000 // 160 and 8320 // 160 + 3 <= flagged.max() <= 8320 // 160 + 5
+
+
+def test_no_pitch_is_read_from_a_window_that_holds_a_lost_packet() -> None:
+    voice = harmonic(140.0, seconds=1.0, level_dbfs=-26.0)
+    voice[8000:8320] = 0.0
+    windows = Reframer(channels=1).push(voice[:, None])
+    batch = FeatureExtractor(channels=1).process(windows)
+    broken = dropout_windows(windows)[:, 0]
+    broken[:5] = False
+    assert broken.sum() >= 5
+    assert np.isnan(batch.f0_hz[broken, 0]).all()
+    assert not batch.voiced[broken, 0].any()
+    assert abs(float(np.nanmedian(batch.f0_hz[~broken, 0])) - 140.0) < 3.0  # the voice around it keeps its pitch
+
+
+def test_polite_answers_over_a_lossy_caller_line_are_not_talk_over(shared_data: Path) -> None:
+    task = eval_detection.Task(session="two_channel", actor=1, customer_actor=2, seed=0, condition="loss5")
+    samples, turns = sessions.build_two_channel_session(1, 2, 0, data_dir=shared_data)
+    samples, rate_hz = conditions.apply_condition(
+        samples, sessions.RATE_HZ, "loss5", eval_detection.condition_seed(task),
+        level_span_s=(0.0, eval_detection.calm_opening_end_s(turns)))
+    talk_overs = [e for e in analyze_samples(samples, rate_hz=rate_hz, keep_frames=False).episodes
+                  if e.kind == "talk_over"]
+    polite = [t for t in turns if t.kind == "polite"]
+    cut_ins = [t for t in turns if t.kind == "cut_in"]
+    assert len(polite) >= 10 and cut_ins
+
+    def flagged(turn: sessions.Turn) -> bool:
+        return any(turn.agent_speech_start_s - 0.5 <= e.start_s <= turn.agent_speech_end_s for e in talk_overs)
+
+    assert not [t.agent_speech_start_s for t in polite if flagged(t)]
+    assert sum(map(flagged, cut_ins)) >= 0.9 * len(cut_ins)  # and the cut-ins are still caught
