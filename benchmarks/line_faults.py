@@ -13,6 +13,12 @@ what a sound card or a network does to a signal, none of which the development s
 - ``loss5``: packet loss on the caller's line: 20 ms packets lost in bursts (a two-state Gilbert model: 5 % of
   packets lost, bursts of 2.5 packets on average), each lost packet played as silence (a gateway without
   concealment). The voice breaks mid-word; a pause inside a word must not read as a finished turn or a new one.
+- ``dtx``: a caller's line that sends nothing while the caller is quiet (discontinuous transmission without comfort
+  noise): their channel is exact zeros wherever its 10 ms level stays 30 dB under their calm voice, with a 20 ms
+  attack and a 200 ms hang-over, as a codec's voice-activity gate. Every caller's word starts out of digital silence.
+- ``echo``: the agent's own voice comes back on the caller's line (a speakerphone, a hybrid, an echo canceller that
+  has not converged): the agent's channel, band-limited to 300-3400 Hz, 20 dB down (a linear echo path) and delayed
+  120-250 ms (seeded per session), added to the caller's channel. It must not read as the caller talking.
 
 Round figures from the hardware and network descriptions above, not fitted to the development set.
 """
@@ -28,7 +34,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-CONDITIONS = ("dc", "hum", "gsm", "loss5")
+CONDITIONS = ("dc", "hum", "gsm", "loss5", "dtx", "echo")
 DC_OFFSET = 0.01  # of full scale, on the agent's channel
 HUM_BELOW_SPEECH_DB = 20.0
 HUM_TOP_HZ = 1000.0
@@ -37,7 +43,14 @@ GSM_CALM_DBFS = -26.0
 PACKET_S = 0.02
 LOSS_SHARE = 0.05  # of packets, on average
 LOSS_BURST_PACKETS = 2.5  # mean length of a run of lost packets
+DTX_BELOW_CALM_DB = 30.0
+DTX_ATTACK_FRAMES = 2
+DTX_HANG_FRAMES = 20
+ECHO_LOSS_DB = 20.0
+ECHO_DELAY_S = (0.12, 0.25)
+ECHO_BAND_HZ = (300.0, 3400.0)
 CALLER_CHANNEL = 1
+AGENT_CHANNEL = 0
 
 
 def missing(condition: str) -> str | None:
@@ -91,6 +104,34 @@ def lost_packets(n_packets: int, *, seed: int) -> np.ndarray:
     return lost
 
 
+def dtx_gate(column: np.ndarray, *, rate_hz: int, calm_dbfs: float) -> np.ndarray:
+    """The column with exact zeros wherever a voice-activity gate (see the module's docstring) is closed."""
+    hop = rate_hz // 100
+    n_frames = -(-len(column) // hop)
+    padded = np.zeros(n_frames * hop, dtype=np.float64)
+    padded[: len(column)] = column
+    level_db = 10 * np.log10(np.mean(padded.reshape(n_frames, hop) ** 2, axis=1) + 1e-20)
+    active = level_db > calm_dbfs - DTX_BELOW_CALM_DB
+    kept = active.copy()
+    for shift in range(1, DTX_HANG_FRAMES + 1):
+        kept[shift:] |= active[:-shift]
+    for shift in range(1, DTX_ATTACK_FRAMES + 1):
+        kept[:-shift] |= active[shift:]
+    return np.where(np.repeat(kept, hop)[: len(column)], column, 0.0).astype(np.float32)
+
+
+def echo_of(column: np.ndarray, *, rate_hz: int, seed: int) -> np.ndarray:
+    """The agent's voice as it comes back on the caller's line (see the module's docstring)."""
+    from scipy import signal
+
+    delay = round(np.random.default_rng([seed, 79]).uniform(*ECHO_DELAY_S) * rate_hz)
+    sos = signal.butter(4, ECHO_BAND_HZ, btype="bandpass", fs=rate_hz, output="sos")
+    band = signal.sosfilt(sos, column.astype(np.float64))
+    out = np.zeros(len(column))
+    out[delay:] = band[: len(column) - delay] * 10 ** (-ECHO_LOSS_DB / 20)
+    return out.astype(np.float32)
+
+
 def apply(samples: np.ndarray, rate_hz: int, condition: str, seed: int, *,
           calm_dbfs: Sequence[float]) -> tuple[np.ndarray, int]:
     """One fault; ``calm_dbfs``: each channel's calm active-speech level. Returns the samples and their rate."""
@@ -114,5 +155,13 @@ def apply(samples: np.ndarray, rate_hz: int, condition: str, seed: int, *,
             packet = round(PACKET_S * rate_hz)
             lost = np.repeat(lost_packets(-(-len(out) // packet), seed=seed), packet)[: len(out)]
             columns[lost, CALLER_CHANNEL] = 0.0
+        return out, rate_hz
+    if condition in ("dtx", "echo"):
+        if columns.shape[1] > CALLER_CHANNEL:
+            caller = columns[:, CALLER_CHANNEL]
+            if condition == "dtx":
+                columns[:, CALLER_CHANNEL] = dtx_gate(caller, rate_hz=rate_hz, calm_dbfs=calm_dbfs[CALLER_CHANNEL])
+            else:
+                columns[:, CALLER_CHANNEL] = caller + echo_of(columns[:, AGENT_CHANNEL], rate_hz=rate_hz, seed=seed)
         return out, rate_hz
     raise ValueError(f"unknown line fault {condition!r}; choose from {', '.join(CONDITIONS)}")

@@ -189,3 +189,30 @@ def test_a_line_gain_row_moves_the_caller_only_and_clips_at_full_scale(condition
         assert np.all(out[: RATE // 10, 1] == 1.0)  # clipped, as a codec would
     mono, _ = stress.apply(samples[:, 0].copy(), RATE, condition, 0, calm_dbfs=[-30.0])
     np.testing.assert_array_equal(mono, samples[:, 0])  # a mono session stays as recorded
+
+
+def test_the_line_faults_are_what_they_say() -> None:
+    import line_faults
+
+    calm = bursts([-26.0, -30.0], seconds=8)
+    lost = line_faults.lost_packets(200_000, seed=3)
+    assert 0.04 < lost.mean() < 0.06  # 5 % of packets...
+    starts = np.flatnonzero(np.diff(lost.astype(np.int8)) == 1)
+    assert 2.0 < lost.sum() / len(starts) < 3.0  # ...in bursts of 2.5 on average
+    loss, _ = line_faults.apply(calm, RATE, "loss5", 1, calm_dbfs=[-26.0, -30.0])
+    assert np.array_equal(loss[:, 0], calm[:, 0]) and (loss[:, 1] == 0).any()
+    dc, _ = line_faults.apply(calm, RATE, "dc", 1, calm_dbfs=[-26.0, -30.0])
+    np.testing.assert_allclose(dc[:, 0] - calm[:, 0], line_faults.DC_OFFSET, atol=1e-6)
+    gated, _ = line_faults.apply(calm, RATE, "dtx", 1, calm_dbfs=[-26.0, -30.0])
+    assert (gated[:, 1] == 0).mean() > 0.1  # the faint floor between bursts, past the hang-over, is sent as nothing...
+    on = np.abs(calm[:, 1]) > 10 ** (-40 / 20)
+    assert np.array_equal(gated[on, 1], calm[on, 1])  # ...and every loud sample is kept
+    echoed, _ = line_faults.apply(calm, RATE, "echo", 1, calm_dbfs=[-26.0, -30.0])
+    echo = echoed[:, 1] - calm[:, 1]
+    lag = int(np.argmax(signal.correlate(echo, calm[:, 0], mode="full", method="fft"))) - (len(calm) - 1)
+    assert round(line_faults.ECHO_DELAY_S[0] * RATE) <= lag <= round(line_faults.ECHO_DELAY_S[1] * RATE)
+    level_db = 10 * np.log10(np.mean(echo**2) / np.mean(calm[:, 0] ** 2))
+    assert -26.0 < level_db < -20.0  # 20 dB down, less what the telephone band takes off the white bursts
+    hum, _ = line_faults.apply(calm, RATE, "hum", 1, calm_dbfs=[-26.0, -30.0])
+    hum_db = 10 * np.log10(np.mean((hum[:, 1] - calm[:, 1]).astype(np.float64) ** 2))
+    assert abs(hum_db - (-30.0 - line_faults.HUM_BELOW_SPEECH_DB)) < 0.2
