@@ -13,6 +13,7 @@ from calmcue.config.schema import DetectorSettings
 from calmcue.detector.baseline import BaselineValues, SpeakerBaseline
 from calmcue.detector.calls import CallEnd, CallFrame, CallTracker
 from calmcue.detector.clipping import CLIPPED_SHARE, ClipWatch, restored_level_dbfs
+from calmcue.detector.echo import EchoGate
 from calmcue.detector.events import Cue, Episode, Event
 from calmcue.detector.foreground import MUSIC_PROB, Foreground, MusicBed, heard_speech
 from calmcue.detector.hold import HOLD_VOICE_MARGIN_DB, HeldBack, HeldFrame, HoldState, hold_music
@@ -100,6 +101,7 @@ class Detector:
         self._agent_run = SpeechRun(min_stretch_frames=CLICK_FRAMES + 1)  # not clicks (typing: turns.CLICK_FRAMES)
         self._customer_run = SpeechRun(bridge_frames=TURN_BRIDGE_FRAMES)
         self._leak = LeakGate()
+        self._echo = EchoGate()
         self._agent_fg, self._customer_fg = Foreground(), Foreground()
         self._agent_bed, self._customer_bed = MusicBed(), MusicBed()
         self._talk_over = TalkOverTracker(turn_min_frames=round(to.customer_turn_min_s / HOP_S),
@@ -218,11 +220,14 @@ class Detector:
         pause_level_dbfs = agent.level_dbfs if in_pause and not self._agent_bed.active else math.nan
         customer_speech = call_signal = caller_turn = False
         if customer is not None:
-            heard = heard_speech(customer)
+            mine = not self._echo.step(agent_level_dbfs=agent.level_dbfs, agent_speech=agent_speech,
+                                       caller_level_dbfs=customer.level_dbfs)  # not the agent's echo (echo.py)
+            heard = heard_speech(customer) and mine
             customer_speech = heard and not self.on_hold  # hold music is no caller
             call_signal = customer.level_dbfs > SIGNAL_LEVEL_DBFS
-            turn = self._customer_bed.turn_speech(heard=heard, model_speech=customer.speech_prob >= SPEECH_PROB,
-                                                  music=music[1], level_dbfs=customer.level_dbfs,
+            model_speech = mine and customer.speech_prob >= SPEECH_PROB
+            turn = self._customer_bed.turn_speech(heard=heard, model_speech=model_speech, music=music[1],
+                                                  level_dbfs=customer.level_dbfs,
                                                   voiced=customer.voiced, speech_prob=customer.speech_prob)
             self._customer_run.masked = self._customer_bed.masks_voice  # music hides soft words (turns.SpeechRun)
             agent_speech = self._step_customer(frame, customer, agent_speech=agent_speech, heard=heard, turn=turn,

@@ -1,0 +1,96 @@
+"""The agent's own voice coming back on the call audio (talker echo) is not the caller speaking.
+
+A caller on a speakerphone, a hybrid on the line or an echo canceller that has not converged sends the agent's voice
+back 50-500 ms later, 15-30 dB down. On the call-audio channel it looks like a caller who talks whenever the agent
+does and raises their voice whenever the agent does: on the detection benchmark's `echo` row (20 dB down, 120-250 ms
+late) a fifth of the caller's calm clips were flagged as raised, and polite answers as cut-ins.
+
+The echo is found from the two level tracks alone: over the frames where the agent spoke `lag` frames before, the
+caller channel's level follows the agent's syllable by syllable at one lag, as a copy `loss_db` lower. Per lag the
+gate keeps running sums for the correlation of the two levels (decaying, `DECAY` per update: a new call's line takes
+over in tens of seconds of the agent's speech) and every `UPDATE_FRAMES` frames takes the lag of the highest
+correlation; an echo is there when that correlation reaches `MIN_CORRELATION`. Then a caller frame counts as the
+caller only when it stands `MARGIN_DB` over the echo the agent's voice at that lag predicts (within a frame either
+side): the caller talking over the agent is louder than their echo by far more. Such frames (double talk) are left
+out of the sums, so a caller who talks over the agent for a while does not make the echo look gone.
+
+The sums are updated in blocks at fixed frame indices, so a file and a live stream give the same decisions.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+MIN_LAG_FRAMES = 3  # 30 ms
+MAX_LAG_FRAMES = 50  # 500 ms
+UPDATE_FRAMES = 50  # the lag and loss are read again every 0.5 s
+DECAY = 0.98  # per update: a time constant of 25 s
+MIN_PAIRS = 150.0  # (decayed) frames of the agent's speech before an echo can be declared: 1.5 s
+MIN_CORRELATION = 0.7  # an echo 20 dB down reads 0.95; no echo 0.2-0.5 (clean, noise, AGC lines)
+MARGIN_DB = 10.0
+_LAGS = np.arange(MIN_LAG_FRAMES, MAX_LAG_FRAMES + 1)
+_HISTORY = MAX_LAG_FRAMES + UPDATE_FRAMES + 1
+
+
+class EchoGate:
+    def __init__(self) -> None:
+        # the last _HISTORY frames in rings (Python lists: a frame's reads and writes are plain indexing): the agent's
+        # level while they speak (NaN: not speaking) and the caller channel's level; `_next` is the oldest
+        self._agent = [math.nan] * _HISTORY
+        self._caller = [math.nan] * _HISTORY
+        self._over = [False] * _HISTORY  # the caller stood over the echo the agent's voice predicted (double talk)
+        self._next = 0
+        self._filled = 0  # frames written since the last update
+        self._sums = np.zeros((6, len(_LAGS)))  # n, sum x, sum y, sum xx, sum yy, sum xy (x: agent, y: caller)
+        self.lag_frames = 0  # 0: no echo found
+        self.loss_db = math.nan
+        self.correlation = math.nan
+
+    def step(self, *, agent_level_dbfs: float, agent_speech: bool, caller_level_dbfs: float) -> bool:
+        """One frame; returns whether the caller channel's frame is the agent's echo rather than the caller."""
+        now = self._next
+        self._agent[now] = agent_level_dbfs if agent_speech else math.nan
+        self._caller[now] = caller_level_dbfs
+        self._over[now] = False
+        self._next = (now + 1) % _HISTORY
+        echo = False
+        if self.lag_frames:
+            said = [self._agent[(now - self.lag_frames + k) % _HISTORY] for k in (-1, 0, 1)]
+            said = [level for level in said if level == level]  # the agent spoke then (NaN != NaN)
+            if said:
+                echo = caller_level_dbfs < max(said) - self.loss_db + MARGIN_DB
+                self._over[now] = not echo
+        self._filled += 1
+        if self._filled == UPDATE_FRAMES:
+            self._update()
+        return echo
+
+    def _update(self) -> None:
+        """Adds the last UPDATE_FRAMES frames' pairs at every lag to the decayed sums; reads the lag again."""
+        self._filled = 0
+        agent = np.roll(np.array(self._agent), -self._next)  # oldest first
+        caller = np.roll(np.array(self._caller), -self._next)
+        rows = np.arange(_HISTORY - UPDATE_FRAMES, _HISTORY)
+        x = agent[rows[None, :] - _LAGS[:, None]]  # (lags, frames): the agent `lag` frames before each frame
+        y = np.broadcast_to(caller[rows], x.shape)
+        pair = ~np.isnan(x) & ~np.roll(np.array(self._over), -self._next)[rows]  # double talk tells nothing of the line
+        x, y = np.where(pair, x, 0.0), np.where(pair, y, 0.0)
+        block = np.stack([pair.sum(axis=1), x.sum(axis=1), y.sum(axis=1), (x * x).sum(axis=1), (y * y).sum(axis=1),
+                          (x * y).sum(axis=1)])
+        self._sums = self._sums * DECAY + block
+        n, sx, sy, sxx, syy, sxy = self._sums
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cov = sxy / n - (sx / n) * (sy / n)
+            correlation = cov / np.sqrt((sxx / n - (sx / n) ** 2) * (syy / n - (sy / n) ** 2))
+        correlation = np.where(n >= MIN_PAIRS, correlation, np.nan)
+        if np.isnan(correlation).all():
+            return
+        best = int(np.nanargmax(correlation))
+        self.correlation = float(correlation[best])
+        if self.correlation >= MIN_CORRELATION:
+            self.lag_frames = int(_LAGS[best])
+            self.loss_db = float((sx[best] - sy[best]) / n[best])
+        else:
+            self.lag_frames, self.loss_db = 0, math.nan
