@@ -392,6 +392,7 @@ class Detector:
         limiter = self._limiters[(CueKind.RAISED_VOICE, Speaker.CUSTOMER)]
         self._limiters[(CueKind.RAISED_VOICE, Speaker.CUSTOMER)] = CueLimiter(limiter.limits)
         self._customer_run = SpeechRun(bridge_frames=TURN_BRIDGE_FRAMES)
+        self._echo = EchoGate()  # a new line: its echo (if any) is learned again
 
     def _in_call(self) -> bool:
         return not self.two_channel or self.frame - self._last_call_signal <= CALL_MEMORY_FRAMES
