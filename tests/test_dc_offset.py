@@ -4,16 +4,9 @@ whatever the blocks (a raise over an offset, on real speech: tests/test_real_spe
 from __future__ import annotations
 
 import itertools
-import sys
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-
-import conditions
-import sessions
-from calmcue.analysis.offline import analyze_samples
 from calmcue.features.loudness import level_dbfs
 from calmcue.features.offset import OFFSET_HOPS, OffsetTracker
 from calmcue.features.reframer import Reframer
@@ -73,21 +66,3 @@ def test_the_offsets_do_not_depend_on_how_the_hops_are_grouped() -> None:
     cuts = [0, 5, 6, 23, 40, len(windows)]
     groups = np.concatenate([grouped.remove(windows[a:b]) for a, b in itertools.pairwise(cuts)])
     assert np.array_equal(singles, whole) and np.array_equal(groups, whole)
-
-
-def test_a_raise_over_an_offset_is_caught_on_real_speech(shared_data: Path) -> None:
-    """Actor 1's quiet voice (about -40 dBFS) under a 1 % offset: read raw, 1 raise in 12 was caught."""
-    samples, clips = sessions.build_mono_session(1, 0, data_dir=shared_data)
-    calm_end_s = max(c.end_s for c in clips if c.calibration)
-    samples, rate_hz = conditions.apply_condition(samples, sessions.RATE_HZ, "dc", 0, level_span_s=(0.0, calm_end_s))
-    episodes = [e for e in analyze_samples(samples, rate_hz=rate_hz, keep_frames=False).episodes
-                if e.kind == "raised_voice"]
-
-    def flagged(start_s: float, end_s: float) -> bool:
-        return any(e.start_s < end_s and e.end_s > start_s for e in episodes)
-
-    loud = [c for c in clips if c.role == "loud"]
-    calm = [c for c in clips if c.role == "quiet" and not c.calibration and "-04-" not in c.file]  # not 'sad'
-    assert len(loud) >= 8 and len(calm) >= 2
-    assert sum(flagged(c.start_s, c.end_s + 1.0) for c in loud) >= 0.85 * len(loud)
-    assert sum(flagged(c.start_s, c.end_s) for c in calm) <= 1

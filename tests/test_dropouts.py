@@ -4,17 +4,11 @@ agent's answer and polite answers were flagged as talk-over (the detection bench
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-
-import conditions
-import eval_detection
-import sessions
-from calmcue.analysis.offline import analyze_samples
+from bench_sessions import Turn, analysed_two_channel
 from calmcue.features.extractor import FeatureExtractor
 from calmcue.features.pitch import dropout_windows
 from calmcue.features.reframer import Reframer
@@ -49,18 +43,13 @@ def test_no_pitch_is_read_from_a_window_that_holds_a_lost_packet() -> None:
 
 
 def test_polite_answers_over_a_lossy_caller_line_are_not_talk_over(shared_data: Path) -> None:
-    task = eval_detection.Task(session="two_channel", actor=1, customer_actor=2, seed=0, condition="loss5")
-    samples, turns = sessions.build_two_channel_session(1, 2, 0, data_dir=shared_data)
-    samples, rate_hz = conditions.apply_condition(
-        samples, sessions.RATE_HZ, "loss5", eval_detection.condition_seed(task),
-        level_span_s=(0.0, eval_detection.calm_opening_end_s(turns)))
-    talk_overs = [e for e in analyze_samples(samples, rate_hz=rate_hz, keep_frames=False).episodes
-                  if e.kind == "talk_over"]
+    episodes, turns = analysed_two_channel(actor=1, customer_actor=2, condition="loss5", data_dir=shared_data)
+    talk_overs = [e for e in episodes if e.kind == "talk_over"]
     polite = [t for t in turns if t.kind == "polite"]
     cut_ins = [t for t in turns if t.kind == "cut_in"]
     assert len(polite) >= 10 and cut_ins
 
-    def flagged(turn: sessions.Turn) -> bool:
+    def flagged(turn: Turn) -> bool:
         return any(turn.agent_speech_start_s - 0.5 <= e.start_s <= turn.agent_speech_end_s for e in talk_overs)
 
     assert not [t.agent_speech_start_s for t in polite if flagged(t)]

@@ -3,17 +3,11 @@ the echo's lag and loss from the two level tracks, and a caller frame counts onl
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-
-import conditions
-import eval_detection
-import sessions
-from calmcue.analysis.offline import analyze_samples
+from bench_sessions import Turn, analysed_two_channel
 from calmcue.detector.echo import EchoGate
 
 ROOM_DBFS = -70.0
@@ -67,18 +61,13 @@ def test_no_echo_is_found_where_the_caller_takes_turns_with_the_agent() -> None:
 def test_an_agents_raised_voice_echoed_back_is_not_a_raised_caller(shared_data: Path) -> None:
     """Agent actor 4, caller actor 5, the benchmark's echo row: 8 of the caller's 18 calm clips read raised without
     the gate (the agent's raised voice 20 dB down, 120-250 ms late, on the caller's line)."""
-    task = eval_detection.Task(session="two_channel", actor=4, customer_actor=5, seed=0, condition="echo")
-    samples, turns = sessions.build_two_channel_session(4, 5, 0, data_dir=shared_data)
-    samples, rate_hz = conditions.apply_condition(
-        samples, sessions.RATE_HZ, "echo", eval_detection.condition_seed(task),
-        level_span_s=(0.0, eval_detection.calm_opening_end_s(turns)))
-    raised = [e for e in analyze_samples(samples, rate_hz=rate_hz, keep_frames=False).episodes
-              if e.kind == "raised_voice" and e.speaker == "customer"]
+    episodes, turns = analysed_two_channel(actor=4, customer_actor=5, condition="echo", data_dir=shared_data)
+    raised = [e for e in episodes if e.kind == "raised_voice" and e.speaker == "customer"]
     calm = [t for t in turns if t.kind != "calibration" and t.customer_over_calm_db <= 4.0]
     loud = [t for t in turns if t.kind != "calibration" and t.customer_over_calm_db >= 9.0]
     assert len(calm) >= 10 and len(loud) >= 5
 
-    def flagged(turn: sessions.Turn) -> bool:
+    def flagged(turn: Turn) -> bool:
         return any(e.start_s < turn.customer_speech_end_s and e.end_s > turn.customer_speech_start_s for e in raised)
 
     assert sum(map(flagged, calm)) <= 1

@@ -33,9 +33,12 @@ def test_pitch_against_the_laryngograph(shared_data: Path) -> None:
     assert eval_pitch.voicing_decision_error(est, ref) <= 14.0
 
 
-@pytest.mark.parametrize("condition", ["clean", "phone", "gain-18", "noise10"])
-def test_raised_voice_on_a_real_session(shared_data: Path, condition: str) -> None:
-    samples, clips = sessions.build_mono_session(3, 0, data_dir=shared_data)
+# dc: actor 1's quiet voice (about -40 dBFS) under a 1 % DC offset on the mic (features/offset.py): read raw, 1 raise
+# in 12 was caught
+@pytest.mark.parametrize(("condition", "actor"),
+                         [("clean", 3), ("phone", 3), ("gain-18", 3), ("noise10", 3), ("dc", 1)])
+def test_raised_voice_on_a_real_session(shared_data: Path, condition: str, actor: int) -> None:
+    samples, clips = sessions.build_mono_session(actor, 0, data_dir=shared_data)
     calm_end_s = max(c.end_s for c in clips if c.calibration)
     samples, rate_hz = conditions.apply_condition(samples, sessions.RATE_HZ, condition, 0,
                                                   level_span_s=(0.0, calm_end_s))
@@ -47,7 +50,7 @@ def test_raised_voice_on_a_real_session(shared_data: Path, condition: str) -> No
 
     loud = [c for c in clips if c.role == "loud"]
     calm = [c for c in clips if c.role == "quiet" and not c.calibration and "-04-" not in c.file]  # not 'sad'
-    assert len(loud) >= 8 and len(calm) >= 3
+    assert len(loud) >= 8 and len(calm) >= 2
     assert sum(flagged(c.start_s, c.end_s + 1.0) for c in loud) >= 0.85 * len(loud)
     assert sum(flagged(c.start_s, c.end_s) for c in calm) <= 1
     assert not [e for e in episodes if e.end_s <= calm_end_s]  # nothing while the baseline is learned
