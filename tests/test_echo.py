@@ -58,6 +58,17 @@ def test_no_echo_is_found_where_the_caller_takes_turns_with_the_agent() -> None:
     assert gate.lag_frames == 0 and gate.correlation < 0.6  # well under the bar (0.7)
 
 
+def test_the_callers_voice_leaking_into_the_agents_mic_is_no_echo() -> None:
+    """An open headset: the mic hears the caller 15 dB down at once, and hears it as speech. The mic's level then
+    follows the caller's (a level envelope matches itself at a 30-100 ms lag), but the caller channel is louder than
+    that "source": no echo, and the caller is never silenced."""
+    caller, talking = _agent_levels(60.0, seed=5)
+    mic = np.where(talking, caller - 15.0, ROOM_DBFS)
+    gate = EchoGate()
+    said = _run(gate, mic, talking, caller)
+    assert gate.lag_frames == 0 and not said.any()
+
+
 def test_an_agents_raised_voice_echoed_back_is_not_a_raised_caller(shared_data: Path) -> None:
     """Agent actor 4, caller actor 5, the benchmark's echo row: 8 of the caller's 18 calm clips read raised without
     the gate (the agent's raised voice 20 dB down, 120-250 ms late, on the caller's line)."""

@@ -9,7 +9,8 @@ The echo is found from the two level tracks alone: over the frames where the age
 caller channel's level follows the agent's syllable by syllable at one lag, as a copy `loss_db` lower. Per lag the
 gate keeps running sums for the correlation of the two levels (decaying, `DECAY` per update: a new call's line takes
 over in tens of seconds of the agent's speech) and every `UPDATE_FRAMES` frames takes the lag of the highest
-correlation; an echo is there when that correlation reaches `MIN_CORRELATION`. Then a caller frame counts as the
+correlation; an echo is there when that correlation reaches `MIN_CORRELATION` and the copy is at least
+`MIN_LOSS_DB` weaker than the agent's voice. Then a caller frame counts as the
 caller only when it stands `MARGIN_DB` over the echo the agent's voice at that lag predicts (within a frame either
 side): the caller talking over the agent is louder than their echo by far more. Such frames (double talk) are left
 out of the sums, so a caller who talks over the agent for a while does not make the echo look gone.
@@ -30,6 +31,10 @@ DECAY = 0.98  # per update: a time constant of 25 s
 MIN_PAIRS = 150.0  # (decayed) frames of the agent's speech before an echo can be declared: 1.5 s
 MIN_CORRELATION = 0.7  # an echo 20 dB down reads 0.95; no echo 0.2-0.5 (clean, noise, AGC lines)
 MARGIN_DB = 10.0
+# An echo comes back weaker than it left. The caller's voice leaking into the agent's headset mic (turns.LeakGate)
+# makes the mic follow the caller's level closely too, and a level envelope at a 30-100 ms lag still matches itself;
+# read as an "echo" it would come back louder than it left (a negative loss) and would silence the caller
+MIN_LOSS_DB = 6.0
 _LAGS = np.arange(MIN_LAG_FRAMES, MAX_LAG_FRAMES + 1)
 _HISTORY = MAX_LAG_FRAMES + UPDATE_FRAMES + 1
 
@@ -89,8 +94,8 @@ class EchoGate:
             return
         best = int(np.nanargmax(correlation))
         self.correlation = float(correlation[best])
-        if self.correlation >= MIN_CORRELATION:
-            self.lag_frames = int(_LAGS[best])
-            self.loss_db = float((sx[best] - sy[best]) / n[best])
+        loss_db = float((sx[best] - sy[best]) / n[best])
+        if self.correlation >= MIN_CORRELATION and loss_db >= MIN_LOSS_DB:
+            self.lag_frames, self.loss_db = int(_LAGS[best]), loss_db
         else:
             self.lag_frames, self.loss_db = 0, math.nan
