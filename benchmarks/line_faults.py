@@ -8,8 +8,9 @@ what a sound card or a network does to a signal, none of which the development s
 - ``hum``: mains hum from a ground loop on both channels: a 50 or 60 Hz fundamental (seeded per session) with its
   harmonics up to 1 kHz, the odd ones stronger (a rectifier's buzz), 20 dB under each channel's calm voice.
   Voiced-looking, periodic, and under the pitch range of a low male voice.
-- ``gsm``: the GSM 06.10 full-rate codec (13 kbit/s, what a 2G/3G mobile call still falls back to) on both channels,
-  encoded and decoded by SoX's libgsm; the calm voice set to the nominal -26 dBFS first, as a network does.
+- ``gsm`` / ``amr``: the GSM 06.10 full-rate codec (13 kbit/s, what a 2G/3G mobile call still falls back to) / the
+  AMR narrow-band codec at 12.2 kbit/s (mode 7: today's mobile voice) on both channels, encoded and decoded by SoX;
+  the calm voice set to the nominal -26 dBFS first, as a network does.
 - ``loss5``: packet loss on the caller's line: 20 ms packets lost in bursts (a two-state Gilbert model: 5 % of
   packets lost, bursts of 2.5 packets on average), each lost packet played as silence (a gateway without
   concealment). The voice breaks mid-word; a pause inside a word must not read as a finished turn or a new one.
@@ -19,6 +20,7 @@ what a sound card or a network does to a signal, none of which the development s
 - ``echo``: the agent's own voice comes back on the caller's line (a speakerphone, a hybrid, an echo canceller that
   has not converged): the agent's channel, band-limited to 300-3400 Hz, 20 dB down (a linear echo path) and delayed
   120-250 ms (seeded per session), added to the caller's channel. It must not read as the caller talking.
+  ``echo10``: the same only 10 dB down (a caller's laptop on speaker, no echo canceller at all).
 
 Round figures from the hardware and network descriptions above, not fitted to the development set.
 """
@@ -34,7 +36,9 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-CONDITIONS = ("dc", "hum", "gsm", "loss5", "dtx", "echo")
+CONDITIONS = ("dc", "hum", "gsm", "amr", "loss5", "dtx", "echo", "echo10")
+CODECS = {"gsm": ("gsm", []), "amr": ("amr-nb", ["-C", "7"])}  # condition: SoX file type, encoder options
+ECHO_CONDITIONS = {"echo": 20.0, "echo10": 10.0}  # condition: how far the echo is down, dB
 DC_OFFSET = 0.01  # of full scale, on the agent's channel
 HUM_BELOW_SPEECH_DB = 20.0
 HUM_TOP_HZ = 1000.0
@@ -46,7 +50,6 @@ LOSS_BURST_PACKETS = 2.5  # mean length of a run of lost packets
 DTX_BELOW_CALM_DB = 30.0
 DTX_ATTACK_FRAMES = 2
 DTX_HANG_FRAMES = 20
-ECHO_LOSS_DB = 20.0
 ECHO_DELAY_S = (0.12, 0.25)
 ECHO_BAND_HZ = (300.0, 3400.0)
 CALLER_CHANNEL = 1
@@ -55,13 +58,14 @@ AGENT_CHANNEL = 0
 
 def missing(condition: str) -> str | None:
     """Why `condition` cannot be built here (one line: what is wrong, what to do), or None."""
-    if condition == "gsm":
+    if condition in CODECS:
         try:
             formats = subprocess.run(["sox", "-h"], capture_output=True, text=True, check=False).stdout
         except OSError:
-            return "gsm: SoX is not installed (Debian sox); run 'make sysdeps' as root"
-        if " gsm" not in formats:
-            return "gsm: this SoX has no GSM codec (Debian sox with libsox-fmt-base); run 'make sysdeps' as root"
+            return f"{condition}: SoX is not installed (Debian sox); run 'make sysdeps' as root"
+        if f" {CODECS[condition][0]}" not in formats:
+            return (f"{condition}: this SoX has no {CODECS[condition][0]} codec (Debian libsox-fmt-base, which sox "
+                    "pulls in); run 'make sysdeps' as root")
     return None
 
 
@@ -77,14 +81,15 @@ def mains_hum(n_samples: int, *, rate_hz: int, seed: int) -> np.ndarray:
     return (hum / np.sqrt(np.mean(hum**2))).astype(np.float32)
 
 
-def gsm_round_trip(column: np.ndarray, *, rate_hz: int) -> np.ndarray:
-    """One channel through SoX's GSM 06.10 encoder and decoder, returned at GSM_RATE_HZ."""
+def codec_round_trip(column: np.ndarray, *, rate_hz: int, condition: str) -> np.ndarray:
+    """One channel through SoX's encoder and decoder of CODECS[condition], returned at GSM_RATE_HZ."""
+    kind, options = CODECS[condition]
     narrow = soxr.resample(column.astype(np.float32), rate_hz, GSM_RATE_HZ)
     with tempfile.TemporaryDirectory(prefix="calmcue-gsm-") as folder:
-        wav, coded, back = (Path(folder) / name for name in ("in.wav", "line.gsm", "out.wav"))
+        wav, coded, back = (Path(folder) / name for name in ("in.wav", f"line.{kind}", "out.wav"))
         sf.write(wav, np.clip(narrow, -1.0, 1.0), GSM_RATE_HZ, subtype="PCM_16")
-        for source, target in ((wav, coded), (coded, back)):
-            subprocess.run(["sox", "-q", str(source), "-r", str(GSM_RATE_HZ), "-c", "1", str(target)], check=True)
+        subprocess.run(["sox", "-q", str(wav), "-r", str(GSM_RATE_HZ), "-c", "1", *options, str(coded)], check=True)
+        subprocess.run(["sox", "-q", str(coded), "-r", str(GSM_RATE_HZ), "-c", "1", str(back)], check=True)
         decoded, _ = sf.read(back, dtype="float32")
     out = np.zeros(len(narrow), dtype=np.float32)
     out[: min(len(out), len(decoded))] = decoded[: len(out)]
@@ -120,7 +125,7 @@ def dtx_gate(column: np.ndarray, *, rate_hz: int, calm_dbfs: float) -> np.ndarra
     return np.where(np.repeat(kept, hop)[: len(column)], column, 0.0).astype(np.float32)
 
 
-def echo_of(column: np.ndarray, *, rate_hz: int, seed: int) -> np.ndarray:
+def echo_of(column: np.ndarray, *, rate_hz: int, seed: int, loss_db: float) -> np.ndarray:
     """The agent's voice as it comes back on the caller's line (see the module's docstring)."""
     from scipy import signal
 
@@ -128,7 +133,7 @@ def echo_of(column: np.ndarray, *, rate_hz: int, seed: int) -> np.ndarray:
     sos = signal.butter(4, ECHO_BAND_HZ, btype="bandpass", fs=rate_hz, output="sos")
     band = signal.sosfilt(sos, column.astype(np.float64))
     out = np.zeros(len(column))
-    out[delay:] = band[: len(column) - delay] * 10 ** (-ECHO_LOSS_DB / 20)
+    out[delay:] = band[: len(column) - delay] * 10 ** (-loss_db / 20)
     return out.astype(np.float32)
 
 
@@ -145,9 +150,9 @@ def apply(samples: np.ndarray, rate_hz: int, condition: str, seed: int, *,
             gain = np.float32(10 ** ((calm_dbfs[channel] - HUM_BELOW_SPEECH_DB) / 20))
             columns[:, channel] += mains_hum(len(out), rate_hz=rate_hz, seed=seed * 7 + channel) * gain
         return out, rate_hz
-    if condition == "gsm":
-        coded = [gsm_round_trip(columns[:, channel] * np.float32(10 ** ((GSM_CALM_DBFS - calm_dbfs[channel]) / 20)),
-                                rate_hz=rate_hz) for channel in range(columns.shape[1])]
+    if condition in CODECS:
+        coded = [codec_round_trip(columns[:, channel] * np.float32(10 ** ((GSM_CALM_DBFS - calm_dbfs[channel]) / 20)),
+                                  rate_hz=rate_hz, condition=condition) for channel in range(columns.shape[1])]
         stacked = np.stack(coded, axis=1)
         return (stacked[:, 0] if samples.ndim == 1 else stacked), GSM_RATE_HZ
     if condition == "loss5":
@@ -156,12 +161,14 @@ def apply(samples: np.ndarray, rate_hz: int, condition: str, seed: int, *,
             lost = np.repeat(lost_packets(-(-len(out) // packet), seed=seed), packet)[: len(out)]
             columns[lost, CALLER_CHANNEL] = 0.0
         return out, rate_hz
-    if condition in ("dtx", "echo"):
+    if condition == "dtx" or condition in ECHO_CONDITIONS:
         if columns.shape[1] > CALLER_CHANNEL:
             caller = columns[:, CALLER_CHANNEL]
             if condition == "dtx":
                 columns[:, CALLER_CHANNEL] = dtx_gate(caller, rate_hz=rate_hz, calm_dbfs=calm_dbfs[CALLER_CHANNEL])
             else:
-                columns[:, CALLER_CHANNEL] = caller + echo_of(columns[:, AGENT_CHANNEL], rate_hz=rate_hz, seed=seed)
+                echo = echo_of(columns[:, AGENT_CHANNEL], rate_hz=rate_hz, seed=seed,
+                               loss_db=ECHO_CONDITIONS[condition])
+                columns[:, CALLER_CHANNEL] = caller + echo
         return out, rate_hz
     raise ValueError(f"unknown line fault {condition!r}; choose from {', '.join(CONDITIONS)}")
