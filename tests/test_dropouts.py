@@ -23,9 +23,9 @@ def test_a_run_of_zeros_is_a_dropout_and_scattered_zeros_are_not() -> None:
     assert np.mean(quantised == 0) > 0.1
     assert not dropout_windows(Reframer(channels=1).push(room[:, None])[5:]).any()
     assert not dropout_windows(Reframer(channels=1).push(quantised[:, None].astype(np.float32))[5:]).any()
-    flagged = 5 + np.nonzero(dropout_windows(Reframer(channels=1).push(lost[:, None]))[5:, 0])[0]  # (after the
-    # zeros before the stream's start, which the extractor does not count)
-    # the frames whose 50 ms window holds at least 9 ms of the lost packet: frame k ends at sample 160 (k + 1)
+    # past the first 5 frames (their windows begin with the zeros before the stream, which the extractor does not
+    # count), the frames whose 50 ms window holds at least 9 ms of the lost packet: frame k ends at sample 160 (k + 1)
+    flagged = 5 + np.nonzero(dropout_windows(Reframer(channels=1).push(lost[:, None]))[5:, 0])[0]
     assert flagged.min() == 8000 // 160 and 8320 // 160 + 3 <= flagged.max() <= 8320 // 160 + 5
 
 
