@@ -42,8 +42,8 @@ ECHO_CONDITIONS = {"echo": 20.0, "echo10": 10.0}  # condition: how far the echo 
 DC_OFFSET = 0.01  # of full scale, on the agent's channel
 HUM_BELOW_SPEECH_DB = 20.0
 HUM_TOP_HZ = 1000.0
-GSM_RATE_HZ = 8000
-GSM_CALM_DBFS = -26.0
+LINE_CODEC_RATE_HZ = 8000
+LINE_CODEC_CALM_DBFS = -26.0
 PACKET_S = 0.02
 LOSS_SHARE = 0.05  # of packets, on average
 LOSS_BURST_PACKETS = 2.5  # mean length of a run of lost packets
@@ -82,14 +82,15 @@ def mains_hum(n_samples: int, *, rate_hz: int, seed: int) -> np.ndarray:
 
 
 def codec_round_trip(column: np.ndarray, *, rate_hz: int, condition: str) -> np.ndarray:
-    """One channel through SoX's encoder and decoder of CODECS[condition], returned at GSM_RATE_HZ."""
+    """One channel through SoX's encoder and decoder of CODECS[condition], returned at LINE_CODEC_RATE_HZ."""
     kind, options = CODECS[condition]
-    narrow = soxr.resample(column.astype(np.float32), rate_hz, GSM_RATE_HZ)
+    narrow = soxr.resample(column.astype(np.float32), rate_hz, LINE_CODEC_RATE_HZ)
     with tempfile.TemporaryDirectory(prefix="calmcue-gsm-") as folder:
         wav, coded, back = (Path(folder) / name for name in ("in.wav", f"line.{kind}", "out.wav"))
-        sf.write(wav, np.clip(narrow, -1.0, 1.0), GSM_RATE_HZ, subtype="PCM_16")
-        subprocess.run(["sox", "-q", str(wav), "-r", str(GSM_RATE_HZ), "-c", "1", *options, str(coded)], check=True)
-        subprocess.run(["sox", "-q", str(coded), "-r", str(GSM_RATE_HZ), "-c", "1", str(back)], check=True)
+        sf.write(wav, np.clip(narrow, -1.0, 1.0), LINE_CODEC_RATE_HZ, subtype="PCM_16")
+        line = ["-r", str(LINE_CODEC_RATE_HZ), "-c", "1"]
+        subprocess.run(["sox", "-q", str(wav), *line, *options, str(coded)], check=True)
+        subprocess.run(["sox", "-q", str(coded), *line, str(back)], check=True)
         decoded, _ = sf.read(back, dtype="float32")
     out = np.zeros(len(narrow), dtype=np.float32)
     out[: min(len(out), len(decoded))] = decoded[: len(out)]
@@ -151,10 +152,11 @@ def apply(samples: np.ndarray, rate_hz: int, condition: str, seed: int, *,
             columns[:, channel] += mains_hum(len(out), rate_hz=rate_hz, seed=seed * 7 + channel) * gain
         return out, rate_hz
     if condition in CODECS:
-        coded = [codec_round_trip(columns[:, channel] * np.float32(10 ** ((GSM_CALM_DBFS - calm_dbfs[channel]) / 20)),
-                                  rate_hz=rate_hz, condition=condition) for channel in range(columns.shape[1])]
+        gains = [np.float32(10 ** ((LINE_CODEC_CALM_DBFS - calm) / 20)) for calm in calm_dbfs]
+        coded = [codec_round_trip(columns[:, channel] * gains[channel], rate_hz=rate_hz, condition=condition)
+                 for channel in range(columns.shape[1])]
         stacked = np.stack(coded, axis=1)
-        return (stacked[:, 0] if samples.ndim == 1 else stacked), GSM_RATE_HZ
+        return (stacked[:, 0] if samples.ndim == 1 else stacked), LINE_CODEC_RATE_HZ
     if condition == "loss5":
         if columns.shape[1] > CALLER_CHANNEL:
             packet = round(PACKET_S * rate_hz)
