@@ -131,8 +131,8 @@ def _entering_replaced(enters, *, on_gated=None):  # type: ignore[no-untyped-def
             since_voiced = frame - self.agent.last_voiced
             ratio = rate / self._pace.value
             entering = enters(self, ratio, voiced) and since_voiced <= detector_module.RECENT_SPEECH_FRAMES
-            staying = since_voiced <= detector_module.FAST_PAUSE_BRIDGE_FRAMES and \
-                ratio >= 1.0 + 0.6 * (self._fast_ratio_enter - 1.0)
+            staying = pace_module.pace_holds(ratio, since_voiced_frames=since_voiced,
+                                             enter_ratio=self._fast_ratio_enter)
             self._fast_ratio = ratio
         transition = self._fast.step(frame, entering=entering, staying=staying)
         if transition is not None:

@@ -18,7 +18,7 @@ from calmcue.detector.events import Cue, Episode, Event
 from calmcue.detector.foreground import MUSIC_PROB, Foreground, MusicBed, heard_speech
 from calmcue.detector.hold import HOLD_VOICE_MARGIN_DB, HeldBack, HeldFrame, HoldState, hold_music
 from calmcue.detector.kinds import CueKind, Speaker
-from calmcue.detector.pace import PaceReference
+from calmcue.detector.pace import PaceReference, pace_holds
 from calmcue.detector.policy import CueLimiter, cue_limits
 from calmcue.detector.speaker import RECENT_SPEECH_FRAMES, GainMove, SpeakerTrack, Thresholds
 from calmcue.detector.state import EpisodeMachine, Transition
@@ -49,9 +49,6 @@ CLICK_RING_FRAMES = 30
 # A stretch of the agent's speech that starts while such a jump is still in the level window (CLICK_FRAMES: the
 # ring of a key may be heard a few frames after its strike) may be a click: turns.SpeechRun counts it for
 # turn-taking only from CLICK_FRAMES + 1 frames in a row
-# The rate is that of the last seconds of speech, so a pause between sentences keeps a fast episode going (it
-# only stops new ones from starting); a longer silence ends it.
-FAST_PAUSE_BRIDGE_FRAMES = round(1.5 / HOP_S)
 
 
 @dataclass(frozen=True)
@@ -100,8 +97,7 @@ class Detector:
         self._limiters = {key: CueLimiter(limits) for key, limits in cue_limits(settings).items()}
         self._agent_run = SpeechRun(min_stretch_frames=CLICK_FRAMES + 1)  # not clicks (typing: turns.CLICK_FRAMES)
         self._customer_run = SpeechRun(bridge_frames=TURN_BRIDGE_FRAMES)
-        self._leak = LeakGate()
-        self._echo = EchoGate()
+        self._leak, self._echo = LeakGate(), EchoGate()  # the caller in the mic; the agent in the call audio
         self._agent_fg, self._customer_fg = Foreground(), Foreground()
         self._agent_bed, self._customer_bed = MusicBed(), MusicBed()
         self._talk_over = TalkOverTracker(turn_min_frames=round(to.customer_turn_min_s / HOP_S),
@@ -225,10 +221,9 @@ class Detector:
             heard = heard_speech(customer) and mine
             customer_speech = heard and not self.on_hold  # hold music is no caller
             call_signal = customer.level_dbfs > SIGNAL_LEVEL_DBFS
-            model_speech = mine and customer.speech_prob >= SPEECH_PROB
-            turn = self._customer_bed.turn_speech(heard=heard, model_speech=model_speech, music=music[1],
-                                                  level_dbfs=customer.level_dbfs,
-                                                  voiced=customer.voiced, speech_prob=customer.speech_prob)
+            turn = self._customer_bed.turn_speech(
+                heard=heard, model_speech=mine and customer.speech_prob >= SPEECH_PROB, music=music[1],
+                level_dbfs=customer.level_dbfs, voiced=customer.voiced, speech_prob=customer.speech_prob)
             self._customer_run.masked = self._customer_bed.masks_voice  # music hides soft words (turns.SpeechRun)
             agent_speech = self._step_customer(frame, customer, agent_speech=agent_speech, heard=heard, turn=turn,
                                                mic_level_dbfs=agent.level_dbfs)
@@ -315,7 +310,7 @@ class Detector:
             since_voiced = frame - self.agent.last_voiced
             ratio = rate / self._pace.value
             entering = since_voiced <= RECENT_SPEECH_FRAMES and ratio >= self._fast_ratio_enter
-            staying = since_voiced <= FAST_PAUSE_BRIDGE_FRAMES and ratio >= 1.0 + 0.6 * (self._fast_ratio_enter - 1.0)
+            staying = pace_holds(ratio, since_voiced_frames=since_voiced, enter_ratio=self._fast_ratio_enter)
             self._fast_ratio = ratio
         transition = self._fast.step(frame, entering=entering, staying=staying)
         if transition is not None:
@@ -391,8 +386,7 @@ class Detector:
         self._held.release()
         limiter = self._limiters[(CueKind.RAISED_VOICE, Speaker.CUSTOMER)]
         self._limiters[(CueKind.RAISED_VOICE, Speaker.CUSTOMER)] = CueLimiter(limiter.limits)
-        self._customer_run = SpeechRun(bridge_frames=TURN_BRIDGE_FRAMES)
-        self._echo = EchoGate()  # a new line: its echo (if any) is learned again
+        self._customer_run, self._echo = SpeechRun(bridge_frames=TURN_BRIDGE_FRAMES), EchoGate()  # a new line's echo
 
     def _in_call(self) -> bool:
         return not self.two_channel or self.frame - self._last_call_signal <= CALL_MEMORY_FRAMES
