@@ -40,8 +40,9 @@ to lines, rooms and noises it was never tuned on (reported beside the goals, nev
   half (press or release; the recorded release is -9 to +12 dB against its press) peaks, as its loudest 10 ms
   RMS, ``KEYS_CONDITIONS[condition]`` dB (``keys``: 10 dB; ``keys0``: 0 dB) under the agent's calm active-speech
   level (measured like the other rows' calm level); the other half keeps its recorded level against it;
-- ``dc`` / ``hum`` / ``gsm`` / ``loss5``: faults of cheap hardware and mobile lines (a DC offset on the microphone,
-  mains hum, the GSM full-rate codec, bursty packet loss on the caller's line): ``line_faults.py``.
+- ``dc`` / ``hum`` / ``gsm`` / ``amr`` / ``loss5`` / ``dtx`` / ``echo`` / ``echo10``: faults of cheap hardware and
+  mobile lines (a DC offset on the microphone, mains hum, the GSM and AMR codecs, bursty packet loss and a line that
+  sends nothing in pauses on the caller's side, the agent's voice echoed back): ``line_faults.py``.
 
 The music is music the activity model never heard in training (models/README.md, models/train/sources.py): the
 Debian packages ``hyperrogue-music`` (Shawn Parrotte, Lincoln Domina, Will Savino; CC BY-SA 3.0) and
