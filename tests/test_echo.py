@@ -83,3 +83,34 @@ def test_an_agents_raised_voice_echoed_back_is_not_a_raised_caller(shared_data: 
 
     assert sum(map(flagged, calm)) <= 1
     assert sum(map(flagged, loud)) >= 0.8 * len(loud)  # the caller's own raises are still theirs
+
+
+def test_the_gates_reading_is_the_decayed_correlation_at_the_best_lag() -> None:
+    """The running sums (a strided view of the rings times the caller's terms) read what the definition gives:
+    per lag, the correlation of the agent's level while speaking with the caller channel's level `lag` frames
+    later, each update's pairs weighted DECAY per update since."""
+    from calmcue.detector import echo
+
+    agent, speaking = _agent_levels(12.0, seed=5)
+    lag = 23
+    caller = np.full_like(agent, ROOM_DBFS) + np.random.default_rng(6).normal(0.0, 1.0, len(agent))
+    echo_dbfs = agent[:-lag] - 15.0 + np.random.default_rng(7).normal(0.0, 3.0, len(agent) - lag)
+    caller[lag:] = np.maximum(caller[lag:], echo_dbfs)
+    gate = EchoGate()
+    _run(gate, agent, speaking, caller)
+    updates = len(agent) // echo.UPDATE_FRAMES
+    frames = np.arange(updates * echo.UPDATE_FRAMES)
+    weight_of_frame = echo.DECAY ** (updates - 1 - frames // echo.UPDATE_FRAMES)
+    best = (-np.inf, 0)
+    for candidate in echo._LAGS:
+        t = frames[(frames >= candidate)]
+        pair = speaking[t - candidate]
+        w, x, y = weight_of_frame[t][pair], agent[t - candidate][pair], caller[t][pair]
+        if w.sum() < echo.MIN_PAIRS:
+            continue
+        mx, my = np.average(x, weights=w), np.average(y, weights=w)
+        r = np.average((x - mx) * (y - my), weights=w) / np.sqrt(
+            np.average((x - mx) ** 2, weights=w) * np.average((y - my) ** 2, weights=w))
+        best = max(best, (r, int(candidate)))
+    assert best[1] == lag and gate.lag_frames == lag
+    assert abs(gate.correlation - best[0]) < 1e-9

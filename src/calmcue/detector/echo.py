@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 MIN_LAG_FRAMES = 3  # 30 ms
 MAX_LAG_FRAMES = 50  # 500 ms
@@ -37,6 +38,7 @@ MARGIN_DB = 10.0
 MIN_LOSS_DB = 6.0
 _LAGS = np.arange(MIN_LAG_FRAMES, MAX_LAG_FRAMES + 1)
 _HISTORY = MAX_LAG_FRAMES + UPDATE_FRAMES + 1
+_OLDEST_FIRST = (np.arange(_HISTORY)[None, :] + np.arange(_HISTORY)[:, None]) % _HISTORY  # [_next]: the rings in order
 
 
 class EchoGate:
@@ -48,7 +50,10 @@ class EchoGate:
         self._over = [False] * _HISTORY  # the caller stood over the echo the agent's voice predicted (double talk)
         self._next = 0
         self._filled = 0  # frames written since the last update
-        self._sums = np.zeros((6, len(_LAGS)))  # n, sum x, sum y, sum xx, sum yy, sum xy (x: agent, y: caller)
+        # [agent term, lag, caller term]: decayed sums of the products of the agent's (1, x, xx) `lag` frames before
+        # and the caller's (1, y, yy) - n, sum y, sum yy; sum x, sum xy; sum xx (x: the agent's level while they
+        # speak, y: the caller channel's level)
+        self._sums = np.zeros((3, len(_LAGS), 3))
         self.lag_frames = 0  # 0: no echo found
         self.loss_db = math.nan
         self.correlation = math.nan
@@ -75,24 +80,27 @@ class EchoGate:
     def _update(self) -> None:
         """Adds the last UPDATE_FRAMES frames' pairs at every lag to the decayed sums; reads the lag again."""
         self._filled = 0
-        agent = np.roll(np.array(self._agent), -self._next)  # oldest first
-        caller = np.roll(np.array(self._caller), -self._next)
-        rows = np.arange(_HISTORY - UPDATE_FRAMES, _HISTORY)
-        x = agent[rows[None, :] - _LAGS[:, None]]  # (lags, frames): the agent `lag` frames before each frame
-        y = np.broadcast_to(caller[rows], x.shape)
-        pair = ~np.isnan(x) & ~np.roll(np.array(self._over), -self._next)[rows]  # double talk tells nothing of the line
-        x, y = np.where(pair, x, 0.0), np.where(pair, y, 0.0)
-        block = np.stack([pair.sum(axis=1), x.sum(axis=1), y.sum(axis=1), (x * x).sum(axis=1), (y * y).sum(axis=1),
-                          (x * y).sum(axis=1)])
-        self._sums = self._sums * DECAY + block
-        n, sx, sy, sxx, syy, sxy = self._sums
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cov = sxy / n - (sx / n) * (sy / n)
-            correlation = cov / np.sqrt((sxx / n - (sx / n) ** 2) * (syy / n - (sy / n) ** 2))
-        correlation = np.where(n >= MIN_PAIRS, correlation, np.nan)
-        if np.isnan(correlation).all():
+        oldest_first = _OLDEST_FIRST[self._next]
+        agent = np.array(self._agent)[oldest_first]
+        said = np.where(agent == agent, agent, 0.0)  # NaN (not speaking) != NaN
+        terms = np.stack([agent == agent, said, said * said])  # (3, _HISTORY), oldest first
+        # at lag _LAGS[k], frame j of the update reads the agent's terms at MAX_LAG_FRAMES - k + 1 + j: a view
+        row, step = terms.strides
+        before = as_strided(terms[:, MAX_LAG_FRAMES - MIN_LAG_FRAMES + 1:], shape=(3, len(_LAGS), UPDATE_FRAMES),
+                            strides=(row, -step, step), writeable=False)
+        frames = oldest_first[-UPDATE_FRAMES:]
+        heard = np.where(np.array(self._over)[frames], 0.0, 1.0)  # double talk tells nothing of the line
+        caller = np.array(self._caller)[frames] * heard
+        self._sums *= DECAY
+        self._sums += before @ np.stack([heard, caller, caller * caller], axis=1)  # [agent term, lag, caller term]
+        n, sx, sxx = self._sums[:, :, 0]
+        sy, sxy, syy = self._sums[0, :, 1], self._sums[1, :, 1], self._sums[0, :, 2]
+        with np.errstate(invalid="ignore", divide="ignore"):  # n * var: the n cancel in the correlation
+            correlation = (n * sxy - sx * sy) / np.sqrt((n * sxx - sx * sx) * (n * syy - sy * sy))
+        correlation[np.isnan(correlation) | (n < MIN_PAIRS)] = -np.inf
+        best = int(correlation.argmax())
+        if correlation[best] == -np.inf:
             return
-        best = int(np.nanargmax(correlation))
         self.correlation = float(correlation[best])
         loss_db = float((sx[best] - sy[best]) / n[best])
         if self.correlation >= MIN_CORRELATION and loss_db >= MIN_LOSS_DB:
