@@ -40,9 +40,10 @@ to lines, rooms and noises it was never tuned on (reported beside the goals, nev
   half (press or release; the recorded release is -9 to +12 dB against its press) peaks, as its loudest 10 ms
   RMS, ``KEYS_CONDITIONS[condition]`` dB (``keys``: 10 dB; ``keys0``: 0 dB) under the agent's calm active-speech
   level (measured like the other rows' calm level); the other half keeps its recorded level against it;
-- ``dc`` / ``hum`` / ``gsm`` / ``amr`` / ``loss5`` / ``dtx`` / ``echo`` / ``echo10``: faults of cheap hardware and
-  mobile lines (a DC offset on the microphone, mains hum, the GSM and AMR codecs, bursty packet loss and a line that
-  sends nothing in pauses on the caller's side, the agent's voice echoed back): ``line_faults.py``.
+- ``dc`` / ``hum`` / ``gsm`` / ``amr`` / ``loss5`` / ``dtx`` / ``echo`` / ``echo10`` / ``echoroom`` / ``echojit``:
+  faults of cheap hardware and mobile lines (a DC offset on the microphone, mains hum, the GSM and AMR codecs, bursty
+  packet loss and a line that sends nothing in pauses on the caller's side, the agent's voice echoed back, through a
+  room or with a delay that moves): ``line_faults.py``.
 
 The music is music the activity model never heard in training (models/README.md, models/train/sources.py): the
 Debian packages ``hyperrogue-music`` (Shawn Parrotte, Lincoln Domina, Will Savino; CC BY-SA 3.0) and
@@ -295,17 +296,6 @@ def high_shelf_sos(*, gain_db: float, corner_hz: float, rate_hz: int) -> np.ndar
     return np.array([[*(np.array(b) / den[0]), 1.0, den[1] / den[0], den[2] / den[0]]])
 
 
-def room_response(*, rt60_s: float, rate_hz: int, seed: int) -> np.ndarray:
-    """A made impulse response: a direct path and a noise tail decaying 60 dB in `rt60_s`, DIRECT_TO_REVERB_DB."""
-    rng = np.random.default_rng([seed, 43])
-    t = np.arange(int(1.2 * rt60_s * rate_hz)) / rate_hz
-    tail = rng.standard_normal(len(t)) * np.exp(-6.91 * t / rt60_s)
-    tail[: int(0.0025 * rate_hz)] = 0.0  # the first reflections arrive a few ms after the direct sound
-    tail *= 10 ** (-DIRECT_TO_REVERB_DB / 20) / np.sqrt(np.sum(tail**2))
-    tail[0] = 1.0
-    return tail
-
-
 def caller_line_gain(samples: np.ndarray, *, gain_db: float) -> np.ndarray:
     """The caller's channel (CALLER_CHANNEL) scaled by `gain_db` and clipped at full scale (a codec's limit); the
     other channel, and a mono session, unchanged."""
@@ -356,7 +346,8 @@ def apply(samples: np.ndarray, rate_hz: int, condition: str, seed: int, *,
         columns = samples.reshape(n_samples, -1)
         span_s = RT60_S if condition == "reverb" else RT60_LARGE_S
         rt60_s = float(np.random.default_rng([seed, 41]).uniform(*span_s))  # one room per session
-        responses = [room_response(rt60_s=rt60_s, rate_hz=rate_hz, seed=seed + channel)
+        responses = [line_faults.room_response(rt60_s=rt60_s, rate_hz=rate_hz, seed=seed + channel,
+                                               direct_to_reverb_db=DIRECT_TO_REVERB_DB)
                      for channel in range(n_channels)]
         out = np.stack([signal.fftconvolve(columns[:, channel], responses[channel])[:n_samples]
                         for channel in range(n_channels)], axis=1)

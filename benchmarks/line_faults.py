@@ -21,6 +21,11 @@ what a sound card or a network does to a signal, none of which the development s
   has not converged): the agent's channel, band-limited to 300-3400 Hz, 20 dB down (a linear echo path) and delayed
   120-250 ms (seeded per session), added to the caller's channel. It must not read as the caller talking.
   ``echo10``: the same only 10 dB down (a caller's laptop on speaker, no echo canceller at all).
+- ``echoroom``: the agent's voice played by the caller's speakerphone into their room and picked up again: the
+  echo path is a room (a made impulse response, RT60 0.3-0.5 s, as the ``reverb`` row's), then the line's band,
+  15 dB down, 120-250 ms late. The room smears the echo's level track syllable by syllable.
+- ``echojit``: the band-limited echo 20 dB down, its delay moved every 5-15 s by 10-40 ms within 100-300 ms (a
+  jitter buffer that re-sizes as the network's delay varies), so a lag learnt a while ago goes stale.
 
 Round figures from the hardware and network descriptions above, not fitted to the development set.
 """
@@ -36,9 +41,9 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-CONDITIONS = ("dc", "hum", "gsm", "amr", "loss5", "dtx", "echo", "echo10")
+CONDITIONS = ("dc", "hum", "gsm", "amr", "loss5", "dtx", "echo", "echo10", "echoroom", "echojit")
 CODECS = {"gsm": ("gsm", []), "amr": ("amr-nb", ["-C", "7"])}  # condition: SoX file type, encoder options
-ECHO_CONDITIONS = {"echo": 20.0, "echo10": 10.0}  # condition: how far the echo is down, dB
+ECHO_CONDITIONS = {"echo": 20.0, "echo10": 10.0, "echoroom": 15.0, "echojit": 20.0}  # condition: echo loss, dB
 DC_OFFSET = 0.01  # of full scale, on the agent's channel
 HUM_BELOW_SPEECH_DB = 20.0
 HUM_TOP_HZ = 1000.0
@@ -52,6 +57,10 @@ DTX_ATTACK_FRAMES = 2
 DTX_HANG_FRAMES = 20
 ECHO_DELAY_S = (0.12, 0.25)
 ECHO_BAND_HZ = (300.0, 3400.0)
+ECHO_ROOM_RT60_S = (0.3, 0.5)
+ECHO_JITTER_DELAY_S = (0.10, 0.30)  # echojit: the range the delay moves in
+ECHO_JITTER_EVERY_S = (5.0, 15.0)  # a move after this long
+ECHO_JITTER_MOVE_S = (0.01, 0.04)  # by this much, up or down
 CALLER_CHANNEL = 1
 AGENT_CHANNEL = 0
 
@@ -126,16 +135,47 @@ def dtx_gate(column: np.ndarray, *, rate_hz: int, calm_dbfs: float) -> np.ndarra
     return np.where(np.repeat(kept, hop)[: len(column)], column, 0.0).astype(np.float32)
 
 
-def echo_of(column: np.ndarray, *, rate_hz: int, seed: int, loss_db: float) -> np.ndarray:
+def room_response(*, rt60_s: float, rate_hz: int, seed: int, direct_to_reverb_db: float = 0.0) -> np.ndarray:
+    """A made impulse response: a direct path and a noise tail decaying 60 dB in `rt60_s`, `direct_to_reverb_db`."""
+    rng = np.random.default_rng([seed, 43])
+    t = np.arange(int(1.2 * rt60_s * rate_hz)) / rate_hz
+    tail = rng.standard_normal(len(t)) * np.exp(-6.91 * t / rt60_s)
+    tail[: int(0.0025 * rate_hz)] = 0.0  # the first reflections arrive a few ms after the direct sound
+    tail *= 10 ** (-direct_to_reverb_db / 20) / np.sqrt(np.sum(tail**2))
+    tail[0] = 1.0
+    return tail
+
+
+def echo_delays(n_samples: int, *, rate_hz: int, seed: int, jitter: bool) -> np.ndarray:
+    """The echo's delay in samples at each sample: one delay drawn per session, or (`jitter`) a delay that moves."""
+    rng = np.random.default_rng([seed, 79])
+    if not jitter:
+        return np.full(n_samples, round(rng.uniform(*ECHO_DELAY_S) * rate_hz))
+    delays = np.empty(n_samples, dtype=np.int64)
+    low, high = (round(s * rate_hz) for s in ECHO_JITTER_DELAY_S)
+    delay, start = round(rng.uniform(*ECHO_DELAY_S) * rate_hz), 0
+    while start < n_samples:
+        end = start + round(rng.uniform(*ECHO_JITTER_EVERY_S) * rate_hz)
+        delays[start:end] = delay
+        move = round(rng.uniform(*ECHO_JITTER_MOVE_S) * rate_hz) * (1 if rng.random() < 0.5 else -1)
+        delay = delay + move if low <= delay + move <= high else delay - move
+        start = end
+    return delays
+
+
+def echo_of(column: np.ndarray, *, rate_hz: int, seed: int, condition: str) -> np.ndarray:
     """The agent's voice as it comes back on the caller's line (see the module's docstring)."""
     from scipy import signal
 
-    delay = round(np.random.default_rng([seed, 79]).uniform(*ECHO_DELAY_S) * rate_hz)
+    voice = column.astype(np.float64)
+    if condition == "echoroom":
+        rt60_s = float(np.random.default_rng([seed, 83]).uniform(*ECHO_ROOM_RT60_S))
+        voice = signal.fftconvolve(voice, room_response(rt60_s=rt60_s, rate_hz=rate_hz, seed=seed))[: len(voice)]
     sos = signal.butter(4, ECHO_BAND_HZ, btype="bandpass", fs=rate_hz, output="sos")
-    band = signal.sosfilt(sos, column.astype(np.float64))
-    out = np.zeros(len(column))
-    out[delay:] = band[: len(column) - delay] * 10 ** (-loss_db / 20)
-    return out.astype(np.float32)
+    band = signal.sosfilt(sos, voice) * 10 ** (-ECHO_CONDITIONS[condition] / 20)
+    source = np.arange(len(column)) - echo_delays(len(column), rate_hz=rate_hz, seed=seed,
+                                                   jitter=condition == "echojit")
+    return np.where(source >= 0, band[np.maximum(source, 0)], 0.0).astype(np.float32)
 
 
 def apply(samples: np.ndarray, rate_hz: int, condition: str, seed: int, *,
@@ -169,8 +209,7 @@ def apply(samples: np.ndarray, rate_hz: int, condition: str, seed: int, *,
             if condition == "dtx":
                 columns[:, CALLER_CHANNEL] = dtx_gate(caller, rate_hz=rate_hz, calm_dbfs=calm_dbfs[CALLER_CHANNEL])
             else:
-                echo = echo_of(columns[:, AGENT_CHANNEL], rate_hz=rate_hz, seed=seed,
-                               loss_db=ECHO_CONDITIONS[condition])
+                echo = echo_of(columns[:, AGENT_CHANNEL], rate_hz=rate_hz, seed=seed, condition=condition)
                 columns[:, CALLER_CHANNEL] = caller + echo
         return out, rate_hz
     raise ValueError(f"unknown line fault {condition!r}; choose from {', '.join(CONDITIONS)}")

@@ -16,6 +16,7 @@ import conditions
 import detection_stress as stress
 import line_agc
 import line_compressor
+import line_faults
 from needs import missing
 
 RATE = 16000
@@ -51,7 +52,8 @@ def test_mu_law_keeps_the_voice_under_full_scale_and_clips_over_it() -> None:
 
 @pytest.mark.parametrize("rt60_s", [0.3, 0.5, 0.8])
 def test_the_room_decays_60_db_in_its_rt60(rt60_s: float) -> None:
-    response = stress.room_response(rt60_s=rt60_s, rate_hz=RATE, seed=3)
+    response = line_faults.room_response(rt60_s=rt60_s, rate_hz=RATE, seed=3,
+                                         direct_to_reverb_db=stress.DIRECT_TO_REVERB_DB)
     tail = response[1:]
     assert response[0] == 1.0 and abs(10 * np.log10(np.sum(tail**2)) + stress.DIRECT_TO_REVERB_DB) < 0.01
     remaining = np.cumsum(tail[::-1] ** 2)[::-1]  # Schroeder's backward integral
@@ -192,8 +194,6 @@ def test_a_line_gain_row_moves_the_caller_only_and_clips_at_full_scale(condition
 
 
 def test_the_line_faults_are_what_they_say() -> None:
-    import line_faults
-
     calm = bursts([-26.0, -30.0], seconds=8)
     lost = line_faults.lost_packets(200_000, seed=3)
     assert 0.04 < lost.mean() < 0.06  # 5 % of packets...
@@ -216,3 +216,23 @@ def test_the_line_faults_are_what_they_say() -> None:
     hum, _ = line_faults.apply(calm, RATE, "hum", 1, calm_dbfs=[-26.0, -30.0])
     hum_db = 10 * np.log10(np.mean((hum[:, 1] - calm[:, 1]).astype(np.float64) ** 2))
     assert abs(hum_db - (-30.0 - line_faults.HUM_BELOW_SPEECH_DB)) < 0.2
+
+
+def test_a_jittered_echo_moves_its_delay_within_its_range_and_a_room_echo_rings_on() -> None:
+    n = RATE * 120
+    delays = line_faults.echo_delays(n, rate_hz=RATE, seed=4, jitter=True)
+    low, high = (round(s * RATE) for s in line_faults.ECHO_JITTER_DELAY_S)
+    assert low <= delays.min() and delays.max() <= high
+    moves = np.flatnonzero(np.diff(delays))
+    assert 120 / 15 - 1 <= len(moves) <= 120 / 5  # a move every 5-15 s
+    steps = np.abs(np.diff(delays)[moves]) / RATE
+    assert np.all((steps >= 0.0099) & (steps <= 0.0401))
+    assert len(set(line_faults.echo_delays(n, rate_hz=RATE, seed=4, jitter=False))) == 1
+    click = np.zeros(RATE * 2, np.float32)
+    click[100] = 0.5
+    plain = line_faults.echo_of(click, rate_hz=RATE, seed=2, condition="echo")
+    room = line_faults.echo_of(click, rate_hz=RATE, seed=2, condition="echoroom")
+    def energy_after(x: np.ndarray, ms: float) -> float:
+        start = int(np.argmax(np.abs(x))) + int(ms * RATE / 1000)
+        return float(np.sum(x[start:].astype(np.float64) ** 2) / np.sum(x.astype(np.float64) ** 2))
+    assert energy_after(plain, 50) < 1e-3 < 0.03 < energy_after(room, 50)  # the room's tail, not only the band's
