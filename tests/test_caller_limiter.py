@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from calmcue.config.schema import DetectorSettings
 from calmcue.detector.baseline import SpeakerBaseline
-from calmcue.detector.linefloor import SQUEEZED_DB, SQUEEZED_SHARE, LevelSqueeze
+from calmcue.detector.linefloor import SQUEEZED_DB, SQUEEZED_MIN_SHARE, SQUEEZED_SHARE, LevelSqueeze
 from calmcue.detector.speaker import SpeakerTrack, Thresholds
 from conftest import caller_prior_track
 
@@ -19,8 +19,8 @@ CALM_LEVEL_DBFS = -30.0
 CALM_TILT_DB = -10.0
 CALM_F0_HZ = 150.0
 FLOOR_DBFS = -70.0
-RAISED_SEMITONES = 10.0  # a raised voice's pitch and tilt over the calm voice's (the agcline row's loudest raises:
-RAISED_TILT_DB = 5.0  # +8..+11 st and +3..+6 dB)
+RAISED_SEMITONES = 8.0  # a raised voice's pitch and tilt over the calm voice's (the agcline row's loudest raises:
+RAISED_TILT_DB = 4.0  # +8..+11 st and +3..+6 dB); at +4 dB a squeezed raise keeps a quarter of the level they explain
 
 
 def _turns(track: SpeakerTrack, *, start: int, count: int, level_over_db: float, tilt_over_db: float = 0.0,
@@ -87,9 +87,23 @@ def test_the_squeeze_is_read_only_from_effortful_voicing_and_keeps_the_level_ove
         squeeze.voiced(level_over_db=-15.0, effort_db=2.0)  # a quiet calm voice: no effort, no evidence
     assert squeeze.relief_db(5.0) == 0.0
     for _ in range(500):
-        squeeze.voiced(level_over_db=0.0, effort_db=30.0)  # effort explains 30 dB, the line left none of it
+        squeeze.voiced(level_over_db=8.0, effort_db=30.0)  # effort explains 30 dB, the line left a quarter of it
     assert 0.0 < squeeze.relief_db(5.0) <= 3.0
     assert squeeze.relief_db(2.0) == 0.0
+
+
+def test_a_lively_voice_whose_melody_keeps_its_level_is_no_squeeze() -> None:
+    """A voice that moves its pitch and brightness a long way at its usual level (read speech, a friendly service
+    voice) keeps almost none of the level that effort would explain: that is the voice, not a line taking level, so
+    the level a raise needs stays where it was - on the agent's track such stretches at +2.5 dB stay unflagged."""
+    squeeze = LevelSqueeze()
+    for _ in range(500):
+        squeeze.voiced(level_over_db=1.0, effort_db=20.0)
+    assert squeeze.squeeze_db >= SQUEEZED_DB and squeeze.kept_share < SQUEEZED_MIN_SHARE
+    assert squeeze.relief_db(6.0) == 0.0
+    track = _calibrated_agent()
+    assert _turns(track, start=1500, count=10, level_over_db=2.5, tilt_over_db=5.0, semitones_up=10.0) == 0
+    assert track.line.squeeze.relief_db(track.thresholds.level_enter_db) == 0.0
 
 
 def _calibrated_agent() -> SpeakerTrack:

@@ -70,6 +70,15 @@ SQUEEZED_SHARE_LEVEL_DB = 3.0  # ...and there a raise needs this much level over
 # raise keeps 3.6 dB at that share; at 2 dB the bright first syllables of calm words, +2..+4 dB with their tilt
 # +9..+10 dB, entered on agcline)
 SQUEEZED_LEVEL_MIN_DB = 2.0  # ...never under this over the calm voice
+# A lively voice moves its pitch and brightness a long way while its level stays put (read speech, a friendly "service
+# voice"): its effortful-looking voicing keeps almost none of the level its effort explains, and read as a squeeze
+# that lowered the level a raise needs to 2-4 dB over the calm voice and flagged its calm stretches (LibriSpeech
+# readers, benchmarks/eval_detection_readers.py: 5-10 % of calm chunks). A compressor always passes a share of a rise
+# (1 / ratio over its threshold, all of it under): below `SQUEEZED_MIN_SHARE` kept, the voice, not the line, is why.
+# Kept shares where the squeeze came in (session 14): the readers' median 0.12 (75th percentile 0.18); the comp row's
+# 0.36 (5th percentile 0.27), the agc row's 0.31 (25th percentile 0.25). An AGC that brought its gain down after a
+# raise can leave less; the floor's reading (LineFloor.level_over_db) is what sees that.
+SQUEEZED_MIN_SHARE = 0.25
 MIN_CALIBRATION_FRAMES = 100  # the calm voice over the floor is known from 1 s of voicing with a floor
 
 
@@ -117,6 +126,8 @@ class LevelSqueeze:
 
     def relief_db(self, level_enter_db: float) -> float:
         """How far the level a raise needs comes down on this line (dB; 0.0 on a line that does not squeeze)."""
+        if self.kept_share < SQUEEZED_MIN_SHARE:  # a lively voice's melody, not a line's squeeze
+            return 0.0
         beyond_db = self.squeeze_db - SQUEEZED_DB
         relief_db = beyond_db + SQUEEZED_STEP_DB if beyond_db >= 0.0 else 0.0
         if self.kept_share <= SQUEEZED_SHARE:
