@@ -13,13 +13,15 @@ pause a 20-40 dB drop of the floor.
 Scoring, as the detection benchmark's truth (issue 13 item 1): each utterance after the calibration is cut into
 3 s chunks (a last piece of 1.5 s or more is kept), and a chunk's truth is its active speech level over the
 calibration's (conditions.active_speech_level_dbfs): at least +9 dB is raised, at most +4 dB calm, in between
-not scored. A chunk is flagged when an agent raised_voice episode overlaps it. The goal is the issue's for calm
-clips: at most 1 % flagged in every condition (gainstep12: at most 2 %). ``-v`` prints each flagged calm chunk
-with the level of the episode's own span over the calibration (a loud phrase inside a calm chunk reads +6..+9
-there) and what the episode read. Reported for the first five readers (by id; the ones the squeeze rule's floor
-was set on, session 14) and the other five apart.
+not scored. A chunk is flagged when a raised-voice episode of the reader overlaps it. The goals are the issue's
+for calm clips: the agent's at most 1 % flagged in every condition (gainstep12: 2 %), the caller's (--as-caller:
+the reader is the caller of a two-channel session whose agent only listens) 5 %. ``-v`` prints each flagged calm
+chunk with the level of the episode's own span over the calibration (a loud phrase inside a calm chunk reads
++6..+9 dB there) and what the episode read. Reported for the first five readers by id and the other five apart
+(session 14 set the squeeze rule's floor from the kept shares of all ten and of the comp and agc rows).
 
-    python benchmarks/eval_detection_readers.py [--conditions clean,phone,gain-18,noise10,gainstep12] [-v] [--json OUT]
+    python benchmarks/eval_detection_readers.py [--conditions clean,phone,gain-18,noise10,gainstep12] [--as-caller]
+        [-v] [--json OUT]
 """
 
 from __future__ import annotations
@@ -50,8 +52,9 @@ MIN_CHUNK_S = 1.5
 RAISED_OVER_CALM_DB = 9.0  # as eval_detection.py
 CALM_OVER_CALM_DB = 4.0
 PAUSE_UNDER_FLOOR_DB = 3.0
-GOAL_CALM_FLAGGED_PCT = 1.0
-GOAL_CALM_FLAGGED_AFTER_STEP_PCT = 2.0  # gainstep12
+GOAL_CALM_FLAGGED_PCT = 1.0  # the agent's (issue 13 item 2)
+GOAL_CALM_FLAGGED_AFTER_STEP_PCT = 2.0  # gainstep12 (item 3)
+GOAL_CALLER_CALM_FLAGGED_PCT = 5.0  # the caller's (item 4)
 DEFAULT_CONDITIONS = ("clean", "phone", "gain-18", "noise10", "gainstep12")
 AGENT_ROOM_DBFS = -70.0  # --as-caller: the listening agent's channel, a quiet headset room
 
@@ -154,7 +157,7 @@ def run_condition(session: ReaderSession, condition: str, *, as_caller: bool = F
 
 
 def report(condition: str, rows: list[tuple[str, list[tuple[Chunk, bool]], list[Flag], int]], *,
-           tuned: set[str], minutes: float) -> dict[str, object]:
+           tuned: set[str], minutes: float, as_caller: bool = False) -> dict[str, object]:
     tally: Counter[tuple[str, str, bool]] = Counter()
     episodes = 0
     clearly_calm = 0  # flagged calm chunks whose episode's own span was calm too (a loud phrase inside is not)
@@ -172,7 +175,8 @@ def report(condition: str, rows: list[tuple[str, list[tuple[Chunk, bool]], list[
 
     flagged, calm = share("calm")
     caught, raised = share("raised")
-    limit = GOAL_CALM_FLAGGED_AFTER_STEP_PCT if condition == "gainstep12" else GOAL_CALM_FLAGGED_PCT
+    limit = GOAL_CALLER_CALM_FLAGGED_PCT if as_caller else \
+        GOAL_CALM_FLAGGED_AFTER_STEP_PCT if condition == "gainstep12" else GOAL_CALM_FLAGGED_PCT
     pct = 100.0 * flagged / max(calm, 1)
     tuned_hit, tuned_n = share("calm", ("tuned",))
     held_hit, held_n = share("calm", ("held_out",))
@@ -217,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
             scored, flags, count = run_condition(session, condition, as_caller=args.as_caller)
             rows.append((session.reader, scored, flags, count))
             flagged_lines += [_flag_line(condition, flag) for flag in flags]
-        summary[condition] = report(condition, rows, tuned=tuned, minutes=minutes)
+        summary[condition] = report(condition, rows, tuned=tuned, minutes=minutes, as_caller=args.as_caller)
     if args.verbose:
         print("\n".join(["", *flagged_lines]))
     if args.json:
