@@ -38,7 +38,7 @@ except ImportError:
     import eval_detection_pace  # type: ignore[no-redef]
 
 import calmcue.analysis.offline as offline
-import calmcue.detector.detector as detector_module
+import calmcue.detector.fast_speech as fast_speech
 import calmcue.detector.pace as pace_module
 import calmcue.features.extractor as extractor
 import calmcue.features.rate as rate_module
@@ -113,74 +113,50 @@ def _recomputed(window_s: float):  # type: ignore[no-untyped-def]
     return replayed
 
 
-def _entering_replaced(enters, *, on_gated=None):  # type: ignore[no-untyped-def]
-    """Detector._step_fast with its entering rule replaced (its gate, exit and transition kept, copied here): `enters
-    (detector, ratio, voiced)` is asked on every frame past the gate, before the recent-speech check, so a rule that
-    keeps state sees every frame; `on_gated(detector)` runs on the frames the gate holds back."""
-
-    def step_fast(self, frame: int, rate: float, *, voiced: bool) -> None:  # type: ignore[no-untyped-def]
-        calibrating = self.agent.baseline.values is None or self.agent.baseline.from_prior
-        if voiced:
-            self._pace.observe(rate, calibrating=calibrating)
-        if calibrating or not self._pace.value > 0 or math.isnan(rate) or \
-                self._agent_speech_frames < self._fast_window_frames:
-            entering = staying = False
-            if on_gated is not None:
-                on_gated(self)
-        else:
-            since_voiced = frame - self.agent.last_voiced
-            ratio = rate / self._pace.value
-            entering = enters(self, ratio, voiced) and since_voiced <= detector_module.RECENT_SPEECH_FRAMES
-            staying = pace_module.pace_holds(ratio, since_voiced_frames=since_voiced,
-                                             enter_ratio=self._fast_ratio_enter)
-            self._fast_ratio = ratio
-        transition = self._fast.step(frame, entering=entering, staying=staying)
-        if transition is not None:
-            self._on(transition, detector_module.CueKind.FAST_SPEECH, detector_module.Speaker.AGENT)
-    return step_fast
-
-
-def _cusum_step(drift: float, evidence: float):  # type: ignore[no-untyped-def]
+def _cusum_enters(drift: float, evidence: float):  # type: ignore[no-untyped-def]
+    """FastSpeechCue.enters as a one-sided CUSUM of the log ratio over `drift` (seconds of evidence), drained
+    while the cue holds frames back (FastSpeechCue.held_back)."""
     ln_drift = math.log(drift)
 
-    def enters(detector, ratio: float, voiced: bool) -> bool:  # type: ignore[no-untyped-def]
-        score = getattr(detector, "_fast_evidence", 0.0)
+    def enters(cue, ratio: float, *, voiced: bool) -> bool:  # type: ignore[no-untyped-def]
+        score = getattr(cue, "_evidence", 0.0)
         if voiced:
             score = max(0.0, score + (math.log(ratio) - ln_drift) * HOP_S)
-        detector._fast_evidence = score
+        cue._evidence = score
         return bool(score >= evidence)
 
-    def drained(detector) -> None:  # type: ignore[no-untyped-def]
-        detector._fast_evidence = 0.0
+    def drained(cue) -> None:  # type: ignore[no-untyped-def]
+        cue._evidence = 0.0
 
-    return _entering_replaced(enters, on_gated=drained)
+    return enters, drained
 
 
-def _rise_step(enter: float, rise: float, lag_s: float):  # type: ignore[no-untyped-def]
+def _rise_enters(enter: float, rise: float, lag_s: float):  # type: ignore[no-untyped-def]
     """"Slow down" enters while the ratio reads `enter` or more AND has risen `rise` times or more over the ratio
     read `lag_s` seconds of voicing before (a pace that went up, not one that reads high for a while); the exit is
     the detector's own."""
     lag = max(1, round(lag_s / HOP_S))
 
-    def enters(detector, ratio: float, voiced: bool) -> bool:  # type: ignore[no-untyped-def]
-        history = detector.__dict__.setdefault("_fast_history", [])
+    def enters(cue, ratio: float, *, voiced: bool) -> bool:  # type: ignore[no-untyped-def]
+        history = cue.__dict__.setdefault("_history", [])
         if voiced:
             history.append(ratio)
             del history[:-lag - 1]
         return len(history) > lag and ratio >= rise * history[0] and ratio >= enter
 
-    return _entering_replaced(enters)
+    return enters
 
 
 _TRACE: list[tuple[int, float, float]] = []  # (frame, rate, usual pace) of every frame the last session judged
 
 
-def _traced(step_fast):  # type: ignore[no-untyped-def]
-    def step(self, frame: int, rate: float, *, voiced: bool) -> None:  # type: ignore[no-untyped-def]
-        step_fast(self, frame, rate, voiced=voiced)
-        if voiced:
-            _TRACE.append((frame, rate, self._pace.value))
-    return step
+def _traced(step):  # type: ignore[no-untyped-def]
+    def traced(cue, frame: int, rate_syl_s: float, **kwargs):  # type: ignore[no-untyped-def]
+        transition = step(cue, frame, rate_syl_s, **kwargs)
+        if kwargs["voiced"]:
+            _TRACE.append((frame, rate_syl_s, cue.pace.value))
+        return transition
+    return traced
 
 
 def _trace_stretches(path: Path):  # type: ignore[no-untyped-def]
@@ -233,14 +209,15 @@ def main(argv: list[str]) -> int:
             "--articulation-centroid" in ours:
         # the cached column is the shipped estimator's
         detection_replay.replay = _recomputed(window_s)  # type: ignore[assignment]
+    cue = fast_speech.FastSpeechCue
     if _option(ours, "--rule", "level") == "cusum":
-        detector_module.Detector._step_fast = _cusum_step(  # type: ignore[method-assign]
+        cue.enters, cue.held_back = _cusum_enters(  # type: ignore[method-assign]
             float(_option(ours, "--drift", "1.15")), float(_option(ours, "--evidence", "0.5")))
     if _option(ours, "--rule", "level") == "rise":
-        detector_module.Detector._step_fast = _rise_step(  # type: ignore[method-assign]
+        cue.enters = _rise_enters(  # type: ignore[method-assign]
             float(_option(ours, "--rise-enter", "1.2")), float(_option(ours, "--rise", "1.12")),
             float(_option(ours, "--lag-s", "4")))
-    detector_module.Detector._step_fast = _traced(detector_module.Detector._step_fast)  # type: ignore[method-assign]
+    cue.step = _traced(cue.step)  # type: ignore[method-assign]
     if "--trace" in ours:
         eval_detection_pace.slow_down_check = _trace_stretches(Path(_option(ours, "--trace", "")))
     cached = detection_replay._cached_analyze(cache)

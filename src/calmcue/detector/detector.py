@@ -15,12 +15,12 @@ from calmcue.detector.calls import CallEnd, CallFrame, CallTracker
 from calmcue.detector.clipping import CLIPPED_SHARE, ClipWatch, restored_level_dbfs
 from calmcue.detector.echo import EchoGate
 from calmcue.detector.events import Cue, Episode, Event
+from calmcue.detector.fast_speech import FastSpeechCue
 from calmcue.detector.foreground import MUSIC_PROB, Foreground, MusicBed, heard_speech
 from calmcue.detector.hold import HOLD_VOICE_MARGIN_DB, HeldBack, HeldFrame, HoldState, hold_music
 from calmcue.detector.kinds import CueKind, Speaker
-from calmcue.detector.pace import PaceReference, pace_holds
 from calmcue.detector.policy import CueLimiter, cue_limits
-from calmcue.detector.speaker import RECENT_SPEECH_FRAMES, GainMove, SpeakerTrack, Thresholds
+from calmcue.detector.speaker import GainMove, SpeakerTrack, Thresholds
 from calmcue.detector.state import EpisodeMachine, Transition
 from calmcue.detector.texts import MESSAGES
 from calmcue.detector.turns import CLICK_FRAMES, TURN_BRIDGE_FRAMES, LeakGate, SpeechRun, TalkOverTracker
@@ -33,7 +33,6 @@ NEW_CALL_GAP_FRAMES = round(10 / HOP_S)  # call audio back after 10 s of digital
 MUTED_FRAMES = 50  # 0.5 s of exact digital silence on the mic: muted
 SILENT_LEVEL_DBFS = -99.9
 SIGNAL_LEVEL_DBFS = -90.0
-FAST_EXIT_S = 1.0
 # The agent's raise being confirmed (agent_min_s) survives 0.3 s below the exit thresholds: inside a raised
 # sentence the short-term values dip (a dull vowel, a scream whose pitch sits in the tilt's low band), and one
 # such dip restarted the wait. The caller's shorter minimum needs none.
@@ -83,16 +82,9 @@ class Detector:
         self._thresholds = thresholds
         self.customer = self._fresh_customer()
         to, fs, npause = settings.talk_over, settings.fast_speech, settings.no_pause
-        self._fast = EpisodeMachine(min_frames=round(fs.min_s / HOP_S), exit_frames=round(FAST_EXIT_S / HOP_S))
-        self._fast_ratio_enter = 1.0 + (fs.rate_ratio_enter - 1.0) * scale
-        self._fast_ratio = math.nan  # the agent's latest speaking rate over their usual pace
-        self._pace = PaceReference()  # the agent's usual pace, learned over the call's speech (detector/pace.py)
-        # the rate is judged once its window holds only speech heard since the start (or a new microphone): over
-        # its first seconds it reads a sentence or two and wanders further (a demo started part-way fired at once)
-        self._fast_window_frames = round(fs.window_speech_s / HOP_S)
-        self._agent_speech_frames = 0
+        self._fast = FastSpeechCue(fs, scale=scale)  # "Slow down" (detector/fast_speech.py)
         if agent_baseline is not None:
-            self._pace.seed(agent_baseline.rate_syl_s)
+            self._fast.pace.seed(agent_baseline.rate_syl_s)
         self._no_pause = EpisodeMachine(min_frames=round(npause.talk_s / HOP_S), exit_frames=0)
         self._limiters = {key: CueLimiter(limits) for key, limits in cue_limits(settings).items()}
         self._agent_run = SpeechRun(min_stretch_frames=CLICK_FRAMES + 1)  # not clicks (typing: turns.CLICK_FRAMES)
@@ -167,8 +159,7 @@ class Detector:
         """The agent switched microphones: their baseline starts afresh (no cue until it is learned again)."""
         self.agent.restart()
         self.clip_watch.reset()
-        self._pace.restart()
-        self._agent_speech_frames = 0
+        self._fast.restart()
 
     def retune(self, settings: DetectorSettings) -> None:
         """New enter thresholds from the next frame on (the agent's nudges, detector/offsets.py); the baselines,
@@ -176,7 +167,7 @@ class Detector:
         self.settings, scale = settings, settings.threshold_scale
         self.agent.thresholds = self._thresholds = Thresholds.from_settings(settings.raised_voice, scale=scale)
         self.customer.thresholds = Thresholds.from_settings(settings.raised_voice, scale=scale, customer=True)
-        self._fast_ratio_enter = 1.0 + (settings.fast_speech.rate_ratio_enter - 1.0) * scale
+        self._fast.retune(settings.fast_speech, scale=scale)
         self._talk_over.agent_min_frames = round(settings.talk_over.agent_min_s / HOP_S)
         self._no_pause.min_frames = round(settings.no_pause.talk_s / HOP_S)
 
@@ -190,9 +181,9 @@ class Detector:
         """The agent's calibrated voice, its rate being the usual pace learned so far (what a saved calibration
         keeps: detector/pace.py)."""
         values = self.agent.baseline.values if not self.agent.baseline.from_prior else None
-        if values is None or not self._pace.value > 0:
+        if values is None or not self._fast.pace.value > 0:
             return values
-        return replace(values, rate_syl_s=self._pace.value)
+        return replace(values, rate_syl_s=self._fast.pace.value)
 
     @property
     def customer_baseline(self) -> BaselineValues | None:
@@ -243,8 +234,10 @@ class Detector:
                                      line_level_dbfs=math.nan if self._agent_bed.active else agent.level_dbfs)
         if transition is not None:
             self._on(transition, CueKind.RAISED_VOICE, Speaker.AGENT)
-        self._agent_speech_frames += agent_speech
-        self._step_fast(frame, agent.rate_syl_s, voiced=agent.voiced and agent_speech)
+        self._on(self._fast.step(frame, agent.rate_syl_s, voiced=agent.voiced and agent_speech, speech=agent_speech,
+                                 calibrating=self.agent.baseline.values is None or self.agent.baseline.from_prior,
+                                 since_voiced_frames=frame - self.agent.last_voiced),
+                 CueKind.FAST_SPEECH, Speaker.AGENT)
         self._step_no_pause(frame, agent_speech)
         if customer is not None:
             transition = self._talk_over.step(frame, agent_onset=agent_onset, agent=self._agent_run,
@@ -299,23 +292,6 @@ class Detector:
                                     line_level_dbfs=math.nan if self._customer_bed.active else customer.level_dbfs),
                  CueKind.RAISED_VOICE, Speaker.CUSTOMER)
 
-    def _step_fast(self, frame: int, rate: float, *, voiced: bool) -> None:
-        calibrating = self.agent.baseline.values is None or self.agent.baseline.from_prior
-        if voiced:
-            self._pace.observe(rate, calibrating=calibrating)
-        if calibrating or not self._pace.value > 0 or math.isnan(rate) or \
-                self._agent_speech_frames < self._fast_window_frames:
-            entering = staying = False
-        else:
-            since_voiced = frame - self.agent.last_voiced
-            ratio = rate / self._pace.value
-            entering = since_voiced <= RECENT_SPEECH_FRAMES and ratio >= self._fast_ratio_enter
-            staying = pace_holds(ratio, since_voiced_frames=since_voiced, enter_ratio=self._fast_ratio_enter)
-            self._fast_ratio = ratio
-        transition = self._fast.step(frame, entering=entering, staying=staying)
-        if transition is not None:
-            self._on(transition, CueKind.FAST_SPEECH, Speaker.AGENT)
-
     def _step_no_pause(self, frame: int, agent_speech: bool) -> None:
         customer_turn = self._customer_run.ongoing(frame) and \
             self._customer_run.length(frame) >= self._customer_turn_frames
@@ -357,7 +333,7 @@ class Detector:
         if kind == CueKind.RAISED_VOICE:
             return (self.agent if speaker == Speaker.AGENT else self.customer).evidence(duration_s=duration_s)
         if kind == CueKind.FAST_SPEECH:
-            return {"rate_ratio": self._fast_ratio, "baseline_rate_syl_s": self._pace.value, "duration_s": duration_s}
+            return self._fast.evidence(duration_s=duration_s)
         if kind == CueKind.TALK_OVER:
             return {"customer_talk_s": self._talk_over.customer_talk_s, "overlap_s": duration_s}
         return {"talk_s": duration_s}
@@ -365,7 +341,8 @@ class Detector:
     def _machines(self) -> list[tuple[EpisodeMachine, CueKind, Speaker]]:
         return [(self.agent.machine, CueKind.RAISED_VOICE, Speaker.AGENT),
                 (self.customer.machine, CueKind.RAISED_VOICE, Speaker.CUSTOMER),
-                (self._fast, CueKind.FAST_SPEECH, Speaker.AGENT), (self._no_pause, CueKind.NO_PAUSE, Speaker.AGENT)]
+                (self._fast.machine, CueKind.FAST_SPEECH, Speaker.AGENT),
+                (self._no_pause, CueKind.NO_PAUSE, Speaker.AGENT)]
 
     def _fresh_customer(self) -> SpeakerTrack:
         """The caller's track, starting from the telephone-speech prior (every call has a new caller)."""

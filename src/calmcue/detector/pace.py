@@ -35,17 +35,6 @@ SEED_FRAMES = round(5 / HOP_S)  # a saved pace counts as 5 s of voiced readings,
 SEED_SPREAD_LN = 0.1  # ... spread as readings at a steady pace spread (about +-10 %: the benchmark's wander)
 
 
-# The rate is that of the last seconds of speech, so a pause between sentences keeps a fast episode going (it
-# only stops new ones from starting); a longer silence ends it.
-FAST_PAUSE_BRIDGE_FRAMES = round(1.5 / HOP_S)
-
-
-def pace_holds(ratio: float, *, since_voiced_frames: int, enter_ratio: float) -> bool:
-    """Whether a fast_speech episode stays: voiced speech within the bridge, at a rate `ratio` times the usual pace
-    still 60 % of the way from 1 to the ratio that starts one (`enter_ratio`)."""
-    return since_voiced_frames <= FAST_PAUSE_BRIDGE_FRAMES and ratio >= 1.0 + 0.6 * (enter_ratio - 1.0)
-
-
 class PaceReference:
     """Median of the speaking rate over the speaker's usual-paced voiced speech (NaN until there is any)."""
 
