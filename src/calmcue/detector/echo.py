@@ -84,7 +84,8 @@ class EchoGate:
         agent = np.array(self._agent)[oldest_first]
         said = np.where(agent == agent, agent, 0.0)  # NaN (not speaking) != NaN
         terms = np.stack([agent == agent, said, said * said])  # (3, _HISTORY), oldest first
-        # at lag _LAGS[k], frame j of the update reads the agent's terms at MAX_LAG_FRAMES - k + 1 + j: a view
+        # at lag _LAGS[k], frame j of the update (oldest first: _HISTORY - UPDATE_FRAMES + j) reads the agent's terms
+        # at MAX_LAG_FRAMES - MIN_LAG_FRAMES + 1 - k + j: a view
         row, step = terms.strides
         before = as_strided(terms[:, MAX_LAG_FRAMES - MIN_LAG_FRAMES + 1:], shape=(3, len(_LAGS), UPDATE_FRAMES),
                             strides=(row, -step, step), writeable=False)
