@@ -17,8 +17,9 @@ not scored. A chunk is flagged when a raised-voice episode of the reader overlap
 for calm clips: the agent's at most 1 % flagged in every condition (gainstep12: 2 %), the caller's (--as-caller:
 the reader is the caller of a two-channel session whose agent only listens) 5 %. ``-v`` prints each flagged calm
 chunk with the level of the episode's own span over the calibration (a loud phrase inside a calm chunk reads
-+6..+9 dB there) and what the episode read. Reported for the first five readers by id and the other five apart
-(session 14 set the squeeze rule's floor from the kept shares of all ten and of the comp and agc rows).
++6..+9 dB there) and what the episode read. Reported for the first five readers by id (the pace benchmark's tuned
+half) and the other five apart; none of them was held out of session 14's squeeze rule, whose floor was set from the
+kept shares of all ten and of the comp and agc rows.
 
     python benchmarks/eval_detection_readers.py [--conditions clean,phone,gain-18,noise10,gainstep12] [--as-caller]
         [-v] [--json OUT]
@@ -180,13 +181,13 @@ def report(condition: str, rows: list[tuple[str, list[tuple[Chunk, bool]], list[
     pct = 100.0 * flagged / max(calm, 1)
     tuned_hit, tuned_n = share("calm", ("tuned",))
     held_hit, held_n = share("calm", ("held_out",))
-    print(f"{condition:<11} calm chunks flagged {pct:5.1f} % ({flagged}/{calm}; tuned readers {tuned_hit}/{tuned_n},"
-          f" held out {held_hit}/{held_n}; {clearly_calm} with the episode's own span calm too)"
+    print(f"{condition:<11} calm chunks flagged {pct:5.1f} % ({flagged}/{calm}; first five readers"
+          f" {tuned_hit}/{tuned_n}, last five {held_hit}/{held_n}; {clearly_calm} with the episode's own span calm too)"
           f" goal <= {limit:g} % {'pass' if pct <= limit else 'FAIL'};"
           f" raised chunks caught {caught}/{raised}; raised_voice episodes {episodes}"
           f" ({60.0 * episodes / minutes:.0f} an hour of talk)")
     return {"calm_flagged_pct": round(pct, 2), "calm_chunks": calm, "calm_flagged": flagged,
-            "calm_flagged_tuned": [tuned_hit, tuned_n], "calm_flagged_held_out": [held_hit, held_n],
+            "calm_flagged_first_five": [tuned_hit, tuned_n], "calm_flagged_last_five": [held_hit, held_n],
             "calm_flagged_span_calm": clearly_calm, "raised_caught": [caught, raised], "episodes": episodes,
             "episodes_per_hour": round(60.0 * episodes / minutes, 1), "goal_pct": limit, "pass": pct <= limit}
 
