@@ -102,7 +102,7 @@ def reader_session(reader: str) -> ReaderSession:
         if index == len(calibration):
             calibration_s = t_s
         if index >= len(calibration):
-            chunks += _chunks(reader, utterance, start_s=t_s, calm_dbfs=calm_dbfs)
+            chunks += chunks_of(reader, utterance, start_s=t_s, calm_dbfs=calm_dbfs)
         pause = np.zeros(round(rng.uniform(*librispeech_pace.PAUSE_S) * RATE_HZ), np.float32)
         pieces += [utterance, pause]
         t_s += (len(utterance) + len(pause)) / RATE_HZ
@@ -111,7 +111,8 @@ def reader_session(reader: str) -> ReaderSession:
     return ReaderSession(reader, samples, calibration_s, calm_dbfs, tuple(chunks))
 
 
-def _chunks(reader: str, utterance: np.ndarray, *, start_s: float, calm_dbfs: float) -> list[Chunk]:
+def chunks_of(reader: str, utterance: np.ndarray, *, start_s: float, calm_dbfs: float) -> list[Chunk]:
+    """The utterance (starting at `start_s` in its session) in 3 s chunks, each with its level over `calm_dbfs`."""
     size = round(CHUNK_S * RATE_HZ)
     out = []
     for first in range(0, len(utterance), size):

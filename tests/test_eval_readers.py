@@ -34,3 +34,24 @@ def test_a_readers_session_keeps_its_floor_in_the_pauses_and_scores_after_calibr
     piece = session.samples[round(first.start_s * readers.RATE_HZ):round(first.end_s * readers.RATE_HZ)]
     measured = conditions.active_speech_level_dbfs(piece, rate_hz=readers.RATE_HZ) - session.calm_dbfs
     assert abs(measured - first.over_calm_db) < 1.0  # the room tone under it adds little
+
+
+def test_a_calm_call_takes_turns_politely_on_two_lines(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """benchmarks/eval_calm_calls.py: after the agent's calibration the two readers take turns, never at once, the
+    agent answering 0.3-1.2 s after the caller; each chunk lies on its own speaker's line."""
+    import eval_calm_calls
+
+    monkeypatch.setenv("CALMCUE_DATA", str(shared_data))
+    first, second = librispeech_pace.readers()[:2]
+    call = eval_calm_calls.calm_call(first, second)
+    assert call.samples.shape[1] == 2 and call.agent_turns and call.caller_chunks
+    assert all(start >= call.calibration_s for start, _ in call.agent_turns)
+    for start_s, end_s in call.agent_turns:
+        before = call.samples[round((start_s - 0.3) * readers.RATE_HZ):round(start_s * readers.RATE_HZ), 1]
+        answer = call.samples[round(start_s * readers.RATE_HZ):round(end_s * readers.RATE_HZ)]
+        caller_floor = readers.recording_floor_dbfs([call.samples[:, 1]])
+        for piece in (before, answer[:, 1]):  # the caller's line holds only its room then
+            assert 10 * np.log10(np.mean(piece.astype(np.float64) ** 2)) < caller_floor + 6.0
+    for chunk in call.caller_chunks:
+        piece = call.samples[round(chunk.start_s * readers.RATE_HZ):round(chunk.end_s * readers.RATE_HZ)]
+        assert np.mean(piece[:, 1].astype(np.float64) ** 2) > 10 * np.mean(piece[:, 0].astype(np.float64) ** 2)
