@@ -132,11 +132,9 @@ def main(argv: list[str] | None = None) -> int:
             total.update(score(call, condition))
         hours = total["minutes_x100"] / 100 / 60
         figures = {"minutes": round(hours * 60, 1), "cues_per_hour": round(total["cues"] / hours, 1)}
-        for side, key in (("agent", "agent"), ("caller", "caller"), ("cut_in", "cut_in")):
-            n, hit = (total[f"{key}_turns"], total[f"{key}_flagged"]) if key == "cut_in" else \
-                (total[f"{key}_calm"], total[f"{key}_flagged"])
-            figures[f"{side}_flagged_pct"] = round(100.0 * hit / max(n, 1), 1)
-            figures[f"{side}_n"] = n
+        for side, scored in (("agent", "agent_calm"), ("caller", "caller_calm"), ("cut_in", "cut_in_turns")):
+            figures[f"{side}_flagged_pct"] = round(100.0 * total[f"{side}_flagged"] / max(total[scored], 1), 1)
+            figures[f"{side}_n"] = total[scored]
         for kind in ("agent_episodes", "caller_episodes", "talk_over_episodes"):
             figures[f"{kind}_per_hour"] = round(total[kind] / hours, 1)
         for key in sorted(k for k in total if k.startswith("cue ")):
