@@ -54,3 +54,21 @@ def test_polite_answers_over_a_lossy_caller_line_are_not_talk_over(shared_data: 
 
     assert not [t.agent_speech_start_s for t in polite if flagged(t)]
     assert sum(map(flagged, cut_ins)) >= 0.9 * len(cut_ins)  # and the cut-ins are still caught
+
+
+def test_a_window_is_a_dropout_exactly_when_its_probes_hold_a_run_of_zeros_long_enough() -> None:
+    """pitch.dropout_windows against its definition: DROPOUT_PROBES probes in a row at exact zero (one run 9 probes
+    long is none; 10 is), on windows with scattered zeros as quiet 16-bit audio has."""
+    from calmcue.features.pitch import DROPOUT_PROBE, DROPOUT_PROBES
+
+    rng = np.random.default_rng(8)
+    windows = rng.standard_normal((400, 2, 800)).astype(np.float32)
+    windows[rng.random(windows.shape) < 0.2] = 0.0  # scattered zeros
+    for index, probes in enumerate(rng.integers(DROPOUT_PROBES - 2, DROPOUT_PROBES + 2, 400)):
+        start = int(rng.integers(0, 800 // DROPOUT_PROBE - probes)) * DROPOUT_PROBE
+        windows[index, index % 2, start:start + (probes - 1) * DROPOUT_PROBE + 1] = 0.0  # `probes` probes at zero
+    at_zero = windows[..., ::DROPOUT_PROBE] == 0.0
+    starts = range(at_zero.shape[-1] - DROPOUT_PROBES + 1)
+    expected = np.array([[any(row[i:i + DROPOUT_PROBES].all() for i in starts) for row in pair] for pair in at_zero])
+    assert expected.any() and not expected.all()
+    np.testing.assert_array_equal(dropout_windows(windows), expected)
