@@ -1,15 +1,16 @@
 """Calm calls between two voices nobody tuned on: how often CalmCue would cue an agent who does everything right.
 
-Each LibriSpeech test-other reader (``librispeech_pace.py``, CC BY 4.0) is the agent of one call and the next reader
-(by id) its caller. The agent's calibration utterances come first (the caller's line quiet), then the two take turns
-utterance by utterance: the agent always answers 0.3-1.2 s after the caller has finished (eval_detection.py's
-POLITE_GAP_S), the caller 0.3-1.2 s after the agent, until either runs out of utterances. Each channel's pauses hold
-pink noise 3 dB under that reader's own recording floor (as eval_detection_readers.py). Everything said is calm and
-polite, so every cue is a false one: reported per condition as cues an hour of call (raised voice each side,
-talk-over) and, as the detection benchmark scores them, the calm 3 s chunks flagged on each side (<= +4 dB over that
-reader's calibration level; goals 1 % agent, 5 % caller) and the agent's turns flagged as cutting in (goal 3 %).
+Each LibriSpeech test-other reader (``librispeech_pace.py``, CC BY 4.0) is the agent of `--callers` calls (default
+3), the next readers (by id) its callers. The agent's calibration utterances come first (the caller's line quiet),
+then the two take turns utterance by utterance: the agent always answers 0.3-1.2 s after the caller has finished
+(eval_detection.py's POLITE_GAP_S), the caller 0.3-1.2 s after the agent, until either runs out of utterances. Each
+channel's pauses hold pink noise 3 dB under that reader's own recording floor (as eval_detection_readers.py).
+Everything said is calm and polite, so every cue is a false one: reported per condition as cues an hour of call
+(raised voice each side, talk-over) and, as the detection benchmark scores them, the calm 3 s chunks flagged on each
+side (<= +4 dB over that reader's calibration level; goals 1 % agent, 5 % caller) and the agent's turns flagged as
+cutting in (goal 3 %).
 
-    python benchmarks/eval_calm_calls.py [--conditions clean,phone,gain-18,noise10] [--json OUT]
+    python benchmarks/eval_calm_calls.py [--conditions clean,phone,gain-18,noise10] [--callers 3] [--json OUT]
 """
 
 from __future__ import annotations
@@ -117,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--conditions", default=",".join(DEFAULT_CONDITIONS),
                         help=f"comma list (default {','.join(DEFAULT_CONDITIONS)})")
+    parser.add_argument("--callers", type=int, default=3, help="calls per agent, each with the next reader (default 3)")
     parser.add_argument("--json", help="write the figures here")
     args = parser.parse_args(argv)
     if not librispeech_pace.librispeech_dir().is_dir():
@@ -124,7 +126,11 @@ def main(argv: list[str] | None = None) -> int:
               f"data folder", file=sys.stderr)
         return 2
     readers = librispeech_pace.readers()
-    calls = [calm_call(agent, readers[(i + 1) % len(readers)]) for i, agent in enumerate(readers)]
+    if not 1 <= args.callers < len(readers):
+        print(f"--callers must be 1-{len(readers) - 1}: each call pairs two different readers", file=sys.stderr)
+        return 2
+    calls = [calm_call(agent, readers[(i + k) % len(readers)]) for i, agent in enumerate(readers)
+             for k in range(1, args.callers + 1)]
     summary: dict[str, dict[str, float]] = {}
     for condition in args.conditions.split(","):
         total: Counter[str] = Counter()
