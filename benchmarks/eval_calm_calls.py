@@ -121,9 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--callers", type=int, default=3, help="calls per agent, each with the next reader (default 3)")
     parser.add_argument("--json", help="write the figures here")
     args = parser.parse_args(argv)
-    if not librispeech_pace.librispeech_dir().is_dir():
-        print(f"no LibriSpeech test-other under {librispeech_pace.librispeech_dir()}: set CALMCUE_DATA to the shared "
-              f"data folder", file=sys.stderr)
+    problem = librispeech_pace.missing()
+    if problem is not None:
+        print(problem, file=sys.stderr)
         return 2
     readers = librispeech_pace.readers()
     if not 1 <= args.callers < len(readers):

@@ -202,9 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="list every flagged calm chunk")
     parser.add_argument("--json", help="write the figures here")
     args = parser.parse_args(argv)
-    if not librispeech_pace.librispeech_dir().is_dir():
-        print(f"no LibriSpeech test-other under {librispeech_pace.librispeech_dir()}: set CALMCUE_DATA to the shared "
-              f"data folder", file=sys.stderr)
+    problem = librispeech_pace.missing()
+    if problem is not None:
+        print(problem, file=sys.stderr)
         return 2
     readers = librispeech_pace.readers()
     tuned = set(readers[: librispeech_pace.TUNED_READERS])

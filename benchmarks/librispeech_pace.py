@@ -28,6 +28,13 @@ def librispeech_dir() -> Path:
     return sessions.data_root() / "train" / "resemblyzer-librispeech" / "audio_data" / "librispeech_test-other"
 
 
+def missing() -> str | None:
+    """Why the readers cannot be loaded here (one line: what is wrong, what to do), or None."""
+    if librispeech_dir().is_dir():
+        return None
+    return f"no LibriSpeech test-other under {librispeech_dir()}: set CALMCUE_DATA to the shared data folder"
+
+
 def readers() -> list[str]:
     """Reader ids (folder names), sorted as numbers."""
     return sorted((p.name for p in librispeech_dir().iterdir() if p.is_dir()), key=int)
