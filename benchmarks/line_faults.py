@@ -57,7 +57,7 @@ DTX_ATTACK_FRAMES = 2
 DTX_HANG_FRAMES = 20
 ECHO_DELAY_S = (0.12, 0.25)
 ECHO_BAND_HZ = (300.0, 3400.0)
-ECHO_ROOM_RT60_S = (0.3, 0.5)
+ROOM_RT60_S = (0.3, 0.5)  # a room of offices and homes (detection_stress.py's reverb row reads it too)
 ECHO_JITTER_DELAY_S = (0.10, 0.30)  # echojit: the range the delay moves in
 ECHO_JITTER_EVERY_S = (5.0, 15.0)  # a move after this long
 ECHO_JITTER_MOVE_S = (0.01, 0.04)  # by this much, up or down
@@ -169,7 +169,7 @@ def echo_of(column: np.ndarray, *, rate_hz: int, seed: int, condition: str) -> n
 
     voice = column.astype(np.float64)
     if condition == "echoroom":
-        rt60_s = float(np.random.default_rng([seed, 83]).uniform(*ECHO_ROOM_RT60_S))
+        rt60_s = float(np.random.default_rng([seed, 83]).uniform(*ROOM_RT60_S))
         voice = signal.fftconvolve(voice, room_response(rt60_s=rt60_s, rate_hz=rate_hz, seed=seed))[: len(voice)]
     sos = signal.butter(4, ECHO_BAND_HZ, btype="bandpass", fs=rate_hz, output="sos")
     band = signal.sosfilt(sos, voice) * 10 ** (-ECHO_CONDITIONS[condition] / 20)
