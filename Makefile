@@ -15,13 +15,14 @@ export CALMCUE_DATA ?= $(abspath ../shared/data)
 
 # Debian 12 packages: PortAudio + the ALSA pulse plugin, a user-mode PulseAudio, speech synthesis for the demo,
 # Xvfb with a window manager, compositor and tray for the UI tests, the libraries the Qt 6 wheels load, and music
-# the activity model never heard for the detection benchmark's music rows (hyperrogue-music, asc-music), and key
-# sounds for its typing rows (bucklespring-data).
+# the activity model never heard for the detection benchmark's music rows (hyperrogue-music, asc-music), key
+# sounds for its typing rows (bucklespring-data), and telephone prompts of voices nobody tuned on for the calm-voice
+# check on real narrowband lines (benchmarks/phone_prompts.py; the test reads the fr set, the benchmark all four).
 SYS_PACKAGES := libportaudio2 libasound2-plugins libsndfile1 pulseaudio pulseaudio-utils espeak-ng flite sox \
 	xvfb xauth xdotool imagemagick openbox xcompmgr trayer \
 	libegl1 libgl1 libfontconfig1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 \
 	libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libdbus-1-3 fonts-dejavu-core \
-	asterisk-moh-opsound-wav hyperrogue-music asc-music bucklespring-data
+	asterisk-moh-opsound-wav hyperrogue-music asc-music bucklespring-data asterisk-core-sounds-fr-wav
 # Training data for `make model` (licences in models/README.md): telephone prompts, hold and instrumental music.
 MODEL_PACKAGES := asterisk-moh-opsound-wav asterisk-core-sounds-en-wav asterisk-core-sounds-it-wav \
 	fretsonfire-songs-sectoid fretsonfire-songs-muldjord singularity-music

@@ -21,8 +21,15 @@ chunk with the level of the episode's own span over the calibration (a loud phra
 half) and the other five apart; none of them was held out of session 14's squeeze rule, whose floor was set from the
 kept shares of all ten and of the comp and agc rows.
 
+``--corpus prompts``: the same check on real telephone-band speech, four IVR voice talents' recorded prompts
+(phone_prompts.py: en, it, fr, ru; Debian's asterisk-core-sounds packages), levelled and narrowband as a line
+carries them, with a line noise 45 dB under the calibration's level over the whole session in place of the pauses'
+room tone (each prompt has its own floor, -40..-90 dBFS; a floor jumping by 20-50 dB from prompt to prompt is no
+line's). Reported for en and it (voices the activity model was trained with) and fr and ru apart. Its phone
+condition is the 8 kHz telephone band once more (a second narrowband leg).
+
     python benchmarks/eval_detection_readers.py [--conditions clean,phone,gain-18,noise10,gainstep12] [--as-caller]
-        [-v] [--json OUT]
+        [--corpus librispeech|prompts] [-v] [--json OUT]
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 
@@ -37,10 +45,11 @@ import numpy as np
 from tqdm import tqdm
 
 try:  # imported as part of the repository (tests)
-    from benchmarks import conditions, librispeech_pace, sessions
+    from benchmarks import conditions, librispeech_pace, phone_prompts, sessions
 except ImportError:  # run as a script
     import conditions  # type: ignore[no-redef]
     import librispeech_pace  # type: ignore[no-redef]
+    import phone_prompts  # type: ignore[no-redef]
     import sessions  # type: ignore[no-redef]
 
 from calmcue.analysis.offline import analyze_samples
@@ -57,6 +66,7 @@ GOAL_CALM_FLAGGED_PCT = 1.0  # the agent's (issue 13 item 2)
 GOAL_CALM_FLAGGED_AFTER_STEP_PCT = 2.0  # gainstep12 (item 3)
 GOAL_CALLER_CALM_FLAGGED_PCT = 5.0  # the caller's (item 4)
 DEFAULT_CONDITIONS = ("clean", "phone", "gain-18", "noise10", "gainstep12")
+LINE_NOISE_UNDER_CALM_DB = 45.0  # --corpus prompts: the line's noise under the voice's calm level
 AGENT_ROOM_DBFS = -70.0  # --as-caller: the listening agent's channel, a quiet headset room
 
 
@@ -90,11 +100,16 @@ def recording_floor_dbfs(utterances: list[np.ndarray]) -> float:
     return float(np.percentile(10 * np.log10(np.mean(frames**2, axis=1) + 1e-20), 10))
 
 
-def reader_session(reader: str) -> ReaderSession:
+def seed_of(reader: str) -> int:
+    """A reader's seed: their LibriSpeech id, or a number drawn from a prompt voice's name."""
+    return int(reader) if reader.isdigit() else zlib.crc32(reader.encode()) % 100_000
+
+
+def reader_session(reader: str, *, corpus: str = "librispeech") -> ReaderSession:
     """The reader's calibration and the rest of their utterances, pauses between, and the chunks to score."""
-    calibration, rest = librispeech_pace.split(reader)
+    calibration, rest = (phone_prompts if corpus == "prompts" else librispeech_pace).split(reader)
     calm_dbfs = conditions.active_speech_level_dbfs(np.concatenate(calibration), rate_hz=RATE_HZ)
-    rng = np.random.default_rng(int(reader))
+    rng = np.random.default_rng(seed_of(reader))
     pieces: list[np.ndarray] = []
     chunks: list[Chunk] = []
     t_s = calibration_s = 0.0
@@ -106,8 +121,9 @@ def reader_session(reader: str) -> ReaderSession:
         pause = np.zeros(round(rng.uniform(*librispeech_pace.PAUSE_S) * RATE_HZ), np.float32)
         pieces += [utterance, pause]
         t_s += (len(utterance) + len(pause)) / RATE_HZ
-    tone_dbfs = recording_floor_dbfs(calibration + rest) - PAUSE_UNDER_FLOOR_DB
-    samples = conditions.add_room_tone(np.concatenate(pieces), level_dbfs=tone_dbfs, seed=int(reader))
+    tone_dbfs = calm_dbfs - LINE_NOISE_UNDER_CALM_DB if corpus == "prompts" else \
+        recording_floor_dbfs(calibration + rest) - PAUSE_UNDER_FLOOR_DB
+    samples = conditions.add_room_tone(np.concatenate(pieces), level_dbfs=tone_dbfs, seed=seed_of(reader))
     return ReaderSession(reader, samples, calibration_s, calm_dbfs, tuple(chunks))
 
 
@@ -139,9 +155,9 @@ def run_condition(session: ReaderSession, condition: str, *, as_caller: bool = F
     samples = session.samples
     if as_caller:
         room = conditions.add_room_tone(np.zeros_like(samples), level_dbfs=AGENT_ROOM_DBFS,
-                                        seed=int(session.reader) + 1)
+                                        seed=seed_of(session.reader) + 1)
         samples = np.stack([room, samples], axis=1)
-    samples, rate_hz = conditions.apply_condition(samples, RATE_HZ, condition, int(session.reader) % 1000,
+    samples, rate_hz = conditions.apply_condition(samples, RATE_HZ, condition, seed_of(session.reader) % 1000,
                                                   level_span_s=(0.0, session.calibration_s))
     result = analyze_samples(samples, rate_hz=rate_hz, keep_frames=False)
     speaker = Speaker.CUSTOMER if as_caller else Speaker.AGENT
@@ -159,7 +175,8 @@ def run_condition(session: ReaderSession, condition: str, *, as_caller: bool = F
 
 
 def report(condition: str, rows: list[tuple[str, list[tuple[Chunk, bool]], list[Flag], int]], *,
-           tuned: set[str], minutes: float, as_caller: bool = False) -> dict[str, object]:
+           tuned: set[str], minutes: float, as_caller: bool = False,
+           halves: tuple[str, str] = ("first five readers", "last five")) -> dict[str, object]:
     tally: Counter[tuple[str, str, bool]] = Counter()
     episodes = 0
     clearly_calm = 0  # flagged calm chunks whose episode's own span was calm too (a loud phrase inside is not)
@@ -182,8 +199,9 @@ def report(condition: str, rows: list[tuple[str, list[tuple[Chunk, bool]], list[
     pct = 100.0 * flagged / max(calm, 1)
     tuned_hit, tuned_n = share("calm", ("tuned",))
     held_hit, held_n = share("calm", ("held_out",))
-    print(f"{condition:<11} calm chunks flagged {pct:5.1f} % ({flagged}/{calm}; first five readers"
-          f" {tuned_hit}/{tuned_n}, last five {held_hit}/{held_n}; {clearly_calm} with the episode's own span calm too)"
+    print(f"{condition:<11} calm chunks flagged {pct:5.1f} % ({flagged}/{calm}; {halves[0]}"
+          f" {tuned_hit}/{tuned_n}, {halves[1]} {held_hit}/{held_n};"
+          f" {clearly_calm} with the episode's own span calm too)"
           f" goal <= {limit:g} % {'pass' if pct <= limit else 'FAIL'};"
           f" raised chunks caught {caught}/{raised}; raised_voice episodes {episodes}"
           f" ({60.0 * episodes / minutes:.0f} an hour of talk)")
@@ -199,18 +217,26 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"comma list (default {','.join(DEFAULT_CONDITIONS)})")
     parser.add_argument("--as-caller", action="store_true",
                         help="each reader as the caller of a two-channel session (customer_raised), the agent silent")
+    parser.add_argument("--corpus", choices=("librispeech", "prompts"), default="librispeech",
+                        help="librispeech: ten LibriSpeech readers (default); prompts: four IVR voices' recorded "
+                             "telephone prompts (phone_prompts.py)")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every flagged calm chunk")
     parser.add_argument("--json", help="write the figures here")
     args = parser.parse_args(argv)
-    problem = librispeech_pace.missing()
+    prompts = args.corpus == "prompts"
+    problem = (phone_prompts if prompts else librispeech_pace).missing()
     if problem is not None:
         print(problem, file=sys.stderr)
         return 2
-    readers = librispeech_pace.readers()
-    tuned = set(readers[: librispeech_pace.TUNED_READERS])
-    built = [reader_session(reader) for reader in tqdm(readers, desc="readers", leave=False)]
+    if prompts:
+        readers, tuned, halves = list(phone_prompts.VOICES), {"en", "it"}, ("en+it", "fr+ru")
+    else:
+        readers = librispeech_pace.readers()
+        tuned, halves = set(readers[: librispeech_pace.TUNED_READERS]), ("first five readers", "last five")
+    built = [reader_session(reader, corpus=args.corpus) for reader in tqdm(readers, desc="readers", leave=False)]
     minutes = sum(len(s.samples) / RATE_HZ - s.calibration_s for s in built) / 60.0
-    print(f"{len(built)} readers, {minutes:.1f} min of read speech after calibration, "
+    print(f"{len(built)} {'voices' if prompts else 'readers'}, {minutes:.1f} min of "
+          f"{'prompts' if prompts else 'read speech'} after calibration, "
           f"{sum(1 for s in built for c in s.chunks if c.truth == 'calm')} calm chunks")
     summary: dict[str, object] = {}
     flagged_lines: list[str] = []
@@ -223,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
             scored, flags, count = run_condition(session, condition, as_caller=args.as_caller)
             rows.append((session.reader, scored, flags, count))
             flagged_lines += [_flag_line(condition, flag) for flag in flags]
-        summary[condition] = report(condition, rows, tuned=tuned, minutes=minutes, as_caller=args.as_caller)
+        summary[condition] = report(condition, rows, tuned=tuned, minutes=minutes, as_caller=args.as_caller,
+                                    halves=halves)
     if args.verbose:
         print("\n".join(["", *flagged_lines]))
     if args.json:

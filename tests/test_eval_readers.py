@@ -55,3 +55,29 @@ def test_a_calm_call_takes_turns_politely_on_two_lines(shared_data: Path, monkey
     for chunk in call.caller_chunks:
         piece = call.samples[round(chunk.start_s * readers.RATE_HZ):round(chunk.end_s * readers.RATE_HZ)]
         assert np.mean(piece[:, 1].astype(np.float64) ** 2) > 10 * np.mean(piece[:, 0].astype(np.float64) ** 2)
+
+
+def test_a_prompt_voices_session_is_a_narrowband_line_with_its_noise_under_the_voice(
+        shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """benchmarks/phone_prompts.py (--corpus prompts): real telephone prompts, brought to 16 kHz with nothing above
+    the 4 kHz of their 8 kHz recording, the line's noise 45 dB under the calm voice in every pause."""
+    import phone_prompts
+
+    if not (phone_prompts.SOUNDS_DIR / "fr").is_dir():
+        from needs import missing
+
+        missing(f"no Asterisk fr prompts under {phone_prompts.SOUNDS_DIR}: apt-get install asterisk-core-sounds-fr-wav "
+                "(make sysdeps installs it)", what="prompt")
+    monkeypatch.setenv("CALMCUE_DATA", str(shared_data))
+    session = readers.reader_session("fr", corpus="prompts")
+    calibration, _ = phone_prompts.split("fr")
+    assert session.calibration_s >= phone_prompts.CALIBRATION_S
+    assert session.chunks and all(chunk.start_s >= session.calibration_s for chunk in session.chunks)
+    spectrum = np.abs(np.fft.rfft(session.samples[: readers.RATE_HZ * 20].astype(np.float64))) ** 2
+    band = np.fft.rfftfreq(readers.RATE_HZ * 20, 1 / readers.RATE_HZ)
+    speech_band = spectrum[(band > 300) & (band < 3400)].mean()
+    assert spectrum[band > 4500].mean() < speech_band * 1e-3  # narrowband: the line's noise only, far under the voice
+    start = len(calibration[0]) + readers.RATE_HZ // 10  # inside the first inserted pause
+    pause = session.samples[start:start + readers.RATE_HZ // 5].astype(np.float64)
+    pause_dbfs = 10 * np.log10(np.mean(pause**2))
+    assert abs(pause_dbfs - (session.calm_dbfs - readers.LINE_NOISE_UNDER_CALM_DB)) < 3.0

@@ -1,0 +1,78 @@
+"""Real telephone-band speech of voices the detector was never tuned on: Asterisk's recorded prompts.
+
+Debian's ``asterisk-core-sounds-{en,it,fr,ru}-wav`` packages hold each a voice talent's IVR prompts, recorded and
+produced for telephone lines: 8 kHz, narrowband, levelled, calm and polite (en: Allison Smith; it: Carlo; fr: June
+Wallack, Canadian French; ru: the IvrvoiceRU set; CC BY-SA 3.0 and CC BY 3.0, each set's terms in
+``/usr/share/doc/asterisk-core-sounds-<voice>-wav/copyright``). Nothing is copied into the repository: the
+benchmarks read them where the packages put them. The detector's rules were never tuned on them; the activity
+model (models/README.md) was trained with the en and it prompts among its speech, so its speech decision has heard
+those two voices, not fr and ru.
+
+Each voice's prompts of `MIN_PROMPT_S` or more are taken in an order drawn from the voice's name (the same every
+run), up to `SPEECH_S` of speech, trimmed to their speech and brought to 16 kHz (soxr) as a softphone's capture of
+a narrowband call would be. The first prompts up to `CALIBRATION_S` are the calibration, as for the readers
+(librispeech_pace.py).
+"""
+
+from __future__ import annotations
+
+import functools
+import zlib
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+try:  # imported as part of the repository (tests)
+    from benchmarks import sessions
+except ImportError:  # run as a script
+    import sessions  # type: ignore[no-redef]
+
+SOUNDS_DIR = Path("/usr/share/asterisk/sounds")
+VOICES = ("en", "it", "fr", "ru")
+PACKAGES = " ".join(f"asterisk-core-sounds-{voice}-wav" for voice in VOICES)
+MIN_PROMPT_S = 1.5  # shorter prompts are single words, digits and letters
+SPEECH_S = 360.0  # six minutes of prompts a voice
+CALIBRATION_S = 25.0
+
+
+def missing() -> str | None:
+    """Why the prompts cannot be loaded here (one line: what is wrong, what to do), or None."""
+    absent = [voice for voice in VOICES if not (SOUNDS_DIR / voice).is_dir()]
+    if not absent:
+        return None
+    return (f"no Asterisk prompts for {', '.join(absent)} under {SOUNDS_DIR}: "
+            f"install them with `apt-get install {PACKAGES}`")
+
+
+@functools.cache
+def utterances(voice: str) -> tuple[np.ndarray, ...]:
+    """The voice's prompts (16 kHz, float32, trimmed to speech), in a fixed order drawn from the voice's name."""
+    paths = sorted((SOUNDS_DIR / voice).glob("*.wav"))
+    rng = np.random.default_rng(zlib.crc32(voice.encode()))
+    out: list[np.ndarray] = []
+    total = 0
+    for index in rng.permutation(len(paths)):
+        samples, rate_hz = sf.read(paths[index], dtype="float32", always_2d=True)
+        mono = samples.mean(axis=1)
+        if len(mono) < MIN_PROMPT_S * rate_hz:
+            continue
+        wide = soxr.resample(mono, rate_hz, sessions.RATE_HZ).astype(np.float32)
+        start_s, end_s = sessions.speech_bounds(wide, rate_hz=sessions.RATE_HZ)
+        margin = sessions.SPEECH_MARGIN_S
+        piece = wide[max(0, round((start_s - margin) * sessions.RATE_HZ)):round((end_s + margin) * sessions.RATE_HZ)]
+        out.append(piece)
+        total += len(piece)
+        if total >= SPEECH_S * sessions.RATE_HZ:
+            break
+    return tuple(out)
+
+
+def split(voice: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """(calibration prompts, the rest): disjoint."""
+    calibration: list[np.ndarray] = []
+    rest = list(utterances(voice))
+    while rest and sum(len(u) for u in calibration) < CALIBRATION_S * sessions.RATE_HZ:
+        calibration.append(rest.pop(0))
+    return calibration, rest
