@@ -8,9 +8,12 @@ channel's pauses hold pink noise 3 dB under that reader's own recording floor (a
 Everything said is calm and polite, so every cue is a false one: reported per condition as cues an hour of call
 (raised voice each side, talk-over) and, as the detection benchmark scores them, the calm 3 s chunks flagged on each
 side (<= +4 dB over that reader's calibration level; goals 1 % agent, 5 % caller) and the agent's turns flagged as
-cutting in (goal 3 %).
+cutting in (goal 3 %). ``--corpus prompts``: the calls are between the four IVR voices of phone_prompts.py (real
+telephone-band speech; each voice the agent of up to three calls), each line's noise 45 dB under its voice's calm
+level, as eval_detection_readers.py --corpus prompts.
 
-    python benchmarks/eval_calm_calls.py [--conditions clean,phone,gain-18,noise10] [--callers 3] [--json OUT]
+    python benchmarks/eval_calm_calls.py [--conditions clean,phone,gain-18,noise10] [--callers 3]
+        [--corpus librispeech|prompts] [--json OUT]
 """
 
 from __future__ import annotations
@@ -25,11 +28,12 @@ import numpy as np
 from tqdm import tqdm
 
 try:  # imported as part of the repository (tests)
-    from benchmarks import conditions, eval_detection_readers, librispeech_pace
+    from benchmarks import conditions, eval_detection_readers, librispeech_pace, phone_prompts
 except ImportError:  # run as a script
     import conditions  # type: ignore[no-redef]
     import eval_detection_readers  # type: ignore[no-redef]
     import librispeech_pace  # type: ignore[no-redef]
+    import phone_prompts  # type: ignore[no-redef]
 
 from calmcue.analysis.offline import analyze_samples
 from calmcue.detector.kinds import CueKind, Speaker
@@ -52,11 +56,13 @@ class Call:
     agent_turns: tuple[tuple[float, float], ...]  # (start, end) s of each answer after the calibration
 
 
-def calm_call(agent: str, caller: str) -> Call:
+def calm_call(agent: str, caller: str, *, corpus: str = "librispeech") -> Call:
     """The agent's calibration, then turns: caller, agent, caller, ... (see the module's docstring)."""
-    rng = np.random.default_rng([int(agent), int(caller)])
-    agent_cal, agent_rest = librispeech_pace.split(agent)
-    caller_cal, caller_rest = librispeech_pace.split(caller)
+    seed_of = eval_detection_readers.seed_of
+    rng = np.random.default_rng([seed_of(agent), seed_of(caller)])
+    source = phone_prompts if corpus == "prompts" else librispeech_pace
+    agent_cal, agent_rest = source.split(agent)
+    caller_cal, caller_rest = source.split(caller)
     agent_calm = conditions.active_speech_level_dbfs(np.concatenate(agent_cal), rate_hz=RATE_HZ)
     caller_calm = conditions.active_speech_level_dbfs(np.concatenate(caller_cal), rate_hz=RATE_HZ)
     turns: list[tuple[int, np.ndarray]] = [(0, u) for u in agent_cal]  # (channel, utterance)
@@ -78,17 +84,21 @@ def calm_call(agent: str, caller: str) -> Call:
             if channel == 0:
                 agent_turns.append((t_s, t_s + len(utterance) / RATE_HZ))
         t_s += (len(utterance) + len(gap)) / RATE_HZ
-    floors = [eval_detection_readers.recording_floor_dbfs(utterances)
-              for utterances in (agent_cal + agent_rest, caller_cal + caller_rest)]
-    samples = np.stack([conditions.add_room_tone(np.concatenate(columns[c]), seed=int(reader),
-                                                 level_dbfs=floors[c] - eval_detection_readers.PAUSE_UNDER_FLOOR_DB)
+    if corpus == "prompts":  # a line's noise under each voice (eval_detection_readers.py --corpus prompts)
+        tones = [calm - eval_detection_readers.LINE_NOISE_UNDER_CALM_DB for calm in (agent_calm, caller_calm)]
+    else:  # each recording's own floor
+        tones = [eval_detection_readers.recording_floor_dbfs(utterances) - eval_detection_readers.PAUSE_UNDER_FLOOR_DB
+                 for utterances in (agent_cal + agent_rest, caller_cal + caller_rest)]
+    samples = np.stack([conditions.add_room_tone(np.concatenate(columns[c]), seed=seed_of(reader),
+                                                 level_dbfs=tones[c])
                         for c, reader in enumerate((agent, caller))], axis=1)
     return Call(agent, caller, samples, calibration_s, tuple(agent_chunks), tuple(caller_chunks), tuple(agent_turns))
 
 
 def score(call: Call, condition: str) -> Counter[str]:
     """Counts for one call under one condition: chunks and turns scored and flagged, cues by kind."""
-    samples, rate_hz = conditions.apply_condition(call.samples, RATE_HZ, condition, int(call.agent) % 1000,
+    samples, rate_hz = conditions.apply_condition(call.samples, RATE_HZ, condition,
+                                                  eval_detection_readers.seed_of(call.agent) % 1000,
                                                   level_span_s=(0.0, call.calibration_s))
     result = analyze_samples(samples, rate_hz=rate_hz, keep_frames=False)
     after = [e for e in result.episodes if e.end_s > call.calibration_s]
@@ -119,17 +129,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--conditions", default=",".join(DEFAULT_CONDITIONS),
                         help=f"comma list (default {','.join(DEFAULT_CONDITIONS)})")
     parser.add_argument("--callers", type=int, default=3, help="calls per agent, each with the next reader (default 3)")
+    parser.add_argument("--corpus", choices=("librispeech", "prompts"), default="librispeech",
+                        help="librispeech: calls between the ten LibriSpeech readers (default); prompts: between the "
+                             "four IVR voices' telephone prompts (phone_prompts.py)")
     parser.add_argument("--json", help="write the figures here")
     args = parser.parse_args(argv)
-    problem = librispeech_pace.missing()
+    source = phone_prompts if args.corpus == "prompts" else librispeech_pace
+    problem = source.missing()
     if problem is not None:
         print(problem, file=sys.stderr)
         return 2
-    readers = librispeech_pace.readers()
+    readers = list(phone_prompts.VOICES) if args.corpus == "prompts" else librispeech_pace.readers()
     if not 1 <= args.callers < len(readers):
         print(f"--callers must be 1-{len(readers) - 1}: each call pairs two different readers", file=sys.stderr)
         return 2
-    calls = [calm_call(agent, readers[(i + k) % len(readers)]) for i, agent in enumerate(readers)
+    calls = [calm_call(agent, readers[(i + k) % len(readers)], corpus=args.corpus) for i, agent in enumerate(readers)
              for k in range(1, args.callers + 1)]
     summary: dict[str, dict[str, float]] = {}
     for condition in args.conditions.split(","):

@@ -43,20 +43,26 @@ def readers() -> list[str]:
 @functools.cache
 def utterances(reader: str) -> tuple[np.ndarray, ...]:
     """The reader's utterances in file order, each trimmed to its speech plus a short margin (16 kHz)."""
-    out = []
-    for path in sorted((librispeech_dir() / reader).glob("*.flac")):
-        samples = sessions.load_clip(str(path))
-        start_s, end_s = sessions.speech_bounds(samples, rate_hz=sessions.RATE_HZ)
-        margin = sessions.SPEECH_MARGIN_S
-        start = max(0, round((start_s - margin) * sessions.RATE_HZ))
-        out.append(samples[start:round((end_s + margin) * sessions.RATE_HZ)])
-    return tuple(out)
+    return tuple(trimmed_to_speech(sessions.load_clip(str(path)))
+                 for path in sorted((librispeech_dir() / reader).glob("*.flac")))
+
+
+def trimmed_to_speech(samples: np.ndarray) -> np.ndarray:
+    """A 16 kHz recording cut to its speech plus the sessions' short margin each side."""
+    start_s, end_s = sessions.speech_bounds(samples, rate_hz=sessions.RATE_HZ)
+    margin = sessions.SPEECH_MARGIN_S
+    return samples[max(0, round((start_s - margin) * sessions.RATE_HZ)):round((end_s + margin) * sessions.RATE_HZ)]
 
 
 def split(reader: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """(calibration utterances, pool for the stretches): disjoint."""
+    return split_calibration(utterances(reader))
+
+
+def split_calibration(pieces: tuple[np.ndarray, ...]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """(the first pieces up to CALIBRATION_S, the rest)."""
     calibration: list[np.ndarray] = []
-    rest = list(utterances(reader))
+    rest = list(pieces)
     while rest and sum(len(u) for u in calibration) < CALIBRATION_S * sessions.RATE_HZ:
         calibration.append(rest.pop(0))
     return calibration, rest

@@ -10,7 +10,7 @@ those two voices, not fr and ru.
 
 Each voice's prompts of `MIN_PROMPT_S` or more are taken in an order drawn from the voice's name (the same every
 run), up to `SPEECH_S` of speech, trimmed to their speech and brought to 16 kHz (soxr) as a softphone's capture of
-a narrowband call would be. The first prompts up to `CALIBRATION_S` are the calibration, as for the readers
+a narrowband call would be. The first prompts up to 25 s are the calibration, as for the readers
 (librispeech_pace.py).
 """
 
@@ -25,8 +25,9 @@ import soundfile as sf
 import soxr
 
 try:  # imported as part of the repository (tests)
-    from benchmarks import sessions
+    from benchmarks import librispeech_pace, sessions
 except ImportError:  # run as a script
+    import librispeech_pace  # type: ignore[no-redef]
     import sessions  # type: ignore[no-redef]
 
 SOUNDS_DIR = Path("/usr/share/asterisk/sounds")
@@ -34,7 +35,6 @@ VOICES = ("en", "it", "fr", "ru")
 PACKAGES = " ".join(f"asterisk-core-sounds-{voice}-wav" for voice in VOICES)
 MIN_PROMPT_S = 1.5  # shorter prompts are single words, digits and letters
 SPEECH_S = 360.0  # six minutes of prompts a voice
-CALIBRATION_S = 25.0
 
 
 def missing() -> str | None:
@@ -58,10 +58,7 @@ def utterances(voice: str) -> tuple[np.ndarray, ...]:
         mono = samples.mean(axis=1)
         if len(mono) < MIN_PROMPT_S * rate_hz:
             continue
-        wide = soxr.resample(mono, rate_hz, sessions.RATE_HZ).astype(np.float32)
-        start_s, end_s = sessions.speech_bounds(wide, rate_hz=sessions.RATE_HZ)
-        margin = sessions.SPEECH_MARGIN_S
-        piece = wide[max(0, round((start_s - margin) * sessions.RATE_HZ)):round((end_s + margin) * sessions.RATE_HZ)]
+        piece = librispeech_pace.trimmed_to_speech(soxr.resample(mono, rate_hz, sessions.RATE_HZ).astype(np.float32))
         out.append(piece)
         total += len(piece)
         if total >= SPEECH_S * sessions.RATE_HZ:
@@ -70,9 +67,5 @@ def utterances(voice: str) -> tuple[np.ndarray, ...]:
 
 
 def split(voice: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """(calibration prompts, the rest): disjoint."""
-    calibration: list[np.ndarray] = []
-    rest = list(utterances(voice))
-    while rest and sum(len(u) for u in calibration) < CALIBRATION_S * sessions.RATE_HZ:
-        calibration.append(rest.pop(0))
-    return calibration, rest
+    """(calibration prompts: the first up to librispeech_pace.CALIBRATION_S, the rest): disjoint."""
+    return librispeech_pace.split_calibration(utterances(voice))

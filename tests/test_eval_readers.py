@@ -71,7 +71,7 @@ def test_a_prompt_voices_session_is_a_narrowband_line_with_its_noise_under_the_v
     monkeypatch.setenv("CALMCUE_DATA", str(shared_data))
     session = readers.reader_session("fr", corpus="prompts")
     calibration, _ = phone_prompts.split("fr")
-    assert session.calibration_s >= phone_prompts.CALIBRATION_S
+    assert session.calibration_s >= librispeech_pace.CALIBRATION_S
     assert session.chunks and all(chunk.start_s >= session.calibration_s for chunk in session.chunks)
     spectrum = np.abs(np.fft.rfft(session.samples[: readers.RATE_HZ * 20].astype(np.float64))) ** 2
     band = np.fft.rfftfreq(readers.RATE_HZ * 20, 1 / readers.RATE_HZ)
