@@ -206,7 +206,7 @@ def report(condition: str, rows: list[tuple[str, list[tuple[Chunk, bool]], list[
           f" raised chunks caught {caught}/{raised}; raised_voice episodes {episodes}"
           f" ({60.0 * episodes / minutes:.0f} an hour of talk)")
     return {"calm_flagged_pct": round(pct, 2), "calm_chunks": calm, "calm_flagged": flagged,
-            "calm_flagged_first_five": [tuned_hit, tuned_n], "calm_flagged_last_five": [held_hit, held_n],
+            "calm_flagged_by_half": {halves[0]: [tuned_hit, tuned_n], halves[1]: [held_hit, held_n]},
             "calm_flagged_span_calm": clearly_calm, "raised_caught": [caught, raised], "episodes": episodes,
             "episodes_per_hour": round(60.0 * episodes / minutes, 1), "goal_pct": limit, "pass": pct <= limit}
 
