@@ -28,12 +28,10 @@ import numpy as np
 from tqdm import tqdm
 
 try:  # imported as part of the repository (tests)
-    from benchmarks import conditions, eval_detection_readers, librispeech_pace, phone_prompts
+    from benchmarks import conditions, eval_detection_readers
 except ImportError:  # run as a script
     import conditions  # type: ignore[no-redef]
     import eval_detection_readers  # type: ignore[no-redef]
-    import librispeech_pace  # type: ignore[no-redef]
-    import phone_prompts  # type: ignore[no-redef]
 
 from calmcue.analysis.offline import analyze_samples
 from calmcue.detector.kinds import CueKind, Speaker
@@ -60,7 +58,7 @@ def calm_call(agent: str, caller: str, *, corpus: str = "librispeech") -> Call:
     """The agent's calibration, then turns: caller, agent, caller, ... (see the module's docstring)."""
     seed_of = eval_detection_readers.seed_of
     rng = np.random.default_rng([seed_of(agent), seed_of(caller)])
-    source = phone_prompts if corpus == "prompts" else librispeech_pace
+    source = eval_detection_readers.CORPORA[corpus]
     agent_cal, agent_rest = source.split(agent)
     caller_cal, caller_rest = source.split(caller)
     agent_calm = conditions.active_speech_level_dbfs(np.concatenate(agent_cal), rate_hz=RATE_HZ)
@@ -84,11 +82,8 @@ def calm_call(agent: str, caller: str, *, corpus: str = "librispeech") -> Call:
             if channel == 0:
                 agent_turns.append((t_s, t_s + len(utterance) / RATE_HZ))
         t_s += (len(utterance) + len(gap)) / RATE_HZ
-    if corpus == "prompts":  # a line's noise under each voice (eval_detection_readers.py --corpus prompts)
-        tones = [calm - eval_detection_readers.LINE_NOISE_UNDER_CALM_DB for calm in (agent_calm, caller_calm)]
-    else:  # each recording's own floor
-        tones = [eval_detection_readers.recording_floor_dbfs(utterances) - eval_detection_readers.PAUSE_UNDER_FLOOR_DB
-                 for utterances in (agent_cal + agent_rest, caller_cal + caller_rest)]
+    tones = [eval_detection_readers.room_tone_dbfs(utterances, calm_dbfs=calm, corpus=corpus)
+             for utterances, calm in ((agent_cal + agent_rest, agent_calm), (caller_cal + caller_rest, caller_calm))]
     samples = np.stack([conditions.add_room_tone(np.concatenate(columns[c]), seed=seed_of(reader),
                                                  level_dbfs=tones[c])
                         for c, reader in enumerate((agent, caller))], axis=1)
@@ -134,12 +129,12 @@ def main(argv: list[str] | None = None) -> int:
                              "four IVR voices' telephone prompts (phone_prompts.py)")
     parser.add_argument("--json", help="write the figures here")
     args = parser.parse_args(argv)
-    source = phone_prompts if args.corpus == "prompts" else librispeech_pace
+    source = eval_detection_readers.CORPORA[args.corpus]
     problem = source.missing()
     if problem is not None:
         print(problem, file=sys.stderr)
         return 2
-    readers = list(phone_prompts.VOICES) if args.corpus == "prompts" else librispeech_pace.readers()
+    readers = source.readers()
     if not 1 <= args.callers < len(readers):
         print(f"--callers must be 1-{len(readers) - 1}: each call pairs two different readers", file=sys.stderr)
         return 2

@@ -67,6 +67,7 @@ GOAL_CALM_FLAGGED_AFTER_STEP_PCT = 2.0  # gainstep12 (item 3)
 GOAL_CALLER_CALM_FLAGGED_PCT = 5.0  # the caller's (item 4)
 DEFAULT_CONDITIONS = ("clean", "phone", "gain-18", "noise10", "gainstep12")
 LINE_NOISE_UNDER_CALM_DB = 45.0  # --corpus prompts: the line's noise under the voice's calm level
+CORPORA = {"librispeech": librispeech_pace, "prompts": phone_prompts}  # each: missing(), readers(), split(reader)
 AGENT_ROOM_DBFS = -70.0  # --as-caller: the listening agent's channel, a quiet headset room
 
 
@@ -105,9 +106,17 @@ def seed_of(reader: str) -> int:
     return int(reader) if reader.isdigit() else zlib.crc32(reader.encode()) % 100_000
 
 
+def room_tone_dbfs(utterances: list[np.ndarray], *, calm_dbfs: float, corpus: str) -> float:
+    """The noise under a reader's session: 3 dB under their recording's own floor, or for the prompts a line's noise
+    `LINE_NOISE_UNDER_CALM_DB` under the calm voice."""
+    if corpus == "prompts":
+        return calm_dbfs - LINE_NOISE_UNDER_CALM_DB
+    return recording_floor_dbfs(utterances) - PAUSE_UNDER_FLOOR_DB
+
+
 def reader_session(reader: str, *, corpus: str = "librispeech") -> ReaderSession:
     """The reader's calibration and the rest of their utterances, pauses between, and the chunks to score."""
-    calibration, rest = (phone_prompts if corpus == "prompts" else librispeech_pace).split(reader)
+    calibration, rest = CORPORA[corpus].split(reader)
     calm_dbfs = conditions.active_speech_level_dbfs(np.concatenate(calibration), rate_hz=RATE_HZ)
     rng = np.random.default_rng(seed_of(reader))
     pieces: list[np.ndarray] = []
@@ -121,8 +130,7 @@ def reader_session(reader: str, *, corpus: str = "librispeech") -> ReaderSession
         pause = np.zeros(round(rng.uniform(*librispeech_pace.PAUSE_S) * RATE_HZ), np.float32)
         pieces += [utterance, pause]
         t_s += (len(utterance) + len(pause)) / RATE_HZ
-    tone_dbfs = calm_dbfs - LINE_NOISE_UNDER_CALM_DB if corpus == "prompts" else \
-        recording_floor_dbfs(calibration + rest) - PAUSE_UNDER_FLOOR_DB
+    tone_dbfs = room_tone_dbfs(calibration + rest, calm_dbfs=calm_dbfs, corpus=corpus)
     samples = conditions.add_room_tone(np.concatenate(pieces), level_dbfs=tone_dbfs, seed=seed_of(reader))
     return ReaderSession(reader, samples, calibration_s, calm_dbfs, tuple(chunks))
 
@@ -224,14 +232,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="write the figures here")
     args = parser.parse_args(argv)
     prompts = args.corpus == "prompts"
-    problem = (phone_prompts if prompts else librispeech_pace).missing()
+    problem = CORPORA[args.corpus].missing()
     if problem is not None:
         print(problem, file=sys.stderr)
         return 2
+    readers = CORPORA[args.corpus].readers()
     if prompts:
-        readers, tuned, halves = list(phone_prompts.VOICES), {"en", "it"}, ("en+it", "fr+ru")
+        tuned, halves = {"en", "it"}, ("en+it", "fr+ru")
     else:
-        readers = librispeech_pace.readers()
         tuned, halves = set(readers[: librispeech_pace.TUNED_READERS]), ("first five readers", "last five")
     built = [reader_session(reader, corpus=args.corpus) for reader in tqdm(readers, desc="readers", leave=False)]
     minutes = sum(len(s.samples) / RATE_HZ - s.calibration_s for s in built) / 60.0

@@ -37,6 +37,11 @@ MIN_PROMPT_S = 1.5  # shorter prompts are single words, digits and letters
 SPEECH_S = 360.0  # six minutes of prompts a voice
 
 
+def readers() -> list[str]:
+    """The voices, as librispeech_pace.readers() names its readers (the benchmarks take either module)."""
+    return list(VOICES)
+
+
 def missing() -> str | None:
     """Why the prompts cannot be loaded here (one line: what is wrong, what to do), or None."""
     absent = [voice for voice in VOICES if not (SOUNDS_DIR / voice).is_dir()]
