@@ -32,6 +32,9 @@ except ImportError:  # run as a script
 
 SOUNDS_DIR = Path("/usr/share/asterisk/sounds")
 VOICES = ("en", "it", "fr", "ru")
+# each -wav package's own directory, named after its voice talent: the short names (en, fr, ...) are links that
+# only the packages they recommend make (asterisk-core-sounds-fr and so on), which `make sysdeps` leaves out
+VOICE_DIRS = {"en": "en_US_f_Allison", "it": "it_IT_m_Carlo", "fr": "fr_CA_f_June", "ru": "ru_RU_f_IvrvoiceRU"}
 PACKAGES = " ".join(f"asterisk-core-sounds-{voice}-wav" for voice in VOICES)
 MIN_PROMPT_S = 1.5  # shorter prompts are single words, digits and letters
 SPEECH_S = 360.0  # six minutes of prompts a voice
@@ -44,17 +47,22 @@ def readers() -> list[str]:
 
 def missing() -> str | None:
     """Why the prompts cannot be loaded here (one line: what is wrong, what to do), or None."""
-    absent = [voice for voice in VOICES if not (SOUNDS_DIR / voice).is_dir()]
+    absent = [voice for voice in VOICES if not voice_dir(voice).is_dir()]
     if not absent:
         return None
     return (f"no Asterisk prompts for {', '.join(absent)} under {SOUNDS_DIR}: "
             f"install them with `apt-get install {PACKAGES}`")
 
 
+def voice_dir(voice: str) -> Path:
+    """Where the voice's package puts its prompts."""
+    return SOUNDS_DIR / VOICE_DIRS[voice]
+
+
 @functools.cache
 def utterances(voice: str) -> tuple[np.ndarray, ...]:
     """The voice's prompts (16 kHz, float32, trimmed to speech), in a fixed order drawn from the voice's name."""
-    paths = sorted((SOUNDS_DIR / voice).glob("*.wav"))
+    paths = sorted(voice_dir(voice).glob("*.wav"))
     rng = np.random.default_rng(zlib.crc32(voice.encode()))
     out: list[np.ndarray] = []
     total = 0

@@ -63,11 +63,11 @@ def test_a_prompt_voices_session_is_a_narrowband_line_with_its_noise_under_the_v
     the 4 kHz of their 8 kHz recording, the line's noise 45 dB under the calm voice in every pause."""
     import phone_prompts
 
-    if not (phone_prompts.SOUNDS_DIR / "fr").is_dir():
+    if not phone_prompts.voice_dir("fr").is_dir():
         from needs import missing
 
-        missing(f"no Asterisk fr prompts under {phone_prompts.SOUNDS_DIR}: apt-get install asterisk-core-sounds-fr-wav "
-                "(make sysdeps installs it)", what="prompt")
+        missing(f"no Asterisk fr prompts in {phone_prompts.voice_dir('fr')}: "
+                "apt-get install asterisk-core-sounds-fr-wav (make sysdeps installs it)", what="prompt")
     monkeypatch.setenv("CALMCUE_DATA", str(shared_data))
     session = readers.reader_session("fr", corpus="prompts")
     calibration, _ = phone_prompts.split("fr")
