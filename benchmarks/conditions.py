@@ -26,6 +26,14 @@ CLIP_STEP_DB = 30.0  # clipstep30: a gain step so large that the calm voice clip
 # gainstep-12: the gain step down (the boom pushed away, the gain turned down); phonestep12: the +12 dB step on a
 # telephone-band line (a softphone's agent leg: 8 kHz, 300-3400 Hz), where the tilt says less
 ALL_CONDITIONS = CONDITIONS + STRESS_CONDITIONS
+# clipstep12: the +12 dB step at the session's own level, clipped at full scale like a real ADC. On the detection
+# benchmark's sessions it is gainstep12 again (their calm voice is far under full scale); the readers' and the
+# prompts' calm voices, at their recordings' levels (-18..-33 dBFS), clip on it (prompts: 2-6 % of the samples)
+LEVEL_CONDITIONS = ("clipstep12",)
+STEP_CALM_MAX_DBFS = -24.0  # gainstep12, phonestep12: a session whose calm voice, stepped up, would sit over this
+# active level is first brought down to it, so that the calm voice does not clip (its peaks sit 18-24 dB over its
+# active level): the goal's gain step keeps the calm voice's spectral shape, which clipping does not. The detection
+# benchmark's calm voices (near -44 dBFS) are left as they are, and its loud raised clips still clip on the step
 PHONE_RATE_HZ = 8000
 PHONE_BAND_HZ = (300.0, 3400.0)
 GAIN_DB = -18.0
@@ -98,6 +106,18 @@ def _noise(
     return out
 
 
+def _with_headroom(samples: np.ndarray, *, rate_hz: int, level_span_s: tuple[float, float] | None,
+                   step_db: float = GAIN_STEP_DB) -> np.ndarray:
+    """The session (every channel) brought down as far as needed for the agent's calm voice (its active level over
+    ``level_span_s``), stepped up by `step_db`, to sit at STEP_CALM_MAX_DBFS at most; the samples themselves when it
+    already does."""
+    calm = _calm_part(samples, rate_hz=rate_hz, level_span_s=level_span_s)[0]
+    over_db = active_speech_level_dbfs(calm, rate_hz=rate_hz) + step_db - STEP_CALM_MAX_DBFS
+    if not over_db > 0.0:
+        return samples
+    return (samples * np.float32(10 ** (-over_db / 20))).astype(np.float32)
+
+
 def _gain_step(samples: np.ndarray, *, rate_hz: int, at_s: float, step_db: float = GAIN_STEP_DB) -> np.ndarray:
     """The agent's mic (channel 0) turned up by ``step_db`` at ``at_s``, clipped at full scale like a real ADC."""
     out = samples.astype(np.float32, copy=True)
@@ -121,8 +141,10 @@ def apply_condition(
     ``gain-18``: -18 dB. ``noise10``: seeded pink noise, independent per channel, 10 dB below that channel's
     active speech level measured over ``level_span_s`` (default: the whole session; the benchmark passes the
     calm opening, so the noise sits 10 dB below the speaker's usual voice). ``gainstep12``: the agent's channel
-    +12 dB (clipped at full scale) from the end of ``level_span_s`` (the calm opening) on: a boom moved closer or
-    the mic gain turned up after calibration; the clips after it keep their clean-recording truth.
+    +12 dB from the end of ``level_span_s`` (the calm opening) on: a boom moved closer or the mic gain turned up
+    after calibration; the clips after it keep their clean-recording truth. A session whose calm voice is too loud
+    to take the step without clipping is first brought down (STEP_CALM_MAX_DBFS); ``clipstep12`` takes it at its
+    own level, clipped at full scale.
     """
     if condition == "clean":
         return samples, rate_hz
@@ -132,19 +154,23 @@ def apply_condition(
         return (samples * np.float32(10 ** (GAIN_DB / 20))).astype(np.float32), rate_hz
     if condition == "noise10":
         return _noise(samples, rate_hz=rate_hz, seed=seed, level_span_s=level_span_s), rate_hz
-    if condition == "gainstep12":
-        return _gain_step(samples, rate_hz=rate_hz, at_s=level_span_s[1] if level_span_s else 0.0), rate_hz
     at_s = level_span_s[1] if level_span_s else 0.0
+    if condition == "gainstep12":
+        calm_fits = _with_headroom(samples, rate_hz=rate_hz, level_span_s=level_span_s)
+        return _gain_step(calm_fits, rate_hz=rate_hz, at_s=at_s), rate_hz
+    if condition == "clipstep12":
+        return _gain_step(samples, rate_hz=rate_hz, at_s=at_s), rate_hz
     if condition in ("clipstep30", "gainstep-12"):
         step_db = CLIP_STEP_DB if condition == "clipstep30" else -GAIN_STEP_DB
         return _gain_step(samples, rate_hz=rate_hz, at_s=at_s, step_db=step_db), rate_hz
     if condition == "phonestep12":
-        return _gain_step(_phone(samples, rate_hz=rate_hz), rate_hz=PHONE_RATE_HZ, at_s=at_s), PHONE_RATE_HZ
+        line = _with_headroom(_phone(samples, rate_hz=rate_hz), rate_hz=PHONE_RATE_HZ, level_span_s=level_span_s)
+        return _gain_step(line, rate_hz=PHONE_RATE_HZ, at_s=at_s), PHONE_RATE_HZ
     if condition in STRESS_CONDITIONS:
         calm_dbfs = [active_speech_level_dbfs(column, rate_hz=rate_hz)
                      for column in _calm_part(samples, rate_hz=rate_hz, level_span_s=level_span_s)]
         return stress.apply(samples, rate_hz, condition, seed, calm_dbfs=calm_dbfs)
-    raise ValueError(f"unknown condition {condition!r}; choose from {', '.join(ALL_CONDITIONS)}")
+    raise ValueError(f"unknown condition {condition!r}; choose from {', '.join(ALL_CONDITIONS + LEVEL_CONDITIONS)}")
 
 
 def missing(condition: str) -> str | None:
