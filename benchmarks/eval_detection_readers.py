@@ -30,10 +30,11 @@ condition is the 8 kHz telephone band once more (a second narrowband leg).
 
 The gain step (gainstep12) is taken with the session brought down first where the stepped voice would clip (the
 recordings sit at -18..-33 dBFS; conditions.STEP_PEAK_DBFS), as the detection benchmark's sessions at -44 dBFS never
-clip on it; clipstep12 is the same step at the recording's own level, clipped at full scale like an ADC.
+clip on it; clipstep12 is the same step at the recording's own level, clipped at full scale like an ADC; volstep12 is
+gainstep12 with the step reported as the sound server reports a volume change (the detector told at the step).
 
-    python benchmarks/eval_detection_readers.py [--conditions clean,phone,gain-18,noise10,gainstep12,clipstep12]
-        [--as-caller] [--corpus librispeech|prompts] [-v] [--json OUT]
+    python benchmarks/eval_detection_readers.py [--as-caller] [--corpus librispeech|prompts] [-v] [--json OUT]
+        [--conditions clean,phone,gain-18,noise10,gainstep12,clipstep12,volstep12]
 """
 
 from __future__ import annotations
@@ -68,7 +69,9 @@ CALM_OVER_CALM_DB = 4.0
 PAUSE_UNDER_FLOOR_DB = 3.0
 GOAL_CALM_FLAGGED_PCT = 1.0  # the agent's (issue 13 item 2)
 GOAL_CALM_FLAGGED_AFTER_STEP_PCT = 2.0  # the gain steps (item 3)
-STEP_CONDITIONS = ("gainstep12", "clipstep12")
+STEP_CONDITIONS = ("gainstep12", "clipstep12", "volstep12")
+# volstep12: gainstep12 as the sound server reports it - the mic source's volume turned up 12 dB, which the app reads
+# (audio/pulse.PulseWatcher) and passes to the detector at the step (Detector.mic_gain_moved)
 GOAL_CALLER_CALM_FLAGGED_PCT = 5.0  # the caller's (item 4)
 DEFAULT_CONDITIONS = ("clean", "phone", "gain-18", "noise10", *STEP_CONDITIONS)
 LINE_NOISE_UNDER_CALM_DB = 45.0  # --corpus prompts: the line's noise under the voice's calm level
@@ -170,9 +173,12 @@ def run_condition(session: ReaderSession, condition: str, *, as_caller: bool = F
         room = conditions.add_room_tone(np.zeros_like(samples), level_dbfs=AGENT_ROOM_DBFS,
                                         seed=seed_of(session.reader) + 1)
         samples = np.stack([room, samples], axis=1)
-    samples, rate_hz = conditions.apply_condition(samples, RATE_HZ, condition, seed_of(session.reader) % 1000,
+    reported = condition == "volstep12"
+    samples, rate_hz = conditions.apply_condition(samples, RATE_HZ, "gainstep12" if reported else condition,
+                                                  seed_of(session.reader) % 1000,
                                                   level_span_s=(0.0, session.calibration_s))
-    result = analyze_samples(samples, rate_hz=rate_hz, keep_frames=False)
+    moves = [(session.calibration_s, conditions.GAIN_STEP_DB)] if reported else []
+    result = analyze_samples(samples, rate_hz=rate_hz, keep_frames=False, mic_gain_moves=moves)
     speaker = Speaker.CUSTOMER if as_caller else Speaker.AGENT
     episodes = [e for e in result.episodes if e.kind == CueKind.RAISED_VOICE and e.speaker == speaker
                 and e.end_s > session.calibration_s]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import itertools
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -25,13 +26,18 @@ Progress = Callable[[float], None]  # called with seconds of audio done
 def analyze_samples(samples: np.ndarray, *, rate_hz: int, settings: Settings | None = None,
                     keep_frames: bool = True, agent_baseline: BaselineValues | None = None,
                     block_samples: int = 16000, times: StageTimes | None = None,
-                    activity: ActivityKind | None = None) -> AnalysisResult:
-    """Analyses samples in memory: (n,) mono agent, or (n, 2) agent and customer."""
+                    activity: ActivityKind | None = None,
+                    mic_gain_moves: Sequence[tuple[float, float]] = ()) -> AnalysisResult:
+    """Analyses samples in memory: (n,) mono agent, or (n, 2) agent and customer. `mic_gain_moves`: (time s, dB)
+    the agent's mic volume moved, as the sound server reports it live (Detector.mic_gain_moved; benchmarks)."""
     data = np.asarray(samples, np.float32)
     data = data[:, None] if data.ndim == 1 else data
-    blocks = (data[i : i + block_samples] for i in range(0, data.shape[0], block_samples))
+    cuts = sorted({*range(0, data.shape[0], block_samples), *(round(t * rate_hz) for t, _ in mic_gain_moves)})
+    cuts = [cut for cut in cuts if 0 <= cut < data.shape[0]] + [data.shape[0]]
+    blocks = (data[start:end] for start, end in itertools.pairwise(cuts))
     return run_blocks(blocks, channels=data.shape[1], rate_hz=rate_hz, settings=settings or Settings(),
-                      keep_frames=keep_frames, agent_baseline=agent_baseline, times=times, activity=activity)
+                      keep_frames=keep_frames, agent_baseline=agent_baseline, times=times, activity=activity,
+                      mic_gain_moves=mic_gain_moves)
 
 
 def analyze_file(path: Path, *, far_end: Path | None = None, settings: Settings | None = None,
@@ -56,13 +62,17 @@ def analyze_file(path: Path, *, far_end: Path | None = None, settings: Settings 
 def run_blocks(blocks: Iterable[np.ndarray], *, channels: int, rate_hz: int, settings: Settings,
                keep_frames: bool, agent_baseline: BaselineValues | None = None,
                progress: Progress | None = None, times: StageTimes | None = None,
-               activity: ActivityKind | None = None) -> AnalysisResult:
+               activity: ActivityKind | None = None,
+               mic_gain_moves: Sequence[tuple[float, float]] = ()) -> AnalysisResult:
     pipeline = Pipeline(settings, channels=channels, in_rate_hz=rate_hz, agent_baseline=agent_baseline,
                         times=times, activity=activity)
     result = AnalysisResult(channels=channels, duration_s=0.0,
                             store=FrameStore(channels=channels) if keep_frames else None)
     samples_in = 0
+    moves = sorted(mic_gain_moves)
     for block in blocks:
+        while moves and moves[0][0] * rate_hz <= samples_in:
+            pipeline.detector.mic_gain_moved(moves.pop(0)[1])
         samples_in += block.shape[0]
         _collect(result, pipeline.push(block))
         if progress is not None:

@@ -17,6 +17,7 @@ never taken as the microphone.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -162,7 +163,12 @@ class DeviceSource:
         pids = {os.getpid()}
         pids.update(s.pid for s in (self._mic, self._call) if isinstance(s, ParecInput))
         self._watcher = pulse.PulseWatcher()
-        self._watcher.start(pids=pids)
+        self._watcher.start(pids=pids, mic_source=str(self.pin.source or ""))
+
+    def mic_gain_db(self) -> float:
+        """The microphone source's volume as the sound server last reported it, in dB (NaN: not known)."""
+        watcher = self._watcher
+        return math.nan if watcher is None else float(watcher.mic_volume_db)
 
     def _open(self, mic: Any, call: Any) -> None:
         from calmcue.audio import devices

@@ -8,12 +8,16 @@ pulsectl raises, nothing aborts.
   it back on the chosen one if the server put it elsewhere, and refuses a monitor source as a microphone.
 - `PulseWatcher`: notices when one of our capture streams (ours, or a `parec` child's) is moved to another
   source, loses its source, or the server goes away. PulseAudio silently moves a capture stream to its new
-  default source when its source vanishes, feeding whatever that source hears with no status flag.
+  default source when its source vanishes, feeding whatever that source hears with no status flag. It also reads
+  the microphone source's volume whenever the server says a source changed: the agent's gain slider, a headset's
+  gain knob (its mixer control), or a softphone's automatic gain control moving the system's mic volume - a
+  change the detector is then told of exactly (`mic_volume_db`), instead of finding it from the voice.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 import threading
@@ -138,23 +142,28 @@ class PulseWatcher:
     thread sleeps until the server sends an event (or LISTEN_S passes): it does not poll."""
 
     LISTEN_S = 5.0  # the longest one wait for events lasts (stop interrupts it)
+    MIN_VOLUME = 1e-4  # under this (about -240 dB) a source's volume reads as silence, not as a number of dB
     STOP_S = 1.0  # the longest `stop` waits for the thread to end
 
     def __init__(self) -> None:
         self.problem = ""
         self.gone_source = ""  # with `problem`: the source that vanished from under one of our streams, if one did
         self.watching = 0  # streams of ours found on the server
+        self.mic_volume_db = math.nan  # the microphone source's volume (NaN: not known, or no source named)
         self._running = False
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._pulse: Any = None  # the watching connection, for `stop` to interrupt its wait ...
         self._pulse_lock = threading.Lock()  # ... never once it is closing
+        self._mic_source = ""
 
-    def start(self, *, pids: set[int], expected_streams: int = 0) -> bool:
-        """Snapshots the streams and starts watching; False where there is no such server (nothing to watch)."""
+    def start(self, *, pids: set[int], expected_streams: int = 0, mic_source: str = "") -> bool:
+        """Snapshots the streams and starts watching (and the volume of `mic_source`, when named); False where there
+        is no such server (nothing to watch)."""
         if not available():
             return False
         self._running = True
+        self._mic_source = mic_source
         self._thread = threading.Thread(target=self._watch, args=(pids, expected_streams),
                                         name="calmcue-pulse-watch", daemon=True)
         self._thread.start()
@@ -197,6 +206,7 @@ class PulseWatcher:
 
         snapshot = self._snapshot(pulse, pids, expected)
         self.watching = len(snapshot)
+        self._read_mic_volume(pulse)
         self._ready.set()
         if not snapshot:
             return
@@ -213,6 +223,20 @@ class PulseWatcher:
             if changed[0]:
                 changed[0] = False
                 self.problem = self._compare(pulse, pids, snapshot)
+                self._read_mic_volume(pulse)
+
+    def _read_mic_volume(self, pulse: Any) -> None:
+        """The microphone source's volume now, in dB (PulseAudio's cubic volume scale: pa_sw_volume_to_dB); left
+        as it was while the source is muted (the detector reads a muted mic's zeros as such) or not found."""
+        if not self._mic_source:
+            return
+        try:
+            source = pulse.get_source_by_name(self._mic_source)
+        except Exception:  # gone (the comparison says so) or the server went away (the connection's loop says so)
+            return
+        volume = float(source.volume.value_flat)
+        if not source.mute and volume >= self.MIN_VOLUME:
+            self.mic_volume_db = volume_db(volume)
 
     def _snapshot(self, pulse: Any, pids: set[int], expected: int) -> dict[int, str]:
         deadline = time.monotonic() + 2.0
@@ -236,3 +260,9 @@ class PulseWatcher:
                     return f"'{source}' is gone; the sound server moved the capture to '{now[index]}'"
                 return f"the sound server moved the capture from '{source}' to '{now[index]}'"
         return ""
+
+
+def volume_db(volume: float) -> float:
+    """A PulseAudio volume (1.0 = 100 %, the "normal" volume) in dB of gain: the server's software volume is the
+    cube of it (pa_sw_volume_to_linear), so 50 % is about -18 dB."""
+    return 60.0 * math.log10(volume)

@@ -72,6 +72,15 @@ class Source(Protocol):
 
 
 @runtime_checkable
+class ReportsMicGain(Protocol):
+    """A source that knows the microphone's gain as the system sets it (DeviceSource, from the sound server): the
+    worker tells the detector when it moves, so a gain slider or a softphone's gain control is no raised voice."""
+
+    def mic_gain_db(self) -> float:
+        """The microphone's gain now, in dB on any fixed scale (NaN: not known)."""
+
+
+@runtime_checkable
 class PacedReads(Protocol):
     """A source whose reads may wait longer while nothing is heard (DeviceSource): after each analysed block the
     worker says whether the engine heard anything in it, and how long a read may then wait (fewer wake-ups while

@@ -182,6 +182,13 @@ class SpeakerBaseline:
             self.values = BaselineValues(self.values.level_dbfs + shift_db, self.values.pitch_st,
                                          self.values.tilt_db, self.values.rate_syl_s)
 
+    def gain_moved(self, shift_db: float) -> None:
+        """The system moved the mic's gain by `shift_db`: the learned level, or the calibration's levels so far."""
+        if self.values is not None:
+            self.shift_level(shift_db)
+        else:
+            self._samples = [(level + shift_db, pitch, tilt) for level, pitch, tilt in self._samples]
+
     def restart(self) -> None:
         """Calibrate afresh (a new microphone)."""
         self.values, self.from_prior = None, False

@@ -161,6 +161,12 @@ class Detector:
         self.clip_watch.reset()
         self._fast.restart()
 
+    def mic_gain_moved(self, shift_db: float) -> None:
+        """The system moved the agent's mic gain by `shift_db` (a slider, a headset's knob, a softphone's gain
+        control, as the sound server reports them): the agent's baseline follows at once (SpeakerTrack.gain_moved)
+        instead of finding the change from the voice seconds later."""
+        self.agent.gain_moved(self.frame, shift_db)
+
     def retune(self, settings: DetectorSettings) -> None:
         """New enter thresholds from the next frame on (the agent's nudges, detector/offsets.py); the baselines,
         open episodes, cooldowns and the call go on as they were."""

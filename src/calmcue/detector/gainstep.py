@@ -314,6 +314,18 @@ class GainStep:
         self._answer_floor = math.nan  # the gain stepped: the floor from before says nothing now
         return shift_db
 
+    def gain_moved(self, shift_db: float) -> None:
+        """The system moved the mic's gain by `shift_db` (the sound server said so): the pauses and the calm voice
+        moved with it, so the pauses read no jump, and a candidate waiting for one is moot."""
+        for pauses in (self._pause_now, self._pause_reference, self._pause_after):
+            pauses.shift(shift_db)
+        self._pause_new = deque((value + shift_db for value in self._pause_new), maxlen=PAUSE_NEW_FRAMES)
+        self._pause_held = [value + shift_db for value in self._pause_held]
+        self._pause_before += shift_db
+        self._answer_floor += shift_db  # (NaN stays NaN: no leveller's dip kept)
+        self.pending = False
+        self.shift(shift_db)
+
     def shift(self, shift_db: float) -> None:
         """The baseline moved by `shift_db` (here, or by the slow re-basing): so did the calm voice's level."""
         values = self._voice.values()

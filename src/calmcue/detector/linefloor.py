@@ -168,6 +168,12 @@ class LineFloor:
             self._latest.defer(line_level_dbfs)
             self._since_pause = 0
 
+    def gain_moved(self, shift_db: float) -> None:
+        """The system moved the mic's gain by `shift_db` (the sound server said so): the pauses' floors moved with
+        the voice, and the calm voice over the floor stays where it was."""
+        self._pauses.shift(shift_db)
+        self._latest.shift(shift_db)
+
     def voice(self, level_dbfs: float, *, calibrating: bool, step_db: float) -> None:
         """A voiced frame the baseline learns from (`calibrating`: its calibration; else it follows by `step_db`)."""
         floor_dbfs = self.floor_dbfs

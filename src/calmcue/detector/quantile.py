@@ -93,6 +93,13 @@ class RunningQuantile:
                 del ordered[bisect_left(ordered, value)]
         self._pending, self._left, self._stale = [], [], False
 
+    def shift(self, delta: float) -> None:
+        """Every value held moves by `delta` (a gain change moved everything it measured): same order, same count."""
+        if self._stale:
+            self._catch_up()
+        self._fifo = deque(value + delta for value in self._fifo)
+        self._sorted = [value + delta for value in self._sorted]
+
     def values(self) -> list[float]:
         """The values held, oldest first."""
         return list(self._fifo)

@@ -54,11 +54,12 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class GainMove:
-    """The level baseline moved at `t_s` by `shift_db`: a gain step (gainstep.py) or a re-basing (rebase.py)."""
+    """The level baseline moved at `t_s` by `shift_db`: a gain step (gainstep.py), a re-basing (rebase.py), or the
+    mic's volume as the sound server reported it (SpeakerTrack.gain_moved)."""
 
     t_s: float
     shift_db: float
-    kind: str  # "step" or "rebase"
+    kind: str  # "step", "rebase" or "volume"
 
 
 class SpeakerTrack:
@@ -283,6 +284,20 @@ class SpeakerTrack:
         if shift_db:
             self.gain_step.shift(shift_db)
         return shift_db, "rebase"
+
+    def gain_moved(self, frame: int, shift_db: float) -> None:
+        """The system moved this speaker's mic gain by `shift_db` at `frame` (the sound server reported its volume):
+        the same voice now reads that much louder, and so do the room's pauses. The baseline, the gain logic's
+        references and the line's floor move at once; the short-term voice starts afresh (it held the old gain)."""
+        self.baseline.gain_moved(shift_db)
+        if self.gain_step is not None:
+            self.gain_step.gain_moved(shift_db)
+        if self.rebase is not None:
+            self.rebase.reset()
+        self.line.gain_moved(shift_db)
+        for median in (*self._short_term, self._seen):
+            median.clear()
+        self.gain_moves.append(GainMove(frame_time_s(frame), shift_db, "volume"))
 
     def restart(self) -> None:
         """A new microphone: forget the baseline and the short-term voice; calibrate afresh."""
