@@ -232,10 +232,10 @@ class PulseWatcher:
             return
         try:
             source = pulse.get_source_by_name(self._mic_source)
-        except Exception:  # gone (the comparison says so) or the server went away (the connection's loop says so)
-            return
-        volume = float(source.volume.value_flat)
-        if not source.mute and volume >= self.MIN_VOLUME:
+            volume, muted = float(source.volume.value_flat), bool(source.mute)
+        except Exception:  # gone (the comparison says so) or the server went away (the connection's loop says so):
+            return  # a volume not read is no reason to reopen the audio
+        if not muted and volume >= self.MIN_VOLUME:
             self.mic_volume_db = volume_db(volume)
 
     def _snapshot(self, pulse: Any, pids: set[int], expected: int) -> dict[int, str]:
