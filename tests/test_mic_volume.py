@@ -18,7 +18,7 @@ import pytest
 from calmcue.analysis.offline import analyze_samples
 from calmcue.config.schema import Settings
 from calmcue.detector.quantile import RunningQuantile
-from calmcue.engine.mic_gain import MicGainFollower
+from calmcue.engine.mic_gain import MicGainFollower, reported_gain_db
 from calmcue.engine.pipeline import Pipeline
 from conftest import CALM, RAISED, RATE, speech_with_pauses
 from test_capture import pulse  # noqa: F401  (the fixture: a private PulseAudio server)
@@ -83,31 +83,21 @@ def test_a_running_quantile_shifts_every_value_it_holds_deferred_ones_too() -> N
     assert len(quantile) == 5 and sorted(quantile.values()) == [8.0, 13.0, 14.0, 20.0, 21.0]
 
 
-class _Volume:
-    """A source that reports the mic's volume (the worker's side of audio.sources.ReportsMicGain)."""
-
-    def __init__(self) -> None:
-        self.db = math.nan
-
-    def mic_gain_db(self) -> float:
-        return self.db
-
-
 def test_the_follower_passes_on_moves_from_the_first_reading_and_ignores_rounding() -> None:
     pipeline = Pipeline(Settings(), channels=1, in_rate_hz=RATE)
-    follower, source = MicGainFollower(), _Volume()
-    follower.attach(source)  # type: ignore[arg-type]
-    assert follower.check(pipeline.detector) == 0.0  # nothing known yet
-    source.db = -6.0
-    assert follower.check(pipeline.detector) == 0.0  # the first reading is the reference
-    source.db = -5.8
-    assert follower.check(pipeline.detector) == 0.0  # a slider's rounding
-    source.db = 3.0
-    assert follower.check(pipeline.detector) == pytest.approx(9.0)
-    follower.attach(None)
-    source.db = -20.0
-    assert follower.check(pipeline.detector) == 0.0
+    follower = MicGainFollower()
+    assert follower.check(pipeline.detector, math.nan) == 0.0  # nothing known yet
+    assert follower.check(pipeline.detector, -6.0) == 0.0  # the first reading is the reference
+    assert follower.check(pipeline.detector, -5.8) == 0.0  # a slider's rounding
+    assert follower.check(pipeline.detector, 3.0) == pytest.approx(9.0)
+    assert follower.check(pipeline.detector, math.nan) == 0.0  # a source that cannot say moves nothing
     assert [m.shift_db for m in pipeline.detector.gain_moves] == [pytest.approx(9.0)]
+
+
+def test_a_source_that_cannot_report_its_gain_reads_nan() -> None:
+    from calmcue.audio.sources import SyntheticSource
+
+    assert math.isnan(reported_gain_db(SyntheticSource(np.zeros(RATE, np.float32))))
 
 
 def _set_volume(source: str, percent: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -69,12 +70,12 @@ def run_blocks(blocks: Iterable[np.ndarray], *, channels: int, rate_hz: int, set
     result = AnalysisResult(channels=channels, duration_s=0.0,
                             store=FrameStore(channels=channels) if keep_frames else None)
     samples_in = 0
-    moves = sorted(mic_gain_moves)
+    moves, gain_db = sorted(mic_gain_moves), 0.0  # the gain reported with each block, as the live worker does
     for block in blocks:
         while moves and moves[0][0] * rate_hz <= samples_in:
-            pipeline.detector.mic_gain_moved(moves.pop(0)[1])
+            gain_db += moves.pop(0)[1]
         samples_in += block.shape[0]
-        _collect(result, pipeline.push(block))
+        _collect(result, pipeline.push(block, mic_gain_db=gain_db if mic_gain_moves else math.nan))
         if progress is not None:
             progress(samples_in / rate_hz)
     _collect(result, pipeline.finish())

@@ -5,6 +5,7 @@ It knows nothing of threads, devices or Qt; the live worker, `calmcue analyze` a
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from calmcue.config.schema import DetectorSettings, Settings
 from calmcue.detector.baseline import BaselineValues
 from calmcue.detector.detector import Detector
 from calmcue.detector.events import Event
+from calmcue.engine.mic_gain import MicGainFollower
 from calmcue.features.activity_model import ActivityKind
 from calmcue.features.extractor import FeatureExtractor, FrameBatch, PathCounts
 from calmcue.features.reframer import Reframer
@@ -74,9 +76,12 @@ class Pipeline:
                                           activity=activity)
         self.detector = Detector(settings.detector, channels=channels, agent_baseline=agent_baseline)
         self.times = times
+        self._mic_gain = MicGainFollower()
 
-    def push(self, block: np.ndarray, *, last: bool = False) -> StepResult:
-        """Feeds (n, channels) float32 samples at the input rate."""
+    def push(self, block: np.ndarray, *, last: bool = False, mic_gain_db: float = math.nan) -> StepResult:
+        """Feeds (n, channels) float32 samples at the input rate; `mic_gain_db`: the agent's mic gain as the system
+        reports it (NaN: not known), its moves passed to the detector first (engine/mic_gain.py)."""
+        self._mic_gain.check(self.detector, mic_gain_db)
         t0 = time.perf_counter_ns()
         resampled = self.resampler.process(block, last=last)
         t1 = time.perf_counter_ns()

@@ -37,7 +37,7 @@ from calmcue.engine import commands as cmd
 from calmcue.engine import mailbox as box
 from calmcue.engine.heap import keep_block_memory
 from calmcue.engine.metrics import WorkerMetrics
-from calmcue.engine.mic_gain import MicGainFollower
+from calmcue.engine.mic_gain import reported_gain_db
 from calmcue.engine.pipeline import Pipeline, heard_nothing, quiet_read_s
 from calmcue.engine.reporter import Reporter
 from calmcue.errors import BadInputError, DeviceError
@@ -75,7 +75,6 @@ class Worker:
         self._thread: threading.Thread | None = None
         self._source: Source | None = None
         self._paced: PacedReads | None = None  # the open source, if it takes the engine's verdict (heard_nothing)
-        self._mic_gain = MicGainFollower()  # the mic's volume as the system sets it, told to the detector
         self._pipeline: Pipeline | None = None
         self._pipe_key: tuple[int, int] | None = None
         self._stopping = self._paused = self._finished = False
@@ -184,7 +183,6 @@ class Worker:
             self._idle(delay)
             return False
         self._source = source
-        self._mic_gain.attach(source)
         self._paced = source if isinstance(source, PacedReads) else None
         self.commands.wake = self._paced.interrupt if self._paced is not None else None
         self.metrics.reopens += 1
@@ -214,7 +212,6 @@ class Worker:
     def _close_source(self) -> None:
         if self._source is not None:
             source, self._source, self._paced = self._source, None, None
-            self._mic_gain.attach(None)
             self._count(source)
             try:
                 source.stop()
@@ -258,8 +255,7 @@ class Worker:
         pipeline = self._pipeline
         assert pipeline is not None
         self.metrics.blocks += 1
-        self._mic_gain.check(pipeline.detector)
-        result = pipeline.push(block)
+        result = pipeline.push(block, mic_gain_db=reported_gain_db(source))
         if result.batch is None:
             return
         age = source.age_s()
