@@ -28,10 +28,11 @@ room tone (each prompt has its own floor, -40..-90 dBFS; a floor jumping by 20-5
 line's). Reported for en and it (voices the activity model was trained with) and fr and ru apart. Its phone
 condition is the 8 kHz telephone band once more (a second narrowband leg).
 
-The gain step (gainstep12) is taken with the session brought down first where the stepped voice would clip (the
-recordings sit at -18..-33 dBFS; conditions.STEP_PEAK_DBFS), as the detection benchmark's sessions at -44 dBFS never
-clip on it; clipstep12 is the same step at the recording's own level, clipped at full scale like an ADC; volstep12 is
-gainstep12 with the step reported as the sound server reports a volume change (the detector told at the step).
+The gain step (gainstep12) is taken with the session brought down first where the stepped calm voice would clip
+(the recordings sit at -18..-33 dBFS; conditions.STEP_CALM_MAX_DBFS), as the detection benchmark's calm voices near
+-44 dBFS never clip on it; clipstep12 is the same step at the recording's own level, clipped at full scale like an
+ADC; volstep12 is gainstep12 with the step reported as the sound server reports a volume change (the detector told
+at the step).
 
     python benchmarks/eval_detection_readers.py [--as-caller] [--corpus librispeech|prompts] [-v] [--json OUT]
         [--conditions clean,phone,gain-18,noise10,gainstep12,clipstep12,volstep12]
